@@ -1,0 +1,1 @@
+"""LayerForge core: the Qt-free engine, data, document, export and CLI."""

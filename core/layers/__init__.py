@@ -1,0 +1,1 @@
+"""Layers with Keras names and arguments, and the layer registry."""

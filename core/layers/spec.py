@@ -1,0 +1,180 @@
+"""Declarative layer descriptions and the layer registry.
+
+Every layer class declares what the GUI, the graph document and the file
+formats need to know about it without building it: its palette category, a
+one-line description, how many inputs it takes, and a tuple of `ParamSpec`
+that the inspector renders as a form and that `validate_params` checks. The
+registry maps Keras class names ("Dense") to classes; `CATALOG` adapts it to
+the `LayerCatalog` protocol that `core.graph` expects.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from core.errors import ConfigError, GraphError
+
+#: Kinds of parameter the inspector knows how to edit.
+PARAM_KINDS = ("int", "float", "bool", "choice", "str", "shape", "axes", "optional_float")
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One constructor argument of a layer as the inspector shows it.
+
+    kind: "int", "float", "bool", "choice" (one of `choices`), "str",
+    "shape" (tuple of positive ints, or None entries for Reshape -1),
+    "axes" (int or tuple of ints), "optional_float" (float or None).
+    `key` marks the settings shown on the canvas node ("Dense 10 · relu").
+    """
+
+    name: str
+    kind: str
+    default: Any
+    help: str = ""
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    key: bool = False
+    nullable: bool = False
+
+    def validate(self, value: Any, owner: str = "layer") -> Any:
+        """Return `value` coerced to this spec's kind, or raise ConfigError."""
+        where = f"{owner} argument `{self.name}`"
+        if value is None and (self.nullable or self.kind == "optional_float"):
+            return None
+        if self.kind == "bool":
+            if isinstance(value, bool):
+                return value
+            raise ConfigError(f"{where}: Expected True or False. Received: {value!r}")
+        if self.kind == "int":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+                isinstance(value, float) and not value.is_integer()
+            ):
+                raise ConfigError(f"{where}: Expected a whole number. Received: {value!r}")
+            value = int(value)
+        elif self.kind in ("float", "optional_float"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ConfigError(f"{where}: Expected a number. Received: {value!r}")
+            value = float(value)
+            if value != value:  # NaN
+                raise ConfigError(f"{where}: Expected a number. Received: nan")
+        elif self.kind == "choice":
+            if value not in self.choices:
+                close = difflib.get_close_matches(str(value), self.choices, n=1)
+                hint = f" Did you mean '{close[0]}'?" if close else ""
+                raise ConfigError(
+                    f"{where}: Expected one of {', '.join(map(repr, self.choices))}. "
+                    f"Received: {value!r}.{hint}"
+                )
+            return value
+        elif self.kind == "str":
+            if not isinstance(value, str):
+                raise ConfigError(f"{where}: Expected text. Received: {value!r}")
+            return value
+        elif self.kind == "shape":
+            if isinstance(value, int) and not isinstance(value, bool):
+                value = (value,)
+            if not isinstance(value, (list, tuple)) or not all(
+                (isinstance(v, int) and not isinstance(v, bool) and (v > 0 or v == -1))
+                or v is None
+                for v in value
+            ):
+                raise ConfigError(
+                    f"{where}: Expected a shape such as (8,) or (28, 28, 1). Received: {value!r}"
+                )
+            return tuple(value)
+        elif self.kind == "axes":
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+            if isinstance(value, (list, tuple)) and all(
+                isinstance(v, int) and not isinstance(v, bool) for v in value
+            ):
+                return tuple(value)
+            raise ConfigError(f"{where}: Expected an axis or a list of axes. Received: {value!r}")
+        if self.minimum is not None and value < self.minimum:
+            raise ConfigError(f"{where}: Expected a value >= {self.minimum:g}. Received: {value!r}")
+        if self.maximum is not None and value > self.maximum:
+            raise ConfigError(f"{where}: Expected a value <= {self.maximum:g}. Received: {value!r}")
+        return value
+
+
+def snake_case(class_name: str) -> str:
+    """Keras's automatic base name: "BatchNormalization" -> "batch_normalization"."""
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
+
+
+_REGISTRY: dict[str, type] = {}
+
+
+def register(cls: type) -> type:
+    """Class decorator: make a layer class known by its class name."""
+    _REGISTRY[cls.__name__] = cls
+    return cls
+
+
+def get_layer_class(name: str) -> type:
+    """The registered layer class called `name`, or a GraphError suggesting a close name."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        close = difflib.get_close_matches(name, list(_REGISTRY), n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise GraphError(
+            f"Unknown layer type '{name}'. Expected one of: {', '.join(sorted(_REGISTRY))}.{hint}"
+        ) from None
+
+
+def layer_classes() -> list[type]:
+    """All registered layer classes, in registration order."""
+    return list(_REGISTRY.values())
+
+
+def default_params(cls: type) -> dict[str, Any]:
+    """The defaults of every declared parameter of a layer class."""
+    return {p.name: p.default for p in getattr(cls, "PARAMS", ())}
+
+
+def validate_params(cls: type, params: dict[str, Any], owner: str | None = None) -> dict[str, Any]:
+    """Coerce and check `params` against `cls.PARAMS`; unknown names are refused."""
+    specs = {p.name: p for p in getattr(cls, "PARAMS", ())}
+    owner = owner or cls.__name__
+    out: dict[str, Any] = {}
+    for name, value in params.items():
+        if name not in specs:
+            close = difflib.get_close_matches(name, list(specs), n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            raise ConfigError(
+                f"{owner}: unknown argument `{name}`. Expected one of: "
+                f"{', '.join(specs) or '(none)'}.{hint}"
+            )
+        out[name] = specs[name].validate(value, owner)
+    return out
+
+
+class _Catalog:
+    """Adapter from the registry to core.graph's LayerCatalog protocol."""
+
+    def has(self, type_name: str) -> bool:
+        return type_name in _REGISTRY
+
+    def input_arity(self, type_name: str) -> tuple[int, int | None]:
+        cls = get_layer_class(type_name)
+        return (getattr(cls, "MIN_INPUTS", 1), getattr(cls, "MAX_INPUTS", 1))
+
+    def default_params(self, type_name: str) -> dict[str, Any]:
+        return default_params(get_layer_class(type_name))
+
+    def base_name(self, type_name: str) -> str:
+        return snake_case(type_name)
+
+    def types(self) -> Iterable[str]:
+        return list(_REGISTRY)
+
+
+CATALOG = _Catalog()
