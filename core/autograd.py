@@ -1,0 +1,272 @@
+"""Reverse-mode automatic differentiation over NumPy arrays.
+
+`Tensor` wraps an ndarray (float32 by default; float64 kept when given) and,
+when gradients are enabled, remembers the parents it was computed from and a
+backward closure that maps the output gradient to one gradient per parent.
+`Tensor.backward()` walks an iterative topological order (no recursion, so a
+chain of thousands of ops is fine) and *accumulates* into leaves' `.grad`.
+A leaf whose `.grad` is already an array (a view into a model's flat gradient
+buffer, for instance) is accumulated into in place. The differentiable
+primitives themselves live in `core.ops`; the operators here delegate to them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+Backward = Callable[[np.ndarray], Sequence["np.ndarray | None"]]
+
+_state = threading.local()
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations record the graph for backward (per thread)."""
+    return getattr(_state, "enabled", True)
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Run the block without recording operations for backward (per thread)."""
+    previous = is_grad_enabled()
+    _state.enabled = False
+    try:
+        yield
+    finally:
+        _state.enabled = previous
+
+
+def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        return np.asarray(data, dtype=dtype)
+    arr = np.asarray(data)
+    if arr.dtype == np.float64 or arr.dtype == np.float32:
+        return arr
+    return arr.astype(np.float32)
+
+
+class Tensor:
+    """An ndarray that can take part in automatic differentiation."""
+
+    __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "name", "__weakref__")
+    __array_priority__ = 1000.0
+
+    def __init__(
+        self,
+        data: Any,
+        requires_grad: bool = False,
+        dtype: Any = None,
+        name: str | None = None,
+    ) -> None:
+        self.data: np.ndarray = _as_array(data, dtype)
+        self.grad: np.ndarray | None = None
+        self.requires_grad = bool(requires_grad)
+        self._parents: tuple[Tensor, ...] = ()
+        self._backward: Backward | None = None
+        self.name = name
+
+    @staticmethod
+    def _make(data: np.ndarray, parents: tuple[Tensor, ...], backward: Backward) -> Tensor:
+        """Create an op's output; records the graph only when a parent needs gradients."""
+        out = Tensor.__new__(Tensor)
+        out.data = data
+        out.grad = None
+        out.name = None
+        if is_grad_enabled() and any(p.requires_grad for p in parents):
+            out.requires_grad = True
+            out._parents = parents
+            out._backward = backward
+        else:
+            out.requires_grad = False
+            out._parents = ()
+            out._backward = None
+        return out
+
+    # ----------------------------------------------------------------- basics
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._backward is None
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def numpy(self) -> np.ndarray:
+        return self.data
+
+    def item(self) -> float:
+        return self.data.item()
+
+    def detach(self) -> Tensor:
+        """The same data, cut from the graph."""
+        return Tensor(self.data, requires_grad=False)
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    def __repr__(self) -> str:
+        rg = ", requires_grad=True" if self.requires_grad else ""
+        return f"Tensor({np.array2string(self.data, precision=4)}{rg})"
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    # ---------------------------------------------------------------- backward
+    def backward(self, grad: Any = None, *, retain_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf that requires gradients."""
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward() needs a tensor that depends on a tensor with requires_grad=True."
+            )
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward() without a gradient needs a scalar. Received shape {self.shape};"
+                    " pass grad= of the same shape or reduce with .sum() first."
+                )
+            g = np.ones_like(self.data)
+        else:
+            g = _as_array(grad, self.data.dtype)
+            if g.shape != self.data.shape:
+                g = np.broadcast_to(g, self.data.shape)
+        order = _topological_order(self)
+        grads: dict[int, np.ndarray] = {id(self): g}
+        for node in reversed(order):
+            g = grads.pop(id(node), None)
+            if g is None:
+                continue
+            fn = node._backward
+            if fn is None:
+                if node.grad is None:
+                    node.grad = np.array(g, dtype=node.data.dtype, copy=True)
+                else:
+                    node.grad += g
+                continue
+            parent_grads = fn(g)
+            for parent, pg in zip(node._parents, parent_grads, strict=False):
+                if pg is None or not parent.requires_grad:
+                    continue
+                key = id(parent)
+                prev = grads.get(key)
+                grads[key] = pg if prev is None else prev + pg
+            if not retain_graph:
+                node._parents = ()
+                node._backward = None
+
+    # -------------------------------------------------------------- operators
+    def __add__(self, other: Any) -> Tensor:
+        return _ops.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _ops.add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _ops.sub(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _ops.div(other, self)
+
+    def __neg__(self) -> Tensor:
+        return _ops.neg(self)
+
+    def __pow__(self, exponent: Any) -> Tensor:
+        return _ops.pow(self, exponent)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _ops.matmul(other, self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return _ops.getitem(self, index)
+
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return _ops.sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return _ops.mean(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return _ops.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return _ops.min(self, axis=axis, keepdims=keepdims)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return _ops.reshape(self, shape)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return _ops.transpose(self, axes or None)
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 - NumPy's name
+        return _ops.transpose(self, None)
+
+
+def _topological_order(root: Tensor) -> list[Tensor]:
+    """Nodes that need gradients, parents before children (iterative DFS)."""
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        key = id(node)
+        if key in visited:
+            continue
+        visited.add(key)
+        stack.append((node, True))
+        for parent in node._parents:
+            if parent.requires_grad and id(parent) not in visited:
+                stack.append((parent, False))
+    return order
+
+
+def as_tensor(value: Any, dtype: Any = None) -> Tensor:
+    """`value` as a Tensor (constants get no gradient)."""
+    if isinstance(value, Tensor):
+        return value
+    return Tensor(value, dtype=dtype)
+
+
+from core import ops as _ops  # noqa: E402  (ops imports Tensor from this module)
