@@ -112,9 +112,14 @@ def snake_case(class_name: str) -> str:
 _REGISTRY: dict[str, type] = {}
 
 
+def type_name(cls: type) -> str:
+    """The name a layer class is registered and saved under (its `TYPE_NAME` or class name)."""
+    return getattr(cls, "TYPE_NAME", None) or cls.__name__
+
+
 def register(cls: type) -> type:
-    """Class decorator: make a layer class known by its class name."""
-    _REGISTRY[cls.__name__] = cls
+    """Class decorator: make a layer class known by its type name (see `type_name`)."""
+    _REGISTRY[type_name(cls)] = cls
     return cls
 
 
