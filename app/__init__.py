@@ -1,0 +1,1 @@
+"""LayerForge's PySide6 desktop application (views and controllers over `core`)."""

@@ -1,0 +1,17 @@
+"""Fixtures for the Qt tests; isolates QSettings so tests never touch the user's."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    from PySide6.QtCore import QCoreApplication, QSettings
+
+    QCoreApplication.setOrganizationName("LayerForgeTests")
+    QCoreApplication.setApplicationName("LayerForgeTests")
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "cfg"))
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    yield
