@@ -7,11 +7,13 @@ none). Every broadcasting binary op reduces its gradients with `unbroadcast`.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from core.autograd import Tensor, as_tensor
+from core.errors import ConfigError, DataError
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -219,3 +221,575 @@ def getitem(a: Any, index: Any) -> Tensor:
         return (full,)
 
     return Tensor._make(a.data[index], (a,), backward)
+
+
+def concatenate(tensors: Any, axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis."""
+    ts = [as_tensor(t) for t in tensors]
+    arrays = [t.data for t in ts]
+    out = np.concatenate(arrays, axis=axis)
+    ax = axis % out.ndim
+    bounds = np.cumsum([a.shape[ax] for a in arrays])[:-1]
+
+    def backward(g: np.ndarray) -> list[np.ndarray]:
+        return np.split(g, bounds, axis=ax)
+
+    return Tensor._make(out, tuple(ts), backward)
+
+
+def stack(tensors: Any, axis: int = 0) -> Tensor:
+    """Join tensors along a new axis."""
+    ts = [as_tensor(t) for t in tensors]
+    out = np.stack([t.data for t in ts], axis=axis)
+    ax = axis % out.ndim
+
+    def backward(g: np.ndarray) -> list[np.ndarray]:
+        return [np.take(g, i, axis=ax) for i in range(len(ts))]
+
+    return Tensor._make(out, tuple(ts), backward)
+
+
+# ------------------------------------------------------------------ elementwise
+def exp(a: Any) -> Tensor:
+    a = as_tensor(a)
+    out = np.exp(a.data)
+    return Tensor._make(out, (a,), lambda g: (g * out,))
+
+
+def log(a: Any) -> Tensor:
+    a = as_tensor(a)
+    ad = a.data
+    return Tensor._make(np.log(ad), (a,), lambda g: (g / ad,))
+
+
+def sqrt(a: Any) -> Tensor:
+    a = as_tensor(a)
+    out = np.sqrt(a.data)
+    return Tensor._make(out, (a,), lambda g: (g / (out + out),))
+
+
+def abs(a: Any) -> Tensor:  # noqa: A001 - mirrors NumPy's name
+    a = as_tensor(a)
+    ad = a.data
+    return Tensor._make(np.abs(ad), (a,), lambda g: (g * np.sign(ad),))
+
+
+def clip(a: Any, lo: float | None, hi: float | None) -> Tensor:
+    """Clip to [lo, hi]; the gradient passes where lo <= a <= hi."""
+    a = as_tensor(a)
+    ad = a.data
+    out = np.clip(ad, lo, hi).astype(ad.dtype, copy=False)
+    inside = np.ones(ad.shape, dtype=bool)
+    if lo is not None:
+        inside &= ad >= lo
+    if hi is not None:
+        inside &= ad <= hi
+    return Tensor._make(out, (a,), lambda g: (g * inside,))
+
+
+def _select(a: Any, b: Any, take_a: np.ndarray, out: np.ndarray) -> Tensor:
+    a, b = _pair(a, b)
+    sa, sb = a.data.shape, b.data.shape
+
+    def backward(g: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        return (
+            unbroadcast(np.where(take_a, g, 0), sa) if a.requires_grad else None,
+            unbroadcast(np.where(take_a, 0, g), sb) if b.requires_grad else None,
+        )
+
+    return Tensor._make(out, (a, b), backward)
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise maximum; a tie sends the gradient to `a`."""
+    a, b = _pair(a, b)
+    return _select(a, b, a.data >= b.data, np.maximum(a.data, b.data))
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Elementwise minimum; a tie sends the gradient to `a`."""
+    a, b = _pair(a, b)
+    return _select(a, b, a.data <= b.data, np.minimum(a.data, b.data))
+
+
+def where(cond: Any, a: Any, b: Any) -> Tensor:
+    """`a` where `cond` holds, else `b` (cond is a constant boolean array)."""
+    c = np.asarray(cond.data if isinstance(cond, Tensor) else cond, dtype=bool)
+    a, b = _pair(a, b)
+    return _select(a, b, c, np.where(c, a.data, b.data))
+
+
+# ------------------------------------------------------------------ activations
+# The activation table: name -> (forward, backward, needs_input).
+# forward(z, out) computes the activation of z, writing into `out` when it is
+# z itself (the fused dense op owns z); backward(g, z, y) maps the output
+# gradient to the input gradient. needs_input=False means backward reads only y,
+# so forward may overwrite z in place. Constants are Python floats, which NumPy
+# keeps in the array's dtype (float32 stays float32).
+_SELU_ALPHA = 1.6732632423543772
+_SELU_SCALE = 1.0507009873554805
+_SQRT_2_OVER_PI = 0.7978845608028654
+_INV_SQRT2 = 0.7071067811865476
+_INV_SQRT_2PI = 0.3989422804014327
+_erf_scalar = np.frompyfunc(math.erf, 1, 1)
+
+
+def erf(x: np.ndarray) -> np.ndarray:
+    """The error function elementwise (math.erf, exact to the last bit), in x's dtype."""
+    return _erf_scalar(x).astype(x.dtype)
+
+
+def _sigmoid_fwd(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    # 0.5 * (1 + tanh(z / 2)): no overflow at any z, no warnings.
+    y = np.multiply(z, 0.5, out=out)
+    np.tanh(y, out=y)
+    y *= 0.5
+    y += 0.5
+    return y
+
+
+def _linear_fwd(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    return z
+
+
+def _relu_fwd(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    return np.maximum(z, 0, out=out)
+
+
+def _relu_bwd(g: np.ndarray, z: np.ndarray | None, y: np.ndarray) -> np.ndarray:
+    return g * (y > 0)
+
+
+def _tanh_fwd(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    return np.tanh(z, out=out)
+
+
+def _tanh_bwd(g: np.ndarray, z: np.ndarray | None, y: np.ndarray) -> np.ndarray:
+    return g * (1 - y * y)
+
+
+def _sigmoid_bwd(g: np.ndarray, z: np.ndarray | None, y: np.ndarray) -> np.ndarray:
+    return g * (y * (1 - y))
+
+
+def _softmax_fwd(z: np.ndarray, out: np.ndarray | None = None, axis: int = -1) -> np.ndarray:
+    y = np.subtract(z, z.max(axis=axis, keepdims=True), out=out)
+    np.exp(y, out=y)
+    y /= y.sum(axis=axis, keepdims=True)
+    return y
+
+
+def _softmax_bwd(g: np.ndarray, z: np.ndarray | None, y: np.ndarray, axis: int = -1) -> np.ndarray:
+    gy = g * y
+    gy -= y * gy.sum(axis=axis, keepdims=True)
+    return gy
+
+
+def _elu_fwd(z: np.ndarray, out: np.ndarray | None = None, alpha: float = 1.0) -> np.ndarray:
+    neg = np.minimum(z, 0)
+    np.expm1(neg, out=neg)
+    neg *= alpha
+    if out is None:
+        return np.where(z > 0, z, neg)
+    np.copyto(out, neg, where=z <= 0)
+    return out
+
+
+def _elu_bwd(g: np.ndarray, z: np.ndarray | None, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    return np.where(y > 0, g, g * (y + alpha))
+
+
+def _selu_fwd(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    y = _elu_fwd(z, out, _SELU_ALPHA)
+    y *= _SELU_SCALE
+    return y
+
+
+def _selu_bwd(g: np.ndarray, z: np.ndarray | None, y: np.ndarray) -> np.ndarray:
+    return np.where(y > 0, g * _SELU_SCALE, g * (y + _SELU_SCALE * _SELU_ALPHA))
+
+
+def _leaky_fwd(z: np.ndarray, out: np.ndarray | None = None, alpha: float = 0.2) -> np.ndarray:
+    return np.where(z > 0, z, z * alpha)
+
+
+def _leaky_bwd(
+    g: np.ndarray, z: np.ndarray | None, y: np.ndarray, alpha: float = 0.2
+) -> np.ndarray:
+    return np.where(z > 0, g, g * alpha)
+
+
+def _softplus_fwd(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    # log(1 + e^z) = max(z, 0) + log1p(e^-|z|)
+    t = np.abs(z)
+    np.negative(t, out=t)
+    np.exp(t, out=t)
+    np.log1p(t, out=t)
+    y = np.maximum(z, 0, out=out)
+    y += t
+    return y
+
+
+def _softplus_bwd(g: np.ndarray, z: np.ndarray | None, y: np.ndarray) -> np.ndarray:
+    # d/dz softplus = sigmoid(z) = 1 - exp(-softplus(z))
+    return g * -np.expm1(-y)
+
+
+def _softsign_fwd(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    return z / (1 + np.abs(z))
+
+
+def _softsign_bwd(g: np.ndarray, z: np.ndarray | None, y: np.ndarray) -> np.ndarray:
+    d = 1 + np.abs(z)
+    return g / (d * d)
+
+
+def _swish_fwd(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    return z * _sigmoid_fwd(z)
+
+
+def _swish_bwd(g: np.ndarray, z: np.ndarray | None, y: np.ndarray) -> np.ndarray:
+    s = _sigmoid_fwd(z)
+    return g * (s + y * (1 - s))
+
+
+def _exp_fwd(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    return np.exp(z, out=out)
+
+
+def _exp_bwd(g: np.ndarray, z: np.ndarray | None, y: np.ndarray) -> np.ndarray:
+    return g * y
+
+
+def _hard_sigmoid_fwd(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    # Keras 3: relu6(z + 3) / 6
+    y = np.multiply(z, 1 / 6, out=out)
+    y += 0.5
+    return np.clip(y, 0, 1, out=y)
+
+
+def _hard_sigmoid_bwd(g: np.ndarray, z: np.ndarray | None, y: np.ndarray) -> np.ndarray:
+    return g * ((z > -3) & (z < 3)) * (1 / 6)
+
+
+def _gelu_tanh_fwd(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    inner = z * z
+    inner *= 0.044715
+    inner += 1
+    inner *= z
+    inner *= _SQRT_2_OVER_PI
+    np.tanh(inner, out=inner)
+    inner += 1
+    inner *= z
+    inner *= 0.5
+    return inner
+
+
+def _gelu_tanh_bwd(g: np.ndarray, z: np.ndarray | None, y: np.ndarray) -> np.ndarray:
+    z2 = z * z
+    t = np.tanh(_SQRT_2_OVER_PI * (z + 0.044715 * z2 * z))
+    dinner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * z2)
+    return g * (0.5 * (1 + t) + 0.5 * z * (1 - t * t) * dinner)
+
+
+def _gelu_erf_fwd(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    return 0.5 * z * (1 + erf(z * _INV_SQRT2))
+
+
+def _gelu_erf_bwd(g: np.ndarray, z: np.ndarray | None, y: np.ndarray) -> np.ndarray:
+    cdf = 0.5 * (1 + erf(z * _INV_SQRT2))
+    pdf = np.exp(-0.5 * z * z) * _INV_SQRT_2PI
+    return g * (cdf + z * pdf)
+
+
+#: name -> (forward, backward, backward needs the pre-activation input)
+ACTIVATION_RULES: dict[str, tuple[Any, Any, bool]] = {
+    "linear": (_linear_fwd, lambda g, z, y: g, False),
+    "relu": (_relu_fwd, _relu_bwd, False),
+    "sigmoid": (_sigmoid_fwd, _sigmoid_bwd, False),
+    "tanh": (_tanh_fwd, _tanh_bwd, False),
+    "softmax": (_softmax_fwd, _softmax_bwd, False),
+    "elu": (_elu_fwd, _elu_bwd, False),
+    "selu": (_selu_fwd, _selu_bwd, False),
+    "leaky_relu": (_leaky_fwd, _leaky_bwd, True),
+    "softplus": (_softplus_fwd, _softplus_bwd, False),
+    "softsign": (_softsign_fwd, _softsign_bwd, True),
+    "swish": (_swish_fwd, _swish_bwd, True),
+    "silu": (_swish_fwd, _swish_bwd, True),
+    "exponential": (_exp_fwd, _exp_bwd, False),
+    "hard_sigmoid": (_hard_sigmoid_fwd, _hard_sigmoid_bwd, True),
+    "gelu": (_gelu_erf_fwd, _gelu_erf_bwd, True),
+    "gelu_tanh": (_gelu_tanh_fwd, _gelu_tanh_bwd, True),
+}
+
+
+def _unary(a: Any, forward: Any, backward: Any) -> Tensor:
+    a = as_tensor(a)
+    z = a.data
+    y = forward(z)
+    return Tensor._make(y, (a,), lambda g: (backward(g, z, y),))
+
+
+def activation(a: Any, name: str) -> Tensor:
+    """Apply the activation called `name` (a key of ACTIVATION_RULES) as one graph node."""
+    forward, backward, _ = ACTIVATION_RULES[name]
+    if forward is _linear_fwd:
+        return as_tensor(a)
+    return _unary(a, forward, backward)
+
+
+def tanh(a: Any) -> Tensor:
+    return _unary(a, _tanh_fwd, _tanh_bwd)
+
+
+def sigmoid(a: Any) -> Tensor:
+    return _unary(a, _sigmoid_fwd, _sigmoid_bwd)
+
+
+def relu(a: Any) -> Tensor:
+    return _unary(a, _relu_fwd, _relu_bwd)
+
+
+def leaky_relu(a: Any, alpha: float = 0.2) -> Tensor:
+    """max(a, alpha * a) for 0 <= alpha <= 1 (Keras's default negative slope is 0.2)."""
+    alpha = float(alpha)
+    return _unary(
+        a,
+        lambda z, out=None: _leaky_fwd(z, out, alpha),
+        lambda g, z, y: _leaky_bwd(g, z, y, alpha),
+    )
+
+
+def elu(a: Any, alpha: float = 1.0) -> Tensor:
+    alpha = float(alpha)
+    a = as_tensor(a)
+    z = a.data
+    y = _elu_fwd(z, None, alpha)
+    return Tensor._make(y, (a,), lambda g: (np.where(z > 0, g, g * (y + alpha)),))
+
+
+def selu(a: Any) -> Tensor:
+    return _unary(a, _selu_fwd, _selu_bwd)
+
+
+def gelu(a: Any, approximate: bool = False) -> Tensor:
+    """GELU; exact erf form by default (Keras), tanh approximation when approximate=True."""
+    if approximate:
+        return _unary(a, _gelu_tanh_fwd, _gelu_tanh_bwd)
+    return _unary(a, _gelu_erf_fwd, _gelu_erf_bwd)
+
+
+def softplus(a: Any) -> Tensor:
+    return _unary(a, _softplus_fwd, _softplus_bwd)
+
+
+def softsign(a: Any) -> Tensor:
+    return _unary(a, _softsign_fwd, _softsign_bwd)
+
+
+def swish(a: Any) -> Tensor:
+    return _unary(a, _swish_fwd, _swish_bwd)
+
+
+def hard_sigmoid(a: Any) -> Tensor:
+    return _unary(a, _hard_sigmoid_fwd, _hard_sigmoid_bwd)
+
+
+def softmax(a: Any, axis: int = -1) -> Tensor:
+    a = as_tensor(a)
+    y = _softmax_fwd(a.data, None, axis)
+    return Tensor._make(y, (a,), lambda g: (_softmax_bwd(g, None, y, axis),))
+
+
+def log_softmax(a: Any, axis: int = -1) -> Tensor:
+    a = as_tensor(a)
+    z = a.data
+    shifted = z - z.max(axis=axis, keepdims=True)
+    shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+    def backward(g: np.ndarray) -> tuple[np.ndarray]:
+        return (g - np.exp(shifted) * g.sum(axis=axis, keepdims=True),)
+
+    return Tensor._make(shifted, (a,), backward)
+
+
+# ------------------------------------------------------- fused, numerically stable
+def _reduce(loss: np.ndarray, grad_fn: Any, parents: tuple[Tensor, ...], reduction: str) -> Tensor:
+    """Wrap an elementwise/per-sample loss, optionally reduced, as one graph node.
+
+    grad_fn(g) receives the gradient of the unreduced loss (broadcast-ready).
+    """
+    if reduction == "none":
+        return Tensor._make(loss, parents, grad_fn)
+    if reduction == "mean":
+        n = loss.size or 1
+        out = np.asarray(loss.mean(), dtype=loss.dtype)
+        dtype, shape = loss.dtype, loss.shape
+
+        def backward_mean(g: np.ndarray) -> Any:
+            return grad_fn(np.full(shape, g / n, dtype=dtype))
+
+        return Tensor._make(out, parents, backward_mean)
+    if reduction == "sum":
+        out = np.asarray(loss.sum(), dtype=loss.dtype)
+        dtype, shape = loss.dtype, loss.shape
+
+        def backward_sum(g: np.ndarray) -> Any:
+            return grad_fn(np.full(shape, g, dtype=dtype))
+
+        return Tensor._make(out, parents, backward_sum)
+    raise ConfigError(
+        f"Expected reduction 'none', 'mean' or 'sum'. Received: reduction={reduction!r}"
+    )
+
+
+def softmax_cross_entropy(
+    logits: Any, targets: Any, axis: int = -1, reduction: str = "none"
+) -> Tensor:
+    """-sum(targets * log_softmax(logits)) over `axis`: one loss per sample.
+
+    Stable for any logits (finite at ±1000). The gradient with respect to the
+    logits is softmax(logits) * sum(targets) - targets; targets may be soft.
+    """
+    z, t = _pair(logits, targets)
+    zd, td = z.data, t.data
+    m = zd.max(axis=axis, keepdims=True)
+    shifted = zd - m
+    e = np.exp(shifted)
+    s = e.sum(axis=axis, keepdims=True)
+    logp = shifted - np.log(s)
+    loss = -(td * logp).sum(axis=axis)
+
+    def grad_fn(g: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        ge = np.expand_dims(g, axis)
+        gz = None
+        if z.requires_grad:
+            p = e / s
+            gz = unbroadcast(ge * (p * td.sum(axis=axis, keepdims=True) - td), zd.shape)
+        gt = unbroadcast(-ge * logp, td.shape) if t.requires_grad else None
+        return gz, gt
+
+    return _reduce(loss, grad_fn, (z, t), reduction)
+
+
+def sparse_softmax_cross_entropy(
+    logits: Any, labels: Any, reduction: str = "none"
+) -> Tensor:
+    """Cross-entropy of logits (..., C) against integer class labels (...).
+
+    Raises DataError when a label lies outside [0, C).
+    """
+    z = as_tensor(logits)
+    zd = z.data
+    lab = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
+    classes = zd.shape[-1]
+    if lab.shape == zd.shape[:-1] + (1,):
+        lab = lab[..., 0]
+    if lab.dtype.kind == "f":
+        if not np.all(np.isfinite(lab)) or np.any(lab != np.floor(lab)):
+            raise DataError(
+                f"Expected whole-number class labels in [0, {classes}). "
+                "Received non-integer labels."
+            )
+    lab = lab.astype(np.intp, copy=False)
+    if lab.shape != zd.shape[:-1]:
+        raise DataError(
+            f"Expected labels of shape {zd.shape[:-1]} for logits of shape {zd.shape}. "
+            f"Received: {lab.shape}."
+        )
+    if lab.size and (lab.min() < 0 or lab.max() >= classes):
+        bad = lab[(lab < 0) | (lab >= classes)][0]
+        raise DataError(
+            f"Expected class labels in [0, {classes}) for a {classes}-class output. "
+            f"Received: {int(bad)}. Encode labels as 0..{classes - 1}, or give the last "
+            "layer more units."
+        )
+    m = zd.max(axis=-1, keepdims=True)
+    shifted = zd - m
+    e = np.exp(shifted)
+    s = e.sum(axis=-1, keepdims=True)
+    idx = lab[..., None]
+    loss = (np.log(s) - np.take_along_axis(shifted, idx, axis=-1))[..., 0]
+
+    def grad_fn(g: np.ndarray) -> tuple[np.ndarray]:
+        p = e / s
+        np.put_along_axis(p, idx, np.take_along_axis(p, idx, axis=-1) - 1, axis=-1)
+        p *= g[..., None]
+        return (p,)
+
+    return _reduce(loss, grad_fn, (z,), reduction)
+
+
+def sigmoid_binary_cross_entropy(logits: Any, targets: Any, reduction: str = "none") -> Tensor:
+    """Elementwise -[t log s(z) + (1-t) log(1-s(z))], stable for any logits.
+
+    loss = max(z, 0) - z*t + log1p(exp(-|z|)); d/dz = sigmoid(z) - t.
+    """
+    z, t = _pair(logits, targets)
+    zd, td = z.data, t.data
+    loss = np.abs(zd)
+    np.negative(loss, out=loss)
+    np.exp(loss, out=loss)
+    np.log1p(loss, out=loss)
+    loss += np.maximum(zd, 0)
+    loss -= zd * td
+
+    def grad_fn(g: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        gz = None
+        if z.requires_grad:
+            gz = _sigmoid_fwd(zd) - td
+            gz *= g
+            if gz.shape != zd.shape:
+                gz = unbroadcast(gz, zd.shape)
+        gt = unbroadcast(-g * zd, td.shape) if t.requires_grad else None
+        return gz, gt
+
+    return _reduce(loss, grad_fn, (z, t), reduction)
+
+
+# ---------------------------------------------------------------- fused layers
+def dense(x: Any, kernel: Tensor, bias: Tensor | None, activation: str = "linear") -> Tensor:
+    """activation(x @ kernel + bias) as ONE graph node with one backward closure.
+
+    `activation` is a key of ACTIVATION_RULES. Works in the inputs' dtype
+    (float32 stays float32). x may have leading batch dimensions (..., in).
+    """
+    if not isinstance(x, Tensor):
+        x = Tensor(np.asarray(x, dtype=kernel.data.dtype))
+    xd = x.data
+    wd = kernel.data
+    z = xd @ wd
+    if bias is not None:
+        z += bias.data
+    forward, backward, needs_z = ACTIVATION_RULES[activation]
+    if forward is _linear_fwd:
+        y = z
+        act_bwd = None
+        z_keep = None
+    elif needs_z:
+        y = forward(z)
+        act_bwd = backward
+        z_keep = z
+    else:
+        y = forward(z, z)  # in place: backward reads y only
+        act_bwd = backward
+        z_keep = None
+
+    def backward_dense(g: np.ndarray) -> tuple[Any, ...]:
+        gz = g if act_bwd is None else act_bwd(g, z_keep, y)
+        if xd.ndim == 2:
+            gw = xd.T @ gz
+            gb = gz.sum(axis=0) if bias is not None else None
+        else:
+            x2 = xd.reshape(-1, xd.shape[-1])
+            g2 = gz.reshape(-1, gz.shape[-1])
+            gw = x2.T @ g2
+            gb = g2.sum(axis=0) if bias is not None else None
+        gx = gz @ wd.T if x.requires_grad else None
+        return gx, gw, gb
+
+    if bias is None:
+        parents: tuple[Tensor, ...] = (x, kernel)
+    else:
+        parents = (x, kernel, bias)
+    return Tensor._make(y, parents, backward_dense)
