@@ -1,0 +1,499 @@
+"""Optimizers with Keras 3 names, defaults and update rules, over one flat buffer.
+
+`optimizer.build(variables)` copies every trainable variable into one
+contiguous parameter buffer and rebinds each variable's `.data` to a view of
+it, and its `.grad` to a view of one matching gradient buffer (autograd
+accumulates into a preset `.grad` in place). A step is then a handful of
+vectorised, in-place NumPy operations over the whole buffer whatever the
+number of layers, and `zero_grad()` is one `fill(0)`. Gradient clipping
+(`clipnorm` per variable, `clipvalue`, `global_clipnorm`), AdamW's decoupled
+weight decay (with a per-variable exclusion mask) and learning-rate schedules
+follow Keras. `get(identifier)` resolves strings like "adam".
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from core import schedules as _schedules
+from core.errors import ConfigError
+
+
+def _number(owner: str, name: str, value: Any, low: float = 0.0, high: float | None = None,
+            low_open: bool = False, high_open: bool = False) -> float:
+    bad = isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or (
+        math.isnan(value)
+    )
+    if not bad:
+        v = float(value)
+        bad = v < low or (low_open and v == low) or (
+            high is not None and (v > high or (high_open and v == high))
+        )
+    if bad:
+        lo = f"{'>' if low_open else '>='} {low:g}"
+        hi = "" if high is None else f" and {'<' if high_open else '<='} {high:g}"
+        raise ConfigError(f"{owner}: Expected `{name}` {lo}{hi}. Received: {name}={value!r}")
+    return float(value)
+
+
+class Optimizer:
+    """Base class: learning rate (float or schedule), clipping, flat buffers, `step()`."""
+
+    def __init__(
+        self,
+        learning_rate: float | _schedules.LearningRateSchedule = 0.001,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+        name: str | None = None,
+    ) -> None:
+        owner = type(self).__name__
+        if isinstance(learning_rate, dict):
+            learning_rate = _schedules.deserialize(learning_rate)
+        if not isinstance(learning_rate, _schedules.LearningRateSchedule):
+            learning_rate = _number(owner, "learning_rate", learning_rate)
+        self._learning_rate: float | _schedules.LearningRateSchedule = learning_rate
+        set_clips = [n for n, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
+                                    ("global_clipnorm", global_clipnorm)) if v is not None]
+        if len(set_clips) > 1:
+            raise ConfigError(
+                f"{owner}: Expected at most one of `clipnorm`, `clipvalue` and "
+                f"`global_clipnorm`. Received: {', '.join(set_clips)}."
+            )
+        self.clipnorm = None if clipnorm is None else _number(owner, "clipnorm", clipnorm,
+                                                              low_open=True)
+        self.clipvalue = None if clipvalue is None else _number(owner, "clipvalue", clipvalue,
+                                                                low_open=True)
+        self.global_clipnorm = (None if global_clipnorm is None else
+                                _number(owner, "global_clipnorm", global_clipnorm, low_open=True))
+        self.weight_decay = None if weight_decay is None else _number(owner, "weight_decay",
+                                                                      weight_decay)
+        self.name = name or _snake(owner)
+        self.iterations = 0
+        self.built = False
+        self._variables: list[Any] = []
+        self._params: np.ndarray = np.zeros(0, np.float32)
+        self._grads: np.ndarray = np.zeros(0, np.float32)
+        self._tmp: np.ndarray = np.zeros(0, np.float32)
+        self._offsets: np.ndarray = np.zeros(0, np.intp)
+        self._sizes: np.ndarray = np.zeros(0, np.intp)
+        self._decay_mask: np.ndarray | None = None
+        self._exclude_names: tuple[str, ...] = ()
+        self._exclude_ids: set[int] = set()
+
+    # ------------------------------------------------------------ learning rate
+    @property
+    def learning_rate(self) -> float:
+        """The rate the next step uses (a schedule is evaluated at `iterations`)."""
+        lr = self._learning_rate
+        if isinstance(lr, _schedules.LearningRateSchedule):
+            return float(lr(self.iterations))
+        return lr
+
+    @learning_rate.setter
+    def learning_rate(self, value: float | _schedules.LearningRateSchedule) -> None:
+        if isinstance(value, _schedules.LearningRateSchedule):
+            self._learning_rate = value
+            return
+        if isinstance(self._learning_rate, _schedules.LearningRateSchedule):
+            raise ConfigError(
+                f"{type(self).__name__}: this optimizer's learning rate is a schedule "
+                f"({type(self._learning_rate).__name__}). Expected a schedule to replace it. "
+                f"Received: {value!r}. Build a new optimizer to use a fixed rate."
+            )
+        self._learning_rate = _number(type(self).__name__, "learning_rate", value)
+
+    @property
+    def lr(self) -> float:  # Keras 2 alias
+        return self.learning_rate
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self.learning_rate = value
+
+    # ------------------------------------------------------------------- build
+    @property
+    def variables(self) -> list[Any]:
+        return list(self._variables)
+
+    @property
+    def parameter_buffer(self) -> np.ndarray:
+        return self._params
+
+    @property
+    def gradient_buffer(self) -> np.ndarray:
+        return self._grads
+
+    def build(self, variables: Sequence[Any]) -> None:
+        """Pack `variables` into one parameter buffer and bind data/grad views to it."""
+        variables = [v for v in variables if getattr(v, "trainable", True)]
+        dtypes = {np.dtype(v.data.dtype) for v in variables}
+        dtype = np.result_type(*dtypes) if dtypes else np.dtype(np.float32)
+        sizes = np.array([v.data.size for v in variables], dtype=np.intp)
+        offsets = np.zeros(len(variables), dtype=np.intp)
+        if len(variables) > 1:
+            offsets[1:] = np.cumsum(sizes)[:-1]
+        total = int(sizes.sum()) if len(variables) else 0
+        params = np.empty(total, dtype=dtype)
+        grads = np.zeros(total, dtype=dtype)
+        for v, off, n in zip(variables, offsets, sizes, strict=True):
+            shape = v.data.shape
+            params[off:off + n] = np.asarray(v.data, dtype=dtype).reshape(-1)
+            v.data = params[off:off + n].reshape(shape)
+            v.grad = grads[off:off + n].reshape(shape)
+        self._variables = variables
+        self._params, self._grads = params, grads
+        self._tmp = np.empty(total, dtype=dtype)
+        self._offsets, self._sizes = offsets, sizes
+        self._decay_mask = None
+        self.iterations = 0
+        self._build_slots(total, dtype)
+        self.built = True
+
+    def _build_slots(self, size: int, dtype: np.dtype) -> None:
+        """Allocate per-parameter state (momentum, moments) as flat arrays."""
+
+    def _check_bound(self) -> None:
+        for v in self._variables:
+            if v.grad is None or not np.shares_memory(v.grad, self._grads):
+                v.grad = self._grads[self._slice(v)].reshape(v.data.shape)
+
+    def _slice(self, var: Any) -> slice:
+        i = next(k for k, v in enumerate(self._variables) if v is var)
+        off = int(self._offsets[i])
+        return slice(off, off + int(self._sizes[i]))
+
+    def zero_grad(self) -> None:
+        """Clear every gradient at once (the gradient buffer is filled with 0)."""
+        self._grads.fill(0)
+
+    # ------------------------------------------------------------------- steps
+    def step(self) -> None:
+        """Apply one update from the gradient buffer to the parameter buffer, in place."""
+        if not self.built:
+            raise ConfigError(
+                f"{type(self).__name__}: Expected build(variables) before step(). "
+                "Received: an optimizer with no variables."
+            )
+        g = self._grads
+        if self.clipvalue is not None:
+            np.clip(g, -self.clipvalue, self.clipvalue, out=g)
+        elif self.clipnorm is not None and g.size:
+            sq = np.add.reduceat(g * g, self._offsets) if len(self._offsets) else g[:0]
+            norms = np.sqrt(sq)
+            scale = np.where(norms > self.clipnorm, self.clipnorm / np.maximum(norms, 1e-30), 1.0)
+            if np.any(scale != 1.0):
+                g *= np.repeat(scale.astype(g.dtype), self._sizes)
+        elif self.global_clipnorm is not None:
+            norm = math.sqrt(float(np.dot(g, g)))
+            if norm > self.global_clipnorm:
+                g *= self.global_clipnorm / norm
+        lr = self.learning_rate
+        if self.weight_decay:
+            self._apply_weight_decay(lr)
+        self._update(self._params, g, lr)
+        self.iterations += 1
+
+    def _apply_weight_decay(self, lr: float) -> None:
+        # Keras 3: variable -= variable * weight_decay * lr (decoupled, before the update)
+        if self._decay_mask is None:
+            self._decay_mask = self._make_decay_mask()
+        factor = self.weight_decay * lr
+        if self._decay_mask is True:  # type: ignore[comparison-overlap]
+            self._params *= 1.0 - factor
+        else:
+            np.multiply(self._params, self._decay_mask, out=self._tmp)
+            self._tmp *= factor
+            self._params -= self._tmp
+
+    def _make_decay_mask(self) -> Any:
+        if not self._exclude_names and not self._exclude_ids:
+            return True
+        mask = np.ones_like(self._params)
+        for v, off, n in zip(self._variables, self._offsets, self._sizes, strict=True):
+            name = str(getattr(v, "path", None) or getattr(v, "name", None) or "")
+            if id(v) in self._exclude_ids or any(s in name for s in self._exclude_names):
+                mask[off:off + n] = 0
+        return mask
+
+    def exclude_from_weight_decay(
+        self, var_list: Iterable[Any] | None = None, var_names: Iterable[str] | None = None
+    ) -> None:
+        """Keras API: skip weight decay for these variables or names containing these strings."""
+        self._exclude_ids |= {id(v) for v in (var_list or ())}
+        self._exclude_names = tuple(self._exclude_names) + tuple(var_names or ())
+        self._decay_mask = None
+
+    def _update(self, p: np.ndarray, g: np.ndarray, lr: float) -> None:
+        raise NotImplementedError
+
+    def apply_gradients(self, grads_and_vars: Iterable[tuple[Any, Any]]) -> None:
+        """Keras API: apply explicit (gradient, variable) pairs (builds on first use)."""
+        pairs = [(g, v) for g, v in grads_and_vars]
+        if not self.built or any(
+            not any(v is w for w in self._variables) for _, v in pairs
+        ):
+            self.build([v for _, v in pairs])
+        self.zero_grad()
+        for g, v in pairs:
+            if g is not None:
+                self._grads[self._slice(v)] = np.asarray(
+                    getattr(g, "data", g), dtype=self._grads.dtype
+                ).reshape(-1)
+        self.step()
+
+    # ------------------------------------------------------------------ config
+    def get_config(self) -> dict[str, Any]:
+        lr = self._learning_rate
+        return {
+            "name": self.name,
+            "learning_rate": _schedules.serialize(lr)
+            if isinstance(lr, _schedules.LearningRateSchedule) else lr,
+            "weight_decay": self.weight_decay,
+            "clipnorm": self.clipnorm,
+            "global_clipnorm": self.global_clipnorm,
+            "clipvalue": self.clipvalue,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Optimizer:
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = _schedules.deserialize(config["learning_rate"])
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(learning_rate={self._learning_rate!r})"
+
+
+def _snake(name: str) -> str:
+    out = []
+    for i, c in enumerate(name):
+        if c.isupper() and i and not name[i - 1].isupper():
+            out.append("_")
+        out.append(c.lower())
+    return "".join(out)
+
+
+class SGD(Optimizer):
+    """Gradient descent with optional (Nesterov) momentum, Keras 3 rule."""
+
+    def __init__(self, learning_rate: Any = 0.01, momentum: float = 0.0, nesterov: bool = False,
+                 weight_decay: float | None = None, clipnorm: float | None = None,
+                 clipvalue: float | None = None, global_clipnorm: float | None = None,
+                 name: str = "SGD") -> None:
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name)
+        self.momentum = _number("SGD", "momentum", momentum, 0.0, 1.0)
+        self.nesterov = bool(nesterov)
+
+    def _build_slots(self, size: int, dtype: np.dtype) -> None:
+        self._m = np.zeros(size, dtype) if self.momentum else None
+
+    def _update(self, p: np.ndarray, g: np.ndarray, lr: float) -> None:
+        tmp = self._tmp
+        if self._m is None:
+            np.multiply(g, lr, out=tmp)
+            p -= tmp
+            return
+        m = self._m
+        # m = momentum * m - lr * g
+        m *= self.momentum
+        np.multiply(g, lr, out=tmp)
+        m -= tmp
+        if self.nesterov:
+            # p += momentum * m - lr * g
+            p -= tmp
+            np.multiply(m, self.momentum, out=tmp)
+            p += tmp
+        else:
+            p += m
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+class RMSprop(Optimizer):
+    """RMSprop, Keras 3 rule (epsilon inside the square root; optional momentum, centered)."""
+
+    def __init__(self, learning_rate: Any = 0.001, rho: float = 0.9, momentum: float = 0.0,
+                 epsilon: float = 1e-7, centered: bool = False,
+                 weight_decay: float | None = None, clipnorm: float | None = None,
+                 clipvalue: float | None = None, global_clipnorm: float | None = None,
+                 name: str = "rmsprop") -> None:
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name)
+        self.rho = _number("RMSprop", "rho", rho, 0.0, 1.0)
+        self.momentum = _number("RMSprop", "momentum", momentum, 0.0, 1.0)
+        self.epsilon = _number("RMSprop", "epsilon", epsilon)
+        self.centered = bool(centered)
+
+    def _build_slots(self, size: int, dtype: np.dtype) -> None:
+        self._v = np.zeros(size, dtype)
+        self._avg = np.zeros(size, dtype) if self.centered else None
+        self._m = np.zeros(size, dtype) if self.momentum > 0 else None
+
+    def _update(self, p: np.ndarray, g: np.ndarray, lr: float) -> None:
+        rho, tmp, v = self.rho, self._tmp, self._v
+        v *= rho
+        np.multiply(g, g, out=tmp)
+        tmp *= 1 - rho
+        v += tmp
+        if self._avg is not None:
+            a = self._avg
+            a *= rho
+            np.multiply(g, 1 - rho, out=tmp)
+            a += tmp
+            np.multiply(a, a, out=tmp)
+            np.subtract(v, tmp, out=tmp)
+            tmp += self.epsilon
+        else:
+            np.add(v, self.epsilon, out=tmp)
+        np.sqrt(tmp, out=tmp)
+        np.divide(g, tmp, out=tmp)
+        tmp *= lr
+        if self._m is not None:
+            self._m *= self.momentum
+            self._m += tmp
+            p -= self._m
+        else:
+            p -= tmp
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum,
+                "epsilon": self.epsilon, "centered": self.centered}
+
+
+class Adagrad(Optimizer):
+    """Adagrad, Keras 3 rule: acc += g^2; p -= lr * g / sqrt(acc + epsilon)."""
+
+    def __init__(self, learning_rate: Any = 0.001, initial_accumulator_value: float = 0.1,
+                 epsilon: float = 1e-7, weight_decay: float | None = None,
+                 clipnorm: float | None = None, clipvalue: float | None = None,
+                 global_clipnorm: float | None = None, name: str = "adagrad") -> None:
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name)
+        self.initial_accumulator_value = _number("Adagrad", "initial_accumulator_value",
+                                                 initial_accumulator_value)
+        self.epsilon = _number("Adagrad", "epsilon", epsilon)
+
+    def _build_slots(self, size: int, dtype: np.dtype) -> None:
+        self._acc = np.full(size, self.initial_accumulator_value, dtype)
+
+    def _update(self, p: np.ndarray, g: np.ndarray, lr: float) -> None:
+        tmp, acc = self._tmp, self._acc
+        np.multiply(g, g, out=tmp)
+        acc += tmp
+        np.add(acc, self.epsilon, out=tmp)
+        np.sqrt(tmp, out=tmp)
+        np.divide(g, tmp, out=tmp)
+        tmp *= lr
+        p -= tmp
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(),
+                "initial_accumulator_value": self.initial_accumulator_value,
+                "epsilon": self.epsilon}
+
+
+class Adam(Optimizer):
+    """Adam, Keras 3 rule (bias correction folded into the step size; optional AMSGrad)."""
+
+    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, amsgrad: bool = False,
+                 weight_decay: float | None = None, clipnorm: float | None = None,
+                 clipvalue: float | None = None, global_clipnorm: float | None = None,
+                 name: str = "adam") -> None:
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name)
+        owner = type(self).__name__
+        self.beta_1 = _number(owner, "beta_1", beta_1, 0.0, 1.0, high_open=True)
+        self.beta_2 = _number(owner, "beta_2", beta_2, 0.0, 1.0, high_open=True)
+        self.epsilon = _number(owner, "epsilon", epsilon)
+        self.amsgrad = bool(amsgrad)
+
+    def _build_slots(self, size: int, dtype: np.dtype) -> None:
+        self._m = np.zeros(size, dtype)
+        self._v = np.zeros(size, dtype)
+        self._vhat = np.zeros(size, dtype) if self.amsgrad else None
+
+    def _update(self, p: np.ndarray, g: np.ndarray, lr: float) -> None:
+        t = self.iterations + 1
+        alpha = lr * math.sqrt(1.0 - self.beta_2**t) / (1.0 - self.beta_1**t)
+        m, v, tmp = self._m, self._v, self._tmp
+        np.subtract(g, m, out=tmp)          # m += (g - m) * (1 - beta_1)
+        tmp *= 1.0 - self.beta_1
+        m += tmp
+        np.multiply(g, g, out=tmp)          # v += (g^2 - v) * (1 - beta_2)
+        tmp -= v
+        tmp *= 1.0 - self.beta_2
+        v += tmp
+        if self._vhat is not None:
+            np.maximum(self._vhat, v, out=self._vhat)
+            v = self._vhat
+        np.sqrt(v, out=tmp)                 # p -= alpha * m / (sqrt(v) + epsilon)
+        tmp += self.epsilon
+        np.divide(m, tmp, out=tmp)
+        tmp *= alpha
+        p -= tmp
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon, "amsgrad": self.amsgrad}
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Keras 3: p -= p * weight_decay * lr first)."""
+
+    def __init__(self, learning_rate: Any = 0.001, weight_decay: float = 0.004,
+                 beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
+                 amsgrad: bool = False, clipnorm: float | None = None,
+                 clipvalue: float | None = None, global_clipnorm: float | None = None,
+                 name: str = "adamw") -> None:
+        if weight_decay is None:
+            raise ConfigError("AdamW: Expected a number for `weight_decay`. Received: None")
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay,
+                         clipnorm, clipvalue, global_clipnorm, name)
+
+
+ALL_OPTIMIZERS: dict[str, type[Optimizer]] = {
+    "sgd": SGD, "rmsprop": RMSprop, "adagrad": Adagrad, "adam": Adam, "adamw": AdamW,
+}
+_CLASS_NAMES = {cls.__name__: cls for cls in ALL_OPTIMIZERS.values()}
+
+
+def serialize(optimizer: Optimizer) -> dict[str, Any]:
+    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+
+
+def deserialize(config: dict[str, Any]) -> Optimizer:
+    cls = _CLASS_NAMES.get(config.get("class_name", "")) or ALL_OPTIMIZERS.get(
+        str(config.get("class_name", "")).lower()
+    )
+    if cls is None:
+        return get(str(config.get("class_name")))
+    return cls.from_config(config.get("config", {}))
+
+
+def get(identifier: Any) -> Optimizer:
+    """An optimizer from a name ("adam", "SGD"), a config dict or an instance."""
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        cls = ALL_OPTIMIZERS.get(identifier.lower())
+        if cls is not None:
+            return cls()
+        names = sorted(ALL_OPTIMIZERS)
+        close = difflib.get_close_matches(identifier.lower(), names, n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise ConfigError(
+            f"Unknown optimizer. Expected one of: {', '.join(names)} (or an Optimizer instance). "
+            f"Received: {identifier!r}.{hint}"
+        )
+    raise ConfigError(
+        f"Expected an optimizer name or Optimizer instance. Received: {identifier!r}"
+    )
