@@ -1,0 +1,241 @@
+"""Turn a `Table` and a `DataConfig` into a `Dataset`: choose target and
+features, drop unusable rows, split, fit the `Pipeline` on the training rows
+and build the float32 matrices in one pass (the splits are views of one
+array, so the data is materialised once)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from core.data.preprocess import IMPUTE, SCALE, Pipeline, target_codes
+from core.data.profile import ROLES, TaskInfo, detect_task, profile_table, suggest_target
+from core.data.reader import Table, read_csv
+from core.data.split import split_indices
+from core.errors import ConfigError, DataError
+
+_TASKS = (None, "regression", "classification", "binary", "multiclass")
+
+
+@dataclass
+class DataConfig:
+    """How to turn a table into training data (saved in the project file)."""
+
+    target: str | None = None
+    roles: dict[str, str] = field(default_factory=dict)
+    impute: str = "mean"
+    scale: str = "standardize"
+    validation_split: float = 0.2
+    test_split: float = 0.0
+    seed: int = 0
+    stratify: bool = True
+    task: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.impute not in IMPUTE:
+            raise ConfigError(f"Expected impute in {IMPUTE}. Received: {self.impute!r}.")
+        if self.scale not in SCALE:
+            raise ConfigError(f"Expected scale in {SCALE}. Received: {self.scale!r}.")
+        if self.task not in _TASKS:
+            raise ConfigError(f"Expected task in {_TASKS}. Received: {self.task!r}.")
+        for col, role in self.roles.items():
+            if role not in ROLES:
+                raise ConfigError(
+                    f"Expected a role in {ROLES} for column '{col}'. Received: {role!r}."
+                )
+        for name in ("validation_split", "test_split"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not 0.0 <= float(value) < 1.0:
+                raise ConfigError(f"Expected {name} in [0, 1). Received: {value!r}.")
+        if self.validation_split + self.test_split >= 1.0:
+            raise ConfigError(
+                "Expected validation_split + test_split < 1. Received: "
+                f"{self.validation_split} + {self.test_split}."
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "roles": dict(self.roles),
+            "impute": self.impute,
+            "scale": self.scale,
+            "validation_split": float(self.validation_split),
+            "test_split": float(self.test_split),
+            "seed": int(self.seed),
+            "stratify": bool(self.stratify),
+            "task": self.task,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> DataConfig:
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ConfigError(f"Expected data settings among {sorted(known)}. Received "
+                              f"unknown keys: {unknown}.")
+        return cls(**{k: (dict(v) if k == "roles" else v) for k, v in d.items()})
+
+
+@dataclass
+class Dataset:
+    """Training, validation and test arrays plus everything to reproduce them."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    feature_names: list[str]
+    input_columns: list[str]
+    task: TaskInfo
+    pipeline: Pipeline
+    notices: list[str] = field(default_factory=list)
+    target: str = ""
+
+    @property
+    def n_features(self) -> int:
+        return int(self.x_train.shape[1])
+
+    def split(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        if name not in ("train", "val", "test"):
+            raise ConfigError(f"Expected split train, val or test. Received: {name!r}.")
+        return getattr(self, f"x_{name}"), getattr(self, f"y_{name}")
+
+    def batches(
+        self,
+        batch_size: int,
+        rng: np.random.Generator | None,
+        *,
+        split: str = "train",
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Mini-batches of one split; shuffled when `rng` is given."""
+        if batch_size < 1:
+            raise ConfigError(f"Expected batch_size >= 1. Received: {batch_size}.")
+        x, y = self.split(split)
+        n = len(x)
+        order = rng.permutation(n) if rng is not None else None
+        for start in range(0, n, batch_size):
+            if order is None:
+                yield x[start:start + batch_size], y[start:start + batch_size]
+            else:
+                idx = order[start:start + batch_size]
+                yield x[idx], y[idx]
+
+
+def _features(table: Table, target: str, config: DataConfig,
+              notices: list[str]) -> list[tuple[str, str]]:
+    names = {str(c) for c in table.df.columns}
+    for col in config.roles:
+        if col not in names:
+            notices.append(f"a role was set for column '{col}', which is not in the file; "
+                           "ignored")
+    feats: list[tuple[str, str]] = []
+    for p in profile_table(table):
+        if p.name == target:
+            continue
+        role = config.roles.get(p.name, p.suggested_role)
+        if role != "feature":
+            continue
+        kind = p.kind
+        if kind in ("identifier", "text", "constant"):
+            if p.name not in config.roles:
+                continue
+            kind = "numeric" if p.minimum is not None else "categorical"
+            if kind == "categorical" and p.distinct > 1000:
+                raise DataError(
+                    f"Expected at most 1000 categories in a one-hot encoded feature. "
+                    f"Received: {p.distinct} distinct values. Set this column's role to "
+                    "ignore.", path=table.path, column=p.name)
+        elif kind == "empty":
+            continue
+        feats.append((p.name, kind))
+    if not feats:
+        raise DataError(
+            f"Expected at least one feature column besides the target '{target}'. Received: "
+            "none usable (the others are identifiers, free text, constant or ignored). Add "
+            "feature columns or change their roles.", path=table.path)
+    return feats
+
+
+def prepare(table: Table, config: DataConfig) -> Dataset:
+    """Build the `Dataset` for `table` as described by `config`."""
+    notices = list(table.notices)
+    if table.truncated:
+        notices.append("only the first rows of the file were read (preview)")
+    profiles = profile_table(table)
+    target = config.target or suggest_target(profiles)
+    if target is None:
+        raise DataError(
+            "Expected a column that can be a target (numbers, categories or yes/no). "
+            "Received: none (every column is text, an identifier, constant or empty). "
+            "Check that the file is the right one.", path=table.path)
+    task = detect_task(table, target, task=config.task)
+    features = _features(table, target, config, notices)
+    df = table.df
+    header_lines = 1 if table.has_header else 0
+    where = dict(path=table.path, header_lines=header_lines)
+
+    tcodes: np.ndarray | None = None
+    if task.kind == "regression":
+        keep = df[target].notna().to_numpy()
+    else:
+        tcodes = target_codes(df[target], task, column=target, **where)
+        keep = tcodes >= 0
+    dropped_target = int(len(df) - keep.sum())
+    if dropped_target:
+        notices.append(f"dropped {dropped_target} row(s) with no value in the target "
+                       f"'{target}'")
+    if config.impute == "drop":
+        before = int(keep.sum())
+        for name, _ in features:
+            keep &= df[name].notna().to_numpy()
+        if before - int(keep.sum()):
+            notices.append(f"dropped {before - int(keep.sum())} row(s) with a missing "
+                           "feature value (impute = drop)")
+    rows = np.flatnonzero(keep)
+    if len(rows) < 2:
+        raise DataError(
+            f"Expected at least 2 usable data rows to train on. Received: {len(rows)} "
+            "(after removing rows with a missing target"
+            + (" or feature" if config.impute == "drop" else "")
+            + "). Add rows to the file.", path=table.path)
+    strata = None
+    if tcodes is not None and config.stratify:
+        strata = tcodes[rows]
+    try:
+        tr, va, te = split_indices(
+            len(rows), validation_split=config.validation_split, test_split=config.test_split,
+            rng=np.random.default_rng(config.seed), strata=strata)
+    except DataError as exc:
+        raise DataError(exc.message, path=table.path) from exc
+    order = rows[np.concatenate([tr, va, te])]
+    cache: dict[str, np.ndarray] = {}
+    pipeline = Pipeline.fit(df, features, rows=rows[tr], impute=config.impute,
+                            scale=config.scale, task=task, target=target, cache=cache, **where)
+    x = np.zeros((len(order), pipeline.n_features), dtype=np.float32)
+    pipeline._fill(df, x, order, cache=cache, **where)
+    if tcodes is not None:
+        codes = tcodes[order]
+        if task.kind == "binary":
+            y = codes.astype(np.float32).reshape(-1, 1)
+        else:
+            y = np.zeros((len(codes), task.n_classes), dtype=np.float32)
+            y[np.arange(len(codes)), codes] = 1.0
+    else:
+        y = pipeline.encode_target(df[target], rows=order, **where)
+    a, b = len(tr), len(tr) + len(va)
+    return Dataset(
+        x_train=x[:a], y_train=y[:a], x_val=x[a:b], y_val=y[a:b], x_test=x[b:], y_test=y[b:],
+        feature_names=pipeline.feature_names, input_columns=pipeline.input_columns,
+        task=task, pipeline=pipeline, notices=notices, target=target,
+    )
+
+
+def load_dataset(path: str | os.PathLike[str], config: DataConfig | None = None) -> Dataset:
+    """Read `path` and prepare it with `config` (defaults: suggested target, 80/20 split)."""
+    return prepare(read_csv(path), config or DataConfig())

@@ -1,0 +1,457 @@
+"""The fitted preprocessing pipeline: turn named columns into a float32 matrix
+and a target column into training targets, and back from predictions.
+
+A `Pipeline` is data, not code: per input column it stores the kind
+(numeric, boolean, categorical), the value that fills a missing cell, an
+affine scale `(x - offset) / scale` and the categories. It is fitted on the
+training split only, serialises to plain JSON types, and re-applies to a new
+table by column name so that exporters, `predict` and the GUI all agree.
+Unknown categories become an all-zero one-hot row rather than an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core.data.profile import _FALSE, TaskInfo, format_label, labels_of
+from core.errors import DataError, FormatError
+
+FORMAT = "layerforge.pipeline"
+VERSION = 1
+IMPUTE = ("mean", "median", "drop")
+SCALE = ("standardize", "minmax", "none")
+FEATURE_KINDS = ("numeric", "boolean", "categorical")
+#: Values beyond this magnitude are refused: they overflow float32 or the statistics.
+MAX_ABS = 1e30
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """How one input column becomes one or more features."""
+
+    column: str
+    kind: str
+    impute_value: float | None = None
+    offset: float = 0.0
+    scale: float = 1.0
+    categories: tuple[str, ...] = ()
+
+    @property
+    def width(self) -> int:
+        return len(self.categories) if self.kind == "categorical" else 1
+
+    @property
+    def feature_names(self) -> list[str]:
+        if self.kind == "categorical":
+            return [f"{self.column}={c}" for c in self.categories]
+        return [self.column]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "column": self.column,
+            "kind": self.kind,
+            "impute_value": self.impute_value,
+            "scale": {"offset": self.offset, "scale": self.scale},
+            "categories": list(self.categories),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ColumnSpec:
+        try:
+            kind = str(d["kind"])
+            if kind not in FEATURE_KINDS:
+                raise FormatError(
+                    f"Expected a column kind in {FEATURE_KINDS}. Received: {kind!r}."
+                )
+            scale = d.get("scale") or {"offset": 0.0, "scale": 1.0}
+            iv = d.get("impute_value")
+            return cls(
+                column=str(d["column"]),
+                kind=kind,
+                impute_value=None if iv is None else float(iv),
+                offset=float(scale["offset"]),
+                scale=float(scale["scale"]),
+                categories=tuple(str(c) for c in d.get("categories", ())),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise FormatError(
+                f"Expected a preprocessing column entry with column, kind, impute_value, "
+                f"scale and categories. Received: {d!r} ({exc})."
+            ) from exc
+
+
+def _where(path: str | None, column: str | None = None, row: int | None = None) -> dict[str, Any]:
+    return {"path": path, "column": column, "row": row}
+
+
+def numeric_values(
+    s: pd.Series, column: str, *, path: str | None = None, header_lines: int = 1
+) -> np.ndarray:
+    """Column values as float64 (missing = NaN); refuses text, inf and huge values."""
+    if pd.api.types.is_bool_dtype(s):
+        v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    elif pd.api.types.is_numeric_dtype(s):
+        v = s.to_numpy(dtype=np.float64, na_value=np.nan, copy=False)
+    else:
+        coerced = pd.to_numeric(s, errors="coerce")
+        bad = coerced.isna().to_numpy() & s.notna().to_numpy()
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            raise DataError(
+                f"Expected a number. Received: {str(s.iloc[pos])!r} on data row {pos + 1} "
+                f"(line {pos + 1 + header_lines}); {int(bad.sum())} value(s) in this column "
+                "are not numbers. Fix them, or leave the cells empty (or NA) to mark them "
+                "missing, or set the column's role to ignore.",
+                **_where(path, column, pos + 1),
+            )
+        v = coerced.to_numpy(dtype=np.float64, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        too_big = np.abs(v) > MAX_ABS
+    if too_big.any():
+        pos = int(np.flatnonzero(too_big)[0])
+        raise DataError(
+            f"Expected a finite number of magnitude at most {MAX_ABS:g}. Received: "
+            f"{format_label(v[pos])} on data row {pos + 1} (line {pos + 1 + header_lines}). "
+            "Such values are usually an export error or a placeholder: fix them, or leave "
+            "the cells empty to mark them missing.",
+            **_where(path, column, pos + 1),
+        )
+    return v
+
+
+def _bool_order(labels: Sequence[str]) -> tuple[str, str]:
+    a, b = sorted(labels, key=lambda x: (x.strip().lower() not in _FALSE, x))
+    return a, b
+
+
+class Pipeline:
+    """Fitted preprocessing for inputs and target (see module docstring)."""
+
+    def __init__(
+        self,
+        columns: Sequence[ColumnSpec],
+        *,
+        task: TaskInfo | None = None,
+        target: str | None = None,
+    ) -> None:
+        self.columns: tuple[ColumnSpec, ...] = tuple(columns)
+        self._task = task
+        self.target = target
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def input_columns(self) -> list[str]:
+        return [c.column for c in self.columns]
+
+    @property
+    def feature_names(self) -> list[str]:
+        return [n for c in self.columns for n in c.feature_names]
+
+    @property
+    def n_features(self) -> int:
+        return sum(c.width for c in self.columns)
+
+    @property
+    def class_labels(self) -> tuple[str, ...]:
+        return self._task.class_labels if self._task is not None else ()
+
+    @property
+    def task(self) -> TaskInfo | None:
+        return self._task
+
+    # ------------------------------------------------------------------ fit
+    @classmethod
+    def fit(
+        cls,
+        df: pd.DataFrame,
+        features: Sequence[tuple[str, str]],
+        *,
+        rows: np.ndarray,
+        impute: str = "mean",
+        scale: str = "standardize",
+        task: TaskInfo | None = None,
+        target: str | None = None,
+        path: str | None = None,
+        header_lines: int = 1,
+        cache: dict[str, np.ndarray] | None = None,
+    ) -> Pipeline:
+        """Fit on the rows at positions `rows` (the training split) only."""
+        if impute not in IMPUTE:
+            raise DataError(f"Expected impute in {IMPUTE}. Received: {impute!r}.")
+        if scale not in SCALE:
+            raise DataError(f"Expected scale in {SCALE}. Received: {scale!r}.")
+        specs: list[ColumnSpec] = []
+        for name, kind in features:
+            s = df[name]
+            if kind == "numeric":
+                v = numeric_values(s, name, path=path, header_lines=header_lines)
+                if cache is not None:
+                    cache[name] = v
+                specs.append(_fit_numeric(name, v[rows], impute, scale))
+            elif kind == "boolean":
+                specs.append(_fit_boolean(name, s, rows, impute))
+            elif kind == "categorical":
+                labels = _labels(s.iloc[rows])
+                cats = labels.dropna().unique().tolist()
+                specs.append(ColumnSpec(name, "categorical", None, 0.0, 1.0,
+                                        tuple(sorted(str(c) for c in cats))))
+            else:
+                raise DataError(
+                    f"Expected a feature kind in {FEATURE_KINDS}. Received: {kind!r}.",
+                    path=path, column=name,
+                )
+        return cls(specs, task=task, target=target)
+
+    # ------------------------------------------------------------------ transform
+    def transform(
+        self, df: pd.DataFrame, *, path: str | None = None, header_lines: int = 1
+    ) -> np.ndarray:
+        """Float32 matrix (n_rows, n_features) for `df`, columns matched by name."""
+        self.check_columns(df, path=path)
+        out = np.zeros((len(df), self.n_features), dtype=np.float32)
+        self._fill(df, out, None, path=path, header_lines=header_lines)
+        return out
+
+    def check_columns(self, df: pd.DataFrame, *, path: str | None = None) -> None:
+        present = {str(c) for c in df.columns}
+        missing = [c for c in self.input_columns if c not in present]
+        if missing:
+            shown = ", ".join(repr(m) for m in missing[:8])
+            raise DataError(
+                f"Expected the columns the model was trained on. Received: a table without "
+                f"{shown}. Add {'that column' if len(missing) == 1 else 'those columns'} "
+                "(same names as in training; extra columns are ignored).",
+                path=path, column=missing[0],
+            )
+
+    def _fill(
+        self,
+        df: pd.DataFrame,
+        out: np.ndarray,
+        rows: np.ndarray | None,
+        *,
+        path: str | None,
+        header_lines: int,
+        cache: dict[str, np.ndarray] | None = None,
+    ) -> None:
+        j = 0
+        for spec in self.columns:
+            s = df[spec.column]
+            if spec.kind == "numeric":
+                v = cache.pop(spec.column, None) if cache is not None else None
+                if v is None:
+                    v = numeric_values(s, spec.column, path=path, header_lines=header_lines)
+                v = v[rows] if rows is not None else v.copy()
+                nan = np.isnan(v)
+                if nan.any():
+                    v[nan] = spec.impute_value if spec.impute_value is not None else 0.0
+                v -= spec.offset
+                v /= spec.scale
+                out[:, j] = v
+            elif spec.kind == "boolean":
+                codes = _bool_codes(s, spec.categories)
+                if rows is not None:
+                    codes = codes[rows]
+                col = codes.astype(np.float32)
+                fill = spec.impute_value if spec.impute_value is not None else 0.0
+                col[codes < 0] = fill
+                out[:, j] = col
+            else:
+                codes = pd.Index(spec.categories, dtype=object).get_indexer(_labels(s))
+                if rows is not None:
+                    codes = codes[rows]
+                hit = np.flatnonzero(codes >= 0)
+                out[hit, j + codes[hit]] = 1.0
+            j += spec.width
+
+    # ------------------------------------------------------------------ target
+    def target_codes(self, s: pd.Series, *, path: str | None = None,
+                     header_lines: int = 1) -> np.ndarray:
+        """Class index per row (-1 for missing); unknown labels are refused."""
+        return target_codes(s, self._require_task(), path=path, header_lines=header_lines,
+                            column=self.target)
+
+    def encode_target(
+        self,
+        s: pd.Series,
+        *,
+        rows: np.ndarray | None = None,
+        path: str | None = None,
+        header_lines: int = 1,
+    ) -> np.ndarray:
+        """Training targets: (n,1) 0/1 for binary, one-hot (n,K), or (n,1) float."""
+        task = self._require_task()
+        if task.kind == "regression":
+            v = numeric_values(s, self.target or str(s.name), path=path,
+                               header_lines=header_lines)
+            v = v[rows] if rows is not None else v
+            if np.isnan(v).any():
+                pos = int(np.flatnonzero(np.isnan(v))[0])
+                raise DataError("Expected a target value in every row. Received: a missing "
+                                "value. Remove the row or fill the value.",
+                                path=path, column=self.target, row=pos + 1)
+            return v.astype(np.float32).reshape(-1, 1)
+        codes = self.target_codes(s, path=path, header_lines=header_lines)
+        codes = codes[rows] if rows is not None else codes
+        if (codes < 0).any():
+            pos = int(np.flatnonzero(codes < 0)[0])
+            raise DataError("Expected a target value in every row. Received: a missing "
+                            "value. Remove the row or fill the value.",
+                            path=path, column=self.target, row=pos + 1)
+        if task.kind == "binary":
+            return codes.astype(np.float32).reshape(-1, 1)
+        y = np.zeros((len(codes), task.n_classes), dtype=np.float32)
+        y[np.arange(len(codes)), codes] = 1.0
+        return y
+
+    def decode_predictions(self, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(labels, probabilities (n, K)) from network outputs; for regression
+        (values, None)."""
+        task = self._require_task()
+        raw = np.asarray(raw, dtype=np.float64)
+        if raw.ndim == 1:
+            raw = raw.reshape(-1, 1)
+        if task.kind == "regression":
+            return raw[:, 0].copy(), None
+        labels = np.asarray(task.class_labels, dtype=object)
+        if task.kind == "binary" and raw.shape[1] == 1:
+            p = np.clip(raw[:, 0], 0.0, 1.0)
+            probs = np.column_stack([1.0 - p, p])
+            return labels[(p >= 0.5).astype(np.int64)], probs
+        if raw.shape[1] != len(labels):
+            raise DataError(
+                f"Expected predictions with {len(labels)} columns (one per class). "
+                f"Received: shape {raw.shape}."
+            )
+        return labels[np.argmax(raw, axis=1)], raw
+
+    def _require_task(self) -> TaskInfo:
+        if self._task is None:
+            raise DataError("This pipeline has no target: it was fitted without a task.")
+        return self._task
+
+    # ------------------------------------------------------------------ JSON
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "target": self.target,
+            "task": self._task.to_dict() if self._task is not None else None,
+            "columns": [c.to_dict() for c in self.columns],
+            "feature_names": self.feature_names,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Pipeline:
+        if not isinstance(d, dict) or d.get("format") != FORMAT:
+            got = d.get("format") if isinstance(d, dict) else None
+            raise FormatError(
+                f"Expected a preprocessing pipeline (format {FORMAT!r}). Received: "
+                f"{type(d).__name__} with format {got!r}."
+            )
+        if int(d.get("version", 0)) > VERSION:
+            raise FormatError(
+                f"Expected pipeline version {VERSION} or older. Received: {d.get('version')}. "
+                "Update LayerForge to read this file."
+            )
+        cols = d.get("columns")
+        if not isinstance(cols, list):
+            raise FormatError("Expected a list of columns in the pipeline. Received: "
+                              f"{type(cols).__name__}.")
+        task = TaskInfo.from_dict(d["task"]) if d.get("task") else None
+        return cls([ColumnSpec.from_dict(c) for c in cols], task=task, target=d.get("target"))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Pipeline) and self.to_dict() == other.to_dict()
+
+    def __repr__(self) -> str:
+        return f"Pipeline({len(self.columns)} columns -> {self.n_features} features)"
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _labels(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_string_dtype(s) or s.dtype == object:
+        return s
+    return labels_of(s)
+
+
+def _fit_numeric(name: str, train: np.ndarray, impute: str, scale: str) -> ColumnSpec:
+    present = train[~np.isnan(train)]
+    if present.size == 0:
+        fill, offset, width = 0.0, 0.0, 1.0
+    else:
+        fill = float(np.median(present)) if impute == "median" else float(present.mean())
+        if scale == "standardize":
+            offset, width = float(present.mean()), float(present.std())
+        elif scale == "minmax":
+            offset, width = float(present.min()), float(present.max() - present.min())
+        else:
+            offset, width = 0.0, 1.0
+        if not np.isfinite(width) or width <= 0.0:
+            width = 1.0
+    return ColumnSpec(name, "numeric", fill, offset, width, ())
+
+
+def _fit_boolean(name: str, s: pd.Series, rows: np.ndarray, impute: str) -> ColumnSpec:
+    labels = _labels(s).dropna().unique().tolist()
+    labels = [str(x) for x in labels]
+    if len(labels) == 1:
+        labels = [labels[0], "True" if labels[0] != "True" else "False"]
+    cats = _bool_order(labels[:2])
+    codes = _bool_codes(s.iloc[rows], cats)
+    known = codes[codes >= 0]
+    frac = float(known.mean()) if known.size else 0.0
+    fill = float(round(frac)) if impute == "median" else frac
+    return ColumnSpec(name, "boolean", fill, 0.0, 1.0, cats)
+
+
+def _bool_codes(s: pd.Series, categories: Sequence[str]) -> np.ndarray:
+    """0 for categories[0], 1 for categories[1], -1 for missing or anything else."""
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        try:
+            lo, hi = float(categories[0]), float(categories[1])
+        except ValueError:
+            lo = hi = float("nan")
+        v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        return np.where(v == hi, 1, np.where(v == lo, 0, -1)).astype(np.int64)
+    lab = _labels(s)
+    low = pd.Index([c.strip().lower() for c in categories], dtype=object)
+    return low.get_indexer(lab.str.strip().str.lower())
+
+
+def target_codes(
+    s: pd.Series,
+    task: TaskInfo,
+    *,
+    path: str | None = None,
+    header_lines: int = 1,
+    column: str | None = None,
+) -> np.ndarray:
+    """Index into `task.class_labels` per row; -1 where the value is missing."""
+    labels = pd.Index(list(task.class_labels), dtype=object)
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        try:
+            keys = pd.Index([float(x) for x in task.class_labels])
+            codes = keys.get_indexer(s.to_numpy(dtype=np.float64, na_value=np.nan))
+        except ValueError:
+            codes = labels.get_indexer(labels_of(s))
+    else:
+        codes = labels.get_indexer(_labels(s))
+    unknown = (codes < 0) & s.notna().to_numpy()
+    if unknown.any():
+        pos = int(np.flatnonzero(unknown)[0])
+        shown = ", ".join(repr(c) for c in task.class_labels[:10])
+        raise DataError(
+            f"Expected one of the classes the model knows ({shown}). Received: "
+            f"{format_label(s.iloc[pos])!r} on data row {pos + 1} (line {pos + 1 + header_lines})."
+            " Fix the label, or retrain with this class included.",
+            path=path, column=column or str(s.name), row=pos + 1,
+        )
+    return np.asarray(codes, dtype=np.int64)

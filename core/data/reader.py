@@ -1,0 +1,422 @@
+"""Read a user's CSV file into a `Table`: sniff encoding, delimiter and header
+from a small sample, then parse the whole file once with pandas.
+
+The reader never raises anything but `DataError` for a bad file: missing or
+unreadable paths, empty and binary files, ragged rows, duplicate column names
+and header-only files each get a message that names the file, the line or
+column, and what to do. Entirely empty columns are dropped with a notice.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from core.errors import DataError
+
+#: Spellings read as a missing value (in addition to an empty cell).
+MISSING_VALUES: tuple[str, ...] = (
+    "",
+    "NA",
+    "N/A",
+    "n/a",
+    "na",
+    "NaN",
+    "nan",
+    "NAN",
+    "null",
+    "NULL",
+    "Null",
+    "None",
+    "none",
+    "?",
+    "-",
+    "#N/A",
+)
+DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
+SAMPLE_BYTES = 64 * 1024
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+_NUMBER = re.compile(r"^\s*[-+]?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?\s*$")
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
+_DECIMAL_POINT = re.compile(r"^\s*[-+]?\d*\.\d+\s*$")
+_RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+@dataclass
+class Table:
+    """A parsed CSV file and how it was read."""
+
+    df: pd.DataFrame
+    path: str
+    delimiter: str
+    encoding: str
+    encoding_note: str | None = None
+    has_header: bool = True
+    notices: list[str] = field(default_factory=list)
+    decimal: str = "."
+    truncated: bool = False
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def n_rows(self) -> int:
+        return int(len(self.df))
+
+    @property
+    def delimiter_name(self) -> str:
+        return _DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))
+
+    def line_of(self, position: int) -> int:
+        """File line number of data row `position` (0-based), assuming no
+        quoted newlines: the header is line 1 when there is one."""
+        return int(position) + 1 + (1 if self.has_header else 0)
+
+
+def _check_path(path: str | os.PathLike[str]) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise DataError(
+            "File not found. Check the path, or pick the file again with Open.", path=str(p)
+        )
+    if p.is_dir():
+        raise DataError(
+            "Expected a CSV file. Received: a directory. Choose a .csv file inside it.",
+            path=str(p),
+        )
+    if not os.access(p, os.R_OK):
+        raise DataError(
+            "The file cannot be read (permission denied). Check its permissions "
+            "or copy it somewhere you can read it.",
+            path=str(p),
+        )
+    return p
+
+
+def _read_sample(p: Path) -> bytes:
+    try:
+        with p.open("rb") as fh:
+            return fh.read(SAMPLE_BYTES)
+    except OSError as exc:
+        raise DataError(
+            f"The file cannot be read ({exc.strerror or exc}). Check that it exists "
+            "and that you may read it.",
+            path=str(p),
+        ) from exc
+
+
+def _looks_binary(sample: bytes) -> bool:
+    if b"\x00" in sample:
+        return True
+    if not sample:
+        return False
+    control = sum(1 for b in sample[:4096] if b < 32 and b not in (9, 10, 13, 12))
+    return control > 0.05 * min(len(sample), 4096)
+
+
+def _choose_encoding(sample: bytes, whole_file: bool) -> tuple[str, str | None, str]:
+    """Return (pandas encoding, note, decoded sample text)."""
+    if sample.startswith(b"\xef\xbb\xbf"):
+        enc = "utf-8-sig"
+        note = None
+    elif sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16", "read as UTF-16 (the file starts with a UTF-16 byte-order mark)", (
+            sample.decode("utf-16", errors="replace")
+        )
+    else:
+        enc = "utf-8"
+        note = None
+    try:
+        text = sample.decode(enc)
+        return enc, note, text
+    except UnicodeDecodeError as exc:
+        # a multi-byte character cut at the end of the sample is not an error
+        if not whole_file and exc.start >= len(sample) - 3:
+            return enc, note, sample[: exc.start].decode(enc)
+    for fallback in ("cp1252", "latin-1"):
+        try:
+            text = sample.decode(fallback)
+        except UnicodeDecodeError:
+            continue
+        return fallback, _fallback_note(fallback), text
+    raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
+
+
+def _fallback_note(encoding: str) -> str:
+    return (
+        f"read as {encoding} because the file is not valid UTF-8; if accents look wrong, "
+        "save the file as UTF-8 and open it again"
+    )
+
+
+def _records(text: str, delimiter: str, limit: int = 200) -> list[list[str]]:
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, skipinitialspace=True)
+    out: list[list[str]] = []
+    try:
+        for row in reader:
+            if row:
+                out.append(row)
+            if len(out) >= limit:
+                break
+    except csv.Error:
+        pass
+    return out
+
+
+def _sniff_delimiter(text: str, whole_file: bool) -> str:
+    if not whole_file:
+        cut = max(text.rfind("\n"), text.rfind("\r"))
+        if cut > 0:
+            text = text[:cut]
+    best = ","
+    best_score = (0.0, 0)
+    for delim in DELIMITERS:
+        if delim not in text:
+            continue
+        rows = _records(text, delim)
+        if not rows:
+            continue
+        counts = [len(r) for r in rows]
+        mode = max(set(counts), key=counts.count)
+        if mode < 2:
+            continue
+        consistency = counts.count(mode) / len(counts)
+        score = (round(consistency, 2), mode)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _is_number(value: str) -> bool:
+    return bool(_NUMBER.match(value))
+
+
+def _detect_header(first: list[str], rest: list[list[str]]) -> bool:
+    """A first row is a header unless one of its cells is a number, or it holds
+    only missing-looking cells while the rows below hold values."""
+    if any(_is_number(v) for v in first if v.strip() not in MISSING_VALUES):
+        return False
+    return True
+
+
+def _detect_decimal(rows: list[list[str]], delimiter: str) -> str:
+    if delimiter == ",":
+        return "."
+    cells = [c for r in rows[1:] for c in r]
+    commas = sum(1 for c in cells if _DECIMAL_COMMA.match(c))
+    points = sum(1 for c in cells if _DECIMAL_POINT.match(c))
+    return "," if commas > 0 and points == 0 else "."
+
+
+def _header_names(first: list[str]) -> tuple[list[str], list[str]]:
+    names: list[str] = []
+    notices: list[str] = []
+    for i, raw in enumerate(first):
+        name = raw.strip()
+        if not name:
+            name = f"column_{i + 1}"
+            notices.append(f"column {i + 1} has no name in the header; called it '{name}'")
+        names.append(name)
+    return names, notices
+
+
+def _duplicate(names: list[str]) -> str | None:
+    seen: set[str] = set()
+    for n in names:
+        if n in seen:
+            return n
+        seen.add(n)
+    return None
+
+
+def read_csv(path: str | os.PathLike[str], *, nrows: int | None = None) -> Table:
+    """Read a CSV file into a `Table`, or raise `DataError` saying why not.
+
+    `nrows` reads only the first rows (for a quick preview of a large file).
+    """
+    p = _check_path(path)
+    where = str(p)
+    sample = _read_sample(p)
+    size = p.stat().st_size
+    whole = len(sample) >= size
+    if not sample.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise DataError(
+            "The file is empty. Expected a header row and at least one data row. "
+            "Export the sheet again, or choose another file.",
+            path=where,
+        )
+    if _looks_binary(sample):
+        raise DataError(
+            "Expected a text CSV file. Received: binary data (it looks like a spreadsheet, "
+            "archive or image). Save or export it as CSV (comma-separated values) first.",
+            path=where,
+        )
+    encoding, note, text = _choose_encoding(sample, whole)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    delimiter = _sniff_delimiter(text, whole)
+    rows = _records(text, delimiter, limit=50)
+    if not rows:
+        raise DataError(
+            "The file has no rows. Expected a header row and at least one data row.",
+            path=where,
+        )
+    has_header = _detect_header(rows[0], rows[1:])
+    decimal = _detect_decimal(rows, delimiter)
+    notices: list[str] = []
+    if has_header:
+        names, notices = _header_names(rows[0])
+        dup = _duplicate(names)
+        if dup is not None:
+            raise DataError(
+                "Expected each column name once. Received: two columns named "
+                f"'{dup}' in the header (line 1). Rename one of them and try again.",
+                path=where,
+                column=dup,
+            )
+    else:
+        width = max(len(r) for r in rows)
+        names = [f"column_{i + 1}" for i in range(width)]
+        notices.append(
+            "the first row looks like data (it contains numbers), so columns were named "
+            "column_1, column_2, ...; add a header row to name them"
+        )
+    _check_short_rows(text, delimiter, len(names), whole, where)
+    df, encoding, note = _parse(p, names, has_header, delimiter, decimal, encoding, note, nrows)
+    if len(df) == 0:
+        raise DataError(
+            "Expected at least one data row. Received: a header row only. Add data rows "
+            "below the header, or choose another file.",
+            path=where,
+        )
+    empty = [str(c) for c in df.columns if not df[c].notna().any()]
+    if empty:
+        if len(empty) == len(df.columns):
+            raise DataError(
+                "Every cell of the file is empty or a missing-value marker "
+                f"({', '.join(repr(m) for m in MISSING_VALUES[1:6])}, ...). Expected some values.",
+                path=where,
+            )
+        df = df.drop(columns=empty)
+        for c in empty:
+            notices.append(f"dropped column '{c}': every value is missing")
+    truncated = nrows is not None and len(df) >= nrows
+    return Table(
+        df=df,
+        path=where,
+        delimiter=delimiter,
+        encoding=encoding,
+        encoding_note=note,
+        has_header=has_header,
+        notices=notices,
+        decimal=decimal,
+        truncated=truncated,
+    )
+
+
+def _parse(
+    p: Path,
+    names: list[str],
+    has_header: bool,
+    delimiter: str,
+    decimal: str,
+    encoding: str,
+    note: str | None,
+    nrows: int | None,
+) -> tuple[pd.DataFrame, str, str | None]:
+    where = str(p)
+    kwargs: dict[str, Any] = dict(
+        sep=delimiter,
+        header=0 if has_header else None,
+        names=names,
+        na_values=list(MISSING_VALUES),
+        keep_default_na=True,
+        skipinitialspace=True,
+        skip_blank_lines=True,
+        decimal=decimal,
+        nrows=nrows,
+        engine="c",
+        on_bad_lines="error",
+    )
+    for attempt in range(3):
+        try:
+            df = pd.read_csv(p, encoding=encoding, **kwargs)
+            return df, encoding, note
+        except UnicodeDecodeError:
+            if attempt == 0 and encoding.startswith("utf-8"):
+                encoding, note = "cp1252", _fallback_note("cp1252")
+            elif encoding != "latin-1":
+                encoding, note = "latin-1", _fallback_note("latin-1")
+            else:  # pragma: no cover - latin-1 decodes anything
+                raise
+        except pd.errors.EmptyDataError as exc:
+            raise DataError(
+                "The file has no rows. Expected a header row and at least one data row.",
+                path=where,
+            ) from exc
+        except pd.errors.ParserError as exc:
+            raise _parser_error(exc, where, len(names)) from exc
+        except (ValueError, OverflowError, csv.Error) as exc:
+            raise DataError(
+                f"The file could not be parsed as CSV ({_short(exc)}). Check that it is a "
+                "plain CSV export with one record per line.",
+                path=where,
+            ) from exc
+    raise DataError(  # pragma: no cover
+        "The file's text encoding could not be read. Save it as UTF-8.", path=where
+    )
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:160] + ("..." if len(text) > 160 else "")
+
+
+def _parser_error(exc: Exception, where: str, width: int) -> DataError:
+    m = _RAGGED.search(str(exc))
+    if m:
+        expected, line, saw = m.groups()
+        return DataError(
+            f"Expected {expected} fields on every line (like the first line). Received: "
+            f"{saw} fields on line {line}. Check that line for an extra delimiter or a "
+            'missing closing quote ("), then try again.',
+            path=where,
+            row=int(line),
+        )
+    if "EOF" in str(exc):
+        return DataError(
+            'A quoted field is never closed (a " without its partner). Received: '
+            f"{_short(exc)}. Close or remove the stray quote and try again.",
+            path=where,
+        )
+    return DataError(
+        f"The file could not be parsed as CSV ({_short(exc)}). Expected {width} fields "
+        "on every line. Check the line it names.",
+        path=where,
+    )
+
+
+def _check_short_rows(text: str, delimiter: str, width: int, whole: bool, where: str) -> None:
+    """Short rows are padded with missing values by pandas; within the sampled
+    start of the file we refuse them instead, naming the line."""
+    if not whole:
+        cut = max(text.rfind("\n"), text.rfind("\r"))
+        text = text[:cut] if cut > 0 else text
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, skipinitialspace=True)
+    try:
+        for row in reader:
+            if row and 1 < len(row) < width or (width > 1 and len(row) == 1 and row[0].strip()):
+                raise DataError(
+                    f"Expected {width} fields on every line (like the first line). Received: "
+                    f"{len(row)} field{'s' if len(row) != 1 else ''} on line {reader.line_num}. "
+                    "Add the missing delimiters (an empty cell is fine) or remove that line.",
+                    path=where,
+                    row=reader.line_num,
+                )
+    except csv.Error:
+        return
