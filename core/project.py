@@ -1,0 +1,360 @@
+"""The `.lfproj` project file: versioned JSON read with migrations and written atomically.
+
+A project holds the graph document (with positions), the data source (path
+stored relative to the project file, resolved to an absolute path on load,
+plus the data configuration as a plain dict) and the training configuration.
+Saving writes a temporary file in the same folder, flushes and fsyncs it and
+then `os.replace`s it over the old file, so a crash mid-save never corrupts
+the previous version. Loading turns every kind of bad file into a one-line
+`FormatError` that names the file; a missing data file is not a load error but
+is reported by `Project.data_problem()`. No pickle, no eval.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.errors import FormatError, LayerForgeError
+from core.graph import Graph, LayerCatalog
+
+__all__ = [
+    "DEFAULT_TRAIN_CONFIG",
+    "FILE_KIND",
+    "FORMAT_VERSION",
+    "PROJECT_MIGRATIONS",
+    "PROJECT_SUFFIX",
+    "Project",
+    "default_train_config",
+    "load_project",
+    "project_from_dict",
+    "project_to_dict",
+    "save_project",
+]
+
+FORMAT_VERSION = 1
+FILE_KIND = "layerforge-project"
+PROJECT_SUFFIX = ".lfproj"
+
+#: version -> function turning a project dict of that version into version + 1.
+PROJECT_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+DEFAULT_TRAIN_CONFIG: dict[str, Any] = {
+    "optimizer": "adam",
+    "optimizer_settings": {},
+    "learning_rate": 0.001,
+    "loss": None,
+    "metrics": [],
+    "epochs": 20,
+    "batch_size": 32,
+    "validation_split": 0.2,
+    "seed": 0,
+    "early_stopping": {"enabled": False, "patience": 5, "monitor": "val_loss"},
+}
+
+
+def default_train_config() -> dict[str, Any]:
+    """A fresh copy of the default training settings (loss None = chosen from the task)."""
+    return copy.deepcopy(DEFAULT_TRAIN_CONFIG)
+
+
+@dataclass
+class Project:
+    """Everything a user saves about one piece of work, except trained weights."""
+
+    graph: Graph
+    data_path: str | None = None
+    data_config: dict[str, Any] = field(default_factory=dict)
+    train_config: dict[str, Any] = field(default_factory=default_train_config)
+    path: str | None = None
+
+    def data_problem(self) -> str | None:
+        """Why the data file cannot be used (missing, a folder), or None if fine or unset."""
+        if not self.data_path:
+            return None
+        p = Path(self.data_path)
+        if not p.is_absolute() and self.path:
+            p = Path(self.path).parent / p
+        try:
+            if p.is_dir():
+                return f"The data path {p} is a folder, not a data file. Choose a CSV file."
+            if p.is_file():
+                return None
+        except OSError as exc:
+            return f"The data file {p} cannot be used: {exc.strerror or exc}."
+        return (
+            f"The data file '{p.name}' was not found at {p}. "
+            "Choose it again in the Data panel or move it back."
+        )
+
+
+# ------------------------------------------------------------------ dict form
+
+
+def _relative_data_path(data_path: str | None, project_path: str | None) -> str | None:
+    if not data_path:
+        return None
+    if project_path is None:
+        return Path(data_path).as_posix()
+    base = Path(project_path).resolve().parent
+    target = Path(data_path)
+    if not target.is_absolute():
+        return target.as_posix()
+    try:
+        return Path(os.path.relpath(target.resolve(), base)).as_posix()
+    except ValueError:  # another drive on Windows
+        return target.as_posix()
+
+
+def project_to_dict(project: Project, *, path: str | None = None) -> dict[str, Any]:
+    """The JSON form of `project`, with the data path relative to `path` (or project.path)."""
+    where = path if path is not None else project.path
+    return {
+        "format": FILE_KIND,
+        "format_version": FORMAT_VERSION,
+        "graph": project.graph.to_dict(positions=True),
+        "data": {
+            "path": _relative_data_path(project.data_path, where),
+            "config": copy.deepcopy(project.data_config),
+        },
+        "training": copy.deepcopy(project.train_config),
+    }
+
+
+def _check_train_config(cfg: dict[str, Any]) -> dict[str, Any]:
+    """Fill missing settings from the defaults; refuse values of the wrong kind."""
+
+    def is_num(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+    def is_int(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    out = default_train_config()
+    out.update(copy.deepcopy(cfg))
+    checks: list[tuple[str, Callable[[Any], bool], str]] = [
+        ("optimizer", lambda v: isinstance(v, str) and bool(v), "an optimizer name"),
+        ("optimizer_settings", lambda v: isinstance(v, dict), "an object of settings"),
+        ("learning_rate", lambda v: is_num(v) and v > 0, "a number > 0"),
+        ("loss", lambda v: v is None or (isinstance(v, str) and bool(v)), "a loss name or null"),
+        ("metrics", lambda v: isinstance(v, list) and all(isinstance(m, str) for m in v),
+         "a list of metric names"),
+        ("epochs", lambda v: is_int(v) and v >= 1, "a whole number >= 1"),
+        ("batch_size", lambda v: is_int(v) and v >= 1, "a whole number >= 1"),
+        ("validation_split", lambda v: is_num(v) and 0 <= v < 1, "a number from 0 to below 1"),
+        ("seed", lambda v: v is None or is_int(v), "a whole number or null"),
+        ("early_stopping", lambda v: isinstance(v, dict), "an object"),
+    ]
+    for key, ok, expected in checks:
+        if not ok(out[key]):
+            raise FormatError(f"training setting '{key}': Expected {expected}. "
+                              f"Received: {out[key]!r}")
+    es = dict(DEFAULT_TRAIN_CONFIG["early_stopping"])
+    es.update(out["early_stopping"])
+    if not isinstance(es["enabled"], bool):
+        raise FormatError(f"training setting 'early_stopping.enabled': Expected true or false. "
+                          f"Received: {es['enabled']!r}")
+    if not (is_int(es["patience"]) and es["patience"] >= 0):
+        raise FormatError(f"training setting 'early_stopping.patience': Expected a whole number "
+                          f">= 0. Received: {es['patience']!r}")
+    if not (isinstance(es["monitor"], str) and es["monitor"]):
+        raise FormatError(f"training setting 'early_stopping.monitor': Expected a metric name "
+                          f"such as 'val_loss'. Received: {es['monitor']!r}")
+    out["early_stopping"] = es
+    return out
+
+
+def project_from_dict(
+    d: Any, *, path: str | None = None, catalog: LayerCatalog | None = None
+) -> Project:
+    """Parse (and migrate) the JSON form; the data path is resolved against `path`'s folder."""
+    if not isinstance(d, dict):
+        raise FormatError(
+            f"Expected a LayerForge project (a JSON object). Received: {_json_kind(d)}"
+        )
+    kind = d.get("format")
+    if kind != FILE_KIND:
+        if kind is None:
+            raise FormatError("This is not a LayerForge project: it has no 'format' field.")
+        raise FormatError(f"This is not a LayerForge project: its format is {kind!r}.")
+    version = d.get("format_version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise FormatError(f"'format_version' must be a whole number >= 1. Received: {version!r}")
+    if version > FORMAT_VERSION:
+        raise FormatError(
+            f"This file was made by a newer LayerForge (format {version}); this version reads "
+            f"up to format {FORMAT_VERSION}. Update LayerForge to open it."
+        )
+    d = copy.deepcopy(d)
+    while version < FORMAT_VERSION:
+        step = PROJECT_MIGRATIONS.get(version)
+        if step is None:
+            raise FormatError(f"No way to read project format {version} (missing migration).")
+        d = step(d)
+        version += 1
+        d["format_version"] = version
+    if "graph" not in d:
+        raise FormatError("The project has no 'graph'.")
+    graph = Graph.from_dict(d["graph"], catalog=catalog)
+    data = d.get("data", {})
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise FormatError(f"'data' must be an object. Received: {_json_kind(data)}")
+    data_path = data.get("path")
+    if data_path is not None and (not isinstance(data_path, str) or "\x00" in data_path):
+        raise FormatError(f"'data.path' must be text or null. Received: {data_path!r}")
+    config = data.get("config", {})
+    if config is None:
+        config = {}
+    if not isinstance(config, dict):
+        raise FormatError(f"'data.config' must be an object. Received: {_json_kind(config)}")
+    training = d.get("training", {})
+    if training is None:
+        training = {}
+    if not isinstance(training, dict):
+        raise FormatError(f"'training' must be an object. Received: {_json_kind(training)}")
+    resolved: str | None = None
+    if data_path:
+        p = Path(data_path.replace("\\", "/")) if os.sep == "/" else Path(data_path)
+        if not p.is_absolute() and path is not None:
+            p = Path(path).resolve().parent / p
+        resolved = os.path.normpath(str(p)) if p.is_absolute() else str(p)
+    return Project(
+        graph=graph,
+        data_path=resolved,
+        data_config=config,
+        train_config=_check_train_config(training),
+        path=str(Path(path).resolve()) if path is not None else None,
+    )
+
+
+def _json_kind(v: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "text", bool: "true/false",
+             int: "a number", float: "a number", type(None): "null"}
+    return names.get(type(v), type(v).__name__)
+
+
+# ------------------------------------------------------------------ files
+
+
+def save_project(project: Project, path: str | os.PathLike[str]) -> None:
+    """Write `project` to `path` atomically and set `project.path`.
+
+    The JSON goes to a temporary file in the same folder, is flushed and fsynced,
+    then replaces the old file in one step; on any failure the old file is intact
+    and the temporary file is removed.
+    """
+    target = Path(path)
+    try:
+        text = json.dumps(
+            project_to_dict(project, path=str(target)), indent=2, allow_nan=False
+        ) + "\n"
+    except ValueError as exc:
+        raise FormatError(f"{target}: cannot be saved: {exc}") from None
+    folder = target.resolve().parent
+    if not folder.is_dir():
+        raise FormatError(f"{target}: cannot be saved: the folder {folder} does not exist.")
+    if target.is_dir():
+        raise FormatError(f"{target}: cannot be saved: a folder has that name.")
+    tmp_name: str | None = None
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if target.exists():
+            try:
+                os.chmod(tmp_name, target.stat().st_mode & 0o777)
+            except OSError:
+                pass
+        else:
+            os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, target)
+        tmp_name = None
+        _fsync_dir(folder)
+    except OSError as exc:
+        raise FormatError(f"{target}: cannot be saved: {exc.strerror or exc}") from None
+    finally:
+        if tmp_name is not None:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass
+    project.path = str(target.resolve())
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable where the platform allows it (POSIX)."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed in a project file")
+
+
+def load_project(
+    path: str | os.PathLike[str], catalog: LayerCatalog | None = None
+) -> Project:
+    """Read a `.lfproj` file; every problem is a one-line FormatError naming the file."""
+    p = Path(path)
+    if not p.exists():
+        raise FormatError(f"{p}: project file not found.")
+    if p.is_dir():
+        raise FormatError(f"{p}: is a folder, not a LayerForge project file.")
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise FormatError(f"{p}: cannot be read: {exc.strerror or exc}") from None
+    if not raw.strip():
+        raise FormatError(f"{p}: the file is empty; it is not a LayerForge project.")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise FormatError(
+            f"{p}: not a LayerForge project (not a text file; expected JSON)."
+        ) from None
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        if exc.pos >= len(text.rstrip()):
+            raise FormatError(
+                f"{p}: the file is truncated (it ends in the middle of the JSON); "
+                "it may have been cut off while copying. Restore a backup."
+            ) from None
+        raise FormatError(
+            f"{p}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
+        ) from None
+    except (ValueError, RecursionError) as exc:
+        raise FormatError(f"{p}: not a valid project file: {exc}.") from None
+    try:
+        return project_from_dict(data, path=str(p), catalog=catalog)
+    except FormatError as exc:
+        raise FormatError(f"{p}: {_one_line(str(exc))}") from None
+    except RecursionError:
+        raise FormatError(f"{p}: the project is nested too deeply to read.") from None
+    except LayerForgeError as exc:
+        raise FormatError(f"{p}: {_one_line(str(exc))}") from None
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
