@@ -1,0 +1,496 @@
+"""Losses with Keras names, arguments, defaults and reduction semantics.
+
+Each loss computes, in NumPy, a per-sample value and its derivative with
+respect to the predictions, and returns the reduced loss as ONE autograd node
+("sum_over_batch_size" by default, like Keras). Cross-entropies from
+probabilities clip to [1e-7, 1 - 1e-7] as Keras does; `from_logits=True`
+uses the stable log-sum-exp / log1p(exp(-|z|)) forms, and `call_from_logits`
+lets a model feed pre-activation logits when the last layer ends in sigmoid or
+softmax (the fused path TensorFlow also takes). `get(identifier)` resolves the
+Keras string names ("mse", "binary_crossentropy", ...).
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+import numpy as np
+
+from core.autograd import Tensor, as_tensor
+from core.errors import ConfigError, DataError
+
+EPSILON = 1e-7
+REDUCTIONS = ("sum_over_batch_size", "sum", "none", None)
+
+
+def _array(x: Any) -> np.ndarray:
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def _match_targets(y_true: np.ndarray, pred: np.ndarray, owner: str) -> np.ndarray:
+    """y_true in pred's shape and dtype: (n,) against (n, 1) is accepted like Keras."""
+    if y_true.shape != pred.shape:
+        if y_true.size != pred.size:
+            raise DataError(
+                f"{owner}: Expected targets of shape {pred.shape} to match the model output. "
+                f"Received: targets of shape {y_true.shape}. Check the number of output units "
+                "and the label encoding (one-hot vs integer labels)."
+            )
+        y_true = y_true.reshape(pred.shape)
+    if y_true.dtype != pred.dtype:
+        y_true = y_true.astype(pred.dtype)
+    return y_true
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    out = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + out), out / (1.0 + out)).astype(z.dtype, copy=False)
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    e /= e.sum(axis=-1, keepdims=True)
+    return e
+
+
+def _sparse_labels(y_true: Any, pred: np.ndarray, owner: str) -> np.ndarray:
+    lab = _array(y_true)
+    classes = pred.shape[-1]
+    if lab.shape == pred.shape[:-1] + (1,):
+        lab = lab[..., 0]
+    if lab.shape != pred.shape[:-1]:
+        raise DataError(
+            f"{owner}: Expected integer labels of shape {pred.shape[:-1]} for an output of "
+            f"shape {pred.shape}. Received: labels of shape {lab.shape}. One-hot targets need "
+            "categorical_crossentropy."
+        )
+    if lab.dtype.kind == "f":
+        if not np.all(np.isfinite(lab)) or np.any(lab != np.floor(lab)):
+            bad = lab[~np.isfinite(lab) | (lab != np.floor(lab))].reshape(-1)[0]
+            raise DataError(
+                f"{owner}: Expected whole-number class labels in [0, {classes}). "
+                f"Received: {bad!r}."
+            )
+    lab = lab.astype(np.intp, copy=False)
+    if lab.size and (lab.min() < 0 or lab.max() >= classes):
+        bad = lab[(lab < 0) | (lab >= classes)].reshape(-1)[0]
+        raise DataError(
+            f"{owner}: Expected class labels in [0, {classes}) for a {classes}-class output. "
+            f"Received: {int(bad)}. Encode labels as 0..{classes - 1}, or give the last layer "
+            "more units."
+        )
+    return lab
+
+
+class Loss:
+    """Base class: `call_numpy` gives per-sample values and d(value)/d(pred)."""
+
+    def __init__(self, name: str | None = None, reduction: str | None = "sum_over_batch_size",
+                 dtype: Any = None) -> None:
+        if reduction not in REDUCTIONS:
+            raise ConfigError(
+                f"{type(self).__name__}: Expected reduction one of 'sum_over_batch_size', "
+                f"'sum', 'none'. Received: reduction={reduction!r}"
+            )
+        self.name = name or _snake(type(self).__name__)
+        self.reduction = reduction
+        self.dtype = dtype
+
+    # subclasses: per-sample loss (batch dims) and gradient (pred shape)
+    def call_numpy(self, y_true: Any, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def call(self, y_true: Any, y_pred: Any) -> Tensor:
+        """Per-sample losses as a Tensor (Keras's `Loss.call`)."""
+        return self._node(y_true, as_tensor(y_pred), None, "none", self.call_numpy)
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
+        return self._node(y_true, as_tensor(y_pred), sample_weight, self.reduction,
+                          self.call_numpy)
+
+    def _node(self, y_true: Any, pred: Tensor, sample_weight: Any, reduction: str | None,
+              fn: Any) -> Tensor:
+        values, grad = fn(y_true, pred.data)
+        dtype = pred.data.dtype
+        weights = None
+        if sample_weight is not None:
+            weights = np.asarray(_array(sample_weight), dtype=dtype)
+            if weights.shape != values.shape:
+                weights = np.broadcast_to(weights.reshape(weights.shape + (1,) * (
+                    values.ndim - weights.ndim)) if weights.ndim < values.ndim else weights,
+                    values.shape)
+            values = values * weights
+        if reduction in ("none", None):
+            def backward_none(g: np.ndarray) -> tuple[np.ndarray]:
+                gg = g if weights is None else g * weights
+                return (grad * gg.reshape(gg.shape + (1,) * (grad.ndim - gg.ndim)),)
+
+            return Tensor._make(values.astype(dtype, copy=False), (pred,), backward_none)
+        scale = 1.0 if reduction == "sum" else 1.0 / max(values.size, 1)
+        out = np.asarray(values.sum() * scale, dtype=dtype)
+
+        def backward(g: np.ndarray) -> tuple[np.ndarray]:
+            factor = float(g) * scale
+            if weights is None:
+                return (grad * np.asarray(factor, dtype=dtype),)
+            w = (weights * factor).astype(dtype, copy=False)
+            return (grad * w.reshape(w.shape + (1,) * (grad.ndim - w.ndim)),)
+
+        return Tensor._make(out, (pred,), backward)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "reduction": self.reduction}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Loss:
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.get_config()})"
+
+
+def _snake(name: str) -> str:
+    out = []
+    for i, c in enumerate(name):
+        if c.isupper() and i and not name[i - 1].isupper():
+            out.append("_")
+        out.append(c.lower())
+    return "".join(out)
+
+
+class MeanSquaredError(Loss):
+    """mean((y_true - y_pred) ** 2, axis=-1)."""
+
+    def __init__(self, reduction: str | None = "sum_over_batch_size",
+                 name: str = "mean_squared_error", dtype: Any = None) -> None:
+        super().__init__(name, reduction, dtype)
+
+    def call_numpy(self, y_true: Any, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        t = _match_targets(_array(y_true), y_pred, "mean_squared_error")
+        d = y_pred - t
+        k = d.shape[-1] if d.ndim > 1 else 1
+        values = (d * d).mean(axis=-1) if d.ndim > 1 else d * d
+        return values, d * (2.0 / k)
+
+
+class MeanAbsoluteError(Loss):
+    """mean(abs(y_true - y_pred), axis=-1)."""
+
+    def __init__(self, reduction: str | None = "sum_over_batch_size",
+                 name: str = "mean_absolute_error", dtype: Any = None) -> None:
+        super().__init__(name, reduction, dtype)
+
+    def call_numpy(self, y_true: Any, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        t = _match_targets(_array(y_true), y_pred, "mean_absolute_error")
+        d = y_pred - t
+        k = d.shape[-1] if d.ndim > 1 else 1
+        values = np.abs(d).mean(axis=-1) if d.ndim > 1 else np.abs(d)
+        return values, np.sign(d) * (1.0 / k)
+
+
+class Huber(Loss):
+    """0.5 x^2 where |x| <= delta, else delta * (|x| - 0.5 delta); mean over the last axis."""
+
+    def __init__(self, delta: float = 1.0, reduction: str | None = "sum_over_batch_size",
+                 name: str = "huber_loss", dtype: Any = None) -> None:
+        super().__init__(name, reduction, dtype)
+        if isinstance(delta, bool) or not isinstance(delta, (int, float)) or not delta > 0:
+            raise ConfigError(f"Huber: Expected `delta` > 0. Received: delta={delta!r}")
+        self.delta = float(delta)
+
+    def call_numpy(self, y_true: Any, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        t = _match_targets(_array(y_true), y_pred, "huber")
+        d = y_pred - t
+        a = np.abs(d)
+        small = a <= self.delta
+        elem = np.where(small, 0.5 * d * d, self.delta * (a - 0.5 * self.delta))
+        grad = np.where(small, d, self.delta * np.sign(d))
+        k = d.shape[-1] if d.ndim > 1 else 1
+        values = elem.mean(axis=-1) if d.ndim > 1 else elem
+        return values, grad * (1.0 / k)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "delta": self.delta}
+
+
+class _CrossEntropy(Loss):
+    """Shared parts: from_logits, and the fused entry point for logits."""
+
+    def __init__(self, from_logits: bool, name: str, reduction: str | None,
+                 dtype: Any = None) -> None:
+        super().__init__(name, reduction, dtype)
+        self.from_logits = bool(from_logits)
+
+    def call_numpy(self, y_true: Any, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self.from_logits:
+            return self._logits(y_true, y_pred)
+        return self._probs(y_true, y_pred)
+
+    def call_from_logits(self, y_true: Any, logits: Any, sample_weight: Any = None) -> Tensor:
+        """The same loss computed from the last layer's pre-activation logits (fused, stable)."""
+        return self._node(y_true, as_tensor(logits), sample_weight, self.reduction, self._logits)
+
+    def _logits(self, y_true: Any, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def _probs(self, y_true: Any, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "from_logits": self.from_logits}
+
+
+class BinaryCrossentropy(_CrossEntropy):
+    """-(t log p + (1 - t) log(1 - p)), mean over the last axis."""
+
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction: str | None = "sum_over_batch_size",
+                 name: str = "binary_crossentropy", dtype: Any = None) -> None:
+        super().__init__(from_logits, name, reduction, dtype)
+        self.label_smoothing = _smoothing("BinaryCrossentropy", label_smoothing)
+        self.axis = int(axis)
+
+    def _targets(self, y_true: Any, pred: np.ndarray) -> np.ndarray:
+        t = _match_targets(_array(y_true), pred, "binary_crossentropy")
+        if self.label_smoothing:
+            t = t * (1.0 - self.label_smoothing) + 0.5 * self.label_smoothing
+        return t
+
+    def _finish(self, elem: np.ndarray, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if elem.ndim > 1:
+            k = elem.shape[-1]
+            return elem.mean(axis=-1), grad * (1.0 / k) if k != 1 else grad
+        return elem, grad
+
+    def _logits(self, y_true: Any, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        t = self._targets(y_true, z)
+        elem = np.exp(-np.abs(z))
+        np.log1p(elem, out=elem)
+        elem += np.maximum(z, 0)
+        elem -= z * t
+        grad = _sigmoid(z)
+        grad -= t
+        return self._finish(elem, grad)
+
+    def _probs(self, y_true: Any, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        t = self._targets(y_true, p)
+        pc = np.clip(p, EPSILON, 1.0 - EPSILON)
+        elem = -(t * np.log(pc) + (1.0 - t) * np.log(1.0 - pc))
+        grad = ((pc - t) / (pc * (1.0 - pc))) * ((p >= EPSILON) & (p <= 1.0 - EPSILON))
+        return self._finish(elem, grad.astype(p.dtype, copy=False))
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "label_smoothing": self.label_smoothing,
+                "axis": self.axis}
+
+
+class CategoricalCrossentropy(_CrossEntropy):
+    """-sum(t log p) over the class axis; probabilities are renormalised first, like Keras."""
+
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction: str | None = "sum_over_batch_size",
+                 name: str = "categorical_crossentropy", dtype: Any = None) -> None:
+        super().__init__(from_logits, name, reduction, dtype)
+        self.label_smoothing = _smoothing("CategoricalCrossentropy", label_smoothing)
+        self.axis = int(axis)
+
+    def _targets(self, y_true: Any, pred: np.ndarray) -> np.ndarray:
+        t = _array(y_true)
+        if t.shape != pred.shape:
+            raise DataError(
+                f"categorical_crossentropy: Expected one-hot targets of shape {pred.shape}. "
+                f"Received: targets of shape {t.shape}. For integer class labels use "
+                "sparse_categorical_crossentropy."
+            )
+        t = t.astype(pred.dtype, copy=False)
+        if self.label_smoothing:
+            t = t * (1.0 - self.label_smoothing) + self.label_smoothing / pred.shape[-1]
+        return t
+
+    def _logits(self, y_true: Any, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        t = self._targets(y_true, z)
+        shifted = z - z.max(axis=-1, keepdims=True)
+        e = np.exp(shifted)
+        s = e.sum(axis=-1, keepdims=True)
+        logp = shifted - np.log(s)
+        values = -(t * logp).sum(axis=-1)
+        e /= s
+        grad = e * t.sum(axis=-1, keepdims=True) - t
+        return values, grad
+
+    def _probs(self, y_true: Any, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        t = self._targets(y_true, p)
+        s = p.sum(axis=-1, keepdims=True)
+        q = p / s
+        qc = np.clip(q, EPSILON, 1.0 - EPSILON)
+        values = -(t * np.log(qc)).sum(axis=-1)
+        dq = -t / qc * ((q >= EPSILON) & (q <= 1.0 - EPSILON))
+        grad = dq / s - (dq * p).sum(axis=-1, keepdims=True) / (s * s)
+        return values, grad.astype(p.dtype, copy=False)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "label_smoothing": self.label_smoothing,
+                "axis": self.axis}
+
+
+class SparseCategoricalCrossentropy(_CrossEntropy):
+    """Categorical cross-entropy against integer labels in [0, classes)."""
+
+    def __init__(self, from_logits: bool = False, ignore_class: int | None = None,
+                 reduction: str | None = "sum_over_batch_size",
+                 name: str = "sparse_categorical_crossentropy", dtype: Any = None) -> None:
+        super().__init__(from_logits, name, reduction, dtype)
+        self.ignore_class = None if ignore_class is None else int(ignore_class)
+
+    def _labels(self, y_true: Any, pred: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        lab = _array(y_true)
+        keep = None
+        if self.ignore_class is not None:
+            lab = np.asarray(lab).copy()
+            keep = lab.reshape(pred.shape[:-1]) != self.ignore_class
+            lab[lab == self.ignore_class] = 0
+        return _sparse_labels(lab, pred, "sparse_categorical_crossentropy"), keep
+
+    def _logits(self, y_true: Any, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lab, keep = self._labels(y_true, z)
+        shifted = z - z.max(axis=-1, keepdims=True)
+        e = np.exp(shifted)
+        s = e.sum(axis=-1, keepdims=True)
+        idx = lab[..., None]
+        values = (np.log(s) - np.take_along_axis(shifted, idx, axis=-1))[..., 0]
+        e /= s
+        np.put_along_axis(e, idx, np.take_along_axis(e, idx, axis=-1) - 1, axis=-1)
+        return self._mask(values, e, keep)
+
+    def _probs(self, y_true: Any, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lab, keep = self._labels(y_true, p)
+        s = p.sum(axis=-1, keepdims=True)
+        idx = lab[..., None]
+        pt = np.take_along_axis(p, idx, axis=-1)
+        q = pt / s
+        qc = np.clip(q, EPSILON, 1.0 - EPSILON)
+        values = -np.log(qc)[..., 0]
+        dq = -1.0 / qc * ((q >= EPSILON) & (q <= 1.0 - EPSILON))
+        grad = np.broadcast_to(-(dq * pt) / (s * s), p.shape).copy()
+        np.put_along_axis(grad, idx, np.take_along_axis(grad, idx, axis=-1) + dq / s, axis=-1)
+        return self._mask(values, grad.astype(p.dtype, copy=False), keep)
+
+    @staticmethod
+    def _mask(values: np.ndarray, grad: np.ndarray,
+              keep: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        if keep is None:
+            return values, grad
+        return values * keep, grad * keep[..., None]
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "ignore_class": self.ignore_class}
+
+
+def _smoothing(owner: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ConfigError(
+            f"{owner}: Expected `label_smoothing` in [0, 1]. Received: label_smoothing={value!r}"
+        )
+    return float(value)
+
+
+# ------------------------------------------------------------ functional forms
+def mean_squared_error(y_true: Any, y_pred: Any) -> Tensor:
+    return MeanSquaredError(reduction="none")(y_true, y_pred)
+
+
+def mean_absolute_error(y_true: Any, y_pred: Any) -> Tensor:
+    return MeanAbsoluteError(reduction="none")(y_true, y_pred)
+
+
+def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Tensor:
+    return Huber(delta, reduction="none")(y_true, y_pred)
+
+
+def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
+                        label_smoothing: float = 0.0) -> Tensor:
+    return BinaryCrossentropy(from_logits, label_smoothing, reduction="none")(y_true, y_pred)
+
+
+def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
+                             label_smoothing: float = 0.0) -> Tensor:
+    return CategoricalCrossentropy(from_logits, label_smoothing, reduction="none")(y_true, y_pred)
+
+
+def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
+                                    ignore_class: int | None = None) -> Tensor:
+    return SparseCategoricalCrossentropy(from_logits, ignore_class, reduction="none")(
+        y_true, y_pred
+    )
+
+
+mse = MSE = mean_squared_error
+mae = MAE = mean_absolute_error
+
+ALL_LOSSES: dict[str, type[Loss]] = {
+    "MeanSquaredError": MeanSquaredError,
+    "MeanAbsoluteError": MeanAbsoluteError,
+    "Huber": Huber,
+    "BinaryCrossentropy": BinaryCrossentropy,
+    "CategoricalCrossentropy": CategoricalCrossentropy,
+    "SparseCategoricalCrossentropy": SparseCategoricalCrossentropy,
+}
+_ALIASES: dict[str, type[Loss]] = {
+    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
+    "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
+    "huber": Huber, "huber_loss": Huber,
+    "binary_crossentropy": BinaryCrossentropy,
+    "categorical_crossentropy": CategoricalCrossentropy,
+    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+}
+
+
+def serialize(loss: Loss) -> dict[str, Any]:
+    return {"class_name": type(loss).__name__, "config": loss.get_config()}
+
+
+def deserialize(config: dict[str, Any]) -> Loss:
+    cls = ALL_LOSSES.get(str(config.get("class_name")))
+    if cls is None:
+        return get(str(config.get("class_name")))
+    return cls.from_config(config.get("config", {}))
+
+
+def get(identifier: Any) -> Loss:
+    """A Loss from a Keras name ("mse", "binary_crossentropy", "Huber"), config or instance."""
+    if isinstance(identifier, Loss):
+        return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        cls = _ALIASES.get(identifier) or ALL_LOSSES.get(identifier)
+        if cls is not None:
+            return cls()
+        names = sorted(_ALIASES)
+        close = difflib.get_close_matches(identifier, names + list(ALL_LOSSES), n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise ConfigError(
+            f"Unknown loss. Expected one of: {', '.join(names)} (or a Loss instance). "
+            f"Received: {identifier!r}.{hint}"
+        )
+    if callable(identifier):
+        return LossFunctionWrapper(identifier)
+    raise ConfigError(f"Expected a loss name or Loss instance. Received: {identifier!r}")
+
+
+class LossFunctionWrapper(Loss):
+    """A user function (y_true, y_pred Tensor) -> per-sample Tensor, mean-reduced."""
+
+    def __init__(self, fn: Any, name: str | None = None,
+                 reduction: str | None = "sum_over_batch_size") -> None:
+        super().__init__(name or getattr(fn, "__name__", "loss"), reduction)
+        self.fn = fn
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
+        values = as_tensor(self.fn(y_true, y_pred))
+        if sample_weight is not None:
+            values = values * np.asarray(sample_weight, dtype=values.data.dtype)
+        if self.reduction in ("none", None):
+            return values
+        return values.sum() if self.reduction == "sum" else values.mean()
