@@ -1,0 +1,166 @@
+"""The training worker: delivery, coalescing, pause/resume/step/stop, errors, shutdown."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from app.worker import BatchChunk, RunStopped, TrainingWorker
+from tests.app._fakes import counting_train
+
+
+class Recorder:
+    def __init__(self, worker: TrainingWorker) -> None:
+        self.chunks: list[BatchChunk] = []
+        self.epochs: list[object] = []
+        self.finished: list[object] = []
+        self.errors: list[tuple[str, str]] = []
+        self.paused: list[bool] = []
+        self.finished_at: float | None = None
+        worker.batches.connect(self.chunks.append)
+        worker.epochEnded.connect(self.epochs.append)
+        worker.trainingFinished.connect(self._finish)
+        worker.errored.connect(lambda m, t: self.errors.append((m, t)))
+        worker.pausedChanged.connect(self.paused.append)
+
+    def _finish(self, ev: object) -> None:
+        self.finished_at = time.perf_counter()
+        self.finished.append(ev)
+
+    @property
+    def n_batches(self) -> int:
+        return sum(c.count for c in self.chunks)
+
+
+@pytest.fixture
+def make_worker(qtbot):
+    workers: list[TrainingWorker] = []
+
+    def make(factory, **kw) -> tuple[TrainingWorker, Recorder]:
+        w = TrainingWorker(factory, **kw)
+        workers.append(w)
+        return w, Recorder(w)
+
+    yield make
+    for w in workers:
+        assert w.shutdown(5000)
+
+
+def test_all_batches_arrive_coalesced_in_order(qtbot, make_worker) -> None:
+    worker, rec = make_worker(lambda: counting_train(epochs=3, batches=400))
+    with qtbot.waitSignal(worker.trainingFinished, timeout=10_000):
+        worker.start()
+    qtbot.waitUntil(lambda: not worker.isRunning(), timeout=5000)
+    assert rec.n_batches == 1200
+    assert len(rec.chunks) < 1200 / 10  # coalesced at the source
+    steps = np.concatenate([c.step for c in rec.chunks])
+    np.testing.assert_array_equal(steps, np.arange(1, 1201))
+    loss = np.concatenate([c.series["loss"] for c in rec.chunks])
+    np.testing.assert_allclose(loss, 1.0 / np.arange(1, 1201))
+    assert not rec.chunks[0].step.flags.writeable
+    assert [e.epoch for e in rec.epochs] == [0, 1, 2]
+    assert rec.finished[-1].reason == "completed"
+
+
+def test_delivery_rate_is_bounded(qtbot, make_worker) -> None:
+    # 1 ms per batch for ~0.6 s: without coalescing ~600 deliveries
+    worker, rec = make_worker(lambda: counting_train(epochs=1, batches=600, delay=0.001))
+    t0 = time.perf_counter()
+    with qtbot.waitSignal(worker.trainingFinished, timeout=10_000):
+        worker.start()
+    elapsed = time.perf_counter() - t0
+    assert rec.n_batches == 600
+    assert len(rec.chunks) <= 20 * elapsed + 3
+
+
+def test_stop_mid_epoch_returns_quickly(qtbot, make_worker) -> None:
+    worker, rec = make_worker(lambda: counting_train(epochs=5, batches=10_000, delay=0.002))
+    worker.start()
+    qtbot.waitUntil(lambda: rec.n_batches > 20, timeout=5000)
+    t0 = time.perf_counter()
+    worker.stop()
+    qtbot.waitUntil(lambda: bool(rec.finished), timeout=2000)
+    latency = rec.finished_at - t0
+    assert latency < 0.5, f"stop took {latency * 1000:.0f} ms"
+    ev = rec.finished[-1]
+    assert isinstance(ev, RunStopped) and ev.reason == "stopped"
+    assert ev.epoch == 0 and 20 <= ev.batch < 10_000
+    assert "epoch 1" in ev.message
+    assert worker.wait(2000)
+
+
+def test_pause_holds_and_resume_continues(qtbot, make_worker) -> None:
+    worker, rec = make_worker(lambda: counting_train(epochs=1, batches=400, delay=0.002))
+    worker.start()
+    qtbot.waitUntil(lambda: rec.n_batches > 5, timeout=5000)
+    worker.pause()
+    qtbot.waitUntil(lambda: rec.paused[-1:] == [True], timeout=2000)
+    qtbot.wait(100)
+    held = rec.n_batches
+    qtbot.wait(250)
+    assert rec.n_batches == held and worker.is_paused()
+    with qtbot.waitSignal(worker.trainingFinished, timeout=10_000):
+        worker.resume()
+    assert rec.n_batches == 400
+
+
+def test_step_advances_exactly_one_batch(qtbot, make_worker) -> None:
+    worker, rec = make_worker(lambda: counting_train(epochs=2, batches=5), start_paused=True)
+    worker.start()
+    qtbot.waitUntil(lambda: rec.paused[-1:] == [True], timeout=2000)
+    assert rec.n_batches == 0
+    for expected in (1, 2, 3):
+        worker.step()
+        qtbot.waitUntil(lambda e=expected: rec.n_batches == e, timeout=2000)
+        qtbot.wait(50)
+        assert rec.n_batches == expected
+    # step over the epoch boundary: the epoch event comes with the next batch
+    worker.step()
+    worker.step()
+    qtbot.waitUntil(lambda: rec.n_batches >= 4, timeout=2000)
+    qtbot.wait(100)
+    assert rec.n_batches in (4, 5)
+    worker.stop()
+    qtbot.waitUntil(lambda: bool(rec.finished), timeout=2000)
+
+
+def test_exception_becomes_errored_signal(qtbot, make_worker) -> None:
+    worker, rec = make_worker(lambda: counting_train(epochs=1, batches=50, fail_at=7))
+    with qtbot.waitSignal(worker.errored, timeout=5000) as blocker:
+        worker.start()
+    message, text = blocker.args
+    assert message == "ValueError: boom at step 7"
+    assert "Traceback" in text and "counting_train" in text
+    assert rec.n_batches == 6
+    assert not rec.finished
+
+
+def test_stop_while_paused_and_shutdown(qtbot, make_worker) -> None:
+    worker, rec = make_worker(lambda: counting_train(epochs=1, batches=50), start_paused=True)
+    worker.start()
+    qtbot.waitUntil(lambda: rec.paused[-1:] == [True], timeout=2000)
+    t0 = time.perf_counter()
+    assert worker.shutdown(2000)
+    assert time.perf_counter() - t0 < 1.0
+    qtbot.waitUntil(lambda: bool(rec.finished), timeout=2000)
+    assert rec.finished[-1].reason == "stopped"
+
+
+def test_generator_is_closed_on_stop(qtbot, make_worker) -> None:
+    closed = []
+
+    def gen():
+        try:
+            yield from counting_train(epochs=1, batches=100_000, delay=0.001)
+        finally:
+            closed.append(True)
+
+    worker, rec = make_worker(gen)
+    worker.start()
+    qtbot.waitUntil(lambda: rec.n_batches > 3, timeout=5000)
+    worker.stop()
+    qtbot.waitUntil(lambda: bool(rec.finished), timeout=2000)
+    assert worker.wait(2000)
+    assert closed == [True]
