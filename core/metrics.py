@@ -1,0 +1,466 @@
+"""Stateful metrics with Keras names: update_state / result / reset_state in NumPy.
+
+Metrics never touch autograd: they read plain arrays (probabilities, or the
+probabilities a model derives from its logits), so updating them after every
+batch costs a few vectorised NumPy calls. Log names follow Keras 3: the name
+a user passed as a string ("accuracy", "acc", "mae", "mse", "auc"), or the
+class's snake-case default ("precision", "recall", "auc", "r2_score",
+"binary_accuracy", ...). `get(identifier)` resolves strings; `resolve_accuracy`
+turns "accuracy" into the binary, categorical or sparse variant the way
+Keras's compile does (from the loss and the output shape).
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+import numpy as np
+
+from core.errors import ConfigError
+
+
+def _np(x: Any) -> np.ndarray:
+    return np.asarray(getattr(x, "data", x))
+
+
+def _weights(sample_weight: Any, n: int) -> np.ndarray | None:
+    if sample_weight is None:
+        return None
+    w = _np(sample_weight).astype(np.float64).reshape(-1)
+    if w.size != n:
+        w = np.broadcast_to(w, (n,))
+    return w
+
+
+class Metric:
+    """Base class of stateful metrics."""
+
+    def __init__(self, name: str | None = None, dtype: Any = None) -> None:
+        self.name = name or _snake(type(self).__name__)
+        self.dtype = dtype
+        self.reset_state()
+
+    def reset_state(self) -> None:
+        raise NotImplementedError
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        raise NotImplementedError
+
+    def result(self) -> float:
+        raise NotImplementedError
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
+        """Keras: update the state with this batch and return the running result."""
+        self.update_state(y_true, y_pred, sample_weight)
+        return self.result()
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Metric:
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"
+
+
+def _snake(name: str) -> str:
+    out = []
+    for i, c in enumerate(name):
+        if c.isupper() and i and not name[i - 1].isupper() and name[i - 1] != "2":
+            out.append("_")
+        out.append(c.lower())
+    return "".join(out).replace("r2score", "r2_score").replace("a_u_c", "auc")
+
+
+class Mean(Metric):
+    """Weighted running mean of the values given to update_state (used for the loss)."""
+
+    def reset_state(self) -> None:
+        self.total = 0.0
+        self.count = 0.0
+
+    def update_state(self, values: Any, sample_weight: Any = None, *, count: float | None = None
+                     ) -> None:
+        v = _np(values)
+        if count is not None:  # a batch mean that stands for `count` samples
+            self.total += float(v) * count
+            self.count += count
+            return
+        w = _weights(sample_weight, v.size)
+        if w is None:
+            self.total += float(v.sum())
+            self.count += v.size
+        else:
+            self.total += float((v.reshape(-1) * w).sum())
+            self.count += float(w.sum())
+
+    def result(self) -> float:
+        return self.total / self.count if self.count else 0.0
+
+
+class MeanMetricWrapper(Metric):
+    """Running mean of a per-sample function fn(y_true, y_pred) -> values."""
+
+    def __init__(self, fn: Any, name: str | None = None, dtype: Any = None) -> None:
+        self._fn = fn
+        super().__init__(name or getattr(fn, "__name__", "metric"), dtype)
+
+    def reset_state(self) -> None:
+        self.total = 0.0
+        self.count = 0.0
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        values = np.asarray(self._fn(_np(y_true), _np(y_pred)), dtype=np.float64).reshape(-1)
+        w = _weights(sample_weight, values.size)
+        if w is None:
+            self.total += float(values.sum())
+            self.count += values.size
+        else:
+            self.total += float((values * w).sum())
+            self.count += float(w.sum())
+
+    def result(self) -> float:
+        return self.total / self.count if self.count else 0.0
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "dtype": self.dtype}
+
+
+def _align(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    if y_true.shape != y_pred.shape and y_true.size == y_pred.size:
+        return y_true.reshape(y_pred.shape)
+    return y_true
+
+
+def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> np.ndarray:
+    t, p = _np(y_true), _np(y_pred)
+    t = _align(t, p)
+    eq = (t > 0.5) == (p > threshold)
+    return eq.mean(axis=-1) if eq.ndim > 1 else eq.astype(np.float64)
+
+
+def categorical_accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
+    t, p = _np(y_true), _np(y_pred)
+    return (np.argmax(t, axis=-1) == np.argmax(p, axis=-1)).astype(np.float64)
+
+
+def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
+    t, p = _np(y_true), _np(y_pred)
+    t = t.reshape(p.shape[:-1]) if t.size == int(np.prod(p.shape[:-1])) else t
+    return (t.astype(np.int64) == np.argmax(p, axis=-1)).astype(np.float64)
+
+
+def mean_absolute_error(y_true: Any, y_pred: Any) -> np.ndarray:
+    t, p = _np(y_true), _np(y_pred)
+    d = np.abs(p.astype(np.float64) - _align(t, p))
+    return d.mean(axis=-1) if d.ndim > 1 else d
+
+
+def mean_squared_error(y_true: Any, y_pred: Any) -> np.ndarray:
+    t, p = _np(y_true), _np(y_pred)
+    d = p.astype(np.float64) - _align(t, p)
+    d = d * d
+    return d.mean(axis=-1) if d.ndim > 1 else d
+
+
+class BinaryAccuracy(MeanMetricWrapper):
+    def __init__(self, name: str = "binary_accuracy", dtype: Any = None,
+                 threshold: float = 0.5) -> None:
+        self.threshold = float(threshold)
+        super().__init__(lambda t, p: binary_accuracy(t, p, self.threshold), name, dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "threshold": self.threshold}
+
+
+class CategoricalAccuracy(MeanMetricWrapper):
+    def __init__(self, name: str = "categorical_accuracy", dtype: Any = None) -> None:
+        super().__init__(categorical_accuracy, name, dtype)
+
+
+class SparseCategoricalAccuracy(MeanMetricWrapper):
+    def __init__(self, name: str = "sparse_categorical_accuracy", dtype: Any = None) -> None:
+        super().__init__(sparse_categorical_accuracy, name, dtype)
+
+
+class MeanAbsoluteError(MeanMetricWrapper):
+    def __init__(self, name: str = "mean_absolute_error", dtype: Any = None) -> None:
+        super().__init__(mean_absolute_error, name, dtype)
+
+
+class MeanSquaredError(MeanMetricWrapper):
+    def __init__(self, name: str = "mean_squared_error", dtype: Any = None) -> None:
+        super().__init__(mean_squared_error, name, dtype)
+
+
+class _Confusion(Metric):
+    """True/false positive counts at one threshold, elementwise (Keras Precision/Recall)."""
+
+    def __init__(self, thresholds: float | None = None, name: str | None = None,
+                 dtype: Any = None) -> None:
+        t = 0.5 if thresholds is None else thresholds
+        if isinstance(t, (list, tuple)):
+            if len(t) != 1:
+                raise ConfigError(
+                    f"{type(self).__name__}: Expected one threshold. Received: thresholds={t!r}"
+                )
+            t = t[0]
+        if not 0 <= float(t) <= 1:
+            raise ConfigError(
+                f"{type(self).__name__}: Expected thresholds in [0, 1]. Received: {t!r}"
+            )
+        self.thresholds = float(t)
+        super().__init__(name, dtype)
+
+    def reset_state(self) -> None:
+        self.tp = self.fp = self.fn = 0.0
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        p = _np(y_pred)
+        t = _align(_np(y_true), p) > 0.5
+        pos = p > self.thresholds
+        if sample_weight is None:
+            self.tp += float(np.count_nonzero(pos & t))
+            self.fp += float(np.count_nonzero(pos & ~t))
+            self.fn += float(np.count_nonzero(~pos & t))
+        else:
+            w = np.broadcast_to(_np(sample_weight).reshape(
+                (-1,) + (1,) * (p.ndim - 1)), p.shape)
+            self.tp += float(w[pos & t].sum())
+            self.fp += float(w[pos & ~t].sum())
+            self.fn += float(w[~pos & t].sum())
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "thresholds": self.thresholds}
+
+
+class Precision(_Confusion):
+    def __init__(self, thresholds: float | None = None, name: str = "precision",
+                 dtype: Any = None) -> None:
+        super().__init__(thresholds, name, dtype)
+
+    def result(self) -> float:
+        d = self.tp + self.fp
+        return self.tp / d if d else 0.0
+
+
+class Recall(_Confusion):
+    def __init__(self, thresholds: float | None = None, name: str = "recall",
+                 dtype: Any = None) -> None:
+        super().__init__(thresholds, name, dtype)
+
+    def result(self) -> float:
+        d = self.tp + self.fn
+        return self.tp / d if d else 0.0
+
+
+class AUC(Metric):
+    """Area under the ROC curve from confusion counts at `num_thresholds` thresholds.
+
+    Thresholds are Keras's: -eps, i/(n-1) for i in 1..n-2, 1+eps; a prediction
+    counts as positive above a threshold; the area is the trapezoid rule
+    (summation_method="interpolation"). Counts are binned with one searchsorted
+    and a bincount per batch.
+    """
+
+    def __init__(self, num_thresholds: int = 200, curve: str = "ROC",
+                 summation_method: str = "interpolation", name: str = "auc",
+                 dtype: Any = None) -> None:
+        if int(num_thresholds) <= 1:
+            raise ConfigError(
+                f"AUC: Expected num_thresholds > 1. Received: num_thresholds={num_thresholds!r}"
+            )
+        if curve != "ROC":
+            raise ConfigError(f"AUC: Expected curve='ROC' (the one supported). Received: {curve!r}")
+        if summation_method != "interpolation":
+            raise ConfigError(
+                "AUC: Expected summation_method='interpolation' (the one supported). "
+                f"Received: {summation_method!r}"
+            )
+        self.num_thresholds = int(num_thresholds)
+        self.curve = curve
+        self.summation_method = summation_method
+        eps = 1e-7
+        inner = [(i + 1) / (self.num_thresholds - 1) for i in range(self.num_thresholds - 2)]
+        self._thresholds = np.array([0.0 - eps, *inner, 1.0 + eps])
+        super().__init__(name, dtype)
+
+    def reset_state(self) -> None:
+        n = self.num_thresholds
+        self.tp = np.zeros(n)
+        self.fp = np.zeros(n)
+        self.tn = np.zeros(n)
+        self.fn = np.zeros(n)
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        p = _np(y_pred).astype(np.float64).reshape(-1)
+        t = (_np(y_true).reshape(-1) > 0.5) if _np(y_true).size == p.size else None
+        if t is None:
+            raise ConfigError(
+                f"AUC: Expected targets with one value per prediction ({p.size}). "
+                f"Received: {_np(y_true).size} values."
+            )
+        if sample_weight is None:
+            w = np.ones_like(p)
+        else:
+            sw = _np(sample_weight).astype(np.float64).reshape(-1)
+            w = np.repeat(sw, max(p.size // max(sw.size, 1), 1))
+        n = self.num_thresholds
+        # bucket k = number of thresholds strictly below p: p > thr[j] for j < k
+        k = np.searchsorted(self._thresholds, p, side="left")
+        pos_counts = np.bincount(k[t], weights=w[t], minlength=n + 1)
+        neg_counts = np.bincount(k[~t], weights=w[~t], minlength=n + 1)
+        # above[j] = sum over k > j
+        pos_above = np.cumsum(pos_counts[::-1])[::-1][1:]
+        neg_above = np.cumsum(neg_counts[::-1])[::-1][1:]
+        self.tp += pos_above
+        self.fp += neg_above
+        self.fn += pos_counts.sum() - pos_above
+        self.tn += neg_counts.sum() - neg_above
+
+    def result(self) -> float:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tpr = np.where(self.tp + self.fn > 0, self.tp / (self.tp + self.fn), 0.0)
+            fpr = np.where(self.fp + self.tn > 0, self.fp / (self.fp + self.tn), 0.0)
+        heights = (tpr[:-1] + tpr[1:]) / 2.0
+        return float(np.sum((fpr[:-1] - fpr[1:]) * heights))
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "num_thresholds": self.num_thresholds,
+                "curve": self.curve, "summation_method": self.summation_method}
+
+
+class R2Score(Metric):
+    """Coefficient of determination 1 - SS_res / SS_tot, per output then averaged."""
+
+    def __init__(self, class_aggregation: str | None = "uniform_average",
+                 num_regressors: int = 0, name: str = "r2_score", dtype: Any = None) -> None:
+        if class_aggregation not in ("uniform_average", "variance_weighted_average", None):
+            raise ConfigError(
+                "R2Score: Expected class_aggregation 'uniform_average', "
+                f"'variance_weighted_average' or None. Received: {class_aggregation!r}"
+            )
+        self.class_aggregation = class_aggregation
+        self.num_regressors = int(num_regressors)
+        super().__init__(name, dtype)
+
+    def reset_state(self) -> None:
+        self.count = 0.0
+        self.sum = None
+        self.sq_sum = None
+        self.res = None
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        p = _np(y_pred).astype(np.float64)
+        p = p.reshape(len(p), -1) if p.ndim != 2 else p
+        t = _np(y_true).astype(np.float64).reshape(p.shape)
+        w = np.ones((len(p), 1)) if sample_weight is None else _np(sample_weight).astype(
+            np.float64).reshape(-1, 1)
+        if self.sum is None:
+            k = p.shape[1]
+            self.sum, self.sq_sum, self.res = np.zeros(k), np.zeros(k), np.zeros(k)
+        self.sum += (t * w).sum(axis=0)
+        self.sq_sum += (t * t * w).sum(axis=0)
+        self.res += (((t - p) ** 2) * w).sum(axis=0)
+        self.count += float(w.sum())
+
+    def result(self) -> float:
+        if self.sum is None or not self.count:
+            return 0.0
+        mean = self.sum / self.count
+        total = self.sq_sum - self.sum * mean
+        with np.errstate(divide="ignore", invalid="ignore"):
+            raw = np.where(total > 0, 1.0 - self.res / np.where(total > 0, total, 1.0), 0.0)
+        if self.class_aggregation == "variance_weighted_average" and total.sum() > 0:
+            r2 = float((raw * total).sum() / total.sum())
+        else:
+            r2 = float(raw.mean())
+        if self.num_regressors and self.count - self.num_regressors - 1 > 0:
+            n, k = self.count, self.num_regressors
+            r2 = 1 - (1 - r2) * (n - 1) / (n - k - 1)
+        return r2
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "class_aggregation": self.class_aggregation,
+                "num_regressors": self.num_regressors}
+
+
+ALL_METRICS: dict[str, type[Metric]] = {
+    cls.__name__: cls for cls in (
+        BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, Precision, Recall, AUC,
+        MeanAbsoluteError, MeanSquaredError, R2Score, Mean,
+    )
+}
+_STRINGS: dict[str, type[Metric]] = {
+    "binary_accuracy": BinaryAccuracy,
+    "categorical_accuracy": CategoricalAccuracy,
+    "sparse_categorical_accuracy": SparseCategoricalAccuracy,
+    "precision": Precision,
+    "recall": Recall,
+    "auc": AUC,
+    "mae": MeanAbsoluteError,
+    "mean_absolute_error": MeanAbsoluteError,
+    "mse": MeanSquaredError,
+    "mean_squared_error": MeanSquaredError,
+    "r2_score": R2Score,
+    "r2": R2Score,
+}
+ACCURACY_NAMES = ("accuracy", "acc")
+
+
+def resolve_accuracy(name: str, loss_name: str, output_shape: tuple[Any, ...],
+                     y_true_shape: tuple[int, ...] | None = None) -> Metric:
+    """Keras's rule for the string "accuracy": binary, sparse or categorical."""
+    last = output_shape[-1] if output_shape else 1
+    if "sparse" in loss_name:
+        return SparseCategoricalAccuracy(name=name)
+    if loss_name.startswith("binary") or last == 1:
+        return BinaryAccuracy(name=name)
+    if y_true_shape is not None and (
+        len(y_true_shape) < len(output_shape) or (y_true_shape[-1:] == (1,) and last != 1)
+    ):
+        return SparseCategoricalAccuracy(name=name)
+    return CategoricalAccuracy(name=name)
+
+
+def get(identifier: Any) -> Metric:
+    """A Metric from a string ("precision", "mae", "auc"), config, instance or function.
+
+    A string keeps its spelling as the log name, like Keras ("mae" logs as "mae").
+    "accuracy" needs the loss and shapes: models call `resolve_accuracy` instead.
+    """
+    if isinstance(identifier, Metric):
+        return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        if identifier in ACCURACY_NAMES:
+            return BinaryAccuracy(name=identifier)
+        cls = _STRINGS.get(identifier) or ALL_METRICS.get(identifier)
+        if cls is not None:
+            name = identifier if identifier in _STRINGS else None
+            return cls(name=name) if name else cls()
+        names = sorted({*_STRINGS, *ACCURACY_NAMES})
+        close = difflib.get_close_matches(identifier, names + list(ALL_METRICS), n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise ConfigError(
+            f"Unknown metric. Expected one of: {', '.join(names)} (or a Metric instance). "
+            f"Received: {identifier!r}.{hint}"
+        )
+    if callable(identifier):
+        return MeanMetricWrapper(identifier)
+    raise ConfigError(f"Expected a metric name or Metric instance. Received: {identifier!r}")
+
+
+def serialize(metric: Metric) -> dict[str, Any]:
+    return {"class_name": type(metric).__name__, "config": metric.get_config()}
+
+
+def deserialize(config: dict[str, Any]) -> Metric:
+    cls = ALL_METRICS.get(str(config.get("class_name")))
+    if cls is None:
+        return get(str(config.get("class_name")))
+    return cls.from_config(config.get("config", {}))
