@@ -793,3 +793,57 @@ def dense(x: Any, kernel: Tensor, bias: Tensor | None, activation: str = "linear
     else:
         parents = (x, kernel, bias)
     return Tensor._make(y, parents, backward_dense)
+
+
+def normalize(
+    x: Any,
+    gamma: Tensor | None,
+    beta: Tensor | None,
+    axes: tuple[int, ...],
+    epsilon: float,
+    param_shape: tuple[int, ...],
+) -> tuple[Tensor, np.ndarray, np.ndarray]:
+    """(x - mean) / sqrt(var + eps) * gamma + beta over `axes`, as ONE graph node.
+
+    mean/var are the (biased) statistics over `axes` (batch norm: every axis but
+    the features; layer norm: the feature axes). gamma/beta have their own
+    shape and broadcast as `param_shape`. Returns (output, mean, var); the
+    statistics come back with keepdims=True for moving averages.
+    """
+    x = as_tensor(x)
+    xd = x.data
+    mean = xd.mean(axis=axes, keepdims=True)
+    xc = xd - mean
+    var = np.mean(xc * xc, axis=axes, keepdims=True)
+    inv = 1.0 / np.sqrt(var + epsilon)
+    xhat = xc * inv
+    y = xhat
+    gb = gamma.data.reshape(param_shape) if gamma is not None else None
+    if gb is not None:
+        y = y * gb
+    if beta is not None:
+        y = y + beta.data.reshape(param_shape)
+    parents: list[Tensor] = [x]
+    if gamma is not None:
+        parents.append(gamma)
+    if beta is not None:
+        parents.append(beta)
+
+    def backward(g: np.ndarray) -> list[np.ndarray | None]:
+        grads: list[np.ndarray | None] = []
+        if x.requires_grad:
+            gx = g * gb if gb is not None else g
+            gx = gx - gx.mean(axis=axes, keepdims=True) - xhat * np.mean(
+                gx * xhat, axis=axes, keepdims=True
+            )
+            gx *= inv
+            grads.append(gx)
+        else:
+            grads.append(None)
+        if gamma is not None:
+            grads.append(unbroadcast(g * xhat, param_shape).reshape(gamma.data.shape))
+        if beta is not None:
+            grads.append(unbroadcast(g, param_shape).reshape(beta.data.shape))
+        return grads
+
+    return Tensor._make(y, tuple(parents), backward), mean, var

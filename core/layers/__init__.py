@@ -1,1 +1,68 @@
-"""Layers with Keras names and arguments, and the layer registry."""
+"""Layers with Keras names and arguments, and the layer registry.
+
+Importing this package registers every built-in layer class (see
+`core.layers.spec.register`); `get_layer_class("Dense")` finds one by its
+type name and `CATALOG` exposes the registry to the graph document.
+"""
+
+from __future__ import annotations
+
+from core.layers.base import (
+    Input,
+    InputLayer,
+    Layer,
+    SymbolicTensor,
+    Variable,
+    reset_names,
+    unique_name,
+)
+from core.layers.core_layers import Activation, Dense, Dropout, Flatten, Reshape
+from core.layers.merging import Add, Concatenate
+from core.layers.normalization import BatchNormalization, LayerNormalization
+from core.layers.spec import (
+    CATALOG,
+    ParamSpec,
+    get_layer_class,
+    layer_classes,
+    register,
+    type_name,
+)
+
+
+def deserialize(config: dict) -> Layer:
+    """A layer from {"class_name": "Dense", "config": {...}} (the Keras layout)."""
+    cls = get_layer_class(config["class_name"])
+    return cls.from_config(dict(config.get("config") or {}))
+
+
+def serialize(layer: Layer) -> dict:
+    """{"class_name": type name, "config": layer.get_config()}."""
+    return {"class_name": type_name(type(layer)), "config": layer.get_config()}
+
+
+__all__ = [
+    "CATALOG",
+    "Activation",
+    "Add",
+    "BatchNormalization",
+    "Concatenate",
+    "Dense",
+    "Dropout",
+    "Flatten",
+    "Input",
+    "InputLayer",
+    "Layer",
+    "LayerNormalization",
+    "ParamSpec",
+    "Reshape",
+    "SymbolicTensor",
+    "Variable",
+    "deserialize",
+    "get_layer_class",
+    "layer_classes",
+    "register",
+    "reset_names",
+    "serialize",
+    "type_name",
+    "unique_name",
+]

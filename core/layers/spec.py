@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from core.errors import ConfigError, GraphError
 
 #: Kinds of parameter the inspector knows how to edit.
@@ -43,63 +45,82 @@ class ParamSpec:
     nullable: bool = False
 
     def validate(self, value: Any, owner: str = "layer") -> Any:
-        """Return `value` coerced to this spec's kind, or raise ConfigError."""
-        where = f"{owner} argument `{self.name}`"
+        """Return `value` coerced to this spec's kind, or raise ConfigError.
+
+        Messages read "Dense: argument `units` Expected a positive integer.
+        Received: units=0".
+        """
+        name = self.name
+
+        def fail(expected: str, hint: str = "") -> ConfigError:
+            return ConfigError(
+                f"{owner}: argument `{name}` Expected {expected}. "
+                f"Received: {name}={value!r}{hint}"
+            )
+
         if value is None and (self.nullable or self.kind == "optional_float"):
             return None
         if self.kind == "bool":
-            if isinstance(value, bool):
-                return value
-            raise ConfigError(f"{where}: Expected True or False. Received: {value!r}")
+            if isinstance(value, (bool, np.bool_)):
+                return bool(value)
+            raise fail("True or False")
         if self.kind == "int":
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or (
-                isinstance(value, float) and not value.is_integer()
-            ):
-                raise ConfigError(f"{where}: Expected a whole number. Received: {value!r}")
+            if isinstance(value, (bool, np.bool_)) or not isinstance(
+                value, (int, float, np.integer, np.floating)
+            ) or (not float(value).is_integer()):
+                raise fail(
+                    "a positive integer" if self.minimum == 1 else "a whole number"
+                )
             value = int(value)
+            if self.minimum == 1 and value < 1:
+                raise fail("a positive integer")
         elif self.kind in ("float", "optional_float"):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ConfigError(f"{where}: Expected a number. Received: {value!r}")
+            if isinstance(value, (bool, np.bool_)) or not isinstance(
+                value, (int, float, np.integer, np.floating)
+            ):
+                raise fail("a number")
             value = float(value)
             if value != value:  # NaN
-                raise ConfigError(f"{where}: Expected a number. Received: nan")
+                raise fail("a number")
         elif self.kind == "choice":
             if value not in self.choices:
                 close = difflib.get_close_matches(str(value), self.choices, n=1)
-                hint = f" Did you mean '{close[0]}'?" if close else ""
-                raise ConfigError(
-                    f"{where}: Expected one of {', '.join(map(repr, self.choices))}. "
-                    f"Received: {value!r}.{hint}"
-                )
+                hint = f". Did you mean '{close[0]}'?" if close else ""
+                allowed = ", ".join(map(repr, self.choices))
+                if self.nullable:
+                    allowed += " or None"
+                raise fail(f"one of {allowed}", hint)
             return value
         elif self.kind == "str":
             if not isinstance(value, str):
-                raise ConfigError(f"{where}: Expected text. Received: {value!r}")
+                raise fail("text")
             return value
         elif self.kind == "shape":
-            if isinstance(value, int) and not isinstance(value, bool):
-                value = (value,)
+            if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+                value = (int(value),)
             if not isinstance(value, (list, tuple)) or not all(
-                (isinstance(v, int) and not isinstance(v, bool) and (v > 0 or v == -1))
+                (
+                    isinstance(v, (int, np.integer))
+                    and not isinstance(v, bool)
+                    and (v > 0 or v == -1)
+                )
                 or v is None
                 for v in value
             ):
-                raise ConfigError(
-                    f"{where}: Expected a shape such as (8,) or (28, 28, 1). Received: {value!r}"
-                )
-            return tuple(value)
+                raise fail("a shape such as (8,) or (28, 28, 1)")
+            return tuple(None if v is None else int(v) for v in value)
         elif self.kind == "axes":
-            if isinstance(value, int) and not isinstance(value, bool):
-                return value
+            if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+                return int(value)
             if isinstance(value, (list, tuple)) and all(
-                isinstance(v, int) and not isinstance(v, bool) for v in value
+                isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value
             ):
-                return tuple(value)
-            raise ConfigError(f"{where}: Expected an axis or a list of axes. Received: {value!r}")
+                return tuple(int(v) for v in value)
+            raise fail("an axis or a list of axes")
         if self.minimum is not None and value < self.minimum:
-            raise ConfigError(f"{where}: Expected a value >= {self.minimum:g}. Received: {value!r}")
+            raise fail(f"a value >= {self.minimum:g}")
         if self.maximum is not None and value > self.maximum:
-            raise ConfigError(f"{where}: Expected a value <= {self.maximum:g}. Received: {value!r}")
+            raise fail(f"a value <= {self.maximum:g}")
         return value
 
 

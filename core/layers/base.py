@@ -1,0 +1,455 @@
+"""The Layer contract, weight Variables and the symbolic functional API.
+
+`Layer` validates its arguments against its declared `PARAMS` in `__init__`,
+creates weights in `build(input_shape, rng)` through `add_weight`, computes in
+`call(inputs, training)`, and describes itself without building through
+`compute_output_shape` and `count_params_for`. Calling a layer on a
+`SymbolicTensor` (made by `Input(shape=...)`) records the call instead of
+computing, which is how a functional `Model(inputs, outputs)` is described.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+
+from core import initializers, regularizers
+from core.autograd import Tensor
+from core.errors import ConfigError, ShapeError
+from core.layers.spec import ParamSpec, register, snake_case, type_name
+from core.random import default_generator, make_generator
+
+Shape = tuple[int | None, ...]
+
+# ----------------------------------------------------------------- auto names
+_name_counts: dict[str, int] = {}
+
+
+def unique_name(base: str) -> str:
+    """'dense', then 'dense_1', 'dense_2', ... per process (like keras.utils.naming)."""
+    n = _name_counts.get(base, 0)
+    _name_counts[base] = n + 1
+    return base if n == 0 else f"{base}_{n}"
+
+
+def reset_names() -> None:
+    """Forget the automatic names handed out so far (for tests)."""
+    _name_counts.clear()
+
+
+# ------------------------------------------------------------------- variables
+class Variable(Tensor):
+    """A layer weight: a Tensor with `trainable`, `regularizer` and `path` ("dense/kernel").
+
+    Trainable variables have requires_grad=True. An optimizer may replace
+    `.data` with a view into one flat buffer; code that writes weights must copy
+    into `.data` (`v.data[...] = w`), never rebind it.
+    """
+
+    __slots__ = ("trainable", "regularizer", "path")
+
+    def __init__(
+        self,
+        data: np.ndarray,
+        trainable: bool = True,
+        regularizer: regularizers.Regularizer | None = None,
+        path: str = "",
+    ) -> None:
+        super().__init__(data, requires_grad=trainable, name=path.rsplit("/", 1)[-1])
+        self.trainable = trainable
+        self.regularizer = regularizer
+        self.path = path
+
+    def assign(self, value: Any) -> None:
+        """Copy `value` into the existing array (keeps views into flat buffers valid)."""
+        self.data[...] = value
+
+    def __repr__(self) -> str:
+        return f"Variable({self.path!r}, shape={self.data.shape}, trainable={self.trainable})"
+
+
+# ------------------------------------------------------------- symbolic tensors
+class SymbolicTensor:
+    """A placeholder for a layer output in the functional API (no data).
+
+    Attributes:
+        shape: the output shape with a leading None batch dimension, e.g. (None, 10).
+        dtype: "float32".
+        name: the name of the layer that produced it.
+        _history: (layer, inbound) where `layer` produced this tensor and
+            `inbound` is the tuple of SymbolicTensors it was called on (empty
+            for the tensor that `Input` returns; that layer is an InputLayer).
+            A functional Model walks these back from its outputs to its inputs.
+            A layer called several times appears in several histories and
+            shares its weights.
+    """
+
+    __slots__ = ("shape", "dtype", "name", "_history")
+
+    def __init__(
+        self,
+        shape: Shape,
+        layer: Layer,
+        inbound: tuple[SymbolicTensor, ...] = (),
+        dtype: str = "float32",
+    ) -> None:
+        self.shape: Shape = tuple(shape)
+        self.dtype = dtype
+        self.name = layer.name
+        self._history: tuple[Layer, tuple[SymbolicTensor, ...]] = (layer, tuple(inbound))
+
+    @property
+    def layer(self) -> Layer:
+        return self._history[0]
+
+    @property
+    def inbound(self) -> tuple[SymbolicTensor, ...]:
+        return self._history[1]
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __repr__(self) -> str:
+        return f"<SymbolicTensor shape={self.shape} from '{self.name}'>"
+
+
+def _dims(shape: Shape) -> str:
+    """A shape without its batch dimension, as the user thinks of it: (10,)."""
+    return str(tuple(shape[1:]))
+
+
+def _is_symbolic(inputs: Any) -> bool:
+    t = type(inputs)
+    if t is SymbolicTensor:
+        return True
+    return (t is list or t is tuple) and len(inputs) > 0 and type(inputs[0]) is SymbolicTensor
+
+
+def _shape_of(x: Any) -> Shape:
+    shape = x.shape if hasattr(x, "shape") else np.shape(x)
+    return (None,) + tuple(shape[1:])
+
+
+# ------------------------------------------------------------------------ layer
+_COMMON_KWARGS = ("name", "trainable", "dtype", "input_shape", "input_dim", "batch_input_shape")
+
+
+class Layer:
+    """Base class of every layer. See the module docstring for the contract.
+
+    Subclasses declare PARAMS (every constructor argument, in order), CATEGORY,
+    DESCRIPTION, MIN_INPUTS/MAX_INPUTS, and store each validated argument under
+    its PARAMS name (so `get_config` is generic). Layers whose final step is an
+    activation set `output_activation` and implement `call_pre_activation`.
+    """
+
+    PARAMS: ClassVar[tuple[ParamSpec, ...]] = ()
+    CATEGORY: ClassVar[str] = "Core"
+    DESCRIPTION: ClassVar[str] = ""
+    MIN_INPUTS: ClassVar[int] = 1
+    MAX_INPUTS: ClassVar[int | None] = 1
+    #: Name of the activation applied last by `call`, or None (see call_pre_activation).
+    output_activation: str | None = None
+
+    def __init__(
+        self, name: str | None = None, trainable: bool = True, **kwargs: Any
+    ) -> None:
+        cls_name = type_name(type(self))
+        if name is None:
+            name = unique_name(snake_case(cls_name))
+        elif not isinstance(name, str) or not name.strip():
+            raise ConfigError(
+                f"{cls_name}: argument `name` Expected a non-empty text. Received: name={name!r}"
+            )
+        if not isinstance(trainable, (bool, np.bool_)):
+            raise ConfigError(
+                f"{cls_name}: argument `trainable` Expected True or False. "
+                f"Received: trainable={trainable!r}"
+            )
+        self.name: str = name
+        self._trainable = bool(trainable)
+        self.built = False
+        self._weights: list[Variable] = []
+        self._input_shape_arg: tuple[int | None, ...] | None = None
+        self.dtype = "float32"
+        dtype = kwargs.pop("dtype", None)
+        if dtype is not None:
+            if str(np.dtype(dtype)) not in ("float32", "float64"):
+                raise ConfigError(
+                    f"{cls_name}: argument `dtype` Expected 'float32' or 'float64'. "
+                    f"Received: dtype={dtype!r}"
+                )
+            self.dtype = str(np.dtype(dtype))
+        if "batch_input_shape" in kwargs:
+            self._input_shape_arg = tuple(kwargs.pop("batch_input_shape"))
+        if "input_shape" in kwargs:
+            shape = kwargs.pop("input_shape")
+            if isinstance(shape, int):
+                shape = (shape,)
+            if not isinstance(shape, (list, tuple)):
+                raise ConfigError(
+                    f"{cls_name}: argument `input_shape` Expected a shape such as (8,). "
+                    f"Received: input_shape={shape!r}"
+                )
+            self._input_shape_arg = (None,) + tuple(shape)
+        if "input_dim" in kwargs:
+            self._input_shape_arg = (None, int(kwargs.pop("input_dim")))
+        if kwargs:
+            bad = next(iter(kwargs))
+            known = [p.name for p in self.PARAMS] + list(_COMMON_KWARGS)
+            close = difflib.get_close_matches(bad, known, n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            raise ConfigError(
+                f"{cls_name}: unknown argument `{bad}`. Expected one of: "
+                f"{', '.join(known)}.{hint}"
+            )
+
+    # ---------------------------------------------------------------- helpers
+    def _check(self, name: str, value: Any) -> Any:
+        """Validate one constructor argument against its ParamSpec."""
+        for spec in self.PARAMS:
+            if spec.name == name:
+                return spec.validate(value, type_name(type(self)))
+        raise KeyError(name)
+
+    @property
+    def input_shape_hint(self) -> tuple[int | None, ...] | None:
+        """The batch input shape given as `input_shape=` (Sequential's first layer), or None."""
+        return self._input_shape_arg
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        for v in self._weights:
+            if v.trainable:
+                v.requires_grad = self._trainable
+
+    # ---------------------------------------------------------------- weights
+    def add_weight(
+        self,
+        name: str,
+        shape: tuple[int, ...],
+        initializer: Any = "glorot_uniform",
+        regularizer: Any = None,
+        trainable: bool = True,
+        rng: np.random.Generator | None = None,
+        dtype: Any = None,
+    ) -> Variable:
+        """Create, remember and return a weight Variable named "<layer>/<name>"."""
+        init = initializers.get(initializer)
+        data = init(tuple(shape), dtype or self.dtype, rng if rng is not None else None)
+        var = Variable(
+            np.ascontiguousarray(data),
+            trainable=trainable,
+            regularizer=regularizers.get(regularizer),
+            path=f"{self.name}/{name}",
+        )
+        if trainable and not self._trainable:
+            var.requires_grad = False
+        self._weights.append(var)
+        return var
+
+    @property
+    def weights(self) -> list[Variable]:
+        return list(self._weights)
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
+        if not self._trainable:
+            return []
+        return [v for v in self._weights if v.trainable]
+
+    @property
+    def non_trainable_weights(self) -> list[Variable]:
+        if not self._trainable:
+            return list(self._weights)
+        return [v for v in self._weights if not v.trainable]
+
+    def count_params(self) -> int:
+        return sum(v.data.size for v in self._weights)
+
+    def get_weights(self) -> list[np.ndarray]:
+        return [v.data.copy() for v in self._weights]
+
+    def set_weights(self, weights: list[Any]) -> None:
+        """Copy arrays into the existing weights, in `weights` order (shapes must match)."""
+        cls = type_name(type(self))
+        if len(weights) != len(self._weights):
+            raise ConfigError(
+                f"{cls} '{self.name}': set_weights Expected {len(self._weights)} arrays "
+                f"(shapes {[v.shape for v in self._weights]}). Received: {len(weights)}."
+            )
+        arrays = [np.asarray(w) for w in weights]
+        for v, w in zip(self._weights, arrays, strict=True):
+            if v.data.shape != w.shape:
+                raise ConfigError(
+                    f"{cls} '{self.name}': weight '{v.path}' Expected shape {v.data.shape}. "
+                    f"Received: {w.shape}."
+                )
+        for v, w in zip(self._weights, arrays, strict=True):
+            v.data[...] = w
+
+    def regularization_loss(self) -> Tensor | None:
+        """Sum of this layer's weight penalties from the current variables, or None."""
+        total: Tensor | None = None
+        for v in self._weights:
+            if v.regularizer is not None:
+                term = v.regularizer(v)
+                total = term if total is None else total + term
+        return total
+
+    # --------------------------------------------------------------- building
+    def build(self, input_shape: Any, rng: np.random.Generator | None = None) -> None:
+        """Create the weights for `input_shape` (leading None batch dim). Default: none."""
+        self.built = True
+
+    def _build_checked(self, input_shape: Any, rng: np.random.Generator | None = None) -> None:
+        self.compute_output_shape(input_shape)  # ShapeError before any allocation
+        self.build(input_shape, rng=rng)
+        self.built = True
+
+    def call(self, inputs: Any, training: bool = False) -> Any:
+        raise NotImplementedError
+
+    def __call__(self, inputs: Any, training: bool = False, rng: Any = None) -> Any:
+        """Build on first use (with `rng` or core.random.default_generator()), then call.
+
+        On SymbolicTensor(s) this records the call and returns a SymbolicTensor.
+        """
+        if self.built and not _is_symbolic(inputs):
+            return self.call(inputs, training)
+        if _is_symbolic(inputs):
+            return self._call_symbolic(inputs, rng)
+        if isinstance(inputs, (list, tuple)):
+            shape: Any = [_shape_of(x) for x in inputs]
+        else:
+            shape = _shape_of(inputs)
+        self._build_checked(shape, make_generator(rng))
+        return self.call(inputs, training)
+
+    def _call_symbolic(self, inputs: Any, rng: Any = None) -> SymbolicTensor:
+        multi = isinstance(inputs, (list, tuple))
+        seq: tuple[SymbolicTensor, ...] = tuple(inputs) if multi else (inputs,)
+        cls = type_name(type(self))
+        if len(seq) < self.MIN_INPUTS or (
+            self.MAX_INPUTS is not None and len(seq) > self.MAX_INPUTS
+        ):
+            most = "any number of" if self.MAX_INPUTS is None else f"at most {self.MAX_INPUTS}"
+            raise ShapeError(
+                None,
+                f"{cls} '{self.name}' takes at least {self.MIN_INPUTS} and {most} inputs. "
+                f"Received: {len(seq)}.",
+            )
+        if any(type(s) is not SymbolicTensor for s in seq):
+            raise ConfigError(
+                f"{cls} '{self.name}': Expected only symbolic tensors (from Input) in the list. "
+                f"Received: {[type(s).__name__ for s in seq]}."
+            )
+        shapes: Any = [s.shape for s in seq] if multi else seq[0].shape
+        try:
+            out_shape = self.compute_output_shape(shapes)
+        except ShapeError as exc:
+            parts = [f"{_dims(s.shape)} from '{s.name}'" for s in seq]
+            what = "combine " + " with ".join(parts) if multi else "take " + parts[0]
+            raise ShapeError(None, f"{cls} '{self.name}' cannot {what}: {exc.message}") from None
+        if not self.built:
+            self.build(shapes, rng=make_generator(rng) if rng is not None else default_generator())
+            self.built = True
+        return SymbolicTensor(out_shape, self, seq)
+
+    # ------------------------------------------------------------ description
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        """The output shape for `input_shape` (leading None batch dim). Default: unchanged."""
+        return tuple(input_shape)
+
+    def count_params_for(self, input_shape: Any) -> int:
+        """How many weights `build(input_shape)` would create, without allocating them."""
+        return sum(math.prod(s) for s in self.weight_shapes_for(input_shape).values())
+
+    def weight_shapes_for(self, input_shape: Any) -> dict[str, tuple[int, ...]]:
+        """Weight name -> shape that `build(input_shape)` would create. Default: none."""
+        return {}
+
+    def get_config(self) -> dict[str, Any]:
+        """JSON-ready constructor arguments, including `name` and `trainable`."""
+        config: dict[str, Any] = {"name": self.name, "trainable": self._trainable}
+        for spec in self.PARAMS:
+            config[spec.name] = _jsonable(getattr(self, spec.name))
+        if self._input_shape_arg is not None:
+            config["batch_input_shape"] = list(self._input_shape_arg)
+        if self.dtype != "float32":
+            config["dtype"] = self.dtype
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Layer:
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type_name(type(self))} '{self.name}'>"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    return value
+
+
+# ---------------------------------------------------------------------- input
+@register
+class InputLayer(Layer):
+    """The entry point of a network; `Input(shape=...)` makes one and returns its tensor."""
+
+    TYPE_NAME = "Input"
+    PARAMS = (
+        ParamSpec("shape", "shape", (8,), "Shape of one sample, without the batch size.", key=True),
+    )
+    CATEGORY = "Core"
+    DESCRIPTION = "Network input: the shape of one sample (features)."
+    MIN_INPUTS = 0
+    MAX_INPUTS = 0
+
+    def __init__(self, shape: Any = (8,), name: str | None = None, **kwargs: Any) -> None:
+        if "batch_shape" in kwargs:
+            shape = tuple(kwargs.pop("batch_shape"))[1:]
+        if "input_shape" in kwargs:
+            shape = kwargs.pop("input_shape")
+        super().__init__(name=name, **kwargs)
+        self.shape: tuple[int, ...] = self._check("shape", shape)
+        if any(d is None or d == -1 for d in self.shape):
+            raise ConfigError(
+                f"Input: argument `shape` Expected positive sizes. Received: shape={shape!r}"
+            )
+        self.built = True
+        self.output = SymbolicTensor((None,) + self.shape, self, (), self.dtype)
+
+    def compute_output_shape(self, input_shape: Any = None) -> Shape:
+        return (None,) + self.shape
+
+    def call(self, inputs: Any, training: bool = False) -> Any:
+        return inputs
+
+
+def Input(  # noqa: N802 - Keras's name
+    shape: Any = None, name: str | None = None, dtype: Any = None, batch_size: Any = None,
+    **kwargs: Any,
+) -> SymbolicTensor:
+    """A symbolic network input of `shape` (one sample, no batch dim), like keras.Input."""
+    if shape is None and "batch_shape" not in kwargs:
+        raise ConfigError("Input: argument `shape` Expected a shape such as (8,). Received: None")
+    if shape is not None:
+        kwargs["shape"] = shape
+    layer = InputLayer(name=name, dtype=dtype, **kwargs)
+    return layer.output
