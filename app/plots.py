@@ -1,0 +1,335 @@
+"""Live training curves with pyqtgraph: loss and each metric, per batch and per epoch.
+
+`PlotsPanel` shows one plot per quantity ("loss", then each metric). Each plot
+has three curves created once: the per-batch value smoothed with an
+exponential moving average, the per-epoch training value and the per-epoch
+validation value. Data arrives as `app.worker.BatchChunk`s and epoch events
+and is appended to growing NumPy buffers (capacity doubles); a ~30 Hz timer
+calls `setData` only on plots that changed, and `setClipToView` plus peak
+downsampling keep 100,000 batch points smooth. The toolbar offers a log-scale
+toggle, autoscale, and export of the curves as PNG and CSV; moving the mouse
+over a plot shows the values under the cursor.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+#: Redraw period of the plots (ms): ~30 Hz.
+REDRAW_MS = 33
+#: Weight of the newest batch in the smoothed batch curve (EMA).
+SMOOTHING = 0.05
+
+SERIES = ("batch", "train", "val")
+SERIES_LABELS = {"batch": "batch (smoothed)", "train": "train (epoch)", "val": "validation (epoch)"}
+_PENS = {
+    "batch": pg.mkPen((120, 160, 220), width=1),
+    "train": pg.mkPen((30, 90, 200), width=2),
+    "val": pg.mkPen((230, 120, 20), width=2),
+}
+_SYMBOLS = {"batch": None, "train": "o", "val": "s"}
+
+
+class GrowingSeries:
+    """x/y float64 buffers whose capacity doubles; `view()` returns the filled part."""
+
+    def __init__(self, capacity: int = 256) -> None:
+        self._x = np.empty(capacity, dtype=np.float64)
+        self._y = np.empty(capacity, dtype=np.float64)
+        self.size = 0
+
+    def extend(self, x: np.ndarray, y: np.ndarray) -> None:
+        n = int(len(x))
+        if n == 0:
+            return
+        need = self.size + n
+        if need > self._x.shape[0]:
+            cap = self._x.shape[0]
+            while cap < need:
+                cap *= 2
+            for name in ("_x", "_y"):
+                old = getattr(self, name)
+                new = np.empty(cap, dtype=np.float64)
+                new[: self.size] = old[: self.size]
+                setattr(self, name, new)
+        self._x[self.size : need] = x
+        self._y[self.size : need] = y
+        self.size = need
+
+    def append(self, x: float, y: float) -> None:
+        self.extend(np.asarray([x], dtype=np.float64), np.asarray([y], dtype=np.float64))
+
+    def view(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._x[: self.size], self._y[: self.size]
+
+    @property
+    def capacity(self) -> int:
+        return int(self._x.shape[0])
+
+    def clear(self) -> None:
+        self.size = 0
+
+
+def ema(values: np.ndarray, start: float | None, alpha: float = SMOOTHING) -> np.ndarray:
+    """Exponential moving average of `values`, continuing from `start` (NaNs skipped)."""
+    out = np.empty(values.shape[0], dtype=np.float64)
+    acc = start
+    for i, v in enumerate(values.tolist()):
+        if math.isfinite(v):
+            acc = v if acc is None else acc + alpha * (v - acc)
+        out[i] = float("nan") if acc is None else acc
+    return out
+
+
+class MetricPlot:
+    """One quantity's plot: smoothed batch curve, train-epoch and validation-epoch curves."""
+
+    def __init__(self, name: str, plot_item: pg.PlotItem) -> None:
+        self.name = name
+        self.plot = plot_item
+        self.buffers = {s: GrowingSeries() for s in SERIES}
+        self.raw_batch = GrowingSeries()
+        self._ema_last: float | None = None
+        self.dirty = False
+        self.log_y = False
+        plot_item.setTitle(name)
+        plot_item.showGrid(x=True, y=True, alpha=0.25)
+        plot_item.setLabel("bottom", "epoch")
+        plot_item.setClipToView(True)
+        plot_item.setDownsampling(auto=True, mode="peak")
+        self.legend = plot_item.addLegend(offset=(-10, 10))
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        for s in SERIES:
+            kw: dict[str, Any] = {"pen": _PENS[s], "name": SERIES_LABELS[s]}
+            if _SYMBOLS[s]:
+                kw.update(symbol=_SYMBOLS[s], symbolSize=5, symbolBrush=_PENS[s].color(),
+                          symbolPen=None)
+            self.curves[s] = plot_item.plot(**kw)
+
+    def add_batches(self, x: np.ndarray, y: np.ndarray) -> None:
+        self.raw_batch.extend(x, y)
+        smooth = ema(np.asarray(y, dtype=np.float64), self._ema_last)
+        if smooth.size and math.isfinite(smooth[-1]):
+            self._ema_last = float(smooth[-1])
+        self.buffers["batch"].extend(x, smooth)
+        self.dirty = True
+
+    def add_epoch(self, series: str, x: float, y: float) -> None:
+        self.buffers[series].append(x, y)
+        self.dirty = True
+
+    def redraw(self) -> None:
+        if not self.dirty:
+            return
+        for s, curve in self.curves.items():
+            x, y = self.buffers[s].view()
+            if self.log_y:
+                y = np.where(y > 0, y, np.nan)
+            curve.setData(x, y, connect="finite")
+        self.dirty = False
+
+    def clear(self) -> None:
+        for b in self.buffers.values():
+            b.clear()
+        self.raw_batch.clear()
+        self._ema_last = None
+        self.dirty = True
+
+    def points(self, series: str) -> int:
+        return self.buffers[series].size
+
+    def value_at(self, x: float) -> dict[str, float]:
+        """The value of each curve nearest to epoch position `x`."""
+        out: dict[str, float] = {}
+        for s in SERIES:
+            xs, ys = self.buffers[s].view()
+            if xs.size == 0:
+                continue
+            i = int(np.clip(np.searchsorted(xs, x), 0, xs.size - 1))
+            if i > 0 and abs(xs[i - 1] - x) < abs(xs[i] - x):
+                i -= 1
+            out[s] = float(ys[i])
+        return out
+
+
+class PlotsPanel(QWidget):
+    """The Plots dock's widget: one `MetricPlot` per quantity, toolbar, hover read-out."""
+
+    hoverText = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("PlotsPanel")
+        self.plots: dict[str, MetricPlot] = {}
+        self._log_y = False
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground("w")
+        self.readout = QLabel("Press Start to train; the curves appear here.")
+        self.readout.setObjectName("plotReadout")
+        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        self.log_action = QAction("Log scale", self, checkable=True)
+        self.log_action.setToolTip("Show the values on a logarithmic axis")
+        self.log_action.toggled.connect(self.set_log_scale)
+        self.autoscale_action = QAction("Autoscale", self)
+        self.autoscale_action.setToolTip("Fit every plot to its data")
+        self.autoscale_action.triggered.connect(self.autoscale)
+        self.png_action = QAction("Export PNG…", self)
+        self.png_action.triggered.connect(self._export_png_dialog)
+        self.csv_action = QAction("Export CSV…", self)
+        self.csv_action.triggered.connect(self._export_csv_dialog)
+        for action in (self.log_action, self.autoscale_action, self.png_action, self.csv_action):
+            button = QToolButton()
+            button.setDefaultAction(action)
+            bar.addWidget(button)
+        bar.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(self.graphics, 1)
+        layout.addWidget(self.readout)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(REDRAW_MS)
+        self._timer.timeout.connect(self.redraw)
+        self._timer.start()
+        self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.plot_for("loss")
+
+    # -- data in ---------------------------------------------------------------------------
+    def plot_for(self, name: str) -> MetricPlot:
+        plot = self.plots.get(name)
+        if plot is None:
+            item = self.graphics.addPlot(row=len(self.plots), col=0)
+            first = next(iter(self.plots.values()), None)
+            if first is not None:
+                item.setXLink(first.plot)
+            item.setLogMode(y=self._log_y)
+            plot = MetricPlot(name, item)
+            plot.log_y = self._log_y
+            self.plots[name] = plot
+        return plot
+
+    def add_chunk(self, chunk: Any) -> None:
+        """Append a `BatchChunk`'s per-batch values (x = position in epochs)."""
+        x = np.asarray(chunk.epoch_pos, dtype=np.float64)
+        for key, values in chunk.series.items():
+            if key.startswith("val_") or key in ("batch", "size"):
+                continue
+            self.plot_for(key).add_batches(x, np.asarray(values, dtype=np.float64))
+
+    def add_epoch(self, epoch: int, logs: Mapping[str, Any]) -> None:
+        """Append an epoch's training and validation values at x = epoch + 1."""
+        x = float(epoch) + 1.0
+        for key, value in logs.items():
+            try:
+                v = float(value)
+            except (TypeError, ValueError):
+                continue
+            if key.startswith("val_"):
+                self.plot_for(key[4:]).add_epoch("val", x, v)
+            else:
+                self.plot_for(key).add_epoch("train", x, v)
+
+    def add_epoch_event(self, event: Any) -> None:
+        self.add_epoch(int(event.epoch), dict(event.logs))
+
+    def clear(self) -> None:
+        for plot in self.plots.values():
+            plot.clear()
+        self.redraw()
+        self.readout.setText("")
+
+    # -- drawing ---------------------------------------------------------------------------
+    def redraw(self) -> None:
+        for plot in self.plots.values():
+            plot.redraw()
+
+    def set_log_scale(self, on: bool) -> None:
+        self._log_y = bool(on)
+        if self.log_action.isChecked() != self._log_y:
+            self.log_action.setChecked(self._log_y)
+        for plot in self.plots.values():
+            plot.log_y = self._log_y
+            plot.plot.setLogMode(y=self._log_y)
+            plot.dirty = True
+        self.redraw()
+
+    def autoscale(self) -> None:
+        for plot in self.plots.values():
+            plot.plot.enableAutoRange()
+
+    def _on_mouse_moved(self, pos: QPointF) -> None:
+        for name, plot in self.plots.items():
+            vb = plot.plot.vb
+            if not plot.plot.sceneBoundingRect().contains(pos):
+                continue
+            x = float(vb.mapSceneToView(pos).x())
+            self.show_readout(name, x)
+            return
+
+    def show_readout(self, name: str, x: float) -> str:
+        values = self.plots[name].value_at(x)
+        parts = [f"{SERIES_LABELS[s]} {v:.4g}" for s, v in values.items()]
+        text = f"{name} at epoch {x:.2f}: " + (", ".join(parts) if parts else "no data")
+        self.readout.setText(text)
+        self.hoverText.emit(text)
+        return text
+
+    # -- export ----------------------------------------------------------------------------
+    def export_png(self, path: str | os.PathLike[str]) -> bool:
+        self.redraw()
+        return bool(self.graphics.grab().save(str(path), "PNG"))
+
+    def rows(self) -> Iterable[tuple[str, str, float, float]]:
+        for name, plot in self.plots.items():
+            xs, ys = plot.raw_batch.view()
+            for x, y in zip(xs.tolist(), ys.tolist(), strict=True):
+                yield name, "batch", x, y
+            for s in ("batch", "train", "val"):
+                label = "batch_smoothed" if s == "batch" else s
+                xs, ys = plot.buffers[s].view()
+                for x, y in zip(xs.tolist(), ys.tolist(), strict=True):
+                    yield name, label, x, y
+
+    def export_csv(self, path: str | os.PathLike[str]) -> int:
+        """Write every curve as rows quantity,series,epoch,value; returns the row count."""
+        n = 0
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["quantity", "series", "epoch", "value"])
+            for row in self.rows():
+                writer.writerow([row[0], row[1], repr(row[2]), repr(row[3])])
+                n += 1
+        return n
+
+    def _export_png_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export curves as PNG", "curves.png",
+                                              "PNG image (*.png)")
+        if path:
+            self.export_png(path)
+
+    def _export_csv_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export curves as CSV", "curves.csv",
+                                              "CSV file (*.csv)")
+        if path:
+            self.export_csv(path)
