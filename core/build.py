@@ -1,0 +1,530 @@
+"""Graph -> analysis -> model: shape inference, per-node problems with fixes, model building.
+
+`analyze` walks the graph document in topological order and, for every node,
+constructs its layer (cheaply, without weights, cached by type, name and
+parameters), infers its output shape and parameter count, and collects
+plain-language `Problem`s that name the layers involved and, where a mechanical
+change would help, carry a `Fix` the GUI can apply in one click. It never
+raises on a broken graph and never reports the same root cause twice: a node
+downstream of a broken one gets shape None and no message. `build_model` turns
+a problem-free graph into a functional `core.models.Model` whose layer names
+are the node names, so weights map back to nodes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from core.errors import ConfigError, GraphError, LayerForgeError, ShapeError
+from core.graph import Graph, Node
+
+__all__ = [
+    "Analysis",
+    "AnalysisCache",
+    "Fix",
+    "Problem",
+    "SummaryRow",
+    "analyze",
+    "build_model",
+    "format_shape",
+]
+
+Shape = tuple[int | None, ...]
+
+#: Layers that combine equal shapes element-wise.
+ELEMENTWISE_MERGES = frozenset(
+    {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"}
+)
+#: Layers reported when fed more than (batch, features): in a hand-built network a Dense
+#: after an image-shaped output is almost always a missing Flatten.
+FLAT_INPUT_TYPES = frozenset({"Dense"})
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A one-click repair. insert_layer: put `layer_type(params)` between `after` and
+    `node_id` (after None: before `node_id`, feeding it); set_params: set `params` on node_id."""
+
+    label: str
+    kind: str
+    node_id: str
+    params: dict[str, Any] = field(default_factory=dict, hash=False)
+    layer_type: str | None = None
+    after: str | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something that stops the network from being built, in plain words."""
+
+    node_id: str | None
+    message: str
+    fix: Fix | None = None
+    related: tuple[str, ...] = ()
+
+
+class SummaryRow(NamedTuple):
+    """One line of the Keras-style summary table."""
+
+    layer: str
+    type: str
+    output_shape: str
+    params: int | None
+    connected_to: str
+
+
+def format_shape(shape: Any) -> str:
+    """Keras's printing of a shape: (None, 10); a list of shapes joined; None -> "?"."""
+    if shape is None:
+        return "?"
+    if isinstance(shape, list):
+        return ", ".join(format_shape(s) for s in shape)
+    dims = ["None" if d is None else str(d) for d in shape]
+    return f"({dims[0]},)" if len(dims) == 1 else f"({', '.join(dims)})"
+
+
+def _dims(shape: Shape) -> str:
+    """The shape the user thinks of (no batch dim): (26, 26, 32)."""
+    return format_shape(tuple(shape[1:]))
+
+
+@dataclass
+class Analysis:
+    """Everything the canvas, summary and CLI show about a graph, per node id."""
+
+    shapes: dict[str, Shape | None]
+    param_counts: dict[str, int]
+    problems: list[Problem]
+    order: list[str]
+    input_ids: list[str]
+    output_ids: list[str]
+    names: dict[str, str] = field(default_factory=dict)
+    types: dict[str, str] = field(default_factory=dict)
+    inputs: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def total_params(self) -> int:
+        return sum(self.param_counts.values())
+
+    def problems_for(self, node_id: str) -> list[Problem]:
+        return [p for p in self.problems if p.node_id == node_id or node_id in p.related]
+
+    def summary_rows(self) -> list[SummaryRow]:
+        rows = []
+        for nid in self.order:
+            rows.append(
+                SummaryRow(
+                    layer=self.names.get(nid, nid),
+                    type=self.types.get(nid, "?"),
+                    output_shape=format_shape(self.shapes.get(nid)),
+                    params=self.param_counts.get(nid),
+                    connected_to=", ".join(self.names.get(s, s) for s in self.inputs.get(nid, [])),
+                )
+            )
+        return rows
+
+    def message(self) -> str:
+        """All problems as one text, one per line."""
+        return "\n".join(f"- {p.message}" for p in self.problems)
+
+
+# ------------------------------------------------------------------ cache
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return (type(value).__name__, value)
+
+
+class _Outcome(NamedTuple):
+    shape: Shape | None
+    params: int
+    error: str | None  # ConfigError / ShapeError message / layer failure
+    kind: str  # "ok", "config", "shape", "bug"
+
+
+class AnalysisCache:
+    """Per-document memo of layer outcomes keyed by (type, name, params, input shapes).
+
+    Keep one per open document (the GUI controller does) and pass it to `analyze`
+    so that revalidation after an edit only recomputes what changed.
+    """
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        self._layers: dict[Any, Any] = {}
+        self._outcomes: dict[Any, _Outcome] = {}
+        self.max_entries = max_entries
+
+    def clear(self) -> None:
+        self._layers.clear()
+        self._outcomes.clear()
+
+    def layer(self, key: Any, make: Callable[[], Any]) -> Any:
+        try:
+            return self._layers[key]
+        except KeyError:
+            if len(self._layers) >= self.max_entries:
+                self._layers.clear()
+            value = self._layers[key] = make()
+            return value
+
+    def outcome(self, key: Any, make: Callable[[], _Outcome]) -> _Outcome:
+        try:
+            return self._outcomes[key]
+        except KeyError:
+            if len(self._outcomes) >= self.max_entries:
+                self._outcomes.clear()
+            value = self._outcomes[key] = make()
+            return value
+
+
+# ------------------------------------------------------------------ analysis
+
+
+def _registry() -> tuple[Callable[[str], type], Callable[[str], bool]]:
+    import core.layers  # noqa: F401  (importing registers every layer class)
+    from core.layers import spec
+
+    return spec.get_layer_class, spec.CATALOG.has
+
+
+def _arity(cls: type) -> tuple[int, int | None]:
+    return getattr(cls, "MIN_INPUTS", 1), getattr(cls, "MAX_INPUTS", 1)
+
+
+def _strip_owner(message: str, type_name: str) -> str:
+    """"Dense: argument `units` ..." -> "argument `units` ..." (we prefix the node)."""
+    prefix = f"{type_name}: "
+    return message[len(prefix):] if message.startswith(prefix) else message
+
+
+def _make_layer(cls: type, node: Node) -> tuple[Any, str | None]:
+    try:
+        return cls(name=node.name, **node.params), None
+    except ConfigError as exc:
+        return None, str(exc)
+    except (TypeError, ValueError, LayerForgeError) as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def _compute(layer: Any, in_shape: Any) -> _Outcome:
+    try:
+        out = layer.compute_output_shape(in_shape)
+    except ShapeError as exc:
+        return _Outcome(None, 0, exc.message, "shape")
+    except ConfigError as exc:
+        return _Outcome(None, 0, str(exc), "config")
+    except Exception as exc:  # a layer bug must not take the canvas down: report it
+        return _Outcome(None, 0, f"{type(exc).__name__}: {exc}", "bug")
+    try:
+        n = int(layer.count_params_for(in_shape))
+    except Exception:  # counting is informative only
+        n = 0
+    return _Outcome(tuple(out), n, None, "ok")
+
+
+def analyze(
+    graph: Graph,
+    *,
+    n_features: int | None = None,
+    task: object | None = None,
+    cache: AnalysisCache | None = None,
+) -> Analysis:
+    """Shapes, parameter counts and problems for every node of `graph`. Never raises."""
+    get_class, known = _registry()
+    cache = cache if cache is not None else AnalysisCache()
+    nodes = graph.nodes
+    order = graph.topological_order()
+    shapes: dict[str, Shape | None] = {}
+    counts: dict[str, int] = {}
+    problems: list[Problem] = []
+    names = {nid: n.name for nid, n in nodes.items()}
+    types = {nid: n.type for nid, n in nodes.items()}
+    inputs = {nid: graph.inputs_of(nid) for nid in order}
+    input_ids = [nid for nid in order if nodes[nid].type == "Input"]
+    output_ids = [
+        nid for nid in order if not graph.outputs_of(nid) and nodes[nid].type != "Input"
+    ]
+    analysis = Analysis(shapes, counts, problems, order, input_ids, output_ids, names, types,
+                        inputs)
+
+    if not nodes:
+        problems.append(Problem(None, "The network is empty — add an Input layer and the "
+                                      "layers that follow it."))
+        return analysis
+    if not input_ids:
+        first = next((nid for nid in order if not inputs[nid]), order[0])
+        params = {"shape": [n_features]} if n_features else {}
+        problems.append(Problem(
+            None,
+            f"The network has no Input layer — add one and connect it into "
+            f"'{names[first]}'.",
+            Fix("Add an Input layer", "insert_layer", first, params, "Input", None),
+            (first,),
+        ))
+
+    for nid in order:
+        node = nodes[nid]
+        ins = inputs[nid]
+        label = f"{node.type} '{node.name}'"
+        if not known(node.type):
+            shapes[nid] = None
+            try:
+                get_class(node.type)
+            except GraphError as exc:
+                problems.append(Problem(nid, f"'{node.name}': {exc}"))
+            continue
+        cls = get_class(node.type)
+        lo, hi = _arity(cls)
+        # -- wiring
+        if len(ins) < lo:
+            shapes[nid] = None
+            if not ins:
+                msg = f"'{node.name}' has no input — connect a layer into it."
+            else:
+                msg = (f"{label} needs at least {lo} inputs but has {len(ins)} — connect "
+                       f"another layer into it.")
+            problems.append(Problem(nid, msg))
+            continue
+        if hi is not None and len(ins) > hi:  # only from hand-edited files
+            shapes[nid] = None
+            problems.append(Problem(nid, f"{label} takes at most {hi} inputs but has {len(ins)}"
+                                         " — disconnect the extra ones."))
+            continue
+        if node.type == "Input" and not graph.outputs_of(nid) and len(nodes) > 1:
+            problems.append(Problem(nid, f"Input '{node.name}' is not connected to anything — "
+                                         "connect it into a layer or delete it."))
+        in_shapes = [shapes.get(s) for s in ins]
+        if any(s is None for s in in_shapes):
+            shapes[nid] = None  # the cause upstream is already reported
+            continue
+        multi = hi is None or hi > 1
+        in_shape: Any = list(in_shapes) if multi else (in_shapes[0] if in_shapes else None)
+        if node.type in FLAT_INPUT_TYPES and not multi and in_shape is not None and (
+            len(in_shape) > 2
+        ):
+            shapes[nid] = None
+            problems.append(_flatten_problem(node, ins[0], names[ins[0]], in_shape))
+            continue
+        # -- the layer itself
+        pkey = _freeze(node.params)
+        layer_key = (node.type, node.name, pkey)
+        layer, cfg_error = cache.layer(layer_key, lambda cls=cls, node=node: _make_layer(cls, node))
+        if layer is None:
+            shapes[nid] = None
+            problems.append(Problem(nid, f"{label}: {_strip_owner(cfg_error or '', node.type)}"))
+            continue
+        shape_key = (layer_key, _freeze(in_shape))
+        out = cache.outcome(shape_key, lambda layer=layer, s=in_shape: _compute(layer, s))
+        if out.kind != "ok":
+            shapes[nid] = None
+            problems.append(_shape_problem(graph, node, ins, in_shapes, out))
+            continue
+        shapes[nid] = out.shape
+        counts[nid] = out.params
+
+    if input_ids and not output_ids:
+        problems.append(Problem(None, "The network has no output layer — connect layers after "
+                                      f"'{names[input_ids[0]]}'."))
+    _check_against_data(graph, analysis, n_features, task)
+    return analysis
+
+
+def _shape_problem(
+    graph: Graph, node: Node, ins: list[str], in_shapes: list[Any], out: _Outcome
+) -> Problem:
+    label = f"{node.type} '{node.name}'"
+    names = [graph.node(s).name for s in ins]
+    if out.kind == "config":
+        return Problem(node.id, f"{label}: {_strip_owner(out.error or '', node.type)}")
+    if out.kind == "bug":
+        return Problem(node.id, f"{label} could not be checked ({out.error}).")
+    reason = out.error or "the shapes do not fit"
+    if len(ins) == 1:
+        src, shape = ins[0], in_shapes[0]
+        if node.type in FLAT_INPUT_TYPES and len(shape) > 2:
+            return _flatten_problem(node, src, names[0], shape)
+        return Problem(
+            node.id, f"{label} cannot take {_dims(shape)} from '{names[0]}': {reason}", None,
+            (src,),
+        )
+    parts = [f"{_dims(s)} from '{n}'" for s, n in zip(in_shapes, names, strict=True)]
+    received = ", ".join(parts[:-1]) + " and " + parts[-1]
+    if node.type in ELEMENTWISE_MERGES:
+        return Problem(
+            node.id,
+            f"{label} receives {received} — the shapes must match",
+            _merge_fix(graph, ins, in_shapes),
+            tuple(ins),
+        )
+    return Problem(node.id, f"{label} receives {received}: {reason}", None, tuple(ins))
+
+
+def _flatten_problem(node: Node, src: str, src_name: str, shape: Shape) -> Problem:
+    return Problem(
+        node.id,
+        f"{node.type} '{node.name}' needs a flat input but '{src_name}' gives {_dims(shape)} — "
+        "insert a Flatten layer",
+        Fix("Insert a Flatten layer", "insert_layer", node.id, {}, "Flatten", src),
+        (src,),
+    )
+
+
+def _merge_fix(graph: Graph, ins: list[str], in_shapes: list[Shape]) -> Fix | None:
+    """If all inputs agree but for the units of one Dense, offer to set its units."""
+    for i in reversed(range(len(ins))):
+        src = ins[i]
+        others = [s for j, s in enumerate(in_shapes) if j != i]
+        if len({tuple(s) for s in others}) != 1:
+            continue
+        target, mine = others[0], in_shapes[i]
+        node = graph.node(src)
+        if (node.type == "Dense" and len(target) == len(mine)
+                and tuple(target[:-1]) == tuple(mine[:-1]) and isinstance(target[-1], int)):
+            units = target[-1]
+            return Fix(f"Set '{node.name}' to {units} units", "set_params", src,
+                       {"units": units})
+    return None
+
+
+def _activation_of(node: Node) -> str | None:
+    if node.type == "Softmax":
+        return "softmax"
+    act = node.params.get("activation")
+    return act if isinstance(act, str) else None
+
+
+def _check_against_data(
+    graph: Graph, analysis: Analysis, n_features: int | None, task: object | None
+) -> None:
+    problems = analysis.problems
+    if n_features is not None and len(analysis.input_ids) == 1:
+        nid = analysis.input_ids[0]
+        shape = analysis.shapes.get(nid)
+        node = graph.node(nid)
+        if shape is not None:
+            dims = tuple(shape[1:])
+            size = math.prod(d for d in dims if d is not None)
+            if dims != (n_features,):
+                if len(dims) == 1:
+                    what = f"takes {dims[0]} feature{'s' if dims[0] != 1 else ''}"
+                else:
+                    what = f"takes shape {_dims(shape)} ({size} values per sample)"
+                problems.append(Problem(
+                    nid,
+                    f"Input '{node.name}' {what} but the data has {n_features} after "
+                    f"encoding — set Input shape to ({n_features},)",
+                    Fix(f"Set Input shape to ({n_features},)", "set_params", nid,
+                        {"shape": [n_features]}),
+                ))
+    if task is None or len(analysis.output_ids) != 1:
+        return
+    nid = analysis.output_ids[0]
+    shape = analysis.shapes.get(nid)
+    if shape is None:
+        return
+    node = graph.node(nid)
+    kind = getattr(task, "kind", None)
+    want_units = getattr(task, "output_units", None)
+    want_act = getattr(task, "output_activation", None)
+    n_classes = getattr(task, "n_classes", 0) or 0
+    if not isinstance(want_units, int):
+        return
+    if kind == "regression":
+        target = "a single number" if want_units == 1 else f"{want_units} numbers"
+    elif kind == "binary":
+        target = "2 classes (one sigmoid unit)"
+    else:
+        target = f"{n_classes or want_units} classes"
+    use = f"Dense({want_units}, {want_act})"
+    fix = (
+        Fix(f"Use {use}", "set_params", nid, {"units": want_units, "activation": want_act})
+        if node.type == "Dense" and isinstance(want_act, str)
+        else None
+    )
+    dims = tuple(shape[1:])
+    if len(dims) != 1:
+        flat = (None if node.type == "Dense" else
+                Fix("Insert a Flatten layer", "insert_layer", nid, {}, "Flatten", None))
+        problems.append(Problem(
+            nid,
+            f"The output layer '{node.name}' gives {_dims(shape)} per sample but the target is "
+            f"{target} — end the network with Flatten and {use}",
+            flat,
+        ))
+        return
+    units = dims[0]
+    if units != want_units:
+        problems.append(Problem(
+            nid,
+            f"The output layer '{node.name}' has {units} unit{'s' if units != 1 else ''} but the "
+            f"target has {target} — use {use}",
+            fix,
+        ))
+        return
+    act = _activation_of(node)
+    if act is None or not isinstance(want_act, str):
+        return
+    wrong = (
+        (kind == "binary" and act != "sigmoid")
+        or (kind == "multiclass" and act != "softmax")
+        or (kind == "regression" and act == "softmax")
+    )
+    if wrong:
+        problems.append(Problem(
+            nid,
+            f"The output layer '{node.name}' uses {act} but the target has {target}, which "
+            f"needs {want_act} — use {use}",
+            fix,
+        ))
+
+
+# ------------------------------------------------------------------ model
+
+
+def build_model(graph: Graph, *, seed: int | None = None, analysis: Analysis | None = None) -> Any:
+    """A functional `core.models.Model` for `graph`; GraphError listing problems if not ok.
+
+    Layers are named after their nodes and created in topological order from one
+    Generator seeded with `seed` (None: the process-wide default generator).
+    """
+    analysis = analysis if analysis is not None else analyze(graph)
+    if not analysis.ok:
+        raise GraphError("The network cannot be built yet:\n" + analysis.message())
+    from core.models import Model
+    from core.random import make_generator
+
+    get_class, _ = _registry()
+    rng = make_generator(seed)
+    tensors: dict[str, Any] = {}
+    for nid in analysis.order:
+        node = graph.node(nid)
+        cls = get_class(node.type)
+        layer = cls(name=node.name, **node.params)
+        if node.type == "Input":
+            tensors[nid] = layer.output
+            continue
+        srcs = [tensors[s] for s in graph.inputs_of(nid)]
+        lo, hi = _arity(cls)
+        arg = srcs if (hi is None or hi > 1) else srcs[0]
+        tensors[nid] = layer(arg, rng=rng)
+    ins = [tensors[n] for n in analysis.input_ids]
+    outs = [tensors[n] for n in analysis.output_ids]
+    return Model(
+        inputs=ins[0] if len(ins) == 1 else ins,
+        outputs=outs[0] if len(outs) == 1 else outs,
+    )
