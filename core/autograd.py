@@ -78,14 +78,40 @@ class Tensor:
         out.data = data
         out.grad = None
         out.name = None
-        if is_grad_enabled() and any(p.requires_grad for p in parents):
-            out.requires_grad = True
-            out._parents = parents
-            out._backward = backward
-        else:
-            out.requires_grad = False
-            out._parents = ()
-            out._backward = None
+        out._parents = ()
+        out._backward = None
+        out.requires_grad = False
+        if getattr(_state, "enabled", True):
+            for p in parents:
+                if p.requires_grad:
+                    out.requires_grad = True
+                    out._parents = parents
+                    out._backward = backward
+                    break
+        return out
+
+    @staticmethod
+    def _make_accumulating(
+        data: np.ndarray,
+        parents: tuple[Tensor, ...],
+        backward: Backward,
+        leaves: tuple[Tensor, ...],
+    ) -> Tensor:
+        """Like `_make`, for ops whose backward accumulates into `leaves` itself.
+
+        Fused ops (dense) add their weight gradients straight into the leaves'
+        `.grad` (in place when preset, e.g. a view of a flat buffer) instead of
+        handing them to the walk; the leaves are not graph parents, but the output
+        still needs gradients when any of them does. Use `accumulate_into`.
+        """
+        out = Tensor._make(data, parents, backward)
+        if not out.requires_grad and getattr(_state, "enabled", True):
+            for leaf in leaves:
+                if leaf.requires_grad:
+                    out.requires_grad = True
+                    out._parents = parents
+                    out._backward = backward
+                    break
         return out
 
     # ----------------------------------------------------------------- basics
@@ -150,29 +176,42 @@ class Tensor:
             g = _as_array(grad, self.data.dtype)
             if g.shape != self.data.shape:
                 g = np.broadcast_to(g, self.data.shape)
-        order = _topological_order(self)
+        # Count, for every node that needs a gradient, how many graph edges lead
+        # into it from above; then walk down from the root, releasing a node once
+        # all its consumers have passed their gradient (Kahn's algorithm, no recursion).
+        pending = _consumer_counts(self)
         grads: dict[int, np.ndarray] = {id(self): g}
-        for node in reversed(order):
+        ready: list[Tensor] = [self]
+        while ready:
+            node = ready.pop()
             g = grads.pop(id(node), None)
-            if g is None:
-                continue
             fn = node._backward
             if fn is None:
-                if node.grad is None:
-                    node.grad = np.array(g, dtype=node.data.dtype, copy=True)
-                else:
-                    node.grad += g
+                if g is not None:
+                    if node.grad is None:
+                        node.grad = np.array(g, dtype=node.data.dtype, copy=True)
+                    else:
+                        node.grad += g
                 continue
-            parent_grads = fn(g)
-            for parent, pg in zip(node._parents, parent_grads, strict=False):
-                if pg is None or not parent.requires_grad:
-                    continue
-                key = id(parent)
-                prev = grads.get(key)
-                grads[key] = pg if prev is None else prev + pg
+            parents = node._parents
             if not retain_graph:
                 node._parents = ()
                 node._backward = None
+            if g is None:
+                parent_grads: Sequence[np.ndarray | None] = (None,) * len(parents)
+            else:
+                parent_grads = fn(g)
+            for parent, pg in zip(parents, parent_grads, strict=False):
+                if not parent.requires_grad:
+                    continue
+                key = id(parent)
+                if pg is not None:
+                    prev = grads.get(key)
+                    grads[key] = pg if prev is None else prev + pg
+                left = pending[key] - 1
+                pending[key] = left
+                if left == 0:
+                    ready.append(parent)
 
     # -------------------------------------------------------------- operators
     def __add__(self, other: Any) -> Tensor:
@@ -241,6 +280,23 @@ class Tensor:
         return _ops.transpose(self, None)
 
 
+def _consumer_counts(root: Tensor) -> dict[int, int]:
+    """id(node) -> number of edges into it from nodes reachable from `root` (iterative)."""
+    counts: dict[int, int] = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        for parent in node._parents:
+            if parent.requires_grad:
+                key = id(parent)
+                if key in counts:
+                    counts[key] += 1
+                else:
+                    counts[key] = 1
+                    stack.append(parent)
+    return counts
+
+
 def _topological_order(root: Tensor) -> list[Tensor]:
     """Nodes that need gradients, parents before children (iterative DFS)."""
     order: list[Tensor] = []
@@ -260,6 +316,14 @@ def _topological_order(root: Tensor) -> list[Tensor]:
             if parent.requires_grad and id(parent) not in visited:
                 stack.append((parent, False))
     return order
+
+
+def accumulate_into(leaf: Tensor, grad: np.ndarray) -> None:
+    """Add `grad` to `leaf.grad` (in place when it is already an array; `grad` is owned)."""
+    if leaf.grad is None:
+        leaf.grad = grad if grad.dtype == leaf.data.dtype else grad.astype(leaf.data.dtype)
+    else:
+        leaf.grad += grad
 
 
 def as_tensor(value: Any, dtype: Any = None) -> Tensor:

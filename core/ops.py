@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from core.autograd import Tensor, as_tensor
+from core.autograd import Tensor, accumulate_into, as_tensor
 from core.errors import ConfigError, DataError
 
 
@@ -622,22 +622,16 @@ def _reduce(loss: np.ndarray, grad_fn: Any, parents: tuple[Tensor, ...], reducti
     if reduction == "none":
         return Tensor._make(loss, parents, grad_fn)
     if reduction == "mean":
-        n = loss.size or 1
-        out = np.asarray(loss.mean(), dtype=loss.dtype)
-        dtype, shape = loss.dtype, loss.shape
+        scale = 1.0 / (loss.size or 1)
+        out = np.asarray(loss.sum() * scale, dtype=loss.dtype)
 
         def backward_mean(g: np.ndarray) -> Any:
-            return grad_fn(np.full(shape, g / n, dtype=dtype))
+            return grad_fn(g * scale)  # a 0-d gradient broadcasts in every grad_fn
 
         return Tensor._make(out, parents, backward_mean)
     if reduction == "sum":
         out = np.asarray(loss.sum(), dtype=loss.dtype)
-        dtype, shape = loss.dtype, loss.shape
-
-        def backward_sum(g: np.ndarray) -> Any:
-            return grad_fn(np.full(shape, g, dtype=dtype))
-
-        return Tensor._make(out, parents, backward_sum)
+        return Tensor._make(out, parents, grad_fn)
     raise ConfigError(
         f"Expected reduction 'none', 'mean' or 'sum'. Received: reduction={reduction!r}"
     )
@@ -661,7 +655,7 @@ def softmax_cross_entropy(
     loss = -(td * logp).sum(axis=axis)
 
     def grad_fn(g: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
-        ge = np.expand_dims(g, axis)
+        ge = g if g.ndim == 0 else np.expand_dims(g, axis)
         gz = None
         if z.requires_grad:
             p = e / s
@@ -714,7 +708,7 @@ def sparse_softmax_cross_entropy(
     def grad_fn(g: np.ndarray) -> tuple[np.ndarray]:
         p = e / s
         np.put_along_axis(p, idx, np.take_along_axis(p, idx, axis=-1) - 1, axis=-1)
-        p *= g[..., None]
+        p *= g if g.ndim == 0 else g[..., None]
         return (p,)
 
     return _reduce(loss, grad_fn, (z,), reduction)
@@ -775,24 +769,25 @@ def dense(x: Any, kernel: Tensor, bias: Tensor | None, activation: str = "linear
         act_bwd = backward
         z_keep = None
 
-    def backward_dense(g: np.ndarray) -> tuple[Any, ...]:
+    def backward_dense(g: np.ndarray) -> tuple[np.ndarray | None]:
         gz = g if act_bwd is None else act_bwd(g, z_keep, y)
-        if xd.ndim == 2:
-            gw = xd.T @ gz
-            gb = gz.sum(axis=0) if bias is not None else None
-        else:
-            x2 = xd.reshape(-1, xd.shape[-1])
-            g2 = gz.reshape(-1, gz.shape[-1])
-            gw = x2.T @ g2
-            gb = g2.sum(axis=0) if bias is not None else None
-        gx = gz @ wd.T if x.requires_grad else None
-        return gx, gw, gb
+        if kernel.requires_grad or (bias is not None and bias.requires_grad):
+            if xd.ndim == 2:
+                x2, g2 = xd, gz
+            else:
+                x2 = xd.reshape(-1, xd.shape[-1])
+                g2 = gz.reshape(-1, gz.shape[-1])
+            if kernel.requires_grad:
+                accumulate_into(kernel, x2.T @ g2)
+            if bias is not None and bias.requires_grad:
+                accumulate_into(bias, g2.sum(axis=0))
+        return (gz @ wd.T if x.requires_grad else None,)
 
-    if bias is None:
-        parents: tuple[Tensor, ...] = (x, kernel)
-    else:
-        parents = (x, kernel, bias)
-    return Tensor._make(y, parents, backward_dense)
+    # The weights are leaves: backward_dense adds their gradients straight into
+    # their .grad (in place into preset flat-buffer views), so the walk visits
+    # only x. One graph node, one closure.
+    leaves = (kernel,) if bias is None else (kernel, bias)
+    return Tensor._make_accumulating(y, (x,), backward_dense, leaves)
 
 
 def normalize(
