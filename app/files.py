@@ -1,0 +1,208 @@
+"""File commands of the main window: new, open, save, save as, examples, export diagram.
+
+`FileOps` turns menu commands into controller calls with the dialogs around
+them: it asks Save / Discard / Cancel before replacing a modified document,
+shows a plain message when a file cannot be read or written, and remembers
+opened and saved files in the recent list. The three questions a person is
+asked (`ask_open_path`, `ask_save_path`, `ask_save_changes`) are methods so
+that tests can answer them. Examples open as untitled copies, so Save never
+overwrites a bundled file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QMarginsF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from app import recent
+from core.errors import LayerForgeError
+
+if TYPE_CHECKING:
+    from app.main_window import MainWindow
+
+PROJECT_FILTER = "LayerForge projects (*.lfproj);;All files (*)"
+SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
+
+
+class FileOps:
+    """Dialog-wrapped file commands for one main window."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.w = window
+        self.controller = window.controller
+
+    # ------------------------------------------------------------------ questions
+
+    def _start_dir(self) -> str:
+        if self.controller.path:
+            return str(Path(self.controller.path).parent)
+        paths = recent.recent_files()
+        return str(Path(paths[0]).parent) if paths else str(Path.home())
+
+    def ask_open_path(self) -> str | None:
+        path, _ = QFileDialog.getOpenFileName(
+            self.w, "Open Project", self._start_dir(), PROJECT_FILTER
+        )
+        return path or None
+
+    def ask_save_path(self, title: str = "Save Project As", filters: str = PROJECT_FILTER,
+                      suggested: str | None = None) -> str | None:
+        start = os.path.join(self._start_dir(), suggested or self.w.document_name())
+        path, _ = QFileDialog.getSaveFileName(self.w, title, start, filters)
+        return path or None
+
+    def ask_save_changes(self) -> str:
+        """"save", "discard" or "cancel" for the unsaved changes of the document."""
+        box = QMessageBox(self.w)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Unsaved changes")
+        box.setText(f"Save the changes to “{self.w.document_name()}” before closing?")
+        box.setInformativeText("Your changes will be lost if you don't save them.")
+        box.setStandardButtons(
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        answer = box.exec()
+        return {
+            QMessageBox.StandardButton.Save: SAVE,
+            QMessageBox.StandardButton.Discard: DISCARD,
+        }.get(QMessageBox.StandardButton(answer), CANCEL)
+
+    def show_error(self, title: str, message: str) -> None:
+        self.w.show_message(message)
+        QMessageBox.warning(self.w, title, message)
+
+    # ------------------------------------------------------------------ commands
+
+    def maybe_save(self) -> bool:
+        """True when it is fine to replace or close the document (saved or discarded)."""
+        if not self.controller.is_modified():
+            return True
+        answer = self.ask_save_changes()
+        if answer == SAVE:
+            return self.save()
+        return answer == DISCARD
+
+    def new_document(self) -> bool:
+        if not self.maybe_save():
+            return False
+        self.w.untitled_name = "Untitled.lfproj"
+        self.controller.new()
+        self.w.show_message("New network. Drag a layer from the palette to start.")
+        return True
+
+    def open_dialog(self) -> bool:
+        if not self.maybe_save():
+            return False
+        path = self.ask_open_path()
+        return self.open_path(path) if path else False
+
+    def open_path(self, path: str, ask: bool = False) -> bool:
+        """Open a project file; shows the reason and returns False when it cannot."""
+        if ask and not self.maybe_save():
+            return False
+        try:
+            self.controller.open(path)
+        except (LayerForgeError, OSError) as exc:
+            self.show_error("Cannot open project", str(exc))
+            return False
+        recent.add_recent_file(path)
+        self.w.show_message(f"Opened {Path(path).name}.")
+        self.w.fit_view()
+        return True
+
+    def open_example(self, path: str, ask: bool = True) -> bool:
+        """Open a bundled example as an untitled copy (Save asks where)."""
+        if ask and not self.maybe_save():
+            return False
+        from core.project import load_project
+
+        try:
+            project = load_project(path, catalog=self.controller.catalog)
+        except (LayerForgeError, OSError) as exc:
+            self.show_error("Cannot open example", str(exc))
+            return False
+        self.w.untitled_name = f"{Path(path).stem}.lfproj"
+        self.controller.load_project(project, None)
+        self.w.show_message(f"Opened the example “{Path(path).stem}”. Save it to keep changes.")
+        self.w.fit_view()
+        return True
+
+    def save(self) -> bool:
+        if not self.controller.path:
+            return self.save_as()
+        return self._save_to(self.controller.path)
+
+    def save_as(self) -> bool:
+        path = self.ask_save_path()
+        if not path:
+            return False
+        if not path.lower().endswith(".lfproj"):
+            path += ".lfproj"
+        return self._save_to(path)
+
+    def _save_to(self, path: str) -> bool:
+        try:
+            self.controller.save(path)
+        except (LayerForgeError, OSError) as exc:
+            self.show_error("Cannot save project", str(exc))
+            return False
+        recent.add_recent_file(path)
+        self.w.show_message(f"Saved {Path(path).name}.")
+        return True
+
+    # ------------------------------------------------------------------ diagram
+
+    def export_diagram_dialog(self) -> bool:
+        stem = Path(self.w.document_name()).stem
+        path = self.ask_save_path(
+            "Export Diagram", "PNG image (*.png);;SVG drawing (*.svg)", f"{stem}.png"
+        )
+        if not path:
+            return False
+        try:
+            export_diagram(self.w.view.scene(), path)
+        except (OSError, ValueError) as exc:
+            self.show_error("Cannot export diagram", str(exc))
+            return False
+        self.w.show_message(f"Exported the diagram to {Path(path).name}.")
+        return True
+
+
+def export_diagram(scene: object, path: str, scale: float = 2.0) -> None:
+    """Render every item of a QGraphicsScene to PNG (at `scale`) or SVG, by file suffix."""
+    rect: QRectF = scene.itemsBoundingRect().marginsAdded(QMarginsF(30, 30, 30, 30))
+    if rect.isEmpty():
+        rect = QRectF(0, 0, 400, 300)
+    suffix = Path(path).suffix.lower()
+    if suffix == ".svg":
+        from PySide6.QtSvg import QSvgGenerator
+
+        gen = QSvgGenerator()
+        gen.setFileName(path)
+        gen.setSize(QSize(int(rect.width()), int(rect.height())))
+        gen.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
+        gen.setTitle("LayerForge diagram")
+        painter = QPainter(gen)
+        scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
+        painter.end()
+        return
+    if suffix not in (".png", ".jpg", ".jpeg"):
+        raise ValueError(f"Expected a .png or .svg file name. Received: '{Path(path).name}'.")
+    size = QSize(int(rect.width() * scale), int(rect.height() * scale))
+    image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(QColor("white") if suffix != ".png" else Qt.GlobalColor.white)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    scene.render(painter, QRectF(0, 0, size.width(), size.height()), rect)
+    painter.end()
+    if not image.save(path):
+        raise OSError(f"Could not write the image to '{path}'.")

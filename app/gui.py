@@ -1,0 +1,152 @@
+"""Start the desktop app: `layerforge [PROJECT] [--screenshot OUT.png]`.
+
+`run_gui(argv)` parses the arguments, creates the QApplication (names for
+QSettings, the theme), the document controller and the main window, opens the
+given project (or the seed example when it is installed, or an empty document
+with the start card), and either runs the event loop or, with
+`--screenshot`, renders the window off-screen at a fixed size to a PNG and
+exits 0. With `--screenshot` and no display, the offscreen platform is chosen
+automatically. Heavy modules (pyqtgraph, the engine) are not imported here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+APP_NAME = "LayerForge"
+ORG_NAME = "LayerForge"
+ORG_DOMAIN = "layerforge.app"
+SCREENSHOT_SIZE = (1400, 900)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="layerforge",
+        description="LayerForge desktop app. Subcommands (train, export, …) run headless; "
+        "see `layerforge --help`.",
+    )
+    p.add_argument("project", nargs="?", help="a .lfproj project file to open")
+    p.add_argument("--screenshot", metavar="OUT.png",
+                   help="render the main window off-screen to a PNG and exit")
+    p.add_argument("--size", default=f"{SCREENSHOT_SIZE[0]}x{SCREENSHOT_SIZE[1]}",
+                   help="window size for --screenshot, WIDTHxHEIGHT (default %(default)s)")
+    p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    return p
+
+
+def _has_display() -> bool:
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise SystemExit(f"layerforge: --size expects WIDTHxHEIGHT such as 1400x900. "
+                         f"Received: '{text}'.") from None
+    return max(w, 400), max(h, 300)
+
+
+def seed_example() -> Path | None:
+    """The bundled seed example, when installed."""
+    from app.actions import examples_dir
+
+    path = examples_dir() / "seed.lfproj"
+    return path if path.is_file() else None
+
+
+def create_application(argv: Sequence[str] = ()) -> object:
+    """The QApplication (created once), named for QSettings and themed."""
+    from PySide6.QtWidgets import QApplication
+
+    from app.theme import apply_theme
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([sys.argv[0] if sys.argv else "layerforge", *argv])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setOrganizationName(ORG_NAME)
+    app.setOrganizationDomain(ORG_DOMAIN)
+    app.setDesktopFileName("layerforge")
+    apply_theme(app)
+    return app
+
+
+def build_window(project: str | None = None, persist_settings: bool = True) -> object:
+    """Controller + main window with `project` (or the seed example) open."""
+    from app.document import DocumentController
+    from app.main_window import MainWindow
+
+    controller = DocumentController()
+    window = MainWindow(controller, persist_settings=persist_settings)
+    if project:
+        window.files.open_path(project)
+    else:
+        seed = seed_example()
+        if seed is not None:
+            window.files.open_example(str(seed), ask=False)
+    return window
+
+
+def save_screenshot(window: object, out: str, size: tuple[int, int]) -> bool:
+    """Lay out, analyse and render `window` at `size` to the PNG `out`."""
+    from PySide6.QtCore import QCoreApplication, QEventLoop
+
+    window.resize(*size)  # type: ignore[attr-defined]
+    window.show()  # type: ignore[attr-defined]
+    for _ in range(3):
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+    controller = window.controller  # type: ignore[attr-defined]
+    if hasattr(controller, "analyze_now"):
+        controller.analyze_now()
+    fit = getattr(window.view, "fit_all", None)  # type: ignore[attr-defined]
+    if callable(fit):
+        fit()
+    for _ in range(3):
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    return bool(window.grab().save(out))  # type: ignore[attr-defined]
+
+
+def run_gui(argv: Sequence[str]) -> int:
+    """Run the desktop app with `argv` (without the program name); returns the exit code."""
+    started = time.perf_counter()
+    args = _parser().parse_args(list(argv))
+    if args.project and not Path(args.project).is_file():
+        print(f"layerforge: no such project file: {args.project}", file=sys.stderr)
+        return 2
+    if args.screenshot and not _has_display():
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+    app = create_application()
+    if args.screenshot:
+        window = build_window(args.project, persist_settings=False)
+        ok = save_screenshot(window, args.screenshot, _parse_size(args.size))
+        window.controller.undo_stack.setClean()  # type: ignore[attr-defined]
+        window.close()  # type: ignore[attr-defined]
+        if not ok:
+            print(f"layerforge: could not write {args.screenshot}", file=sys.stderr)
+            return 1
+        print(args.screenshot)
+        return 0
+
+    window = build_window(args.project)
+    window.show()  # type: ignore[attr-defined]
+    if os.environ.get("LAYERFORGE_EXIT_WHEN_SHOWN"):
+        # Used by benchmarks/startup.py: report once the first frame is drawn, then quit.
+        from PySide6.QtCore import QTimer
+
+        def _report() -> None:
+            print(f"shown {time.perf_counter() - started:.4f}", flush=True)
+            app.quit()  # type: ignore[attr-defined]
+
+        QTimer.singleShot(0, _report)
+    return int(app.exec())  # type: ignore[attr-defined]

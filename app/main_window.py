@@ -1,0 +1,296 @@
+"""The main window: composes the canvas, the docks, the menus and the status bar.
+
+Composition only. The canvas (`app.canvas.view.CanvasView`) is the central
+widget; the docks are Layers (left), Inspector (right), Summary and History
+(bottom, tabbed). Other panels (Data, Training, Plots) join through
+`add_dock`. Menus come from `app.actions`, file commands from `app.files`. The
+window title shows the document name and the unsaved-changes mark; closing a
+modified document asks first; geometry and dock state persist in QSettings;
+files dropped on the window are opened by the handler registered for their
+suffix (`.lfproj` opens the project).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QGraphicsView,
+    QLabel,
+    QMainWindow,
+    QUndoView,
+    QWidget,
+)
+
+from app import analysis_info as info
+from app.actions import WindowCommands, build_menus
+from app.files import FileOps
+from app.inspector import InspectorWidget
+from app.palette import PaletteWidget
+from app.summary import SummaryWidget
+from app.theme import ERROR, OK
+from app.widgets.start_page import StartPage
+
+Area = Qt.DockWidgetArea
+_STATE_VERSION = 1
+
+
+def make_canvas(controller: Any) -> QGraphicsView:
+    """The canvas view, or a bare stand-in while `app.canvas.view` is not available."""
+    try:
+        from app.canvas.view import CanvasView
+    except ImportError:
+        return _PlainCanvas()
+    return CanvasView(controller)
+
+
+class _PlainCanvas(QGraphicsView):
+    """Stand-in canvas with the CanvasView interface the window uses."""
+
+    selectionChanged = Signal(list)
+    message = Signal(str)
+
+    def __init__(self) -> None:
+        from PySide6.QtWidgets import QGraphicsScene
+
+        super().__init__()
+        self.setScene(QGraphicsScene(self))
+
+    def center_scene_pos(self) -> QPointF:
+        return self.mapToScene(self.viewport().rect().center())
+
+    def fit_all(self) -> None: ...
+
+    def zoom_in(self) -> None: ...
+
+    def zoom_out(self) -> None: ...
+
+
+class MainWindow(QMainWindow):
+    """LayerForge's main window over one `DocumentController`."""
+
+    closing = Signal()
+
+    def __init__(self, controller: Any, persist_settings: bool = True) -> None:
+        super().__init__()
+        self.controller = controller
+        self.persist_settings = persist_settings
+        self.untitled_name = "Untitled.lfproj"
+        self.docks: dict[str, QDockWidget] = {}
+        self.submenus: dict[str, Any] = {}
+        self._selection: list[str] = []
+        #: lower-case suffix -> handler(path) -> bool, for files dropped on the window.
+        self.drop_handlers: dict[str, Callable[[str], bool]] = {}
+        self.setObjectName("MainWindow")
+        self.setAcceptDrops(True)
+        self.setDockOptions(
+            QMainWindow.DockOption.AllowTabbedDocks
+            | QMainWindow.DockOption.AllowNestedDocks
+            | QMainWindow.DockOption.AnimatedDocks
+        )
+        icon = Path(__file__).resolve().parent.parent / "resources" / "icons" / "layerforge.svg"
+        if icon.is_file():
+            self.setWindowIcon(QIcon(str(icon)))
+
+        self.view = make_canvas(controller)
+        self.setCentralWidget(self.view)
+        self.start_page = StartPage(self.view)
+        self.palette = PaletteWidget(controller, self.view.center_scene_pos)
+        self.inspector = InspectorWidget(controller)
+        self.summary = SummaryWidget(controller)
+        self.history = QUndoView(controller.undo_stack)
+        self.history.setEmptyLabel("Opened document")
+        self.history.setObjectName("undoHistory")
+
+        self.add_dock("palette", "Layers", self.palette, Area.LeftDockWidgetArea)
+        self.add_dock("inspector", "Inspector", self.inspector, Area.RightDockWidgetArea)
+        self.add_dock("summary", "Summary", self.summary, Area.BottomDockWidgetArea)
+        self.add_dock("history", "History", self.history, Area.BottomDockWidgetArea,
+                      tabify_with="summary")
+        self.resizeDocks([self.docks["palette"], self.docks["inspector"]], [230, 300],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["summary"]], [210], Qt.Orientation.Vertical)
+
+        self.files = FileOps(self)
+        self.commands = WindowCommands(self)
+        self.actions_by_key = build_menus(self, self.commands)
+        self.drop_handlers[".lfproj"] = lambda p: self.files.open_path(p, ask=True)
+
+        self.status_label = QLabel()
+        self.status_label.setObjectName("validationState")
+        self.statusBar().addPermanentWidget(self.status_label)
+
+        view_sel = getattr(self.view, "selectionChanged", None)
+        if view_sel is not None:
+            view_sel.connect(self._on_selection)
+        view_msg = getattr(self.view, "message", None)
+        if view_msg is not None:
+            view_msg.connect(self.show_message)
+        self.summary.nodeActivated.connect(lambda nid: self.select_ids([nid]))
+        self.palette.layerActivated.connect(lambda _t: self.view.setFocus())
+        controller.message.connect(self.show_message)
+        controller.cleanChanged.connect(lambda _m: self._update_title())
+        controller.pathChanged.connect(lambda _p: self._update_title())
+        controller.documentReset.connect(self._on_reset)
+        controller.analysisChanged.connect(lambda _a: self._update_status())
+        controller.graphEvent.connect(lambda _e: self._update_empty_state())
+        self.start_page.openExample.connect(lambda p: self.files.open_example(p))
+        self._update_title()
+        self._update_status()
+        self._update_empty_state()
+        if persist_settings:
+            self.restore_settings()
+
+    # ------------------------------------------------------------------ composition
+
+    def add_dock(
+        self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea,
+        tabify_with: str | None = None,
+    ) -> QDockWidget:
+        """Add a panel as a dock (listed in View ▸ Panels); tabbed with another if asked."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{key}")
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        self.addDockWidget(area, dock)
+        if tabify_with is not None and tabify_with in self.docks:
+            self.tabifyDockWidget(self.docks[tabify_with], dock)
+            self.docks[tabify_with].raise_()
+        self.docks[key] = dock
+        return dock
+
+    # ------------------------------------------------------------------ state
+
+    def document_name(self) -> str:
+        """File name of the document ("Untitled.lfproj" before the first save)."""
+        path = self.controller.path
+        return Path(path).name if path else self.untitled_name
+
+    def selected_ids(self) -> list[str]:
+        return list(self._selection)
+
+    def select_ids(self, ids: list[str]) -> None:
+        """Select these layers on the canvas (and so in the inspector)."""
+        fn = getattr(self.view, "select_nodes", None) or getattr(self.view, "select_ids", None)
+        if callable(fn):
+            fn(list(ids))
+        else:
+            self._on_selection(list(ids))
+
+    def show_message(self, text: str, timeout_ms: int = 6000) -> None:
+        self.statusBar().showMessage(text, timeout_ms)
+
+    def fit_view(self) -> None:
+        """Fit the canvas to the network once the scene has caught up."""
+        fit = getattr(self.view, "fit_all", None)
+        if callable(fit):
+            QTimer.singleShot(0, fit)
+
+    def _on_selection(self, ids: list[str]) -> None:
+        self._selection = list(ids)
+        self.inspector.set_selection(self._selection)
+
+    def _on_reset(self) -> None:
+        self._selection = []
+        self.inspector.set_selection([])
+        self._update_title()
+        self._update_empty_state()
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.document_name()}[*] — LayerForge")
+        self.setWindowModified(self.controller.is_modified())
+
+    def _update_empty_state(self) -> None:
+        self.start_page.setVisible(len(self.controller.graph) == 0)
+
+    def _update_status(self) -> None:
+        analysis = getattr(self.controller, "analysis", None)
+        n = len(self.controller.graph)
+        if analysis is None:
+            self.status_label.setText(f"{n} layer{'s' if n != 1 else ''}")
+            return
+        problems = info.problems(analysis)
+        total = info.total_params(analysis)
+        if problems:
+            k = len(problems)
+            self.status_label.setText(
+                f"<span style='color:{ERROR}'>⚠ {k} problem{'s' if k != 1 else ''}</span>"
+                f" · {n} layers"
+            )
+            self.status_label.setToolTip("\n".join(p.message for p in problems[:10]))
+        else:
+            self.status_label.setText(
+                f"<span style='color:{OK}'>✓ Network OK</span> · {n} layers · "
+                f"{info.group_digits(total)} params"
+            )
+            self.status_label.setToolTip("")
+
+    # ------------------------------------------------------------------ settings
+
+    def restore_settings(self) -> None:
+        s = QSettings()
+        geometry = s.value("mainWindow/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 900)
+        state = s.value("mainWindow/state")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state, _STATE_VERSION)
+
+    def save_settings(self) -> None:
+        s = QSettings()
+        s.setValue("mainWindow/geometry", self.saveGeometry())
+        s.setValue("mainWindow/state", self.saveState(_STATE_VERSION))
+
+    # ------------------------------------------------------------------ events
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        if not self.files.maybe_save():
+            event.ignore()
+            return
+        if self.persist_settings:
+            self.save_settings()
+        self.closing.emit()
+        event.accept()
+
+    def _dropped_paths(self, event: QDragEnterEvent | QDropEvent) -> list[str]:
+        mime = event.mimeData()
+        if not mime.hasUrls():
+            return []
+        return [
+            u.toLocalFile() for u in mime.urls()
+            if u.isLocalFile() and Path(u.toLocalFile()).suffix.lower() in self.drop_handlers
+        ]
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
+        if self._dropped_paths(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: Any) -> None:  # noqa: N802 (Qt override)
+        if self._dropped_paths(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt override)
+        paths = self._dropped_paths(event)
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        path = paths[0]
+        handler = self.drop_handlers[Path(path).suffix.lower()]
+        # Let the drag finish before a dialog (save changes?) can open.
+        QTimer.singleShot(0, lambda: handler(path))

@@ -1,0 +1,1 @@
+"""Small shared widgets used by more than one panel of the desktop app."""
