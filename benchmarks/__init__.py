@@ -1,0 +1,1 @@
+"""LayerForge benchmarks (run each as `python -m benchmarks.<name>`)."""
