@@ -34,7 +34,8 @@ def check_grads(
     which must stay below `rtol`. Raises AssertionError naming the input.
     """
     arrays = [
-        np.array(x, dtype=np.float64) if np.asarray(x).dtype.kind == "f" else x for x in inputs
+        np.array(x, dtype=np.float64, order="C") if np.asarray(x).dtype.kind == "f" else x
+        for x in inputs
     ]
     is_var = [isinstance(a, np.ndarray) and a.dtype == np.float64 for a in arrays]
 
