@@ -458,13 +458,10 @@ def _check_against_data(
     )
     dims = tuple(shape[1:])
     if len(dims) != 1:
-        flat = (None if node.type == "Dense" else
-                Fix("Insert a Flatten layer", "insert_layer", nid, {}, "Flatten", None))
         problems.append(Problem(
             nid,
             f"The output layer '{node.name}' gives {_dims(shape)} per sample but the target is "
             f"{target} — end the network with Flatten and {use}",
-            flat,
         ))
         return
     units = dims[0]

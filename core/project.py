@@ -56,7 +56,13 @@ DEFAULT_TRAIN_CONFIG: dict[str, Any] = {
     "batch_size": 32,
     "validation_split": 0.2,
     "seed": 0,
-    "early_stopping": {"enabled": False, "patience": 5, "monitor": "val_loss"},
+    "early_stopping": {
+        "enabled": False,
+        "monitor": "val_loss",
+        "patience": 5,
+        "restore_best_weights": True,
+        "min_delta": 0.0,
+    },
 }
 
 
@@ -139,6 +145,11 @@ def _check_train_config(cfg: dict[str, Any]) -> dict[str, Any]:
 
     out = default_train_config()
     out.update(copy.deepcopy(cfg))
+    if isinstance(out["metrics"], str):
+        out["metrics"] = [out["metrics"]]
+    for key in ("optimizer_settings", "early_stopping"):
+        if out[key] is None:
+            out[key] = copy.deepcopy(DEFAULT_TRAIN_CONFIG[key])
     checks: list[tuple[str, Callable[[Any], bool], str]] = [
         ("optimizer", lambda v: isinstance(v, str) and bool(v), "an optimizer name"),
         ("optimizer_settings", lambda v: isinstance(v, dict), "an object of settings"),
@@ -167,6 +178,12 @@ def _check_train_config(cfg: dict[str, Any]) -> dict[str, Any]:
     if not (isinstance(es["monitor"], str) and es["monitor"]):
         raise FormatError(f"training setting 'early_stopping.monitor': Expected a metric name "
                           f"such as 'val_loss'. Received: {es['monitor']!r}")
+    if not isinstance(es["restore_best_weights"], bool):
+        raise FormatError("training setting 'early_stopping.restore_best_weights': Expected true "
+                          f"or false. Received: {es['restore_best_weights']!r}")
+    if not (is_num(es["min_delta"]) and es["min_delta"] >= 0):
+        raise FormatError("training setting 'early_stopping.min_delta': Expected a number >= 0. "
+                          f"Received: {es['min_delta']!r}")
     out["early_stopping"] = es
     return out
 

@@ -30,8 +30,8 @@ def make_project(tmp_path: Path) -> Project:
     data.parent.mkdir(parents=True, exist_ok=True)
     data.write_text("a,b\n1,2\n")
     cfg = default_train_config()
-    cfg.update(epochs=7, learning_rate=0.01, metrics=["accuracy"],
-               early_stopping={"enabled": True, "patience": 3, "monitor": "val_loss"})
+    cfg.update(epochs=7, learning_rate=0.01, metrics=["accuracy"])
+    cfg["early_stopping"].update(enabled=True, patience=3)
     return Project(
         graph=g,
         data_path=str(data),
@@ -98,10 +98,11 @@ def test_no_data_and_defaults(tmp_path: Path) -> None:
 
 def test_missing_training_keys_are_filled(tmp_path: Path) -> None:
     d = project_to_dict(Project(graph=Graph()))
-    d["training"] = {"epochs": 3}
+    d["training"] = {"epochs": 3, "metrics": "accuracy", "early_stopping": None}
     d["data"] = None
     proj = project_from_dict(d)
     assert proj.train_config["epochs"] == 3
+    assert proj.train_config["metrics"] == ["accuracy"]
     assert proj.train_config["batch_size"] == 32
     assert proj.train_config["early_stopping"]["monitor"] == "val_loss"
 
@@ -308,14 +309,16 @@ def test_truncated_every_length_is_a_format_error(tmp_path: Path) -> None:
         ("learning_rate", -1, "'learning_rate': Expected a number > 0"),
         ("validation_split", 1.0, "'validation_split'"),
         ("optimizer", "", "'optimizer'"),
-        ("metrics", "accuracy", "'metrics'"),
+        ("metrics", 3, "'metrics'"),
         ("loss", 3, "'loss'"),
         ("seed", 1.5, "'seed'"),
         ("optimizer_settings", [], "'optimizer_settings'"),
         ("early_stopping", {"enabled": "yes"}, "'early_stopping.enabled'"),
         ("early_stopping", {"patience": -1}, "'early_stopping.patience'"),
         ("early_stopping", {"monitor": ""}, "'early_stopping.monitor'"),
-        ("early_stopping", None, "'early_stopping'"),
+        ("early_stopping", [], "'early_stopping'"),
+        ("early_stopping", {"restore_best_weights": 1}, "'early_stopping.restore_best_weights'"),
+        ("early_stopping", {"min_delta": -0.1}, "'early_stopping.min_delta'"),
     ],
 )
 def test_bad_training_settings(tmp_path: Path, key: str, value: Any, message: str) -> None:
@@ -374,3 +377,9 @@ def test_no_pickle_or_eval_in_project_module() -> None:
     src = Path(project_mod.__file__).read_text()
     assert "pickle" not in src.replace("No pickle", "").replace("no pickle", "")
     assert "eval(" not in src
+
+
+def test_train_config_matches_core_run_settings() -> None:
+    run = pytest.importorskip("core.run")
+    assert run.TrainSettings().to_dict() == default_train_config()
+    assert run.TrainSettings.from_dict(default_train_config()).to_dict() == default_train_config()
