@@ -28,6 +28,7 @@ SCALE = ("standardize", "minmax", "none")
 FEATURE_KINDS = ("numeric", "boolean", "categorical")
 #: Values beyond this magnitude are refused: they overflow float32 or the statistics.
 MAX_ABS = 1e30
+BLOCK_ROWS = 16_384
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,10 @@ def numeric_values(
     if pd.api.types.is_bool_dtype(s):
         v = s.to_numpy(dtype=np.float64, na_value=np.nan)
     elif pd.api.types.is_numeric_dtype(s):
-        v = s.to_numpy(dtype=np.float64, na_value=np.nan, copy=False)
+        if s.dtype.kind == "f":
+            v = s.to_numpy()
+        else:
+            v = s.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
         coerced = pd.to_numeric(s, errors="coerce")
         bad = coerced.isna().to_numpy() & s.notna().to_numpy()
@@ -110,6 +114,11 @@ def numeric_values(
                 **_where(path, column, pos + 1),
             )
         v = coerced.to_numpy(dtype=np.float64, na_value=np.nan)
+    if v.size == 0:
+        return v
+    lo, hi = np.fmin.reduce(v), np.fmax.reduce(v)
+    if lo >= -MAX_ABS and hi <= MAX_ABS or np.isnan(lo):
+        return v
     with np.errstate(invalid="ignore"):
         too_big = np.abs(v) > MAX_ABS
     if too_big.any():
@@ -190,16 +199,12 @@ class Pipeline:
             s = df[name]
             if kind == "numeric":
                 v = numeric_values(s, name, path=path, header_lines=header_lines)
-                if cache is not None:
-                    cache[name] = v
                 specs.append(_fit_numeric(name, v[rows], impute, scale))
             elif kind == "boolean":
                 specs.append(_fit_boolean(name, s, rows, impute))
             elif kind == "categorical":
-                labels = _labels(s.iloc[rows])
-                cats = labels.dropna().unique().tolist()
-                specs.append(ColumnSpec(name, "categorical", None, 0.0, 1.0,
-                                        tuple(sorted(str(c) for c in cats))))
+                cats = _present_labels(s, rows)
+                specs.append(ColumnSpec(name, "categorical", None, 0.0, 1.0, tuple(cats)))
             else:
                 raise DataError(
                     f"Expected a feature kind in {FEATURE_KINDS}. Received: {kind!r}.",
@@ -239,35 +244,50 @@ class Pipeline:
         header_lines: int,
         cache: dict[str, np.ndarray] | None = None,
     ) -> None:
-        j = 0
+        """Write the features of `df` (at positions `rows`, or all) into `out`,
+        a block of rows at a time so that every write to `out` is contiguous."""
+        sources: list[np.ndarray] = []
         for spec in self.columns:
             s = df[spec.column]
             if spec.kind == "numeric":
-                v = cache.pop(spec.column, None) if cache is not None else None
-                if v is None:
-                    v = numeric_values(s, spec.column, path=path, header_lines=header_lines)
-                v = v[rows] if rows is not None else v.copy()
-                nan = np.isnan(v)
-                if nan.any():
-                    v[nan] = spec.impute_value if spec.impute_value is not None else 0.0
-                v -= spec.offset
-                v /= spec.scale
-                out[:, j] = v
+                if s.dtype.kind == "f" and cache is not None:
+                    sources.append(s.to_numpy())  # already checked while fitting
+                else:
+                    sources.append(numeric_values(s, spec.column, path=path,
+                                                  header_lines=header_lines))
             elif spec.kind == "boolean":
-                codes = _bool_codes(s, spec.categories)
-                if rows is not None:
-                    codes = codes[rows]
-                col = codes.astype(np.float32)
-                fill = spec.impute_value if spec.impute_value is not None else 0.0
-                col[codes < 0] = fill
-                out[:, j] = col
+                sources.append(_bool_codes(s, spec.categories))
             else:
-                codes = pd.Index(spec.categories, dtype=object).get_indexer(_labels(s))
-                if rows is not None:
-                    codes = codes[rows]
-                hit = np.flatnonzero(codes >= 0)
-                out[hit, j + codes[hit]] = 1.0
-            j += spec.width
+                sources.append(codes_for(s, spec.categories))
+        n = len(out)
+        block = max(1, min(n, BLOCK_ROWS))
+        tmp = np.zeros((block, out.shape[1]), dtype=np.float32)
+        for b0 in range(0, n, block):
+            b1 = min(n, b0 + block)
+            m = b1 - b0
+            part = tmp[:m]
+            part.fill(0.0)
+            idx = rows[b0:b1] if rows is not None else slice(b0, b1)
+            j = 0
+            for spec, src in zip(self.columns, sources, strict=True):
+                vals = src[idx]
+                if spec.kind == "numeric":
+                    v = vals.astype(np.float32)
+                    nan = np.isnan(v)
+                    if nan.any():
+                        v[nan] = spec.impute_value if spec.impute_value is not None else 0.0
+                    v -= np.float32(spec.offset)
+                    v /= np.float32(spec.scale)
+                    part[:, j] = v
+                elif spec.kind == "boolean":
+                    v = vals.astype(np.float32)
+                    v[vals < 0] = spec.impute_value if spec.impute_value is not None else 0.0
+                    part[:, j] = v
+                else:
+                    hit = np.flatnonzero(vals >= 0)
+                    part[hit, j + vals[hit]] = 1.0
+                j += spec.width
+            out[b0:b1] = part
 
     # ------------------------------------------------------------------ target
     def target_codes(self, s: pd.Series, *, path: str | None = None,
@@ -382,14 +402,43 @@ def _labels(s: pd.Series) -> pd.Series:
     return labels_of(s)
 
 
+def codes_for(s: pd.Series, categories: Sequence[str], *, lower: bool = False) -> np.ndarray:
+    """Index of each value's label in `categories` (-1: missing or unknown)."""
+    cats = [c.strip().lower() for c in categories] if lower else list(categories)
+    index = pd.Index(cats, dtype=object)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        own = [format_label(c) for c in s.cat.categories]
+        if lower:
+            own = [c.strip().lower() for c in own]
+        lookup = np.append(index.get_indexer(pd.Index(own, dtype=object)), -1)
+        return lookup[s.cat.codes.to_numpy()].astype(np.int64)
+    lab = _labels(s)
+    if lower:
+        lab = lab.str.strip().str.lower()
+    return np.asarray(index.get_indexer(lab), dtype=np.int64)
+
+
+def _present_labels(s: pd.Series, rows: np.ndarray) -> list[str]:
+    """Sorted distinct labels of `s` at positions `rows`."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes = s.cat.codes.to_numpy()[rows]
+        used = np.unique(codes[codes >= 0])
+        labels = [format_label(s.cat.categories[k]) for k in used]
+    else:
+        labels = [str(x) for x in _labels(s.iloc[rows]).dropna().unique().tolist()]
+    return sorted(labels)
+
+
 def _fit_numeric(name: str, train: np.ndarray, impute: str, scale: str) -> ColumnSpec:
-    present = train[~np.isnan(train)]
+    nan = np.isnan(train)
+    present = train[~nan] if nan.any() else train
     if present.size == 0:
         fill, offset, width = 0.0, 0.0, 1.0
     else:
-        fill = float(np.median(present)) if impute == "median" else float(present.mean())
+        mean = float(present.mean(dtype=np.float64))
+        fill = float(np.median(present)) if impute == "median" else mean
         if scale == "standardize":
-            offset, width = float(present.mean()), float(present.std())
+            offset, width = mean, float(present.std(dtype=np.float64))
         elif scale == "minmax":
             offset, width = float(present.min()), float(present.max() - present.min())
         else:
@@ -400,8 +449,7 @@ def _fit_numeric(name: str, train: np.ndarray, impute: str, scale: str) -> Colum
 
 
 def _fit_boolean(name: str, s: pd.Series, rows: np.ndarray, impute: str) -> ColumnSpec:
-    labels = _labels(s).dropna().unique().tolist()
-    labels = [str(x) for x in labels]
+    labels = _present_labels(s, np.arange(len(s)))
     if len(labels) == 1:
         labels = [labels[0], "True" if labels[0] != "True" else "False"]
     cats = _bool_order(labels[:2])
@@ -421,9 +469,7 @@ def _bool_codes(s: pd.Series, categories: Sequence[str]) -> np.ndarray:
             lo = hi = float("nan")
         v = s.to_numpy(dtype=np.float64, na_value=np.nan)
         return np.where(v == hi, 1, np.where(v == lo, 0, -1)).astype(np.int64)
-    lab = _labels(s)
-    low = pd.Index([c.strip().lower() for c in categories], dtype=object)
-    return low.get_indexer(lab.str.strip().str.lower())
+    return codes_for(s, categories, lower=True)
 
 
 def target_codes(
@@ -443,7 +489,7 @@ def target_codes(
         except ValueError:
             codes = labels.get_indexer(labels_of(s))
     else:
-        codes = labels.get_indexer(_labels(s))
+        codes = codes_for(s, task.class_labels)
     unknown = (codes < 0) & s.notna().to_numpy()
     if unknown.any():
         pos = int(np.flatnonzero(unknown)[0])

@@ -217,11 +217,14 @@ def _profile_column(name: str, s: pd.Series) -> ColumnProfile:
 
 def _numeric(name: str, s: pd.Series, missing: int, present: int,
              non_numeric: int = 0) -> ColumnProfile:
-    v = s.to_numpy(dtype=np.float64, na_value=np.nan) if s.dtype != np.float64 else s.to_numpy()
+    v = s.to_numpy() if s.dtype.kind == "f" else s.to_numpy(dtype=np.float64, na_value=np.nan)
     lo = float(np.nanmin(v))
     hi = float(np.nanmax(v))
     with np.errstate(over="ignore", invalid="ignore"):
-        mean = float(np.nanmean(v)) if np.isfinite(lo) and np.isfinite(hi) else float("nan")
+        mean = float(np.nanmean(v, dtype=np.float64)) if np.isfinite(lo) and np.isfinite(hi) \
+            else float("nan")
+    if s.dtype == np.float32:  # show what the user wrote, not float32 noise
+        lo, hi = (float(f"{x:.7g}") for x in (lo, hi))
     note = ""
     if non_numeric:
         note = f"; {non_numeric} value{'s are' if non_numeric != 1 else ' is'} not a number"
@@ -253,6 +256,10 @@ def _numeric(name: str, s: pd.Series, missing: int, present: int,
 
 
 def _all_integral(v: np.ndarray, missing: int) -> bool:
+    head = v[:1000]
+    head = head[~np.isnan(head)]
+    if head.size and not np.all(np.floor(head) == head):
+        return False
     with np.errstate(invalid="ignore"):
         frac = np.mod(v, 1.0)
     if missing:

@@ -260,7 +260,7 @@ def read_csv(path: str | os.PathLike[str], *, nrows: int | None = None) -> Table
     if text.startswith("\ufeff"):
         text = text[1:]
     delimiter = _sniff_delimiter(text, whole)
-    rows = _records(text, delimiter, limit=50)
+    rows = _records(text, delimiter, limit=500)
     if not rows:
         raise DataError(
             "The file has no rows. Expected a header row and at least one data row.",
@@ -287,7 +287,14 @@ def read_csv(path: str | os.PathLike[str], *, nrows: int | None = None) -> Table
             "column_1, column_2, ...; add a header row to name them"
         )
     _check_short_rows(text, delimiter, len(names), whole, where)
-    df, encoding, note = _parse(p, names, has_header, delimiter, decimal, encoding, note, nrows)
+    body = rows[1:] if has_header else rows
+    if not whole:
+        body = body[:-1]
+    dtypes = _column_dtypes(body, names)
+    skip_space = (delimiter + " ") in text
+    df, encoding, note = _parse(
+        p, names, has_header, delimiter, decimal, encoding, note, nrows, dtypes, skip_space
+    )
     if len(df) == 0:
         raise DataError(
             "Expected at least one data row. Received: a header row only. Add data rows "
@@ -319,6 +326,32 @@ def read_csv(path: str | os.PathLike[str], *, nrows: int | None = None) -> Table
     )
 
 
+def _column_dtypes(rows: list[list[str]], names: list[str]) -> dict[str, str]:
+    """Parse hints from the sample: columns of numbers with a fraction or
+    exponent go straight to float32 (half the memory); text columns with few
+    distinct values become pandas categoricals (codes instead of strings)."""
+    out: dict[str, str] = {}
+    missing = set(MISSING_VALUES)
+    for j, name in enumerate(names):
+        cells = [r[j].strip() for r in rows if j < len(r)]
+        cells = [c for c in cells if c not in missing]
+        if not cells:
+            continue
+        numbers = [_is_number(c) for c in cells]
+        if all(numbers):
+            if any(("." in c or "," in c or "e" in c or "E" in c) for c in cells):
+                out[name] = "float32"
+        elif not any(numbers) and len(cells) >= 20:
+            distinct = len(set(cells))
+            low = {c.lower() for c in cells}
+            if distinct <= 50 and distinct * 2 <= len(cells) and not low <= _BOOL_WORDS:
+                out[name] = "category"
+    return out
+
+
+_BOOL_WORDS = {"true", "false"}
+
+
 def _parse(
     p: Path,
     names: list[str],
@@ -328,7 +361,10 @@ def _parse(
     encoding: str,
     note: str | None,
     nrows: int | None,
+    dtypes: dict[str, str] | None = None,
+    skip_space: bool = True,
 ) -> tuple[pd.DataFrame, str, str | None]:
+    """Parse the whole file once with the pandas C parser."""
     where = str(p)
     kwargs: dict[str, Any] = dict(
         sep=delimiter,
@@ -336,24 +372,22 @@ def _parse(
         names=names,
         na_values=list(MISSING_VALUES),
         keep_default_na=True,
-        skipinitialspace=True,
+        skipinitialspace=skip_space,
         skip_blank_lines=True,
         decimal=decimal,
         nrows=nrows,
         engine="c",
         on_bad_lines="error",
     )
-    for attempt in range(3):
+    for _attempt in range(4):
         try:
-            df = pd.read_csv(p, encoding=encoding, **kwargs)
+            df = pd.read_csv(p, encoding=encoding, dtype=dtypes or None, **kwargs)
             return df, encoding, note
         except UnicodeDecodeError:
-            if attempt == 0 and encoding.startswith("utf-8"):
+            if encoding.startswith("utf-8"):
                 encoding, note = "cp1252", _fallback_note("cp1252")
-            elif encoding != "latin-1":
+            else:
                 encoding, note = "latin-1", _fallback_note("latin-1")
-            else:  # pragma: no cover - latin-1 decodes anything
-                raise
         except pd.errors.EmptyDataError as exc:
             raise DataError(
                 "The file has no rows. Expected a header row and at least one data row.",
@@ -361,7 +395,11 @@ def _parse(
             ) from exc
         except pd.errors.ParserError as exc:
             raise _parser_error(exc, where, len(names)) from exc
-        except (ValueError, OverflowError, csv.Error) as exc:
+        except (ValueError, TypeError, OverflowError, csv.Error) as exc:
+            if dtypes:
+                # a column that looked numeric in the sample holds text further down
+                dtypes = None
+                continue
             raise DataError(
                 f"The file could not be parsed as CSV ({_short(exc)}). Check that it is a "
                 "plain CSV export with one record per line.",

@@ -38,25 +38,48 @@ def split_indices(
     rng: np.random.Generator,
     strata: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Positions (train, val, test) of `n` rows, shuffled by `rng`.
+    """Positions (train, val, test) of `n` rows drawn at random with `rng`;
+    each split's positions come back sorted (cheap to gather; shuffle per epoch).
 
-    With `strata` (one integer class code per row, -1 for none) every split
-    keeps the class proportions: rows are ordered by their fractional rank
-    within their class, so any prefix of the order is stratified, and train
-    is taken first so that a class with a single row lands in train.
+    With `strata` (one integer class code >= 0 per row) each class is split on
+    its own in the same proportions, and a class with a single row goes to train.
     """
     n_train, n_val, n_test = split_sizes(n, validation_split, test_split)
-    perm = rng.permutation(n)
-    if strata is not None:
-        codes = np.asarray(strata)[perm]
-        _, inverse, counts = np.unique(codes, return_inverse=True, return_counts=True)
-        order_in_class = np.argsort(inverse, kind="stable")
-        rank = np.empty(n, dtype=np.int64)
-        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-        rank[order_in_class] = np.arange(n) - np.repeat(starts, counts)
-        key = (rank + 0.5) / counts[inverse]
-        perm = perm[np.argsort(key, kind="stable")]
-    train = perm[:n_train]
-    val = perm[n_train:n_train + n_val]
-    test = perm[n_train + n_val:]
-    return train, val, test
+    which = np.zeros(n, dtype=np.int8)  # 0 train, 1 val, 2 test
+    if strata is None:
+        perm = rng.permutation(n)
+        which[perm[n_train:n_train + n_val]] = 1
+        which[perm[n_train + n_val:]] = 2
+    else:
+        codes = np.asarray(strata, dtype=np.int64)
+        counts = np.bincount(codes - codes.min()) if n else np.zeros(0, dtype=np.int64)
+        val_q = _quotas(counts, n_val)
+        test_q = _quotas(np.maximum(counts - val_q, 0), n_test)
+        base = codes.min()
+        for k in np.flatnonzero(counts):
+            members = rng.permutation(np.flatnonzero(codes == k + base))
+            v, t = int(val_q[k]), int(test_q[k])
+            which[members[:v]] = 1
+            which[members[v:v + t]] = 2
+    return np.flatnonzero(which == 0), np.flatnonzero(which == 1), np.flatnonzero(which == 2)
+
+
+def _quotas(counts: np.ndarray, total: int) -> np.ndarray:
+    """Per-class row counts summing to about `total`, proportional to `counts`
+    (largest remainder), leaving every class at least one row for training."""
+    if total <= 0 or counts.sum() == 0:
+        return np.zeros_like(counts)
+    exact = counts * (total / counts.sum())
+    q = np.floor(exact).astype(np.int64)
+    room = np.maximum(counts - 1, 0)
+    q = np.minimum(q, room)
+    short = total - int(q.sum())
+    if short > 0:
+        order = np.argsort(-(exact - q), kind="stable")
+        for k in order:
+            if short == 0:
+                break
+            if q[k] < room[k]:
+                q[k] += 1
+                short -= 1
+    return q
