@@ -1,0 +1,365 @@
+"""The Data dock: open a CSV, preview it, choose column roles, preprocessing and splits.
+
+`DataPanel` is a view of a `TrainingSession`'s data: a CSV is opened by a
+dialog, by dropping a file on the panel (or the window, see
+`app.training_ui`) or from the recent-files menu; the preview is a virtual
+`DataFrameModel` (rows are formatted only when the view asks, so a million
+rows open instantly); the column profile from `core.data` lists each column
+with a role selector (feature / target / ignore) and the reason for the
+suggested role; the detected task, the preprocessing options (impute, scale)
+and the split ratios edit the session's `DataConfig`. Problems from
+`core.data` appear in the panel in plain words.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+import pandas as pd
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSettings,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.session import TrainingSession
+
+ROLES = ("feature", "target", "ignore")
+IMPUTE = ("mean", "median", "drop")
+SCALE = ("standardize", "minmax", "none")
+RECENT_KEY = "recentDataFiles"
+MAX_RECENT = 8
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def recent_data_files() -> list[str]:
+    value = QSettings().value(RECENT_KEY, [])
+    if isinstance(value, str):
+        value = [value]
+    return [str(p) for p in (value or []) if p and os.path.isfile(str(p))][:MAX_RECENT]
+
+
+def add_recent_data_file(path: str) -> None:
+    path = os.path.abspath(path)
+    items = [p for p in recent_data_files() if os.path.abspath(p) != path]
+    QSettings().setValue(RECENT_KEY, [path, *items][:MAX_RECENT])
+
+
+def csv_paths_from_mime(mime: Any) -> list[str]:
+    if mime is None or not mime.hasUrls():
+        return []
+    return [u.toLocalFile() for u in mime.urls() if u.isLocalFile() and u.toLocalFile()]
+
+
+class DataFrameModel(QAbstractTableModel):
+    """A read-only virtual table over a DataFrame: cells are formatted on request."""
+
+    def __init__(self, df: pd.DataFrame | None = None, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._df = df if df is not None else pd.DataFrame()
+        self._columns = [str(c) for c in self._df.columns]
+
+    def set_frame(self, df: pd.DataFrame | None) -> None:
+        self.beginResetModel()
+        self._df = df if df is not None else pd.DataFrame()
+        self._columns = [str(c) for c in self._df.columns]
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else int(len(self._df))
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._columns)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole,
+                                               Qt.ItemDataRole.ToolTipRole):
+            return None
+        value = self._df.iat[index.row(), index.column()]
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "" if role == Qt.ItemDataRole.DisplayRole else "missing"
+        try:
+            if pd.isna(value):
+                return "" if role == Qt.ItemDataRole.DisplayRole else "missing"
+        except (TypeError, ValueError):
+            pass
+        if isinstance(value, float):
+            return f"{value:.6g}"
+        return str(value)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return self._columns[section] if 0 <= section < len(self._columns) else None
+        return str(section + 1)
+
+
+class DataPanel(QWidget):
+    """The Data dock's widget; see the module docstring."""
+
+    csvOpened = Signal(str)
+
+    def __init__(self, session: TrainingSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("DataPanel")
+        self.session = session
+        self._loading = False
+        self.setAcceptDrops(True)
+
+        self.open_button = QPushButton("Open CSV…")
+        self.recent_button = QToolButton()
+        self.recent_button.setText("Recent")
+        self.recent_menu = QMenu(self)
+        self.recent_button.setMenu(self.recent_menu)
+        self.recent_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.file_label = QLabel("No data yet. Open a CSV file or drop one here.")
+        self.file_label.setObjectName("fileLabel")
+        self.file_label.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(self.open_button)
+        top.addWidget(self.recent_button)
+        top.addWidget(self.file_label, 1)
+
+        self.error_label = QLabel()
+        self.error_label.setObjectName("dataError")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #b00020;")
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.hide()
+        self.notices_label = QLabel()
+        self.notices_label.setObjectName("dataNotices")
+        self.notices_label.setWordWrap(True)
+        self.notices_label.hide()
+
+        self.model = DataFrameModel(parent=self)
+        self.preview = QTableView()
+        self.preview.setModel(self.model)
+        self.preview.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.preview.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.preview.verticalHeader().setDefaultSectionSize(22)
+        self.preview.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+
+        self.columns = QTableWidget(0, 5)
+        self.columns.setObjectName("columnProfile")
+        self.columns.setHorizontalHeaderLabels(["Column", "Kind", "Missing", "Role", "Why"])
+        self.columns.verticalHeader().hide()
+        self.columns.horizontalHeader().setStretchLastSection(True)
+        self.columns.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.role_boxes: dict[str, QComboBox] = {}
+
+        self.task_label = QLabel("Task: –")
+        self.task_label.setObjectName("taskLabel")
+        self.task_label.setWordWrap(True)
+        self.impute = QComboBox()
+        self.impute.addItems(IMPUTE)
+        self.impute.setToolTip("How missing feature values are filled (fitted on training rows)")
+        self.scale = QComboBox()
+        self.scale.addItems(SCALE)
+        self.scale.setToolTip("How numeric features are scaled (fitted on training rows)")
+        self.validation_split = QDoubleSpinBox()
+        self.validation_split.setRange(0.0, 0.9)
+        self.validation_split.setSingleStep(0.05)
+        self.test_split = QDoubleSpinBox()
+        self.test_split.setRange(0.0, 0.9)
+        self.test_split.setSingleStep(0.05)
+        self.split_label = QLabel("")
+        self.split_label.setObjectName("splitLabel")
+        options = QFormLayout()
+        options.addRow("Missing values", self.impute)
+        options.addRow("Scaling", self.scale)
+        options.addRow("Validation share", self.validation_split)
+        options.addRow("Test share", self.test_split)
+        options.addRow(self.split_label)
+        options_box = QGroupBox("Preprocessing and splits")
+        options_box.setLayout(options)
+
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addWidget(self.columns, 1)
+        lower_layout.addWidget(self.task_label)
+        lower_layout.addWidget(options_box)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.preview)
+        splitter.addWidget(lower)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.notices_label)
+        layout.addWidget(splitter, 1)
+
+        self.open_button.clicked.connect(self.open_dialog)
+        self.impute.currentTextChanged.connect(lambda v: self._change(impute=v))
+        self.scale.currentTextChanged.connect(lambda v: self._change(scale=v))
+        self.validation_split.valueChanged.connect(
+            lambda v: self._change(validation_split=round(float(v), 4)))
+        self.test_split.valueChanged.connect(lambda v: self._change(test_split=round(float(v), 4)))
+        session.dataChanged.connect(self.refresh)
+        session.dataError.connect(self.show_error)
+        self.refresh()
+
+    # ------------------------------------------------------------------ opening
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open a CSV file", os.path.dirname(recent_data_files()[0])
+            if recent_data_files() else "", "CSV files (*.csv *.tsv *.txt);;All files (*)")
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str) -> bool:
+        ok = self.session.open_csv(path)
+        if ok:
+            add_recent_data_file(path)
+            self.csvOpened.emit(path)
+        else:
+            self.file_label.setText(f"Could not open {os.path.basename(path)}")
+        return ok
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        files = recent_data_files()
+        if not files:
+            action = self.recent_menu.addAction("No recent files")
+            action.setEnabled(False)
+        for path in files:
+            action = self.recent_menu.addAction(os.path.basename(path))
+            action.setToolTip(path)
+            action.triggered.connect(lambda _c=False, p=path: self.open_path(p))
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if csv_paths_from_mime(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = csv_paths_from_mime(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.open_path(paths[0])
+
+    # ------------------------------------------------------------------ showing
+    def show_error(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.error_label.setVisible(bool(text))
+
+    def refresh(self) -> None:
+        s = self.session
+        self._loading = True
+        try:
+            table = s.table
+            self.model.set_frame(table.df if table is not None else None)
+            if table is None:
+                self.file_label.setText("No data yet. Open a CSV file or drop one here.")
+            else:
+                cols = len(table.df.columns)
+                self.file_label.setText(
+                    f"{os.path.basename(table.path)} · {table.n_rows:,} rows · {cols} columns · "
+                    f"{table.delimiter_name}-separated · {table.encoding}")
+                self.file_label.setToolTip(table.path)
+            notices = list(s.dataset.notices) if s.dataset is not None else (
+                list(table.notices) if table is not None else [])
+            self.notices_label.setText("\n".join(f"• {n}" for n in notices))
+            self.notices_label.setVisible(bool(notices))
+            self._fill_columns()
+            cfg = s.data_config
+            if cfg is not None:
+                self.impute.setCurrentText(cfg.impute)
+                self.scale.setCurrentText(cfg.scale)
+                self.validation_split.setValue(float(cfg.validation_split))
+                self.test_split.setValue(float(cfg.test_split))
+            ds = s.dataset
+            if ds is not None:
+                task = ds.task
+                classes = (f", {task.n_classes} classes ({', '.join(task.class_labels[:6])}"
+                           f"{'…' if len(task.class_labels) > 6 else ''})"
+                           if task.n_classes else "")
+                self.task_label.setText(
+                    f"Task: {task.kind} on '{ds.target}'{classes} · {ds.n_features} input "
+                    f"features after encoding · suggested output Dense({task.output_units}, "
+                    f"{task.output_activation}) with {task.loss}")
+                self.split_label.setText(
+                    f"Rows: {len(ds.x_train):,} train · {len(ds.x_val):,} validation · "
+                    f"{len(ds.x_test):,} test")
+            else:
+                self.task_label.setText("Task: –")
+                self.split_label.setText("")
+            if not s.data_error:
+                self.show_error("")
+        finally:
+            self._loading = False
+
+    def role_of(self, profile: Any) -> str:
+        cfg = self.session.data_config
+        target = cfg.target if cfg is not None else None
+        if target == profile.name:
+            return "target"
+        if cfg is not None and profile.name in cfg.roles:
+            return cfg.roles[profile.name]
+        role = profile.suggested_role
+        return "feature" if role == "target" else role
+
+    def _fill_columns(self) -> None:
+        profiles = self.session.profiles
+        if [p.name for p in profiles] == list(self.role_boxes):
+            for p in profiles:  # same file: only the roles may have changed
+                self.role_boxes[p.name].setCurrentText(self.role_of(p))
+            return
+        self.columns.setRowCount(len(profiles))
+        self.role_boxes = {}
+        for row, p in enumerate(profiles):
+            self.columns.setItem(row, 0, QTableWidgetItem(p.name))
+            self.columns.setItem(row, 1, QTableWidgetItem(p.kind))
+            self.columns.setItem(row, 2, QTableWidgetItem(str(p.missing)))
+            box = QComboBox()
+            box.addItems(ROLES)
+            box.setCurrentText(self.role_of(p))
+            box.currentTextChanged.connect(lambda r, name=p.name: self._set_role(name, r))
+            self.columns.setCellWidget(row, 3, box)
+            self.role_boxes[p.name] = box
+            why = QTableWidgetItem(p.reason or "")
+            why.setToolTip(p.reason or "")
+            self.columns.setItem(row, 4, why)
+        self.columns.resizeColumnsToContents()
+
+    # ------------------------------------------------------------------ editing
+    def _set_role(self, column: str, role: str) -> None:
+        if self._loading:
+            return
+        self.session.set_role(column, role)
+
+    def _change(self, **changes: Any) -> None:
+        if self._loading or self.session.table is None:
+            return
+        self.session.change_data_config(**changes)

@@ -1,0 +1,449 @@
+"""The Training dock: run settings, run controls, progress and the latest metrics.
+
+`TrainingPanel` is a view of a `TrainingSession`: its settings form edits the
+project's `train_config` through the session (optimizer, learning rate,
+epochs, batch size, loss, metrics, validation split, seed, early stopping);
+its buttons call the session (Start, Pause/Resume, Stop, Step, Train N more,
+Reset weights, Save model); it shows progress (epoch and batch, elapsed, ETA,
+samples/s), the latest training/validation/test metrics, why Start is
+disabled, and divergence or error messages with the details on demand.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.session import IDLE, PAUSED, RUNNING, STOPPING, TrainingSession, describe
+from core.errors import LayerForgeError
+
+OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad")
+LOSSES = ("(from the task)", "binary_crossentropy", "categorical_crossentropy",
+          "sparse_categorical_crossentropy", "mean_squared_error", "mean_absolute_error",
+          "huber")
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None or not math.isfinite(seconds):
+        return "–"
+    seconds = max(0, int(round(seconds)))
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def format_logs(logs: Mapping[str, Any]) -> str:
+    parts = []
+    for key, value in logs.items():
+        try:
+            parts.append(f"{key} {float(value):.4g}")
+        except (TypeError, ValueError):
+            continue
+    return " · ".join(parts)
+
+
+class TrainingPanel(QWidget):
+    """Settings, controls and read-outs of the current run; see the module docstring."""
+
+    def __init__(self, session: TrainingSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("TrainingPanel")
+        self.session = session
+        self._loading = False
+        self._epochs_total = 0
+        self._epoch_start = 0
+        self._last_chunk: Any = None
+        self._samples_at_start = 0
+        self._error_details = ""
+
+        # --- settings -------------------------------------------------------------------
+        self.optimizer = QComboBox()
+        self.optimizer.addItems(OPTIMIZERS)
+        self.learning_rate = QLineEdit()
+        self.learning_rate.setToolTip("Step size, e.g. 0.001 or 1e-3")
+        self.epochs = QSpinBox()
+        self.epochs.setRange(1, 100_000)
+        self.batch_size = QSpinBox()
+        self.batch_size.setRange(1, 1_000_000)
+        self.loss = QComboBox()
+        self.loss.addItems(LOSSES)
+        self.metrics = QLineEdit()
+        self.metrics.setPlaceholderText("from the task, e.g. accuracy")
+        self.validation_split = QDoubleSpinBox()
+        self.validation_split.setRange(0.0, 0.9)
+        self.validation_split.setSingleStep(0.05)
+        self.validation_split.setDecimals(2)
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.early_stopping = QCheckBox("Early stopping")
+        self.patience = QSpinBox()
+        self.patience.setRange(0, 10_000)
+        self.patience.setPrefix("patience ")
+        self.monitor = QComboBox()
+        self.monitor.setEditable(True)
+        self.monitor.addItems(["val_loss", "loss", "val_accuracy"])
+        es_row = QHBoxLayout()
+        es_row.addWidget(self.early_stopping)
+        es_row.addWidget(self.patience)
+        es_row.addWidget(self.monitor)
+
+        form = QFormLayout()
+        form.addRow("Optimizer", self.optimizer)
+        form.addRow("Learning rate", self.learning_rate)
+        form.addRow("Epochs", self.epochs)
+        form.addRow("Batch size", self.batch_size)
+        form.addRow("Loss", self.loss)
+        form.addRow("Metrics", self.metrics)
+        form.addRow("Validation split", self.validation_split)
+        form.addRow("Seed", self.seed)
+        form.addRow(es_row)
+        settings_box = QGroupBox("Settings")
+        settings_box.setLayout(form)
+        self.settings_error = QLabel()
+        self.settings_error.setObjectName("settingsError")
+        self.settings_error.setWordWrap(True)
+        self.settings_error.setStyleSheet("color: #b00020;")
+        self.settings_error.hide()
+
+        # --- controls -------------------------------------------------------------------
+        self.start_button = QPushButton("Start")
+        self.pause_button = QPushButton("Pause")
+        self.stop_button = QPushButton("Stop")
+        self.step_button = QPushButton("Step")
+        self.step_button.setToolTip("Train exactly one batch, then pause")
+        self.more_epochs = QSpinBox()
+        self.more_epochs.setRange(1, 100_000)
+        self.more_epochs.setValue(5)
+        self.more_button = QPushButton("Train more")
+        self.more_button.setToolTip("Continue from the current weights for this many epochs")
+        self.reset_button = QPushButton("Reset weights")
+        self.save_button = QPushButton("Save model…")
+        row1 = QHBoxLayout()
+        for b in (self.start_button, self.pause_button, self.stop_button, self.step_button):
+            row1.addWidget(b)
+        row2 = QHBoxLayout()
+        row2.addWidget(self.more_button)
+        row2.addWidget(self.more_epochs)
+        row2.addWidget(self.reset_button)
+        row2.addWidget(self.save_button)
+        self.reason = QLabel()
+        self.reason.setObjectName("startReason")
+        self.reason.setWordWrap(True)
+
+        # --- progress and read-outs -----------------------------------------------------
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("")
+        self.position = QLabel("Not started")
+        self.position.setObjectName("position")
+        self.timing = QLabel("")
+        self.timing.setObjectName("timing")
+        self.latest = QLabel("")
+        self.latest.setObjectName("latestMetrics")
+        self.latest.setWordWrap(True)
+        self.epoch_metrics = QLabel("")
+        self.epoch_metrics.setObjectName("epochMetrics")
+        self.epoch_metrics.setWordWrap(True)
+        self.test_label = QLabel("")
+        self.test_label.setObjectName("testMetrics")
+        self.test_label.setWordWrap(True)
+        self.notice = QLabel("")
+        self.notice.setObjectName("runNotice")
+        self.notice.setWordWrap(True)
+        self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details_button = QPushButton("Details…")
+        self.details_button.hide()
+        notice_row = QHBoxLayout()
+        notice_row.addWidget(self.notice, 1)
+        notice_row.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignTop)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(settings_box)
+        layout.addWidget(self.settings_error)
+        layout.addLayout(row1)
+        layout.addLayout(row2)
+        layout.addWidget(self.reason)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.position)
+        layout.addWidget(self.timing)
+        layout.addWidget(self.latest)
+        layout.addWidget(self.epoch_metrics)
+        layout.addWidget(self.test_label)
+        layout.addLayout(notice_row)
+        layout.addStretch(1)
+
+        # --- wiring ---------------------------------------------------------------------
+        self.start_button.clicked.connect(self._start)
+        self.pause_button.clicked.connect(self._pause_resume)
+        self.stop_button.clicked.connect(session.stop)
+        self.step_button.clicked.connect(self._step)
+        self.more_button.clicked.connect(self._more)
+        self.reset_button.clicked.connect(session.reset_weights)
+        self.save_button.clicked.connect(self._save_dialog)
+        self.details_button.clicked.connect(self.show_details)
+        self.optimizer.currentTextChanged.connect(lambda v: self._commit({"optimizer": v}))
+        self.learning_rate.editingFinished.connect(self._commit_learning_rate)
+        self.epochs.valueChanged.connect(lambda v: self._commit({"epochs": int(v)}))
+        self.batch_size.valueChanged.connect(lambda v: self._commit({"batch_size": int(v)}))
+        self.loss.currentIndexChanged.connect(self._commit_loss)
+        self.metrics.editingFinished.connect(self._commit_metrics)
+        self.validation_split.valueChanged.connect(self._commit_validation_split)
+        self.seed.valueChanged.connect(lambda v: self._commit({"seed": int(v)}))
+        self.early_stopping.toggled.connect(self._commit_early_stopping)
+        self.patience.valueChanged.connect(lambda _v: self._commit_early_stopping())
+        self.monitor.currentTextChanged.connect(lambda _v: self._commit_early_stopping())
+
+        session.stateChanged.connect(self._on_state)
+        session.readinessChanged.connect(self._on_readiness)
+        session.runStarted.connect(self._on_run_started)
+        session.batches.connect(self._on_batches)
+        session.epochEnded.connect(self._on_epoch)
+        session.runFinished.connect(self._on_finished)
+        session.errored.connect(self._on_error)
+        session.testMetrics.connect(self._on_test_metrics)
+        session.controller.documentReset.connect(self.load_settings)
+        self.load_settings()
+        self._on_state(session.state)
+        self._on_readiness(*session.readiness())
+
+    # ------------------------------------------------------------------ settings
+    def load_settings(self) -> None:
+        """Show the project's train_config in the form."""
+        cfg = self.session.train_config
+        self._loading = True
+        try:
+            self.optimizer.setCurrentText(str(cfg.get("optimizer", "adam")))
+            self.learning_rate.setText(f"{float(cfg.get('learning_rate', 0.001)):g}")
+            self.epochs.setValue(int(cfg.get("epochs", 20)))
+            self.batch_size.setValue(int(cfg.get("batch_size", 32)))
+            loss = cfg.get("loss")
+            if loss and self.loss.findText(loss) < 0:
+                self.loss.addItem(loss)
+            self.loss.setCurrentIndex(self.loss.findText(loss) if loss else 0)
+            self.metrics.setText(", ".join(cfg.get("metrics") or []))
+            self.validation_split.setValue(float(cfg.get("validation_split", 0.2)))
+            self.seed.setValue(int(cfg.get("seed") or 0))
+            es = dict(cfg.get("early_stopping") or {})
+            self.early_stopping.setChecked(bool(es.get("enabled", False)))
+            self.patience.setValue(int(es.get("patience", 5)))
+            self.monitor.setCurrentText(str(es.get("monitor", "val_loss")))
+        finally:
+            self._loading = False
+
+    def _commit(self, changes: Mapping[str, Any]) -> bool:
+        if self._loading:
+            return True
+        try:
+            self.session.update_train_config(changes)
+        except LayerForgeError as exc:
+            self.settings_error.setText(describe(exc))
+            self.settings_error.show()
+            return False
+        self.settings_error.hide()
+        self._on_readiness(*self.session.readiness())
+        return True
+
+    def _commit_learning_rate(self) -> None:
+        text = self.learning_rate.text().strip()
+        try:
+            value = float(text)
+        except ValueError:
+            self.settings_error.setText(
+                f"Learning rate: Expected a number > 0 such as 0.001. Received: {text!r}.")
+            self.settings_error.show()
+            return
+        self._commit({"learning_rate": value})
+
+    def _commit_loss(self, index: int) -> None:
+        self._commit({"loss": None if index <= 0 else self.loss.currentText()})
+
+    def _commit_metrics(self) -> None:
+        names = [m.strip() for m in self.metrics.text().split(",") if m.strip()]
+        self._commit({"metrics": names})
+
+    def _commit_validation_split(self, value: float) -> None:
+        if self._commit({"validation_split": float(value)}) and not self._loading:
+            if self.session.data_config is not None and not self.session.is_running():
+                self.session.change_data_config(validation_split=float(value))
+
+    def _commit_early_stopping(self) -> None:
+        self._commit({"early_stopping": {
+            "enabled": self.early_stopping.isChecked(),
+            "patience": int(self.patience.value()),
+            "monitor": self.monitor.currentText().strip() or "val_loss",
+        }})
+
+    # ------------------------------------------------------------------ controls
+    def _apply_pending_edits(self) -> None:
+        # a value typed but not yet confirmed with Enter still counts
+        self._commit_learning_rate()
+        self._commit_metrics()
+
+    def _start(self) -> None:
+        self._apply_pending_edits()
+        self.session.start()
+
+    def _pause_resume(self) -> None:
+        if self.session.state == PAUSED:
+            self.session.resume()
+        else:
+            self.session.pause()
+
+    def _step(self) -> None:
+        self._apply_pending_edits()
+        self.session.step()
+
+    def _more(self) -> None:
+        self._apply_pending_edits()
+        self.session.train_more(int(self.more_epochs.value()))
+
+    def _save_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save trained model", "model.lfmodel",
+                                              "LayerForge model (*.lfmodel)")
+        if not path:
+            return
+        if not path.endswith(".lfmodel"):
+            path += ".lfmodel"
+        try:
+            written = self.session.save_model(path)
+        except (LayerForgeError, OSError) as exc:
+            self.show_notice(f"Could not save the model: {describe(exc)}", "")
+            return
+        self.show_notice(f"Saved the trained model to {written}.", "", error=False)
+
+    def _on_state(self, state: str) -> None:
+        running = state in (RUNNING, PAUSED, STOPPING)
+        self.pause_button.setText("Resume" if state == PAUSED else "Pause")
+        self.pause_button.setEnabled(state in (RUNNING, PAUSED))
+        self.stop_button.setEnabled(state in (RUNNING, PAUSED))
+        self.step_button.setEnabled(state in (IDLE, PAUSED) and (
+            state == PAUSED or self.session.readiness()[0]))
+        self.more_button.setEnabled(not running and self.session.has_model())
+        self.reset_button.setEnabled(not running and self.session.has_model())
+        ok_save, why = self.session.can_save_model()
+        self.save_button.setEnabled(ok_save)
+        self.save_button.setToolTip(why)
+        for w in (self.optimizer, self.learning_rate, self.epochs, self.batch_size, self.loss,
+                  self.metrics, self.validation_split, self.seed, self.early_stopping,
+                  self.patience, self.monitor):
+            w.setEnabled(not running)
+        if state == PAUSED:
+            self.position.setText(self.position.text().split(" (paused)")[0] + " (paused)")
+
+    def _on_readiness(self, ok: bool, reason: str) -> None:
+        running = self.session.is_running()
+        self.start_button.setEnabled(ok and not running)
+        self.start_button.setToolTip("" if ok else reason)
+        self.reason.setText("" if ok or running else reason)
+        self.reason.setVisible(not ok and not running)
+        if not running:
+            self.step_button.setEnabled(ok)
+
+    # ------------------------------------------------------------------ progress
+    def _on_run_started(self, fresh: bool) -> None:
+        self._started_at = time.perf_counter()
+        self._last_chunk = None
+        self._epoch_start = self.session.epochs_done
+        cfg_epochs = int(self.session.train_config.get("epochs", 1))
+        self._epochs_total = cfg_epochs if fresh else self._epoch_start + int(
+            self.more_epochs.value())
+        self.hide_notice()
+        if fresh:
+            self.test_label.setText("")
+            self.latest.setText("")
+            self.epoch_metrics.setText("")
+        self.position.setText("Starting…")
+        self.timing.setText("")
+        self.progress.setValue(0)
+
+    def _on_batches(self, chunk: Any) -> None:
+        self._last_chunk = chunk
+        epoch, batch, batches = chunk.epoch, chunk.batch, max(chunk.batches, 1)
+        total = max(self._epochs_total, epoch + 1)
+        done_run = (epoch - self._epoch_start) + (batch + 1) / batches
+        run_len = max(total - self._epoch_start, 1)
+        frac = min(max(done_run / run_len, 0.0), 1.0)
+        self.progress.setValue(int(frac * 1000))
+        self.progress.setFormat(f"{frac * 100:.0f} %")
+        self.position.setText(f"Epoch {epoch + 1}/{total} · batch {batch + 1}/{batches}")
+        elapsed = time.perf_counter() - self._started_at
+        eta = elapsed * (1 - frac) / frac if frac > 0 else None
+        rate = chunk.samples_seen / elapsed if elapsed > 0 else 0.0
+        self.timing.setText(
+            f"Elapsed {format_duration(elapsed)} · ETA {format_duration(eta)} · "
+            f"{rate:,.0f} samples/s")
+        self.latest.setText("Batch: " + format_logs(chunk.logs))
+
+    def _on_epoch(self, event: Any) -> None:
+        self.epoch_metrics.setText(f"Epoch {int(event.epoch) + 1}: " + format_logs(event.logs))
+
+    def _on_finished(self, event: Any, summary: str) -> None:
+        reason = str(getattr(event, "reason", "completed"))
+        details = str(getattr(event, "message", "") or "")
+        if reason == "diverged":
+            self.show_notice(summary, details)
+        else:
+            self.show_notice(summary, details if details and details != summary else "",
+                             error=False)
+        if reason == "completed":
+            self.progress.setValue(1000)
+            self.progress.setFormat("100 %")
+        self.position.setText(self.position.text().split(" (paused)")[0])
+        self._on_state(self.session.state)
+
+    def _on_error(self, message: str, details: str) -> None:
+        self.show_notice(f"Training failed: {message}", details)
+        self._on_state(self.session.state)
+
+    def _on_test_metrics(self, metrics: Mapping[str, float]) -> None:
+        if metrics:
+            self.test_label.setText("Test split: " + format_logs(metrics))
+        elif self.session.dataset is not None and len(self.session.dataset.x_test) == 0:
+            self.test_label.setText("No test split (set a test share in the Data panel).")
+        else:
+            self.test_label.setText("")
+
+    # ------------------------------------------------------------------ messages
+    def show_notice(self, text: str, details: str, *, error: bool = True) -> None:
+        self.notice.setText(text)
+        self.notice.setStyleSheet("color: #b00020;" if error else "")
+        self.notice.show()
+        self._error_details = details
+        self.details_button.setVisible(bool(details))
+
+    def hide_notice(self) -> None:
+        self.notice.setText("")
+        self._error_details = ""
+        self.details_button.hide()
+
+    def details_text(self) -> str:
+        return self._error_details
+
+    def show_details(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, "Details", self.notice.text(),
+                          QMessageBox.StandardButton.Close, self)
+        box.setDetailedText(self._error_details)
+        box.open()

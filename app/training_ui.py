@@ -1,0 +1,172 @@
+"""Compose the training UI into a main window: Data, Training and Plots docks and menus.
+
+`install(window, controller)` is the one call the main window makes: it
+creates the `TrainingSession` for the controller's project, the Data dock
+(`DataPanel`), the Training dock (`FitChecks` + `TrainingPanel`) and the Plots
+dock (`PlotsPanel`), wires the session's progress to the plots, adds
+Data ▸ Open CSV… and Training ▸ Start/Pause/Stop/Step/… menu actions, accepts
+CSV files dropped on the window, and stops a run cleanly (thread joined)
+when the window closes or the application quits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QMainWindow,
+    QMenu,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.data_panel import DataPanel, csv_paths_from_mime
+from app.fit_checks import FitChecks
+from app.plots import PlotsPanel
+from app.session import PAUSED, RUNNING, TrainingSession
+from app.training_panel import TrainingPanel
+
+
+@dataclass
+class TrainingUI:
+    """What `install` created, for the main window and tests."""
+
+    session: TrainingSession
+    data_panel: DataPanel
+    training_panel: TrainingPanel
+    fit_checks: FitChecks
+    plots: PlotsPanel
+    data_dock: QDockWidget
+    training_dock: QDockWidget
+    plots_dock: QDockWidget
+    actions: dict[str, QAction]
+    guard: QObject
+
+
+class _WindowGuard(QObject):
+    """Event filter on the window: CSV drops open the file; Close stops the run first."""
+
+    def __init__(self, window: QMainWindow, session: TrainingSession, data_panel: DataPanel):
+        super().__init__(window)
+        self.session = session
+        self.data_panel = data_panel
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        kind = event.type()
+        if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+            if csv_paths_from_mime(event.mimeData()):
+                event.acceptProposedAction()
+                return True
+        elif kind == QEvent.Type.Drop:
+            paths = csv_paths_from_mime(event.mimeData())
+            if paths:
+                event.acceptProposedAction()
+                self.data_panel.open_path(paths[0])
+                return True
+        elif kind == QEvent.Type.Close:
+            self.session.shutdown()
+        return False
+
+
+def _menu(window: QMainWindow, title: str) -> QMenu:
+    plain = title.replace("&", "")
+    for action in window.menuBar().actions():
+        menu = action.menu()
+        if menu is not None and action.text().replace("&", "") == plain:
+            return menu
+    return window.menuBar().addMenu(title)
+
+
+def _dock(window: QMainWindow, title: str, name: str, widget: QWidget,
+          area: Qt.DockWidgetArea) -> QDockWidget:
+    dock = QDockWidget(title, window)
+    dock.setObjectName(name)
+    dock.setWidget(widget)
+    window.addDockWidget(area, dock)
+    return dock
+
+
+def install(window: QMainWindow, controller: Any) -> TrainingUI:
+    """Add the Data, Training and Plots docks and their menu actions to `window`."""
+    session = TrainingSession(controller, window)
+    data_panel = DataPanel(session)
+    fit_checks = FitChecks(session)
+    training_panel = TrainingPanel(session)
+    plots = PlotsPanel()
+
+    run_widget = QWidget()
+    run_layout = QVBoxLayout(run_widget)
+    run_layout.setContentsMargins(0, 0, 0, 0)
+    run_layout.addWidget(fit_checks)
+    run_layout.addWidget(training_panel, 1)
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(run_widget)
+
+    data_dock = _dock(window, "Data", "DataDock", data_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+    training_dock = _dock(window, "Training", "TrainingDock", scroll,
+                          Qt.DockWidgetArea.RightDockWidgetArea)
+    plots_dock = _dock(window, "Plots", "PlotsDock", plots, Qt.DockWidgetArea.BottomDockWidgetArea)
+
+    session.runStarted.connect(lambda fresh: plots.clear() if fresh else None)
+    session.batches.connect(plots.add_chunk)
+    session.epochEnded.connect(plots.add_epoch_event)
+    if hasattr(window, "statusBar"):
+        session.message.connect(lambda text: window.statusBar().showMessage(text, 8000))
+
+    actions: dict[str, QAction] = {}
+
+    def add(menu: QMenu, key: str, text: str, slot: Any, shortcut: str | None = None) -> QAction:
+        action = QAction(text, window)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        actions[key] = action
+        return action
+
+    data_menu = _menu(window, "&Data")
+    add(data_menu, "open_csv", "Open CSV…", data_panel.open_dialog, "Ctrl+Shift+O")
+    train_menu = _menu(window, "&Training")
+    add(train_menu, "start", "Start", training_panel._start, "F5")
+    add(train_menu, "pause", "Pause / Resume", training_panel._pause_resume, "F6")
+    add(train_menu, "stop", "Stop", session.stop, "Shift+F5")
+    add(train_menu, "step", "Step one batch", training_panel._step, "F10")
+    add(train_menu, "more", "Train more epochs", training_panel._more)
+    train_menu.addSeparator()
+    add(train_menu, "reset", "Reset weights", session.reset_weights)
+    add(train_menu, "save_model", "Save trained model…", training_panel._save_dialog)
+    add(train_menu, "export_png", "Export curves as PNG…", plots._export_png_dialog)
+    add(train_menu, "export_csv", "Export curves as CSV…", plots._export_csv_dialog)
+
+    def sync_actions(*_args: Any) -> None:
+        state = session.state
+        ok, reason = session.readiness()
+        actions["start"].setEnabled(ok)
+        actions["start"].setStatusTip(reason)
+        actions["pause"].setEnabled(state in (RUNNING, PAUSED))
+        actions["stop"].setEnabled(state in (RUNNING, PAUSED))
+        actions["more"].setEnabled(ok and session.has_model())
+        actions["reset"].setEnabled(not session.is_running() and session.has_model())
+        actions["save_model"].setEnabled(session.can_save_model()[0])
+
+    session.stateChanged.connect(sync_actions)
+    session.readinessChanged.connect(sync_actions)
+    session.runFinished.connect(sync_actions)
+    sync_actions()
+
+    guard = _WindowGuard(window, session, data_panel)
+    window.installEventFilter(guard)
+    window.setAcceptDrops(True)
+    app = QApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(session.shutdown)
+    window.destroyed.connect(lambda *_: None)
+    return TrainingUI(session, data_panel, training_panel, fit_checks, plots, data_dock,
+                      training_dock, plots_dock, actions, guard)
