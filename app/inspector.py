@@ -425,20 +425,24 @@ class InspectorWidget(QWidget):
             self.params_label.setText(info.group_digits(info.param_count(analysis, node.id)))
         while self.problems_layout.count():
             item = self.problems_layout.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            old = item.widget()
+            if old is not None:
+                old.hide()
+                old.deleteLater()
         for p in info.problems(analysis, node.id):
             msg = QLabel(f"⚠ {p.message}")
             msg.setProperty("role", "error")
             msg.setWordWrap(True)
             msg.setObjectName("problem")
             self.problems_layout.addWidget(msg)
+            msg.show()
             if p.fix is not None:
                 btn = QPushButton(info.fix_label(p))
                 btn.setObjectName("fixButton")
                 btn.setProperty("role", "primary")
                 btn.clicked.connect(lambda _=False, fx=p.fix: self.controller.apply_fix(fx))
                 self.problems_layout.addWidget(btn)
+                btn.show()
 
     def _on_graph_event(self, event: Any) -> None:
         name = type(event).__name__

@@ -1,0 +1,63 @@
+"""`layerforge --screenshot OUT.png [PROJECT]` renders the window to a PNG that is not blank."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from PySide6.QtGui import QImage
+
+
+def _distinct_colours(path, step=7):
+    img = QImage(str(path))
+    assert not img.isNull()
+    colours = set()
+    for y in range(0, img.height(), step):
+        for x in range(0, img.width(), step):
+            colours.add(img.pixel(x, y))
+    return img, colours
+
+
+def _run(args, tmp_path):
+    env = dict(os.environ)
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    env.pop("QT_QPA_PLATFORM", None)  # --screenshot must choose offscreen by itself
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "cfg")
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args], capture_output=True, text=True, timeout=60,
+        env=env, cwd=tmp_path,
+    )
+
+
+def test_screenshot_writes_a_non_blank_png(tmp_path):
+    out = tmp_path / "shot.png"
+    proc = _run(["--screenshot", str(out)], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    img, colours = _distinct_colours(out)
+    assert (img.width(), img.height()) == (1400, 900)
+    assert len(colours) >= 8, f"only {len(colours)} colours: looks blank"
+
+
+def test_screenshot_of_a_project(qtbot, tmp_path):
+    from tests.app._gui_helpers import add_chain, make_window
+
+    w = make_window(qtbot, show=False)
+    add_chain(w.controller)
+    project = tmp_path / "p.lfproj"
+    w.controller.save(str(project))
+    out = tmp_path / "p.png"
+    proc = _run([str(project), "--screenshot", str(out), "--size", "1000x700"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    img, colours = _distinct_colours(out)
+    assert (img.width(), img.height()) == (1000, 700)
+    assert len(colours) >= 8
+
+
+def test_missing_project_is_a_clear_error(tmp_path):
+    proc = _run([str(tmp_path / "nope.lfproj"), "--screenshot", str(tmp_path / "x.png")],
+                tmp_path)
+    assert proc.returncode == 2
+    assert "nope.lfproj" in proc.stderr
+    assert not (tmp_path / "x.png").exists()
