@@ -23,6 +23,8 @@ import numpy as np
 from core import schedules as _schedules
 from core.errors import ConfigError
 
+schedules = _schedules  # keras.optimizers.schedules
+
 
 def _number(owner: str, name: str, value: Any, low: float = 0.0, high: float | None = None,
             low_open: bool = False, high_open: bool = False) -> float:

@@ -1,0 +1,741 @@
+"""The functional `Model`: a DAG of layer calls with the Keras training API.
+
+`Model(inputs, outputs)` walks the `SymbolicTensor` histories from the outputs
+back to the inputs into an execution plan (any DAG: branches, Add,
+Concatenate, shared layers, several inputs and outputs). `compile` resolves
+optimizer, loss and metrics from strings or objects; `fit` consumes
+`core.training.train` and returns a `History`; `evaluate`, `predict`,
+`train_on_batch`, weights and configs follow Keras. When the output layer
+ends in sigmoid (softmax) and the loss is binary (categorical / sparse)
+cross-entropy from probabilities, the loss is computed from the layer's
+pre-activation logits with the stable fused form, as TensorFlow does, and
+metrics read probabilities derived from the logits in NumPy.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import sys
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from core import losses as _losses
+from core import metrics as _metrics
+from core import optimizers as _optimizers
+from core.autograd import Tensor, no_grad
+from core.callbacks import Callback, History, ProgbarLogger
+from core.errors import ConfigError, DataError, GraphError
+from core.layers import InputLayer, Layer, SymbolicTensor, deserialize, serialize
+from core.layers.base import unique_name
+from core.models.summary import print_summary
+
+_FUSABLE = {
+    "sigmoid": ("BinaryCrossentropy",),
+    "softmax": ("CategoricalCrossentropy", "SparseCategoricalCrossentropy"),
+}
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    e /= e.sum(axis=-1, keepdims=True)
+    return e
+
+
+class _Step:
+    """One layer call in the plan: slots of its inputs, the slot of its output."""
+
+    __slots__ = ("layer", "ins", "out", "multi", "tensor")
+
+    def __init__(self, layer: Layer, ins: tuple[int, ...], out: int, multi: bool,
+                 tensor: SymbolicTensor) -> None:
+        self.layer, self.ins, self.out, self.multi, self.tensor = layer, ins, out, multi, tensor
+
+
+class Model:
+    """A network of layers with Keras's compile / fit / evaluate / predict API."""
+
+    def __init__(self, inputs: Any = None, outputs: Any = None, name: str | None = None,
+                 **kwargs: Any) -> None:
+        if kwargs.pop("trainable", True) is not True:
+            raise ConfigError("Model: trainable=False at construction is not supported.")
+        if kwargs:
+            raise ConfigError(f"Model: unknown argument(s) {sorted(kwargs)}. Expected inputs, "
+                              "outputs, name.")
+        self.name = name or unique_name(self._default_name())
+        self.optimizer: _optimizers.Optimizer | None = None
+        self.loss: Any = None
+        self.compiled = False
+        self.stop_training = False
+        self.history: History | None = None
+        self._metric_specs: list[Any] = []
+        self._metrics: list[_metrics.Metric] | None = None
+        self._loss_fns: list[_losses.Loss] = []
+        self._loss_tracker = _metrics.Mean(name="loss")
+        self._fused: list[str | None] = []
+        self._opt_vars: list[int] = []
+        self._inputs: list[SymbolicTensor] = []
+        self._outputs: list[SymbolicTensor] = []
+        self._plan: list[_Step] = []
+        self._layers: list[Layer] = []
+        self._reg_layers: list[Layer] = []
+        self._multi_in = self._multi_out = False
+        if inputs is not None or outputs is not None:
+            if inputs is None or outputs is None:
+                raise ConfigError(
+                    "Model: Expected both inputs and outputs (from keras.Input and layer "
+                    f"calls). Received: inputs={inputs!r}, outputs={outputs!r}"
+                )
+            self._set_graph(inputs, outputs)
+
+    def _default_name(self) -> str:
+        return "functional"
+
+    # ---------------------------------------------------------------- the graph
+    def _set_graph(self, inputs: Any, outputs: Any) -> None:
+        self._multi_in = isinstance(inputs, (list, tuple))
+        self._multi_out = isinstance(outputs, (list, tuple))
+        ins = list(inputs) if self._multi_in else [inputs]
+        outs = list(outputs) if self._multi_out else [outputs]
+        for t in ins + outs:
+            if not isinstance(t, SymbolicTensor):
+                raise ConfigError(
+                    "Model: Expected symbolic tensors from keras.Input(...) and layer calls. "
+                    f"Received: {type(t).__name__}."
+                )
+        for t in ins:
+            if not isinstance(t.layer, InputLayer):
+                raise GraphError(
+                    f"Model inputs must come from keras.Input. Received the output of layer "
+                    f"'{t.name}'."
+                )
+        slot: dict[int, int] = {id(t): i for i, t in enumerate(ins)}
+        order: list[SymbolicTensor] = []
+        visiting: set[int] = set()
+        done: set[int] = set(slot)
+        for root in outs:
+            stack: list[tuple[SymbolicTensor, bool]] = [(root, False)]
+            while stack:
+                t, expanded = stack.pop()
+                if id(t) in done:
+                    continue
+                if expanded:
+                    done.add(id(t))
+                    visiting.discard(id(t))
+                    order.append(t)
+                    continue
+                if isinstance(t.layer, InputLayer) and not t.inbound:
+                    raise GraphError(
+                        f"Output depends on input '{t.name}', which is not in the model's "
+                        f"inputs ({', '.join(i.name for i in ins)}). Expected every "
+                        "keras.Input that feeds an output to be passed as an input."
+                    )
+                visiting.add(id(t))
+                stack.append((t, True))
+                for parent in reversed(t.inbound):
+                    if id(parent) not in done:
+                        stack.append((parent, False))
+        plan = []
+        for t in order:
+            slot[id(t)] = len(slot)
+            layer, inbound = t._history
+            plan.append(_Step(layer, tuple(slot[id(p)] for p in inbound), slot[id(t)],
+                              layer.MAX_INPUTS != 1 or len(inbound) > 1, t))
+        self._inputs, self._outputs, self._plan = ins, outs, plan
+        self._out_slots = [slot[id(t)] for t in outs]
+        self._n_slots = len(slot)
+        layers: list[Layer] = []
+        seen: set[int] = set()
+        for layer in [t.layer for t in ins] + [s.layer for s in plan]:
+            if id(layer) not in seen:
+                seen.add(id(layer))
+                layers.append(layer)
+        self._layers = layers
+        self._reg_layers = [la for la in layers if any(
+            getattr(v, "regularizer", None) is not None for v in la.weights)]
+        self._fused = []
+        self._opt_vars = []
+
+    @property
+    def built(self) -> bool:
+        return bool(self._outputs)
+
+    @property
+    def inputs(self) -> list[SymbolicTensor]:
+        return list(self._inputs)
+
+    @property
+    def outputs(self) -> list[SymbolicTensor]:
+        return list(self._outputs)
+
+    @property
+    def input_shape(self) -> Any:
+        shapes = [t.shape for t in self._inputs]
+        return shapes if self._multi_in else (shapes[0] if shapes else None)
+
+    @property
+    def output_shape(self) -> Any:
+        shapes = [t.shape for t in self._outputs]
+        return shapes if self._multi_out else (shapes[0] if shapes else None)
+
+    @property
+    def layers(self) -> list[Layer]:
+        return list(self._layers)
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """The layer called `name` (or at `index`), with a did-you-mean when unknown."""
+        if index is not None:
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        names = [la.name for la in self.layers]
+        close = difflib.get_close_matches(str(name), names, n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise ConfigError(
+            f"No such layer: {name!r}. Expected one of: {', '.join(names)}.{hint}"
+        )
+
+    def _ensure_built(self, x: Any) -> None:
+        """Build from data (Sequential without an input shape overrides this)."""
+        if not self.built:
+            raise ConfigError(f"Model '{self.name}' has no layers to run.")
+
+    # ------------------------------------------------------------------ weights
+    @property
+    def weights(self) -> list[Any]:
+        out, seen = [], set()
+        for layer in self._layers:
+            for v in layer.weights:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    out.append(v)
+        return out
+
+    @property
+    def trainable_weights(self) -> list[Any]:
+        return [v for layer in self._layers for v in layer.trainable_weights]
+
+    @property
+    def non_trainable_weights(self) -> list[Any]:
+        return [v for layer in self._layers for v in layer.non_trainable_weights]
+
+    trainable_variables = trainable_weights
+
+    def get_weights(self) -> list[np.ndarray]:
+        return [v.data.copy() for v in self.weights]
+
+    def set_weights(self, weights: Sequence[Any]) -> None:
+        ws = self.weights
+        if len(weights) != len(ws):
+            raise ConfigError(
+                f"set_weights: Expected {len(ws)} arrays (shapes {[v.shape for v in ws]}). "
+                f"Received: {len(weights)}."
+            )
+        arrays = [np.asarray(w) for w in weights]
+        for v, w in zip(ws, arrays, strict=True):
+            if v.data.shape != w.shape:
+                raise ConfigError(
+                    f"set_weights: weight '{getattr(v, 'path', '?')}' Expected shape "
+                    f"{v.data.shape}. Received: {w.shape}."
+                )
+        for v, w in zip(ws, arrays, strict=True):
+            v.data[...] = w
+
+    def count_params(self) -> int:
+        return sum(v.data.size for v in self.weights)
+
+    # ------------------------------------------------------------------ compile
+    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, loss_weights: Any = None,
+                metrics: Any = None, weighted_metrics: Any = None, run_eagerly: bool = False,
+                steps_per_execution: int = 1, jit_compile: Any = "auto",
+                auto_scale_loss: bool = True) -> None:
+        """Resolve optimizer, loss and metrics (strings or objects), like Keras."""
+        del weighted_metrics, run_eagerly, steps_per_execution, jit_compile, auto_scale_loss
+        self.optimizer = _optimizers.get(optimizer)
+        if loss is None:
+            raise ConfigError(
+                "compile: Expected a loss such as 'binary_crossentropy', 'mse' or "
+                "'sparse_categorical_crossentropy'. Received: loss=None."
+            )
+        self.loss = loss
+        loss_list = list(loss) if isinstance(loss, (list, tuple)) else [loss]
+        self._loss_fns = [_losses.get(item) for item in loss_list]
+        self._loss_weights = None if loss_weights is None else [float(w) for w in (
+            loss_weights if isinstance(loss_weights, (list, tuple)) else [loss_weights])]
+        if metrics is None:
+            metrics = []
+        if isinstance(metrics, (str, _metrics.Metric)) or callable(metrics):
+            metrics = [metrics]
+        for m in metrics:  # fail early on unknown names
+            if isinstance(m, str) and m not in _metrics.ACCURACY_NAMES:
+                _metrics.get(m)
+        self._metric_specs = list(metrics)
+        self._metrics = None
+        self._opt_vars = []
+        self._fused = []
+        self.compiled = True
+
+    @property
+    def metrics_names(self) -> list[str]:
+        return ["loss"] + [m.name for m in (self._metrics or [])]
+
+    @property
+    def metrics(self) -> list[_metrics.Metric]:
+        return [self._loss_tracker] + list(self._metrics or [])
+
+    def _require_compiled(self, what: str) -> None:
+        if not self.compiled:
+            raise ConfigError(
+                f"You must call compile() before {what}(). Expected e.g. "
+                "model.compile(optimizer='adam', loss='binary_crossentropy', "
+                "metrics=['accuracy']). Received: an uncompiled model."
+            )
+
+    def _losses_for_outputs(self) -> list[_losses.Loss]:
+        n = len(self._outputs)
+        if len(self._loss_fns) == 1:
+            return self._loss_fns * n
+        if len(self._loss_fns) != n:
+            raise ConfigError(
+                f"compile: Expected one loss or {n} losses (one per output). "
+                f"Received: {len(self._loss_fns)}."
+            )
+        return self._loss_fns
+
+    def _resolve(self, y: Any) -> None:
+        """Resolve 'accuracy' and the fused-loss path once shapes are known."""
+        loss_fns = self._losses_for_outputs()
+        if not self._fused:
+            fused: list[str | None] = []
+            for t, loss in zip(self._outputs, loss_fns, strict=True):
+                act = getattr(t.layer, "output_activation", None)
+                ok = (act in _FUSABLE and type(loss).__name__ in _FUSABLE[act]
+                      and not getattr(loss, "from_logits", True)
+                      and hasattr(t.layer, "call_pre_activation"))
+                fused.append(act if ok else None)
+            self._fused = fused
+        if self._metrics is None:
+            ys = y if self._multi_out else [y]
+            out_shape = self._outputs[0].shape
+            y_shape = np.shape(ys[0]) if ys else None
+            resolved = []
+            for spec in self._metric_specs:
+                if isinstance(spec, str) and spec in _metrics.ACCURACY_NAMES:
+                    resolved.append(_metrics.resolve_accuracy(spec, loss_fns[0].name,
+                                                              out_shape, y_shape))
+                else:
+                    resolved.append(_metrics.get(spec))
+            self._metrics = resolved
+
+    def _ensure_optimizer(self) -> None:
+        tw = self.trainable_weights
+        ids = [id(v) for v in tw]
+        if ids != self._opt_vars or not self.optimizer.built:
+            self.optimizer.build(tw)
+            self._opt_vars = ids
+
+    # --------------------------------------------------------------------- data
+    def _expected_inputs(self) -> list[tuple[Any, ...]]:
+        return [t.shape for t in self._inputs]
+
+    def _prepare_x(self, x: Any, where: str) -> Any:
+        if x is None:
+            raise DataError(f"{where}: Expected input data x. Received: None.")
+        xs = list(x) if (self._multi_in or (isinstance(x, (list, tuple)) and len(
+            self._inputs) > 1)) else [x]
+        if self.built and len(xs) != len(self._inputs):
+            raise DataError(
+                f"{where}: Expected {len(self._inputs)} input arrays (one per model input). "
+                f"Received: {len(xs)}."
+            )
+        out = []
+        for i, a in enumerate(xs):
+            arr = _as_float32(a, f"{where}: x" + (f"[{i}]" if len(xs) > 1 else ""))
+            if self.built:
+                exp = self._inputs[i].shape
+                if arr.ndim == 1 and len(exp) == 2 and exp[1] == 1:
+                    arr = arr.reshape(-1, 1)
+                if arr.shape[1:] != tuple(exp[1:]):
+                    feat = f" ({exp[1]} features)" if len(exp) == 2 else ""
+                    raise DataError(
+                        f"{where}: Expected input of shape {tuple(exp)}{feat} for input "
+                        f"'{self._inputs[i].name}'. Received: data of shape {arr.shape}. "
+                        "Check the columns you pass, or the model's input shape."
+                    )
+            out.append(arr)
+        return out if len(out) > 1 or self._multi_in else out[0]
+
+    def _prepare_data(self, x: Any, y: Any, where: str) -> tuple[Any, Any]:
+        if y is None:
+            raise DataError(f"{where}: Expected targets y. Received: None.")
+        x = self._prepare_x(x, where) if self.built else _prepare_unbuilt(x, where)
+        ys = list(y) if self._multi_out else [y]
+        yarrs = []
+        n = len(x[0]) if isinstance(x, list) else len(x)
+        for i, yy in enumerate(ys):
+            arr = np.asarray(getattr(yy, "values", yy))
+            if arr.dtype.kind not in "biuf":
+                raise DataError(
+                    f"{where}: Expected numeric targets y. Received: dtype {arr.dtype}. "
+                    "Encode class names as integers 0..k-1 first."
+                )
+            if arr.dtype.kind == "f":
+                arr = arr.astype(np.float32, copy=False)
+                if not np.isfinite(arr).all():
+                    row = int(np.argwhere(~np.isfinite(arr.reshape(len(arr), -1)))[0][0])
+                    raise DataError(
+                        f"{where}: Expected finite target values. Received: NaN or infinity "
+                        f"in y at row {row}. Drop or fill the missing targets.", row=row)
+            if arr.ndim == 0 or len(arr) != n:
+                raise DataError(
+                    f"{where}: Expected x and y with the same number of rows. Received: x has "
+                    f"{n} rows, y{'' if len(ys) == 1 else f'[{i}]'} has "
+                    f"{arr.shape[0] if arr.ndim else 0}. Pass matching arrays (same samples, "
+                    "same order)."
+                )
+            yarrs.append(arr)
+        return x, (yarrs if self._multi_out else yarrs[0])
+
+    # ----------------------------------------------------------------- running
+    def _forward(self, x: Any, training: bool, fused: Sequence[str | None] = ()) -> list[Tensor]:
+        vals: list[Any] = [None] * self._n_slots
+        if isinstance(x, list):
+            for i, a in enumerate(x):
+                vals[i] = a if isinstance(a, Tensor) else Tensor(a)
+        else:
+            vals[0] = x if isinstance(x, Tensor) else Tensor(x)
+        fuse_at = {self._out_slots[i] for i, f in enumerate(fused) if f} if fused else ()
+        for s in self._plan:
+            args = [vals[i] for i in s.ins] if s.multi else vals[s.ins[0]]
+            if s.out in fuse_at:
+                vals[s.out] = s.layer.call_pre_activation(args, training)
+            else:
+                vals[s.out] = s.layer.call(args, training)
+        return [vals[i] for i in self._out_slots]
+
+    def __call__(self, x: Any, training: bool = False) -> Any:
+        """Run the model on arrays/Tensors (records the graph when gradients are on)."""
+        if isinstance(x, SymbolicTensor) or (isinstance(x, (list, tuple)) and x and isinstance(
+                x[0], SymbolicTensor)):
+            raise ConfigError("Calling a Model on symbolic tensors (nesting models) is not "
+                              "supported yet. Expected arrays.")
+        if not self.built:
+            self._ensure_built(_prepare_unbuilt(x, "call"))
+        outs = self._forward(x if isinstance(x, (Tensor, list)) else _as_float32(x, "call"),
+                             training)
+        return outs if self._multi_out else outs[0]
+
+    def _loss_and_probs(self, outs: list[Tensor], y: Any, sample_weight: Any = None
+                        ) -> tuple[Tensor, list[np.ndarray]]:
+        ys = y if self._multi_out else [y]
+        loss_fns = self._losses_for_outputs()
+        total: Tensor | None = None
+        probs = []
+        for i, (out, loss, yy) in enumerate(zip(outs, loss_fns, ys, strict=True)):
+            act = self._fused[i]
+            if act is not None:
+                term = loss.call_from_logits(yy, out, sample_weight)
+                probs.append(_sigmoid(out.data) if act == "sigmoid" else _softmax(out.data))
+            else:
+                term = loss(yy, out, sample_weight)
+                probs.append(out.data)
+            if self._loss_weights is not None and len(self._loss_weights) > i:
+                term = term * self._loss_weights[i]
+            total = term if total is None else total + term
+        for layer in self._reg_layers:
+            reg = layer.regularization_loss()
+            if reg is not None:
+                total = total + reg
+        return total, probs
+
+    def _update_metrics(self, y: Any, probs: list[np.ndarray], loss: float, n: int) -> None:
+        self._loss_tracker.update_state(loss, count=n)
+        y0 = y[0] if self._multi_out else y
+        for m in self._metrics:
+            m.update_state(y0, probs[0])
+
+    def _train_batch(self, xb: Any, yb: Any) -> float:
+        """One optimizer step on one batch; updates the running metrics; returns the loss."""
+        opt = self.optimizer
+        opt.zero_grad()
+        outs = self._forward(xb, True, self._fused)
+        loss_t, probs = self._loss_and_probs(outs, yb)
+        value = float(loss_t.data)
+        if math.isfinite(value):
+            if loss_t.requires_grad:
+                loss_t.backward()
+            opt.step()
+        self._update_metrics(yb, probs, value, len(probs[0]))
+        return value
+
+    def _running_logs(self) -> dict[str, float]:
+        logs = {"loss": self._loss_tracker.result()}
+        for m in self._metrics:
+            logs[m.name] = m.result()
+        return logs
+
+    def reset_metrics(self) -> None:
+        self._loss_tracker.reset_state()
+        for m in self._metrics or []:
+            m.reset_state()
+
+    def _evaluate_arrays(self, x: Any, y: Any, batch_size: int,
+                         on_batch: Callable[[int, dict[str, float]], None] | None = None
+                         ) -> dict[str, float]:
+        self.reset_metrics()
+        n = len(x[0]) if isinstance(x, list) else len(x)
+        with no_grad():
+            for b, lo in enumerate(range(0, n, batch_size)):
+                sl = slice(lo, lo + batch_size)
+                xb = [a[sl] for a in x] if isinstance(x, list) else x[sl]
+                yb = [a[sl] for a in y] if isinstance(y, list) else y[sl]
+                outs = self._forward(xb, False, self._fused)
+                loss_t, probs = self._loss_and_probs(outs, yb)
+                self._update_metrics(yb, probs, float(loss_t.data), len(probs[0]))
+                if on_batch is not None:
+                    on_batch(b, self._running_logs())
+        logs = self._running_logs()
+        self.reset_metrics()
+        return logs
+
+    # ---------------------------------------------------------------- Keras API
+    def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
+            verbose: Any = "auto", callbacks: Iterable[Callback] | None = None,
+            validation_split: float = 0.0, validation_data: Any = None, shuffle: bool = True,
+            class_weight: Any = None, sample_weight: Any = None, initial_epoch: int = 0,
+            steps_per_epoch: Any = None, validation_steps: Any = None,
+            validation_batch_size: Any = None, validation_freq: int = 1,
+            seed: int | None = None, stream: Any = None) -> History:
+        """Train for `epochs`; returns the History (`.history` dict of per-epoch lists)."""
+        from core.training import TrainingFinished, train
+
+        if class_weight is not None or sample_weight is not None or steps_per_epoch is not None:
+            raise ConfigError(
+                "fit: class_weight, sample_weight and steps_per_epoch are not supported yet. "
+                "Expected them to be None."
+            )
+        del validation_steps, validation_batch_size, validation_freq
+        verbose = _verbosity(verbose)
+        history = History()
+        cbs: list[Callback] = list(callbacks or [])
+        if verbose:
+            cbs.insert(0, ProgbarLogger(verbose, stream=stream))
+        cbs.append(history)
+        finished = None
+        for event in train(self, x, y, epochs=epochs, batch_size=batch_size,
+                           validation_data=validation_data, validation_split=validation_split,
+                           shuffle=shuffle, seed=seed, callbacks=cbs,
+                           initial_epoch=initial_epoch):
+            if isinstance(event, TrainingFinished):
+                finished = event
+        self.last_run = finished
+        if finished is not None and finished.reason == "diverged":
+            warnings.warn(finished.message, RuntimeWarning, stacklevel=2)
+        self.history = history
+        return history
+
+    def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None,
+                 verbose: Any = "auto", sample_weight: Any = None, steps: Any = None,
+                 callbacks: Any = None, return_dict: bool = False, stream: Any = None) -> Any:
+        """Loss and metrics on (x, y): a scalar, a list [loss, *metrics], or a dict."""
+        self._require_compiled("evaluate")
+        if sample_weight is not None:
+            raise ConfigError("evaluate: sample_weight is not supported yet. Expected None.")
+        x, y = self._prepare_data(x, y, "evaluate")
+        self._ensure_built(x)
+        self._resolve(y)
+        batch_size = int(batch_size or 32)
+        n = len(x[0]) if isinstance(x, list) else len(x)
+        steps_total = max(1, math.ceil(n / batch_size))
+        bar = ProgbarLogger(_verbosity(verbose), stream=stream)
+        bar.set_params({"epochs": 1, "steps": steps_total})
+        bar.on_train_begin()
+        bar._start = __import__("time").perf_counter()
+        logs = self._evaluate_arrays(x, y, batch_size,
+                                     bar.on_train_batch_end if bar.verbose == 1 else None)
+        if bar.verbose:
+            bar.on_epoch_end(0, logs)
+        if return_dict:
+            return logs
+        values = [logs["loss"]] + [logs[m.name] for m in self._metrics]
+        return values[0] if len(values) == 1 else values
+
+    def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto",
+                steps: Any = None, callbacks: Any = None) -> Any:
+        """Outputs for x, computed in batches without gradients (probabilities, not logits)."""
+        if not self.built:
+            self._ensure_built(_prepare_unbuilt(x, "predict"))
+        x = self._prepare_x(x, "predict")
+        batch_size = int(batch_size or 32)
+        n = len(x[0]) if isinstance(x, list) else len(x)
+        chunks: list[list[np.ndarray]] = [[] for _ in self._outputs]
+        with no_grad():
+            for lo in range(0, n, batch_size):
+                sl = slice(lo, lo + batch_size)
+                xb = [a[sl] for a in x] if isinstance(x, list) else x[sl]
+                for i, out in enumerate(self._forward(xb, False)):
+                    chunks[i].append(out.data)
+        results = [np.concatenate(c) if c else np.zeros((0,) + tuple(
+            d or 0 for d in t.shape[1:]), np.float32) for c, t in zip(
+                chunks, self._outputs, strict=True)]
+        v = _verbosity(verbose)
+        if v:
+            steps_total = max(1, math.ceil(n / batch_size))
+            (sys.stdout).write(f"{steps_total}/{steps_total} " + "━" * 20 + "\n")
+        return results if self._multi_out else results[0]
+
+    def predict_on_batch(self, x: Any) -> Any:
+        return self.predict(x, batch_size=max(1, len(x[0] if isinstance(x, list) else x)),
+                            verbose=0)
+
+    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
+                       class_weight: Any = None, return_dict: bool = False) -> Any:
+        """One optimizer step; returns the batch loss (and metrics), like Keras."""
+        self._require_compiled("train_on_batch")
+        x, y = self._prepare_data(x, y, "train_on_batch")
+        self._ensure_built(x)
+        self._resolve(y)
+        self._ensure_optimizer()
+        self.reset_metrics()
+        self._train_batch(x, y)
+        logs = self._running_logs()
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
+                      return_dict: bool = False) -> Any:
+        return self.evaluate(x, y, batch_size=max(1, len(y)), verbose=0,
+                             return_dict=return_dict)
+
+    def summary(self, line_length: int | None = None, positions: Any = None,
+                print_fn: Callable[..., Any] | None = None, expand_nested: bool = False,
+                show_trainable: bool = False, layer_range: Any = None) -> None:
+        """Print the Keras-style table of layers, output shapes and parameter counts."""
+        print_summary(self, line_length=line_length, print_fn=print_fn)
+
+    # ------------------------------------------------------------------ configs
+    def get_config(self) -> dict[str, Any]:
+        """Keras's functional config: layers with inbound_nodes, input and output layers."""
+        node_index: dict[int, tuple[str, int]] = {}
+        calls: dict[int, int] = {}
+        for t in self._inputs:
+            node_index[id(t)] = (t.layer.name, 0)
+            calls[id(t.layer)] = 1
+        entries: dict[int, dict[str, Any]] = {}
+        for t in self._inputs:
+            entries[id(t.layer)] = {**serialize(t.layer), "name": t.layer.name,
+                                    "inbound_nodes": []}
+        for s in self._plan:
+            k = calls.get(id(s.layer), 0)
+            calls[id(s.layer)] = k + 1
+            node_index[id(s.tensor)] = (s.layer.name, k)
+            entry = entries.setdefault(id(s.layer), {**serialize(s.layer), "name": s.layer.name,
+                                                     "inbound_nodes": []})
+            entry["inbound_nodes"].append(
+                [[*node_index[id(p)], 0, {}] for p in s.tensor.inbound])
+        return {
+            "name": self.name,
+            "trainable": True,
+            "layers": list(entries.values()),
+            "input_layers": [[*node_index[id(t)], 0] for t in self._inputs],
+            "output_layers": [[*node_index[id(t)], 0] for t in self._outputs],
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Model:
+        made: dict[tuple[str, int], SymbolicTensor] = {}
+        pending = list(config["layers"])
+        layers: dict[str, Layer] = {}
+        progress = True
+        while pending and progress:
+            progress = False
+            for entry in list(pending):
+                name = entry.get("name") or entry["config"]["name"]
+                layer = layers.get(name) or deserialize(entry)
+                layers[name] = layer
+                if isinstance(layer, InputLayer):
+                    made[(name, 0)] = layer.output
+                    pending.remove(entry)
+                    progress = True
+                    continue
+                nodes = entry.get("inbound_nodes", [])
+                done = sum(1 for key in made if key[0] == name)
+                while done < len(nodes):
+                    node = nodes[done]
+                    keys = [(str(p[0]), int(p[1])) for p in node]
+                    if not all(k in made for k in keys):
+                        break
+                    args = [made[k] for k in keys]
+                    made[(name, done)] = layer(args if len(args) > 1 or layer.MAX_INPUTS != 1
+                                               else args[0])
+                    done += 1
+                    progress = True
+                if done == len(nodes):
+                    pending.remove(entry)
+        if pending:
+            raise GraphError(
+                "Model config: could not connect layers "
+                f"{', '.join(e.get('name', '?') for e in pending)}: their inputs are missing."
+            )
+        ins = [made[(str(a[0]), int(a[1]))] for a in config["input_layers"]]
+        outs = [made[(str(a[0]), int(a[1]))] for a in config["output_layers"]]
+        return cls(ins if len(ins) > 1 else ins[0], outs if len(outs) > 1 else outs[0],
+                   name=config.get("name"))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} '{self.name}'>"
+
+
+def _verbosity(verbose: Any) -> int:
+    if verbose == "auto":
+        return 1
+    if verbose in (0, 1, 2) or verbose in (False, True):
+        return int(verbose)
+    raise ConfigError(f"Expected verbose 'auto', 0, 1 or 2. Received: verbose={verbose!r}")
+
+
+def _as_float32(a: Any, where: str) -> np.ndarray:
+    """A float32 array with finite values, or a DataError naming the first bad cell."""
+    raw = a.data if isinstance(a, Tensor) else getattr(a, "values", a)
+    try:
+        arr = np.asarray(raw)
+    except (ValueError, TypeError) as exc:
+        raise DataError(f"{where}: Expected a numeric array. Received: {exc}") from None
+    if arr.dtype.kind not in "biuf":
+        raise DataError(
+            f"{where}: Expected numeric data. Received: dtype {arr.dtype}. Convert text columns "
+            "to numbers (or one-hot) first."
+        )
+    if arr.dtype != np.float32:
+        arr = arr.astype(np.float32)
+    if arr.ndim == 0:
+        raise DataError(f"{where}: Expected an array of samples. Received: a scalar.")
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        row = int(bad[0])
+        col = int(bad[1]) if len(bad) > 1 else None
+        value = arr[tuple(bad)]
+        raise DataError(
+            f"{where}: Expected finite numbers. Received: {value} at row {row}"
+            + (f", column {col}" if col is not None else "")
+            + ". Drop or impute missing values (e.g. pandas fillna) before training.",
+            row=row, column=None if col is None else str(col),
+        )
+    return np.ascontiguousarray(arr)
+
+
+def _prepare_unbuilt(x: Any, where: str) -> Any:
+    if isinstance(x, (list, tuple)) and x and hasattr(x[0], "shape"):
+        return [_as_float32(a, where) for a in x]
+    return _as_float32(x, where)

@@ -1,0 +1,231 @@
+"""The one trainer every front end uses: a generator of frozen training events.
+
+`train(model, x, y, epochs=...)` runs the epochs of a compiled model and
+yields a `BatchEnded` after every batch (running epoch averages, like Keras's
+batch logs), an `EpochEnded` after every epoch (train and `val_` metrics) and
+a `TrainingFinished` last, with the reason: "completed", "stopped" (a
+callback or the caller set `model.stop_training`), "early_stopping" or
+"diverged" (a NaN/inf loss: the weights go back to the end of the last good
+epoch and the message says what to try). `Model.fit` consumes this generator,
+the CLI prints it and the GUI's worker thread forwards it. Closing the
+generator between events leaves the model consistent (a step is never cut in
+half). The same `seed` gives bit-identical weights and history.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+import numpy as np
+
+from core.callbacks import Callback, CallbackList, EarlyStopping
+from core.errors import ConfigError
+from core.random import make_generator, set_random_seed
+
+Reason = Literal["completed", "stopped", "early_stopping", "diverged"]
+
+
+@dataclass(frozen=True)
+class BatchEnded:
+    """One optimizer step done. `logs` are running averages over the epoch so far."""
+
+    epoch: int
+    batch: int
+    batches: int
+    logs: Mapping[str, float]
+    samples_seen: int
+
+
+@dataclass(frozen=True)
+class EpochEnded:
+    """One epoch done: train metrics and, when there is validation data, `val_` metrics."""
+
+    epoch: int
+    epochs: int
+    logs: Mapping[str, float]
+    elapsed: float
+
+
+@dataclass(frozen=True)
+class TrainingFinished:
+    """The last event of a run."""
+
+    reason: Reason
+    epoch: int
+    batch: int
+    logs: Mapping[str, float] = field(default_factory=dict)
+    message: str = ""
+
+
+Event = BatchEnded | EpochEnded | TrainingFinished
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """The run settings the GUI and CLI keep (the keyword arguments of `train`)."""
+
+    epochs: int = 10
+    batch_size: int = 32
+    validation_split: float = 0.0
+    shuffle: bool = True
+    seed: int | None = None
+    initial_epoch: int = 0
+
+
+def _length(x: Any) -> int:
+    return len(x[0]) if isinstance(x, (list, tuple)) else len(x)
+
+
+def take(x: Any, idx: Any) -> Any:
+    """Rows `idx` (an index array or slice) of an array or of each array of a list."""
+    if isinstance(x, (list, tuple)):
+        return [a[idx] for a in x]
+    return x[idx]
+
+
+def split_validation(x: Any, y: Any, fraction: float) -> tuple[Any, Any, Any, Any]:
+    """Keras's validation_split: the LAST `fraction` of the rows, before any shuffling."""
+    if not 0.0 <= fraction < 1.0:
+        raise ConfigError(
+            f"Expected validation_split in [0, 1). Received: validation_split={fraction!r}"
+        )
+    n = _length(x)
+    n_val = int(n * fraction)
+    if fraction and n_val == 0:
+        raise ConfigError(
+            f"validation_split={fraction} leaves no validation rows out of {n}. Expected a "
+            "larger split or more data."
+        )
+    cut = n - n_val
+    return take(x, slice(0, cut)), take(y, slice(0, cut)), take(x, slice(cut, n)), take(
+        y, slice(cut, n))
+
+
+def train(
+    model: Any,
+    x: Any,
+    y: Any,
+    *,
+    epochs: int,
+    batch_size: int | None = 32,
+    validation_data: Sequence[Any] | None = None,
+    validation_split: float = 0.0,
+    shuffle: bool = True,
+    seed: int | None = None,
+    callbacks: Iterable[Callback] = (),
+    initial_epoch: int = 0,
+) -> Iterator[Event]:
+    """Train a compiled `model`, yielding events (see the module docstring)."""
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ConfigError(f"Expected epochs to be a whole number >= 0. Received: {epochs!r}")
+    batch_size = 32 if batch_size is None else batch_size
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or (
+        batch_size < 1
+    ):
+        raise ConfigError(f"Expected batch_size >= 1. Received: batch_size={batch_size!r}")
+    model._require_compiled("fit")
+    if seed is not None:
+        set_random_seed(seed)  # dropout masks and lazily built weights follow the seed
+    x, y = model._prepare_data(x, y, "fit")
+    if validation_data is not None:
+        if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
+            raise ConfigError(
+                "Expected validation_data=(x_val, y_val). Received: "
+                f"{type(validation_data).__name__} of length "
+                f"{len(validation_data) if hasattr(validation_data, '__len__') else '?'}."
+            )
+        x_val, y_val = model._prepare_data(validation_data[0], validation_data[1],
+                                           "validation_data")
+    elif validation_split:
+        x, y, x_val, y_val = split_validation(x, y, validation_split)
+    else:
+        x_val = y_val = None
+    model._ensure_built(x)
+    model._resolve(y)
+    model._ensure_optimizer()
+    rng = make_generator(seed) if seed is not None else np.random.default_rng()
+    n = _length(x)
+    batch_size = int(batch_size)
+    batches = max(1, math.ceil(n / batch_size))
+    cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(callbacks)
+    cbs.set_model(model)
+    cbs.set_params({"epochs": epochs, "steps": batches, "verbose": 0, "batch_size": batch_size})
+    model.stop_training = False
+    cbs.on_train_begin()
+    good_weights = model.get_weights()
+    good_iterations = model.optimizer.iterations
+    epoch = initial_epoch
+    batch = -1
+    last_logs: Mapping[str, float] = MappingProxyType({})
+    seen = 0
+    reason: Reason = "completed"
+    message = ""
+    batch_hooks = cbs.has_batch_hooks
+    step = model._train_batch
+    try:
+        for epoch in range(initial_epoch, epochs):
+            start = time.perf_counter()
+            model.reset_metrics()
+            cbs.on_epoch_begin(epoch)
+            order = rng.permutation(n) if shuffle else None
+            diverged = False
+            for batch in range(batches):
+                lo, hi = batch * batch_size, min(n, (batch + 1) * batch_size)
+                idx = order[lo:hi] if order is not None else slice(lo, hi)
+                if batch_hooks:
+                    cbs.on_train_batch_begin(batch)
+                loss = step(take(x, idx), take(y, idx))
+                seen += hi - lo
+                logs = MappingProxyType(model._running_logs())
+                if batch_hooks:
+                    cbs.on_train_batch_end(batch, logs)
+                if not math.isfinite(loss):
+                    diverged = True
+                    last_logs = logs
+                    break
+                yield BatchEnded(epoch, batch, batches, logs, seen)
+                last_logs = logs
+                if model.stop_training:
+                    break
+            if diverged:
+                model.set_weights(good_weights)
+                model.optimizer.iterations = good_iterations
+                reason = "diverged"
+                message = (
+                    f"Training diverged: the loss became {loss} at epoch {epoch + 1}, batch "
+                    f"{batch + 1}. The weights were restored to the end of "
+                    + (f"epoch {epoch}" if epoch > initial_epoch else "the previous run")
+                    + ". Try a lower learning rate (e.g. 10x smaller), scale the inputs "
+                    "(standardise each feature), or clip gradients (clipnorm=1.0)."
+                )
+                break
+            epoch_logs = dict(model._running_logs())
+            if x_val is not None:
+                val = model._evaluate_arrays(x_val, y_val, batch_size)
+                epoch_logs.update({f"val_{k}": v for k, v in val.items()})
+                model.reset_metrics()
+            cbs.on_epoch_end(epoch, epoch_logs)
+            last_logs = MappingProxyType(epoch_logs)
+            yield EpochEnded(epoch, epochs, last_logs, time.perf_counter() - start)
+            good_weights = model.get_weights()
+            good_iterations = model.optimizer.iterations
+            if model.stop_training:
+                early = any(isinstance(cb, EarlyStopping) and cb.stopped for cb in cbs.callbacks)
+                reason = "early_stopping" if early else "stopped"
+                break
+        if reason == "completed":
+            message = f"Training completed: {max(epochs - initial_epoch, 0)} epoch(s)."
+        elif reason == "early_stopping":
+            message = f"Early stopping after epoch {epoch + 1}: the monitored value stopped " \
+                      "improving."
+        elif reason == "stopped":
+            message = f"Training stopped after epoch {epoch + 1}."
+        cbs.on_train_end(last_logs)
+        yield TrainingFinished(reason, epoch, batch, MappingProxyType(dict(last_logs)), message)
+    finally:
+        model.stop_training = False
