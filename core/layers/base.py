@@ -324,8 +324,9 @@ class Layer:
 
         On SymbolicTensor(s) this records the call and returns a SymbolicTensor.
         """
-        if self.built and not _is_symbolic(inputs):
-            return self.call(inputs, training)
+        t = type(inputs)
+        if self.built and t is not SymbolicTensor and t is not list and t is not tuple:
+            return self.call(inputs, training)  # the hot path: one type check, then call
         if _is_symbolic(inputs):
             return self._call_symbolic(inputs, rng)
         if isinstance(inputs, (list, tuple)):
