@@ -66,12 +66,13 @@ class CanvasView(QGraphicsView):
         )
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
         self.setRubberBandSelectionMode(Qt.ItemSelectionMode.IntersectsItemShape)
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate)
         self.setCacheMode(QGraphicsView.CacheModeFlag.CacheBackground)
         self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
         self.setAcceptDrops(True)
+        self.viewport().setAcceptDrops(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFrameShape(QGraphicsView.Shape.NoFrame)
@@ -99,27 +100,29 @@ class CanvasView(QGraphicsView):
     def zoom(self) -> float:
         return self.transform().m11()
 
-    def _scale_by(self, factor: float, anchor_under_mouse: bool) -> None:
+    def _scale_by(self, factor: float, anchor: QPointF | None = None) -> None:
+        """Zoom by `factor` keeping the scene point under viewport point `anchor` (or centre)."""
         target = min(MAX_SCALE, max(MIN_SCALE, self.zoom() * factor))
         factor = target / self.zoom()
         if abs(factor - 1.0) < 1e-9:
             return
-        self.setTransformationAnchor(
-            QGraphicsView.ViewportAnchor.AnchorUnderMouse
-            if anchor_under_mouse
-            else QGraphicsView.ViewportAnchor.AnchorViewCenter
-        )
+        at = anchor if anchor is not None else QPointF(self.viewport().rect().center())
+        fixed = self.mapToScene(at.toPoint())
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         self.scale(factor, factor)
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        # Scroll so that `fixed` is under `at` again.
+        now = self.mapToScene(at.toPoint())
+        centre = self.mapToScene(self.viewport().rect().center())
+        self.centerOn(centre - (now - fixed))
 
     def zoom_in(self) -> None:
-        self._scale_by(1.2, False)
+        self._scale_by(1.2)
 
     def zoom_out(self) -> None:
-        self._scale_by(1 / 1.2, False)
+        self._scale_by(1 / 1.2)
 
     def reset_zoom(self) -> None:
-        self._scale_by(1.0 / self.zoom(), False)
+        self._scale_by(1.0 / self.zoom())
 
     def fit_all(self) -> None:
         """Show every layer (at most 100 % zoom), centred."""
@@ -133,9 +136,9 @@ class CanvasView(QGraphicsView):
         rect.adjust(-40, -40, 40, 40)
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
         if self.zoom() > 1.0:
-            self._scale_by(1.0 / self.zoom(), False)
+            self._scale_by(1.0 / self.zoom())
         elif self.zoom() < MIN_SCALE:
-            self._scale_by(MIN_SCALE / self.zoom(), False)
+            self._scale_by(MIN_SCALE / self.zoom())
         self.centerOn(rect.center())
 
     def center_scene_pos(self) -> QPointF:
@@ -146,7 +149,7 @@ class CanvasView(QGraphicsView):
         delta = event.angleDelta().y() or event.angleDelta().x()
         if delta == 0:
             return
-        self._scale_by(math.pow(1.0015, delta), True)
+        self._scale_by(math.pow(1.0015, delta), event.position())
         event.accept()
 
     # ------------------------------------------------------------------ background
