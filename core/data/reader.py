@@ -13,6 +13,7 @@ import csv
 import io
 import os
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -339,6 +340,8 @@ def _column_dtypes(rows: list[list[str]], names: list[str]) -> dict[str, str]:
             continue
         numbers = [_is_number(c) for c in cells]
         if all(numbers):
+            if max(abs(float(c.replace(",", "."))) for c in cells) > 1e30:
+                continue  # keep float64 so the value is reported as written
             if any(("." in c or "," in c or "e" in c or "E" in c) for c in cells):
                 out[name] = "float32"
         elif not any(numbers) and len(cells) >= 20:
@@ -381,7 +384,10 @@ def _parse(
     )
     for _attempt in range(4):
         try:
-            df = pd.read_csv(p, encoding=encoding, dtype=dtypes or None, **kwargs)
+            with warnings.catch_warnings():
+                # float32 overflow of a huge value: it becomes inf and is refused later
+                warnings.simplefilter("ignore", RuntimeWarning)
+                df = pd.read_csv(p, encoding=encoding, dtype=dtypes or None, **kwargs)
             return df, encoding, note
         except UnicodeDecodeError:
             if encoding.startswith("utf-8"):
