@@ -128,12 +128,19 @@ class WindowCommands:
     def quit(self) -> None:
         self.w.close()
 
-    # ---- edit
+    # ---- edit (the canvas does the work when it offers it; these are the fallbacks)
     def _selected(self) -> list[str]:
         g = self.w.controller.graph
         return [i for i in self.w.selected_ids() if i in g]
 
+    def _view_method(self, name: str) -> Callable[[], Any] | None:
+        fn = getattr(self.w.view, name, None)
+        return fn if callable(fn) else None
+
     def copy(self) -> None:
+        if (fn := self._view_method("copy_selection")) is not None:
+            fn()
+            return
         ids = self._selected()
         if not ids:
             return
@@ -150,6 +157,9 @@ class WindowCommands:
             self.delete()
 
     def paste(self) -> None:
+        if (fn := self._view_method("paste")) is not None:
+            fn()
+            return
         mime = QGuiApplication.clipboard().mimeData()
         if mime is None or not mime.hasFormat(GRAPH_MIME):
             self.w.show_message("The clipboard holds no layers to paste.")
@@ -166,15 +176,20 @@ class WindowCommands:
             self.w.select_ids(ids)
 
     def duplicate(self) -> None:
+        if (fn := self._view_method("duplicate_selection")) is not None:
+            fn()
+            return
         ids = self._selected()
         if not ids:
             return
-        data = self.w.controller.graph.subgraph_dict(ids)
-        new = self.w.controller.paste(data, 30.0, 30.0)
+        new = self.w.controller.paste(self.w.controller.graph.subgraph_dict(ids), 30.0, 30.0)
         if new:
             self.w.select_ids(new)
 
     def delete(self) -> None:
+        if (fn := self._view_method("delete_selection")) is not None:
+            fn()
+            return
         ids = self._selected()
         if ids:
             self.w.controller.remove_nodes(ids)
@@ -199,7 +214,9 @@ class WindowCommands:
 
     # ---- layer
     def auto_layout(self) -> None:
-        if self.w.controller.auto_layout():
+        if (fn := self._view_method("auto_layout")) is not None:
+            fn()
+        elif self.w.controller.auto_layout():
             self._view_call("fit_all")
 
     def find_layer(self) -> None:

@@ -96,6 +96,20 @@ def build_window(project: str | None = None, persist_settings: bool = True) -> o
     return window
 
 
+def _select_showcase_layer(window: object) -> None:
+    """Select a layer so the inspector shows a form: the first with a problem, else the
+    first hidden layer."""
+    controller = window.controller  # type: ignore[attr-defined]
+    graph = controller.graph
+    if len(graph) == 0:
+        return
+    order = graph.topological_order()
+    analysis = getattr(controller, "analysis", None)
+    bad = [p.node_id for p in getattr(analysis, "problems", []) if p.node_id in graph]
+    pick = bad[0] if bad else (order[1] if len(order) > 1 else order[0])
+    window.select_ids([pick])  # type: ignore[attr-defined]
+
+
 def save_screenshot(window: object, out: str, size: tuple[int, int]) -> bool:
     """Lay out, analyse and render `window` at `size` to the PNG `out`."""
     from PySide6.QtCore import QCoreApplication, QEventLoop
@@ -107,6 +121,7 @@ def save_screenshot(window: object, out: str, size: tuple[int, int]) -> bool:
     controller = window.controller  # type: ignore[attr-defined]
     if hasattr(controller, "analyze_now"):
         controller.analyze_now()
+    _select_showcase_layer(window)
     fit = getattr(window.view, "fit_all", None)  # type: ignore[attr-defined]
     if callable(fit):
         fit()

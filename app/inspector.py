@@ -148,6 +148,8 @@ class ParamField(QWidget):
             return w
         if kind == "choice":
             w = QComboBox(self)
+            w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            w.setMinimumContentsLength(8)
             if spec.nullable:
                 w.addItem("None", None)
             for c in spec.choices:
@@ -243,6 +245,7 @@ class InspectorWidget(QWidget):
         self.scroll = QScrollArea(self)
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.scroll)
@@ -275,7 +278,9 @@ class InspectorWidget(QWidget):
         self.form = QFormLayout(self.form_host)
         self.form.setContentsMargins(0, 0, 0, 0)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.form.setHorizontalSpacing(10)
 
         self.output_label = QLabel()
         self.output_label.setObjectName("outputShape")
@@ -388,7 +393,7 @@ class InspectorWidget(QWidget):
         specs = tuple(getattr(cls, "PARAMS", ()) or ())
         for spec in specs:
             f = ParamField(spec, self._apply, node.name)
-            label = QLabel(spec.name.replace("_", " "))
+            label = QLabel(spec.name.replace("_", " ").capitalize())
             if spec.help:
                 label.setToolTip(spec.help)
             self.form.addRow(label, f)

@@ -100,7 +100,7 @@ class MainWindow(QMainWindow):
         self.view = make_canvas(controller)
         self.setCentralWidget(self.view)
         self.start_page = StartPage(self.view)
-        self.palette = PaletteWidget(controller, self.view.center_scene_pos)
+        self.palette = PaletteWidget(controller, add_layer=self.add_layer_from_palette)
         self.inspector = InspectorWidget(controller)
         self.summary = SummaryWidget(controller)
         self.history = QUndoView(controller.undo_stack)
@@ -112,14 +112,14 @@ class MainWindow(QMainWindow):
         self.add_dock("summary", "Summary", self.summary, Area.BottomDockWidgetArea)
         self.add_dock("history", "History", self.history, Area.BottomDockWidgetArea,
                       tabify_with="summary")
-        self.resizeDocks([self.docks["palette"], self.docks["inspector"]], [230, 300],
+        self.resizeDocks([self.docks["palette"], self.docks["inspector"]], [250, 330],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["summary"]], [210], Qt.Orientation.Vertical)
 
         self.files = FileOps(self)
         self.commands = WindowCommands(self)
         self.actions_by_key = build_menus(self, self.commands)
-        self.drop_handlers[".lfproj"] = lambda p: self.files.open_path(p, ask=True)
+        self.drop_handlers[".lfproj"] = self._open_dropped
 
         self.status_label = QLabel()
         self.status_label.setObjectName("validationState")
@@ -131,6 +131,9 @@ class MainWindow(QMainWindow):
         view_msg = getattr(self.view, "message", None)
         if view_msg is not None:
             view_msg.connect(self.show_message)
+        view_drop = getattr(self.view, "projectDropped", None)
+        if view_drop is not None:
+            view_drop.connect(lambda p: QTimer.singleShot(0, lambda: self._open_dropped(p)))
         self.summary.nodeActivated.connect(lambda nid: self.select_ids([nid]))
         self.palette.layerActivated.connect(lambda _t: self.view.setFocus())
         controller.message.connect(self.show_message)
@@ -180,11 +183,29 @@ class MainWindow(QMainWindow):
 
     def select_ids(self, ids: list[str]) -> None:
         """Select these layers on the canvas (and so in the inspector)."""
-        fn = getattr(self.view, "select_nodes", None) or getattr(self.view, "select_ids", None)
-        if callable(fn):
-            fn(list(ids))
+        scene = getattr(self.view, "canvas", None)
+        if scene is not None and hasattr(scene, "select_ids"):
+            scene.select_ids(list(ids))
         else:
             self._on_selection(list(ids))
+
+    def add_layer_from_palette(self, type_name: str) -> str | None:
+        """Add a layer at the view centre, stepping aside from a layer already there."""
+        centre = self.view.center_scene_pos()
+        x, y = centre.x(), centre.y()
+        add_at = getattr(self.view, "add_layer_at", None)
+        if not callable(add_at):
+            return self.controller.add_node(type_name, x, y)
+        taken = {(round(n.x), round(n.y)) for n in self.controller.graph.nodes.values()}
+        try:
+            from app.canvas.style import NODE_HEIGHT, NODE_WIDTH
+        except ImportError:
+            NODE_WIDTH, NODE_HEIGHT = 0.0, 0.0  # noqa: N806
+        for _ in range(50):
+            if (round(x - NODE_WIDTH / 2), round(y - NODE_HEIGHT / 2)) not in taken:
+                break
+            x, y = x + 30, y + 30
+        return add_at(type_name, QPointF(x, y))
 
     def show_message(self, text: str, timeout_ms: int = 6000) -> None:
         self.statusBar().showMessage(text, timeout_ms)
@@ -194,6 +215,9 @@ class MainWindow(QMainWindow):
         fit = getattr(self.view, "fit_all", None)
         if callable(fit):
             QTimer.singleShot(0, fit)
+
+    def _open_dropped(self, path: str) -> bool:
+        return self.files.open_path(path, ask=True)
 
     def _on_selection(self, ids: list[str]) -> None:
         self._selection = list(ids)

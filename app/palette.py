@@ -119,7 +119,11 @@ class LayerTree(QTreeWidget):
 
 
 class PaletteWidget(QWidget):
-    """Search field + layer tree. `add_position` gives the scene point for double-click adds."""
+    """Search field + layer tree.
+
+    A double-click adds the layer through `add_layer(type_name)` when given (the window
+    places it at the view centre), else `controller.add_node(type, *add_position())`.
+    """
 
     layerActivated = Signal(str)
 
@@ -128,10 +132,12 @@ class PaletteWidget(QWidget):
         controller: Any,
         add_position: Callable[[], Any] | None = None,
         parent: QWidget | None = None,
+        add_layer: Callable[[str], str | None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.controller = controller
         self._add_position = add_position
+        self._add_layer = add_layer
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search layers…")
         self.search.setClearButtonEnabled(True)
@@ -249,8 +255,11 @@ class PaletteWidget(QWidget):
 
     def add_layer(self, type_name: str) -> str | None:
         """Add a layer of `type_name` at the view centre; returns the new node id."""
-        x, y = self._position()
-        node_id = self.controller.add_node(type_name, x, y)
+        if self._add_layer is not None:
+            node_id = self._add_layer(type_name)
+        else:
+            x, y = self._position()
+            node_id = self.controller.add_node(type_name, x, y)
         self.layerActivated.emit(type_name)
         return node_id
 

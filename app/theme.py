@@ -43,16 +43,12 @@ QHeaderView::section {{
     background: {ALT_BASE}; color: {MUTED}; border: none;
     border-bottom: 1px solid {BORDER}; padding: 4px 6px; font-weight: 600;
 }}
-QLineEdit, QSpinBox, QDoubleSpinBox, QComboBox {{
+QLineEdit {{
     background: {BASE}; border: 1px solid {BORDER}; border-radius: 4px;
     padding: 3px 6px; min-height: 20px;
 }}
-QLineEdit:focus, QSpinBox:focus, QDoubleSpinBox:focus, QComboBox:focus {{
-    border: 1px solid {ACCENT};
-}}
-QLineEdit[invalid="true"], QSpinBox[invalid="true"], QDoubleSpinBox[invalid="true"] {{
-    border: 1px solid {ERROR}; background: {ERROR_SOFT};
-}}
+QLineEdit:focus {{ border: 1px solid {ACCENT}; }}
+QLineEdit[invalid="true"] {{ border: 1px solid {ERROR}; background: {ERROR_SOFT}; }}
 QLabel[role="error"] {{ color: {ERROR}; }}
 QLabel[role="muted"] {{ color: {MUTED}; }}
 QLabel[role="heading"] {{ font-size: 14px; font-weight: 600; color: {TEXT}; }}
