@@ -9,6 +9,7 @@ import pytest
 from app.document import DocumentController
 from app.session import IDLE, PAUSED, TrainingSession
 from tests.app._training_fixtures import (
+    REPO,
     add_seed_graph,
     engine_available,
     seed_csv,
@@ -190,13 +191,20 @@ def test_real_engine_trains_seed_network(session, tmp_path, qtbot) -> None:
 
 @pytest.mark.skipif(not engine_available(), reason="the engine (core.models) has not landed")
 def test_real_engine_divergence_at_huge_learning_rate(session, tmp_path, qtbot) -> None:
-    session.open_csv(seed_csv(tmp_path))
-    add_seed_graph(session.controller)
-    session.controller.analyze_now()
-    session.change_data_config(scale="none")  # raw inputs, as in the seed program
+    # A regression network: MSE grows without bound at lr 1e3 and becomes inf.
+    # (The seed's sigmoid + cross-entropy stays finite at lr 1e3: its loss is clipped.)
+    session.open_csv(REPO / "resources" / "datasets" / "diabetes.csv")
+    c = session.controller
+    ids = [c.add_node("Input", 0, 0, {"shape": [session.dataset.n_features]}),
+           c.add_node("Dense", 200, 0, {"units": 10, "activation": "relu"}),
+           c.add_node("Dense", 400, 0, {"units": 1, "activation": "linear"})]
+    c.connect(ids[0], ids[1])
+    c.connect(ids[1], ids[2])
+    c.analyze_now()
     session.update_train_config({"epochs": 5, "learning_rate": 1e3, "optimizer": "sgd"})
     with qtbot.waitSignal(session.runFinished, timeout=60_000) as blocker:
-        session.start()
+        assert session.start(), session.readiness()
     event, summary = blocker.args
     assert event.reason == "diverged", summary
-    assert f"epoch {event.epoch + 1}, batch {event.batch + 1}" in summary
+    assert f"diverged at epoch {event.epoch + 1}, batch {event.batch + 1}" in summary
+    assert "lower learning rate" in summary
