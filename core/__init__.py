@@ -12,3 +12,5 @@ from core.autograd import Tensor, no_grad
 from core.random import set_random_seed
 
 __all__ = ["Tensor", "keras", "no_grad", "set_random_seed"]
+from core.bundle import load_model, save_model_bundle as save_model  # noqa: E402, I001
+__all__ += ["load_model", "save_model"]

@@ -1,0 +1,523 @@
+"""The one shared path from a project to a trained model, for the CLI and the GUI.
+
+`TrainSettings` is the typed form of a project's training configuration;
+`load_data` turns the project's data source into a `Dataset`;
+`build_and_compile` checks the graph against that data (in plain words) and
+builds and compiles the model; `training_events` wraps
+`core.training.train` with the validation split and early stopping from the
+settings; `evaluate_splits` measures the trained model on every split under
+Keras metric names. `train_project` strings them together for headless use,
+`save_trained` writes the `.lfmodel` bundle, and `new_project_from_csv`
+makes the starter project that `layerforge new` and the GUI's "new project
+from CSV" offer.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.errors import ConfigError, DataError, GraphError, LayerForgeError
+
+__all__ = [
+    "EarlyStoppingSettings",
+    "TrainResult",
+    "TrainSettings",
+    "build_and_compile",
+    "evaluate_arrays",
+    "evaluate_splits",
+    "load_data",
+    "make_optimizer",
+    "new_project_from_csv",
+    "save_trained",
+    "train_project",
+    "training_events",
+]
+
+SPLIT_NAMES = ("train", "validation", "test")
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def _is_num(v: Any) -> bool:
+    return (isinstance(v, (int, float, np.integer, np.floating))
+            and not isinstance(v, (bool, np.bool_)) and math.isfinite(float(v)))
+
+
+@dataclass(frozen=True)
+class EarlyStoppingSettings:
+    """Stop when `monitor` has not improved for `patience` epochs (Keras EarlyStopping)."""
+
+    enabled: bool = False
+    monitor: str = "val_loss"
+    patience: int = 5
+    restore_best_weights: bool = True
+    min_delta: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"enabled": self.enabled, "monitor": self.monitor, "patience": self.patience,
+                "restore_best_weights": self.restore_best_weights,
+                "min_delta": self.min_delta}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any] | None) -> EarlyStoppingSettings:
+        d = dict(d or {})
+        out = cls()
+        kw: dict[str, Any] = {}
+        if "enabled" in d:
+            if not isinstance(d["enabled"], bool):
+                raise ConfigError("early_stopping.enabled: Expected true or false. "
+                                  f"Received: {d['enabled']!r}.")
+            kw["enabled"] = d["enabled"]
+        if "monitor" in d:
+            if not isinstance(d["monitor"], str) or not d["monitor"]:
+                raise ConfigError("early_stopping.monitor: Expected a metric name such as "
+                                  f"'val_loss'. Received: {d['monitor']!r}.")
+            kw["monitor"] = d["monitor"]
+        if "patience" in d:
+            if not _is_int(d["patience"]) or d["patience"] < 0:
+                raise ConfigError("early_stopping.patience: Expected a whole number >= 0. "
+                                  f"Received: {d['patience']!r}.")
+            kw["patience"] = int(d["patience"])
+        if "restore_best_weights" in d:
+            if not isinstance(d["restore_best_weights"], bool):
+                raise ConfigError("early_stopping.restore_best_weights: Expected true or "
+                                  f"false. Received: {d['restore_best_weights']!r}.")
+            kw["restore_best_weights"] = d["restore_best_weights"]
+        if "min_delta" in d:
+            if not _is_num(d["min_delta"]) or d["min_delta"] < 0:
+                raise ConfigError("early_stopping.min_delta: Expected a number >= 0. "
+                                  f"Received: {d['min_delta']!r}.")
+            kw["min_delta"] = float(d["min_delta"])
+        return replace(out, **kw)
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """A project's training configuration (`Project.train_config`) as typed values.
+
+    `loss` None and empty `metrics` mean "the ones the task suggests"
+    (see `resolved`). `validation_split` and `seed` are used for the data split
+    when the project's data configuration does not set its own.
+    """
+
+    optimizer: str = "adam"
+    learning_rate: float = 0.001
+    optimizer_settings: Mapping[str, Any] = field(default_factory=dict)
+    loss: str | None = None
+    metrics: tuple[str, ...] = ()
+    epochs: int = 20
+    batch_size: int = 32
+    validation_split: float = 0.2
+    seed: int | None = 0
+    early_stopping: EarlyStoppingSettings = field(default_factory=EarlyStoppingSettings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The project's `train_config` form (JSON types)."""
+        return {
+            "optimizer": self.optimizer,
+            "optimizer_settings": copy.deepcopy(dict(self.optimizer_settings)),
+            "learning_rate": self.learning_rate,
+            "loss": self.loss,
+            "metrics": list(self.metrics),
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "validation_split": self.validation_split,
+            "seed": self.seed,
+            "early_stopping": self.early_stopping.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any] | None) -> TrainSettings:
+        """Parse a `train_config` dict; missing keys take the defaults, wrong ones raise."""
+        d = dict(d or {})
+        kw: dict[str, Any] = {}
+
+        def bad(key: str, expected: str) -> ConfigError:
+            return ConfigError(f"training setting '{key}': Expected {expected}. "
+                               f"Received: {d[key]!r}.")
+
+        if "optimizer" in d:
+            if not isinstance(d["optimizer"], str) or not d["optimizer"]:
+                raise bad("optimizer", "an optimizer name such as 'adam'")
+            kw["optimizer"] = d["optimizer"]
+        if "learning_rate" in d:
+            if not _is_num(d["learning_rate"]) or d["learning_rate"] <= 0:
+                raise bad("learning_rate", "a number > 0")
+            kw["learning_rate"] = float(d["learning_rate"])
+        if d.get("optimizer_settings") is not None:
+            if not isinstance(d["optimizer_settings"], Mapping):
+                raise bad("optimizer_settings", "an object of optimizer settings")
+            kw["optimizer_settings"] = copy.deepcopy(dict(d["optimizer_settings"]))
+        if "loss" in d:
+            if d["loss"] is not None and (not isinstance(d["loss"], str) or not d["loss"]):
+                raise bad("loss", "a loss name or null")
+            kw["loss"] = d["loss"]
+        if "metrics" in d:
+            m = d["metrics"]
+            if isinstance(m, str):
+                m = [m]
+            if not isinstance(m, (list, tuple)) or not all(isinstance(x, str) for x in m):
+                raise bad("metrics", "a list of metric names")
+            kw["metrics"] = tuple(m)
+        for key in ("epochs", "batch_size"):
+            if key in d:
+                if not _is_int(d[key]) or d[key] < 1:
+                    raise bad(key, "a whole number >= 1")
+                kw[key] = int(d[key])
+        if "validation_split" in d:
+            if not _is_num(d["validation_split"]) or not 0 <= d["validation_split"] < 1:
+                raise bad("validation_split", "a number from 0 to below 1")
+            kw["validation_split"] = float(d["validation_split"])
+        if "seed" in d:
+            if d["seed"] is not None and not _is_int(d["seed"]):
+                raise bad("seed", "a whole number or null")
+            kw["seed"] = None if d["seed"] is None else int(d["seed"])
+        if "early_stopping" in d:
+            es = d["early_stopping"]
+            if es is not None and not isinstance(es, Mapping):
+                raise bad("early_stopping", "an object")
+            kw["early_stopping"] = EarlyStoppingSettings.from_dict(es)
+        return cls(**kw)
+
+    def with_overrides(self, **changes: Any) -> TrainSettings:
+        """A copy with the non-None `changes` applied and checked (CLI flags)."""
+        d = self.to_dict()
+        d.update({k: v for k, v in changes.items() if v is not None})
+        return TrainSettings.from_dict(d)
+
+    def resolved(self, task: Any | None) -> TrainSettings:
+        """Loss and metrics filled in from the task's suggestion where unset."""
+        if task is None:
+            return self
+        loss = self.loss or task.loss
+        metrics = self.metrics or tuple(task.metrics)
+        return replace(self, loss=loss, metrics=tuple(metrics))
+
+
+def make_optimizer(settings: TrainSettings) -> Any:
+    """The optimizer object the settings name, with learning rate and extra settings."""
+    from core import optimizers
+
+    cls = optimizers.ALL_OPTIMIZERS.get(settings.optimizer.lower())
+    if cls is None:
+        optimizers.get(settings.optimizer)  # raises ConfigError with a suggestion
+        raise ConfigError(f"Unknown optimizer {settings.optimizer!r}.")
+    extra = dict(settings.optimizer_settings)
+    extra.pop("learning_rate", None)
+    try:
+        return cls(learning_rate=settings.learning_rate, **extra)
+    except TypeError as exc:
+        raise ConfigError(
+            f"optimizer '{settings.optimizer}': Expected its own settings (see the Keras "
+            f"documentation of {cls.__name__}). Received: {sorted(extra)} ({exc})."
+        ) from None
+
+
+# --------------------------------------------------------------------------- data
+
+
+def _project_data_config(project: Any, settings: TrainSettings) -> Any:
+    from core.data import DataConfig
+
+    raw = dict(project.data_config or {})
+    if "validation_split" not in raw:
+        raw["validation_split"] = settings.validation_split
+    if "seed" not in raw and settings.seed is not None:
+        raw["seed"] = settings.seed
+    try:
+        return DataConfig.from_dict(raw)
+    except TypeError as exc:
+        raise ConfigError(f"The project's data settings are not valid: {exc}.") from None
+
+
+def load_data(project: Any, data_path: str | os.PathLike[str] | None = None,
+              settings: TrainSettings | None = None) -> Any:
+    """The project's `Dataset`: its CSV (or `data_path`) read and prepared by its data config.
+
+    The split ratios and seed come from the data configuration, falling back to
+    the training settings' `validation_split` and `seed`.
+    """
+    from core.data import prepare, read_csv
+
+    settings = settings or TrainSettings.from_dict(getattr(project, "train_config", {}))
+    path = data_path if data_path is not None else project.data_path
+    if not path:
+        raise DataError(
+            "Expected a data file for this project. Received: none is set. Choose a CSV in "
+            "the Data panel, or pass --data FILE.csv on the command line."
+        )
+    if data_path is None:
+        problem = project.data_problem() if hasattr(project, "data_problem") else None
+        if problem:
+            raise DataError(problem + " Or pass --data FILE.csv on the command line.")
+    config = _project_data_config(project, settings)
+    return prepare(read_csv(path), config)
+
+
+# --------------------------------------------------------------------------- model
+
+
+def _problem_text(problem: Any) -> str:
+    for attr in ("message", "text"):
+        v = getattr(problem, attr, None)
+        if isinstance(v, str) and v:
+            return v
+    return str(problem)
+
+
+def _is_error(problem: Any) -> bool:
+    level = getattr(problem, "severity", None) or getattr(problem, "level", None)
+    return level is None or str(level).lower() in ("error", "fatal")
+
+
+def check_graph(graph: Any, dataset: Any) -> Any:
+    """The graph's analysis against the data; a GraphError listing every problem."""
+    from core.build import analyze
+
+    analysis = analyze(graph, n_features=dataset.n_features, task=dataset.task)
+    problems = [p for p in getattr(analysis, "problems", ()) if _is_error(p)]
+    if problems:
+        lines = [_problem_text(p) for p in problems]
+        plural = "s" if len(lines) > 1 else ""
+        raise GraphError(
+            f"The network cannot be trained on this data ({len(lines)} problem{plural}): "
+            + "; ".join(lines)
+        )
+    return analysis
+
+
+def build_and_compile(graph: Any, dataset: Any, settings: TrainSettings) -> Any:
+    """A compiled model for `graph`, checked against `dataset` first (see `check_graph`)."""
+    from core.build import build_model
+
+    check_graph(graph, dataset)
+    settings = settings.resolved(dataset.task)
+    model = build_model(graph, seed=settings.seed)
+    model.compile(optimizer=make_optimizer(settings), loss=settings.loss,
+                  metrics=list(settings.metrics))
+    return model
+
+
+# --------------------------------------------------------------------------- training
+
+
+def _early_stopping(settings: TrainSettings, has_validation: bool) -> Any | None:
+    es = settings.early_stopping
+    if not es.enabled:
+        return None
+    from core.callbacks import EarlyStopping
+
+    monitor = es.monitor
+    if monitor.startswith("val_") and not has_validation:
+        monitor = monitor[4:]
+    return EarlyStopping(monitor=monitor, patience=es.patience, min_delta=es.min_delta,
+                         restore_best_weights=es.restore_best_weights)
+
+
+def training_events(model: Any, dataset: Any, settings: TrainSettings,
+                    callbacks: Iterable[Any] = ()) -> Iterator[Any]:
+    """`core.training.train` on the training split with validation data and early stopping.
+
+    Yields the trainer's frozen events (BatchEnded, EpochEnded, TrainingFinished).
+    Without validation rows, an early-stopping monitor `val_x` watches `x` instead.
+    """
+    from core.training import train
+
+    has_val = len(dataset.x_val) > 0
+    cbs = list(callbacks)
+    stopper = _early_stopping(settings, has_val)
+    if stopper is not None:
+        cbs.insert(0, stopper)
+    return train(
+        model, dataset.x_train, dataset.y_train,
+        epochs=settings.epochs, batch_size=settings.batch_size,
+        validation_data=(dataset.x_val, dataset.y_val) if has_val else None,
+        callbacks=cbs, shuffle=True, seed=settings.seed,
+    )
+
+
+def evaluate_arrays(model: Any, x: np.ndarray, y: np.ndarray,
+                    batch_size: int = 256) -> dict[str, float]:
+    """`model.evaluate` as a dict keyed by Keras metric names (loss, accuracy, mae, ...)."""
+    if len(x) == 0:
+        return {}
+    try:
+        result = model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
+    except TypeError:
+        result = model.evaluate(x, y, batch_size=batch_size, verbose=0)
+    if isinstance(result, Mapping):
+        return {str(k): float(v) for k, v in result.items()}
+    names = list(getattr(model, "metrics_names", None) or ["loss"])
+    values = [result] if np.isscalar(result) else list(result)
+    return {str(n): float(v) for n, v in zip(names, values, strict=False)}
+
+
+def evaluate_splits(model: Any, dataset: Any,
+                    batch_size: int = 256) -> dict[str, dict[str, float]]:
+    """Metrics on every split: {"train": {...}, "validation": {...}, "test": {...}}.
+
+    An empty split gives an empty dict.
+    """
+    return {
+        "train": evaluate_arrays(model, dataset.x_train, dataset.y_train, batch_size),
+        "validation": evaluate_arrays(model, dataset.x_val, dataset.y_val, batch_size),
+        "test": evaluate_arrays(model, dataset.x_test, dataset.y_test, batch_size),
+    }
+
+
+@dataclass
+class TrainResult:
+    """Everything a finished headless run produced."""
+
+    model: Any
+    dataset: Any
+    settings: TrainSettings
+    graph: Any
+    history: dict[str, list[float]]
+    metrics: dict[str, dict[str, float]]
+    finished: Any | None = None
+    epochs_run: int = 0
+
+
+def train_project(
+    project: Any,
+    *,
+    data_path: str | os.PathLike[str] | None = None,
+    settings: TrainSettings | None = None,
+    callbacks: Sequence[Any] = (),
+    on_event: Callable[[Any], None] | None = None,
+) -> TrainResult:
+    """Load data, build, train and evaluate a project headless (the CLI's `train`)."""
+    settings = settings or TrainSettings.from_dict(project.train_config)
+    dataset = load_data(project, data_path, settings)
+    model = build_and_compile(project.graph, dataset, settings)
+    history: dict[str, list[float]] = {}
+    finished = None
+    epochs_run = 0
+    for event in training_events(model, dataset, settings, callbacks):
+        kind = type(event).__name__
+        if kind == "EpochEnded":
+            epochs_run += 1
+            for k, v in dict(event.logs).items():
+                history.setdefault(str(k), []).append(float(v))
+        elif kind == "TrainingFinished":
+            finished = event
+        if on_event is not None:
+            on_event(event)
+    metrics = evaluate_splits(model, dataset)
+    return TrainResult(model=model, dataset=dataset, settings=settings.resolved(dataset.task),
+                       graph=project.graph, history=history, metrics=metrics,
+                       finished=finished, epochs_run=epochs_run)
+
+
+def save_trained(result: TrainResult, path: str | os.PathLike[str],
+                 metadata: Mapping[str, Any] | None = None) -> Path:
+    """Write a finished run as a `.lfmodel` bundle (weights, preprocessing, metrics)."""
+    from core.bundle import save_model_bundle
+
+    meta: dict[str, Any] = {
+        "metrics": result.metrics,
+        "history": result.history,
+        "epochs_run": result.epochs_run,
+        "train_settings": result.settings.to_dict(),
+    }
+    if metadata:
+        meta.update(metadata)
+    return save_model_bundle(
+        result.model, path, pipeline=result.dataset.pipeline, task=result.dataset.task,
+        metadata=meta, graph=result.graph,
+        compile_info={"loss": result.settings.loss, "metrics": list(result.settings.metrics)},
+    )
+
+
+# --------------------------------------------------------------------------- new project
+
+
+def _parse_hidden(hidden: Sequence[int] | str | None) -> list[int]:
+    if hidden is None:
+        return [32, 16]
+    if isinstance(hidden, str):
+        parts = [p.strip() for p in hidden.split(",") if p.strip()]
+        try:
+            units = [int(p) for p in parts]
+        except ValueError:
+            raise ConfigError(
+                f"Expected hidden layer sizes as whole numbers separated by commas, e.g. "
+                f"32,16. Received: {hidden!r}."
+            ) from None
+    else:
+        units = [int(u) for u in hidden]
+    if any(u < 1 for u in units):
+        raise ConfigError(f"Expected hidden layer sizes >= 1. Received: {units}.")
+    return units
+
+
+def new_project_from_csv(
+    csv_path: str | os.PathLike[str],
+    target: str | None = None,
+    *,
+    hidden: Sequence[int] | str | None = (32, 16),
+    project_path: str | os.PathLike[str] | None = None,
+    data_config: Mapping[str, Any] | None = None,
+) -> Any:
+    """A starter project for a CSV: Input sized to the encoded features, hidden Dense relu
+    layers, the output layer, loss and metrics the task suggests.
+
+    `target` None takes the suggested target column. The project is not saved.
+    """
+    from core.data import DataConfig, prepare, read_csv
+    from core.graph import Graph
+    from core.layers.spec import CATALOG
+    from core.project import Project, default_train_config
+
+    units = _parse_hidden(hidden)
+    table = read_csv(csv_path)
+    cfg = dict(data_config or {})
+    if target is not None:
+        cfg["target"] = target
+    config = DataConfig.from_dict(cfg)
+    dataset = prepare(table, config)
+    if config.target is None:
+        config = replace(config, target=dataset.target)
+    task = dataset.task
+    graph = Graph(catalog=CATALOG)
+    x_step = 220.0
+    prev = graph.add_node("Input", {"shape": [dataset.n_features]}, x=0.0, y=0.0).id
+    for i, u in enumerate(units, start=1):
+        node = graph.add_node("Dense", {"units": u, "activation": "relu"}, x=x_step * i, y=0.0)
+        graph.connect(prev, node.id)
+        prev = node.id
+    out = graph.add_node(
+        "Dense", {"units": task.output_units, "activation": task.output_activation},
+        x=x_step * (len(units) + 1), y=0.0, name="output",
+    )
+    graph.connect(prev, out.id)
+    train_config = default_train_config()
+    train_config.update({"loss": task.loss, "metrics": list(task.metrics)})
+    return Project(graph=graph, data_path=str(Path(csv_path).resolve()),
+                   data_config=config.to_dict(), train_config=train_config,
+                   path=str(Path(project_path).resolve()) if project_path else None)
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for a user: the message of a LayerForge error, else the exception text."""
+    if isinstance(exc, LayerForgeError):
+        return " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+
+
+#: Public name of the early-stopping factory (the GUI session builds its own train() call).
+early_stopping_callback = _early_stopping
