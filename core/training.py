@@ -25,7 +25,7 @@ import numpy as np
 
 from core.callbacks import Callback, CallbackList, EarlyStopping
 from core.errors import ConfigError
-from core.random import make_generator, set_random_seed
+from core.random import default_generator, make_generator, set_random_seed
 
 Reason = Literal["completed", "stopped", "early_stopping", "diverged"]
 
@@ -148,7 +148,7 @@ def train(
     model._ensure_built(x)
     model._resolve(y)
     model._ensure_optimizer()
-    rng = make_generator(seed) if seed is not None else np.random.default_rng()
+    rng = make_generator(seed) if seed is not None else default_generator()
     n = _length(x)
     batch_size = int(batch_size)
     batches = max(1, math.ceil(n / batch_size))
