@@ -93,7 +93,7 @@ class MainWindow(QMainWindow):
             | QMainWindow.DockOption.AllowNestedDocks
             | QMainWindow.DockOption.AnimatedDocks
         )
-        icon = Path(__file__).resolve().parent.parent / "resources" / "icons" / "layerforge.svg"
+        icon = Path(__file__).resolve().parent.parent / "resources" / "icons" / "layerforge.png"
         if icon.is_file():
             self.setWindowIcon(QIcon(str(icon)))
 

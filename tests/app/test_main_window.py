@@ -154,3 +154,14 @@ def test_geometry_is_remembered(qtbot):
     w2 = MainWindow(DocumentController(), persist_settings=True)
     qtbot.addWidget(w2)
     assert (w2.width(), w2.height()) == (760, 540)
+
+
+def test_dropping_a_project_file_on_the_canvas_opens_it(qtbot, tmp_path):
+    src = make_window(qtbot, show=False)
+    add_chain(src.controller)
+    path = tmp_path / "on_canvas.lfproj"
+    src.controller.save(str(path))
+    w = make_window(qtbot)
+    _drop(w.view.viewport(), [path])
+    qtbot.waitUntil(lambda: w.controller.path is not None, timeout=2000)
+    assert w.controller.graph.to_dict() == src.controller.graph.to_dict()

@@ -86,3 +86,11 @@ def test_enter_in_search_adds_the_first_match(qtbot, window):
 def test_layer_entries_order_categories_sensibly():
     cats = list(dict.fromkeys(c for _, c, _ in layer_entries()))
     assert cats[0] == "Core"
+
+
+def test_repeated_double_clicks_do_not_stack_layers(window):
+    window.palette.add_layer("Dense")
+    window.palette.add_layer("Dense")
+    nodes = list(window.controller.graph.nodes.values())
+    assert len(nodes) == 2
+    assert (nodes[0].x, nodes[0].y) != (nodes[1].x, nodes[1].y)

@@ -61,3 +61,22 @@ def test_missing_project_is_a_clear_error(tmp_path):
     assert proc.returncode == 2
     assert "nope.lfproj" in proc.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def test_startup_imports_no_heavy_modules(tmp_path):
+    """Launch stays fast: plots, data and export libraries load only when used."""
+    code = (
+        "import sys\n"
+        "from app.gui import create_application, build_window\n"
+        "app = create_application()\n"
+        "w = build_window(None, persist_settings=False)\n"
+        "w.show(); app.processEvents()\n"
+        "heavy = [m for m in ('pyqtgraph', 'pandas', 'onnx', 'h5py', 'onnxruntime')"
+        " if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "HEAVY []" in proc.stdout
