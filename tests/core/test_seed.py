@@ -1,4 +1,4 @@
-"""The seed program from the article runs unchanged with `import core as tf` / `from core import keras`."""
+"""The seed program runs unchanged with `import core as tf` or `from core import keras`."""
 
 from __future__ import annotations
 

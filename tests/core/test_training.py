@@ -46,7 +46,7 @@ def test_event_sequence_and_running_logs() -> None:
 def test_closing_the_generator_leaves_a_consistent_model() -> None:
     m = _model()
     gen = train(m, X, Y, epochs=5, batch_size=10)
-    for i, ev in enumerate(gen):
+    for i, _ev in enumerate(gen):
         if i == 4:
             break
     gen.close()
