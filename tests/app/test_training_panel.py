@@ -1,0 +1,204 @@
+"""The training UI installed in a window: open CSV -> train -> plots and read-outs; controls."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QMainWindow
+
+from app.document import DocumentController
+from app.session import IDLE, PAUSED
+from app.training_ui import install
+from tests.app._training_fixtures import (
+    add_seed_graph,
+    engine_available,
+    seed_csv,
+    use_fake_engine,
+)
+
+
+@pytest.fixture
+def ui(qtbot):
+    window = QMainWindow()
+    controller = DocumentController(parent=window)
+    qtbot.addWidget(window)
+    result = install(window, controller)
+    window.resize(1200, 800)
+    window.show()
+    yield window, controller, result
+    result.session.shutdown()
+
+
+def ready(ui, tmp_path) -> None:
+    window, controller, t = ui
+    assert t.data_panel.open_path(str(seed_csv(tmp_path)))
+    add_seed_graph(controller)
+    controller.analyze_now()
+
+
+def test_docks_and_menus_installed(ui) -> None:
+    window, _c, t = ui
+    assert {d.objectName() for d in (t.data_dock, t.training_dock, t.plots_dock)} == {
+        "DataDock", "TrainingDock", "PlotsDock"}
+    titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
+    assert "Data" in titles and "Training" in titles
+    assert not t.actions["start"].isEnabled()
+    assert not t.training_panel.start_button.isEnabled()
+    assert "CSV" in t.training_panel.reason.text()
+
+
+def test_start_disabled_with_reason_until_graph_fits(ui, tmp_path) -> None:
+    window, controller, t = ui
+    t.data_panel.open_path(str(seed_csv(tmp_path)))
+    controller.analyze_now()
+    assert not t.training_panel.start_button.isEnabled()
+    assert "network" in t.training_panel.reason.text().lower()
+    add_seed_graph(controller)
+    controller.analyze_now()
+    assert t.training_panel.start_button.isEnabled()
+    assert not t.training_panel.reason.isVisible()
+
+
+def test_fit_check_offers_undoable_fix(ui, tmp_path) -> None:
+    window, controller, t = ui
+    t.data_panel.open_path(str(seed_csv(tmp_path)))
+    add_seed_graph(controller, n_features=5)  # wrong input size
+    controller.analyze_now()
+    assert t.fit_checks.isVisible()
+    assert t.fit_checks.fix_buttons, [m for m, _ in t.fit_checks.problems()]
+    before = controller.undo_stack.count()
+    t.fit_checks.fix_buttons[0].click()
+    controller.analyze_now()
+    assert controller.undo_stack.count() == before + 1
+    assert t.training_panel.start_button.isEnabled(), t.training_panel.reason.text()
+    controller.undo_stack.undo()
+    controller.analyze_now()
+    assert not t.training_panel.start_button.isEnabled()
+
+
+@pytest.mark.skipif(not engine_available(), reason="the engine has not landed")
+def test_open_bundled_csv_train_seed_plots_and_readouts(ui, tmp_path, qtbot) -> None:
+    window, controller, t = ui
+    ready(ui, tmp_path)
+    panel = t.training_panel
+    panel.epochs.setValue(4)
+    with qtbot.waitSignal(t.session.runFinished, timeout=60_000):
+        qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not t.plots.plots["loss"].dirty, timeout=2000)
+    loss = t.plots.plots["loss"]
+    assert loss.points("batch") > 10 and loss.points("train") == 4 and loss.points("val") == 4
+    assert "accuracy" in t.plots.plots
+    x, _y = loss.curves["train"].getData()
+    assert len(x) == 4
+    assert panel.epoch_metrics.text().startswith("Epoch 4:") and "val_loss" in (
+        panel.epoch_metrics.text())
+    assert "loss" in panel.latest.text()
+    assert panel.test_label.text().startswith("Test split:")
+    assert "samples/s" in panel.timing.text()
+    assert panel.save_button.isEnabled() == t.session.can_save_model()[0]
+
+
+def test_pause_resume_step_buttons(ui, tmp_path, qtbot, monkeypatch) -> None:
+    use_fake_engine(monkeypatch, batches=200, delay=0.002)
+    ready(ui, tmp_path)
+    _w, _c, t = ui
+    panel = t.training_panel
+    panel.epochs.setValue(1)
+    chunks = []
+    t.session.batches.connect(chunks.append)
+    panel.step_button.click()
+    qtbot.waitUntil(lambda: t.session.state == PAUSED and sum(c.count for c in chunks) == 1,
+                    timeout=3000)
+    assert panel.pause_button.text() == "Resume"
+    panel.pause_button.click()  # resume
+    qtbot.waitUntil(lambda: sum(c.count for c in chunks) > 5, timeout=3000)
+    panel.pause_button.click()  # pause
+    qtbot.waitUntil(lambda: t.session.state == PAUSED, timeout=3000)
+    held = sum(c.count for c in chunks)
+    qtbot.wait(150)
+    assert sum(c.count for c in chunks) == held
+    assert "(paused)" in panel.position.text()
+    with qtbot.waitSignal(t.session.runFinished, timeout=10_000):
+        panel.stop_button.click()
+    assert t.session.state == IDLE
+
+
+def test_stop_button_mid_epoch_latency(ui, tmp_path, qtbot, monkeypatch) -> None:
+    use_fake_engine(monkeypatch, batches=1_000_000, delay=0.001)
+    ready(ui, tmp_path)
+    _w, _c, t = ui
+    t.training_panel.start_button.click()
+    qtbot.waitUntil(lambda: t.session.samples_seen > 0, timeout=3000)
+    t0 = time.perf_counter()
+    with qtbot.waitSignal(t.session.runFinished, timeout=2000):
+        t.training_panel.stop_button.click()
+    latency = time.perf_counter() - t0
+    assert latency < 0.5, f"stop took {latency * 1000:.0f} ms"
+    assert "Stopped at epoch 1" in t.training_panel.notice.text()
+
+
+def test_divergence_message_with_details(ui, tmp_path, qtbot, monkeypatch) -> None:
+    use_fake_engine(monkeypatch, diverge_at=(0, 2))
+    ready(ui, tmp_path)
+    _w, _c, t = ui
+    t.training_panel.learning_rate.setText("1e3")
+    with qtbot.waitSignal(t.session.runFinished, timeout=10_000):
+        t.training_panel.start_button.click()
+    assert t.session.train_config["learning_rate"] == 1000.0
+    text = t.training_panel.notice.text()
+    assert "diverged at epoch 1, batch 3" in text and "learning rate" in text
+    assert t.training_panel.details_button.isVisible()
+    assert "nan" in t.training_panel.details_text()
+
+
+def test_error_in_training_shows_message_and_app_lives(ui, tmp_path, qtbot, monkeypatch):
+    use_fake_engine(monkeypatch, fail_at=3)
+    ready(ui, tmp_path)
+    _w, _c, t = ui
+    with qtbot.waitSignal(t.session.errored, timeout=10_000):
+        t.training_panel.start_button.click()
+    assert "Training failed: ValueError: boom at step 3" in t.training_panel.notice.text()
+    assert "Traceback" in t.training_panel.details_text()
+    assert t.training_panel.start_button.isEnabled()
+
+
+def test_bad_setting_shows_plain_message(ui) -> None:
+    _w, _c, t = ui
+    t.training_panel.learning_rate.setText("fast")
+    t.training_panel.learning_rate.editingFinished.emit()
+    assert "Learning rate" in t.training_panel.settings_error.text()
+    t.training_panel.learning_rate.setText("0.01")
+    t.training_panel.learning_rate.editingFinished.emit()
+    assert t.training_panel.settings_error.isHidden()
+    assert t.session.train_config["learning_rate"] == 0.01
+
+
+def test_close_window_during_training_stops_cleanly(ui, tmp_path, qtbot, monkeypatch):
+    use_fake_engine(monkeypatch, batches=1_000_000, delay=0.001)
+    ready(ui, tmp_path)
+    window, _c, t = ui
+    t.training_panel.start_button.click()
+    qtbot.waitUntil(lambda: t.session.samples_seen > 0, timeout=3000)
+    worker = t.session.worker
+    t0 = time.perf_counter()
+    window.close()
+    assert time.perf_counter() - t0 < 2.0
+    assert worker is not None and worker.isFinished()
+    assert t.session.worker is None
+
+
+def test_csv_dropped_on_window_opens(ui, tmp_path, qtbot) -> None:
+    window, _c, t = ui
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(seed_csv(tmp_path)))])
+    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                      Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, drop)
+    assert t.session.dataset is not None and drop.isAccepted()
