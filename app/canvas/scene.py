@@ -285,12 +285,15 @@ class CanvasScene(QGraphicsScene):
         self.addItem(line)
         self._connect_line = line
         for nid, item in self.nodes.items():
-            if item.input_port is None:
-                continue
-            ok = nid != src and self.graph.can_connect(src, nid) is None
-            item.input_port.set_state(PortState.VALID if ok else PortState.INVALID)
+            ok = (
+                item.input_port is not None
+                and nid != src
+                and self.graph.can_connect(src, nid) is None
+            )
+            if item.input_port is not None:
+                item.input_port.set_state(PortState.VALID if ok else PortState.INVALID)
             if not ok:
-                item.setOpacity(0.55)
+                item.setOpacity(0.5)
         self.update_connect(pos)
 
     def update_connect(self, pos: QPointF) -> None:
@@ -321,7 +324,8 @@ class CanvasScene(QGraphicsScene):
             for item in self.nodes.values():
                 if item.input_port is not None:
                     item.input_port.set_state(PortState.NORMAL)
-                item.setOpacity(1.0)
+                if item.opacity() != 1.0:
+                    item.setOpacity(1.0)
         self._connect_src = None
 
     def finish_connect(self, pos: QPointF) -> bool:

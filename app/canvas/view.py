@@ -22,6 +22,7 @@ from PySide6.QtGui import (
     QDragMoveEvent,
     QDropEvent,
     QGuiApplication,
+    QImage,
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
@@ -29,7 +30,7 @@ from PySide6.QtGui import (
     QPen,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QGraphicsView, QMenu, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QMenu, QWidget
 
 from app.canvas.edge_item import EdgeItem
 from app.canvas.node_item import NodeItem
@@ -425,12 +426,30 @@ class CanvasView(QGraphicsView):
         event.ignore()
 
     def export_image(self, path: str, scale: float = 2.0) -> bool:
-        """Render every layer (not just the visible part) to an image file such as PNG."""
-        from PySide6.QtGui import QImage
-
+        """Render every layer (not just the visible part) to PNG/JPEG, or to SVG by suffix."""
         rect = self.canvas.itemsBoundingRect().adjusted(-30, -30, 30, 30)
         if rect.isEmpty():
             return False
+        self.canvas.clearSelection()
+        if path.lower().endswith(".svg"):
+            from PySide6.QtSvg import QSvgGenerator
+
+            gen = QSvgGenerator()
+            gen.setFileName(path)
+            gen.setSize(rect.size().toSize())
+            gen.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
+            gen.setTitle("LayerForge network")
+            items = list(self.canvas.nodes.values())
+            for item in items:  # vector output: paint, do not blit cached pixmaps
+                item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+            painter = QPainter(gen)
+            target = QRectF(0, 0, rect.width(), rect.height())
+            painter.fillRect(target, self.canvas.style.background)
+            self.canvas.render(painter, target, rect)
+            painter.end()
+            for item in items:
+                item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            return True
         image = QImage(
             int(rect.width() * scale), int(rect.height() * scale), QImage.Format.Format_ARGB32
         )

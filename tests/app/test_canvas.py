@@ -144,14 +144,14 @@ def test_invalid_targets_dimmed_and_cycle_refused_with_reason(view, qtbot):
     # An Input takes no inputs at all: it has no input port; the source itself is dimmed.
     assert scene.nodes[a].input_port is None
     assert scene.nodes[b].input_port.state is PortState.INVALID
-    assert scene.nodes[b].opacity() < 1.0
+    assert scene.nodes[b].opacity() < 1.0 and scene.nodes[a].opacity() < 1.0
     target = _vp(view, scene.nodes[a].sceneBoundingRect().center())
     QTest.mouseMove(vp, target)
     with qtbot.waitSignal(view.message) as blocker:
         QTest.mouseRelease(vp, LEFT, NOMOD, target)
     assert "Input" in blocker.args[0] or "loop" in blocker.args[0]
     assert len(view.controller.graph.edges) == 1
-    assert scene.nodes[b].opacity() == 1.0
+    assert scene.nodes[b].opacity() == 1.0 and scene.nodes[a].opacity() == 1.0
 
 
 def test_cycle_refused_with_reason(view, qtbot):
@@ -333,3 +333,19 @@ def test_scene_follows_reset_and_renders_non_blank(view, qtbot, tmp_path):
     assert img.width() > 300
     colours = {img.pixel(x, y) for x in range(0, img.width(), 7) for y in range(0, img.height(), 7)}
     assert len(colours) > 20
+    svg = tmp_path / "canvas.svg"
+    assert view.export_image(str(svg))
+    text = svg.read_text(encoding="utf-8")
+    assert "<svg" in text and "Dense" in text
+
+
+def test_space_drag_pans_instead_of_moving(view, qtbot):
+    a, _ = _chain(view)
+    view.setFocus()
+    QTest.keyPress(view, Qt.Key.Key_Space)
+    before = view.center_scene_pos()
+    start = _vp(view, view.canvas.nodes[a].sceneBoundingRect().center())
+    _drag(view, start, start + QPoint(-80, 0))
+    QTest.keyRelease(view, Qt.Key.Key_Space)
+    assert view.center_scene_pos().x() - before.x() == pytest.approx(80, abs=2)
+    assert view.controller.graph.node(a).x == 0.0
