@@ -1,0 +1,99 @@
+"""Data panel: virtual preview, roles, task, preprocessing, splits, errors, recent files."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from app.data_panel import DataFrameModel, DataPanel, recent_data_files
+from app.document import DocumentController
+from app.session import TrainingSession
+from tests.app._training_fixtures import REPO, seed_csv
+
+
+@pytest.fixture
+def panel(qtbot):
+    s = TrainingSession(DocumentController())
+    p = DataPanel(s)
+    qtbot.addWidget(p)
+    p.resize(900, 700)
+    p.show()
+    yield p
+    s.shutdown()
+
+
+def test_virtual_model_is_fast_on_a_million_rows(qtbot) -> None:
+    df = pd.DataFrame({"a": np.arange(1_000_000, dtype=float), "b": ["x"] * 1_000_000})
+    model = DataFrameModel()
+    t0 = time.perf_counter()
+    model.set_frame(df)
+    from PySide6.QtWidgets import QTableView
+
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.show()
+    view.scrollToBottom()
+    qtbot.wait(10)
+    elapsed = time.perf_counter() - t0
+    assert model.rowCount() == 1_000_000 and model.columnCount() == 2
+    assert model.data(model.index(999_999, 0)) == "999999"
+    assert model.data(model.index(5, 1)) == "x"
+    assert elapsed < 2.0, elapsed
+
+
+def test_open_shows_preview_profile_and_task(panel) -> None:
+    assert panel.open_path(str(seed_csv(None)))  # the bundled seed CSV
+    s = panel.session
+    assert panel.model.rowCount() == s.table.n_rows
+    assert panel.columns.rowCount() == len(s.profiles)
+    assert panel.role_boxes[s.dataset.target].currentText() == "target"
+    assert "binary" in panel.task_label.text() and "8 input features" in panel.task_label.text()
+    assert "train" in panel.split_label.text()
+    assert panel.columns.item(0, 4) is not None  # the reason column
+    assert recent_data_files()[0].endswith("seed_binary.csv")
+
+
+def test_role_selector_changes_features(panel) -> None:
+    panel.open_path(str(seed_csv(None)))
+    s = panel.session
+    first = s.profiles[0].name
+    panel.role_boxes[first].setCurrentText("ignore")
+    assert s.dataset.n_features == 7
+    assert "7 input features" in panel.task_label.text()
+    assert panel.role_boxes[first].currentText() == "ignore"
+
+
+def test_preprocessing_and_split_options_update_config(panel) -> None:
+    panel.open_path(str(seed_csv(None)))
+    s = panel.session
+    panel.scale.setCurrentText("minmax")
+    panel.impute.setCurrentText("median")
+    panel.test_split.setValue(0.2)
+    assert s.data_config.scale == "minmax" and s.data_config.impute == "median"
+    assert s.project.data_config["test_split"] == pytest.approx(0.2)
+    assert len(s.dataset.x_test) == pytest.approx(0.2 * s.table.n_rows, abs=3)
+
+
+def test_impossible_split_shows_message_not_crash(panel) -> None:
+    panel.open_path(str(seed_csv(None)))
+    panel.validation_split.setValue(0.5)
+    panel.test_split.setValue(0.6)
+    assert panel.error_label.isVisible()
+    assert "validation_split + test_split" in panel.error_label.text()
+
+
+@pytest.mark.parametrize("content", [b"", b"a,b\n", b"\x00\x01binary\x00", b"a,a\n1,2\n"])
+def test_broken_csv_shows_plain_message(panel, tmp_path, content) -> None:
+    path = tmp_path / "broken.csv"
+    path.write_bytes(content)
+    assert not panel.open_path(str(path))
+    assert panel.error_label.isVisible() and "Expected" in panel.error_label.text()
+    assert "Could not open" in panel.file_label.text()
+    # a good file afterwards clears the message
+    assert panel.open_path(str(REPO / "resources" / "datasets" / "iris.csv"))
+    assert not panel.error_label.isVisible()
+    assert "multiclass" in panel.task_label.text()
