@@ -289,8 +289,10 @@ class CanvasView(QGraphicsView):
 
     def _clipboard_payload(self) -> bytes | None:
         mime = QGuiApplication.clipboard().mimeData()
-        if mime is not None and mime.hasFormat(SUBGRAPH_MIME):
-            return bytes(mime.data(SUBGRAPH_MIME).data())
+        if mime is not None:
+            for fmt in (SUBGRAPH_MIME, "application/x-layerforge-graph"):
+                if mime.hasFormat(fmt):
+                    return bytes(mime.data(fmt).data())
         return self._clipboard_fallback
 
     def paste(self) -> list[str]:
