@@ -404,6 +404,8 @@ def train_project(
     settings = settings or TrainSettings.from_dict(project.train_config)
     dataset = load_data(project, data_path, settings)
     model = build_and_compile(project.graph, dataset, settings)
+    if getattr(project, "path", None):
+        model.name = Path(project.path).stem  # the summary's title, as in the GUI
     history: dict[str, list[float]] = {}
     finished = None
     epochs_run = 0
@@ -476,7 +478,9 @@ def new_project_from_csv(
     """A starter project for a CSV: Input sized to the encoded features, hidden Dense relu
     layers, the output layer, loss and metrics the task suggests.
 
-    `target` None takes the suggested target column. The project is not saved.
+    `target` None takes the suggested target column. Rows are split 60/20/20 into
+    train, validation and test unless `data_config` says otherwise. The project
+    is not saved.
     """
     from core.data import DataConfig, prepare, read_csv
     from core.graph import Graph
@@ -485,7 +489,8 @@ def new_project_from_csv(
 
     units = _parse_hidden(hidden)
     table = read_csv(csv_path)
-    cfg = dict(data_config or {})
+    cfg = {"validation_split": 0.2, "test_split": 0.2}
+    cfg.update(data_config or {})
     if target is not None:
         cfg["target"] = target
     config = DataConfig.from_dict(cfg)

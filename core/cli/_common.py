@@ -1,0 +1,121 @@
+"""Shared output helpers of the headless subcommands: metric tables and the progress bar.
+
+The progress bar writes to stderr (a redrawn line on a terminal, one line per
+epoch otherwise) so that stdout carries only results that scripts can read.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Mapping
+from typing import Any, TextIO
+
+#: Keras metric names in the order tables show them.
+_ORDER = ("loss", "accuracy", "precision", "recall", "auc", "mae", "mse", "r2")
+
+
+def metric_columns(rows: Mapping[str, Mapping[str, float]]) -> list[str]:
+    """The metric names present in any row, `loss` first, then the usual order."""
+    names: list[str] = []
+    for values in rows.values():
+        for k in values:
+            if k not in names:
+                names.append(k)
+    known = [n for n in _ORDER if n in names]
+    return known + sorted(n for n in names if n not in known)
+
+
+def format_value(value: float) -> str:
+    if value != value:  # NaN
+        return "nan"
+    if value == 0 or 1e-3 <= abs(value) < 1e5:
+        return f"{value:.4f}"
+    return f"{value:.4g}"
+
+
+def metrics_table(rows: Mapping[str, Mapping[str, float]]) -> str:
+    """A plain text table: one row per split, one column per metric."""
+    cols = metric_columns(rows)
+    width0 = max([len("split")] + [len(r) for r in rows])
+    widths = [max(len(c), 10) for c in cols]
+    head = [f"{c:>{w}}" for c, w in zip(cols, widths, strict=False)]
+    lines = ["  ".join([f"{'split':<{width0}}"] + head)]
+    for name, values in rows.items():
+        if not values:
+            lines.append(f"{name:<{width0}}  " + "(no rows)")
+            continue
+        cells = [format_value(values[c]) if c in values else "-" for c in cols]
+        padded = [f"{v:>{w}}" for v, w in zip(cells, widths, strict=False)]
+        lines.append("  ".join([f"{name:<{width0}}"] + padded))
+    return "\n".join(lines)
+
+
+def _logs_text(logs: Mapping[str, Any], limit: int = 6) -> str:
+    parts = []
+    for k, v in list(logs.items())[:limit]:
+        try:
+            parts.append(f"{k} {format_value(float(v))}")
+        except (TypeError, ValueError):
+            continue
+    return " - ".join(parts)
+
+
+class ProgressBar:
+    """Prints training events as a progress bar on `stream` (default stderr)."""
+
+    def __init__(self, stream: TextIO | None = None, *, width: int = 24,
+                 interval: float = 0.1, enabled: bool = True) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.width = width
+        self.interval = interval
+        self.enabled = enabled
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._last = 0.0
+        self._epochs: int | None = None
+        self._dirty = False
+
+    def __call__(self, event: Any) -> None:
+        if not self.enabled:
+            return
+        kind = type(event).__name__
+        if kind == "BatchEnded":
+            self._batch(event)
+        elif kind == "EpochEnded":
+            self._epoch(event)
+        elif kind == "TrainingFinished":
+            self._finish(event)
+
+    def _write(self, text: str) -> None:
+        self.stream.write(text)
+        self.stream.flush()
+
+    def _batch(self, e: Any) -> None:
+        if not self.tty:
+            return
+        now = time.monotonic()
+        last = e.batch + 1 >= e.batches
+        if not last and now - self._last < self.interval:
+            return
+        self._last = now
+        done = int(self.width * (e.batch + 1) / max(e.batches, 1))
+        bar = "=" * max(done - 1, 0) + (">" if done < self.width else "=")
+        epochs = f"/{self._epochs}" if self._epochs else ""
+        line = (f"\rEpoch {e.epoch + 1}{epochs} [{bar:<{self.width}}] "
+                f"{e.batch + 1}/{e.batches} - {_logs_text(e.logs, 3)}")
+        self._write(line[:160].ljust(80))
+        self._dirty = True
+
+    def _epoch(self, e: Any) -> None:
+        self._epochs = e.epochs
+        prefix = "\r" if self.tty and self._dirty else ""
+        self._dirty = False
+        line = f"Epoch {e.epoch + 1}/{e.epochs} - {e.elapsed:.1f}s - {_logs_text(e.logs)}"
+        self._write(prefix + line.ljust(80 if self.tty else 0) + "\n")
+
+    def _finish(self, e: Any) -> None:
+        if self.tty and self._dirty:
+            self._write("\n")
+        message = getattr(e, "message", "") or ""
+        if getattr(e, "reason", "completed") != "completed" and message:
+            self._write(f"{message}\n")

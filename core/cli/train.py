@@ -1,0 +1,97 @@
+"""`layerforge train PROJECT`: train a project headless and write the model bundle.
+
+Shows a progress bar on stderr, prints the final train/validation/test
+metrics on stdout, writes the `.lfmodel` bundle (default: next to the project)
+and, with `--metrics-json FILE`, the metrics as JSON keyed by split and Keras
+metric name. Uses the same path as the GUI (`core.run`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from core.errors import FormatError
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "train", help="train a project headless and save the trained model",
+        description="Train PROJECT (.lfproj) on its data and write a .lfmodel bundle.",
+    )
+    p.add_argument("project", metavar="PROJECT", help="the .lfproj project file")
+    p.add_argument("--data", metavar="CSV", help="train on this CSV instead of the project's")
+    p.add_argument("--epochs", type=_positive, metavar="N", help="number of epochs")
+    p.add_argument("--batch-size", type=_positive, metavar="N", help="rows per batch")
+    p.add_argument("--seed", type=int, metavar="N", help="random seed (same seed, same model)")
+    p.add_argument("--out", metavar="MODEL.lfmodel",
+                   help="where to write the trained model (default: next to the project)")
+    p.add_argument("--metrics-json", metavar="FILE",
+                   help="also write the final metrics as JSON to FILE")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+    return p
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
+
+
+def write_json(path: str | os.PathLike[str], data: Any) -> None:
+    """Write `data` as JSON to `path` atomically."""
+    target = Path(path)
+    folder = target.resolve().parent
+    if not folder.is_dir():
+        raise FormatError(f"{target}: cannot be written: the folder {folder} does not exist.")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, allow_nan=True)
+            fh.write("\n")
+        os.replace(tmp, target)
+        tmp = ""
+    finally:
+        if tmp:
+            os.unlink(tmp)
+
+
+def run(args: argparse.Namespace) -> int:
+    import core.layers  # noqa: F401 - registers the layer types
+    from core.cli._common import ProgressBar, metrics_table
+    from core.layers.spec import CATALOG
+    from core.project import load_project
+    from core.run import TrainSettings, save_trained, train_project
+
+    project = load_project(args.project, catalog=CATALOG)
+    settings = TrainSettings.from_dict(project.train_config).with_overrides(
+        epochs=args.epochs, batch_size=args.batch_size, seed=args.seed)
+    out = Path(args.out) if args.out else Path(args.project).with_suffix(".lfmodel")
+    bar = ProgressBar(enabled=not args.quiet)
+    start = time.perf_counter()
+    result = train_project(project, data_path=args.data, settings=settings, on_event=bar)
+    elapsed = time.perf_counter() - start
+    ds = result.dataset
+    for notice in getattr(ds, "notices", []) or []:
+        print(f"note: {notice}", file=__import__("sys").stderr)
+    reason = getattr(result.finished, "reason", "completed") if result.finished else "completed"
+    print(f"Trained {result.epochs_run} epoch{'s' if result.epochs_run != 1 else ''} "
+          f"({reason}) in {elapsed:.1f} s on {len(ds.x_train)} rows "
+          f"({len(ds.x_val)} validation, {len(ds.x_test)} test); task: {ds.task.kind}.")
+    print(metrics_table(result.metrics))
+    written = save_trained(result, out)
+    print(f"Saved the trained model to {written}")
+    if args.metrics_json:
+        write_json(args.metrics_json, result.metrics)
+        print(f"Wrote the metrics to {args.metrics_json}")
+    return 0

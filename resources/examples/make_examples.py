@@ -1,0 +1,155 @@
+"""Regenerate the example projects in this folder from the bundled datasets.
+
+Each example is built with `core.graph` and saved with `core.project`, so the
+files stay valid as those modules evolve: the Input is sized to the data after
+encoding, node positions are laid out left to right in canvas columns, and
+the data path is stored relative to the project file. Run:
+
+    python -m resources.examples.make_examples
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+DATASETS = HERE.parent / "datasets"
+#: Canvas spacing, the same as the app's auto-layout (app/canvas/layout.py).
+COLUMN_GAP = 250.0
+ROW_GAP = 110.0
+
+
+@dataclass
+class Example:
+    """One example project: its dataset, target and network (a list of layers)."""
+
+    name: str
+    csv: str
+    target: str | None
+    layers: list[dict[str, Any]]
+    train: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def _dense(units: int | str, activation: str, name: str | None = None, col: int = 0,
+           row: float = 0.0, inputs: Sequence[str] = ()) -> dict[str, Any]:
+    return {"type": "Dense", "params": {"units": units, "activation": activation},
+            "name": name, "col": col, "row": row, "inputs": list(inputs)}
+
+
+def examples() -> list[Example]:
+    """The example projects. Units "out" take the task's output size."""
+    return [
+        Example(
+            "seed", "seed_binary.csv", "outcome",
+            [
+                {"type": "Input", "params": {}, "name": "input", "col": 0, "row": 0,
+                 "inputs": []},
+                _dense(10, "relu", "dense", 1, 0, ["input"]),
+                _dense(10, "relu", "dense_1", 2, 0, ["dense"]),
+                _dense("out", "sigmoid", "dense_2", 3, 0, ["dense_1"]),
+            ],
+            train={"optimizer": "adam", "learning_rate": 0.001, "loss": "binary_crossentropy",
+                   "metrics": ["accuracy"], "epochs": 10, "batch_size": 32},
+            data={"validation_split": 0.15, "test_split": 0.15},
+        ),
+        Example(
+            "iris", "iris.csv", "species",
+            [
+                {"type": "Input", "params": {}, "name": "measurements", "col": 0, "row": 0,
+                 "inputs": []},
+                _dense(16, "relu", "hidden", 1, 0, ["measurements"]),
+                _dense("out", "softmax", "species", 2, 0, ["hidden"]),
+            ],
+            train={"optimizer": "adam", "learning_rate": 0.01,
+                   "loss": "categorical_crossentropy", "metrics": ["accuracy"], "epochs": 60,
+                   "batch_size": 16},
+            data={"validation_split": 0.2, "test_split": 0.2},
+        ),
+        Example(
+            "regression", "diabetes.csv", "progression",
+            [
+                {"type": "Input", "params": {}, "name": "input", "col": 0, "row": 0,
+                 "inputs": []},
+                _dense(32, "relu", "dense", 1, 0, ["input"]),
+                _dense(16, "relu", "dense_1", 2, 0, ["dense"]),
+                _dense("out", "linear", "prediction", 3, 0, ["dense_1"]),
+            ],
+            train={"optimizer": "adam", "learning_rate": 0.005, "loss": "mean_squared_error",
+                   "metrics": ["mae"], "epochs": 40, "batch_size": 32},
+            data={"validation_split": 0.2, "test_split": 0.2},
+        ),
+        Example(
+            "moons", "two_moons.csv", "label",
+            [
+                {"type": "Input", "params": {}, "name": "xy", "col": 0, "row": 0, "inputs": []},
+                _dense(16, "relu", "relu_branch", 1, -0.5, ["xy"]),
+                _dense(16, "tanh", "tanh_branch", 1, 0.5, ["xy"]),
+                {"type": "Concatenate", "params": {}, "name": "concatenate", "col": 2,
+                 "row": 0, "inputs": ["relu_branch", "tanh_branch"]},
+                _dense(16, "relu", "dense", 3, 0, ["concatenate"]),
+                _dense("out", "sigmoid", "moon", 4, 0, ["dense"]),
+            ],
+            train={"optimizer": "adam", "learning_rate": 0.01, "loss": "binary_crossentropy",
+                   "metrics": ["accuracy"], "epochs": 40, "batch_size": 32},
+            data={"validation_split": 0.2, "test_split": 0.2},
+        ),
+    ]
+
+
+def build_project(example: Example, out_dir: Path = HERE) -> Any:
+    """The `Project` for `example` (not saved)."""
+    import core.layers  # noqa: F401 - registers the layer types
+    from core.data import DataConfig, prepare, read_csv
+    from core.graph import Graph
+    from core.layers.spec import CATALOG
+    from core.project import Project, default_train_config
+
+    data_path = DATASETS / example.csv
+    config = DataConfig.from_dict({"target": example.target, "seed": 0, **example.data})
+    dataset = prepare(read_csv(data_path), config)
+    config_dict = config.to_dict()
+    config_dict["target"] = dataset.target
+    task = dataset.task
+    graph = Graph(catalog=CATALOG)
+    ids: dict[str, str] = {}
+    for layer in example.layers:
+        params = dict(layer["params"])
+        if layer["type"] == "Input":
+            params["shape"] = [dataset.n_features]
+        if params.get("units") == "out":
+            params["units"] = task.output_units
+        node = graph.add_node(layer["type"], params, x=layer["col"] * COLUMN_GAP,
+                              y=layer["row"] * ROW_GAP * 1.2, name=layer["name"])
+        ids[layer["name"]] = node.id
+        for src in layer["inputs"]:
+            graph.connect(ids[src], node.id)
+    train = default_train_config()
+    train.update(example.train)
+    train.setdefault("seed", 0)
+    return Project(graph=graph, data_path=str(data_path), data_config=config_dict,
+                   train_config=train, path=str(out_dir / f"{example.name}.lfproj"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from core.build import analyze
+    from core.project import save_project
+
+    out_dir = Path(argv[0]) if argv else HERE
+    for example in examples():
+        project = build_project(example, out_dir)
+        analysis = analyze(project.graph)
+        if analysis.problems:
+            raise SystemExit(f"{example.name}: {analysis.message()}")
+        target = out_dir / f"{example.name}.lfproj"
+        save_project(project, target)
+        print(f"wrote {target} ({analysis.total_params} parameters)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
