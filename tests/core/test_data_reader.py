@@ -210,3 +210,13 @@ def test_every_column_missing(tmp_path: Path) -> None:
     with pytest.raises(DataError) as e:
         read_csv(p)
     assert_error(e, p, "missing")
+
+
+def test_text_after_the_sample_in_a_float_column(tmp_path: Path) -> None:
+    body = "".join(f"{i}.25,{'a' if i % 2 else 'b'}\n" for i in range(20000))
+    p = write(tmp_path, "x,y\n" + body + "oops,a\n")
+    t = read_csv(p)  # the float32 hint fails; the reader parses again without hints
+    assert len(t.df) == 20001 and t.df["x"].iloc[-1] == "oops"
+    with pytest.raises(DataError) as e:
+        load_dataset(p, DataConfig(target="y"))
+    assert "'oops'" in str(e.value) and "row 20001" in str(e.value)
