@@ -6,10 +6,18 @@ epoch otherwise) so that stdout carries only results that scripts can read.
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from collections.abc import Mapping
 from typing import Any, TextIO
+
+
+def add_debug_flag(parser: argparse.ArgumentParser) -> None:
+    """Accept `--debug` after the subcommand too (`layerforge train P --debug`)."""
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show full tracebacks on errors")
+
 
 #: Keras metric names in the order tables show them.
 _ORDER = ("loss", "accuracy", "precision", "recall", "auc", "mae", "mse", "r2")

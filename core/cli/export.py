@@ -10,6 +10,8 @@ import argparse
 import sys
 from typing import Any
 
+from core.cli._common import add_debug_flag
+
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
@@ -19,6 +21,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("model", metavar="MODEL", help="the trained .lfmodel file")
     p.add_argument("--format", choices=("onnx", "keras", "python"), required=True)
     p.add_argument("--out", metavar="PATH", required=True)
+    add_debug_flag(p)
     p.set_defaults(func=run)
     return p
 

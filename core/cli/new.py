@@ -12,6 +12,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from core.cli._common import add_debug_flag
+
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
@@ -26,6 +28,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="PROJECT.lfproj", required=True,
                    help="where to write the project")
     p.add_argument("--force", action="store_true", help="overwrite an existing project file")
+    add_debug_flag(p)
     p.set_defaults(func=run)
     return p
 

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from core.cli._common import add_debug_flag
 from core.errors import FormatError
 
 
@@ -26,6 +27,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--data", metavar="CSV", required=True, help="the rows to predict")
     p.add_argument("--out", metavar="PRED.csv",
                    help="where to write the predictions (default: print CSV to stdout)")
+    add_debug_flag(p)
     p.set_defaults(func=run)
     return p
 

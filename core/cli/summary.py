@@ -12,6 +12,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from core.cli._common import add_debug_flag
+
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
@@ -19,6 +21,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Print layers, output shapes and parameter counts of a .lfproj or .lfmodel.",
     )
     p.add_argument("path", metavar="PROJECT|MODEL", help="a .lfproj or .lfmodel file")
+    add_debug_flag(p)
     p.set_defaults(func=run)
     return p
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from core.cli._common import add_debug_flag
 from core.errors import FormatError
 
 
@@ -34,6 +36,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--metrics-json", metavar="FILE",
                    help="also write the final metrics as JSON to FILE")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_debug_flag(p)
     p.set_defaults(func=run)
     return p
 
@@ -83,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - start
     ds = result.dataset
     for notice in getattr(ds, "notices", []) or []:
-        print(f"note: {notice}", file=__import__("sys").stderr)
+        print(f"note: {notice}", file=sys.stderr)
     reason = getattr(result.finished, "reason", "completed") if result.finished else "completed"
     print(f"Trained {result.epochs_run} epoch{'s' if result.epochs_run != 1 else ''} "
           f"({reason}) in {elapsed:.1f} s on {len(ds.x_train)} rows "

@@ -126,6 +126,8 @@ def test_errors_are_one_line_and_traceback_only_with_debug(
     assert len(err.strip().splitlines()) == 1
     code, _, err = run_cli(capsys, "--debug", "train", missing)
     assert code == 1 and "Traceback" in err
+    code, _, err = run_cli(capsys, "train", missing, "--debug")
+    assert code == 1 and "Traceback" in err
     bad_model = tmp_path / "bad.lfmodel"
     bad_model.write_bytes(b"PK\x03\x04 broken")
     for argv in (("summary", bad_model), ("predict", bad_model, "--data", bad_model),
@@ -160,6 +162,31 @@ def test_export_says_not_yet(workdir: Path, capsys: pytest.CaptureFixture[str]) 
     code, _, err = run_cli(capsys, "export", workdir / "m.lfmodel", "--format", "onnx",
                            "--out", workdir / "m.onnx")
     assert code == 1 and "later version" in err
+
+
+def test_progress_bar_redraws_one_line_on_a_terminal() -> None:
+    import io
+
+    from core.cli._common import ProgressBar
+    from core.training import BatchEnded, EpochEnded, TrainingFinished
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    for stream, tty in ((Tty(), True), (io.StringIO(), False)):
+        bar = ProgressBar(stream, interval=0.0)
+        for epoch in range(2):
+            for b in range(4):
+                bar(BatchEnded(epoch, b, 4, {"loss": 0.5, "accuracy": 0.75}, 8 * (b + 1)))
+            bar(EpochEnded(epoch, 2, {"loss": 0.5, "val_loss": 0.6}, 0.1))
+        bar(TrainingFinished("early_stopping", 1, 3, {}, "Stopped early at epoch 2."))
+        text = stream.getvalue()
+        lines = [seg.split("\r")[-1].strip() for seg in text.split("\n") if seg]
+        assert lines[-1] == "Stopped early at epoch 2."
+        assert [line.split(" - ")[0] for line in lines[:2]] == ["Epoch 1/2", "Epoch 2/2"]
+        assert ("[====>" in text or "[=====" in text) is tty and ("\r" in text) is tty
+        assert "val_loss 0.6000" in text
 
 
 # ------------------------------------------------------------------ examples
@@ -224,3 +251,17 @@ def test_console_entry_point_in_a_subprocess(tmp_path: Path) -> None:
     bad = subprocess.run([sys.executable, "-m", "app", "summary", str(tmp_path / "nope.lfmodel")],
                          capture_output=True, text=True, timeout=60, env=env)
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
+    assert bad.stderr.startswith("error: ") and "nope.lfmodel" in bad.stderr
+
+
+def test_subcommands_never_import_qt(tmp_path: Path) -> None:
+    code = (
+        "import sys; from app.__main__ import main\n"
+        f"rc = main(['summary', {str(EXAMPLES / 'moons.lfproj')!r}])\n"
+        "bad = [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph', 'shiboken'))]\n"
+        "print('QT', bad, rc)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().endswith("QT [] 0")
