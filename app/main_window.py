@@ -112,7 +112,7 @@ class MainWindow(QMainWindow):
         self.add_dock("summary", "Summary", self.summary, Area.BottomDockWidgetArea)
         self.add_dock("history", "History", self.history, Area.BottomDockWidgetArea,
                       tabify_with="summary")
-        self.resizeDocks([self.docks["palette"], self.docks["inspector"]], [250, 330],
+        self.resizeDocks([self.docks["palette"], self.docks["inspector"]], [265, 330],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["summary"]], [210], Qt.Orientation.Vertical)
 
@@ -241,6 +241,10 @@ class MainWindow(QMainWindow):
         n = len(self.controller.graph)
         if analysis is None:
             self.status_label.setText(f"{n} layer{'s' if n != 1 else ''}")
+            return
+        if n == 0:
+            self.status_label.setText("Empty network")
+            self.status_label.setToolTip("")
             return
         problems = info.problems(analysis)
         total = info.total_params(analysis)

@@ -97,7 +97,7 @@ class SummaryWidget(QWidget):
         graph = self.controller.graph
         analysis = getattr(self.controller, "analysis", None)
         rows = summary_rows(graph, analysis)
-        all_problems = info.problems(analysis)
+        all_problems = info.problems(analysis) if rows else []
         bad = {p.node_id for p in all_problems}
         self.table.setRowCount(len(rows))
         mono = QFont("DejaVu Sans Mono")
