@@ -1,0 +1,311 @@
+"""Write a LayerForge model as a Keras 3 `.keras` file without importing Keras.
+
+The zip holds `config.json` (a `Functional` model: one `InputLayer`, a
+`Normalization` layer with the fitted mean/variance when the model has a
+pipeline, then every layer with Keras's class names, configs and inbound
+nodes), `metadata.json` and `model.weights.h5`, written with h5py in the
+layout Keras 3's `saving_lib` reads: `layers/<snake_case_class>[_k]/vars/<i>`
+in the order of the loaded model's `layers`, which this module reproduces
+from Keras's own graph ordering (depth from the outputs, then first visit).
+Missing-value filling and one-hot encoding have no plain Keras layer that
+works on every backend, so the model's input is the numbers with missing
+values filled and categories one-hot; the report and the metadata say so.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.errors import FormatError
+from core.export.graph_ir import NetIR, Step, check_supported, describe
+
+__all__ = ["keras_layer_order", "keras_model_config", "write_keras"]
+
+KERAS_FORMAT_VERSION = "3.0.0"
+
+
+def _snake(name: str) -> str:
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def _tensor(shape: Any, layer: str) -> dict[str, Any]:
+    return {"class_name": "__keras_tensor__",
+            "config": {"shape": [None if d is None else int(d) for d in shape],
+                       "dtype": "float32", "keras_history": [layer, 0, 0]}}
+
+
+def _initializer(value: Any, default: str) -> Any:
+    return value if isinstance(value, str) else default
+
+
+def _regularizer(name: Any, factor: Any) -> Any:
+    f = float(factor if factor is not None else 0.01)
+    if name == "l1":
+        return {"module": "keras.regularizers", "class_name": "L1", "config": {"l1": f},
+                "registered_name": None}
+    if name == "l2":
+        return {"module": "keras.regularizers", "class_name": "L2", "config": {"l2": f},
+                "registered_name": None}
+    if name == "l1_l2":
+        return {"module": "keras.regularizers", "class_name": "L1L2",
+                "config": {"l1": f, "l2": f}, "registered_name": None}
+    return None
+
+
+def _layer_config(step: Step) -> dict[str, Any]:
+    c = step.config
+    base: dict[str, Any] = {"name": step.name, "trainable": bool(c.get("trainable", True)),
+                            "dtype": "float32"}
+    kind = step.kind
+    if kind == "Dense":
+        base.update({
+            "units": int(c["units"]), "activation": c.get("activation", "linear"),
+            "use_bias": bool(c.get("use_bias", True)),
+            "kernel_initializer": _initializer(c.get("kernel_initializer"), "glorot_uniform"),
+            "bias_initializer": _initializer(c.get("bias_initializer"), "zeros"),
+            "kernel_regularizer": _regularizer(c.get("kernel_regularizer"),
+                                               c.get("kernel_regularizer_factor")),
+            "bias_regularizer": _regularizer(c.get("bias_regularizer"),
+                                             c.get("bias_regularizer_factor")),
+            "kernel_constraint": None, "bias_constraint": None,
+        })
+    elif kind == "Activation":
+        base["activation"] = c.get("activation", "linear")
+    elif kind == "Dropout":
+        base.update({"rate": float(c.get("rate", 0.5)), "seed": c.get("seed"),
+                     "noise_shape": None})
+    elif kind == "Flatten":
+        base["data_format"] = "channels_last"
+    elif kind == "Reshape":
+        base["target_shape"] = [int(d) for d in c.get("target_shape", (-1,))]
+    elif kind == "Concatenate":
+        base["axis"] = int(c.get("axis", -1))
+    elif kind in ("BatchNormalization", "LayerNormalization"):
+        base.update({"axis": c.get("axis", -1), "epsilon": float(c.get("epsilon", 1e-3)),
+                     "center": bool(c.get("center", True)), "scale": bool(c.get("scale", True)),
+                     "beta_initializer": _initializer(c.get("beta_initializer"), "zeros"),
+                     "gamma_initializer": _initializer(c.get("gamma_initializer"), "ones")})
+        if kind == "BatchNormalization":
+            base.update({
+                "momentum": float(c.get("momentum", 0.99)),
+                "moving_mean_initializer": _initializer(c.get("moving_mean_initializer"),
+                                                        "zeros"),
+                "moving_variance_initializer": _initializer(
+                    c.get("moving_variance_initializer"), "ones"),
+            })
+    return base
+
+
+def keras_layer_order(ops: dict[str, list[str]], outputs: list[str]) -> list[str]:
+    """Layer names in the order a loaded Keras Functional model lists them.
+
+    `ops` maps each layer name to the names of its inputs (in call order).
+    Mirrors keras.src.ops.function.map_graph: depth = longest path to an
+    output (decreasing), ties by the first visit of a depth-first walk from
+    the outputs.
+    """
+    index: dict[str, int] = {}
+    finished: set[str] = set()
+    post: list[str] = []
+    for out in outputs:
+        stack: list[tuple[str, bool]] = [(out, False)]
+        while stack:
+            name, done = stack.pop()
+            if done:
+                if name not in finished:
+                    finished.add(name)
+                    post.append(name)
+                continue
+            if name in finished:
+                continue
+            index.setdefault(name, len(index))
+            stack.append((name, True))
+            for parent in reversed(ops[name]):
+                if parent not in finished:
+                    stack.append((parent, False))
+    depth: dict[str, int] = {}
+    for name in reversed(post):
+        d = depth.setdefault(name, 0)
+        for parent in ops[name]:
+            depth[parent] = max(d + 1, depth.get(parent, 0))
+    return sorted(index, key=lambda n: (-depth[n], index[n]))
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    out, k = name, 1
+    while out in taken:
+        out, k = f"{name}_{k}", k + 1
+    return out
+
+
+def keras_model_config(ir: NetIR, bundle: Any) -> tuple[dict[str, Any],
+                                                        list[tuple[str, list[np.ndarray]]],
+                                                        list[str]]:
+    """(config.json dict, [(class name, weights)] in Keras layer order, notes)."""
+    check_supported(ir, "Keras (.keras)")
+    if any(n.startswith("shared:") for n in ir.notes):
+        raise FormatError("Layers called more than once (shared layers) cannot be exported to "
+                          "Keras (.keras) by LayerForge yet. Expected each layer used once.")
+    notes: list[str] = []
+    pipeline = getattr(bundle, "pipeline", None)
+    taken = {s.name for s in ir.steps} | {n for _, n, _ in ir.inputs}
+    entries: dict[str, dict[str, Any]] = {}
+    ops: dict[str, list[str]] = {}
+    weights: dict[str, tuple[str, list[np.ndarray]]] = {}
+    slot_layer: dict[int, tuple[str, tuple[Any, ...]]] = {}
+    input_names: list[str] = []
+    for slot, name, shape in ir.inputs:
+        iname = "features" if (pipeline is not None and "features" not in taken) else name
+        input_names.append(iname)
+        entries[iname] = {"module": "keras.layers", "class_name": "InputLayer",
+                          "config": {"batch_shape": [None, *shape], "dtype": "float32",
+                                     "sparse": False, "name": iname},
+                          "registered_name": None, "name": iname, "inbound_nodes": []}
+        ops[iname] = []
+        weights[iname] = ("InputLayer", [])
+        slot_layer[slot] = (iname, (None, *shape))
+    if pipeline is not None:
+        if len(ir.inputs) != 1 or ir.inputs[0][2] != (pipeline.n_features,):
+            raise FormatError(f"Expected one input of {pipeline.n_features} features to match "
+                              "the model's preprocessing.")
+        mean: list[float] = []
+        var: list[float] = []
+        for spec in pipeline.columns:
+            if spec.kind == "numeric":
+                mean.append(float(spec.offset))
+                var.append(float(spec.scale) ** 2)
+            else:
+                mean += [0.0] * spec.width
+                var += [1.0] * spec.width
+        pname = _unique("preprocessing", taken)
+        iname, ishape = slot_layer[ir.inputs[0][0]]
+        entries[pname] = {
+            "module": "keras.layers", "class_name": "Normalization",
+            "config": {"name": pname, "trainable": True, "dtype": "float32", "axis": [-1],
+                       "invert": False, "mean": mean, "variance": var},
+            "registered_name": None, "build_config": {"input_shape": list(ishape)},
+            "name": pname,
+            "inbound_nodes": [{"args": [_tensor(ishape, iname)], "kwargs": {}}],
+        }
+        ops[pname] = [iname]
+        weights[pname] = ("Normalization", [])
+        slot_layer[ir.inputs[0][0]] = (pname, ishape)
+        notes.append(
+            "scaling is inside the .keras model (a Normalization layer with the fitted "
+            "offsets and scales); filling missing values and one-hot encoding are not, "
+            "because Keras has no backend-independent layer for them: the input 'features' "
+            "takes the numeric columns with missing values already filled, yes/no columns as "
+            "0/1 and each category as a 0/1 column, in the order of metadata.json "
+            "layerforge.feature_names")
+    for step in ir.steps:
+        parents = [slot_layer[i] for i in step.ins]
+        if len(parents) == 1 and step.kind not in ("Add", "Concatenate"):
+            args: list[Any] = [_tensor(parents[0][1], parents[0][0])]
+            build: Any = list(parents[0][1])
+        else:
+            args = [[_tensor(shape, name) for name, shape in parents]]
+            build = [list(shape) for _, shape in parents]
+        entry: dict[str, Any] = {"module": "keras.layers", "class_name": step.kind,
+                                 "config": _layer_config(step), "registered_name": None,
+                                 "build_config": {"input_shape": build}, "name": step.name,
+                                 "inbound_nodes": [{"args": args, "kwargs": {}}]}
+        entries[step.name] = entry
+        ops[step.name] = [name for name, _ in parents]
+        weights[step.name] = (step.kind, list(step.weights.values()))
+        slot_layer[step.out] = (step.name, tuple(step.out_shape))
+    out_names = [slot_layer[o][0] for o in ir.outputs]
+    order = keras_layer_order(ops, out_names)
+    for iname in input_names:
+        if iname not in order:
+            order.append(iname)
+
+    def refs(names: list[str]) -> Any:
+        items = [[n, 0, 0] for n in names]
+        return items[0] if len(items) == 1 else items
+
+    config = {
+        "module": "keras.src.models.functional", "class_name": "Functional",
+        "config": {"name": ir.name, "trainable": True,
+                   "layers": [entries[n] for n in order],
+                   "input_layers": refs(input_names), "output_layers": refs(out_names)},
+        "registered_name": "Functional", "build_config": {"input_shape": None},
+        "compile_config": None,
+    }
+    return config, [(weights[n][0], weights[n][1]) for n in order], notes
+
+
+def _weights_h5(layers: list[tuple[str, list[np.ndarray]]], names: list[str],
+                model_name: str) -> bytes:
+    import h5py
+
+    buf = io.BytesIO()
+    with h5py.File(buf, "w") as f:
+        layers_group = f.create_group("layers")
+        used: dict[str, int] = {}
+        for (cls, arrays), lname in zip(layers, names, strict=True):
+            key = _snake(cls)
+            if key in used:
+                used[key] += 1
+                key = f"{key}_{used[key]}"
+            else:
+                used[key] = 0
+            group = layers_group.create_group(key).create_group("vars")
+            group.attrs["name"] = lname
+            for i, arr in enumerate(arrays):
+                group.create_dataset(str(i), data=np.asarray(arr, np.float32))
+        top = f.create_group("vars")
+        top.attrs["name"] = model_name
+    return buf.getvalue()
+
+
+def write_keras(bundle: Any, path: str | Path) -> list[str]:
+    """Write the `.keras` zip for `bundle` to `path`; returns notes for the report."""
+    try:
+        import h5py  # noqa: F401 - checked here for a clear message
+    except ImportError:
+        raise FormatError("Keras export needs the `h5py` package. Expected it installed. "
+                          "Received: ImportError. Run: pip install h5py") from None
+    ir = describe(bundle.model)
+    config, layer_weights, notes = keras_model_config(ir, bundle)
+    names = [e["name"] for e in config["config"]["layers"]]
+    h5 = _weights_h5(layer_weights, names, ir.name)
+    pipeline = getattr(bundle, "pipeline", None)
+    task = getattr(pipeline, "task", None)
+    info: dict[str, Any] = {
+        "exported_by": "LayerForge",
+        "task": getattr(task, "kind", None),
+        "class_labels": list(getattr(task, "class_labels", ()) or ()),
+        "target": getattr(pipeline, "target", None),
+        "feature_names": list(getattr(bundle, "feature_names", []) or []),
+        "output": ("probabilities" if getattr(task, "kind", None) in ("binary", "multiclass")
+                   else "values"),
+    }
+    if pipeline is not None:
+        info["fill_values"] = {s.column: s.impute_value for s in pipeline.columns
+                               if s.kind != "categorical"}
+        info["boolean_encoding"] = {s.column: {"0": s.categories[0], "1": s.categories[1]}
+                                    for s in pipeline.columns if s.kind == "boolean"}
+        info["pipeline"] = pipeline.to_dict()
+    meta = {"keras_version": KERAS_FORMAT_VERSION,
+            "date_saved": _dt.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+            "layerforge": info}
+    try:
+        config_text = json.dumps(config, allow_nan=False)
+        meta_text = json.dumps(meta, allow_nan=False)
+    except ValueError as exc:
+        raise FormatError(f"The model cannot be written as .keras: {exc}.") from None
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("metadata.json", meta_text)
+        zf.writestr("config.json", config_text)
+        zf.writestr("model.weights.h5", h5)
+    return notes
