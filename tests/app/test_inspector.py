@@ -169,3 +169,34 @@ def test_parse_rejects_nonsense():
         parse_value("shape", "a, b")
     with pytest.raises(ParseError):
         parse_value("optional_float", "lots")
+
+
+def test_float_spin_and_optional_int(qtbot, window):
+    nid = window.controller.add_node("Dropout", 0, 0)
+    _select(qtbot, window, nid)
+    steps = window.controller.undo_stack.count()
+    spin = window.inspector.field("rate").editor
+    assert spin.text() == "0.5"  # no padding zeros
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, "0.25")
+    assert window.controller.graph.node(nid).params["rate"] == 0.25
+    assert window.controller.undo_stack.count() == steps + 1
+    seed = window.inspector.field("seed").editor
+    assert isinstance(seed, QLineEdit) and seed.text() == ""
+    seed.setFocus()
+    qtbot.keyClicks(seed, "42")
+    assert window.controller.graph.node(nid).params["seed"] == 42
+    seed.selectAll()
+    qtbot.keyClick(seed, Qt.Key.Key_Delete)
+    assert window.controller.graph.node(nid).params["seed"] is None
+
+
+def test_nullable_choice_offers_none(qtbot, window):
+    ids = add_chain(window.controller)
+    _select(qtbot, window, ids[1])
+    combo = window.inspector.field("kernel_regularizer").editor
+    assert combo.currentText() == "None"
+    combo.setFocus()
+    qtbot.keyClicks(combo, "l2")
+    assert window.controller.graph.node(ids[1]).params["kernel_regularizer"] == "l2"
