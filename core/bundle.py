@@ -466,6 +466,8 @@ def _read_zip(p: Path) -> dict[str, bytes]:
         ) from None
     except OSError as exc:
         raise FormatError(f"{p}: cannot be read: {exc.strerror or exc}") from None
+    except Exception as exc:  # noqa: BLE001 - NotImplementedError, ValueError... on damage
+        raise FormatError(f"{p}: the model file is damaged ({_one_line(str(exc))}).") from None
     out: dict[str, bytes] = {}
     try:
         with zf:
