@@ -27,14 +27,8 @@ from app.worker import TrainingWorker  # noqa: E402
 
 
 def _factory(seconds: float):
-    try:
-        from app.session import engine_seed_training  # switch to core.training when it exists
-
-        gen = engine_seed_training(seconds)
-        if gen is not None:
-            return lambda: gen
-    except ImportError:
-        pass
+    """Plain NumPy training (Python-overhead-bound, the hard case); the real trainer's
+    thread path is exercised by tests/app/test_session.py."""
     from _fakes import numpy_mlp_train
 
     return lambda: numpy_mlp_train(seconds)

@@ -1,0 +1,180 @@
+"""GUI responsiveness while training: event-loop latency, throughput vs headless, stop latency.
+
+`python -m benchmarks.ui_latency` trains two networks, first headless and then
+in the `TrainingWorker` thread while the GUI thread runs a 10 ms QTimer and
+live pyqtgraph plots (`PlotsPanel`) fed by the worker: the seed network
+(8 -> 10 relu -> 10 relu -> 1 sigmoid on resources/datasets/seed_binary.csv,
+Python-overhead-bound, the hard case for the GIL) and the W2 network
+(60,000 x 784 -> 256 relu -> 128 relu -> 10 softmax). It reports the timer's
+lateness (p50/p99/max), training throughput with the GUI as a share of
+headless, and how long Stop takes mid-epoch. Targets: p99 <= 50 ms,
+max <= 150 ms, throughput >= 80 %.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _model(layers: list[tuple[int, str]], n_in: int, loss: str, seed: int = 0) -> Any:
+    import core.layers  # noqa: F401
+    from core.build import build_model
+    from core.graph import Graph
+    from core.layers.spec import CATALOG
+    from core.optimizers import Adam
+
+    g = Graph(CATALOG)
+    prev = g.add_node("Input", {"shape": [n_in]}).id
+    for units, act in layers:
+        node = g.add_node("Dense", {"units": units, "activation": act}).id
+        g.connect(prev, node)
+        prev = node
+    model = build_model(g, seed=seed)
+    model.compile(optimizer=Adam(learning_rate=1e-3), loss=loss, metrics=["accuracy"])
+    return model
+
+
+def seed_case() -> tuple[Callable[[], Any], np.ndarray, np.ndarray, int, int]:
+    from core.data import DataConfig, prepare, read_csv
+
+    ds = prepare(read_csv(os.path.join(REPO, "resources", "datasets", "seed_binary.csv")),
+                 DataConfig(validation_split=0.0))
+    return (lambda: _model([(10, "relu"), (10, "relu"), (1, "sigmoid")], 8,
+                           "binary_crossentropy"), ds.x_train, ds.y_train, 16, 4000)
+
+
+def w2_case() -> tuple[Callable[[], Any], np.ndarray, np.ndarray, int, int]:
+    rng = np.random.default_rng(0)
+    x = rng.random((60_000, 784), dtype=np.float32)
+    y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 60_000)]
+    return (lambda: _model([(256, "relu"), (128, "relu"), (10, "softmax")], 784,
+                           "categorical_crossentropy"), x, y, 128, 200)
+
+
+def _events(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int,
+            n_batches: int) -> Iterator[Any]:
+    from core.training import train
+
+    epochs = int(np.ceil(n_batches * batch_size / len(x))) + 1
+    count = 0
+    gen = train(model, x, y, epochs=epochs, batch_size=batch_size, seed=0, shuffle=True)
+    for ev in gen:
+        yield ev
+        if type(ev).__name__ == "BatchEnded":
+            count += 1
+            if count >= n_batches:
+                gen.close()
+                return
+
+
+def headless(case: tuple) -> float:
+    make, x, y, bs, n = case
+    model = make()
+    t0 = time.perf_counter()
+    batches = sum(1 for ev in _events(model, x, y, bs, n) if type(ev).__name__ == "BatchEnded")
+    return batches / (time.perf_counter() - t0)
+
+
+def with_gui(case: tuple, app: Any) -> dict[str, float]:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from app.plots import PlotsPanel
+    from app.worker import TrainingWorker
+
+    make, x, y, bs, n = case
+    model = make()
+    panel = PlotsPanel()
+    panel.resize(900, 600)
+    panel.show()
+    lateness: list[float] = []
+    state = {"last": None, "batches": 0, "done": False}
+
+    def tick() -> None:
+        now = time.perf_counter()
+        if state["last"] is not None:
+            lateness.append(max(0.0, now - state["last"] - 0.010))
+        state["last"] = now
+
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(tick)
+    worker = TrainingWorker(lambda: _events(model, x, y, bs, n))
+    worker.batches.connect(panel.add_chunk)
+    worker.batches.connect(lambda c: state.__setitem__("batches", state["batches"] + c.count))
+    worker.epochEnded.connect(panel.add_epoch_event)
+    worker.trainingFinished.connect(lambda _e: state.__setitem__("done", True))
+    worker.errored.connect(lambda m, t: (print(t), state.__setitem__("done", True)))
+    loop = QEventLoop()
+    worker.finished.connect(loop.quit)
+    QTimer.singleShot(300_000, loop.quit)
+    timer.start()
+    t0 = time.perf_counter()
+    worker.start()
+    loop.exec()
+    elapsed = time.perf_counter() - t0
+    timer.stop()
+    worker.wait(5000)
+    # Stop latency: a fresh run, stopped mid-epoch
+    model2 = make()
+    stop = {"t": None}
+    w2 = TrainingWorker(lambda: _events(model2, x, y, bs, 10**9))
+    w2.trainingFinished.connect(lambda _e: stop.__setitem__("t", time.perf_counter()))
+    seen = {"n": 0}
+    w2.batches.connect(lambda c: seen.__setitem__("n", seen["n"] + c.count))
+    w2.start()
+    while seen["n"] < 5:
+        app.processEvents()
+        time.sleep(0.001)
+    ts = time.perf_counter()
+    w2.stop()
+    while stop["t"] is None:
+        app.processEvents()
+        time.sleep(0.0005)
+    w2.wait(5000)
+    panel.close()
+    lat = np.asarray(lateness) * 1000
+    return {
+        "rate": state["batches"] / elapsed,
+        "p50": float(np.percentile(lat, 50)),
+        "p99": float(np.percentile(lat, 99)),
+        "max": float(lat.max()),
+        "stop_ms": (stop["t"] - ts) * 1000,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--only", choices=["seed", "w2"], default=None)
+    args = parser.parse_args(argv)
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    cases = {"seed": seed_case, "w2": w2_case}
+    print("| network | headless batches/s | with GUI batches/s | ratio | timer lateness "
+          "p50 / p99 / max (ms) | stop (ms) |")
+    print("|---|---|---|---|---|---|")
+    for name, make_case in cases.items():
+        if args.only and name != args.only:
+            continue
+        case = make_case()
+        headless(case)  # warm-up (BLAS threads, allocations)
+        base = headless(case)
+        gui = with_gui(case, app)
+        print(f"| {name} | {base:,.0f} | {gui['rate']:,.0f} | {gui['rate'] / base:.0%} | "
+              f"{gui['p50']:.1f} / {gui['p99']:.1f} / {gui['max']:.1f} | "
+              f"{gui['stop_ms']:.0f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
