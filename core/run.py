@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from core.errors import ConfigError, DataError, GraphError, LayerForgeError
+from core.errors import ConfigError, DataError, GraphError
 
 __all__ = [
     "EarlyStoppingSettings",
@@ -515,13 +515,6 @@ def new_project_from_csv(
     return Project(graph=graph, data_path=str(Path(csv_path).resolve()),
                    data_config=config.to_dict(), train_config=train_config,
                    path=str(Path(project_path).resolve()) if project_path else None)
-
-
-def describe_error(exc: BaseException) -> str:
-    """One line for a user: the message of a LayerForge error, else the exception text."""
-    if isinstance(exc, LayerForgeError):
-        return " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
 
 
 #: Public name of the early-stopping factory (the GUI session builds its own train() call).
