@@ -402,7 +402,7 @@ def verify_predictions(path: Path, bundle: Any, rows: Any, expected: Any) -> Che
     for col in expected.columns:
         if col not in frame.columns:
             raise ExportError(f"The predictions file lacks the column '{col}'.")
-        if str(col).startswith("prediction") and expected[col].dtype == object:
+        if not pd.api.types.is_numeric_dtype(expected[col]):
             if [str(v) for v in frame[col]] != [str(v) for v in expected[col]]:
                 raise ExportError("The predictions file's labels differ from LayerForge's.")
             continue
