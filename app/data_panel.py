@@ -72,10 +72,18 @@ def add_recent_data_file(path: str) -> None:
     QSettings().setValue(RECENT_KEY, [path, *items][:MAX_RECENT])
 
 
+#: File suffixes the data panel opens when dropped (delimited text tables).
+DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".dat")
+
+
 def csv_paths_from_mime(mime: Any) -> list[str]:
+    """Local data-table files (by suffix) among the URLs of a drag."""
     if mime is None or not mime.hasUrls():
         return []
-    return [u.toLocalFile() for u in mime.urls() if u.isLocalFile() and u.toLocalFile()]
+    return [
+        u.toLocalFile() for u in mime.urls()
+        if u.isLocalFile() and u.toLocalFile().lower().endswith(DATA_SUFFIXES)
+    ]
 
 
 class DataFrameModel(QAbstractTableModel):

@@ -146,6 +146,12 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_status()
         self._update_empty_state()
+        from app.training_ui import install as install_training
+
+        self.training = install_training(self, controller)
+        from app.export_dialog import add_export_action
+
+        add_export_action(self, self.training.session.trained_bundle)
         if persist_settings:
             self.restore_settings()
 

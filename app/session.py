@@ -526,6 +526,11 @@ class TrainingSession(QObject):
 
     def save_model(self, path: str | os.PathLike[str]) -> str:
         """Write the trained model as a .lfmodel bundle; returns the path written."""
+        written = self._write_bundle(path)
+        self.message.emit(f"Saved the trained model to {written}")
+        return written
+
+    def _write_bundle(self, path: str | os.PathLike[str]) -> str:
         ok, reason = self.can_save_model()
         if not ok:
             raise LayerForgeError(reason)
@@ -543,5 +548,21 @@ class TrainingSession(QObject):
             metadata=meta, graph=self.controller.graph,
             compile_info={"loss": settings.loss, "metrics": list(settings.metrics)},
         )
-        self.message.emit(f"Saved the trained model to {written}")
         return str(written)
+
+    def trained_bundle(self) -> Any:
+        """The trained model as a `core.bundle.BundledModel` (for export), or None.
+
+        It goes through a temporary `.lfmodel` file so that exports see exactly
+        what a saved bundle holds (weights, preprocessing, labels).
+        """
+        if not self.can_save_model()[0]:
+            return None
+        import tempfile
+
+        from core.bundle import load_model
+
+        with tempfile.TemporaryDirectory(prefix="layerforge-") as tmp:
+            path = os.path.join(tmp, "trained.lfmodel")
+            self._write_bundle(path)
+            return load_model(path)

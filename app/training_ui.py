@@ -75,18 +75,42 @@ class _WindowGuard(QObject):
 
 
 def _menu(window: QMainWindow, title: str) -> QMenu:
+    """The window's menu called `title`, created just before Help if it is missing."""
     plain = title.replace("&", "")
-    for action in window.menuBar().actions():
+    bar = window.menuBar()
+    help_action = None
+    for action in bar.actions():
         menu = action.menu()
-        if menu is not None and action.text().replace("&", "") == plain:
+        text = action.text().replace("&", "")
+        if menu is not None and text == plain:
             return menu
-    return window.menuBar().addMenu(title)
+        if text == "Help":
+            help_action = action
+    menu = QMenu(title, bar)
+    if help_action is not None:
+        bar.insertMenu(help_action, menu)
+    else:
+        bar.addMenu(menu)
+    return menu
+
+
+def _scrolling(widget: QWidget) -> QScrollArea:
+    """`widget` in a frameless scroll area, so a tall panel never sets the window's height."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    scroll.setWidget(widget)
+    return scroll
 
 
 def _dock(window: QMainWindow, title: str, name: str, widget: QWidget,
-          area: Qt.DockWidgetArea) -> QDockWidget:
+          area: Qt.DockWidgetArea, tabify_with: str) -> QDockWidget:
+    """A dock tabbed with an existing panel when the window offers `add_dock`."""
+    add_dock = getattr(window, "add_dock", None)
+    if callable(add_dock):
+        return add_dock(name, title, widget, area, tabify_with=tabify_with)
     dock = QDockWidget(title, window)
-    dock.setObjectName(name)
+    dock.setObjectName(f"dock_{name}")
     dock.setWidget(widget)
     window.addDockWidget(area, dock)
     return dock
@@ -105,14 +129,20 @@ def install(window: QMainWindow, controller: Any) -> TrainingUI:
     run_layout.setContentsMargins(0, 0, 0, 0)
     run_layout.addWidget(fit_checks)
     run_layout.addWidget(training_panel, 1)
-    scroll = QScrollArea()
-    scroll.setWidgetResizable(True)
-    scroll.setWidget(run_widget)
+    scroll = _scrolling(run_widget)
 
-    data_dock = _dock(window, "Data", "DataDock", data_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
-    training_dock = _dock(window, "Training", "TrainingDock", scroll,
-                          Qt.DockWidgetArea.RightDockWidgetArea)
-    plots_dock = _dock(window, "Plots", "PlotsDock", plots, Qt.DockWidgetArea.BottomDockWidgetArea)
+    data_dock = _dock(window, "Data", "data", _scrolling(data_panel),
+                      Qt.DockWidgetArea.LeftDockWidgetArea, "palette")
+    training_dock = _dock(window, "Training", "training", scroll,
+                          Qt.DockWidgetArea.RightDockWidgetArea, "inspector")
+    plots_dock = _dock(window, "Plots", "plots", plots, Qt.DockWidgetArea.BottomDockWidgetArea,
+                       "summary")
+
+    def show_run_panels(*_args: Any) -> None:
+        training_dock.raise_()
+        plots_dock.raise_()
+
+    session.runStarted.connect(show_run_panels)
 
     session.runStarted.connect(lambda fresh: plots.clear() if fresh else None)
     session.batches.connect(plots.add_chunk)

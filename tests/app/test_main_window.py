@@ -13,7 +13,7 @@ def test_smoke_window_composes_docks_menus_and_status(qtbot):
     w = make_window(qtbot)
     assert w.isVisible()
     assert w.windowTitle() == "Untitled.lfproj[*] — LayerForge"
-    for key in ("palette", "inspector", "summary", "history"):
+    for key in ("palette", "inspector", "summary", "history", "data", "training", "plots"):
         assert isinstance(w.docks[key], QDockWidget)
         assert w.docks[key].widget() is not None
     assert w.dockWidgetArea(w.docks["palette"]) == Qt.DockWidgetArea.LeftDockWidgetArea
@@ -21,7 +21,9 @@ def test_smoke_window_composes_docks_menus_and_status(qtbot):
     assert w.dockWidgetArea(w.docks["summary"]) == Qt.DockWidgetArea.BottomDockWidgetArea
     assert w.docks["history"] in w.tabifiedDockWidgets(w.docks["summary"])
     menus = [a.text().replace("&", "") for a in w.menuBar().actions()]
-    assert menus == ["File", "Edit", "View", "Layer", "Help"]
+    assert menus == ["File", "Edit", "View", "Layer", "Data", "Training", "Help"]
+    assert w.docks["data"] in w.tabifiedDockWidgets(w.docks["palette"])
+    assert w.docks["plots"] in w.tabifiedDockWidgets(w.docks["summary"])
     for key in ("new", "open", "save", "save_as", "export_diagram", "quit", "undo", "redo",
                 "cut", "copy", "paste", "duplicate", "delete", "select_all", "zoom_in",
                 "zoom_out", "fit", "auto_layout", "about"):
@@ -112,7 +114,7 @@ def test_dropping_a_project_file_on_the_window_opens_it(qtbot, tmp_path):
 
 def test_dropping_other_files_is_refused(qtbot, tmp_path):
     w = make_window(qtbot)
-    other = tmp_path / "notes.txt"
+    other = tmp_path / "notes.pdf"
     other.write_text("hi")
     assert _drop(w, [other]) == (False, False)
     assert w.controller.path is None
@@ -147,13 +149,13 @@ def test_geometry_is_remembered(qtbot):
 
     w = MainWindow(DocumentController(), persist_settings=True)
     qtbot.addWidget(w)
-    w.resize(760, 540)
+    w.resize(760, 560)
     w.show()
     qtbot.waitExposed(w)
     assert w.close()
     w2 = MainWindow(DocumentController(), persist_settings=True)
     qtbot.addWidget(w2)
-    assert (w2.width(), w2.height()) == (760, 540)
+    assert (w2.width(), w2.height()) == (760, 560)
 
 
 def test_dropping_a_project_file_on_the_canvas_opens_it(qtbot, tmp_path):

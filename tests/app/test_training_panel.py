@@ -42,7 +42,7 @@ def ready(ui, tmp_path) -> None:
 def test_docks_and_menus_installed(ui) -> None:
     window, _c, t = ui
     assert {d.objectName() for d in (t.data_dock, t.training_dock, t.plots_dock)} == {
-        "DataDock", "TrainingDock", "PlotsDock"}
+        "dock_data", "dock_training", "dock_plots"}
     titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
     assert "Data" in titles and "Training" in titles
     assert not t.actions["start"].isEnabled()
