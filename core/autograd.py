@@ -171,7 +171,7 @@ class Tensor:
                     f"backward() without a gradient needs a scalar. Received shape {self.shape};"
                     " pass grad= of the same shape or reduce with .sum() first."
                 )
-            g = np.ones_like(self.data)
+            g = np.ones(self.data.shape, self.data.dtype)
         else:
             g = _as_array(grad, self.data.dtype)
             if g.shape != self.data.shape:
@@ -182,9 +182,10 @@ class Tensor:
         pending = _consumer_counts(self)
         grads: dict[int, np.ndarray] = {id(self): g}
         ready: list[Tensor] = [self]
+        pop, push, take = ready.pop, ready.append, grads.pop
         while ready:
-            node = ready.pop()
-            g = grads.pop(id(node), None)
+            node = pop()
+            g = take(id(node), None)
             fn = node._backward
             if fn is None:
                 if g is not None:
@@ -197,11 +198,8 @@ class Tensor:
             if not retain_graph:
                 node._parents = ()
                 node._backward = None
-            if g is None:
-                parent_grads: Sequence[np.ndarray | None] = (None,) * len(parents)
-            else:
-                parent_grads = fn(g)
-            for parent, pg in zip(parents, parent_grads, strict=False):
+            parent_grads = (None,) * len(parents) if g is None else fn(g)
+            for parent, pg in zip(parents, parent_grads):  # noqa: B905 - fn may return more
                 if not parent.requires_grad:
                     continue
                 key = id(parent)
@@ -209,9 +207,10 @@ class Tensor:
                     prev = grads.get(key)
                     grads[key] = pg if prev is None else prev + pg
                 left = pending[key] - 1
-                pending[key] = left
-                if left == 0:
-                    ready.append(parent)
+                if left:
+                    pending[key] = left
+                else:
+                    push(parent)
 
     # -------------------------------------------------------------- operators
     def __add__(self, other: Any) -> Tensor:

@@ -112,6 +112,11 @@ class Loss:
     def _node(self, y_true: Any, pred: Tensor, sample_weight: Any, reduction: str | None,
               fn: Any) -> Tensor:
         values, grad = fn(y_true, pred.data)
+        return self._wrap(values, grad, pred, sample_weight, reduction)
+
+    def _wrap(self, values: np.ndarray, grad: np.ndarray, pred: Tensor, sample_weight: Any,
+              reduction: str | None) -> Tensor:
+        """Per-sample `values` and d(values)/d(pred) as one graph node, weighted and reduced."""
         dtype = pred.data.dtype
         weights = None
         if sample_weight is not None:
@@ -128,12 +133,13 @@ class Loss:
 
             return Tensor._make(values.astype(dtype, copy=False), (pred,), backward_none)
         scale = 1.0 if reduction == "sum" else 1.0 / max(values.size, 1)
-        out = np.asarray(values.sum() * scale, dtype=dtype)
+        out = np.asarray(np.add.reduce(values, axis=None) * scale, dtype=dtype)
+        cast = dtype.type
 
         def backward(g: np.ndarray) -> tuple[np.ndarray]:
             factor = float(g) * scale
             if weights is None:
-                return (grad * np.asarray(factor, dtype=dtype),)
+                return (grad * cast(factor),)
             w = (weights * factor).astype(dtype, copy=False)
             return (grad * w.reshape(w.shape + (1,) * (grad.ndim - w.ndim)),)
 
@@ -231,7 +237,21 @@ class _CrossEntropy(Loss):
         """The same loss computed from the last layer's pre-activation logits (fused, stable)."""
         return self._node(y_true, as_tensor(logits), sample_weight, self.reduction, self._logits)
 
+    def call_from_logits_with_probs(self, y_true: Any, logits: Any, sample_weight: Any = None
+                                    ) -> tuple[Tensor, np.ndarray]:
+        """`call_from_logits` plus the probabilities (sigmoid/softmax of the logits) it computed
+        on the way, so metrics need not recompute them."""
+        logits = as_tensor(logits)
+        values, grad, probs = self._logits_probs(y_true, logits.data)
+        return self._wrap(values, grad, logits, sample_weight, self.reduction), probs
+
     def _logits(self, y_true: Any, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        values, grad, _ = self._logits_probs(y_true, z)
+        return values, grad
+
+    def _logits_probs(self, y_true: Any, z: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per-sample loss, its gradient w.r.t. the logits, and the probabilities."""
         raise NotImplementedError
 
     def _probs(self, y_true: Any, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -260,18 +280,25 @@ class BinaryCrossentropy(_CrossEntropy):
     def _finish(self, elem: np.ndarray, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if elem.ndim > 1:
             k = elem.shape[-1]
-            return elem.mean(axis=-1), grad * (1.0 / k) if k != 1 else grad
+            if k == 1:  # the mean over one unit is that unit
+                return elem.reshape(elem.shape[:-1]), grad
+            return elem.mean(axis=-1), grad * (1.0 / k)
         return elem, grad
 
-    def _logits(self, y_true: Any, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _logits_probs(self, y_true: Any, z: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         t = self._targets(y_true, z)
-        elem = np.exp(-np.abs(z))
-        np.log1p(elem, out=elem)
+        e = np.abs(z)                       # e = exp(-|z|), in (0, 1]: never overflows
+        np.negative(e, out=e)
+        np.exp(e, out=e)
+        p = e + 1.0
+        np.divide(1.0, p, out=p)            # sigmoid(|z|) = 1 / (1 + e)
+        np.multiply(p, e, out=p, where=z < 0)  # sigmoid(-|z|) = e / (1 + e)
+        elem = np.log1p(e)                  # max(z, 0) - z t + log1p(exp(-|z|))
         elem += np.maximum(z, 0)
         elem -= z * t
-        grad = _sigmoid(z)
-        grad -= t
-        return self._finish(elem, grad)
+        values, grad = self._finish(elem, p - t)
+        return values, grad, p
 
     def _probs(self, y_true: Any, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         t = self._targets(y_true, p)
@@ -308,7 +335,8 @@ class CategoricalCrossentropy(_CrossEntropy):
             t = t * (1.0 - self.label_smoothing) + self.label_smoothing / pred.shape[-1]
         return t
 
-    def _logits(self, y_true: Any, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _logits_probs(self, y_true: Any, z: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         t = self._targets(y_true, z)
         shifted = z - z.max(axis=-1, keepdims=True)
         e = np.exp(shifted)
@@ -317,7 +345,7 @@ class CategoricalCrossentropy(_CrossEntropy):
         values = -(t * logp).sum(axis=-1)
         e /= s
         grad = e * t.sum(axis=-1, keepdims=True) - t
-        return values, grad
+        return values, grad, e
 
     def _probs(self, y_true: Any, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         t = self._targets(y_true, p)
@@ -352,7 +380,8 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
             lab[lab == self.ignore_class] = 0
         return _sparse_labels(lab, pred, "sparse_categorical_crossentropy"), keep
 
-    def _logits(self, y_true: Any, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _logits_probs(self, y_true: Any, z: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         lab, keep = self._labels(y_true, z)
         shifted = z - z.max(axis=-1, keepdims=True)
         e = np.exp(shifted)
@@ -360,8 +389,10 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
         idx = lab[..., None]
         values = (np.log(s) - np.take_along_axis(shifted, idx, axis=-1))[..., 0]
         e /= s
-        np.put_along_axis(e, idx, np.take_along_axis(e, idx, axis=-1) - 1, axis=-1)
-        return self._mask(values, e, keep)
+        grad = e.copy()
+        np.put_along_axis(grad, idx, np.take_along_axis(e, idx, axis=-1) - 1, axis=-1)
+        values, grad = self._mask(values, grad, keep)
+        return values, grad, e
 
     def _probs(self, y_true: Any, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         lab, keep = self._labels(y_true, p)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from core.autograd import Tensor, accumulate_into, as_tensor
+from core.autograd import Tensor, accumulate_into, as_tensor, is_grad_enabled
 from core.errors import ConfigError, DataError
 
 
@@ -332,6 +332,8 @@ _SQRT_2_OVER_PI = 0.7978845608028654
 _INV_SQRT2 = 0.7071067811865476
 _INV_SQRT_2PI = 0.3989422804014327
 _erf_scalar = np.frompyfunc(math.erf, 1, 1)
+_add_reduce = np.add.reduce  # ndarray.sum without its Python-level wrapper
+_dot = np.dot  # for 2-D operands: matmul's GEMM with less per-call overhead
 
 
 def erf(x: np.ndarray) -> np.ndarray:
@@ -357,7 +359,9 @@ def _relu_fwd(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 
 
 def _relu_bwd(g: np.ndarray, z: np.ndarray | None, y: np.ndarray) -> np.ndarray:
-    return g * (y > 0)
+    # y = max(z, 0) >= 0, so sign(y) is the 0/1 mask already in y's dtype (one cheap
+    # float multiply instead of a compare plus a mixed bool-float multiply).
+    return g * np.sign(y)
 
 
 def _tanh_fwd(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -747,12 +751,14 @@ def dense(x: Any, kernel: Tensor, bias: Tensor | None, activation: str = "linear
 
     `activation` is a key of ACTIVATION_RULES. Works in the inputs' dtype
     (float32 stays float32). x may have leading batch dimensions (..., in).
+    No closure is made when nothing needs gradients (inference, no_grad).
     """
     if not isinstance(x, Tensor):
         x = Tensor(np.asarray(x, dtype=kernel.data.dtype))
     xd = x.data
     wd = kernel.data
-    z = xd @ wd
+    flat = xd.ndim == 2
+    z = _dot(xd, wd) if flat else xd @ wd  # np.dot: the same GEMM, less call overhead
     if bias is not None:
         z += bias.data
     forward, backward, needs_z = ACTIVATION_RULES[activation]
@@ -768,26 +774,46 @@ def dense(x: Any, kernel: Tensor, bias: Tensor | None, activation: str = "linear
         y = forward(z, z)  # in place: backward reads y only
         act_bwd = backward
         z_keep = None
-
-    def backward_dense(g: np.ndarray) -> tuple[np.ndarray | None]:
-        gz = g if act_bwd is None else act_bwd(g, z_keep, y)
-        if kernel.requires_grad or (bias is not None and bias.requires_grad):
-            if xd.ndim == 2:
-                x2, g2 = xd, gz
-            else:
-                x2 = xd.reshape(-1, xd.shape[-1])
-                g2 = gz.reshape(-1, gz.shape[-1])
-            if kernel.requires_grad:
-                accumulate_into(kernel, x2.T @ g2)
-            if bias is not None and bias.requires_grad:
-                accumulate_into(bias, g2.sum(axis=0))
-        return (gz @ wd.T if x.requires_grad else None,)
-
+    out = Tensor.__new__(Tensor)
+    out.data = y
+    out.grad = None
+    out.name = None
+    out._parents = ()
+    out._backward = None
     # The weights are leaves: backward_dense adds their gradients straight into
     # their .grad (in place into preset flat-buffer views), so the walk visits
     # only x. One graph node, one closure.
-    leaves = (kernel,) if bias is None else (kernel, bias)
-    return Tensor._make_accumulating(y, (x,), backward_dense, leaves)
+    need_w = kernel.requires_grad
+    need_b = bias is not None and bias.requires_grad
+    need_x = x.requires_grad
+    out.requires_grad = (need_w or need_b or need_x) and is_grad_enabled()
+    if not out.requires_grad:
+        return out
+
+    def backward_dense(g: np.ndarray) -> tuple[np.ndarray | None]:
+        gz = g if act_bwd is None else act_bwd(g, z_keep, y)
+        if flat:
+            x2, g2 = xd, gz
+        else:
+            x2 = xd.reshape(-1, xd.shape[-1])
+            g2 = gz.reshape(-1, gz.shape[-1])
+        if need_w:
+            if kernel.grad is None:
+                accumulate_into(kernel, _dot(x2.T, g2))
+            else:
+                kernel.grad += _dot(x2.T, g2)
+        if need_b:
+            if bias.grad is None:
+                accumulate_into(bias, _add_reduce(g2, 0))
+            else:
+                bias.grad += _add_reduce(g2, 0)
+        if not need_x:
+            return (None,)
+        return (_dot(gz, wd.T) if flat else gz @ wd.T,)
+
+    out._parents = (x,)
+    out._backward = backward_dense
+    return out
 
 
 def normalize(

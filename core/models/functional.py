@@ -39,17 +39,6 @@ _FUSABLE = {
 }
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    e /= e.sum(axis=-1, keepdims=True)
-    return e
-
-
 class _Step:
     """One layer call in the plan: slots of its inputs, the slot of its output."""
 
@@ -443,8 +432,8 @@ class Model:
         for i, (out, loss, yy) in enumerate(zip(outs, loss_fns, ys, strict=True)):
             act = self._fused[i]
             if act is not None:
-                term = loss.call_from_logits(yy, out, sample_weight)
-                probs.append(_sigmoid(out.data) if act == "sigmoid" else _softmax(out.data))
+                term, prob = loss.call_from_logits_with_probs(yy, out, sample_weight)
+                probs.append(prob)
             else:
                 term = loss(yy, out, sample_weight)
                 probs.append(out.data)
