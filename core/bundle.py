@@ -20,16 +20,16 @@ import io
 import json
 import math
 import os
-import tempfile
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
 from core.errors import DataError, FormatError, LayerForgeError
+from core.fileio import atomic_write
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -405,32 +405,14 @@ def save_model_bundle(
         config_text = json.dumps(_jsonable(config), indent=2, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise FormatError(f"{target}: cannot be saved: {exc}") from None
-    folder = target.resolve().parent
-    if not folder.is_dir():
-        raise FormatError(f"{target}: cannot be saved: the folder {folder} does not exist.")
-    if target.is_dir():
-        raise FormatError(f"{target}: cannot be saved: a folder has that name.")
-    tmp_name: str | None = None
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "wb") as fh:
-            with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                zf.writestr("metadata.json", meta_text)
-                zf.writestr("config.json", config_text)
-                zf.writestr("weights.npz", buf.getvalue())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, target)
-        tmp_name = None
-    except OSError as exc:
-        raise FormatError(f"{target}: cannot be saved: {exc.strerror or exc}") from None
-    finally:
-        if tmp_name is not None:
-            try:
-                os.unlink(tmp_name)
-            except OSError:
-                pass
+
+    def write(fh: BinaryIO) -> None:
+        with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("metadata.json", meta_text)
+            zf.writestr("config.json", config_text)
+            zf.writestr("weights.npz", buf.getvalue())
+
+    atomic_write(target, write)
     return target
 
 

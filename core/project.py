@@ -16,13 +16,13 @@ import copy
 import json
 import math
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from core.errors import FormatError, LayerForgeError
+from core.fileio import atomic_write_text
 from core.graph import Graph, LayerCatalog
 
 __all__ = [
@@ -276,53 +276,8 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
         ) + "\n"
     except ValueError as exc:
         raise FormatError(f"{target}: cannot be saved: {exc}") from None
-    folder = target.resolve().parent
-    if not folder.is_dir():
-        raise FormatError(f"{target}: cannot be saved: the folder {folder} does not exist.")
-    if target.is_dir():
-        raise FormatError(f"{target}: cannot be saved: a folder has that name.")
-    tmp_name: str | None = None
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if target.exists():
-            try:
-                os.chmod(tmp_name, target.stat().st_mode & 0o777)
-            except OSError:
-                pass
-        else:
-            os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, target)
-        tmp_name = None
-        _fsync_dir(folder)
-    except OSError as exc:
-        raise FormatError(f"{target}: cannot be saved: {exc.strerror or exc}") from None
-    finally:
-        if tmp_name is not None:
-            try:
-                os.unlink(tmp_name)
-            except OSError:
-                pass
+    atomic_write_text(target, text)
     project.path = str(target.resolve())
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename durable where the platform allows it (POSIX)."""
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _reject_constant(name: str) -> Any:

@@ -1,4 +1,4 @@
-"""Shared output helpers of the headless subcommands: metric tables and the progress bar.
+"""Shared pieces of the headless subcommands: common arguments, loading, metric tables, progress.
 
 The progress bar writes to stderr (a redrawn line on a terminal, one line per
 epoch otherwise) so that stdout carries only results that scripts can read.
@@ -9,14 +9,41 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Mapping
-from typing import Any, TextIO
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from core.bundle import BundledModel
+    from core.data import Table
 
 
 def add_debug_flag(parser: argparse.ArgumentParser) -> None:
     """Accept `--debug` after the subcommand too (`layerforge train P --debug`)."""
     parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show full tracebacks on errors")
+
+
+def finish_parser(
+    parser: argparse.ArgumentParser, run: Callable[[argparse.Namespace], int]
+) -> argparse.ArgumentParser:
+    """Add `--debug` after the subcommand's own options and make `run` its function."""
+    add_debug_flag(parser)
+    parser.set_defaults(func=run)
+    return parser
+
+
+def add_model_and_data(parser: argparse.ArgumentParser, data_help: str) -> None:
+    """The positional trained `MODEL` and the required `--data CSV` of model subcommands."""
+    parser.add_argument("model", metavar="MODEL", help="the trained .lfmodel file")
+    parser.add_argument("--data", metavar="CSV", required=True, help=data_help)
+
+
+def load_model_and_data(args: argparse.Namespace) -> tuple[BundledModel, Table]:
+    """The bundle named by `args.model` and the table read from `args.data`."""
+    from core.bundle import load_model
+    from core.data import read_csv
+
+    return load_model(args.model), read_csv(args.data)
 
 
 #: Keras metric names in the order tables show them.

@@ -10,7 +10,7 @@ import argparse
 import json
 from typing import Any
 
-from core.cli._common import add_debug_flag
+from core.cli._common import add_model_and_data, finish_parser
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -18,21 +18,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "evaluate", help="measure a trained model on labelled data",
         description="Loss and metrics of a trained .lfmodel on a CSV that has the target.",
     )
-    p.add_argument("model", metavar="MODEL", help="the trained .lfmodel file")
-    p.add_argument("--data", metavar="CSV", required=True, help="labelled rows")
+    add_model_and_data(p, "labelled rows")
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
-    add_debug_flag(p)
-    p.set_defaults(func=run)
-    return p
+    return finish_parser(p, run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.bundle import load_model
-    from core.cli._common import format_value, metric_columns
-    from core.data import read_csv
+    from core.cli._common import format_value, load_model_and_data, metric_columns
 
-    bundle = load_model(args.model)
-    table = read_csv(args.data)
+    bundle, table = load_model_and_data(args)
     metrics = bundle.evaluate(table.df)
     if args.json:
         print(json.dumps(metrics, indent=2))

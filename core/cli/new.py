@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from core.cli._common import add_debug_flag
+from core.cli._common import finish_parser
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -28,9 +28,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="PROJECT.lfproj", required=True,
                    help="where to write the project")
     p.add_argument("--force", action="store_true", help="overwrite an existing project file")
-    add_debug_flag(p)
-    p.set_defaults(func=run)
-    return p
+    return finish_parser(p, run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,14 +8,11 @@ Columns are matched by name; extra columns are ignored.
 from __future__ import annotations
 
 import argparse
-import os
+import io
 import sys
-import tempfile
-from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from core.cli._common import add_debug_flag
-from core.errors import FormatError
+from core.cli._common import add_model_and_data, finish_parser
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -23,23 +20,19 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "predict", help="predict with a trained model on a CSV",
         description="Apply a trained .lfmodel to the rows of a CSV file.",
     )
-    p.add_argument("model", metavar="MODEL", help="the trained .lfmodel file")
-    p.add_argument("--data", metavar="CSV", required=True, help="the rows to predict")
+    add_model_and_data(p, "the rows to predict")
     p.add_argument("--out", metavar="PRED.csv",
                    help="where to write the predictions (default: print CSV to stdout)")
-    add_debug_flag(p)
-    p.set_defaults(func=run)
-    return p
+    return finish_parser(p, run)
 
 
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from core.bundle import load_model
-    from core.data import read_csv
+    from core.cli._common import load_model_and_data
+    from core.fileio import atomic_write
 
-    bundle = load_model(args.model)
-    table = read_csv(args.data)
+    bundle, table = load_model_and_data(args)
     prediction = bundle.predict(table.df)
     pred = prediction.to_frame()
     frame = table.df.reset_index(drop=True)
@@ -55,18 +48,13 @@ def run(args: argparse.Namespace) -> int:
     if not args.out:
         out.to_csv(sys.stdout, index=False)
         return 0
-    target = Path(args.out)
-    folder = target.resolve().parent
-    if not folder.is_dir():
-        raise FormatError(f"{target}: cannot be written: the folder {folder} does not exist.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            out.to_csv(fh, index=False)
-        os.replace(tmp, target)
-        tmp = ""
-    finally:
-        if tmp:
-            os.unlink(tmp)
+
+    def write(fh: BinaryIO) -> None:
+        text = io.TextIOWrapper(fh, encoding="utf-8", newline="")
+        out.to_csv(text, index=False)
+        text.flush()
+        text.detach()
+
+    target = atomic_write(args.out, write, action="written")
     print(f"Wrote {len(out)} predictions to {target}")
     return 0

@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from core.cli._common import add_debug_flag
+from core.cli._common import finish_parser
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -21,9 +21,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Print layers, output shapes and parameter counts of a .lfproj or .lfmodel.",
     )
     p.add_argument("path", metavar="PROJECT|MODEL", help="a .lfproj or .lfmodel file")
-    add_debug_flag(p)
-    p.set_defaults(func=run)
-    return p
+    return finish_parser(p, run)
 
 
 def graph_summary_text(title: str, analysis: Any) -> str:

@@ -12,13 +12,12 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from core.cli._common import add_debug_flag
-from core.errors import FormatError
+from core.cli._common import finish_parser
+from core.fileio import atomic_write_text
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -36,9 +35,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--metrics-json", metavar="FILE",
                    help="also write the final metrics as JSON to FILE")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    add_debug_flag(p)
-    p.set_defaults(func=run)
-    return p
+    return finish_parser(p, run)
 
 
 def _positive(text: str) -> int:
@@ -53,20 +50,7 @@ def _positive(text: str) -> int:
 
 def write_json(path: str | os.PathLike[str], data: Any) -> None:
     """Write `data` as JSON to `path` atomically."""
-    target = Path(path)
-    folder = target.resolve().parent
-    if not folder.is_dir():
-        raise FormatError(f"{target}: cannot be written: the folder {folder} does not exist.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, allow_nan=True)
-            fh.write("\n")
-        os.replace(tmp, target)
-        tmp = ""
-    finally:
-        if tmp:
-            os.unlink(tmp)
+    atomic_write_text(path, json.dumps(data, indent=2, allow_nan=True) + "\n", action="written")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ import numpy as np
 
 from core.errors import FormatError, LayerForgeError
 from core.export.verify import DEFAULT_ROWS, Check, ExportError
+from core.fileio import replace_into, staged_path
 
 __all__ = [
     "FORMATS",
@@ -133,29 +133,14 @@ def _rows(bundle: Any, rows: Any, n: int) -> Any:
 # --------------------------------------------------------------------------- writing
 
 
-@contextlib.contextmanager
-def _staged(target: Path, suffix: str) -> Iterator[Path]:
+def _staged(target: Path, suffix: str) -> contextlib.AbstractContextManager[Path]:
     """A temporary path beside `target` (same suffix); removed unless moved into place."""
-    folder = target.resolve().parent
-    if not folder.is_dir():
-        raise ExportError(f"{target}: cannot be written: the folder {folder} does not exist. "
-                          "Expected an existing folder.")
-    if target.is_dir():
-        raise ExportError(f"{target}: cannot be written: a folder has that name.")
-    fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=suffix, dir=folder)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+    return staged_path(target, suffix, action="written", error=ExportError)
 
 
 def _commit(pairs: list[tuple[Path, Path]]) -> None:
     for tmp, final in pairs:
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, final)
+        replace_into(tmp, final)
 
 
 def export_model(
