@@ -7,8 +7,8 @@ move, set_params, rename, paste, load, clear); each refused edit raises a typed
 accepted edit notifies subscribers with a frozen event so views can mirror the
 document. `to_dict`/`from_dict` give a versioned, JSON-only form with
 migrations. This module imports only the standard library (and the
-standard-library-only `core.errors`); layer knowledge comes through the
-`LayerCatalog` protocol.
+standard-library-only `core.errors` and `core.versioning`); layer knowledge
+comes through the `LayerCatalog` protocol.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from types import MappingProxyType
 from typing import Any, Protocol
 
 from core.errors import FormatError, GraphError
+from core.versioning import Migration, migrate
 
 __all__ = [
     "MIGRATIONS",
@@ -237,7 +238,7 @@ GraphEvent = (
 # --------------------------------------------------------------------------- format
 
 #: version -> function turning a dict of that version into one of version + 1.
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+MIGRATIONS: dict[int, Migration] = {}
 
 _ID_RE = re.compile(r"^n(\d+)$")
 _SUFFIX_RE = re.compile(r"^(.*?)_(\d+)$")
@@ -924,22 +925,6 @@ def _migrate(d: Any, target: int) -> dict[str, Any]:
         raise FormatError(
             f"Expected a network description (a JSON object). Received: {type(d).__name__}"
         )
-    version = d.get("format_version")
-    if version is None:
+    if d.get("format_version") is None:
         raise FormatError("The network description has no 'format_version'.")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise FormatError(f"'format_version' must be a whole number >= 1. Received: {version!r}")
-    if version > target:
-        raise FormatError(
-            f"This file was made by a newer LayerForge (format {version}); this version reads "
-            f"up to format {target}. Update LayerForge to open it."
-        )
-    d = copy.deepcopy(d)
-    while version < target:
-        step = MIGRATIONS.get(version)
-        if step is None:
-            raise FormatError(f"No way to read format {version} files (missing migration).")
-        d = step(d)
-        version += 1
-        d["format_version"] = version
-    return d
+    return migrate(d, target, MIGRATIONS, what="network")

@@ -24,6 +24,7 @@ from typing import Any
 from core.errors import FormatError, LayerForgeError
 from core.fileio import atomic_write_text
 from core.graph import Graph, LayerCatalog
+from core.versioning import Migration, migrate
 
 __all__ = [
     "DEFAULT_TRAIN_CONFIG",
@@ -44,7 +45,7 @@ FILE_KIND = "layerforge-project"
 PROJECT_SUFFIX = ".lfproj"
 
 #: version -> function turning a project dict of that version into version + 1.
-PROJECT_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+PROJECT_MIGRATIONS: dict[int, Migration] = {}
 
 DEFAULT_TRAIN_CONFIG: dict[str, Any] = {
     "optimizer": "adam",
@@ -201,22 +202,7 @@ def project_from_dict(
         if kind is None:
             raise FormatError("This is not a LayerForge project: it has no 'format' field.")
         raise FormatError(f"This is not a LayerForge project: its format is {kind!r}.")
-    version = d.get("format_version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise FormatError(f"'format_version' must be a whole number >= 1. Received: {version!r}")
-    if version > FORMAT_VERSION:
-        raise FormatError(
-            f"This file was made by a newer LayerForge (format {version}); this version reads "
-            f"up to format {FORMAT_VERSION}. Update LayerForge to open it."
-        )
-    d = copy.deepcopy(d)
-    while version < FORMAT_VERSION:
-        step = PROJECT_MIGRATIONS.get(version)
-        if step is None:
-            raise FormatError(f"No way to read project format {version} (missing migration).")
-        d = step(d)
-        version += 1
-        d["format_version"] = version
+    d = migrate(d, FORMAT_VERSION, PROJECT_MIGRATIONS, what="project")
     if "graph" not in d:
         raise FormatError("The project has no 'graph'.")
     graph = Graph.from_dict(d["graph"], catalog=catalog)
