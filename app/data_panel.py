@@ -30,13 +30,11 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QMenu,
     QPushButton,
     QSplitter,
@@ -49,6 +47,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.session import TrainingSession
+from app.widgets.labels import ERROR_STYLE, make_label, share_spin_box
 
 ROLES = ("feature", "target", "ignore")
 IMPUTE = ("mean", "median", "drop")
@@ -150,24 +149,16 @@ class DataPanel(QWidget):
         self.recent_button.setMenu(self.recent_menu)
         self.recent_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
-        self.file_label = QLabel("No data yet. Open a CSV file or drop one here.")
-        self.file_label.setObjectName("fileLabel")
-        self.file_label.setWordWrap(True)
+        self.file_label = make_label("No data yet. Open a CSV file or drop one here.",
+                                     name="fileLabel")
         top = QHBoxLayout()
         top.addWidget(self.open_button)
         top.addWidget(self.recent_button)
         top.addWidget(self.file_label, 1)
 
-        self.error_label = QLabel()
-        self.error_label.setObjectName("dataError")
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #b00020;")
-        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_label.hide()
-        self.notices_label = QLabel()
-        self.notices_label.setObjectName("dataNotices")
-        self.notices_label.setWordWrap(True)
-        self.notices_label.hide()
+        self.error_label = make_label(name="dataError", style=ERROR_STYLE, selectable=True,
+                                      hidden=True)
+        self.notices_label = make_label(name="dataNotices", hidden=True)
 
         self.model = DataFrameModel(parent=self)
         self.preview = QTableView()
@@ -185,23 +176,16 @@ class DataPanel(QWidget):
         self.columns.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.role_boxes: dict[str, QComboBox] = {}
 
-        self.task_label = QLabel("Task: –")
-        self.task_label.setObjectName("taskLabel")
-        self.task_label.setWordWrap(True)
+        self.task_label = make_label("Task: –", name="taskLabel")
         self.impute = QComboBox()
         self.impute.addItems(IMPUTE)
         self.impute.setToolTip("How missing feature values are filled (fitted on training rows)")
         self.scale = QComboBox()
         self.scale.addItems(SCALE)
         self.scale.setToolTip("How numeric features are scaled (fitted on training rows)")
-        self.validation_split = QDoubleSpinBox()
-        self.validation_split.setRange(0.0, 0.9)
-        self.validation_split.setSingleStep(0.05)
-        self.test_split = QDoubleSpinBox()
-        self.test_split.setRange(0.0, 0.9)
-        self.test_split.setSingleStep(0.05)
-        self.split_label = QLabel("")
-        self.split_label.setObjectName("splitLabel")
+        self.validation_split = share_spin_box()
+        self.test_split = share_spin_box()
+        self.split_label = make_label(name="splitLabel", wrap=False)
         options = QFormLayout()
         options.addRow("Missing values", self.impute)
         options.addRow("Scaling", self.scale)

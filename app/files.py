@@ -12,6 +12,7 @@ overwrites a bundled file.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -81,6 +82,20 @@ class FileOps:
 
     # ------------------------------------------------------------------ commands
 
+    def _attempt(
+        self,
+        title: str,
+        action: Callable[[], object],
+        errors: tuple[type[Exception], ...] = (LayerForgeError, OSError),
+    ) -> bool:
+        """Run `action`; on one of `errors` show `title` with the reason and return False."""
+        try:
+            action()
+        except errors as exc:
+            self.show_error(title, str(exc))
+            return False
+        return True
+
     def maybe_save(self) -> bool:
         """True when it is fine to replace or close the document (saved or discarded)."""
         if not self.controller.is_modified():
@@ -108,10 +123,7 @@ class FileOps:
         """Open a project file; shows the reason and returns False when it cannot."""
         if ask and not self.maybe_save():
             return False
-        try:
-            self.controller.open(path)
-        except (LayerForgeError, OSError) as exc:
-            self.show_error("Cannot open project", str(exc))
+        if not self._attempt("Cannot open project", lambda: self.controller.open(path)):
             return False
         recent.add_recent_file(path)
         self.w.show_message(f"Opened {Path(path).name}.")
@@ -149,10 +161,7 @@ class FileOps:
         return self._save_to(path)
 
     def _save_to(self, path: str) -> bool:
-        try:
-            self.controller.save(path)
-        except (LayerForgeError, OSError) as exc:
-            self.show_error("Cannot save project", str(exc))
+        if not self._attempt("Cannot save project", lambda: self.controller.save(path)):
             return False
         recent.add_recent_file(path)
         self.w.show_message(f"Saved {Path(path).name}.")
@@ -167,10 +176,9 @@ class FileOps:
         )
         if not path:
             return False
-        try:
-            export_diagram(self.w.view.scene(), path)
-        except (OSError, ValueError) as exc:
-            self.show_error("Cannot export diagram", str(exc))
+        if not self._attempt("Cannot export diagram",
+                             lambda: export_diagram(self.w.view.scene(), path),
+                             errors=(OSError, ValueError)):
             return False
         self.w.show_message(f"Exported the diagram to {Path(path).name}.")
         return True

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import analysis_info as info
+from app.widgets.labels import make_label
 from app.widgets.spin import FloatSpinBox
 from core.errors import GraphError
 
@@ -106,10 +107,7 @@ class ParamField(QWidget):
         self.editor.setObjectName(f"param_{spec.name}")
         if spec.help:
             self.editor.setToolTip(spec.help)
-        self.error = QLabel(self)
-        self.error.setProperty("role", "error")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = make_label(role="error", hidden=True, parent=self)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
@@ -256,21 +254,14 @@ class InspectorWidget(QWidget):
         lay.setContentsMargins(10, 10, 10, 10)
         lay.setSpacing(8)
 
-        self.placeholder = QLabel("Select a layer on the canvas to see and edit its settings.")
-        self.placeholder.setProperty("role", "muted")
-        self.placeholder.setWordWrap(True)
-        self.title = QLabel()
-        self.title.setProperty("role", "heading")
-        self.description = QLabel()
-        self.description.setProperty("role", "muted")
-        self.description.setWordWrap(True)
+        self.placeholder = make_label(
+            "Select a layer on the canvas to see and edit its settings.", role="muted")
+        self.title = make_label(role="heading", wrap=False)
+        self.description = make_label(role="muted")
 
         self.name_edit = QLineEdit()
         self.name_edit.setObjectName("nameEdit")
-        self.name_error = QLabel()
-        self.name_error.setProperty("role", "error")
-        self.name_error.setWordWrap(True)
-        self.name_error.hide()
+        self.name_error = make_label(role="error", hidden=True)
         self.name_edit.editingFinished.connect(self._commit_name)
         self.name_edit.textEdited.connect(self._check_name)
 
@@ -435,10 +426,7 @@ class InspectorWidget(QWidget):
                 old.hide()
                 old.deleteLater()
         for p in info.problems(analysis, node.id):
-            msg = QLabel(f"⚠ {p.message}")
-            msg.setProperty("role", "error")
-            msg.setWordWrap(True)
-            msg.setObjectName("problem")
+            msg = make_label(f"⚠ {p.message}", role="error", name="problem")
             self.problems_layout.addWidget(msg)
             msg.show()
             if p.fix is not None:

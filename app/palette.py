@@ -17,13 +17,14 @@ from PySide6.QtCore import QMimeData, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QLabel,
     QLineEdit,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
+
+from app.widgets.labels import make_label
 
 #: MIME type of a palette drag; the payload is the layer type name in UTF-8.
 LAYER_MIME = "application/x-layerforge-layer"
@@ -150,10 +151,7 @@ class PaletteWidget(QWidget):
         self.tree.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setUniformRowHeights(True)
-        self.empty = QLabel(self)
-        self.empty.setProperty("role", "muted")
-        self.empty.setWordWrap(True)
-        self.empty.hide()
+        self.empty = make_label(role="muted", hidden=True, parent=self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(6)

@@ -20,12 +20,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QMessageBox,
     QProgressBar,
@@ -36,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.session import IDLE, PAUSED, RUNNING, STOPPING, TrainingSession, describe
+from app.widgets.labels import ERROR_STYLE, make_label, share_spin_box
 from core.errors import LayerForgeError
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad")
@@ -90,9 +89,7 @@ class TrainingPanel(QWidget):
         self.loss.addItems(LOSSES)
         self.metrics = QLineEdit()
         self.metrics.setPlaceholderText("from the task, e.g. accuracy")
-        self.validation_split = QDoubleSpinBox()
-        self.validation_split.setRange(0.0, 0.9)
-        self.validation_split.setSingleStep(0.05)
+        self.validation_split = share_spin_box()
         self.validation_split.setDecimals(2)
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
@@ -120,11 +117,7 @@ class TrainingPanel(QWidget):
         form.addRow(es_row)
         settings_box = QGroupBox("Settings")
         settings_box.setLayout(form)
-        self.settings_error = QLabel()
-        self.settings_error.setObjectName("settingsError")
-        self.settings_error.setWordWrap(True)
-        self.settings_error.setStyleSheet("color: #b00020;")
-        self.settings_error.hide()
+        self.settings_error = make_label(name="settingsError", style=ERROR_STYLE, hidden=True)
 
         # --- controls -------------------------------------------------------------------
         self.start_button = QPushButton("Start")
@@ -147,9 +140,7 @@ class TrainingPanel(QWidget):
         row2.addWidget(self.more_epochs)
         row2.addWidget(self.reset_button)
         row2.addWidget(self.save_button)
-        self.reason = QLabel()
-        self.reason.setObjectName("startReason")
-        self.reason.setWordWrap(True)
+        self.reason = make_label(name="startReason")
 
         # --- progress and read-outs -----------------------------------------------------
         self.progress = QProgressBar()
@@ -157,23 +148,12 @@ class TrainingPanel(QWidget):
         self.progress.setValue(0)
         self.progress.setTextVisible(True)
         self.progress.setFormat("")
-        self.position = QLabel("Not started")
-        self.position.setObjectName("position")
-        self.timing = QLabel("")
-        self.timing.setObjectName("timing")
-        self.latest = QLabel("")
-        self.latest.setObjectName("latestMetrics")
-        self.latest.setWordWrap(True)
-        self.epoch_metrics = QLabel("")
-        self.epoch_metrics.setObjectName("epochMetrics")
-        self.epoch_metrics.setWordWrap(True)
-        self.test_label = QLabel("")
-        self.test_label.setObjectName("testMetrics")
-        self.test_label.setWordWrap(True)
-        self.notice = QLabel("")
-        self.notice.setObjectName("runNotice")
-        self.notice.setWordWrap(True)
-        self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.position = make_label("Not started", name="position", wrap=False)
+        self.timing = make_label(name="timing", wrap=False)
+        self.latest = make_label(name="latestMetrics")
+        self.epoch_metrics = make_label(name="epochMetrics")
+        self.test_label = make_label(name="testMetrics")
+        self.notice = make_label(name="runNotice", selectable=True)
         self.details_button = QPushButton("Details…")
         self.details_button.hide()
         notice_row = QHBoxLayout()
