@@ -41,14 +41,17 @@ def _dense(units: int | str, activation: str, name: str | None = None, col: int 
             "name": name, "col": col, "row": row, "inputs": list(inputs)}
 
 
+def _input(name: str) -> dict[str, Any]:
+    return {"type": "Input", "params": {}, "name": name, "col": 0, "row": 0, "inputs": []}
+
+
 def examples() -> list[Example]:
     """The example projects. Units "out" take the task's output size."""
     return [
         Example(
             "seed", "seed_binary.csv", "outcome",
             [
-                {"type": "Input", "params": {}, "name": "input", "col": 0, "row": 0,
-                 "inputs": []},
+                _input("input"),
                 _dense(10, "relu", "dense", 1, 0, ["input"]),
                 _dense(10, "relu", "dense_1", 2, 0, ["dense"]),
                 _dense("out", "sigmoid", "dense_2", 3, 0, ["dense_1"]),
@@ -60,8 +63,7 @@ def examples() -> list[Example]:
         Example(
             "iris", "iris.csv", "species",
             [
-                {"type": "Input", "params": {}, "name": "measurements", "col": 0, "row": 0,
-                 "inputs": []},
+                _input("measurements"),
                 _dense(16, "relu", "hidden", 1, 0, ["measurements"]),
                 _dense("out", "softmax", "species", 2, 0, ["hidden"]),
             ],
@@ -73,8 +75,7 @@ def examples() -> list[Example]:
         Example(
             "regression", "diabetes.csv", "progression",
             [
-                {"type": "Input", "params": {}, "name": "input", "col": 0, "row": 0,
-                 "inputs": []},
+                _input("input"),
                 _dense(32, "relu", "dense", 1, 0, ["input"]),
                 _dense(16, "relu", "dense_1", 2, 0, ["dense"]),
                 _dense("out", "linear", "prediction", 3, 0, ["dense_1"]),
@@ -86,7 +87,7 @@ def examples() -> list[Example]:
         Example(
             "moons", "two_moons.csv", "label",
             [
-                {"type": "Input", "params": {}, "name": "xy", "col": 0, "row": 0, "inputs": []},
+                _input("xy"),
                 _dense(16, "relu", "relu_branch", 1, -0.5, ["xy"]),
                 _dense(16, "tanh", "tanh_branch", 1, 0.5, ["xy"]),
                 {"type": "Concatenate", "params": {}, "name": "concatenate", "col": 2,
