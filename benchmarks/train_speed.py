@@ -6,8 +6,13 @@ relu -> 128 relu -> 10 softmax, Adam, batch 128) and W3 (W2 at batch 1,024) on
 the same synthetic float32 data with each framework, each in its own
 subprocess (so peak memory is per framework), and prints time per epoch,
 samples/s, peak RSS and the ratios the engine issue targets. PyTorch runs
-with 2 threads and plain torch.optim.Adam; scikit-learn's MLPClassifier uses
-solver="adam", alpha=0 and no early stopping.
+plain torch.optim.Adam, by default twice: with 2 threads (the issue's setting)
+and with 1 (`--torch-threads 2,1`), since on a loaded 2-core machine its
+2-thread OpenMP pool waits for a core the other load holds and is several
+times slower than 1 thread. scikit-learn's MLPClassifier uses solver="adam",
+alpha=0 and no early stopping. The first line records the machine: CPU,
+load average, numpy and its BLAS (kernel and threads, via threadpoolctl when
+installed) and any OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE override.
 """
 
 from __future__ import annotations
@@ -189,6 +194,19 @@ def run_torch(w: dict[str, Any], x: np.ndarray, y: np.ndarray) -> list[float]:
 RUNNERS = {"core": run_core, "numpy": run_numpy, "sklearn": run_sklearn, "torch": run_torch}
 
 
+def _peak_rss_mb() -> float:
+    """This process's peak RSS. VmHWM belongs to the address space exec made, whereas
+    ru_maxrss carries the parent's peak across fork + exec."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child(name: str, fw: str, quick: bool) -> dict[str, Any]:
     w = dict(WORKLOADS[name])
     if quick:
@@ -200,13 +218,15 @@ def child(name: str, fw: str, quick: bool) -> dict[str, Any]:
     return {"workload": name, "framework": fw, "epoch_s": per_epoch,
             "samples_per_s": w["n"] / per_epoch,
             "step_us": per_epoch / -(-w["n"] // w["batch"]) * 1e6,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "peak_rss_mb": _peak_rss_mb(),
             "n": w["n"], "epochs": w["epochs"]}
 
 
 def machine_info() -> str:
     parts = [f"Python {platform.python_version()}", f"numpy {np.__version__}",
              f"{platform.machine()} {os.cpu_count()} CPUs"]
+    if hasattr(os, "getloadavg"):
+        parts.append("load average " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
     try:
         with open("/proc/cpuinfo") as fh:
             model = next((ln.split(":", 1)[1].strip() for ln in fh if "model name" in ln), "")
@@ -223,7 +243,16 @@ def machine_info() -> str:
                              f"{info.get('architecture')} threads={info.get('num_threads')}")
                 break
     except ImportError:
-        pass
+        cfg = np.show_config(mode="dicts") if hasattr(np, "show_config") else None
+        blas = (cfg or {}).get("Build Dependencies", {}).get("blas", {})
+        if blas:
+            parts.append(f"BLAS {blas.get('name')} {blas.get('version')} (threadpoolctl not "
+                         "installed: kernel unknown)")
+    for mod in ("torch", "sklearn"):
+        try:
+            parts.append(f"{mod} {__import__(mod).__version__}")
+        except ImportError:
+            pass
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         if os.environ.get(var):
             parts.append(f"{var}={os.environ[var]}")
@@ -245,15 +274,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="W1,W2,W3", help="comma-separated workloads")
     ap.add_argument("--frameworks", default=",".join(FRAMEWORKS))
     ap.add_argument("--json", action="store_true", help="print JSON results")
-    ap.add_argument("--torch-threads", type=int, default=2, help="torch.set_num_threads (2)")
+    ap.add_argument("--torch-threads", default="2,1",
+                    help="comma-separated torch.set_num_threads values, one run each (2,1)")
     ap.add_argument("--child", nargs=2, metavar=("WORKLOAD", "FRAMEWORK"),
                     help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         sys.stdout.write(json.dumps(child(args.child[0], args.child[1], args.quick)) + "\n")
         return 0
-    os.environ["LF_TORCH_THREADS"] = str(args.torch_threads)
     results: list[dict[str, Any]] = []
+    torch_threads = [int(t) for t in str(args.torch_threads).split(",") if t.strip()]
     out = sys.stdout
     out.write(machine_info() + "\n")
     for name in args.only.split(","):
@@ -261,19 +291,23 @@ def main(argv: list[str] | None = None) -> int:
             if not available(fw):
                 out.write(f"{name} {fw}: not installed, skipped\n")
                 continue
-            cmd = [sys.executable, "-m", "benchmarks.train_speed", "--child", name, fw]
-            if args.quick:
-                cmd.append("--quick")
-            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-            if proc.returncode:
-                out.write(f"{name} {fw}: failed\n{proc.stderr[-2000:]}\n")
-                continue
-            r = json.loads(proc.stdout.strip().splitlines()[-1])
-            results.append(r)
-            out.write(f"{name} {fw:8s} {r['epoch_s'] * 1e3:9.1f} ms/epoch "
-                      f"{r['step_us']:9.1f} us/step {r['samples_per_s']:12,.0f} samples/s "
-                      f"peak {r['peak_rss_mb']:7.0f} MB\n")
-            out.flush()
+            for threads in (torch_threads if fw == "torch" else [0]):
+                cmd = [sys.executable, "-m", "benchmarks.train_speed", "--child", name, fw]
+                if args.quick:
+                    cmd.append("--quick")
+                env = dict(os.environ, LF_TORCH_THREADS=str(threads))
+                proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
+                label = f"torch {threads}t" if fw == "torch" else fw
+                if proc.returncode:
+                    out.write(f"{name} {label}: failed\n{proc.stderr[-2000:]}\n")
+                    continue
+                r = json.loads(proc.stdout.strip().splitlines()[-1])
+                r["framework"] = label
+                results.append(r)
+                out.write(f"{name} {label:9s} {r['epoch_s'] * 1e3:9.1f} ms/epoch "
+                          f"{r['step_us']:9.1f} us/step {r['samples_per_s']:12,.0f} samples/s "
+                          f"peak {r['peak_rss_mb']:7.0f} MB\n")
+                out.flush()
     out.write("\n| workload | framework | ms/epoch | us/step | samples/s | peak RSS MB | "
               "core speed-up vs it |\n|---|---|---:|---:|---:|---:|---:|\n")
     by = {(r["workload"], r["framework"]): r for r in results}
