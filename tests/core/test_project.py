@@ -123,12 +123,18 @@ def test_windows_separators_are_read(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ atomic save
 
 
-def test_failed_write_keeps_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def saved_then_edited(tmp_path: Path) -> tuple[Project, Path, bytes]:
+    """A project saved to p.lfproj, its saved bytes, then edited (so a new save differs)."""
     proj = make_project(tmp_path)
     path = tmp_path / "p.lfproj"
     save_project(proj, path)
     before = path.read_bytes()
     proj.graph.add_node("Dense", name="new_layer")
+    return proj, path, before
+
+
+def test_failed_write_keeps_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    proj, path, before = saved_then_edited(tmp_path)
 
     real_fsync = os.fsync
 
@@ -145,11 +151,7 @@ def test_failed_write_keeps_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def test_crash_in_the_middle_of_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A process killed after half the bytes are written leaves the old file intact."""
-    proj = make_project(tmp_path)
-    path = tmp_path / "p.lfproj"
-    save_project(proj, path)
-    before = path.read_bytes()
-    proj.graph.add_node("Dense", name="new_layer")
+    proj, path, before = saved_then_edited(tmp_path)
     real_fdopen = os.fdopen
 
     class HalfWriter:
