@@ -4,11 +4,16 @@
 has three curves created once: the per-batch value smoothed with an
 exponential moving average, the per-epoch training value and the per-epoch
 validation value. Data arrives as `app.worker.BatchChunk`s and epoch events
-and is appended to growing NumPy buffers (capacity doubles); a ~30 Hz timer
-calls `setData` only on plots that changed, and `setClipToView` plus peak
-downsampling keep 100,000 batch points smooth. The toolbar offers a log-scale
-toggle, autoscale, and export of the curves as PNG and CSV; moving the mouse
-over a plot shows the values under the cursor.
+and is appended to growing NumPy buffers (capacity doubles, full data kept
+for CSV export and the hover read-out); a ~10 Hz timer calls `setData` only
+on plots that changed. Each frame must stay cheap because it competes with the
+training thread for the GIL: the batch curve is drawn from bucket means of at
+most ~2,000 points (`ThinnedSeries`), the view ranges are computed from
+running min/max and grow in steps (pyqtgraph's auto-range would rescan the
+data and re-lay out the axis text every frame), and redraws and paints run
+inside `app.worker.GUI_GATE.busy()` so that the worker pauses meanwhile. The
+toolbar offers a log-scale toggle, autoscale, and export of the curves as PNG
+and CSV; moving the mouse over a plot shows the values under the cursor.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QPaintEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -32,8 +37,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-#: Redraw period of the plots (ms): ~30 Hz.
-REDRAW_MS = 33
+from app.worker import GUI_GATE, GuiGate
+
+#: Redraw period of the plots (ms): ~10 Hz is plenty for training curves.
+REDRAW_MS = 100
+#: The batch curve is drawn from at most about this many bucket means.
+DISPLAY_POINTS = 2000
+#: When data leaves the view, the range grows by this share of its span (fewer re-layouts).
+RANGE_HEADROOM = 0.25
 #: Weight of the newest batch in the smoothed batch curve (EMA).
 SMOOTHING = 0.05
 
@@ -87,6 +98,122 @@ class GrowingSeries:
         self.size = 0
 
 
+def _block_means(x: np.ndarray, y: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Means of consecutive blocks of `size` points (NaNs in y skipped; all-NaN -> NaN)."""
+    m = x.shape[0] // size
+    xs = x[: m * size].reshape(m, size).mean(axis=1)
+    yb = y[: m * size].reshape(m, size)
+    ok = np.isfinite(yb)
+    count = ok.sum(axis=1)
+    total = np.where(ok, yb, 0.0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ys = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    return xs, ys
+
+
+class ThinnedSeries:
+    """Bucket means of a growing `GrowingSeries`, at most ~`max_points` of them.
+
+    The bucket size doubles (and the means are rebuilt once from the source)
+    whenever the means exceed `max_points`; `view()` adds the mean of the
+    unfinished last bucket so the curve reaches the newest point. Cost per
+    update is proportional to the new points, not to the history.
+    """
+
+    def __init__(self, source: GrowingSeries, max_points: int = DISPLAY_POINTS) -> None:
+        self.source = source
+        self.max_points = max(int(max_points), 2)
+        self.bucket = 1
+        self._done = 0
+        self._means = GrowingSeries()
+
+    def clear(self) -> None:
+        self.bucket = 1
+        self._done = 0
+        self._means.clear()
+
+    def update(self) -> None:
+        xs, ys = self.source.view()
+        n = xs.shape[0]
+        if n < self._done:  # the source was cleared
+            self.clear()
+        full = (n - self._done) // self.bucket
+        if full:
+            end = self._done + full * self.bucket
+            self._means.extend(*_block_means(xs[self._done:end], ys[self._done:end],
+                                             self.bucket))
+            self._done = end
+        if self._means.size > self.max_points:
+            while n // self.bucket > self.max_points:
+                self.bucket *= 2
+            self._means.clear()
+            m = n // self.bucket
+            self._means.extend(*_block_means(xs[: m * self.bucket], ys[: m * self.bucket],
+                                             self.bucket))
+            self._done = m * self.bucket
+
+    def view(self) -> tuple[np.ndarray, np.ndarray]:
+        self.update()
+        mx, my = self._means.view()
+        xs, ys = self.source.view()
+        if self._done >= xs.shape[0]:
+            return mx, my
+        tx, ty = _block_means(xs[self._done:], ys[self._done:], xs.shape[0] - self._done)
+        return np.concatenate([mx, tx]), np.concatenate([my, ty])
+
+
+class _Extent:
+    """Running min/max of the plotted values (all, and positive only for log scale)."""
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self.x_max = -math.inf
+        self.lo = self.pos_lo = math.inf
+        self.hi = self.pos_hi = -math.inf
+
+    def add(self, x: np.ndarray, y: np.ndarray) -> None:
+        if x.size:
+            self.x_max = max(self.x_max, float(np.max(x)))
+        finite = y[np.isfinite(y)]
+        if finite.size:
+            self.lo = min(self.lo, float(finite.min()))
+            self.hi = max(self.hi, float(finite.max()))
+            pos = finite[finite > 0]
+            if pos.size:
+                self.pos_lo = min(self.pos_lo, float(pos.min()))
+                self.pos_hi = max(self.pos_hi, float(pos.max()))
+
+    def y_range(self, log: bool) -> tuple[float, float] | None:
+        if log:
+            if not math.isfinite(self.pos_lo):
+                return None
+            return math.log10(self.pos_lo), math.log10(self.pos_hi)
+        if not math.isfinite(self.lo):
+            return None
+        return self.lo, self.hi
+
+
+def _grown(current: tuple[float, float] | None, lo: float, hi: float,
+           keep_zero: bool = False) -> tuple[float, float]:
+    """A view range holding [lo, hi]: `current` when it still does, else one with headroom."""
+    if current is not None and current[0] <= lo and hi <= current[1]:
+        return current
+    span = hi - lo
+    if span <= 0:
+        span = abs(hi) * 0.1 or 1.0
+    pad = span * RANGE_HEADROOM
+    if current is not None:
+        new_lo = current[0] if current[0] <= lo else lo - pad
+        new_hi = current[1] if hi <= current[1] else hi + pad
+    else:
+        new_lo, new_hi = lo - span * 0.05, hi + span * 0.05
+    if keep_zero and lo >= 0:
+        new_lo = 0.0
+    return new_lo, new_hi
+
+
 def ema(values: np.ndarray, start: float | None, alpha: float = SMOOTHING) -> np.ndarray:
     """Exponential moving average of `values`, continuing from `start` (NaNs skipped)."""
     out = np.empty(values.shape[0], dtype=np.float64)
@@ -106,14 +233,22 @@ class MetricPlot:
         self.plot = plot_item
         self.buffers = {s: GrowingSeries() for s in SERIES}
         self.raw_batch = GrowingSeries()
+        self.thinned = ThinnedSeries(self.buffers["batch"])
+        self.extent = _Extent()
         self._ema_last: float | None = None
         self.dirty = False
         self.log_y = False
+        #: True while the plot follows the data (our own ranges); a manual pan/zoom ends it.
+        self.follow = True
+        self._x_range: tuple[float, float] | None = None
+        self._y_range: tuple[float, float] | None = None
         plot_item.setTitle(name)
         plot_item.showGrid(x=True, y=True, alpha=0.25)
         plot_item.setLabel("bottom", "epoch")
         plot_item.setClipToView(True)
-        plot_item.setDownsampling(auto=True, mode="peak")
+        plot_item.hideButtons()  # its "A" button would hand the ranges back to auto-range
+        plot_item.vb.disableAutoRange()
+        plot_item.vb.sigRangeChangedManually.connect(self._on_manual_range)
         self.legend = plot_item.addLegend(offset=(-10, 10))
         self.curves: dict[str, pg.PlotDataItem] = {}
         for s in SERIES:
@@ -129,27 +264,63 @@ class MetricPlot:
         if smooth.size and math.isfinite(smooth[-1]):
             self._ema_last = float(smooth[-1])
         self.buffers["batch"].extend(x, smooth)
+        self.extent.add(np.asarray(x, dtype=np.float64), smooth)
         self.dirty = True
 
     def add_epoch(self, series: str, x: float, y: float) -> None:
         self.buffers[series].append(x, y)
+        self.extent.add(np.asarray([x], dtype=np.float64), np.asarray([y], dtype=np.float64))
         self.dirty = True
+
+    def display_data(self, series: str) -> tuple[np.ndarray, np.ndarray]:
+        """What the curve draws: bucket means for the batch curve, every point otherwise."""
+        if series == "batch":
+            return self.thinned.view()
+        return self.buffers[series].view()
 
     def redraw(self) -> None:
         if not self.dirty:
             return
+        if self.follow:  # the range first, so that clip-to-view sees the new one
+            self.follow_data()
         for s, curve in self.curves.items():
-            x, y = self.buffers[s].view()
+            x, y = self.display_data(s)
             if self.log_y:
                 y = np.where(y > 0, y, np.nan)
             curve.setData(x, y, connect="finite")
         self.dirty = False
 
+    def follow_data(self, reset: bool = False) -> None:
+        """Set the view ranges from the running extent; they change only when data leaves them."""
+        if reset:
+            self._x_range = self._y_range = None
+        yr = self.extent.y_range(self.log_y)
+        if yr is None or not math.isfinite(self.extent.x_max):
+            return
+        x_range = _grown(self._x_range, 0.0, max(self.extent.x_max, 1e-9), keep_zero=True)
+        y_range = _grown(self._y_range, *yr)
+        if x_range == self._x_range and y_range == self._y_range:
+            return
+        self._x_range, self._y_range = x_range, y_range
+        self.plot.vb.setRange(xRange=x_range, yRange=y_range, padding=0)
+
+    def _on_manual_range(self, *_args: Any) -> None:
+        self.follow = False
+
+    def autoscale(self) -> None:
+        """Fit the view to the data and follow it again."""
+        self.follow = True
+        self.follow_data(reset=True)
+
     def clear(self) -> None:
         for b in self.buffers.values():
             b.clear()
         self.raw_batch.clear()
+        self.thinned.clear()
+        self.extent.clear()
         self._ema_last = None
+        self.follow = True
+        self._x_range = self._y_range = None
         self.dirty = True
 
     def points(self, series: str) -> int:
@@ -169,17 +340,37 @@ class MetricPlot:
         return out
 
 
+class _GatedGraphicsLayoutWidget(pg.GraphicsLayoutWidget):
+    """A GraphicsLayoutWidget whose paint runs inside the GUI gate (the worker pauses)."""
+
+    def __init__(self, gate: GuiGate | None) -> None:
+        super().__init__()
+        self.gate = gate
+        self.paints = 0
+
+    def paintEvent(self, ev: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        self.paints += 1
+        if self.gate is None:
+            super().paintEvent(ev)
+            return
+        with self.gate.busy():
+            super().paintEvent(ev)
+
+
 class PlotsPanel(QWidget):
     """The Plots dock's widget: one `MetricPlot` per quantity, toolbar, hover read-out."""
 
     hoverText = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *,
+                 gate: GuiGate | None = GUI_GATE) -> None:
         super().__init__(parent)
         self.setObjectName("PlotsPanel")
         self.plots: dict[str, MetricPlot] = {}
         self._log_y = False
-        self.graphics = pg.GraphicsLayoutWidget()
+        self.gate = gate
+        self.redraws = 0
+        self.graphics = _GatedGraphicsLayoutWidget(gate)
         self.graphics.setBackground("w")
         self.readout = QLabel("Press Start to train; the curves appear here.")
         self.readout.setObjectName("plotReadout")
@@ -261,8 +452,16 @@ class PlotsPanel(QWidget):
 
     # -- drawing ---------------------------------------------------------------------------
     def redraw(self) -> None:
-        for plot in self.plots.values():
-            plot.redraw()
+        if not any(plot.dirty for plot in self.plots.values()):
+            return
+        self.redraws += 1
+        if self.gate is None:
+            for plot in self.plots.values():
+                plot.redraw()
+            return
+        with self.gate.busy():
+            for plot in self.plots.values():
+                plot.redraw()
 
     def set_log_scale(self, on: bool) -> None:
         self._log_y = bool(on)
@@ -272,11 +471,14 @@ class PlotsPanel(QWidget):
             plot.log_y = self._log_y
             plot.plot.setLogMode(y=self._log_y)
             plot.dirty = True
+            if plot.follow:
+                plot.follow_data(reset=True)
         self.redraw()
 
     def autoscale(self) -> None:
+        """Fit every plot to its data and follow new data again."""
         for plot in self.plots.values():
-            plot.plot.enableAutoRange()
+            plot.autoscale()
 
     def _on_mouse_moved(self, pos: QPointF) -> None:
         for name, plot in self.plots.items():

@@ -5,8 +5,11 @@ the generator in a worker thread, pauses by waiting between events, stops by
 closing the generator, steps by advancing to the next `BatchEnded` and
 pausing again, coalesces batch events at the source into at most ~20
 `BatchChunk` deliveries a second, turns an exception into an `errored` signal
-carrying the traceback text, and briefly yields the GIL between steps so that
-a NumPy loop of small arrays cannot starve the GUI thread. Only frozen events
+carrying the traceback text, and waits between steps while the GUI thread is
+busy painting (`GuiGate`): every PySide6 call releases the GIL, so a GUI
+thread painting against a Python-bound training thread would have to win the
+GIL back after each Qt call (up to `sys.getswitchinterval()`, 5 ms, each
+time) and one frame would cost tens of switch intervals. Only frozen events
 and read-only copied arrays cross threads; the worker never touches a widget.
 """
 
@@ -16,18 +19,70 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 #: Minimum seconds between two batch deliveries (~20 per second).
 DELIVERY_INTERVAL = 0.05
-#: Yield the GIL to the GUI thread after this many seconds of uninterrupted work.
-GIL_YIELD_INTERVAL = 0.004
+#: Optional periodic GIL yield (seconds of uninterrupted work; 0 = off). The `GuiGate`
+#: makes it unnecessary; kept for callers that want a worker to sleep now and then.
+GIL_YIELD_INTERVAL = 0.0
+#: Longest a worker waits for the GUI thread to run the slots of one delivery (seconds).
+ACK_WAIT = 0.01
+#: Longest a worker waits for a busy GUI thread before it carries on anyway (seconds).
+GATE_MAX_WAIT = 0.25
 
 EventFactory = Callable[[], Iterator[Any]]
+
+
+class GuiGate:
+    """The GUI thread marks its heavy work (painting, plot updates); workers wait for it.
+
+    `with gate.busy(): ...` runs in the GUI thread (nests); `wait_idle()` runs in a
+    worker thread between steps and blocks, with the GIL released, while the GUI is
+    busy (at most `max_wait` seconds, so a forgotten mark can only slow a run).
+    While the worker waits, each Qt call the GUI thread makes gets the GIL back at
+    once instead of after a switch interval. `waits` / `waited` count the pauses.
+    """
+
+    def __init__(self, max_wait: float = GATE_MAX_WAIT) -> None:
+        self._idle = threading.Event()
+        self._idle.set()
+        self._depth = 0
+        self.max_wait = max_wait
+        self.waits = 0
+        self.waited = 0.0
+
+    @contextmanager
+    def busy(self) -> Iterator[None]:
+        self._depth += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if self._depth <= 0:
+                self._depth = 0
+                self._idle.set()
+
+    def is_busy(self) -> bool:
+        return not self._idle.is_set()
+
+    def wait_idle(self) -> None:
+        if self._idle.is_set():
+            return
+        t0 = time.perf_counter()
+        self._idle.wait(self.max_wait)
+        self.waits += 1
+        self.waited += time.perf_counter() - t0
+
+
+#: The process's GUI gate: `app.plots` marks its painting, `TrainingWorker` waits on it.
+GUI_GATE = GuiGate()
 
 
 def _kind(event: Any) -> str:
@@ -49,6 +104,18 @@ def _scalar_logs(logs: Mapping[str, Any] | None) -> dict[str, float]:
         except (TypeError, ValueError):
             continue
     return out
+
+
+class _AckReceiver(QObject):
+    """Lives in the GUI thread; its slot runs after the deliveries queued before it."""
+
+    def __init__(self, event: threading.Event) -> None:
+        super().__init__()
+        self._event = event
+
+    @Slot()
+    def ack(self) -> None:
+        self._event.set()
 
 
 @dataclass(frozen=True)
@@ -105,10 +172,15 @@ class _Coalescer:
         batch = int(getattr(event, "batch", 0))
         self._steps.append(self.step)
         self._pos.append(epoch + (batch + 1) / batches)
-        n_before = len(self._steps) - 1
-        for key in set(self._series) | set(logs):
-            column = self._series.setdefault(key, [float("nan")] * n_before)
-            column.append(logs.get(key, float("nan")))
+        series = self._series
+        if logs.keys() == series.keys():  # the usual case: the same logs every batch
+            for key, value in logs.items():
+                series[key].append(value)
+        else:
+            n_before = len(self._steps) - 1
+            for key in set(series) | set(logs):
+                column = series.setdefault(key, [float("nan")] * n_before)
+                column.append(logs.get(key, float("nan")))
         self._last = event
         self._last_logs = logs
 
@@ -150,6 +222,7 @@ class TrainingWorker(QThread):
     trainingFinished = Signal(object)
     errored = Signal(str, str)
     pausedChanged = Signal(bool)
+    _ackRequested = Signal()
 
     def __init__(
         self,
@@ -159,11 +232,21 @@ class TrainingWorker(QThread):
         delivery_interval: float = DELIVERY_INTERVAL,
         gil_yield_interval: float = GIL_YIELD_INTERVAL,
         start_paused: bool = False,
+        gate: GuiGate | None = GUI_GATE,
+        ack_wait: float = ACK_WAIT,
     ) -> None:
         super().__init__(parent)
         self._factory = factory
         self._delivery_interval = delivery_interval
         self._gil_yield_interval = gil_yield_interval
+        self._gate = gate
+        self._ack_wait = ack_wait
+        self._acked = threading.Event()
+        self._pending_epochs: list[Any] = []
+        self.deliveries = 0
+        # queued to this object, which lives in the GUI thread: runs after the deliveries
+        self._ack_receiver = _AckReceiver(self._acked)
+        self._ackRequested.connect(self._ack_receiver.ack, Qt.ConnectionType.QueuedConnection)
         self._cond = threading.Condition()
         self._paused = start_paused
         self._stop = False
@@ -231,9 +314,25 @@ class TrainingWorker(QThread):
             return not self._stop
 
     def _flush(self, coalescer: _Coalescer) -> None:
+        """Deliver the pending batches, then the pending epoch events, as one tick.
+
+        Then wait (GIL released, at most `ack_wait` s) until the GUI thread has run
+        the slots: otherwise each slot would have to win the GIL back from the
+        training loop, one switch interval per Qt call.
+        """
         chunk = coalescer.take()
+        epochs, self._pending_epochs = self._pending_epochs, []
+        if chunk is None and not epochs:
+            return
         if chunk is not None:
             self.batches.emit(chunk)
+        for event in epochs:
+            self.epochEnded.emit(event)
+        self.deliveries += 1
+        if self._ack_wait > 0:
+            self._acked.clear()
+            self._ackRequested.emit()
+            self._acked.wait(self._ack_wait)
 
     def run(self) -> None:  # noqa: C901 - one loop, kept together for readability
         coalescer = _Coalescer()
@@ -241,6 +340,8 @@ class TrainingWorker(QThread):
         last_flush = time.perf_counter()
         last_yield = last_flush
         last_epoch, last_batch, last_logs = 0, -1, {}
+        gate = self._gate
+        yield_every = self._gil_yield_interval
         try:
             if not self._wait_if_paused(coalescer):
                 self._emit_stopped(last_epoch, last_batch, last_logs)
@@ -266,14 +367,16 @@ class TrainingWorker(QThread):
                     self._flush(coalescer)
                     self.trainingFinished.emit(event)
                     return
-                else:
-                    self._flush(coalescer)
-                    last_flush = now
-                    if kind == "EpochEnded":
-                        last_epoch = int(getattr(event, "epoch", last_epoch))
-                        self.epochEnded.emit(event)
-                if now - last_yield >= self._gil_yield_interval:
-                    # Give the GUI thread the GIL: small-array NumPy code rarely drops it.
+                elif kind == "EpochEnded":
+                    # delivered with the next tick: a fast network ends >100 epochs a second
+                    last_epoch = int(getattr(event, "epoch", last_epoch))
+                    self._pending_epochs.append(event)
+                    if now - last_flush >= self._delivery_interval:
+                        self._flush(coalescer)
+                        last_flush = now
+                if gate is not None:
+                    gate.wait_idle()  # while the GUI paints, let it have the GIL undisturbed
+                if yield_every and now - last_yield >= yield_every:
                     time.sleep(0.0005)
                     last_yield = time.perf_counter()
                 if not self._wait_if_paused(coalescer):

@@ -1,10 +1,15 @@
 """Subprocess body of the thread stress test: train in the worker while the GUI paints.
 
-Run as `python tests/app/_stress_app.py SECONDS`. A `TrainingWorker` trains
-with NumPy in its thread for SECONDS while the GUI thread repaints pyqtgraph
-plots as fast as the event loop allows and runs Python code in slots. Exits 0
-and prints a summary line when everything ran; a PySide6 release with the
-6.12.0 refcount bug dies here with "Fatal Python error".
+Run as `python tests/app/_stress_app.py SECONDS`. A `TrainingWorker` runs the
+real trainer, `core.training.train`, on the seed network (8 -> 10 relu -> 10
+relu -> 1 sigmoid on resources/datasets/seed_binary.csv, batch 16:
+Python-overhead-bound, the hard case for the GIL) in its thread for SECONDS,
+while the GUI thread repaints pyqtgraph plots (its own and a `PlotsPanel`) as
+fast as the event loop allows and runs Python code in slots. The worker has no
+GUI gate here, so that NumPy in the worker and Python/Qt in the GUI thread
+overlap as much as possible. Exits 0 and prints a summary line when everything
+ran; a PySide6 release with the 6.12.0 refcount bug dies here with
+"Fatal Python error".
 """
 
 from __future__ import annotations
@@ -23,15 +28,53 @@ import pyqtgraph as pg  # noqa: E402
 from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from app.plots import PlotsPanel  # noqa: E402
 from app.worker import TrainingWorker  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _seed_model():
+    import core.layers  # noqa: F401 - registers the layer types
+    from core.build import build_model
+    from core.graph import Graph
+    from core.layers.spec import CATALOG
+    from core.optimizers import Adam
+
+    g = Graph(CATALOG)
+    prev = g.add_node("Input", {"shape": [8]}).id
+    for units, act in ((10, "relu"), (10, "relu"), (1, "sigmoid")):
+        node = g.add_node("Dense", {"units": units, "activation": act}).id
+        g.connect(prev, node)
+        prev = node
+    model = build_model(g, seed=0)
+    model.compile(optimizer=Adam(learning_rate=1e-3), loss="binary_crossentropy",
+                  metrics=["accuracy"])
+    return model
 
 
 def _factory(seconds: float):
-    """Plain NumPy training (Python-overhead-bound, the hard case); the real trainer's
-    thread path is exercised by tests/app/test_session.py."""
-    from _fakes import numpy_mlp_train
+    """`core.training.train` on the seed network, ended (completed) after `seconds`."""
+    from core.data import DataConfig, prepare, read_csv
+    from core.training import train
 
-    return lambda: numpy_mlp_train(seconds)
+    ds = prepare(read_csv(REPO / "resources" / "datasets" / "seed_binary.csv"),
+                 DataConfig(validation_split=0.2, test_split=0.0))
+    model = _seed_model()
+
+    def events():
+        gen = train(model, ds.x_train, ds.y_train, epochs=1_000_000, batch_size=16,
+                    validation_data=(ds.x_val, ds.y_val), shuffle=True, seed=0)
+        end = time.perf_counter() + seconds
+        try:
+            for event in gen:
+                yield event
+                if time.perf_counter() >= end:
+                    return
+        finally:
+            gen.close()
+
+    return events
 
 
 def main(seconds: float) -> int:
@@ -46,11 +89,14 @@ def main(seconds: float) -> int:
         p.setClipToView(True)
         p.setDownsampling(auto=True, mode="peak")
     win.show()
+    panel = PlotsPanel(gate=None)
+    panel.resize(600, 400)
+    panel.show()
 
     state = {"losses": [], "acc": [], "epochs": 0, "paints": 0, "busy": 0, "finished": None,
-             "errored": None}
+             "errored": None, "trained": 0.0}
 
-    worker = TrainingWorker(_factory(seconds))
+    worker = TrainingWorker(_factory(seconds), gate=None, ack_wait=0.0)
 
     def on_batches(chunk) -> None:
         state["losses"].extend(chunk.series.get("loss", np.empty(0)).tolist())
@@ -62,6 +108,7 @@ def main(seconds: float) -> int:
 
     def on_finished(ev) -> None:
         state["finished"] = ev
+        state["trained"] = time.perf_counter() - t0
         QTimer.singleShot(100, app.quit)
 
     def on_error(msg: str, tb: str) -> None:
@@ -69,7 +116,9 @@ def main(seconds: float) -> int:
         app.quit()
 
     worker.batches.connect(on_batches)
+    worker.batches.connect(panel.add_chunk)
     worker.epochEnded.connect(on_epoch)
+    worker.epochEnded.connect(panel.add_epoch_event)
     worker.trainingFinished.connect(on_finished)
     worker.errored.connect(on_error)
 
@@ -80,7 +129,9 @@ def main(seconds: float) -> int:
             curve_a.setData(np.arange(y.size), y + np.random.default_rng(n).normal(0, 1e-3, y.size))
             acc = np.asarray(state["acc"][-5000:], dtype=float)
             curve_b.setData(np.arange(acc.size), acc)
-        win.repaint()
+        win.viewport().repaint()  # the view's own repaint() would not paint the scene
+        panel.redraw()
+        panel.graphics.viewport().repaint()
         state["paints"] += 1
 
     def busy() -> None:
@@ -109,7 +160,8 @@ def main(seconds: float) -> int:
     elapsed = time.perf_counter() - t0
     print(
         f"stress: {elapsed:.1f}s, batches={len(state['losses'])}, epochs={state['epochs']}, "
-        f"paints={state['paints']}, busy={state['busy']}, "
+        f"paints={state['paints']}, panel_paints={panel.graphics.paints}, "
+        f"busy={state['busy']}, trained={state['trained']:.1f}s, "
         f"finished={getattr(state['finished'], 'reason', None)}, ended={ended}"
     )
     if state["errored"]:

@@ -44,7 +44,7 @@ def test_chunks_and_epochs_fill_curves(qtbot) -> None:
     assert panel.plots["loss"].points("batch") == 100
     assert panel.plots["loss"].points("train") == 1
     assert panel.plots["accuracy"].points("val") == 1
-    qtbot.waitUntil(lambda: not panel.plots["loss"].dirty, timeout=1000)  # the 30 Hz timer
+    qtbot.waitUntil(lambda: not panel.plots["loss"].dirty, timeout=1000)  # the 10 Hz timer
     x, y = panel.plots["loss"].curves["val"].getData()
     assert list(x) == [1.0] and list(y) == [0.6]
 
@@ -73,8 +73,85 @@ def test_log_scale_toggle_and_autoscale(qtbot) -> None:
     assert panel.plots["accuracy"].plot.getAxis("left").logMode
     panel.log_action.trigger()
     assert not panel.plots["loss"].plot.getAxis("left").logMode
+    loss = panel.plots["loss"]
+    loss.plot.vb.setRange(xRange=(10, 20), yRange=(5, 6), padding=0)
+    loss._on_manual_range()  # what a pan/zoom with the mouse does
+    assert not loss.follow
     panel.autoscale_action.trigger()
-    assert panel.plots["loss"].plot.vb.autoRangeEnabled()[1]
+    assert loss.follow
+    (x0, x1), (y0, y1) = loss.plot.vb.viewRange()
+    xs, ys = loss.buffers["batch"].view()
+    assert x0 <= xs.min() and xs.max() <= x1
+    assert y0 <= ys.min() and ys.max() <= y1
+
+
+def test_thinned_batch_curve_keeps_full_data(qtbot) -> None:
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    for start in range(0, 50_000, 5000):
+        panel.add_chunk(chunk(start, 5000, batches=1000))
+    loss = panel.plots["loss"]
+    panel.redraw()
+    x, y = loss.curves["batch"].getData()
+    assert 1000 <= len(x) <= 2 * 2000  # bucket means, not 50,000 points
+    full_x, full_y = loss.buffers["batch"].view()
+    assert full_x.size == 50_000 and loss.raw_batch.size == 50_000
+    assert full_x[0] <= x[0] and x[-1] <= full_x[-1]
+    # each drawn point is the mean of its bucket
+    b = loss.thinned.bucket
+    np.testing.assert_allclose(y[0], full_y[:b].mean())
+    np.testing.assert_allclose(y[3], full_y[3 * b:4 * b].mean())
+    panel.add_chunk(chunk(50_000, 1, batches=1000))  # an unfinished bucket is drawn too
+    panel.redraw()
+    x, _ = loss.curves["batch"].getData()
+    done = (50_001 // b) * b
+    np.testing.assert_allclose(x[-1], loss.buffers["batch"].view()[0][done:].mean())
+
+
+def test_ranges_follow_data_without_auto_range(qtbot) -> None:
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.add_chunk(chunk(0, 100))
+    panel.redraw()
+    vb = panel.plots["loss"].plot.vb
+    assert not any(vb.autoRangeEnabled())
+    first = vb.viewRange()
+    panel.add_chunk(chunk(100, 1))  # inside the current range: the axes stay as they are
+    panel.redraw()
+    assert vb.viewRange() == first
+    panel.add_chunk(chunk(101, 400))  # beyond it: the range grows with headroom
+    panel.redraw()
+    (x0, x1), _ = vb.viewRange()
+    assert x0 <= 0.0 and x1 >= 5.01
+
+
+def test_redraw_and_paint_hold_the_gui_gate(qtbot, monkeypatch) -> None:
+    import pyqtgraph as pg
+
+    from app.worker import GuiGate
+
+    gate = GuiGate()
+    panel = PlotsPanel(gate=gate)
+    qtbot.addWidget(panel)
+    panel.resize(600, 400)
+    panel.show()
+    qtbot.waitExposed(panel)
+    qtbot.wait(50)
+    seen = []
+    curve = panel.plots["loss"].curves["batch"]
+    orig = curve.setData
+    curve.setData = lambda *a, **k: (seen.append(gate.is_busy()), orig(*a, **k))[1]
+    panel.add_chunk(chunk(0, 10))
+    panel.redraw()
+    assert seen == [True] and not gate.is_busy()
+    painted = []
+    orig_paint = pg.GraphicsView.paintEvent
+    monkeypatch.setattr(pg.GraphicsView, "paintEvent",
+                        lambda *a: (painted.append(gate.is_busy()), orig_paint(*a))[1])
+    before = panel.graphics.paints
+    panel.graphics.viewport().repaint()
+    assert panel.graphics.paints > before
+    assert painted and all(painted) and not gate.is_busy()
 
 
 def test_hover_readout_names_values(qtbot) -> None:

@@ -1,5 +1,6 @@
 """Guard for the PySide6 pin: train in the worker thread while the GUI paints, in a subprocess.
 
+The worker runs the real trainer, `core.training.train`, for 10 s.
 PySide6 6.12.0 dies here with "Fatal Python error: bool_dealloc" (a refcount
 bug hit when a Python worker thread runs NumPy while the GUI thread runs
 Python slots and pyqtgraph painting). Run this test before moving the pin.
@@ -35,4 +36,7 @@ def test_training_thread_with_painting_gui_exits_cleanly() -> None:
     assert "finished=completed" in proc.stdout, output[-4000:]
     batches = int(proc.stdout.split("batches=")[1].split(",")[0])
     paints = int(proc.stdout.split("paints=")[1].split(",")[0])
-    assert batches > 100 and paints > 50, proc.stdout
+    panel_paints = int(proc.stdout.split("panel_paints=")[1].split(",")[0])
+    trained = float(proc.stdout.split("trained=")[1].split("s")[0])
+    assert batches > 100 and paints > 50 and panel_paints > 50, proc.stdout
+    assert trained >= 10.0, proc.stdout
