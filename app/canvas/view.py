@@ -282,6 +282,7 @@ class CanvasView(QGraphicsView):
         mime.setData(SUBGRAPH_MIME, payload)
         self._clipboard_fallback = payload
         QGuiApplication.clipboard().setMimeData(mime)
+        _release_clipboard_at_quit()
         self._paste_count = 0
         n = len(ids)
         self.message.emit(f"Copied {n} layer{'s' if n != 1 else ''}")
@@ -461,3 +462,25 @@ class CanvasView(QGraphicsView):
         self.canvas.render(painter, QRectF(image.rect()), rect)
         painter.end()
         return image.save(path)
+
+
+def release_clipboard() -> None:
+    """Clear the clipboard if it holds LayerForge layers.
+
+    Qt deletes the clipboard's data while the application shuts down, after
+    Python has let go of it; with PySide6 that crashes the process at exit. Our
+    layers are of no use to other programs, so they are dropped first.
+    """
+    app = QGuiApplication.instance()
+    if app is None:
+        return
+    mime = QGuiApplication.clipboard().mimeData()
+    if mime is not None and mime.hasFormat(SUBGRAPH_MIME):
+        QGuiApplication.clipboard().clear()
+
+
+def _release_clipboard_at_quit() -> None:
+    app = QGuiApplication.instance()
+    if app is not None and not app.property("layerforgeClipboardHook"):
+        app.setProperty("layerforgeClipboardHook", True)
+        app.aboutToQuit.connect(release_clipboard)

@@ -15,3 +15,12 @@ def _isolated_settings(tmp_path, monkeypatch):
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "cfg"))
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _release_clipboard_at_exit():
+    """pytest-qt never quits the app, so do what aboutToQuit does in the real app."""
+    yield
+    from app.canvas.view import release_clipboard
+
+    release_clipboard()
