@@ -164,3 +164,31 @@ def test_generator_is_closed_on_stop(qtbot, make_worker) -> None:
     qtbot.waitUntil(lambda: bool(rec.finished), timeout=2000)
     assert worker.wait(2000)
     assert closed == [True]
+
+
+def test_epoch_events_ride_on_delivery_ticks(qtbot, make_worker) -> None:
+    # 200 tiny epochs: each used to be its own delivery
+    worker, rec = make_worker(lambda: counting_train(epochs=200, batches=3))
+    with qtbot.waitSignal(worker.trainingFinished, timeout=10_000):
+        worker.start()
+    assert [e.epoch for e in rec.epochs] == list(range(200))
+    assert rec.n_batches == 600
+    assert worker.deliveries < 50
+
+
+def test_worker_waits_while_the_gui_is_busy(qtbot, make_worker) -> None:
+    from app.worker import GuiGate
+
+    gate = GuiGate(max_wait=5.0)
+    worker, rec = make_worker(lambda: counting_train(epochs=1, batches=100_000, delay=0.001),
+                              gate=gate)
+    worker.start()
+    qtbot.waitUntil(lambda: rec.n_batches > 3, timeout=5000)
+    with gate.busy():
+        held = worker.batches_run
+        time.sleep(0.3)  # the GUI thread is busy (painting): the worker must not run
+        assert worker.batches_run <= held + 1
+    qtbot.waitUntil(lambda: worker.batches_run > held + 20, timeout=5000)
+    assert gate.waits >= 1
+    worker.stop()
+    qtbot.waitUntil(lambda: bool(rec.finished), timeout=2000)
