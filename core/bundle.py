@@ -117,7 +117,13 @@ class Prediction:
         import pandas as pd
 
         if self.values is not None:
-            return pd.DataFrame({"prediction": np.asarray(self.values, dtype=np.float64)})
+            values = np.asarray(self.values, dtype=np.float64)
+            if values.ndim == 2 and values.shape[1] == 1:
+                values = values[:, 0]
+            if values.ndim == 2:
+                return pd.DataFrame({f"prediction_{k}": values[:, k]
+                                     for k in range(values.shape[1])})
+            return pd.DataFrame({"prediction": values})
         cols: dict[str, Any] = {"prediction": list(self.labels if self.labels is not None else [])}
         if self.probabilities is not None:
             for k, label in enumerate(self.class_labels):
@@ -227,9 +233,18 @@ class BundledModel:
         return self.decode(raw)
 
     def decode(self, raw: np.ndarray) -> Prediction:
-        """A `Prediction` from the network's raw outputs."""
-        kind = self.task_kind or "regression"
+        """A `Prediction` from the network's raw outputs.
+
+        With a fitted pipeline its task decides. Without one, the stored task
+        kind is used, or else it is inferred from the output layer's activation
+        and the saved loss (`infer_task_kind`): K > 1 softmax (or categorical
+        loss) outputs give the argmax label and `probability_<label>` per class;
+        a single sigmoid (or binary cross-entropy) output gives a binary label
+        at threshold 0.5 and both probabilities; a linear output gives values.
+        Labels are `class_labels` when they are known and fit, else class indices.
+        """
         if self.pipeline is not None and self.pipeline.task is not None:
+            kind = self.task_kind or self.pipeline.task.kind
             labels, probs = self.pipeline.decode_predictions(raw)
             if probs is None:
                 return Prediction("regression", values=np.asarray(labels, np.float64),
@@ -239,16 +254,38 @@ class BundledModel:
         raw = np.asarray(raw, np.float64)
         if raw.ndim == 1:
             raw = raw.reshape(-1, 1)
-        if kind == "regression" or not self.class_labels:
-            return Prediction("regression", values=raw[:, 0].copy(), target=self.target)
-        labels = np.asarray(self.class_labels, dtype=object)
-        if raw.shape[1] == 1:
+        k = int(raw.shape[1])
+        kind = self.task_kind or self.infer_task_kind(k)
+        if kind == "regression":
+            values = raw[:, 0].copy() if k == 1 else raw.copy()
+            return Prediction("regression", values=values, target=self.target)
+        n_classes = 2 if k == 1 else k
+        known = tuple(str(c) for c in self.class_labels)
+        if len(known) == n_classes:
+            class_labels = known
+            names = np.asarray(known, dtype=object)
+        else:
+            class_labels = tuple(str(i) for i in range(n_classes))
+            names = np.arange(n_classes, dtype=np.int64)
+        if k == 1:
             p = np.clip(raw[:, 0], 0.0, 1.0)
             probs = np.column_stack([1.0 - p, p])
+            index = (p >= 0.5).astype(np.int64)
         else:
             probs = raw
-        return Prediction(kind, labels=labels[np.argmax(probs, axis=1)], probabilities=probs,
-                          class_labels=self.class_labels, target=self.target)
+            index = np.argmax(raw, axis=1)
+        return Prediction(kind, labels=names[index], probabilities=probs,
+                          class_labels=class_labels, target=self.target)
+
+    def output_activation(self) -> str | None:
+        """The activation of the model's (first) output layer, or None when unknown."""
+        return output_activation_of(self.model)
+
+    def infer_task_kind(self, n_outputs: int) -> str:
+        """'multiclass', 'binary' or 'regression' from the output activation and saved loss."""
+        loss = self.config.get("loss") if isinstance(self.config, dict) else None
+        return infer_task_kind(self.output_activation(), loss if isinstance(loss, str) else None,
+                               n_outputs)
 
     def evaluate(self, rows: Any, batch_size: int = 256) -> dict[str, float]:
         """Loss and metrics (Keras names) on rows that include the target column."""
@@ -279,6 +316,62 @@ class BundledModel:
     def summary(self) -> str:
         """The Keras-style table of layers, output shapes and parameter counts."""
         return model_summary_text(self.model)
+
+
+#: Losses that mean "one of K classes" / "yes or no" when no task was stored.
+_MULTICLASS_LOSSES = frozenset({"categorical_crossentropy", "sparse_categorical_crossentropy",
+                                "categorical_hinge", "kl_divergence", "kld"})
+_BINARY_LOSSES = frozenset({"binary_crossentropy", "binary_focal_crossentropy", "hinge",
+                            "squared_hinge"})
+
+
+def output_activation_of(model: Any) -> str | None:
+    """The activation name of `model`'s first output layer ("linear" when it has none).
+
+    Returns None when the output layer cannot be found or its activation is not a
+    plain name.
+    """
+    layer = None
+    outputs = getattr(model, "outputs", None)
+    try:
+        if isinstance(outputs, (list, tuple)) and outputs:
+            layer = getattr(outputs[0], "layer", None)
+        if layer is None:
+            layers = list(getattr(model, "layers", None) or [])
+            layer = layers[-1] if layers else None
+    except (AttributeError, TypeError, ValueError, LayerForgeError):
+        return None
+    if layer is None:
+        return None
+    act = getattr(layer, "output_activation", None)
+    if act is None:
+        try:
+            act = layer.get_config().get("activation", "linear")
+        except (AttributeError, TypeError, ValueError, NotImplementedError):
+            return None
+    if act is None:
+        return "linear"
+    return act if isinstance(act, str) else _name_of(act)
+
+
+def infer_task_kind(activation: str | None, loss: str | None, n_outputs: int) -> str:
+    """The task a model was trained for, read from its output activation and loss.
+
+    Rule: softmax, a categorical loss, or K > 1 outputs with nothing known
+    -> "multiclass"; one sigmoid output or a binary loss -> "binary"; a linear
+    (or other) activation with a regression or no loss -> "regression".
+    """
+    act = (activation or "").lower() or None
+    loss_name = (loss or "").lower() or None
+    if n_outputs > 1:
+        if act in ("softmax", "sigmoid") or loss_name in _MULTICLASS_LOSSES:
+            return "multiclass"
+        if act is None and loss_name is None:
+            return "multiclass"
+        return "regression"
+    if act == "sigmoid" or loss_name in _BINARY_LOSSES:
+        return "binary"
+    return "regression"
 
 
 def model_summary_text(model: Any) -> str:
@@ -381,7 +474,8 @@ def save_model_bundle(
         "target": getattr(pipeline, "target", None) or getattr(task, "target", None) or None,
         "feature_names": feature_names,
         "input_columns": list(pipeline.input_columns) if pipeline is not None else feature_names,
-        "class_labels": list(getattr(task, "class_labels", ()) or ()),
+        "class_labels": [str(c) for c in (getattr(task, "class_labels", ()) or ()
+                                          or meta.get("class_labels") or ())],
         "n_features": n_features,
         "n_weights": len(weights),
         "n_params": int(sum(int(w.size) for w in weights)),

@@ -158,7 +158,9 @@ def test_python_api_model_saves_without_pipeline(tmp_path: Path) -> None:
     bundle = load_model(path)
     np.testing.assert_allclose(bundle.predict_raw(x), model.predict(x, verbose=0), rtol=1e-6)
     assert bundle.feature_names == ["x0", "x1", "x2"]
-    assert bundle.predict(x).values.shape == (10,)
+    pred = bundle.predict(x)
+    assert pred.task == "binary" and pred.labels.shape == (10,)
+    assert pred.probabilities.shape == (10, 2)
     y = (x[:, :1] > 0).astype(np.float32)
     assert bundle.model.evaluate(x, y, verbose=0) is not None
 
@@ -277,3 +279,62 @@ def test_unknown_layer_type(trained: dict, tmp_path: Path) -> None:
     data = _json_edit(src, "config.json", edit)
     _expect_format_error(_rewrite(src, tmp_path / "u.lfmodel", **{"config.json": data}),
                          "Dance")
+
+
+def _python_api_model(units: int, activation: str, loss: str, seed: int = 3) -> object:
+    from core.layers import Dense, Input
+    from core.models import Sequential
+
+    model = Sequential([Input((4,)), Dense(units, activation=activation)])
+    model.compile(optimizer="adam", loss=loss)
+    rng = np.random.default_rng(seed)
+    model.set_weights([rng.normal(size=w.shape).astype(np.float32) for w in model.get_weights()])
+    return model
+
+
+def test_python_api_softmax_model_predicts_every_class(tmp_path: Path) -> None:
+    model = _python_api_model(3, "softmax", "categorical_crossentropy")
+    path = tmp_path / "m3.lfmodel"
+    core.save_model(model, path)
+    x = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
+    raw = np.asarray(model.predict(x, verbose=0))
+    pred = core.load_model(path).predict(x)
+    assert pred.task == "multiclass"
+    assert pred.probabilities is not None and pred.probabilities.shape == (5, 3)
+    np.testing.assert_allclose(pred.probabilities, raw, atol=1e-6)
+    frame = pred.to_frame()
+    assert list(frame.columns) == ["prediction", "probability_0", "probability_1",
+                                   "probability_2"]
+    assert frame["prediction"].tolist() == np.argmax(raw, axis=1).tolist()
+    ones = core.load_model(path).predict(np.ones((2, 4), np.float32)).to_frame()
+    assert ones.shape == (2, 4)
+
+
+def test_python_api_softmax_model_uses_known_class_labels(tmp_path: Path) -> None:
+    model = _python_api_model(3, "softmax", "categorical_crossentropy")
+    path = tmp_path / "m3.lfmodel"
+    core.save_model(model, path, metadata={"class_labels": ["a", "b", "c"]})
+    x = np.random.default_rng(1).normal(size=(4, 4)).astype(np.float32)
+    raw = np.asarray(model.predict(x, verbose=0))
+    frame = core.load_model(path).predict(x).to_frame()
+    assert list(frame.columns) == ["prediction", "probability_a", "probability_b",
+                                   "probability_c"]
+    assert frame["prediction"].tolist() == [("a", "b", "c")[i] for i in raw.argmax(axis=1)]
+
+
+def test_python_api_sigmoid_and_linear_models(tmp_path: Path) -> None:
+    x = np.random.default_rng(2).normal(size=(6, 4)).astype(np.float32)
+    sig = _python_api_model(1, "sigmoid", "binary_crossentropy")
+    core.save_model(sig, tmp_path / "b.lfmodel")
+    p = np.asarray(sig.predict(x, verbose=0))[:, 0]
+    pred = core.load_model(tmp_path / "b.lfmodel").predict(x)
+    assert pred.task == "binary"
+    assert pred.labels.tolist() == (p >= 0.5).astype(int).tolist()
+    np.testing.assert_allclose(pred.probabilities[:, 1], p, atol=1e-6)
+    assert list(pred.to_frame().columns) == ["prediction", "probability_0", "probability_1"]
+    lin = _python_api_model(1, "linear", "mean_squared_error")
+    core.save_model(lin, tmp_path / "r.lfmodel")
+    pred = core.load_model(tmp_path / "r.lfmodel").predict(x)
+    assert pred.task == "regression" and pred.probabilities is None
+    np.testing.assert_allclose(pred.values, np.asarray(lin.predict(x, verbose=0))[:, 0],
+                               atol=1e-6)
