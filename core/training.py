@@ -5,11 +5,24 @@ yields a `BatchEnded` after every batch (running epoch averages, like Keras's
 batch logs), an `EpochEnded` after every epoch (train and `val_` metrics) and
 a `TrainingFinished` last, with the reason: "completed", "stopped" (a
 callback or the caller set `model.stop_training`), "early_stopping" or
-"diverged" (a NaN/inf loss: the weights go back to the end of the last good
-epoch and the message says what to try). `Model.fit` consumes this generator,
-the CLI prints it and the GUI's worker thread forwards it. Closing the
-generator between events leaves the model consistent (a step is never cut in
-half). The same `seed` gives bit-identical weights and history.
+"diverged" (the weights go back to the end of the last good epoch and the
+message says where it happened and what to try).
+
+Divergence rule. The fused losses stay finite even when training has run
+away (logits in the millions give a huge but finite cross-entropy), so a run
+is "diverged" when any of these holds: a batch loss is NaN or infinite; a
+batch loss exceeds `RUNAWAY_FACTOR` (1000) times the model's reference loss,
+which is the loss of its very first training batch (the untrained network, kept
+on the model so "train N more epochs" compares against the same scale); or the
+weights at the end of an epoch are not all finite. Healthy training lowers the
+loss from the untrained value and mini-batch noise stays within a small factor
+of it (for cross-entropy 1000x the untrained ~0.7 means confidently wrong logits
+of several hundred; for standardised regression targets, errors of ~30 standard
+deviations), so the rule does not fire on normal noisy training.
+
+`Model.fit` consumes this generator, the CLI prints it and the GUI's worker
+thread forwards it. Closing the generator between events leaves the model
+consistent (a step is never cut in half). The same `seed` gives bit-identical weights and history.
 """
 
 from __future__ import annotations
@@ -28,6 +41,25 @@ from core.errors import ConfigError
 from core.random import default_generator, make_generator, set_random_seed
 
 Reason = Literal["completed", "stopped", "early_stopping", "diverged"]
+
+#: A batch loss this many times the model's reference (untrained) loss is a runaway run.
+RUNAWAY_FACTOR = 1000.0
+_REFERENCE_ATTR = "_lf_reference_loss"
+
+
+def _weights_finite(weights: Sequence[np.ndarray]) -> bool:
+    return all(np.isfinite(w).all() for w in weights
+               if np.asarray(w).dtype.kind == "f")
+
+
+def _divergence_message(what: str, epoch: int, batch: int, initial_epoch: int) -> str:
+    return (
+        f"Training diverged: {what} at epoch {epoch + 1}, batch {batch + 1}. The weights "
+        "were restored to the end of "
+        + (f"epoch {epoch}" if epoch > initial_epoch else "the previous run")
+        + ". Try a lower learning rate (e.g. 10x smaller), scale the inputs "
+        "(standardise each feature), or clip gradients (clipnorm=1.0)."
+    )
 
 
 @dataclass(frozen=True)
@@ -186,23 +218,32 @@ def train(
                     cbs.on_train_batch_end(batch, logs)
                 if not math.isfinite(loss):
                     diverged = True
+                    what = f"the loss became {loss}"
+                    last_logs = logs
+                    break
+                reference = getattr(model, _REFERENCE_ATTR, None)
+                if reference is None:
+                    reference = float(loss)
+                    setattr(model, _REFERENCE_ATTR, reference)
+                if loss > RUNAWAY_FACTOR * reference and loss > 0.0:
+                    diverged = True
+                    what = (f"the loss jumped to {loss:.4g}, over {RUNAWAY_FACTOR:.0f}x the "
+                            f"untrained network's {reference:.4g}")
                     last_logs = logs
                     break
                 yield BatchEnded(epoch, batch, batches, logs, seen)
                 last_logs = logs
                 if model.stop_training:
                     break
+            if not diverged:
+                if not _weights_finite(model.get_weights()):
+                    diverged = True
+                    what = "the weights became NaN or infinite"
             if diverged:
                 model.set_weights(good_weights)
                 model.optimizer.iterations = good_iterations
                 reason = "diverged"
-                message = (
-                    f"Training diverged: the loss became {loss} at epoch {epoch + 1}, batch "
-                    f"{batch + 1}. The weights were restored to the end of "
-                    + (f"epoch {epoch}" if epoch > initial_epoch else "the previous run")
-                    + ". Try a lower learning rate (e.g. 10x smaller), scale the inputs "
-                    "(standardise each feature), or clip gradients (clipnorm=1.0)."
-                )
+                message = _divergence_message(what, epoch, batch, initial_epoch)
                 break
             epoch_logs = dict(model._running_logs())
             if x_val is not None:

@@ -237,3 +237,26 @@ def test_new_project_without_hidden_layers_and_bad_sizes(tmp_path: Path) -> None
         new_project_from_csv(csv, "label", hidden=[0])
     with pytest.raises(DataError, match="nope"):
         new_project_from_csv(csv, "nope")
+
+
+def test_seed_network_at_learning_rate_1e3_is_reported_as_diverged() -> None:
+    """The fused losses stay finite, so runaway training must be caught by its size."""
+    from dataclasses import replace
+
+    from core.project import load_project
+    from core.run import TrainSettings, train_project
+
+    root = Path(__file__).resolve().parents[2]
+    proj = load_project(root / "resources" / "examples" / "seed.lfproj")
+    assert Path(proj.data_path).name == "seed_binary.csv"
+    settings = replace(TrainSettings.from_dict(proj.train_config), optimizer="adam",
+                       learning_rate=1e3, epochs=3, seed=0)
+    result = train_project(proj, settings=settings)
+    finished = result.finished
+    assert finished is not None and finished.reason == "diverged"
+    assert f"epoch {finished.epoch + 1}, batch {finished.batch + 1}" in finished.message
+    assert "lower learning rate" in finished.message and "scale the inputs" in finished.message
+    weights = result.model.get_weights()
+    assert all(np.isfinite(w).all() and np.abs(w).max() < 10 for w in weights)
+    normal = replace(settings, learning_rate=1e-2)
+    assert train_project(proj, settings=normal).finished.reason == "completed"
