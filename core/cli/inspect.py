@@ -36,8 +36,11 @@ def inspect_report(path: str, target: str | None = None,
                    task: str | None = None) -> dict[str, Any]:
     """Everything `inspect` prints, as plain JSON types."""
     table = read_csv(path)
-    profiles = profile_table(table)
-    chosen = target or suggest_target(profiles)
+    suggested = suggest_target(profile_table(table))
+    chosen = target or suggested
+    if chosen is not None:
+        info = detect_task(table, chosen, task=task)  # a missing or dropped target: DataError
+    profiles = profile_table(table, chosen)
     report: dict[str, Any] = {
         "path": table.path,
         "delimiter": table.delimiter,
@@ -49,12 +52,11 @@ def inspect_report(path: str, target: str | None = None,
         "columns": len(profiles),
         "notices": list(table.notices),
         "profile": [p.to_dict() for p in profiles],
-        "suggested_target": suggest_target(profiles),
+        "suggested_target": suggested,
         "target": chosen,
         "task": None,
     }
     if chosen is not None:
-        info = detect_task(table, chosen, task=task)
         report["task"] = info.to_dict()
         report["suggested_output"] = _output_text(info.output_units, info.output_activation)
     return report

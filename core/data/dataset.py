@@ -135,7 +135,7 @@ def _features(table: Table, target: str, config: DataConfig,
             notices.append(f"a role was set for column '{col}', which is not in the file; "
                            "ignored")
     feats: list[tuple[str, str]] = []
-    for p in profile_table(table):
+    for p in profile_table(table, target):
         if p.name == target:
             continue
         role = config.roles.get(p.name, p.suggested_role)

@@ -151,20 +151,39 @@ def is_numeric_series(series: pd.Series) -> bool:
 # ----------------------------------------------------------------------------- profile
 
 
-def profile_table(table: Table) -> list[ColumnProfile]:
-    """Profile every column of `table` (cached on the table)."""
-    cached = table.cache.get("profiles")
+def profile_table(table: Table, target: str | None = None) -> list[ColumnProfile]:
+    """Profile every column of `table` (cached on the table).
+
+    Without `target`, the suggested target (`suggest_target`) gets the role
+    "target". With `target` (a column of the table), that column is the target
+    and every other column keeps its own suggestion (feature or ignore), so the
+    previously suggested target becomes a feature again.
+    """
+    raw = table.cache.get("raw_profiles")
+    if raw is None:
+        raw = tuple(_profile_column(str(name), table.df[name]) for name in table.df.columns)
+        table.cache["raw_profiles"] = raw
+    raw_list = list(raw)
+    names = {p.name for p in raw_list}
+    chosen = target if target is not None and target in names else None
+    key = ("profiles", chosen)
+    cached = table.cache.get(key)
     if cached is not None:
         return list(cached)
-    raw = [_profile_column(str(name), table.df[name]) for name in table.df.columns]
-    target = suggest_target(raw)
     out = []
-    for p in raw:
-        if p.name == target:
-            p = _replace(p, suggested_role="target",
-                         reason=p.reason + "; suggested target (" + _target_reason(p, raw) + ")")
-        out.append(p)
-    table.cache["profiles"] = tuple(out)
+    if chosen is None:
+        suggested = suggest_target(raw_list)
+        for p in raw_list:
+            if p.name == suggested:
+                p = _replace(p, suggested_role="target", reason=p.reason
+                             + "; suggested target (" + _target_reason(p, raw_list) + ")")
+            out.append(p)
+    else:
+        for p in raw_list:
+            if p.name == chosen:
+                p = _replace(p, suggested_role="target", reason=p.reason + "; chosen target")
+            out.append(p)
+    table.cache[key] = tuple(out)
     return out
 
 

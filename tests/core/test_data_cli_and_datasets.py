@@ -123,3 +123,34 @@ def test_seed_binary_is_learnable_but_not_trivial() -> None:
         b -= 0.5 * float(np.mean(p - y))
     acc = np.mean(((ds.x_val @ w + b) > 0) == (ds.y_val[:, 0] > 0.5))
     assert 0.7 <= acc <= 0.9
+
+
+INCOME_CSV = "a,b,label,income,e\n1,x,0,5.5,\n2,y,1,6.5,\n3,x,0,7.5,NA\n4,y,1,8.5,\n5,x,1,1.5,\n"
+
+
+def test_inspect_with_target_gives_it_the_target_role(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    p = tmp_path / "income.csv"
+    p.write_text(INCOME_CSV)
+    rc, _ = run_inspect(str(p), "--json")  # no target: 'label' is suggested (its name)
+    r = json.loads(capsys.readouterr().out)
+    assert rc == 0 and r["suggested_target"] == "label"
+    rc, _ = run_inspect(str(p), "--target", "income", "--json")
+    r = json.loads(capsys.readouterr().out)
+    roles = {c["name"]: c["suggested_role"] for c in r["profile"]}
+    assert rc == 0 and r["target"] == "income" and r["task"]["kind"] == "regression"
+    assert roles == {"a": "feature", "b": "feature", "label": "feature", "income": "target"}
+    rc, _ = run_inspect(str(p), "--target", "income")
+    text = capsys.readouterr().out
+    rows = {line.split()[0]: line for line in text.splitlines() if line.split()}
+    assert "  target  " in rows["income"] and "  feature  " in rows["label"]
+    assert "target" not in rows["label"]
+
+
+def test_prepare_keeps_the_suggested_target_as_a_feature_when_another_is_chosen(
+        tmp_path: Path) -> None:
+    p = tmp_path / "income.csv"
+    p.write_text(INCOME_CSV)
+    ds = load_dataset(str(p), DataConfig(target="income", validation_split=0.0, test_split=0.0))
+    assert "label" in ds.pipeline.feature_names
+
