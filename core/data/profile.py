@@ -354,6 +354,13 @@ def _categorical_like(name: str, s: pd.Series, counts: pd.Series, missing: int,
 
 
 def column_or_error(table: Table, column: str) -> pd.Series:
+    if column not in table.df.columns and column in getattr(table, "dropped_columns", ()):
+        raise DataError(
+            f"Expected a target column with values. Received: '{column}', which was dropped "
+            "because every value is missing (empty or a missing-value marker such as NA). "
+            "Choose another target, or fill in the column.",
+            path=table.path, column=column,
+        )
     if column not in table.df.columns:
         names = ", ".join(repr(str(c)) for c in list(table.df.columns)[:12])
         raise DataError(

@@ -65,6 +65,8 @@ class Table:
     notices: list[str] = field(default_factory=list)
     decimal: str = "."
     truncated: bool = False
+    #: Columns of the file left out because every value is missing.
+    dropped_columns: tuple[str, ...] = ()
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -327,6 +329,7 @@ def read_csv(path: str | os.PathLike[str], *, nrows: int | None = None) -> Table
         notices=notices,
         decimal=decimal,
         truncated=truncated,
+        dropped_columns=tuple(empty),
     )
 
 

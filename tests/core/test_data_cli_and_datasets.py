@@ -154,3 +154,25 @@ def test_prepare_keeps_the_suggested_target_as_a_feature_when_another_is_chosen(
     ds = load_dataset(str(p), DataConfig(target="income", validation_split=0.0, test_split=0.0))
     assert "label" in ds.pipeline.feature_names
 
+
+def test_target_that_was_dropped_as_empty_says_so(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    p = tmp_path / "emptycol.csv"
+    p.write_text(INCOME_CSV)
+    rc, _ = run_inspect(str(p), "--target", "e")
+    err = capsys.readouterr().err
+    assert rc == 1 and err.count("\n") == 1
+    assert "'e', which was dropped because every value is missing" in err
+    assert "not in the file" not in err and "Choose another target" in err
+    from core.cli import main
+
+    out = tmp_path / "e.lfproj"
+    assert main(["new", "--data", str(p), "--target", "e", "--out", str(out)]) == 1
+    assert "dropped because every value is missing" in capsys.readouterr().err
+    assert main(["new", "--data", str(p), "--target", "label", "--out", str(out)]) == 0
+    project = json.loads(out.read_text())
+    project["data"]["config"]["target"] = "e"
+    out.write_text(json.dumps(project))
+    capsys.readouterr()
+    assert main(["train", str(out), "--epochs", "1"]) == 1
+    assert "dropped because every value is missing" in capsys.readouterr().err
