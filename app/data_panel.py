@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
@@ -48,6 +47,9 @@ from PySide6.QtWidgets import (
 
 from app.session import TrainingSession
 from app.widgets.labels import ERROR_STYLE, make_label, share_spin_box
+
+if TYPE_CHECKING:  # pandas loads with the first CSV, not at start-up
+    import pandas as pd
 
 ROLES = ("feature", "target", "ignore")
 IMPUTE = ("mean", "median", "drop")
@@ -90,28 +92,32 @@ class DataFrameModel(QAbstractTableModel):
 
     def __init__(self, df: pd.DataFrame | None = None, parent: Any = None) -> None:
         super().__init__(parent)
-        self._df = df if df is not None else pd.DataFrame()
-        self._columns = [str(c) for c in self._df.columns]
+        self._df = df
+        self._columns = [str(c) for c in df.columns] if df is not None else []
 
     def set_frame(self, df: pd.DataFrame | None) -> None:
         self.beginResetModel()
-        self._df = df if df is not None else pd.DataFrame()
-        self._columns = [str(c) for c in self._df.columns]
+        self._df = df
+        self._columns = [str(c) for c in df.columns] if df is not None else []
         self.endResetModel()
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else int(len(self._df))
+        if parent.isValid() or self._df is None:
+            return 0
+        return int(len(self._df))
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._columns)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole,
-                                               Qt.ItemDataRole.ToolTipRole):
+        if self._df is None or not index.isValid() or role not in (
+                Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
         value = self._df.iat[index.row(), index.column()]
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return "" if role == Qt.ItemDataRole.DisplayRole else "missing"
+        import pandas as pd  # already loaded: there is a frame
+
         try:
             if pd.isna(value):
                 return "" if role == Qt.ItemDataRole.DisplayRole else "missing"
@@ -154,7 +160,7 @@ class DataPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.open_button)
         top.addWidget(self.recent_button)
-        top.addWidget(self.file_label, 1)
+        top.addStretch(1)
 
         self.error_label = make_label(name="dataError", style=ERROR_STYLE, selectable=True,
                                       hidden=True)
@@ -174,6 +180,9 @@ class DataPanel(QWidget):
         self.columns.verticalHeader().hide()
         self.columns.horizontalHeader().setStretchLastSection(True)
         self.columns.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # The role selector is what a person changes: show it right after the name.
+        self.columns.horizontalHeader().moveSection(3, 1)
+        self.columns.horizontalHeaderItem(2).setToolTip("Missing values in the column")
         self.role_boxes: dict[str, QComboBox] = {}
 
         self.task_label = make_label("Task: –", name="taskLabel")
@@ -185,8 +194,9 @@ class DataPanel(QWidget):
         self.scale.setToolTip("How numeric features are scaled (fitted on training rows)")
         self.validation_split = share_spin_box()
         self.test_split = share_spin_box()
-        self.split_label = make_label(name="splitLabel", wrap=False)
+        self.split_label = make_label(name="splitLabel")
         options = QFormLayout()
+        options.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         options.addRow("Missing values", self.impute)
         options.addRow("Scaling", self.scale)
         options.addRow("Validation share", self.validation_split)
@@ -207,6 +217,7 @@ class DataPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.file_label)  # own row: the file facts wrap at the dock's width
         layout.addWidget(self.error_label)
         layout.addWidget(self.notices_label)
         layout.addWidget(splitter, 1)

@@ -6,7 +6,10 @@ from `app.commands` (one gesture = one undo step), re-emits each graph event as
 the Qt signal `graphEvent`, and re-runs the shape check (`core.build.analyze`)
 once per burst of edits, debounced to the event loop, announcing the result
 with `analysisChanged`. Refused edits never raise into the GUI: they emit
-`message(str)` with the plain-language reason and return False/None.
+`message(str)` with the plain-language reason and return False/None. Run
+settings (the project's `train_config`) change through `change_train_config`,
+an undo step like any edit (so Save and the unsaved mark follow them), and
+every change is announced with `trainConfigChanged`.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtGui import QUndoStack
+from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from app.commands import (
     AddNodeCommand,
@@ -63,6 +66,36 @@ def _analyze_function() -> Any:
     return run
 
 
+class TrainConfigCommand(QUndoCommand):
+    """Replace the project's train_config (one undo step; edits of one field merge)."""
+
+    ID = 7301
+
+    def __init__(self, controller: DocumentController, before: Mapping[str, Any],
+                 after: Mapping[str, Any], text: str) -> None:
+        super().__init__(text)
+        self.controller = controller
+        self.before = copy.deepcopy(dict(before))
+        self.after = copy.deepcopy(dict(after))
+        self.fields = frozenset(k for k in set(self.before) | set(self.after)
+                                if self.before.get(k) != self.after.get(k))
+
+    def id(self) -> int:
+        return self.ID
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 (Qt override)
+        if not isinstance(other, TrainConfigCommand) or other.fields != self.fields:
+            return False
+        self.after = copy.deepcopy(other.after)
+        return True
+
+    def redo(self) -> None:
+        self.controller._apply_train_config(self.after)
+
+    def undo(self) -> None:
+        self.controller._apply_train_config(self.before)
+
+
 class DocumentController(QObject):
     """Owns the graph, the undo stack and the file; see the module docstring."""
 
@@ -72,6 +105,7 @@ class DocumentController(QObject):
     pathChanged = Signal(str)
     cleanChanged = Signal(bool)  # True when the document equals the saved file
     message = Signal(str)
+    trainConfigChanged = Signal()  # the project's train_config changed (edit, undo, redo)
 
     def __init__(self, catalog: LayerCatalog | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -244,6 +278,31 @@ class DocumentController(QObject):
         positions = layered_layout(list(g.nodes), [(e.src, e.dst) for e in g.edges])
         return self.move_nodes(positions, "Auto-layout")
 
+    # ------------------------------------------------------------------ run settings
+
+    def change_train_config(self, before: Mapping[str, Any], text: str = "") -> bool:
+        """Record the change of the project's train_config from `before` to its current
+        value as one undo step (consecutive edits of the same fields merge).
+
+        The caller has already checked and applied the new value (e.g. through
+        `TrainingSession.update_train_config`); False when nothing changed.
+        """
+        after = self.project.train_config
+        if dict(before) == dict(after):
+            return False
+        if not text:
+            changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+            text = "Set " + ", ".join(k.replace("_", " ") for k in changed)
+        self.undo_stack.push(TrainConfigCommand(self, before, after, text))
+        return True
+
+    def _apply_train_config(self, config: Mapping[str, Any]) -> None:
+        target = self.project.train_config
+        if dict(target) != dict(config):
+            target.clear()
+            target.update(copy.deepcopy(dict(config)))
+        self.trainConfigChanged.emit()
+
     # ------------------------------------------------------------------ files
 
     def _set_path(self, path: str | None) -> None:
@@ -267,6 +326,7 @@ class DocumentController(QObject):
         self.undo_stack.setClean()
         self._set_path(path)
         self.documentReset.emit()
+        self.trainConfigChanged.emit()
         self.cleanChanged.emit(True)
 
     def new(self) -> None:

@@ -6,7 +6,8 @@ shows a plain message when a file cannot be read or written, and remembers
 opened and saved files in the recent list. The three questions a person is
 asked (`ask_open_path`, `ask_save_path`, `ask_save_changes`) are methods so
 that tests can answer them. Examples open as untitled copies, so Save never
-overwrites a bundled file.
+overwrites a bundled file. With `headless` set (`--screenshot`), errors are
+collected in `errors` instead of opening a dialog nobody could close.
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ class FileOps:
     def __init__(self, window: MainWindow) -> None:
         self.w = window
         self.controller = window.controller
+        #: True where no person can answer a dialog (--screenshot): errors are only recorded.
+        self.headless = False
+        #: (title, message) of each error shown or recorded, oldest first.
+        self.errors: list[tuple[str, str]] = []
 
     # ------------------------------------------------------------------ questions
 
@@ -77,8 +82,11 @@ class FileOps:
         }.get(QMessageBox.StandardButton(answer), CANCEL)
 
     def show_error(self, title: str, message: str) -> None:
+        """Tell the person: status bar plus a warning dialog (only recorded when headless)."""
+        self.errors.append((title, message))
         self.w.show_message(message)
-        QMessageBox.warning(self.w, title, message)
+        if not self.headless:
+            QMessageBox.warning(self.w, title, message)
 
     # ------------------------------------------------------------------ commands
 

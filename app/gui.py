@@ -5,8 +5,11 @@ QSettings, the theme), the document controller and the main window, opens the
 given project (or the seed example when it is installed, or an empty document
 with the start card), and either runs the event loop or, with
 `--screenshot`, renders the window off-screen at a fixed size to a PNG and
-exits 0. With `--screenshot` and no display, the offscreen platform is chosen
-automatically. Heavy modules (pyqtgraph, the engine) are not imported here.
+exits 0. A project that cannot be opened is one line on stderr and exit 1
+with `--screenshot` (no dialog); in the GUI the window opens (empty, with the
+start card) and the reason is shown in a dialog over it. With `--screenshot`
+and no display, the offscreen platform is chosen automatically. Heavy modules
+(pyqtgraph, the engine) are not imported here.
 """
 
 from __future__ import annotations
@@ -80,16 +83,21 @@ def create_application(argv: Sequence[str] = ()) -> object:
     return app
 
 
-def build_window(project: str | None = None, persist_settings: bool = True) -> object:
-    """Controller + main window with `project` (or the seed example) open."""
+def build_window(project: str | None = None, persist_settings: bool = True,
+                 headless: bool = False, example: bool = True) -> object:
+    """Controller + main window with `project` (or, if `example`, the seed example) open.
+
+    `headless`: nobody can answer a dialog; errors are recorded in `window.files.errors`.
+    """
     from app.document import DocumentController
     from app.main_window import MainWindow
 
     controller = DocumentController()
     window = MainWindow(controller, persist_settings=persist_settings)
+    window.files.headless = headless
     if project:
         window.files.open_path(project)
-    else:
+    elif example:
         seed = seed_example()
         if seed is not None:
             window.files.open_example(str(seed), ask=False)
@@ -143,7 +151,14 @@ def run_gui(argv: Sequence[str]) -> int:
 
     app = create_application()
     if args.screenshot:
-        window = build_window(args.project, persist_settings=False)
+        window = build_window(args.project, persist_settings=False, headless=True)
+        errors = window.files.errors  # type: ignore[attr-defined]
+        if errors:
+            title, message = errors[0]
+            window.controller.undo_stack.setClean()  # type: ignore[attr-defined]
+            window.close()  # type: ignore[attr-defined]
+            print(f"layerforge: {title}: {' '.join(message.split())}", file=sys.stderr)
+            return 1
         ok = save_screenshot(window, args.screenshot, _parse_size(args.size))
         window.controller.undo_stack.setClean()  # type: ignore[attr-defined]
         window.close()  # type: ignore[attr-defined]
@@ -153,12 +168,21 @@ def run_gui(argv: Sequence[str]) -> int:
         print(args.screenshot)
         return 0
 
-    window = build_window(args.project)
+    from PySide6.QtCore import QTimer
+
+    # A project that cannot be opened must not block start-up with a dialog before the
+    # window exists: collect the error, show the window, then report it over the window.
+    window = build_window(args.project, headless=True)
+    files = window.files  # type: ignore[attr-defined]
+    files.headless = False
     window.show()  # type: ignore[attr-defined]
+    if files.errors:
+        from PySide6.QtWidgets import QMessageBox
+
+        title, message = files.errors[0]
+        QTimer.singleShot(0, lambda: QMessageBox.warning(window, title, message))
     if os.environ.get("LAYERFORGE_EXIT_WHEN_SHOWN"):
         # Used by benchmarks/startup.py: report once the first frame is drawn, then quit.
-        from PySide6.QtCore import QTimer
-
         def _report() -> None:
             print(f"shown {time.perf_counter() - started:.4f}", flush=True)
             app.quit()  # type: ignore[attr-defined]

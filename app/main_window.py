@@ -37,7 +37,10 @@ from app.theme import ERROR, OK
 from app.widgets.start_page import StartPage
 
 Area = Qt.DockWidgetArea
-_STATE_VERSION = 1
+#: Bumped whenever the default dock layout changes, so an older saved layout is ignored.
+_STATE_VERSION = 2
+#: Default dock sizes at 1400x900: left (Layers/Data), right (Inspector/Training), bottom.
+LEFT_DOCK_WIDTH, RIGHT_DOCK_WIDTH, BOTTOM_DOCK_HEIGHT = 300, 340, 280
 
 
 def make_canvas(controller: Any) -> QGraphicsView:
@@ -112,9 +115,6 @@ class MainWindow(QMainWindow):
         self.add_dock("summary", "Summary", self.summary, Area.BottomDockWidgetArea)
         self.add_dock("history", "History", self.history, Area.BottomDockWidgetArea,
                       tabify_with="summary")
-        self.resizeDocks([self.docks["palette"], self.docks["inspector"]], [265, 330],
-                         Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["summary"]], [210], Qt.Orientation.Vertical)
 
         self.files = FileOps(self)
         self.commands = WindowCommands(self)
@@ -152,6 +152,7 @@ class MainWindow(QMainWindow):
         from app.export_dialog import add_export_action
 
         add_export_action(self, self.training.session.trained_bundle)
+        self.apply_default_dock_sizes()
         if persist_settings:
             self.restore_settings()
 
@@ -176,6 +177,44 @@ class MainWindow(QMainWindow):
             self.docks[tabify_with].raise_()
         self.docks[key] = dock
         return dock
+
+    def apply_default_dock_sizes(self) -> None:
+        """Side docks wide enough for their forms; a bottom area tall enough for plots."""
+        self.resizeDocks([self.docks["palette"], self.docks["inspector"]],
+                         [LEFT_DOCK_WIDTH, RIGHT_DOCK_WIDTH], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["summary"]], [BOTTOM_DOCK_HEIGHT], Qt.Orientation.Vertical)
+
+    def hide_stale_tab_bars(self) -> int:
+        """Hide dock tab bars Qt created while tabifying but no longer uses.
+
+        Tabifying docks into more than one area before the window is first laid out
+        leaves extra QTabBars behind (visible, but placed under the docks and the
+        canvas, where their base line shows as a stray stroke). A tab bar in use sits
+        beside its docks; a stale one overlaps a dock or the central widget.
+        Returns how many were hidden.
+        """
+        from PySide6.QtWidgets import QTabBar
+
+        covers = [d.geometry() for d in self.docks.values() if d.isVisible()
+                  and not d.isFloating()]
+        central = self.centralWidget()
+        if central is not None:
+            covers.append(central.geometry())
+        hidden = 0
+        for bar in self.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            if bar.isVisible() and any(r.intersects(bar.geometry()) for r in covers):
+                bar.hide()
+                hidden += 1
+        return hidden
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        QTimer.singleShot(0, self.hide_stale_tab_bars)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        if self.isVisible():
+            QTimer.singleShot(0, self.hide_stale_tab_bars)
 
     # ------------------------------------------------------------------ state
 

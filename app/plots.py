@@ -410,7 +410,7 @@ class PlotsPanel(QWidget):
     def plot_for(self, name: str) -> MetricPlot:
         plot = self.plots.get(name)
         if plot is None:
-            item = self.graphics.addPlot(row=len(self.plots), col=0)
+            item = self.graphics.addPlot(row=0, col=len(self.plots))  # side by side
             first = next(iter(self.plots.values()), None)
             if first is not None:
                 item.setXLink(first.plot)

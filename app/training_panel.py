@@ -11,6 +11,7 @@ disabled, and divergence or error messages with the details on demand.
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections.abc import Mapping
@@ -22,12 +23,14 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLineEdit,
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -93,17 +96,14 @@ class TrainingPanel(QWidget):
         self.validation_split.setDecimals(2)
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
-        self.early_stopping = QCheckBox("Early stopping")
+        self.early_stopping = QCheckBox("Stop early")
+        self.early_stopping.setToolTip("Stop when the monitored value has not improved for "
+                                       "'patience' epochs")
         self.patience = QSpinBox()
         self.patience.setRange(0, 10_000)
-        self.patience.setPrefix("patience ")
         self.monitor = QComboBox()
         self.monitor.setEditable(True)
         self.monitor.addItems(["val_loss", "loss", "val_accuracy"])
-        es_row = QHBoxLayout()
-        es_row.addWidget(self.early_stopping)
-        es_row.addWidget(self.patience)
-        es_row.addWidget(self.monitor)
 
         form = QFormLayout()
         form.addRow("Optimizer", self.optimizer)
@@ -114,7 +114,25 @@ class TrainingPanel(QWidget):
         form.addRow("Metrics", self.metrics)
         form.addRow("Validation split", self.validation_split)
         form.addRow("Seed", self.seed)
-        form.addRow(es_row)
+        form.addRow(self.early_stopping)
+        form.addRow("Patience", self.patience)
+        form.addRow("Monitor", self.monitor)
+        self.patience.setToolTip("Epochs without improvement before the run stops")
+        self.monitor.setToolTip("The value early stopping watches")
+        # Spin boxes size themselves for their largest value (2^31 for the seed); a
+        # modest minimum lets the form fit the dock.
+        for spin in (self.epochs, self.batch_size, self.seed, self.patience,
+                     self.validation_split):
+            spin.setMinimumWidth(70)
+        # Fields take the width left by the labels; rows wrap rather than push the dock wider.
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        form.setHorizontalSpacing(8)
+        form.setVerticalSpacing(4)
+        for field in (self.optimizer, self.loss, self.monitor):
+            field.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            field.setMinimumContentsLength(6)
+            field.setMinimumWidth(0)
         settings_box = QGroupBox("Settings")
         settings_box.setLayout(form)
         self.settings_error = make_label(name="settingsError", style=ERROR_STYLE, hidden=True)
@@ -132,14 +150,27 @@ class TrainingPanel(QWidget):
         self.more_button.setToolTip("Continue from the current weights for this many epochs")
         self.reset_button = QPushButton("Reset weights")
         self.save_button = QPushButton("Save model…")
-        row1 = QHBoxLayout()
-        for b in (self.start_button, self.pause_button, self.stop_button, self.step_button):
-            row1.addWidget(b)
-        row2 = QHBoxLayout()
-        row2.addWidget(self.more_button)
-        row2.addWidget(self.more_epochs)
-        row2.addWidget(self.reset_button)
-        row2.addWidget(self.save_button)
+        # Two rows of two, then "Train more [N]" and the weights buttons: fits a ~300 px dock.
+        controls = QGridLayout()
+        controls.setHorizontalSpacing(6)
+        controls.setVerticalSpacing(4)
+        controls.addWidget(self.start_button, 0, 0)
+        controls.addWidget(self.pause_button, 0, 1)
+        controls.addWidget(self.stop_button, 1, 0)
+        controls.addWidget(self.step_button, 1, 1)
+        more_row = QHBoxLayout()
+        more_row.setSpacing(6)
+        more_row.addWidget(self.more_button, 1)
+        more_row.addWidget(self.more_epochs)
+        controls.addLayout(more_row, 2, 0, 1, 2)
+        controls.addWidget(self.reset_button, 3, 0)
+        controls.addWidget(self.save_button, 3, 1)
+        for button in (self.start_button, self.pause_button, self.stop_button, self.step_button,
+                       self.more_button, self.reset_button, self.save_button):
+            button.setMinimumWidth(0)
+            button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.more_epochs.setSuffix(" epochs")
+        self.more_epochs.setMinimumWidth(90)
         self.reason = make_label(name="startReason")
 
         # --- progress and read-outs -----------------------------------------------------
@@ -148,8 +179,8 @@ class TrainingPanel(QWidget):
         self.progress.setValue(0)
         self.progress.setTextVisible(True)
         self.progress.setFormat("")
-        self.position = make_label("Not started", name="position", wrap=False)
-        self.timing = make_label(name="timing", wrap=False)
+        self.position = make_label("Not started", name="position")
+        self.timing = make_label(name="timing")
         self.latest = make_label(name="latestMetrics")
         self.epoch_metrics = make_label(name="epochMetrics")
         self.test_label = make_label(name="testMetrics")
@@ -163,8 +194,7 @@ class TrainingPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(settings_box)
         layout.addWidget(self.settings_error)
-        layout.addLayout(row1)
-        layout.addLayout(row2)
+        layout.addLayout(controls)
         layout.addWidget(self.reason)
         layout.addWidget(self.progress)
         layout.addWidget(self.position)
@@ -205,6 +235,12 @@ class TrainingPanel(QWidget):
         session.errored.connect(self._on_error)
         session.testMetrics.connect(self._on_test_metrics)
         session.controller.documentReset.connect(self.load_settings)
+        # Follow the project's settings wherever they change: undo/redo, other views, runs.
+        for owner in (session.controller, session):
+            changed = getattr(owner, "trainConfigChanged", None)
+            if changed is not None:
+                changed.connect(self.load_settings)
+        session.runStarted.connect(lambda _fresh: self.load_settings())
         self.load_settings()
         self._on_state(session.state)
         self._on_readiness(*session.readiness())
@@ -233,9 +269,15 @@ class TrainingPanel(QWidget):
         finally:
             self._loading = False
 
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt override)
+        self.load_settings()
+        super().showEvent(event)
+
     def _commit(self, changes: Mapping[str, Any]) -> bool:
+        """Apply a settings edit through the session; one undo step on the document."""
         if self._loading:
             return True
+        before = copy.deepcopy(self.session.train_config)
         try:
             self.session.update_train_config(changes)
         except LayerForgeError as exc:
@@ -243,6 +285,13 @@ class TrainingPanel(QWidget):
             self.settings_error.show()
             return False
         self.settings_error.hide()
+        record = getattr(self.session.controller, "change_train_config", None)
+        if callable(record):
+            self._loading = True  # the form already shows the new value
+            try:
+                record(before)
+            finally:
+                self._loading = False
         self._on_readiness(*self.session.readiness())
         return True
 

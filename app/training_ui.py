@@ -6,15 +6,17 @@ creates the `TrainingSession` for the controller's project, the Data dock
 dock (`PlotsPanel`), wires the session's progress to the plots, adds
 Data ▸ Open CSV… and Training ▸ Start/Pause/Stop/Step/… menu actions, accepts
 CSV files dropped on the window, and stops a run cleanly (thread joined)
-when the window closes or the application quits.
+when the window closes or the application quits. For a fast start, the plots
+(pyqtgraph) are built on first show or first data (`LazyPlots`), and a project
+opened before the window is shown reads its CSV (pandas) only once it is.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -28,9 +30,14 @@ from PySide6.QtWidgets import (
 
 from app.data_panel import DataPanel, csv_paths_from_mime
 from app.fit_checks import FitChecks
-from app.plots import PlotsPanel
 from app.session import PAUSED, RUNNING, TrainingSession
 from app.training_panel import TrainingPanel
+
+if TYPE_CHECKING:
+    from app.plots import PlotsPanel
+
+#: After the window is first shown, wait this long (first frame) before reading the CSV.
+DATA_DELAY_MS = 30
 
 
 @dataclass
@@ -41,12 +48,57 @@ class TrainingUI:
     data_panel: DataPanel
     training_panel: TrainingPanel
     fit_checks: FitChecks
-    plots: PlotsPanel
+    plots: LazyPlots
     data_dock: QDockWidget
     training_dock: QDockWidget
     plots_dock: QDockWidget
     actions: dict[str, QAction]
     guard: QObject
+
+
+class LazyPlots(QWidget):
+    """Stands in for the `PlotsPanel` until it is first shown or given data.
+
+    Importing pyqtgraph costs a noticeable part of the start-up time, so the panel is
+    built on demand; attribute access is forwarded to it (building it if needed).
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("LazyPlots")
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._panel: PlotsPanel | None = None
+
+    @property
+    def built(self) -> bool:
+        return self._panel is not None
+
+    @property
+    def panel(self) -> PlotsPanel:
+        if self._panel is None:
+            from app.plots import PlotsPanel
+
+            self._panel = PlotsPanel(self)
+            self._layout.addWidget(self._panel)
+        return self._panel
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802 (Qt override)
+        # First painted (its tab really on screen, not merely "shown" behind another
+        # tab): build the panel on the next turn of the event loop, outside the paint.
+        if self._panel is None:
+            QTimer.singleShot(0, self._build_if_visible)
+        super().paintEvent(event)
+
+    def _build_if_visible(self) -> None:
+        if self._panel is None and self.isVisible():
+            self.panel  # noqa: B018 (builds it)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for names LazyPlots itself lacks: the panel's API (plots, clear, …).
+        if name.startswith("__") or name in ("_panel", "_layout"):
+            raise AttributeError(name)
+        return getattr(self.panel, name)
 
 
 class _WindowGuard(QObject):
@@ -99,6 +151,8 @@ def _scrolling(widget: QWidget) -> QScrollArea:
     scroll = QScrollArea()
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    # Panels lay themselves out to the dock's width; they scroll only vertically.
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     scroll.setWidget(widget)
     return scroll
 
@@ -116,13 +170,50 @@ def _dock(window: QMainWindow, title: str, name: str, widget: QWidget,
     return dock
 
 
+def _defer_data_until_shown(window: QMainWindow, controller: Any,
+                            session: TrainingSession) -> None:
+    """Read the project's CSV after the window is first shown, not while it is built.
+
+    The session re-reads the data on every `documentReset`; before the window has been
+    shown that would put pandas and the CSV parse in front of the first frame, so until
+    then the read waits for the window's first Show (plus `DATA_DELAY_MS`, time for the
+    first frame to reach the screen).
+    """
+    state = {"pending": False, "shown": False}
+
+    def load_later() -> None:
+        if state["pending"]:
+            state["pending"] = False
+            session.load_from_project()
+
+    def on_reset() -> None:
+        if state["shown"]:
+            session.load_from_project()
+        else:
+            state["pending"] = True
+
+    class _FirstShow(QObject):
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+            if event.type() == QEvent.Type.Show and obj is window:
+                state["shown"] = True
+                window.removeEventFilter(self)
+                QTimer.singleShot(DATA_DELAY_MS, load_later)
+            return False
+
+    if window.isVisible():
+        return
+    controller.documentReset.disconnect(session.load_from_project)
+    controller.documentReset.connect(on_reset)
+    window.installEventFilter(_FirstShow(window))
+
+
 def install(window: QMainWindow, controller: Any) -> TrainingUI:
     """Add the Data, Training and Plots docks and their menu actions to `window`."""
     session = TrainingSession(controller, window)
     data_panel = DataPanel(session)
     fit_checks = FitChecks(session)
     training_panel = TrainingPanel(session)
-    plots = PlotsPanel()
+    plots = LazyPlots()
 
     run_widget = QWidget()
     run_layout = QVBoxLayout(run_widget)
@@ -145,8 +236,8 @@ def install(window: QMainWindow, controller: Any) -> TrainingUI:
     session.runStarted.connect(show_run_panels)
 
     session.runStarted.connect(lambda fresh: plots.clear() if fresh else None)
-    session.batches.connect(plots.add_chunk)
-    session.epochEnded.connect(plots.add_epoch_event)
+    session.batches.connect(lambda chunk: plots.add_chunk(chunk))
+    session.epochEnded.connect(lambda event: plots.add_epoch_event(event))
     if hasattr(window, "statusBar"):
         session.message.connect(lambda text: window.statusBar().showMessage(text, 8000))
 
@@ -172,8 +263,8 @@ def install(window: QMainWindow, controller: Any) -> TrainingUI:
     train_menu.addSeparator()
     add(train_menu, "reset", "Reset weights", session.reset_weights)
     add(train_menu, "save_model", "Save trained model…", training_panel._save_dialog)
-    add(train_menu, "export_png", "Export curves as PNG…", plots._export_png_dialog)
-    add(train_menu, "export_csv", "Export curves as CSV…", plots._export_csv_dialog)
+    add(train_menu, "export_png", "Export curves as PNG…", lambda: plots._export_png_dialog())
+    add(train_menu, "export_csv", "Export curves as CSV…", lambda: plots._export_csv_dialog())
 
     def sync_actions(*_args: Any) -> None:
         state = session.state
@@ -191,6 +282,7 @@ def install(window: QMainWindow, controller: Any) -> TrainingUI:
     session.runFinished.connect(sync_actions)
     sync_actions()
 
+    _defer_data_until_shown(window, controller, session)
     guard = _WindowGuard(window, session, data_panel)
     window.installEventFilter(guard)
     window.setAcceptDrops(True)
