@@ -156,14 +156,6 @@ def test_usage_errors_exit_2(argv: tuple[str, ...], capsys: pytest.CaptureFixtur
     assert "usage:" in capsys.readouterr().err
 
 
-def test_export_says_not_yet(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    if (ROOT / "core" / "export").exists():
-        pytest.skip("core.export exists: the export helper tests the command")
-    code, _, err = run_cli(capsys, "export", workdir / "m.lfmodel", "--format", "onnx",
-                           "--out", workdir / "m.onnx")
-    assert code == 1 and "later version" in err
-
-
 def test_progress_bar_redraws_one_line_on_a_terminal() -> None:
     import io
 
