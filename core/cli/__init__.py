@@ -69,8 +69,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 2
+    from core.cli._common import UsageError
+
     try:
         return int(args.func(args) or 0)
+    except UsageError as exc:
+        parser.exit(2, f"{parser.prog} {args.command}: error: {_one_line(str(exc))}\n")
     except LayerForgeError as exc:
         if args.debug:
             traceback.print_exc()

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from core.data import Table
 
 
+class UsageError(Exception):
+    """A wrong combination of command-line arguments: exit code 2 and the message."""
+
+
 def add_debug_flag(parser: argparse.ArgumentParser) -> None:
     """Accept `--debug` after the subcommand too (`layerforge train P --debug`)."""
     parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
@@ -40,10 +44,33 @@ def add_model_and_data(parser: argparse.ArgumentParser, data_help: str) -> None:
 
 def load_model_and_data(args: argparse.Namespace) -> tuple[BundledModel, Table]:
     """The bundle named by `args.model` and the table read from `args.data`."""
-    from core.bundle import load_model
     from core.data import read_csv
 
-    return load_model(args.model), read_csv(args.data)
+    return load_model_file(args.model), read_csv(args.data)
+
+
+def load_model_file(path: str) -> BundledModel:
+    """`core.bundle.load_model`, but a project file gets "train it first" instead."""
+    from pathlib import Path
+
+    from core.bundle import load_model
+    from core.errors import FormatError
+
+    p = Path(path)
+    if p.suffix.lower() == ".lfproj" or (p.is_file() and _looks_like_project(p)):
+        raise FormatError(
+            f"{p} is a project; train it first with `layerforge train {p}` and pass the "
+            ".lfmodel it writes.")
+    return load_model(p)
+
+
+def _looks_like_project(p: Any) -> bool:
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    return head.lstrip()[:1] == b"{" and b"layerforge-project" in head
 
 
 #: Keras metric names in the order tables show them.

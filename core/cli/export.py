@@ -11,9 +11,11 @@ exits with code 1 (leaving no file) when the check fails.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
-from core.export import FORMATS
+from core.cli._common import UsageError
+from core.export import FORMATS, SUFFIXES
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -23,7 +25,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                     + "; ".join(f"{k}: {v}" for k, v in FORMATS.items()) + ".",
     )
     p.add_argument("model", metavar="MODEL", help="the trained .lfmodel file")
-    p.add_argument("--format", choices=tuple(FORMATS), required=True)
+    p.add_argument("--format", choices=tuple(FORMATS), default=None,
+                   help="the format (default: from the suffix of --out: .onnx, .keras, "
+                        ".lfmodel, .csv; a .py file needs --format numpy or python)")
     p.add_argument("--out", metavar="PATH", required=True, help="the file to write")
     p.add_argument("--data", metavar="CSV",
                    help="rows to predict (predictions format) or to check the export on")
@@ -35,11 +39,39 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
+def format_for(fmt: str | None, out: str) -> str:
+    """The export format for `--format fmt --out out`.
+
+    Without `fmt`, it comes from the suffix of `out`. With `fmt`, a suffix that
+    belongs to another format is refused (an ONNX file named .keras helps nobody).
+    Raises `UsageError` (exit code 2) with what to do.
+    """
+    suffix = Path(out).suffix.lower()
+    owners = [name for name, s in SUFFIXES.items() if s == suffix]
+    if fmt is None:
+        if len(owners) == 1:
+            return owners[0]
+        if owners:
+            raise UsageError(
+                f"--out {out}: a {suffix} file can be the {' or the '.join(owners)} export. "
+                f"Pass --format {' or --format '.join(owners)}.")
+        known = ", ".join(sorted({s for s in SUFFIXES.values()}))
+        raise UsageError(f"--out {out}: cannot tell the format from the suffix "
+                         f"{suffix or '(none)'}. Expected one of {known}, or pass --format.")
+    if owners and fmt not in owners:
+        raise UsageError(
+            f"--format {fmt} writes a {SUFFIXES[fmt]} file, but --out {out} has the suffix "
+            f"{suffix} of the {owners[0]} format. Name the file "
+            f"{Path(out).with_suffix(SUFFIXES[fmt]).name}, or pass --format {owners[0]}.")
+    return fmt
+
+
 def run(args: argparse.Namespace) -> int:
-    from core.bundle import load_model
+    from core.cli._common import load_model_file
     from core.export import export_model
 
-    bundle = load_model(args.model)
+    args.format = format_for(args.format, args.out)
+    bundle = load_model_file(args.model)
     rows = args.data if (args.data and args.format != "predictions") else None
     report = export_model(bundle, args.format, args.out, verify=not args.no_verify,
                           rows=rows, n_rows=max(1, int(args.rows)), data=args.data)

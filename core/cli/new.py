@@ -15,6 +15,21 @@ from typing import Any
 from core.cli._common import finish_parser
 
 
+def hidden_sizes(text: str) -> str:
+    """argparse type for --hidden: whole numbers >= 1 separated by commas (or empty).
+
+    A bad value is a usage error (exit code 2) with the reason.
+    """
+    from core.errors import ConfigError
+    from core.run import _parse_hidden
+
+    try:
+        _parse_hidden(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(" ".join(str(exc).split())) from None
+    return text
+
+
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "new", help="make a starter project for a CSV file",
@@ -23,7 +38,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--data", metavar="CSV", required=True, help="the training data")
     p.add_argument("--target", metavar="COL",
                    help="the column to predict (default: the suggested one)")
-    p.add_argument("--hidden", metavar="32,16", default="32,16",
+    p.add_argument("--hidden", metavar="32,16", default="32,16", type=hidden_sizes,
                    help="hidden Dense layer sizes, comma-separated (default 32,16; '' for none)")
     p.add_argument("--out", metavar="PROJECT.lfproj", required=True,
                    help="where to write the project")

@@ -24,6 +24,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return finish_parser(p, run)
 
 
+def _keras_type(layer_type: str) -> str:
+    """The type name Keras's summary shows: the canvas's Input node is an InputLayer,
+    as in a trained model's own summary."""
+    return "InputLayer" if layer_type == "Input" else layer_type
+
+
 def graph_summary_text(title: str, analysis: Any) -> str:
     """A Keras-style table from `core.build.Analysis.summary_rows()` (the engine's look).
 
@@ -35,7 +41,7 @@ def graph_summary_text(title: str, analysis: Any) -> str:
         {s for v in analysis.inputs.values() for s in v})
     heads = ["Layer (type)", "Output Shape", "Param #"] + ([] if chain else ["Connected to"])
     cells = [
-        [f"{r.layer} ({r.type})", r.output_shape,
+        [f"{r.layer} ({_keras_type(r.type)})", r.output_shape,
          "?" if r.params is None else f"{r.params:,}", r.connected_to or "-"][: len(heads)]
         for r in rows
     ]
@@ -92,10 +98,9 @@ def _project_summary(path: Path) -> int:
 
 
 def _model_summary(path: Path) -> int:
-    from core.bundle import load_model
-    from core.cli._common import metrics_table
+    from core.cli._common import load_model_file, metrics_table
 
-    bundle = load_model(path)
+    bundle = load_model_file(str(path))
     print(bundle.summary())
     meta = bundle.metadata
     print(f"\nTask: {meta.get('task') or 'unknown'}"

@@ -257,3 +257,51 @@ def test_subcommands_never_import_qt(tmp_path: Path) -> None:
                           timeout=60, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().endswith("QT [] 0")
+
+
+def test_export_refuses_a_suffix_of_another_format(
+        workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(capsys, "train", workdir / "animals.lfproj", "--epochs", "1")[0] == 0
+    model = workdir / "animals.lfmodel"
+    with pytest.raises(SystemExit) as info:
+        main(["export", str(model), "--format", "onnx", "--out", str(workdir / "m.keras")])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and "m.onnx" in err and "--format keras" in err
+    assert not (workdir / "m.keras").exists()
+    with pytest.raises(SystemExit) as info:  # .py is numpy or python: say which to pass
+        main(["export", str(model), "--out", str(workdir / "m.py")])
+    assert info.value.code == 2 and "--format numpy" in capsys.readouterr().err
+    code, out, err = run_cli(capsys, "export", model, "--out", workdir / "m.onnx", "--no-verify")
+    assert code == 0, err  # the format comes from the suffix
+    assert (workdir / "m.onnx").is_file()
+
+
+def test_hidden_sizes_below_one_are_a_usage_error(
+        workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["new", "--data", str(workdir / "animals.csv"), "--hidden", "0,-3", "--out",
+              str(workdir / "h.lfproj")])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and "usage:" in err and "--hidden" in err and ">= 1" in err
+    assert not (workdir / "h.lfproj").exists()
+
+
+@pytest.mark.parametrize("command", ["predict", "evaluate", "export"])
+def test_a_project_given_for_a_model_says_train_it_first(
+        workdir: Path, capsys: pytest.CaptureFixture[str], command: str) -> None:
+    proj = workdir / "animals.lfproj"
+    extra = (["--format", "onnx", "--out", str(workdir / "m.onnx")] if command == "export"
+             else ["--data", str(workdir / "animals.csv")])
+    code, _, err = run_cli(capsys, command, proj, *extra)
+    assert code == 1 and "not a zip" not in err
+    assert f"{proj} is a project; train it first with `layerforge train {proj}`" in err
+
+
+def test_summary_names_the_input_layer_alike_for_project_and_model(
+        workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    proj = workdir / "animals.lfproj"
+    assert run_cli(capsys, "train", proj, "--epochs", "1")[0] == 0
+    _, project_text, _ = run_cli(capsys, "summary", proj)
+    _, model_text, _ = run_cli(capsys, "summary", workdir / "animals.lfmodel")
+    for text in (project_text, model_text):
+        assert "input (InputLayer)" in text and "(Input)" not in text
