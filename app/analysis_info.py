@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.build import format_shape as core_format_shape
+
 
 def format_shape(shape: Any) -> str:
     """Keras's way of printing a shape: (None, 28, 28, 1); "?" when unknown."""
-    try:
-        from core.build import format_shape as core_format
-    except ImportError:  # pragma: no cover - core.build ships with the app
-        return "?" if shape is None else str(shape)
-    return core_format(shape)
+    return core_format_shape(shape)
 
 
 def output_shape(analysis: Any, node_id: str) -> Any:

@@ -20,7 +20,6 @@ from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import (
     QDockWidget,
-    QGraphicsView,
     QLabel,
     QMainWindow,
     QUndoView,
@@ -29,6 +28,8 @@ from PySide6.QtWidgets import (
 
 from app import analysis_info as info
 from app.actions import WindowCommands, build_menus
+from app.canvas.style import NODE_HEIGHT, NODE_WIDTH
+from app.canvas.view import CanvasView
 from app.files import FileOps
 from app.inspector import InspectorWidget
 from app.palette import PaletteWidget
@@ -41,37 +42,6 @@ Area = Qt.DockWidgetArea
 _STATE_VERSION = 2
 #: Default dock sizes at 1400x900: left (Layers/Data), right (Inspector/Training), bottom.
 LEFT_DOCK_WIDTH, RIGHT_DOCK_WIDTH, BOTTOM_DOCK_HEIGHT = 300, 340, 280
-
-
-def make_canvas(controller: Any) -> QGraphicsView:
-    """The canvas view, or a bare stand-in while `app.canvas.view` is not available."""
-    try:
-        from app.canvas.view import CanvasView
-    except ImportError:
-        return _PlainCanvas()
-    return CanvasView(controller)
-
-
-class _PlainCanvas(QGraphicsView):
-    """Stand-in canvas with the CanvasView interface the window uses."""
-
-    selectionChanged = Signal(list)
-    message = Signal(str)
-
-    def __init__(self) -> None:
-        from PySide6.QtWidgets import QGraphicsScene
-
-        super().__init__()
-        self.setScene(QGraphicsScene(self))
-
-    def center_scene_pos(self) -> QPointF:
-        return self.mapToScene(self.viewport().rect().center())
-
-    def fit_all(self) -> None: ...
-
-    def zoom_in(self) -> None: ...
-
-    def zoom_out(self) -> None: ...
 
 
 class MainWindow(QMainWindow):
@@ -100,7 +70,7 @@ class MainWindow(QMainWindow):
         if icon.is_file():
             self.setWindowIcon(QIcon(str(icon)))
 
-        self.view = make_canvas(controller)
+        self.view = CanvasView(controller)
         self.setCentralWidget(self.view)
         self.start_page = StartPage(self.view)
         self.palette = PaletteWidget(controller, add_layer=self.add_layer_from_palette)
@@ -125,15 +95,11 @@ class MainWindow(QMainWindow):
         self.status_label.setObjectName("validationState")
         self.statusBar().addPermanentWidget(self.status_label)
 
-        view_sel = getattr(self.view, "selectionChanged", None)
-        if view_sel is not None:
-            view_sel.connect(self._on_selection)
-        view_msg = getattr(self.view, "message", None)
-        if view_msg is not None:
-            view_msg.connect(self.show_message)
-        view_drop = getattr(self.view, "projectDropped", None)
-        if view_drop is not None:
-            view_drop.connect(lambda p: QTimer.singleShot(0, lambda: self._open_dropped(p)))
+        self.view.selectionChanged.connect(self._on_selection)
+        self.view.message.connect(self.show_message)
+        self.view.projectDropped.connect(
+            lambda p: QTimer.singleShot(0, lambda: self._open_dropped(p))
+        )
         self.summary.nodeActivated.connect(lambda nid: self.select_ids([nid]))
         self.palette.layerActivated.connect(lambda _t: self.view.setFocus())
         controller.message.connect(self.show_message)
@@ -228,38 +194,25 @@ class MainWindow(QMainWindow):
 
     def select_ids(self, ids: list[str]) -> None:
         """Select these layers on the canvas (and so in the inspector)."""
-        scene = getattr(self.view, "canvas", None)
-        if scene is not None and hasattr(scene, "select_ids"):
-            scene.select_ids(list(ids))
-        else:
-            self._on_selection(list(ids))
+        self.view.canvas.select_ids(list(ids))
 
     def add_layer_from_palette(self, type_name: str) -> str | None:
         """Add a layer at the view centre, stepping aside from a layer already there."""
         centre = self.view.center_scene_pos()
         x, y = centre.x(), centre.y()
-        add_at = getattr(self.view, "add_layer_at", None)
-        if not callable(add_at):
-            return self.controller.add_node(type_name, x, y)
         taken = {(round(n.x), round(n.y)) for n in self.controller.graph.nodes.values()}
-        try:
-            from app.canvas.style import NODE_HEIGHT, NODE_WIDTH
-        except ImportError:
-            NODE_WIDTH, NODE_HEIGHT = 0.0, 0.0  # noqa: N806
         for _ in range(50):
             if (round(x - NODE_WIDTH / 2), round(y - NODE_HEIGHT / 2)) not in taken:
                 break
             x, y = x + 30, y + 30
-        return add_at(type_name, QPointF(x, y))
+        return self.view.add_layer_at(type_name, QPointF(x, y))
 
     def show_message(self, text: str, timeout_ms: int = 6000) -> None:
         self.statusBar().showMessage(text, timeout_ms)
 
     def fit_view(self) -> None:
         """Fit the canvas to the network once the scene has caught up."""
-        fit = getattr(self.view, "fit_all", None)
-        if callable(fit):
-            QTimer.singleShot(0, fit)
+        QTimer.singleShot(0, self.view.fit_all)
 
     def _open_dropped(self, path: str) -> bool:
         return self.files.open_path(path, ask=True)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.canvas.style import CATEGORY_COLORS as _CANVAS_COLOURS
 from app.widgets.labels import make_label
 
 #: MIME type of a palette drag; the payload is the layer type name in UTF-8.
@@ -57,12 +58,7 @@ CATEGORY_COLOURS: dict[str, str] = {
     "Merge": "#0f8c8c",
 }
 
-try:
-    from app.canvas.style import CATEGORY_COLORS as _CANVAS_COLOURS
-
-    CATEGORY_COLOURS.update(_CANVAS_COLOURS)
-except ImportError:  # the canvas package is optional for the palette
-    pass
+CATEGORY_COLOURS.update(_CANVAS_COLOURS)
 
 _TYPE_ROLE = Qt.ItemDataRole.UserRole
 _TEXT_ROLE = Qt.ItemDataRole.UserRole + 1
