@@ -30,7 +30,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                         ".lfmodel, .csv; a .py file needs --format numpy or python)")
     p.add_argument("--out", metavar="PATH", required=True, help="the file to write")
     p.add_argument("--data", metavar="CSV",
-                   help="rows to predict (predictions format) or to check the export on")
+                   help="rows to predict (predictions format) or to check the export on; "
+                        "the numpy and python scripts are also run on this file as written")
     p.add_argument("--rows", type=int, default=200, metavar="N",
                    help="how many rows to check the export on (default 200)")
     p.add_argument("--no-verify", action="store_true",

@@ -179,6 +179,33 @@ def export_model(
         raise ExportError(f"{target}: cannot be written: {exc.strerror or exc}") from None
 
 
+def _csv_source(rows: Any, data: Any) -> str | os.PathLike[str] | None:
+    """The user's data file, when the caller named one (`data` or `rows` as a path)."""
+    for candidate in (data, rows):
+        if isinstance(candidate, (str, os.PathLike)) and Path(candidate).is_file():
+            return candidate
+    return None
+
+
+def _also_on_user_csv(fmt: str, path: Path, bundle: Any, check: Check | None, rows: Any,
+                      data: Any, n: int) -> Check | None:
+    """After the main check, run the exported script on the user's own CSV file (its
+    delimiter, decimal comma, encoding and missing-value spellings) when it is known."""
+    source = _csv_source(rows, data)
+    if check is None or source is None:
+        return check
+    from core.export.verify import verify_on_user_csv
+
+    extra = verify_on_user_csv(fmt, path, bundle, source, n)
+    if extra is None:
+        return check
+    worst = max(check.max_abs_diff or 0.0, extra.max_abs_diff or 0.0)
+    note = (f"also run on the first {extra.rows} rows of {Path(source).name} as written "
+            f"(its own delimiter, decimals and encoding): max difference "
+            f"{extra.max_abs_diff or 0.0:.2g}")
+    return Check(check.consumer, check.rows, worst, [*check.notes, note])
+
+
 def _report(fmt: str, target: Path, check: Check | None, notes: list[str],
             files: list[Path]) -> ExportReport:
     if check is None:
@@ -234,6 +261,7 @@ def _write_numpy(bundle: Any, target: Path, verify: bool, rows: Any, n: int,
                 np.savez(fh, **arrays)
             tmp.write_text(numpy_script(bundle, weights_target.name), encoding="utf-8")
             check = verify_numpy(tmp, bundle, _rows(bundle, rows, n)) if verify else None
+            check = _also_on_user_csv("numpy", tmp, bundle, check, rows, data, n)
             _commit([(tmp_w, weights_target), (tmp, target)])
         finally:
             with contextlib.suppress(OSError):
@@ -252,6 +280,7 @@ def _write_python(bundle: Any, target: Path, verify: bool, rows: Any, n: int,
     with _staged(target, ".py") as tmp:
         tmp.write_text(text, encoding="utf-8")
         check = verify_training_script(tmp, bundle, _rows(bundle, rows, n)) if verify else None
+        check = _also_on_user_csv("python", tmp, bundle, check, rows, data, n)
         _commit([(tmp, target)])
     return _report("python", target, check, notes, [target])
 

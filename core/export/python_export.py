@@ -27,9 +27,80 @@ _SELU = (1.6732632423543772, 1.0507009873554805)
 
 
 def _missing_values() -> list[str]:
+    """Every spelling core.data reads as missing (its own list and pandas's defaults)."""
     from core.data.reader import MISSING_VALUES
 
-    return list(MISSING_VALUES)
+    return sorted(set(MISSING_VALUES) | set(_PANDAS_DEFAULT_MISSING))
+
+
+#: pandas reads these as missing too (its default na_values, used by core.data).
+_PANDAS_DEFAULT_MISSING = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN",
+                           "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN",
+                           "None", "n/a", "nan", "null")
+
+#: How the generated scripts recognise a CSV's format, as core.data.reader does for
+#: the common cases: encoding (UTF-8, UTF-8 with BOM, else cp1252), the delimiter
+#: (the most consistent field count among , ; tab |, in the first 64 KB) and a
+#: decimal comma (delimiter not ',' and numbers like 0,126 but none like 0.126).
+#: Plain stdlib; inserted verbatim into both scripts.
+_CSV_FORMAT_SOURCE = r'''
+DELIMITERS = (",", ";", "\t", "|")
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
+_DECIMAL_POINT = re.compile(r"^\s*[-+]?\d*\.\d+\s*$")
+
+
+def read_text(path):
+    """(text, encoding) of a file: UTF-8 (a BOM is dropped), else cp1252, else Latin-1."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1", errors="replace"), "latin-1"
+
+
+def _records(text, delimiter, limit=500):
+    out = []
+    try:
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter, skipinitialspace=True):
+            if row:
+                out.append(row)
+            if len(out) >= limit:
+                break
+    except csv.Error:
+        pass
+    return out
+
+
+def sniff_format(text):
+    """(delimiter, decimal) of CSV text, judged on its first 64 KB."""
+    sample = text[:65536]
+    if len(text) > len(sample):
+        cut = max(sample.rfind("\n"), sample.rfind("\r"))
+        sample = sample[:cut] if cut > 0 else sample
+    best, best_score = ",", (0.0, 0)
+    for delim in DELIMITERS:
+        if delim not in sample:
+            continue
+        counts = [len(r) for r in _records(sample, delim, limit=200)]
+        if not counts:
+            continue
+        mode = max(set(counts), key=counts.count)
+        if mode < 2:
+            continue
+        score = (round(counts.count(mode) / len(counts), 2), mode)
+        if score > best_score:
+            best, best_score = delim, score
+    decimal = "."
+    if best != ",":
+        cells = [c for r in _records(sample, best)[1:] for c in r]
+        commas = sum(1 for c in cells if _DECIMAL_COMMA.match(c))
+        points = sum(1 for c in cells if _DECIMAL_POINT.match(c))
+        decimal = "," if commas > 0 and points == 0 else "."
+    return best, decimal
+'''
 
 
 def numpy_weights(bundle: Any) -> tuple[dict[str, np.ndarray], list[str]]:
@@ -84,8 +155,10 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import math
+import re
 import sys
 from pathlib import Path
 
@@ -99,18 +172,26 @@ WEIGHTS_FILE = {weights!r}
 SELU_ALPHA, SELU_SCALE = {selu!r}
 
 
+{csv_format}
+
+DECIMAL = "."
+
+
 def read_csv(path):
-    """(header, rows) of a CSV file; the delimiter is sniffed among , ; tab |."""
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        sample = fh.read(65536)
-        fh.seek(0)
-        try:
-            dialect = csv.Sniffer().sniff(sample, delimiters=",;\\t|")
-        except csv.Error:
-            dialect = csv.excel
-        reader = csv.reader(fh, dialect)
-        header = next(reader)
+    """(header, rows) of a CSV file, read the way LayerForge reads it (see sniff_format)."""
+    global DECIMAL
+    text, _encoding = read_text(path)
+    delimiter, DECIMAL = sniff_format(text)
+    skip_space = (delimiter + " ") in text
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
+                            skipinitialspace=skip_space)
+        header = next(reader, None)
+        if header is None:
+            sys.exit(f"error: {{path}}: the file is empty")
         rows = [r for r in reader if any(cell.strip() for cell in r)]
+    except csv.Error as exc:
+        sys.exit(f"error: {{path}}: not a readable CSV file ({{exc}})")
     return [h.strip() for h in header], rows
 
 
@@ -118,6 +199,8 @@ def _number(text, column, row):
     text = text.strip()
     if text in MISSING:
         return math.nan
+    if DECIMAL == ",":
+        text = text.replace(",", ".")
     try:
         return float(text)
     except ValueError:
@@ -137,7 +220,9 @@ def _label(text):
 def preprocess(header, rows):
     """The float32 matrix the network sees (LayerForge's fitted preprocessing)."""
     if PIPELINE is None:
-        return np.asarray([[float(v) for v in r] for r in rows], dtype=np.float32)
+        return np.asarray([[_number(v, header[k] if k < len(header) else k, i + 1)
+                            for k, v in enumerate(r)] for i, r in enumerate(rows)],
+                          dtype=np.float64).astype(np.float32)
     where = {{name: i for i, name in enumerate(header)}}
     missing = [c["column"] for c in PIPELINE["columns"] if c["column"] not in where]
     if missing:
@@ -341,8 +426,8 @@ def numpy_script(bundle: Any, weights_name: str) -> str:
     return _NUMPY_TEMPLATE.format(
         name=ir.name, script=script, weights=weights_name,
         pipeline=_literal(pipeline), network=_literal(_network_json(ir)),
-        task=_literal(_task_json(bundle)), missing=repr(sorted(_missing_values())),
-        selu=_SELU)
+        task=_literal(_task_json(bundle)), missing=repr(_missing_values()),
+        selu=_SELU, csv_format=_CSV_FORMAT_SOURCE.strip("\n"))
 
 
 # --------------------------------------------------------------------------- Keras training
@@ -365,8 +450,11 @@ become 0/1 and categories one-hot (an unknown category gives all zeros).
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import math
+import re
 import sys
 
 import numpy as np
@@ -378,10 +466,17 @@ SETTINGS = {settings}
 MISSING = {missing}
 
 
+{csv_format}
+
+
 def read_table(path):
-    """The CSV as a DataFrame (delimiter sniffed, LayerForge's missing-value markers)."""
-    return pd.read_csv(path, sep=None, engine="python", na_values=MISSING,
-                       keep_default_na=False, encoding="utf-8-sig")
+    """The CSV as a DataFrame, read the way LayerForge reads it (see sniff_format):
+    delimiter, decimal comma, encoding and LayerForge's missing-value markers."""
+    text, encoding = read_text(path)
+    delimiter, decimal = sniff_format(text)
+    return pd.read_csv(io.StringIO(text), sep=delimiter, decimal=decimal, na_values=MISSING,
+                       keep_default_na=True, skipinitialspace=(delimiter + " ") in text,
+                       skip_blank_lines=True)
 
 
 def _label(value):
@@ -576,7 +671,8 @@ def keras_training_script(bundle: Any) -> tuple[str, list[str]]:
     text = _KERAS_TEMPLATE.format(
         name=name, script="train_keras.py", pipeline=_literal(pipeline),
         task=_literal(_task_json(bundle)), settings=_literal(settings),
-        missing=repr(sorted(_missing_values())), body=_model_body(ir))
+        missing=repr(_missing_values()), body=_model_body(ir),
+        csv_format=_CSV_FORMAT_SOURCE.strip("\n"))
     notes.append("the script reuses the preprocessing fitted in LayerForge and trains the "
                  "network from scratch; it does not load LayerForge's trained weights")
     return text, notes

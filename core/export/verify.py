@@ -282,14 +282,98 @@ def rows_to_csv(bundle: Any, rows: Any, path: Path) -> None:
     frame.to_csv(path, index=False)
 
 
-def verify_numpy(script: Path, bundle: Any, rows: Any) -> Check:
+def user_format_sample(csv_path: str | os.PathLike[str], n: int, dest: Path) -> None:
+    """Copy the header and the first `n` records of the user's CSV to `dest` byte for
+    byte (BOM, delimiter, decimal commas, quoting and line endings kept), so that an
+    exported script is checked on the file format it will really meet."""
+    limit = 8 * 1024 * 1024
+    with open(csv_path, "rb") as fh:
+        data = fh.read(limit + 1)
+    complete = len(data) <= limit
+    end = 0
+    records = 0
+    quotes = 0
+    pos = 0
+    while records <= n:
+        nl = data.find(b"\n", pos)
+        if nl < 0:
+            if complete:
+                end = len(data)
+            break
+        quotes += data.count(b'"', pos, nl)
+        pos = nl + 1
+        if quotes % 2 == 0:  # not inside a quoted field spanning lines
+            end = pos
+            if data[:nl].rsplit(b"\n", 1)[-1].strip(b" \t\r,;|"):
+                records += 1
+    dest.write_bytes(data[:end])
+
+
+def _user_csv_rows(bundle: Any, sample: Path) -> Any:
+    """LayerForge's own reading of the sample (what its reference predictions use)."""
+    from core.data import read_csv
+
+    df = read_csv(sample).df
+    if getattr(bundle, "pipeline", None) is None:
+        return df.to_numpy(np.float32)
+    return df
+
+
+def verify_on_user_csv(fmt: str, path: Path, bundle: Any, csv_path: str | os.PathLike[str],
+                       n: int = DEFAULT_ROWS) -> Check | None:
+    """Run an exported script on real rows of the user's CSV, in the user's own format
+    (delimiter, decimal comma, BOM, missing-value spellings), and compare with
+    LayerForge reading the same bytes. `fmt` is "numpy" or "python"; other formats
+    take arrays LayerForge has already read, so there is nothing more to check."""
+    if fmt not in ("numpy", "python"):
+        return None
+    with tempfile.TemporaryDirectory(prefix="lf-verify-user-") as tmp:
+        sample = Path(tmp) / Path(csv_path).name
+        user_format_sample(csv_path, n, sample)
+        rows = _user_csv_rows(bundle, sample)
+        if fmt == "numpy":
+            return verify_numpy(path, bundle, rows, csv_file=sample)
+        return _check_script_reads_csv(path, bundle, sample, rows)
+
+
+def _check_script_reads_csv(script: Path, bundle: Any, sample: Path, rows: Any) -> Check:
+    import runpy
+
+    try:
+        ns = runpy.run_path(str(script), run_name="layerforge_check")
+        frame = ns["read_table"](str(sample))
+        x_script = np.asarray(ns["preprocess"](frame), np.float32)
+    except Exception as exc:  # noqa: BLE001 - anything the generated code raises
+        raise ExportError(
+            "The generated Keras training script cannot read the data file in its own "
+            f"format: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}. The file "
+            "was not kept.") from None
+    x_lf = (bundle.features(rows) if bundle.pipeline is not None
+            else np.asarray(rows, np.float32))
+    if x_script.shape != x_lf.shape:
+        raise ExportError(f"The training script reads the data file into shape "
+                          f"{x_script.shape}; LayerForge reads {x_lf.shape}. The file was "
+                          "not kept.")
+    worst = float(np.abs(x_script - x_lf).max()) if x_lf.size else 0.0
+    if not math.isfinite(worst) or worst > TOLERANCE:
+        raise ExportError("The training script reads the data file differently from "
+                          f"LayerForge (difference {worst:.3g}). The file was not kept.")
+    return Check("the training script's CSV reading", len(x_lf), worst)
+
+
+def verify_numpy(script: Path, bundle: Any, rows: Any,
+                 csv_file: Path | None = None) -> Check:
+    """Run the script on `rows` (written as a plain CSV), or on `csv_file` as it is."""
     import pandas as pd
 
     want = reference(bundle, rows)
     with tempfile.TemporaryDirectory(prefix="lf-verify-") as tmp:
         data = Path(tmp) / "rows.csv"
         out = Path(tmp) / "predictions.csv"
-        rows_to_csv(bundle, rows, data)
+        if csv_file is not None:
+            data = csv_file
+        else:
+            rows_to_csv(bundle, rows, data)
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
         try:
             proc = subprocess.run(
@@ -299,7 +383,9 @@ def verify_numpy(script: Path, bundle: Any, rows: Any) -> Check:
             raise _fail("NumPy script", exc) from None
         if proc.returncode != 0:
             tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-            raise ExportError("The generated NumPy script failed when run on sample rows: "
+            what = (f"on rows of the data file {csv_file.name} in its own format"
+                    if csv_file is not None else "on sample rows")
+            raise ExportError(f"The generated NumPy script failed when run {what}: "
                               f"{' '.join(tail)[:400]}. The files were not kept.")
         frame = pd.read_csv(out, keep_default_na=False, dtype={"prediction": str})
     got: dict[str, Any] = {}

@@ -245,8 +245,8 @@ def test_numpy_script_is_standalone(trained: dict, tmp_path: Path) -> None:
                 if isinstance(node, (ast.Import, ast.ImportFrom))
                 for a in (node.names if isinstance(node, ast.Import) else
                           [type("N", (), {"name": node.module or ""})])}
-    assert imported <= {"__future__", "argparse", "csv", "json", "math", "sys", "pathlib",
-                        "numpy"}, imported
+    assert imported <= {"__future__", "argparse", "csv", "io", "json", "re", "math", "sys",
+                        "pathlib", "numpy"}, imported
     assert (tmp_path / "predict.npz").exists()
     compile(text, "predict.py", "exec")
 
@@ -364,3 +364,84 @@ def test_cli_round_trips(trained: dict, examples_trained: list, tmp_path: Path,
                             "--out", str(tmp_path / "q.csv")], capsys)
     assert code == 1 and "--data" in stderr and not (tmp_path / "q.csv").exists()
     assert not [p for p in os.listdir(tmp_path) if p.startswith(".")]
+
+
+def _semicolon_csv(path: Path, n: int = 240) -> Path:
+    """A European spreadsheet export: BOM, ';', decimal commas, CRLF, NA and empty cells."""
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(size=n), rng.normal(size=n)
+    colour = rng.choice(["rot", "grün", "blau"], size=n)
+    label = np.where(a + 0.5 * b > 0, "ja", "nein")
+    lines = ["a;b;farbe;label"]
+    for i in range(n):
+        av = "NA" if i % 17 == 0 else f"{a[i]:.3f}".replace(".", ",")
+        bv = "" if i % 23 == 0 else f"{b[i]:.3f}".replace(".", ",")
+        lines.append(f"{av};{bv};{colour[i]};{label[i]}")
+    path.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
+    return path
+
+
+@pytest.fixture(scope="module")
+def semicolon_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("semi")
+    csv = _semicolon_csv(folder / "semi.csv")
+    assert cli_main(["new", "--data", str(csv), "--target", "label", "--hidden", "6",
+                     "--out", str(folder / "s.lfproj")]) == 0
+    assert cli_main(["train", str(folder / "s.lfproj"), "--epochs", "2"]) == 0
+    return folder / "s.lfmodel", csv
+
+
+def test_numpy_script_reads_the_semicolon_decimal_comma_csv_it_was_trained_on(
+        semicolon_model: tuple[Path, Path], tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    model, csv = semicolon_model
+    script = tmp_path / "s_np.py"
+    export_model(model, "numpy", script)
+    out = tmp_path / "pred.csv"
+    proc = subprocess.run([sys.executable, "-I", str(script), str(csv), "--out", str(out)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    got = pd.read_csv(out, keep_default_na=False, dtype={"prediction": str})
+    want = load_model(model).predict(csv).to_frame()
+    assert got["prediction"].tolist() == [str(v) for v in want["prediction"]]
+    np.testing.assert_allclose(got.filter(like="probability_").to_numpy(),
+                               want.filter(like="probability_").to_numpy(), atol=1e-5)
+
+
+def test_keras_script_reads_the_semicolon_decimal_comma_csv(
+        semicolon_model: tuple[Path, Path], tmp_path: Path) -> None:
+    import runpy
+
+    model, csv = semicolon_model
+    script = tmp_path / "train_keras.py"
+    report = export_model(model, "python", script, data=str(csv))
+    assert any("semi.csv as written" in note for note in report.notes)
+    ns = runpy.run_path(str(script), run_name="layerforge_check")
+    x = np.asarray(ns["preprocess"](ns["read_table"](str(csv))), np.float32)
+    np.testing.assert_allclose(x, load_model(model).features(csv), atol=1e-6)
+
+
+def test_export_verification_runs_the_script_on_the_users_own_csv(
+        semicolon_model: tuple[Path, Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A script that cannot read the user's format must fail verification, not ship."""
+    import core.export.python_export as python_export
+
+    model, csv = semicolon_model
+    report = export_model(model, "numpy", tmp_path / "ok.py", data=str(csv))
+    assert report.verified and any("semi.csv as written" in n for n in report.notes)
+    broken = python_export._CSV_FORMAT_SOURCE.replace(
+        'decimal = "," if commas > 0 and points == 0 else "."', 'decimal = "."')
+    assert broken != python_export._CSV_FORMAT_SOURCE
+    monkeypatch.setattr(python_export, "_CSV_FORMAT_SOURCE", broken)
+    export_model(model, "numpy", tmp_path / "plain.py")  # sample rows alone do not see it
+    with pytest.raises(ExportError) as info:
+        export_model(model, "numpy", tmp_path / "bad.py", data=str(csv))
+    assert "semi.csv in its own format" in str(info.value)
+    assert "expected a number" in str(info.value)
+    assert not (tmp_path / "bad.py").exists() and not (tmp_path / "bad.npz").exists()
+    code = cli_main(["export", str(model), "--format", "numpy", "--out",
+                     str(tmp_path / "cli.py"), "--data", str(csv)])
+    assert code == 1 and "expected a number" in capsys.readouterr().err
