@@ -291,7 +291,9 @@ def read_csv(path: str | os.PathLike[str], *, nrows: int | None = None) -> Table
             "the first row looks like data (it contains numbers), so columns were named "
             "column_1, column_2, ...; add a header row to name them"
         )
-    _check_short_rows(text, delimiter, len(names), whole, where)
+    checked = _check_short_rows(text, delimiter, len(names), whole, where)
+    if has_header:
+        checked -= 1
     body = rows[1:] if has_header else rows
     if not whole:
         body = body[:-1]
@@ -300,6 +302,9 @@ def read_csv(path: str | os.PathLike[str], *, nrows: int | None = None) -> Table
     df, encoding, note = _parse(
         p, names, has_header, delimiter, decimal, encoding, note, nrows, dtypes, skip_space
     )
+    if not whole and len(df.columns) > 1:
+        _check_short_rows_after_sample(df, p, encoding, delimiter, has_header, checked, nrows,
+                                       where)
     if len(df) == 0:
         raise DataError(
             "Expected at least one data row. Received: a header row only. Add data rows "
@@ -451,24 +456,72 @@ def _parser_error(exc: Exception, where: str, width: int) -> DataError:
     )
 
 
-def _check_short_rows(text: str, delimiter: str, width: int, whole: bool, where: str) -> None:
+def _short_row_error(width: int, got: int, line: int, where: str) -> DataError:
+    return DataError(
+        f"Expected {width} fields on every line (like the first line). Received: "
+        f"{got} field{'s' if got != 1 else ''} on line {line}. "
+        "Add the missing delimiters (an empty cell is fine) or remove that line.",
+        path=where,
+        row=line,
+    )
+
+
+def _is_short(row: list[str], width: int) -> bool:
+    return bool(row) and 1 < len(row) < width or (
+        width > 1 and len(row) == 1 and bool(row[0].strip()))
+
+
+def _check_short_rows(text: str, delimiter: str, width: int, whole: bool, where: str) -> int:
     """Short rows are padded with missing values by pandas; within the sampled
-    start of the file we refuse them instead, naming the line."""
+    start of the file we refuse them instead, naming the line. Returns how many
+    records (header included) the sample held."""
     if not whole:
         cut = max(text.rfind("\n"), text.rfind("\r"))
         text = text[:cut] if cut > 0 else text
     reader = csv.reader(io.StringIO(text), delimiter=delimiter, skipinitialspace=True)
+    records = 0
     try:
         for row in reader:
-            if row and 1 < len(row) < width or (width > 1 and len(row) == 1 and row[0].strip()):
-                raise DataError(
-                    f"Expected {width} fields on every line (like the first line). Received: "
-                    f"{len(row)} field{'s' if len(row) != 1 else ''} on line {reader.line_num}. "
-                    "Add the missing delimiters (an empty cell is fine) or remove that line.",
-                    path=where,
-                    row=reader.line_num,
-                )
+            if _is_short(row, width):
+                raise _short_row_error(width, len(row), reader.line_num, where)
+            if row:
+                records += 1
     except csv.Error:
+        return 0
+    return records
+
+
+def _check_short_rows_after_sample(df: pd.DataFrame, p: Path, encoding: str, delimiter: str,
+                                   has_header: bool, checked: int, nrows: int | None,
+                                   where: str) -> None:
+    """Refuse a short row beyond the sampled start of the file, naming its line.
+
+    The C parser pads a short row with missing values, so every short row has a
+    missing value in the last column. That column is checked first (one
+    vectorised pass over data already in memory); only when it has a missing
+    cell past the rows the sample already checked is the file re-read with the
+    `csv` module to tell a short row from a legitimately empty last cell.
+    """
+    last = df.iloc[:, -1]
+    missing = last.isna().to_numpy()
+    if checked > 0:
+        missing = missing[checked:]
+    if not missing.any():
+        return
+    width = len(df.columns)
+    limit = None if nrows is None else nrows + (1 if has_header else 0)
+    try:
+        with open(p, encoding=encoding, errors="replace", newline="") as fh:
+            reader = csv.reader(fh, delimiter=delimiter, skipinitialspace=True)
+            records = 0
+            for row in reader:
+                if _is_short(row, width):
+                    raise _short_row_error(width, len(row), reader.line_num, where)
+                if row:
+                    records += 1
+                    if limit is not None and records >= limit:
+                        return
+    except (csv.Error, OSError):
         return
 
 

@@ -144,6 +144,27 @@ def test_ragged_row_far_down_the_file(tmp_path: Path) -> None:
     assert_error(e, p, "line 30002")
 
 
+
+def test_short_row_far_down_the_file_names_line(tmp_path: Path) -> None:
+    """Beyond the sampled first 64 KB, pandas would pad a short row with NaN silently."""
+    body = "".join(f"{i},{i * 0.5},x\n" for i in range(30000))
+    p = write(tmp_path, "a,b,c\n" + body + "7,8\n" + "1,2,y\n")
+    assert p.stat().st_size > 64 * 1024 * 4
+    with pytest.raises(DataError) as e:
+        read_csv(p)
+    assert_error(e, p, "line 30002", "2 fields")
+    assert e.value.row == 30002
+    with pytest.raises(DataError):  # a preview that reaches the line refuses it too
+        read_csv(p, nrows=30005)
+    assert len(read_csv(p, nrows=1000).df) == 1000
+
+
+def test_empty_last_cells_far_down_are_not_short_rows(tmp_path: Path) -> None:
+    body = "".join(f"{i},{i * 0.5},x\n" for i in range(30000))
+    p = write(tmp_path, "a,b,c\n" + body + "7,8,\n" + "7,8,NA\n" + '"7",8,""\n')
+    t = read_csv(p)
+    assert len(t.df) == 30003 and int(t.df["c"].isna().sum()) == 3
+
 def test_binary_file(tmp_path: Path) -> None:
     p = write(tmp_path, b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256)) * 4,
               "book.xlsx")
