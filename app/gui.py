@@ -175,6 +175,9 @@ def run_gui(argv: Sequence[str]) -> int:
     window = build_window(args.project, headless=True)
     files = window.files  # type: ignore[attr-defined]
     files.headless = False
+    from app.crash_guard import install as install_crash_guard
+
+    install_crash_guard(window)  # type: ignore[arg-type]
     window.show()  # type: ignore[attr-defined]
     if files.errors:
         from PySide6.QtWidgets import QMessageBox
