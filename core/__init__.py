@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from core import keras
 from core.autograd import Tensor, no_grad
+from core.bundle import load_model
+from core.bundle import save_model_bundle as save_model
 from core.random import set_random_seed
 
-__all__ = ["Tensor", "keras", "no_grad", "set_random_seed"]
-from core.bundle import load_model, save_model_bundle as save_model  # noqa: E402, I001
-__all__ += ["load_model", "save_model"]
+__all__ = ["Tensor", "keras", "load_model", "no_grad", "save_model", "set_random_seed"]
