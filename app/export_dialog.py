@@ -40,12 +40,14 @@ class ExportDialog(QDialog):
     """The export dialog for one trained model (a BundledModel)."""
 
     def __init__(self, bundle: Any, parent: QWidget | None = None,
-                 folder: str | None = None) -> None:
+                 folder: str | None = None, name: str | None = None,
+                 data_path: str | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export model")
         self.bundle = bundle
         self.report: ExportReport | None = None
         self._folder = folder or str(Path.home())
+        self._name = name or _model_name(bundle)
         self.format_box = QComboBox()
         for key, text in FORMATS.items():
             self.format_box.addItem(text, key)
@@ -53,6 +55,9 @@ class ExportDialog(QDialog):
         self.browse_button = QPushButton("Browse…")
         self.data_edit = QLineEdit()
         self.data_edit.setPlaceholderText("CSV with the rows to predict")
+        if data_path:
+            # The training CSV: the export is also checked on its rows, as written.
+            self.data_edit.setText(str(data_path))
         self.data_label = QLabel("Data:")
         self.export_button = QPushButton("Export")
         self.export_button.setDefault(True)
@@ -95,7 +100,7 @@ class ExportDialog(QDialog):
         self.data_edit.setVisible(needs_data)
         self.data_label.setVisible(needs_data)
         text = self.path_edit.text().strip()
-        name = Path(text).stem if text else _model_name(self.bundle)
+        name = Path(text).stem if text else self._name
         folder = str(Path(text).parent) if text else self._folder
         self.path_edit.setText(str(Path(folder) / f"{name}{SUFFIXES[fmt]}"))
 
@@ -147,8 +152,13 @@ def _model_name(bundle: Any) -> str:
     return Path(path).stem if path else "model"
 
 
-def add_export_action(window: Any, get_bundle: Callable[[], Any]) -> QAction:
-    """Add File ▸ Export… to `window`; `get_bundle()` gives the trained model or None."""
+def add_export_action(window: Any, get_bundle: Callable[[], Any],
+                      get_context: Callable[[], dict[str, Any]] | None = None) -> QAction:
+    """Add File ▸ Export… to `window`; `get_bundle()` gives the trained model or None.
+
+    `get_context()` may suggest where to export: {"folder", "name", "data_path"} (the
+    project's folder and name, and the CSV whose rows the export is also checked on).
+    """
     action = QAction("Export Model…", window)
     action.setShortcut(QKeySequence("Ctrl+Shift+E"))
     action.setStatusTip("Export the trained model to ONNX, Keras, Python code or predictions")
@@ -160,7 +170,8 @@ def add_export_action(window: Any, get_bundle: Callable[[], Any]) -> QAction:
                                     "There is no trained model to export yet. Train the "
                                     "network first (or open a .lfmodel file).")
             return
-        dialog = ExportDialog(bundle, window)
+        context = get_context() if get_context is not None else {}
+        dialog = ExportDialog(bundle, window, **context)
         window._export_dialog = dialog
         dialog.open()
 

@@ -117,7 +117,7 @@ class MainWindow(QMainWindow):
         self.training = install_training(self, controller)
         from app.export_dialog import add_export_action
 
-        add_export_action(self, self.training.session.trained_bundle)
+        add_export_action(self, self.training.session.trained_bundle, self._export_context)
         self.apply_default_dock_sizes()
         if persist_settings:
             self.restore_settings()
@@ -213,6 +213,15 @@ class MainWindow(QMainWindow):
     def fit_view(self) -> None:
         """Fit the canvas to the network once the scene has caught up."""
         QTimer.singleShot(0, self.view.fit_all)
+
+    def _export_context(self) -> dict[str, str | None]:
+        """Where File ▸ Export Model… suggests to write: next to the project, named after it."""
+        path = self.controller.path
+        return {
+            "folder": str(Path(path).parent) if path else None,
+            "name": Path(self.document_name()).stem,
+            "data_path": self.controller.project.data_path,
+        }
 
     def _open_dropped(self, path: str) -> bool:
         return self.files.open_path(path, ask=True)

@@ -66,3 +66,26 @@ def test_add_export_action_goes_into_file_menu(qtbot, bundle) -> None:  # noqa: 
     dialog = window._export_dialog
     assert isinstance(dialog, ExportDialog) and dialog.bundle is bundle
     dialog.close()
+
+
+def test_dialog_suggests_the_project_folder_name_and_csv(qtbot, bundle,  # noqa: ANN001
+                                                         tmp_path: Path) -> None:
+    csv = tmp_path / "rows.csv"
+    csv.write_text("a,b\n1,2\n")
+    dialog = ExportDialog(bundle, folder=str(tmp_path), name="iris", data_path=str(csv))
+    qtbot.addWidget(dialog)
+    dialog.set_format("keras")
+    assert dialog.path_edit.text() == str(tmp_path / "iris.keras")
+    dialog.set_format("predictions")
+    assert dialog.data_edit.text() == str(csv)
+
+
+def test_window_export_context_follows_the_project(qtbot, tmp_path: Path) -> None:
+    from tests.app._gui_helpers import add_chain, make_window
+
+    w = make_window(qtbot)
+    assert w._export_context()["name"] == "Untitled"
+    add_chain(w.controller)
+    w.controller.save(str(tmp_path / "churn.lfproj"))
+    ctx = w._export_context()
+    assert ctx["folder"] == str(tmp_path) and ctx["name"] == "churn"
