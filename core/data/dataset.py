@@ -217,7 +217,7 @@ def prepare(table: Table, config: DataConfig) -> Dataset:
     cache: dict[str, np.ndarray] = {}
     pipeline = Pipeline.fit(df, features, rows=rows[tr], impute=config.impute,
                             scale=config.scale, task=task, target=target, cache=cache, **where)
-    x = np.zeros((len(order), pipeline.n_features), dtype=np.float32)
+    x = np.empty((len(order), pipeline.n_features), dtype=np.float32)
     pipeline._fill(df, x, order, cache=cache, **where)
     if tcodes is not None:
         codes = tcodes[order]

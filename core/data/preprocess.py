@@ -28,7 +28,7 @@ SCALE = ("standardize", "minmax", "none")
 FEATURE_KINDS = ("numeric", "boolean", "categorical")
 #: Values beyond this magnitude are refused: they overflow float32 or the statistics.
 MAX_ABS = 1e30
-BLOCK_ROWS = 16_384
+BLOCK_ROWS = 8_192
 
 
 @dataclass(frozen=True)
@@ -218,7 +218,7 @@ class Pipeline:
     ) -> np.ndarray:
         """Float32 matrix (n_rows, n_features) for `df`, columns matched by name."""
         self.check_columns(df, path=path)
-        out = np.zeros((len(df), self.n_features), dtype=np.float32)
+        out = np.empty((len(df), self.n_features), dtype=np.float32)
         self._fill(df, out, None, path=path, header_lines=header_lines)
         return out
 
@@ -244,50 +244,81 @@ class Pipeline:
         header_lines: int,
         cache: dict[str, np.ndarray] | None = None,
     ) -> None:
-        """Write the features of `df` (at positions `rows`, or all) into `out`,
-        a block of rows at a time so that every write to `out` is contiguous."""
-        sources: list[np.ndarray] = []
+        """Write the features of `df` (at positions `rows`, or all) into `out`
+        in place, a block of rows at a time: each block of `out` is a contiguous
+        piece of memory that stays in cache while every column is written into it.
+
+        Per block, every numeric column is gathered into one row of a small
+        (numeric columns x block) buffer; impute, shift and scale are then one
+        vectorised operation each over the whole buffer, which is copied into
+        the block once. A one-hot column is zeroed and its ones scattered by
+        category code (code -1, missing or unknown, stays all zero). Every cell
+        of `out` is written, so `out` may come uninitialised.
+        """
+        num_src: list[np.ndarray] = []
+        num_j: list[int] = []
+        num_spec: list[ColumnSpec] = []
+        others: list[tuple[str, int, np.ndarray, Any]] = []
+        j = 0
         for spec in self.columns:
             s = df[spec.column]
+            fill = np.float32(spec.impute_value if spec.impute_value is not None else 0.0)
             if spec.kind == "numeric":
                 if s.dtype.kind == "f" and cache is not None:
-                    sources.append(s.to_numpy())  # already checked while fitting
+                    v = s.to_numpy()  # already checked while fitting
                 else:
-                    sources.append(numeric_values(s, spec.column, path=path,
-                                                  header_lines=header_lines))
+                    v = numeric_values(s, spec.column, path=path, header_lines=header_lines)
+                num_src.append(v if v.dtype == np.float32 else v.astype(np.float32))
+                num_j.append(j)
+                num_spec.append(spec)
             elif spec.kind == "boolean":
-                sources.append(_bool_codes(s, spec.categories))
+                table = np.array([0.0, 1.0, fill], dtype=np.float32)  # code -1 -> fill
+                others.append(("lookup", j, _bool_codes(s, spec.categories), table))
             else:
-                sources.append(codes_for(s, spec.categories))
+                others.append(("onehot", j, codes_for(s, spec.categories), spec.width))
+            j += spec.width
+        k = len(num_src)
+        off = np.array([sp.offset for sp in num_spec], dtype=np.float32).reshape(k, 1)
+        scale = np.array([sp.scale for sp in num_spec], dtype=np.float32).reshape(k, 1)
+        fill = np.array([sp.impute_value if sp.impute_value is not None else 0.0
+                         for sp in num_spec], dtype=np.float32).reshape(k, 1)
+        # a column with no NaN anywhere (min keeps NaN) skips the impute step
+        any_nan = any(len(v) and np.isnan(v.min()) for v in num_src)
+        contiguous = num_j == list(range(num_j[0], num_j[0] + k)) if k else True
+        target: Any = slice(num_j[0], num_j[0] + k) if k and contiguous else num_j
         n = len(out)
         block = max(1, min(n, BLOCK_ROWS))
-        tmp = np.zeros((block, out.shape[1]), dtype=np.float32)
+        buf = np.empty((k, block), dtype=np.float32)
+        ar = np.arange(block)
         for b0 in range(0, n, block):
             b1 = min(n, b0 + block)
             m = b1 - b0
-            part = tmp[:m]
-            part.fill(0.0)
-            idx = rows[b0:b1] if rows is not None else slice(b0, b1)
-            j = 0
-            for spec, src in zip(self.columns, sources, strict=True):
-                vals = src[idx]
-                if spec.kind == "numeric":
-                    v = vals.astype(np.float32)
-                    nan = np.isnan(v)
-                    if nan.any():
-                        v[nan] = spec.impute_value if spec.impute_value is not None else 0.0
-                    v -= np.float32(spec.offset)
-                    v /= np.float32(spec.scale)
-                    part[:, j] = v
-                elif spec.kind == "boolean":
-                    v = vals.astype(np.float32)
-                    v[vals < 0] = spec.impute_value if spec.impute_value is not None else 0.0
-                    part[:, j] = v
+            part = out[b0:b1]
+            idx = rows[b0:b1] if rows is not None else None
+            if k:
+                tmp = buf[:, :m]
+                for r, src in enumerate(num_src):
+                    if idx is None:
+                        tmp[r] = src[b0:b1]
+                    else:
+                        np.take(src, idx, out=tmp[r])
+                if any_nan:
+                    np.copyto(tmp, fill, where=np.isnan(tmp))
+                tmp -= off
+                tmp /= scale
+                part[:, target] = tmp.T
+            for kind, j, src, arg in others:
+                codes = src[b0:b1] if idx is None else src[idx]
+                if kind == "lookup":
+                    part[:, j] = arg[codes]
                 else:
-                    hit = np.flatnonzero(vals >= 0)
-                    part[hit, j + vals[hit]] = 1.0
-                j += spec.width
-            out[b0:b1] = part
+                    cols = part[:, j:j + arg]
+                    cols[...] = 0.0
+                    hit = codes >= 0
+                    if hit.all():
+                        cols[ar[:m], codes] = 1.0
+                    else:
+                        cols[ar[:m][hit], codes[hit]] = 1.0
 
     # ------------------------------------------------------------------ target
     def target_codes(self, s: pd.Series, *, path: str | None = None,

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.data.reader import Table
+from core.data.reader import Table, cached_missing
 from core.errors import DataError
 
 KINDS = ("numeric", "categorical", "boolean", "text", "identifier", "constant", "empty")
@@ -161,7 +161,9 @@ def profile_table(table: Table, target: str | None = None) -> list[ColumnProfile
     """
     raw = table.cache.get("raw_profiles")
     if raw is None:
-        raw = tuple(_profile_column(str(name), table.df[name]) for name in table.df.columns)
+        missing = cached_missing(table)
+        raw = tuple(_profile_column(str(name), table.df[name], missing.get(str(name)))
+                    for name in table.df.columns)
         table.cache["raw_profiles"] = raw
     raw_list = list(raw)
     names = {p.name for p in raw_list}
@@ -219,9 +221,10 @@ def _top(counts: pd.Series, k: int = 5) -> tuple[tuple[str, int], ...]:
     return tuple((format_label(v), int(c)) for v, c in counts.head(k).items())
 
 
-def _profile_column(name: str, s: pd.Series) -> ColumnProfile:
+def _profile_column(name: str, s: pd.Series, missing: int | None = None) -> ColumnProfile:
     n = len(s)
-    missing = int(s.isna().sum())
+    if missing is None:
+        missing = int(s.isna().sum())
     present = n - missing
     if present == 0:
         return ColumnProfile(name, "empty", missing, 0, suggested_role="ignore",
@@ -237,11 +240,17 @@ def _profile_column(name: str, s: pd.Series) -> ColumnProfile:
 def _numeric(name: str, s: pd.Series, missing: int, present: int,
              non_numeric: int = 0) -> ColumnProfile:
     v = s.to_numpy() if s.dtype.kind == "f" else s.to_numpy(dtype=np.float64, na_value=np.nan)
-    lo = float(np.nanmin(v))
-    hi = float(np.nanmax(v))
+    # float columns are read in place: no mask or copy unless cells are missing
+    nan_cells = missing + non_numeric
+    lo = float(np.fmin.reduce(v) if nan_cells else np.min(v))
+    hi = float(np.fmax.reduce(v) if nan_cells else np.max(v))
     with np.errstate(over="ignore", invalid="ignore"):
-        mean = float(np.nanmean(v, dtype=np.float64)) if np.isfinite(lo) and np.isfinite(hi) \
-            else float("nan")
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            mean = float("nan")
+        elif nan_cells:
+            mean = float(np.nanmean(v, dtype=np.float64))
+        else:
+            mean = float(np.mean(v, dtype=np.float64))
     if s.dtype == np.float32:  # show what the user wrote, not float32 noise
         lo, hi = (float(f"{x:.7g}") for x in (lo, hi))
     note = ""
@@ -260,7 +269,7 @@ def _numeric(name: str, s: pd.Series, missing: int, present: int,
         return ColumnProfile(name, "boolean", missing, 2, lo, hi, mean, _top(counts),
                              "feature", "two values (0/1), used as 0/1" + note,
                              non_numeric=non_numeric, integral=True)
-    distinct, exact = _distinct(s)
+    distinct, exact = _distinct(s, present)
     if _ID_NAME.search(name.strip()) and integral:
         return ColumnProfile(name, "identifier", missing, distinct, lo, hi, mean, (),
                              "ignore", "looks like an identifier (its name)", exact,
@@ -286,7 +295,7 @@ def _all_integral(v: np.ndarray, missing: int) -> bool:
     return bool(np.all(frac == 0))
 
 
-def _distinct(s: pd.Series) -> tuple[int, bool]:
+def _distinct(s: pd.Series, present: int) -> tuple[int, bool]:
     if len(s) <= EXACT_DISTINCT_ROWS:
         return int(s.nunique()), True
     step = max(1, len(s) // 50_000)
@@ -295,13 +304,14 @@ def _distinct(s: pd.Series) -> tuple[int, bool]:
     if d <= 1000:
         return int(s.nunique()), True
     # Many distinct values: scale the sample count up as an estimate.
-    present = int(s.notna().sum())
     est = min(present, int(round(d * len(s) / max(1, len(sample)))))
     return est, False
 
 
 def _strings(name: str, s: pd.Series, missing: int, present: int) -> ColumnProfile:
-    nonnull = s.dropna()
+    nonnull = s.iloc[:1000].dropna()  # the first 200 values present, without
+    if len(nonnull) < 200 and len(s) > 1000:  # copying the whole column
+        nonnull = s.dropna()
     head = nonnull.iloc[:200].astype(str)
     from core.data.reader import _NUMBER  # shared pattern
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from core.errors import DataError
@@ -297,10 +298,11 @@ def read_csv(path: str | os.PathLike[str], *, nrows: int | None = None) -> Table
     body = rows[1:] if has_header else rows
     if not whole:
         body = body[:-1]
-    dtypes = _column_dtypes(body, names)
+    dtypes, clean = _column_dtypes(body, names)
     skip_space = (delimiter + " ") in text
     df, encoding, note = _parse(
-        p, names, has_header, delimiter, decimal, encoding, note, nrows, dtypes, skip_space
+        p, names, has_header, delimiter, decimal, encoding, note, nrows, dtypes, skip_space,
+        clean,
     )
     if not whole and len(df.columns) > 1:
         _check_short_rows_after_sample(df, p, encoding, delimiter, has_header, checked, nrows,
@@ -311,7 +313,8 @@ def read_csv(path: str | os.PathLike[str], *, nrows: int | None = None) -> Table
             "below the header, or choose another file.",
             path=where,
         )
-    empty = [str(c) for c in df.columns if not df[c].notna().any()]
+    missing = missing_counts(df)
+    empty = [str(c) for c in df.columns if missing[str(c)] == len(df)]
     if empty:
         if len(empty) == len(df.columns):
             raise DataError(
@@ -324,7 +327,7 @@ def read_csv(path: str | os.PathLike[str], *, nrows: int | None = None) -> Table
             notices.append(f"dropped column '{c}': every value is missing")
     truncated = nrows is not None and len(df) >= nrows
     _release_free_memory()
-    return Table(
+    table = Table(
         df=df,
         path=where,
         delimiter=delimiter,
@@ -336,34 +339,75 @@ def read_csv(path: str | os.PathLike[str], *, nrows: int | None = None) -> Table
         truncated=truncated,
         dropped_columns=tuple(empty),
     )
+    table.cache["missing"] = (df, {c: k for c, k in missing.items() if c not in empty})
+    return table
 
 
-def _column_dtypes(rows: list[list[str]], names: list[str]) -> dict[str, str]:
+def missing_counts(df: pd.DataFrame) -> dict[str, int]:
+    """Missing cells per column, vectorised on the column's own storage (NaN
+    for floats, code -1 for categoricals) without building a mask frame."""
+    out: dict[str, int] = {}
+    for name in df.columns:
+        s = df[name]
+        if s.dtype.kind == "f":
+            out[str(name)] = int(np.count_nonzero(np.isnan(s.to_numpy())))
+        elif isinstance(s.dtype, pd.CategoricalDtype):
+            out[str(name)] = int(np.count_nonzero(s.cat.codes.to_numpy() < 0))
+        else:
+            out[str(name)] = int(s.isna().sum())
+    return out
+
+
+def cached_missing(table: Table) -> dict[str, int]:
+    """`missing_counts` of `table.df`, from the reader's pass when the frame is
+    still the one it read."""
+    hit = table.cache.get("missing")
+    if hit is not None and hit[0] is table.df:
+        return dict(hit[1])
+    counts = missing_counts(table.df)
+    table.cache["missing"] = (table.df, counts)
+    return dict(counts)
+
+
+def _column_dtypes(rows: list[list[str]], names: list[str]) -> tuple[dict[str, str], set[str]]:
     """Parse hints from the sample: columns of numbers with a fraction or
     exponent go straight to float32 (half the memory); text columns with few
-    distinct values become pandas categoricals (codes instead of strings)."""
+    distinct values become pandas categoricals (codes instead of strings).
+
+    Also returns the float32 columns whose sampled cells hold no missing-value
+    marker other than an empty cell: they are parsed without the marker lookup
+    (see `_parse`)."""
     out: dict[str, str] = {}
+    clean: set[str] = set()
     missing = set(MISSING_VALUES)
     for j, name in enumerate(names):
-        cells = [r[j].strip() for r in rows if j < len(r)]
-        cells = [c for c in cells if c not in missing]
+        raw = [r[j].strip() for r in rows if j < len(r)]
+        cells = [c for c in raw if c not in missing]
         if not cells:
             continue
+        marked = len(cells) + raw.count("") < len(raw)
         numbers = [_is_number(c) for c in cells]
         if all(numbers):
             if max(abs(float(c.replace(",", "."))) for c in cells) > 1e30:
                 continue  # keep float64 so the value is reported as written
             if any(("." in c or "," in c or "e" in c or "E" in c) for c in cells):
                 out[name] = "float32"
+                if not marked:
+                    clean.add(name)
         elif not any(numbers) and len(cells) >= 20:
             distinct = len(set(cells))
             low = {c.lower() for c in cells}
             if distinct <= 50 and distinct * 2 <= len(cells) and not low <= _BOOL_WORDS:
                 out[name] = "category"
-    return out
+    return out, clean
 
 
 _BOOL_WORDS = {"true", "false"}
+#: pandas' own default missing-value spellings (read as missing too, with ours).
+_PANDAS_NA: tuple[str, ...] = (
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
+    "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+)
 
 
 def _parse(
@@ -377,15 +421,26 @@ def _parse(
     nrows: int | None,
     dtypes: dict[str, str] | None = None,
     skip_space: bool = True,
+    clean: set[str] | None = None,
 ) -> tuple[pd.DataFrame, str, str | None]:
-    """Parse the whole file once with the pandas C parser."""
+    """Parse the whole file once with the pandas C parser.
+
+    Looking every cell up in the set of missing-value markers costs about half
+    of the parse. Float32 columns whose sample held no marker but empty cells
+    (`clean`) are therefore parsed with only the empty cell as missing. No
+    marker other than the empty cell parses as a number, so that parse either
+    gives exactly what the full lookup gives or fails (a marker or text further
+    down the file); then the file is parsed again with the full lookup.
+    """
     where = str(p)
+    fast_na: dict[str, list[str]] | None = None
+    if clean and dtypes:
+        full = sorted(set(MISSING_VALUES) | set(_PANDAS_NA))
+        fast_na = {n: ([""] if n in clean else full) for n in names}
     kwargs: dict[str, Any] = dict(
         sep=delimiter,
         header=0 if has_header else None,
         names=names,
-        na_values=list(MISSING_VALUES),
-        keep_default_na=True,
         skipinitialspace=skip_space,
         skip_blank_lines=True,
         decimal=decimal,
@@ -393,12 +448,16 @@ def _parse(
         engine="c",
         on_bad_lines="error",
     )
-    for _attempt in range(4):
+    for _attempt in range(5):
+        if fast_na is not None:
+            na: dict[str, Any] = dict(na_values=fast_na, keep_default_na=False)
+        else:
+            na = dict(na_values=list(MISSING_VALUES), keep_default_na=True)
         try:
             with warnings.catch_warnings():
                 # float32 overflow of a huge value: it becomes inf and is refused later
                 warnings.simplefilter("ignore", RuntimeWarning)
-                df = pd.read_csv(p, encoding=encoding, dtype=dtypes or None, **kwargs)
+                df = pd.read_csv(p, encoding=encoding, dtype=dtypes or None, **na, **kwargs)
             return df, encoding, note
         except UnicodeDecodeError:
             if encoding.startswith("utf-8"):
@@ -413,6 +472,10 @@ def _parse(
         except pd.errors.ParserError as exc:
             raise _parser_error(exc, where, len(names)) from exc
         except (ValueError, TypeError, OverflowError, csv.Error) as exc:
+            if fast_na is not None:
+                # a missing-value marker (or text) past the sample: full lookup
+                fast_na = None
+                continue
             if dtypes:
                 # a column that looked numeric in the sample holds text further down
                 dtypes = None
