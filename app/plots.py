@@ -13,7 +13,9 @@ running min/max and grow in steps (pyqtgraph's auto-range would rescan the
 data and re-lay out the axis text every frame), and redraws and paints run
 inside `app.worker.GUI_GATE.busy()` so that the worker pauses meanwhile. The
 toolbar offers a log-scale toggle, autoscale, and export of the curves as PNG
-and CSV; moving the mouse over a plot shows the values under the cursor.
+and CSV; one legend in its own row above the plots names the three series
+(inside a plot it would cover curves); moving the mouse over a plot shows the
+values under the cursor.
 """
 
 from __future__ import annotations
@@ -237,6 +239,8 @@ class MetricPlot:
         self.extent = _Extent()
         self._ema_last: float | None = None
         self.dirty = False
+        #: The curves whose data changed since the last redraw (only they get `setData`).
+        self.stale: set[str] = set()
         self.log_y = False
         #: True while the plot follows the data (our own ranges); a manual pan/zoom ends it.
         self.follow = True
@@ -249,7 +253,6 @@ class MetricPlot:
         plot_item.hideButtons()  # its "A" button would hand the ranges back to auto-range
         plot_item.vb.disableAutoRange()
         plot_item.vb.sigRangeChangedManually.connect(self._on_manual_range)
-        self.legend = plot_item.addLegend(offset=(-10, 10))
         self.curves: dict[str, pg.PlotDataItem] = {}
         for s in SERIES:
             kw: dict[str, Any] = {"pen": _PENS[s], "name": SERIES_LABELS[s]}
@@ -265,11 +268,13 @@ class MetricPlot:
             self._ema_last = float(smooth[-1])
         self.buffers["batch"].extend(x, smooth)
         self.extent.add(np.asarray(x, dtype=np.float64), smooth)
+        self.stale.add("batch")
         self.dirty = True
 
     def add_epoch(self, series: str, x: float, y: float) -> None:
         self.buffers[series].append(x, y)
         self.extent.add(np.asarray([x], dtype=np.float64), np.asarray([y], dtype=np.float64))
+        self.stale.add(series)
         self.dirty = True
 
     def display_data(self, series: str) -> tuple[np.ndarray, np.ndarray]:
@@ -283,11 +288,15 @@ class MetricPlot:
             return
         if self.follow:  # the range first, so that clip-to-view sees the new one
             self.follow_data()
+        stale = self.stale or set(SERIES)  # dirty with nothing named: redraw every curve
         for s, curve in self.curves.items():
+            if s not in stale:
+                continue
             x, y = self.display_data(s)
             if self.log_y:
                 y = np.where(y > 0, y, np.nan)
             curve.setData(x, y, connect="finite")
+        self.stale = set()
         self.dirty = False
 
     def follow_data(self, reset: bool = False) -> None:
@@ -321,6 +330,7 @@ class MetricPlot:
         self._ema_last = None
         self.follow = True
         self._x_range = self._y_range = None
+        self.stale = set(SERIES)
         self.dirty = True
 
     def points(self, series: str) -> int:
@@ -372,6 +382,21 @@ class PlotsPanel(QWidget):
         self.redraws = 0
         self.graphics = _GatedGraphicsLayoutWidget(gate)
         self.graphics.setBackground("w")
+        # One legend for all plots, in its own row above them: the series are the same in
+        # every plot, and a legend inside a plot would cover its curves. It is part of the
+        # graphics, so exported PNGs carry it.
+        self.legend = pg.LegendItem(colCount=len(SERIES), horSpacing=24, verSpacing=0,
+                                    labelTextColor=(60, 60, 60), labelTextSize="9pt")
+        self.legend.setObjectName("plotLegend")
+        self.graphics.addItem(self.legend, row=0, col=0)
+        self._plot_grid = self.graphics.addLayout(row=1, col=0)
+        self.legend.layout.setContentsMargins(4, 0, 4, 0)
+        self.legend.setMaximumHeight(22)
+        self._plot_grid.setContentsMargins(0, 0, 0, 0)
+        grid = self.graphics.ci.layout
+        grid.setVerticalSpacing(0)
+        grid.setRowStretchFactor(1, 1)
+        grid.setAlignment(self.legend, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.readout = QLabel("Press Start to train; the curves appear here.")
         self.readout.setObjectName("plotReadout")
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -410,13 +435,17 @@ class PlotsPanel(QWidget):
     def plot_for(self, name: str) -> MetricPlot:
         plot = self.plots.get(name)
         if plot is None:
-            item = self.graphics.addPlot(row=0, col=len(self.plots))  # side by side
+            item = self._plot_grid.addPlot(row=0, col=len(self.plots))  # side by side
             first = next(iter(self.plots.values()), None)
             if first is not None:
                 item.setXLink(first.plot)
             item.setLogMode(y=self._log_y)
             plot = MetricPlot(name, item)
             plot.log_y = self._log_y
+            if not self.plots:
+                for series in SERIES:
+                    self.legend.addItem(plot.curves[series], SERIES_LABELS[series])
+                self.legend.setMaximumWidth(self.legend.layout.minimumWidth() + 20)
             self.plots[name] = plot
         return plot
 
@@ -456,12 +485,18 @@ class PlotsPanel(QWidget):
             return
         self.redraws += 1
         if self.gate is None:
-            for plot in self.plots.values():
-                plot.redraw()
+            self._redraw_plots()
             return
         with self.gate.busy():
-            for plot in self.plots.values():
-                plot.redraw()
+            self._redraw_plots()
+
+    def _redraw_plots(self) -> None:
+        for plot in self.plots.values():
+            plot.redraw()
+        # A range change leaves the view's transform to be updated at the start of the next
+        # paint, which then invalidates the scene and costs a second paint; update it now.
+        for plot in self.plots.values():
+            plot.plot.vb.prepareForPaint()
 
     def set_log_scale(self, on: bool) -> None:
         self._log_y = bool(on)
@@ -470,6 +505,7 @@ class PlotsPanel(QWidget):
         for plot in self.plots.values():
             plot.log_y = self._log_y
             plot.plot.setLogMode(y=self._log_y)
+            plot.stale = set(SERIES)
             plot.dirty = True
             if plot.follow:
                 plot.follow_data(reset=True)

@@ -3,7 +3,7 @@
 This is the thin adapter between the Qt-free trainer and the GUI: it iterates
 the generator in a worker thread, pauses by waiting between events, stops by
 closing the generator, steps by advancing to the next `BatchEnded` and
-pausing again, coalesces batch events at the source into at most ~20
+pausing again, coalesces batch events at the source into at most ~10
 `BatchChunk` deliveries a second, turns an exception into an `errored` signal
 carrying the traceback text, and waits between steps while the GUI thread is
 busy painting (`GuiGate`): every PySide6 call releases the GIL, so a GUI
@@ -15,6 +15,7 @@ and read-only copied arrays cross threads; the worker never touches a widget.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import traceback
@@ -26,8 +27,9 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-#: Minimum seconds between two batch deliveries (~20 per second).
-DELIVERY_INTERVAL = 0.05
+#: Minimum seconds between two batch deliveries (~10 per second: the plots redraw at
+#: 10 Hz and the read-outs at 5 Hz; each delivery costs the worker an acknowledgement).
+DELIVERY_INTERVAL = 0.1
 #: Optional periodic GIL yield (seconds of uninterrupted work; 0 = off). The `GuiGate`
 #: makes it unnecessary; kept for callers that want a worker to sleep now and then.
 GIL_YIELD_INTERVAL = 0.0
@@ -38,13 +40,23 @@ GATE_MAX_WAIT = 0.25
 
 EventFactory = Callable[[], Iterator[Any]]
 
+# Qt's raster engine hands large fills to a GUI thread pool and waits for it. With a
+# training thread busy on one of few cores, that hand-off costs more than it saves:
+# on the 2-core benchmark machine a plot frame took ~11 ms of wall time (6 ms on the
+# GUI thread) with the pool and ~3 ms without (offscreen and xcb alike). Qt reads the
+# variable whenever it would use the pool; set it before the first frame. A user's own
+# setting wins.
+os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")
+
 
 class GuiGate:
     """The GUI thread marks its heavy work (painting, plot updates); workers wait for it.
 
-    `with gate.busy(): ...` runs in the GUI thread (nests); `wait_idle()` runs in a
-    worker thread between steps and blocks, with the GIL released, while the GUI is
-    busy (at most `max_wait` seconds, so a forgotten mark can only slow a run).
+    `with gate.busy(): ...` runs in the GUI thread (nests) and raises `depth`, which a
+    worker reads between steps (a plain attribute read: cheap enough for every batch);
+    while it is non-zero the worker calls `wait_idle()`, which blocks, with the GIL
+    released, while the GUI is busy (at most `max_wait` seconds, so a forgotten mark
+    can only slow a run).
     While the worker waits, each Qt call the GUI thread makes gets the GIL back at
     once instead of after a switch interval. `waits` / `waited` count the pauses.
     """
@@ -52,21 +64,21 @@ class GuiGate:
     def __init__(self, max_wait: float = GATE_MAX_WAIT) -> None:
         self._idle = threading.Event()
         self._idle.set()
-        self._depth = 0
+        self.depth = 0
         self.max_wait = max_wait
         self.waits = 0
         self.waited = 0.0
 
     @contextmanager
     def busy(self) -> Iterator[None]:
-        self._depth += 1
+        self.depth += 1
         self._idle.clear()
         try:
             yield
         finally:
-            self._depth -= 1
-            if self._depth <= 0:
-                self._depth = 0
+            self.depth -= 1
+            if self.depth <= 0:
+                self.depth = 0
                 self._idle.set()
 
     def is_busy(self) -> bool:
@@ -88,12 +100,6 @@ GUI_GATE = GuiGate()
 def _kind(event: Any) -> str:
     """The event's class name: "BatchEnded", "EpochEnded", "TrainingFinished"."""
     return type(event).__name__
-
-
-def _readonly(values: list[float]) -> np.ndarray:
-    arr = np.asarray(values, dtype=np.float64)
-    arr.setflags(write=False)
-    return arr
 
 
 def _scalar_logs(logs: Mapping[str, Any] | None) -> dict[str, float]:
@@ -153,57 +159,99 @@ class RunStopped:
     message: str
 
 
+def _column(logs: list[Mapping[str, Any]], key: str) -> np.ndarray:
+    """The values of `key` in each batch's logs as a read-only float64 array (NaN if absent)."""
+    nan = float("nan")
+    try:
+        arr = np.asarray([lg.get(key, nan) for lg in logs], dtype=np.float64)
+    except (TypeError, ValueError):  # a value that is not a number: skip it, as one
+        values = []
+        for lg in logs:
+            try:
+                values.append(float(lg.get(key, nan)))
+            except (TypeError, ValueError):
+                values.append(nan)
+        arr = np.asarray(values, dtype=np.float64)
+    arr.setflags(write=False)
+    return arr
+
+
 class _Coalescer:
-    """Collects batch events in the worker thread and packs them into chunks."""
+    """Packs the batch events collected by the worker thread into chunks.
+
+    The worker only appends each event to `pending` (one list append per batch,
+    the hot loop stays lean); the per-batch bookkeeping is done here, in bulk,
+    once per delivery.
+    """
 
     def __init__(self) -> None:
         self.step = 0
-        self._steps: list[int] = []
-        self._pos: list[float] = []
-        self._series: dict[str, list[float]] = {}
-        self._last: Any = None
+        self.pending: list[Any] = []
         self._last_logs: dict[str, float] = {}
 
     def add(self, event: Any) -> None:
-        self.step += 1
-        logs = _scalar_logs(getattr(event, "logs", None))
-        batches = max(int(getattr(event, "batches", 1) or 1), 1)
-        epoch = int(getattr(event, "epoch", 0))
-        batch = int(getattr(event, "batch", 0))
-        self._steps.append(self.step)
-        self._pos.append(epoch + (batch + 1) / batches)
-        series = self._series
-        if logs.keys() == series.keys():  # the usual case: the same logs every batch
-            for key, value in logs.items():
-                series[key].append(value)
-        else:
-            n_before = len(self._steps) - 1
-            for key in set(series) | set(logs):
-                column = series.setdefault(key, [float("nan")] * n_before)
-                column.append(logs.get(key, float("nan")))
-        self._last = event
-        self._last_logs = logs
+        self.pending.append(event)
 
     def __len__(self) -> int:
-        return len(self._steps)
+        return len(self.pending)
+
+    @property
+    def last_logs(self) -> dict[str, float]:
+        """The scalar logs of the newest batch (pending or delivered)."""
+        if self.pending:
+            return _scalar_logs(getattr(self.pending[-1], "logs", None))
+        return self._last_logs
 
     def take(self) -> BatchChunk | None:
-        if not self._steps:
+        if not self.pending:
             return None
-        ev = self._last
-        chunk = BatchChunk(
+        events = self.pending[:]
+        self.pending.clear()  # the same list: the worker loop holds a reference to it
+        n = len(events)
+        start = self.step
+        self.step += n
+        logs = [getattr(ev, "logs", None) or {} for ev in events]
+        keys: dict[str, None] = {}
+        first = logs[0].keys()
+        if all(lg.keys() == first for lg in logs):  # the usual case: the same logs every batch
+            keys = dict.fromkeys(first)
+        else:
+            for lg in logs:
+                keys.update(dict.fromkeys(lg))
+        series = {}
+        for key in keys:
+            column = _column(logs, key)
+            # all NaN: keep it only if those are real numbers (a NaN loss), not text
+            if not np.isnan(column).all() or all(_is_number(lg[key]) for lg in logs
+                                                  if key in lg):
+                series[str(key)] = column
+        pos = np.asarray(
+            [getattr(ev, "epoch", 0) + (getattr(ev, "batch", 0) + 1)
+             / max(int(getattr(ev, "batches", 1) or 1), 1) for ev in events],
+            dtype=np.float64)
+        pos.setflags(write=False)
+        step = np.arange(start + 1, start + n + 1, dtype=np.int64)
+        step.setflags(write=False)
+        ev = events[-1]
+        self._last_logs = _scalar_logs(logs[-1])
+        return BatchChunk(
             epoch=int(getattr(ev, "epoch", 0)),
             batch=int(getattr(ev, "batch", 0)),
             batches=int(getattr(ev, "batches", 0) or 0),
             samples_seen=int(getattr(ev, "samples_seen", 0) or 0),
             logs=dict(self._last_logs),
-            step=np.asarray(self._steps, dtype=np.int64),
-            epoch_pos=_readonly(self._pos),
-            series={k: _readonly(v) for k, v in self._series.items()},
+            step=step,
+            epoch_pos=pos,
+            series=series,
         )
-        chunk.step.setflags(write=False)
-        self._steps, self._pos, self._series = [], [], {}
-        return chunk
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 class TrainingWorker(QThread):
@@ -243,7 +291,12 @@ class TrainingWorker(QThread):
         self._ack_wait = ack_wait
         self._acked = threading.Event()
         self._pending_epochs: list[Any] = []
+        #: Where the thread's time went (for benchmarks.ui_latency): deliveries made, seconds
+        #: spent emitting and waiting for acknowledgements, wall and CPU seconds of `run`.
         self.deliveries = 0
+        self.ack_waited = 0.0
+        self.run_wall = 0.0
+        self.run_cpu = 0.0
         # queued to this object, which lives in the GUI thread: runs after the deliveries
         self._ack_receiver = _AckReceiver(self._acked)
         self._ackRequested.connect(self._ack_receiver.ack, Qt.ConnectionType.QueuedConnection)
@@ -251,20 +304,31 @@ class TrainingWorker(QThread):
         self._paused = start_paused
         self._stop = False
         self._step_pending = False
+        self._interrupt = start_paused
+        self._coalescer = _Coalescer()
+        self._delivered_batches = 0
+        self._last_batch: Any = None
         self.stop_requested_at: float | None = None
-        self.batches_run = 0
 
     # -- control, called from the GUI thread ---------------------------------------------
+    # Every control call changes the state under `_cond` and raises `_interrupt`, a plain
+    # attribute the worker reads once per event without taking the lock (reads are atomic
+    # under the GIL); only when it is set does the worker take the lock.
+    def _update_interrupt(self) -> None:
+        self._interrupt = self._paused or self._stop or self._step_pending
+
     def pause(self) -> None:
         with self._cond:
             self._paused = True
             self._step_pending = False
+            self._update_interrupt()
             self._cond.notify_all()
 
     def resume(self) -> None:
         with self._cond:
             self._paused = False
             self._step_pending = False
+            self._update_interrupt()
             self._cond.notify_all()
         self.pausedChanged.emit(False)
 
@@ -273,6 +337,7 @@ class TrainingWorker(QThread):
         with self._cond:
             self._paused = False
             self._step_pending = True
+            self._update_interrupt()
             self._cond.notify_all()
 
     def stop(self) -> None:
@@ -281,6 +346,7 @@ class TrainingWorker(QThread):
             if not self._stop:
                 self.stop_requested_at = time.perf_counter()
             self._stop = True
+            self._update_interrupt()
             self._cond.notify_all()
 
     def is_paused(self) -> bool:
@@ -298,28 +364,44 @@ class TrainingWorker(QThread):
             return True
         return bool(self.wait(timeout_ms))
 
+    @property
+    def batches_run(self) -> int:
+        """Batches the generator has yielded so far (delivered or pending)."""
+        return self._delivered_batches + len(self._coalescer)
+
     # -- the worker thread ---------------------------------------------------------------
-    def _wait_if_paused(self, coalescer: _Coalescer) -> bool:
-        """Block while paused; return False when a stop was requested."""
+    def _control(self, batch_ended: bool) -> bool:
+        """Handle a raised `_interrupt`: a finished step pauses; block while paused.
+
+        Returns False when a stop was requested.
+        """
         with self._cond:
+            if batch_ended and self._step_pending:
+                self._step_pending = False
+                self._paused = True
+                self._update_interrupt()
             if self._stop:
                 return False
             if not self._paused:
                 return True
-        self._flush(coalescer)
+        self._flush()
         self.pausedChanged.emit(True)
         with self._cond:
             while self._paused and not self._stop:
                 self._cond.wait(0.25)
             return not self._stop
 
-    def _flush(self, coalescer: _Coalescer) -> None:
+    def _flush(self) -> None:
         """Deliver the pending batches, then the pending epoch events, as one tick.
 
         Then wait (GIL released, at most `ack_wait` s) until the GUI thread has run
         the slots: otherwise each slot would have to win the GIL back from the
         training loop, one switch interval per Qt call.
         """
+        coalescer = self._coalescer
+        if coalescer.pending:
+            self._last_batch = coalescer.pending[-1]
+        self._delivered_batches += len(coalescer)
         chunk = coalescer.take()
         epochs, self._pending_epochs = self._pending_epochs, []
         if chunk is None and not epochs:
@@ -330,71 +412,88 @@ class TrainingWorker(QThread):
             self.epochEnded.emit(event)
         self.deliveries += 1
         if self._ack_wait > 0:
+            t0 = time.perf_counter()
             self._acked.clear()
             self._ackRequested.emit()
             self._acked.wait(self._ack_wait)
+            self.ack_waited += time.perf_counter() - t0
+
+    def _last_position(self, fallback_epoch: int) -> tuple[int, int, dict[str, float]]:
+        """Epoch, batch and logs of the newest batch (for the stop message)."""
+        pending = self._coalescer.pending
+        last = pending[-1] if pending else self._last_batch
+        if last is None:
+            return fallback_epoch, -1, {}
+        epoch = int(getattr(last, "epoch", 0))
+        return max(epoch, fallback_epoch), int(getattr(last, "batch", 0)), \
+            _scalar_logs(getattr(last, "logs", None))
 
     def run(self) -> None:  # noqa: C901 - one loop, kept together for readability
-        coalescer = _Coalescer()
+        """The hot loop: per batch one list append, a clock read and two attribute reads.
+
+        The seed network runs a batch in ~70 us, so a few microseconds of bookkeeping per
+        batch are several per cent of the throughput; everything else is done per delivery.
+        """
+        pending = self._coalescer.pending
         generator: Iterator[Any] | None = None
-        last_flush = time.perf_counter()
+        clock = time.perf_counter
+        interval = self._delivery_interval
+        last_flush = clock()
         last_yield = last_flush
-        last_epoch, last_batch, last_logs = 0, -1, {}
+        last_epoch = 0
         gate = self._gate
         yield_every = self._gil_yield_interval
+        kinds: dict[type, str] = {}
+        started, cpu0 = last_flush, time.thread_time()
         try:
-            if not self._wait_if_paused(coalescer):
-                self._emit_stopped(last_epoch, last_batch, last_logs)
+            if self._interrupt and not self._control(False):
+                self._emit_stopped(*self._last_position(last_epoch))
                 return
             generator = self._factory()
             for event in generator:
-                kind = _kind(event)
-                now = time.perf_counter()
+                cls = type(event)
+                kind = kinds.get(cls)
+                if kind is None:
+                    kind = kinds[cls] = cls.__name__
                 if kind == "BatchEnded":
-                    coalescer.add(event)
-                    self.batches_run += 1
-                    last_epoch = int(getattr(event, "epoch", 0))
-                    last_batch = int(getattr(event, "batch", 0))
-                    last_logs = coalescer._last_logs
-                    with self._cond:
-                        if self._step_pending:
-                            self._step_pending = False
-                            self._paused = True
-                    if now - last_flush >= self._delivery_interval:
-                        self._flush(coalescer)
-                        last_flush = now
-                elif kind == "TrainingFinished":
-                    self._flush(coalescer)
-                    self.trainingFinished.emit(event)
-                    return
+                    pending.append(event)
                 elif kind == "EpochEnded":
                     # delivered with the next tick: a fast network ends >100 epochs a second
                     last_epoch = int(getattr(event, "epoch", last_epoch))
                     self._pending_epochs.append(event)
-                    if now - last_flush >= self._delivery_interval:
-                        self._flush(coalescer)
-                        last_flush = now
-                if gate is not None:
+                elif kind == "TrainingFinished":
+                    self._flush()
+                    self.trainingFinished.emit(event)
+                    return
+                now = clock()
+                if now - last_flush >= interval:
+                    self._flush()
+                    last_flush = now
+                if gate is not None and gate.depth:
                     gate.wait_idle()  # while the GUI paints, let it have the GIL undisturbed
                 if yield_every and now - last_yield >= yield_every:
                     time.sleep(0.0005)
-                    last_yield = time.perf_counter()
-                if not self._wait_if_paused(coalescer):
-                    self._flush(coalescer)
+                    last_yield = clock()
+                if self._interrupt and not self._control(kind == "BatchEnded"):
+                    where = self._last_position(last_epoch)
+                    self._flush()
                     self._close(generator)
                     generator = None
-                    self._emit_stopped(last_epoch, last_batch, last_logs)
+                    self._emit_stopped(*where)
                     return
-            self._flush(coalescer)
-            self._emit_stopped(last_epoch, last_batch, last_logs, reason="completed")
+            where = self._last_position(last_epoch)
+            self._flush()
+            self._emit_stopped(*where, reason="completed")
         except Exception as exc:  # any failure inside training becomes a message
-            self._flush(coalescer)
+            self._flush()
             text = traceback.format_exc()
             message = str(exc) or type(exc).__name__
             self.errored.emit(f"{type(exc).__name__}: {message}", text)
         finally:
             if generator is not None:
                 self._close(generator)
+            self.run_wall = clock() - started
+            self.run_cpu = time.thread_time() - cpu0
 
     @staticmethod
     def _close(generator: Iterator[Any]) -> None:

@@ -91,7 +91,7 @@ def with_gui(case: tuple, app: Any) -> dict[str, float]:
     from PySide6.QtCore import QEventLoop, QTimer
 
     from app.plots import PlotsPanel
-    from app.worker import TrainingWorker
+    from app.worker import GUI_GATE, TrainingWorker
 
     make, x, y, bs, n = case
     model = make()
@@ -123,6 +123,7 @@ def with_gui(case: tuple, app: Any) -> dict[str, float]:
     loop = QEventLoop()
     worker.finished.connect(loop.quit)
     QTimer.singleShot(300_000, loop.quit)
+    gate_waited0 = GUI_GATE.waited
     timer.start()
     t0 = time.perf_counter()
     worker.start()
@@ -131,6 +132,16 @@ def with_gui(case: tuple, app: Any) -> dict[str, float]:
     timer.stop()
     worker.wait(5000)
     frames = getattr(panel.graphics, "paints", 0) - paints0
+    redraws = panel.redraws
+    wall = worker.run_wall or elapsed
+    gate_s = GUI_GATE.waited - gate_waited0
+    # the worker's wall time: paused for paints (gate), waiting for acknowledgements, and
+    # the rest not on the CPU (waiting for the GIL, or preempted by other processes)
+    share = {
+        "gate": gate_s / wall,
+        "ack": worker.ack_waited / wall,
+        "gil": max(wall - worker.run_cpu - gate_s - worker.ack_waited, 0.0) / wall,
+    }
     # Stop latency: a fresh run, stopped mid-epoch
     model2 = make()
     stop = {"t": None}
@@ -157,6 +168,9 @@ def with_gui(case: tuple, app: Any) -> dict[str, float]:
         "max": float(lat.max()),
         "stop_ms": (stop["t"] - ts) * 1000,
         "fps": frames / elapsed,
+        "paints_per_redraw": frames / max(redraws, 1),
+        "deliveries": worker.deliveries / elapsed,
+        **share,
     }
 
 
@@ -169,10 +183,12 @@ def main(argv: list[str] | None = None) -> int:
 
     app = QApplication.instance() or QApplication([])
     cases = {"seed": seed_case, "w2": w2_case}
-    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; "
+          f"QT_NO_GUI_THREADPOOL={os.environ.get('QT_NO_GUI_THREADPOOL', '(unset)')} "
+          "(app.worker sets it)")
     print("| network | headless batches/s | with GUI batches/s | ratio | timer lateness "
-          "p50 / p99 / max (ms) | frames/s | stop (ms) |")
-    print("|---|---|---|---|---|---|---|")
+          "p50 / p99 / max (ms) | frames/s | stop (ms) | worker wall: gate / ack / GIL |")
+    print("|---|---|---|---|---|---|---|---|")
     for name, make_case in cases.items():
         if args.only and name != args.only:
             continue
@@ -187,11 +203,15 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(gui)
             print(f"  run: {name} {base:,.0f} -> {gui['rate']:,.0f} ({gui['ratio']:.0%}), "
                   f"{gui['p50']:.1f} / {gui['p99']:.1f} / {gui['max']:.1f} ms, "
-                  f"{gui['fps']:.0f} frames/s, stop {gui['stop_ms']:.0f} ms", flush=True)
+                  f"{gui['fps']:.0f} frames/s ({gui['paints_per_redraw']:.2f} per redraw), "
+                  f"{gui['deliveries']:.0f} deliveries/s, stop {gui['stop_ms']:.0f} ms; worker "
+                  f"wall: gate {gui['gate']:.0%}, ack {gui['ack']:.0%}, GIL/preempted "
+                  f"{gui['gil']:.0%}", flush=True)
         med = {k: float(np.median([r[k] for r in runs])) for k in runs[0]}
         print(f"| {name} | {med['base']:,.0f} | {med['rate']:,.0f} | {med['ratio']:.0%} | "
               f"{med['p50']:.1f} / {med['p99']:.1f} / {med['max']:.1f} | {med['fps']:.0f} | "
-              f"{med['stop_ms']:.0f} |", flush=True)
+              f"{med['stop_ms']:.0f} | {med['gate']:.0%} / {med['ack']:.0%} / "
+              f"{med['gil']:.0%} |", flush=True)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     return 0
 

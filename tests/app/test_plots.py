@@ -208,3 +208,41 @@ def test_clear_empties_curves(qtbot) -> None:
     assert panel.plots["loss"].points("batch") == 0
     x, _ = panel.plots["loss"].curves["batch"].getData()
     assert x is None or len(x) == 0
+
+
+def test_one_legend_above_the_plots_covers_no_curve(qtbot) -> None:
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1200, 280)
+    panel.show()
+    panel.add_chunk(chunk(0, 500))
+    panel.add_epoch(0, {"loss": 0.5, "accuracy": 0.7, "val_loss": 0.6, "val_accuracy": 0.65})
+    panel.redraw()
+    qtbot.wait(50)
+    legend = panel.legend
+    assert [label.text for _sample, label in legend.items] == [
+        "batch (smoothed)", "train (epoch)", "validation (epoch)"]
+    box = legend.sceneBoundingRect()
+    assert box.height() <= 30
+    for plot in panel.plots.values():
+        assert not box.intersects(plot.plot.vb.sceneBoundingRect()), plot.name
+        assert plot.plot.legend is None  # no legend inside a plot
+
+
+def test_a_range_change_costs_one_paint(qtbot) -> None:
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 300)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.add_chunk(chunk(0, 50))
+    panel.redraw()
+    qtbot.wait(50)
+    for start in (50, 500, 5000):  # each leaves the view: the ranges grow
+        before = panel.plots["loss"]._x_range
+        panel.add_chunk(chunk(start, start * 2))
+        paints = panel.graphics.paints
+        panel.redraw()
+        qtbot.wait(60)
+        assert panel.plots["loss"]._x_range != before
+        assert panel.graphics.paints - paints == 1

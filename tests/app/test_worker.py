@@ -192,3 +192,46 @@ def test_worker_waits_while_the_gui_is_busy(qtbot, make_worker) -> None:
     assert gate.waits >= 1
     worker.stop()
     qtbot.waitUntil(lambda: bool(rec.finished), timeout=2000)
+
+
+def test_coalescer_packs_in_bulk_with_changing_and_odd_logs() -> None:
+    from app.worker import _Coalescer
+    from tests.app._fakes import BatchEnded
+
+    c = _Coalescer()
+    c.add(BatchEnded(0, 0, 4, {"loss": 1.0}, 8))
+    c.add(BatchEnded(0, 1, 4, {"loss": 0.5, "accuracy": 0.25, "note": "text"}, 16))
+    c.add(BatchEnded(0, 2, 4, {"loss": float("nan"), "accuracy": 0.5}, 24))
+    first = c.take()
+    assert c.take() is None and len(c) == 0
+    np.testing.assert_array_equal(first.step, [1, 2, 3])
+    np.testing.assert_allclose(first.epoch_pos, [0.25, 0.5, 0.75])
+    assert set(first.series) == {"loss", "accuracy"}  # text is no number: left out
+    np.testing.assert_allclose(first.series["loss"], [1.0, 0.5, np.nan])
+    np.testing.assert_allclose(first.series["accuracy"], [np.nan, 0.25, 0.5])
+    assert first.batch == 2 and first.samples_seen == 24 and first.logs == {
+        "loss": pytest.approx(np.nan, nan_ok=True), "accuracy": 0.5}
+    assert not any(a.flags.writeable for a in (first.step, first.epoch_pos,
+                                                *first.series.values()))
+    c.add(BatchEnded(1, 0, 4, {"loss": 0.1}, 40))
+    np.testing.assert_array_equal(c.take().step, [4])  # the run-wide counter continues
+
+
+def test_control_flag_is_raised_only_while_needed(qtbot, make_worker) -> None:
+    worker, rec = make_worker(lambda: counting_train(epochs=1, batches=400, delay=0.002))
+    assert not worker._interrupt
+    worker.pause()
+    assert worker._interrupt
+    worker.resume()
+    assert not worker._interrupt  # the hot loop takes no lock while nothing is asked
+    worker.start()
+    qtbot.waitUntil(lambda: worker.batches_run > 10, timeout=5000)
+    worker.step()
+    qtbot.waitUntil(lambda: rec.paused[-1:] == [True], timeout=2000)
+    held = worker.batches_run
+    qtbot.wait(100)
+    assert worker.batches_run == held and worker._interrupt
+    worker.stop()
+    qtbot.waitUntil(lambda: bool(rec.finished), timeout=2000)
+    assert rec.finished[-1].reason == "stopped" and rec.n_batches == held
+    assert rec.finished[-1].batch == held - 1
