@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QMenu,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QTableWidget,
@@ -199,28 +200,54 @@ class DataPanel(QWidget):
         options.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         options.addRow("Missing values", self.impute)
         options.addRow("Scaling", self.scale)
-        options.addRow("Validation share", self.validation_split)
-        options.addRow("Test share", self.test_split)
+        # Both shares on one row: the dock is short once the tables have their room.
+        self.validation_split.setToolTip("Share of the rows kept for validation")
+        self.test_split.setToolTip("Share of the rows kept for the final test")
+        shares = QHBoxLayout()
+        shares.setSpacing(6)
+        shares.addWidget(self.validation_split, 1)
+        shares.addWidget(self.test_split, 1)
+        for box in (self.validation_split, self.test_split):
+            box.setMinimumWidth(60)
+        options.addRow("Validation / test", shares)
         options.addRow(self.split_label)
         options_box = QGroupBox("Preprocessing and splits")
         options_box.setLayout(options)
 
-        lower = QWidget()
-        lower_layout = QVBoxLayout(lower)
-        lower_layout.setContentsMargins(0, 0, 0, 0)
-        lower_layout.addWidget(self.columns, 1)
-        lower_layout.addWidget(self.task_label)
-        lower_layout.addWidget(options_box)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.preview)
-        splitter.addWidget(lower)
+        # Preview | column table | task and options, in one splitter that fills the dock:
+        # the tables scroll themselves and shrink first, so the dock needs no outer scroll
+        # bar. The options pane scrolls on its own only when the dock is very short.
+        options_pane = QWidget()
+        options_layout = QVBoxLayout(options_pane)
+        options_layout.setContentsMargins(0, 0, 0, 0)
+        options_layout.addWidget(self.task_label)
+        options_layout.addWidget(options_box)
+        options_layout.addStretch(1)
+        self.options_scroll = QScrollArea()
+        self.options_scroll.setObjectName("dataOptions")
+        self.options_scroll.setWidgetResizable(True)
+        self.options_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.options_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.options_scroll.setWidget(options_pane)
+        for table in (self.preview, self.columns):
+            table.setMinimumHeight(70)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("dataSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.preview)
+        self.splitter.addWidget(self.columns)
+        self.splitter.addWidget(self.options_scroll)
+        for index, stretch in enumerate((1, 1, 0)):
+            self.splitter.setStretchFactor(index, stretch)
+        self._user_sized = False  # set by a drag of the splitter: then it is kept
+        self.splitter.splitterMoved.connect(self._on_splitter_moved)
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.file_label)  # own row: the file facts wrap at the dock's width
         layout.addWidget(self.error_label)
         layout.addWidget(self.notices_label)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.splitter, 1)
 
         self.open_button.clicked.connect(self.open_dialog)
         self.impute.currentTextChanged.connect(lambda v: self._change(impute=v))
@@ -231,6 +258,32 @@ class DataPanel(QWidget):
         session.dataChanged.connect(self.refresh)
         session.dataError.connect(self.show_error)
         self.refresh()
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self.fit_splitter()
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self.fit_splitter()
+
+    def _on_splitter_moved(self, *_args: Any) -> None:
+        self._user_sized = True
+
+    def fit_splitter(self, force: bool = False) -> bool:
+        """Give the options pane the height it needs and split the rest between the
+        preview and the column table; done at each resize until the person drags the
+        splitter (their sizes are kept after that). True when the sizes were set."""
+        total = self.splitter.height()
+        if (self._user_sized and not force) or total < 200:
+            return False
+        pane = self.options_scroll.widget()
+        want = pane.sizeHint().height() + 2
+        options = max(min(want, total - 2 * 95), 120)  # the tables keep ~3 rows each
+        rest = max(total - options - 2 * self.splitter.handleWidth(), 0)
+        preview = rest * 9 // 20  # the column table (roles) gets the larger share
+        self.splitter.setSizes([preview, rest - preview, options])
+        return True
 
     # ------------------------------------------------------------------ opening
     def open_dialog(self) -> None:
@@ -310,18 +363,22 @@ class DataPanel(QWidget):
                            if task.n_classes else "")
                 self.task_label.setText(
                     f"Task: {task.kind} on '{ds.target}'{classes} · {ds.n_features} input "
-                    f"features after encoding · suggested output Dense({task.output_units}, "
-                    f"{task.output_activation}) with {task.loss}")
+                    "features after encoding")
+                self.task_label.setToolTip(
+                    f"Suggested output: Dense({task.output_units}, {task.output_activation}) "
+                    f"with {task.loss}")
                 self.split_label.setText(
                     f"Rows: {len(ds.x_train):,} train · {len(ds.x_val):,} validation · "
                     f"{len(ds.x_test):,} test")
             else:
                 self.task_label.setText("Task: –")
+                self.task_label.setToolTip("")
                 self.split_label.setText("")
             if not s.data_error:
                 self.show_error("")
         finally:
             self._loading = False
+        self.fit_splitter()  # the task and split texts may need another line now
 
     def role_of(self, profile: Any) -> str:
         cfg = self.session.data_config

@@ -7,7 +7,7 @@ the Qt signal `graphEvent`, and re-runs the shape check (`core.build.analyze`)
 once per burst of edits, debounced to the event loop, announcing the result
 with `analysisChanged`. Refused edits never raise into the GUI: they emit
 `message(str)` with the plain-language reason and return False/None. Run
-settings (the project's `train_config`) change through `change_train_config`,
+settings (the project's `train_config`) change through `set_train_config`,
 an undo step like any edit (so Save and the unsaved mark follow them), and
 every change is announced with `trainConfigChanged`.
 """
@@ -280,20 +280,21 @@ class DocumentController(QObject):
 
     # ------------------------------------------------------------------ run settings
 
-    def change_train_config(self, before: Mapping[str, Any], text: str = "") -> bool:
-        """Record the change of the project's train_config from `before` to its current
-        value as one undo step (consecutive edits of the same fields merge).
+    def set_train_config(self, config: Mapping[str, Any], text: str = "") -> bool:
+        """Replace the project's train_config with `config` as one undo step (consecutive
+        edits of the same fields merge); `trainConfigChanged` follows.
 
-        The caller has already checked and applied the new value (e.g. through
-        `TrainingSession.update_train_config`); False when nothing changed.
+        The one path for run-settings edits: `TrainingSession.update_train_config` checks
+        the new value and calls this. False when nothing changed.
         """
-        after = self.project.train_config
-        if dict(before) == dict(after):
+        before = copy.deepcopy(dict(self.project.train_config))
+        after = copy.deepcopy(dict(config))
+        if before == after:
             return False
         if not text:
             changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
             text = "Set " + ", ".join(k.replace("_", " ") for k in changed)
-        self.undo_stack.push(TrainConfigCommand(self, before, after, text))
+        self.undo_stack.push(TrainConfigCommand(self, before, after, text))  # redo applies it
         return True
 
     def _apply_train_config(self, config: Mapping[str, Any]) -> None:

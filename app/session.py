@@ -58,7 +58,9 @@ class TrainingSession(QObject):
     for a fresh run that clears the plots, False to continue), `batches(BatchChunk)`,
     `epochEnded(event)`, `runFinished(event, str)` (the event and a plain
     summary), `errored(str, str)` (message, traceback), `testMetrics(dict)`,
-    `readinessChanged(bool, str)` (can start, reason), `message(str)`.
+    `readinessChanged(bool, str)` (can start, reason), `message(str)`,
+    `trainConfigChanged()` (the project's train_config changed: an edit through
+    `update_train_config`, undo/redo, New/Open).
     """
 
     dataChanged = Signal()
@@ -72,6 +74,7 @@ class TrainingSession(QObject):
     testMetrics = Signal(object)
     readinessChanged = Signal(bool, str)
     message = Signal(str)
+    trainConfigChanged = Signal()
 
     def __init__(self, controller: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -95,6 +98,9 @@ class TrainingSession(QObject):
         self._graph_changed = False
         controller.graphEvent.connect(self._on_graph_event)
         controller.documentReset.connect(self.load_from_project)
+        config_changed = getattr(controller, "trainConfigChanged", None)
+        if config_changed is not None:  # edits, undo/redo and New/Open all pass here
+            config_changed.connect(self._on_train_config_changed)
         if hasattr(controller, "analysisChanged"):
             controller.analysisChanged.connect(lambda _a: self._emit_readiness())
 
@@ -107,8 +113,13 @@ class TrainingSession(QObject):
     def train_config(self) -> dict[str, Any]:
         return self.project.train_config
 
-    def update_train_config(self, changes: Mapping[str, Any]) -> None:
-        """Merge `changes` into the project's train_config (checked by core.run)."""
+    def update_train_config(self, changes: Mapping[str, Any], text: str = "") -> bool:
+        """Merge `changes` into the project's train_config: checked by core.run, then
+        applied as one undoable step through the controller (`set_train_config`).
+
+        Raises ConfigError (nothing changed) when the result is not valid; returns False
+        when nothing changed. `trainConfigChanged` follows a change.
+        """
         from core.run import TrainSettings
 
         merged = copy.deepcopy(self.project.train_config)
@@ -120,8 +131,19 @@ class TrainingSession(QObject):
             else:
                 merged[key] = copy.deepcopy(value)
         TrainSettings.from_dict(merged)  # raises ConfigError with a plain message
+        setter = getattr(self.controller, "set_train_config", None)
+        if callable(setter):
+            return bool(setter(merged, text))
+        if merged == self.project.train_config:  # a controller without undo support
+            return False
         self.project.train_config.clear()
         self.project.train_config.update(merged)
+        self._on_train_config_changed()
+        return True
+
+    def _on_train_config_changed(self) -> None:
+        self._emit_readiness()
+        self.trainConfigChanged.emit()
 
     def settings(self) -> Any:
         from core.run import TrainSettings

@@ -1,23 +1,27 @@
 """The Training dock: run settings, run controls, progress and the latest metrics.
 
 `TrainingPanel` is a view of a `TrainingSession`: its settings form edits the
-project's `train_config` through the session (optimizer, learning rate,
-epochs, batch size, loss, metrics, validation split, seed, early stopping);
-its buttons call the session (Start, Pause/Resume, Stop, Step, Train N more,
+project's `train_config` through `session.update_train_config` (one undoable
+step; optimizer, learning rate, epochs, batch size, loss, metrics, validation
+split, seed, early stopping) and follows `session.trainConfigChanged`; its
+buttons call the session (Start, Pause/Resume, Stop, Step, Train N more,
 Reset weights, Save model); it shows progress (epoch and batch, elapsed, ETA,
 samples/s), the latest training/validation/test metrics, why Start is
-disabled, and divergence or error messages with the details on demand.
+disabled, and divergence or error messages with the details on demand. Once
+a run starts, a compact read-out (progress and the latest metrics) sits at
+the top of the panel, so it is visible without scrolling. Deliveries only
+record the newest values; the labels are rewritten on a 5 Hz tick (each Qt
+call from Python hands the GIL to the training thread and back).
 """
 
 from __future__ import annotations
 
-import copy
 import math
 import time
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,7 +42,11 @@ from PySide6.QtWidgets import (
 
 from app.session import IDLE, PAUSED, RUNNING, STOPPING, TrainingSession, describe
 from app.widgets.labels import ERROR_STYLE, make_label, share_spin_box
+from app.worker import GUI_GATE
 from core.errors import LayerForgeError
+
+#: How often the progress read-outs are rewritten while a run delivers data (ms).
+READOUT_MS = 200
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad")
 LOSSES = ("(from the task)", "binary_crossentropy", "categorical_crossentropy",
@@ -63,6 +71,20 @@ def format_logs(logs: Mapping[str, Any]) -> str:
         except (TypeError, ValueError):
             continue
     return " · ".join(parts)
+
+
+def compact_metrics(batch_logs: Mapping[str, Any] | None,
+                    epoch_logs: Mapping[str, Any] | None) -> str:
+    """One short line of the newest values: the running batch values of the epoch under
+    way, with the last epoch's validation values (`val_…`) after them."""
+    shown: dict[str, Any] = {}
+    for key, value in (batch_logs or epoch_logs or {}).items():
+        if not str(key).startswith("val_") and key not in ("batch", "size"):
+            shown[str(key)] = value
+    for key, value in (epoch_logs or {}).items():
+        if str(key).startswith("val_"):
+            shown[str(key)] = value
+    return format_logs(shown)
 
 
 class TrainingPanel(QWidget):
@@ -179,6 +201,17 @@ class TrainingPanel(QWidget):
         self.progress.setValue(0)
         self.progress.setTextVisible(True)
         self.progress.setFormat("")
+        # The compact read-out at the top: where the run is and its newest metrics.
+        self.status_box = QWidget()
+        self.status_box.setObjectName("runStatus")
+        self.summary = make_label(name="runSummary")
+        self.summary.setStyleSheet("font-weight: 600;")
+        status_layout = QVBoxLayout(self.status_box)
+        status_layout.setContentsMargins(0, 0, 0, 4)
+        status_layout.setSpacing(2)
+        status_layout.addWidget(self.progress)
+        status_layout.addWidget(self.summary)
+        self.status_box.hide()  # until the first run: before it, the settings come first
         self.position = make_label("Not started", name="position")
         self.timing = make_label(name="timing")
         self.latest = make_label(name="latestMetrics")
@@ -192,11 +225,11 @@ class TrainingPanel(QWidget):
         notice_row.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignTop)
 
         layout = QVBoxLayout(self)
+        layout.addWidget(self.status_box)
         layout.addWidget(settings_box)
         layout.addWidget(self.settings_error)
         layout.addLayout(controls)
         layout.addWidget(self.reason)
-        layout.addWidget(self.progress)
         layout.addWidget(self.position)
         layout.addWidget(self.timing)
         layout.addWidget(self.latest)
@@ -235,12 +268,15 @@ class TrainingPanel(QWidget):
         session.errored.connect(self._on_error)
         session.testMetrics.connect(self._on_test_metrics)
         session.controller.documentReset.connect(self.load_settings)
-        # Follow the project's settings wherever they change: undo/redo, other views, runs.
-        for owner in (session.controller, session):
-            changed = getattr(owner, "trainConfigChanged", None)
-            if changed is not None:
-                changed.connect(self.load_settings)
+        # Follow the project's settings wherever they change (edits through the session,
+        # undo/redo, New/Open): the session relays all of them.
+        session.trainConfigChanged.connect(self.load_settings)
         session.runStarted.connect(lambda _fresh: self.load_settings())
+        self._last_epoch: Any = None
+        self._readout_pending = False
+        self._readout_timer = QTimer(self)
+        self._readout_timer.setInterval(READOUT_MS)
+        self._readout_timer.timeout.connect(self.refresh_readouts)
         self.load_settings()
         self._on_state(session.state)
         self._on_readiness(*session.readiness())
@@ -274,24 +310,19 @@ class TrainingPanel(QWidget):
         super().showEvent(event)
 
     def _commit(self, changes: Mapping[str, Any]) -> bool:
-        """Apply a settings edit through the session; one undo step on the document."""
+        """Apply a settings edit through the session: checked, then one undo step."""
         if self._loading:
             return True
-        before = copy.deepcopy(self.session.train_config)
+        self._loading = True  # the form already shows the new value
         try:
             self.session.update_train_config(changes)
         except LayerForgeError as exc:
             self.settings_error.setText(describe(exc))
             self.settings_error.show()
             return False
+        finally:
+            self._loading = False
         self.settings_error.hide()
-        record = getattr(self.session.controller, "change_train_config", None)
-        if callable(record):
-            self._loading = True  # the form already shows the new value
-            try:
-                record(before)
-            finally:
-                self._loading = False
         self._on_readiness(*self.session.readiness())
         return True
 
@@ -395,41 +426,75 @@ class TrainingPanel(QWidget):
     def _on_run_started(self, fresh: bool) -> None:
         self._started_at = time.perf_counter()
         self._last_chunk = None
+        self._readout_pending = False
         self._epoch_start = self.session.epochs_done
         cfg_epochs = int(self.session.train_config.get("epochs", 1))
         self._epochs_total = cfg_epochs if fresh else self._epoch_start + int(
             self.more_epochs.value())
         self.hide_notice()
         if fresh:
+            self._last_epoch = None
             self.test_label.setText("")
             self.latest.setText("")
             self.epoch_metrics.setText("")
         self.position.setText("Starting…")
+        self.summary.setText("Starting…")
         self.timing.setText("")
         self.progress.setValue(0)
+        self.progress.setFormat("")
+        self.status_box.show()
+        self._readout_timer.start()
 
     def _on_batches(self, chunk: Any) -> None:
+        # Only remember it: the labels follow on the read-out tick (`refresh_readouts`).
         self._last_chunk = chunk
+        self._readout_pending = True
+
+    def _on_epoch(self, event: Any) -> None:
+        self._last_epoch = event
+        self._readout_pending = True
+
+    def refresh_readouts(self) -> None:
+        """Show the newest delivered batch and epoch (the 5 Hz tick, and at the end)."""
+        if not self._readout_pending:
+            return
+        self._readout_pending = False
+        with GUI_GATE.busy():  # a handful of Qt calls: let the worker pause meanwhile
+            self._show_progress()
+
+    def _show_progress(self) -> None:
+        chunk, event = self._last_chunk, self._last_epoch
+        if event is not None:
+            _set_text(self.epoch_metrics,
+                      f"Epoch {int(event.epoch) + 1}: " + format_logs(event.logs))
+        if chunk is None:
+            return
         epoch, batch, batches = chunk.epoch, chunk.batch, max(chunk.batches, 1)
         total = max(self._epochs_total, epoch + 1)
         done_run = (epoch - self._epoch_start) + (batch + 1) / batches
         run_len = max(total - self._epoch_start, 1)
         frac = min(max(done_run / run_len, 0.0), 1.0)
         self.progress.setValue(int(frac * 1000))
-        self.progress.setFormat(f"{frac * 100:.0f} %")
-        self.position.setText(f"Epoch {epoch + 1}/{total} · batch {batch + 1}/{batches}")
+        position = f"Epoch {epoch + 1}/{total} · batch {batch + 1}/{batches}"
+        self.progress.setFormat(f"{position} · {frac * 100:.0f} %")
+        paused = " (paused)" if self.session.state == PAUSED else ""
+        _set_text(self.position, position + paused)
         elapsed = time.perf_counter() - self._started_at
         eta = elapsed * (1 - frac) / frac if frac > 0 else None
         rate = chunk.samples_seen / elapsed if elapsed > 0 else 0.0
-        self.timing.setText(
-            f"Elapsed {format_duration(elapsed)} · ETA {format_duration(eta)} · "
-            f"{rate:,.0f} samples/s")
-        self.latest.setText("Batch: " + format_logs(chunk.logs))
-
-    def _on_epoch(self, event: Any) -> None:
-        self.epoch_metrics.setText(f"Epoch {int(event.epoch) + 1}: " + format_logs(event.logs))
+        _set_text(self.timing,
+                  f"Elapsed {format_duration(elapsed)} · ETA {format_duration(eta)} · "
+                  f"{rate:,.0f} samples/s")
+        _set_text(self.latest, "Batch: " + format_logs(chunk.logs))
+        in_epoch = event is None or int(event.epoch) < epoch or batch + 1 < batches
+        batch_logs = chunk.logs if in_epoch else None
+        _set_text(self.summary, compact_metrics(batch_logs, getattr(event, "logs", None))
+                  or position)
 
     def _on_finished(self, event: Any, summary: str) -> None:
+        self._readout_timer.stop()
+        self._readout_pending = True
+        self.refresh_readouts()
         reason = str(getattr(event, "reason", "completed"))
         details = str(getattr(event, "message", "") or "")
         if reason == "diverged":
@@ -439,11 +504,15 @@ class TrainingPanel(QWidget):
                              error=False)
         if reason == "completed":
             self.progress.setValue(1000)
-            self.progress.setFormat("100 %")
+            self.progress.setFormat(self.progress.format().rsplit(" · ", 1)[0] + " · 100 %"
+                                    if self.progress.format() else "100 %")
         self.position.setText(self.position.text().split(" (paused)")[0])
         self._on_state(self.session.state)
 
     def _on_error(self, message: str, details: str) -> None:
+        self._readout_timer.stop()
+        self._readout_pending = True
+        self.refresh_readouts()
         self.show_notice(f"Training failed: {message}", details)
         self._on_state(self.session.state)
 
@@ -476,3 +545,9 @@ class TrainingPanel(QWidget):
                           QMessageBox.StandardButton.Close, self)
         box.setDetailedText(self._error_details)
         box.open()
+
+
+def _set_text(label: Any, text: str) -> None:
+    """Set a label's text only when it changed (each Qt call costs a GIL hand-off)."""
+    if label.text() != text:
+        label.setText(text)

@@ -222,7 +222,8 @@ def install(window: QMainWindow, controller: Any) -> TrainingUI:
     run_layout.addWidget(training_panel, 1)
     scroll = _scrolling(run_widget)
 
-    data_dock = _dock(window, "Data", "data", _scrolling(data_panel),
+    # The data panel fills its dock (a splitter of its tables and options): no outer scroll.
+    data_dock = _dock(window, "Data", "data", data_panel,
                       Qt.DockWidgetArea.LeftDockWidgetArea, "palette")
     training_dock = _dock(window, "Training", "training", scroll,
                           Qt.DockWidgetArea.RightDockWidgetArea, "inspector")

@@ -208,3 +208,20 @@ def test_real_engine_divergence_at_huge_learning_rate(session, tmp_path, qtbot) 
     assert event.reason == "diverged", summary
     assert f"diverged at epoch {event.epoch + 1}, batch {event.batch + 1}" in summary
     assert "lower learning rate" in summary
+
+
+def test_update_train_config_is_one_undo_step_and_announced(session, qtbot) -> None:
+    c = session.controller
+    seen: list[int] = []
+    session.trainConfigChanged.connect(lambda: seen.append(c.project.train_config["epochs"]))
+    n = c.undo_stack.count()
+    with qtbot.waitSignal(session.trainConfigChanged, timeout=1000):
+        assert session.update_train_config({"epochs": 7})
+    assert seen == [7] and c.undo_stack.count() == n + 1 and c.is_modified()
+    assert not session.update_train_config({"epochs": 7})  # no change: no step, no signal
+    assert seen == [7] and c.undo_stack.count() == n + 1
+    c.undo_stack.undo()  # undo goes through the same path and is announced too
+    assert seen[-1] == c.project.train_config["epochs"] != 7
+    with pytest.raises(Exception, match="learning_rate"):
+        session.update_train_config({"learning_rate": -1})
+    assert c.undo_stack.count() == n + 1 and len(seen) == 2

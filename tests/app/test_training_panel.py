@@ -7,7 +7,7 @@ import time
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QMainWindow
+from PySide6.QtWidgets import QApplication, QMainWindow, QScrollArea
 
 from app.document import DocumentController
 from app.session import IDLE, PAUSED
@@ -202,3 +202,66 @@ def test_csv_dropped_on_window_opens(ui, tmp_path, qtbot) -> None:
                       Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(window, drop)
     assert t.session.dataset is not None and drop.isAccepted()
+
+
+def test_settings_changed_through_the_session_show_at_once(ui) -> None:
+    _w, controller, t = ui
+    panel = t.training_panel
+    t.session.update_train_config({"epochs": 9, "optimizer": "sgd"})
+    assert panel.epochs.value() == 9 and panel.optimizer.currentText() == "sgd"
+    controller.undo_stack.undo()
+    assert panel.epochs.value() != 9
+
+
+def test_readouts_follow_the_tick_not_each_delivery(ui, qtbot, monkeypatch) -> None:
+    import numpy as np
+
+    from app.worker import BatchChunk
+
+    _w, _c, t = ui
+    panel = t.training_panel
+    writes: list[str] = []
+    monkeypatch.setattr(panel.timing, "setText", writes.append)
+    panel._on_run_started(True)
+    writes.clear()
+    for i in range(10):  # ten deliveries in quick succession: no label is rewritten yet
+        step = np.arange(i * 5 + 1, i * 5 + 6)
+        t.session.batches.emit(BatchChunk(0, i, 10, i * 80, {"loss": 1.0 / (i + 1)}, step,
+                                          step / 50.0, {"loss": 1.0 / step}))
+    assert writes == [] and panel.summary.text() == "Starting…"
+    qtbot.waitUntil(lambda: len(writes) == 1, timeout=2000)  # the read-out tick
+    assert "loss 0.1" in panel.summary.text() and "batch 10/10" in panel.progress.format()
+    qtbot.wait(450)
+    assert len(writes) == 1  # nothing new delivered: nothing rewritten
+
+
+def test_latest_metrics_show_at_the_top_without_scrolling(qtbot, tmp_path, monkeypatch):
+    from tests.app._gui_helpers import make_window
+
+    use_fake_engine(monkeypatch, batches=30)
+    w = make_window(qtbot, show=False)
+    w.apply_default_dock_sizes()
+    w.resize(1400, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    t = w.training
+    panel = t.training_panel
+    assert not panel.status_box.isVisible()  # before the first run the settings come first
+    assert t.data_panel.open_path(str(seed_csv(tmp_path)))
+    add_seed_graph(w.controller)
+    w.controller.analyze_now()
+    t.session.update_train_config({"epochs": 2})
+    with qtbot.waitSignal(t.session.runFinished, timeout=10_000):
+        panel.start_button.click()
+    qtbot.wait(50)
+    assert panel.status_box.isVisible()
+    assert "loss" in panel.summary.text() and "Epoch 2/2" in panel.progress.format()
+    scroll = panel.parentWidget()
+    while scroll is not None and not isinstance(scroll, QScrollArea):
+        scroll = scroll.parentWidget()
+    assert scroll is not None and scroll.verticalScrollBar().value() == 0
+    view = scroll.viewport()
+    for label in (panel.progress, panel.summary):
+        top = label.mapTo(view, QPoint(0, 0)).y()
+        assert 0 <= top and top + label.height() <= view.height()
+    w.controller.undo_stack.setClean()

@@ -128,14 +128,25 @@ def test_data_panel_fits_the_left_dock_with_roles_visible(qtbot, tmp_path):
     t.data_dock.raise_()
     assert t.data_panel.open_path(str(seed_csv(tmp_path)))
     qtbot.wait(50)
-    scroll = _scroll_of(t.data_panel)
-    assert not scroll.horizontalScrollBar().isVisible()
-    assert t.data_panel.width() <= scroll.viewport().width()
-    assert _fits(t.data_panel.file_label, scroll.viewport())
-    assert t.data_panel.file_label.wordWrap()
-    box = next(iter(t.data_panel.role_boxes.values()))
-    table = t.data_panel.columns
+    panel = t.data_panel
+    dock_body = t.data_dock.widget()
+    # no outer scroll area: the panel fills the dock, its tables scroll themselves
+    assert dock_body is panel
+    assert panel.width() <= t.data_dock.width()
+    assert _fits(panel.file_label, panel)
+    assert panel.file_label.wordWrap()
+    box = next(iter(panel.role_boxes.values()))
+    table = panel.columns
     assert _fits(box, table.viewport()), "the role selector must be visible without scrolling"
+    # preview | column table | options in one splitter; at 1400x900 the options need no
+    # scroll bar of their own and every option lies inside the dock
+    sizes = panel.splitter.sizes()
+    assert len(sizes) == 3 and min(sizes) >= 60, sizes
+    assert not panel.options_scroll.verticalScrollBar().isVisible()
+    for field in (panel.impute, panel.scale, panel.validation_split, panel.test_split):
+        top = field.mapTo(panel, QPoint(0, 0)).y()
+        assert 0 <= top and top + field.height() <= panel.height(), field
+        assert _fits(field, panel)
 
 
 # ----------------------------------------------------------------------------- 5. settings
