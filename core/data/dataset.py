@@ -197,38 +197,47 @@ def prepare(table: Table, config: DataConfig) -> Dataset:
         if before - int(keep.sum()):
             notices.append(f"dropped {before - int(keep.sum())} row(s) with a missing "
                            "feature value (impute = drop)")
-    rows = np.flatnonzero(keep)
-    if len(rows) < 2:
+    # every row usable (the usual case): positions are the rows themselves, so
+    # no position array, no gathered strata and no second copy of the order
+    rows = None if keep.all() else np.flatnonzero(keep)
+    n_rows = len(df) if rows is None else len(rows)
+    if n_rows < 2:
         raise DataError(
-            f"Expected at least 2 usable data rows to train on. Received: {len(rows)} "
+            f"Expected at least 2 usable data rows to train on. Received: {n_rows} "
             "(after removing rows with a missing target"
             + (" or feature" if config.impute == "drop" else "")
             + "). Add rows to the file.", path=table.path)
     strata = None
     if tcodes is not None and config.stratify:
-        strata = tcodes[rows]
+        strata = tcodes if rows is None else tcodes[rows]
     try:
         tr, va, te = split_indices(
-            len(rows), validation_split=config.validation_split, test_split=config.test_split,
+            n_rows, validation_split=config.validation_split, test_split=config.test_split,
             rng=np.random.default_rng(config.seed), strata=strata)
     except DataError as exc:
         raise DataError(exc.message, path=table.path) from exc
-    order = rows[np.concatenate([tr, va, te])]
+    del strata
+    a, b = len(tr), len(tr) + len(va)
+    # one position array, train | val | test; each split is a slice of it
+    order = np.concatenate([tr, va, te])
+    del tr, va, te
+    if rows is not None:
+        order = rows[order]
+        del rows
     cache: dict[str, np.ndarray] = {}
-    pipeline = Pipeline.fit(df, features, rows=rows[tr], impute=config.impute,
+    pipeline = Pipeline.fit(df, features, rows=order[:a], impute=config.impute,
                             scale=config.scale, task=task, target=target, cache=cache, **where)
     x = np.empty((len(order), pipeline.n_features), dtype=np.float32)
     pipeline._fill(df, x, order, cache=cache, **where)
     if tcodes is not None:
         codes = tcodes[order]
+        del tcodes
         if task.kind == "binary":
             y = codes.astype(np.float32).reshape(-1, 1)
         else:
-            y = np.zeros((len(codes), task.n_classes), dtype=np.float32)
-            y[np.arange(len(codes)), codes] = 1.0
+            y = np.take(np.eye(task.n_classes, dtype=np.float32), codes, axis=0)
     else:
         y = pipeline.encode_target(df[target], rows=order, **where)
-    a, b = len(tr), len(tr) + len(va)
     return Dataset(
         x_train=x[:a], y_train=y[:a], x_val=x[a:b], y_val=y[a:b], x_test=x[b:], y_test=y[b:],
         feature_names=pipeline.feature_names, input_columns=pipeline.input_columns,

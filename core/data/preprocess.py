@@ -12,13 +12,14 @@ Unknown categories become an all-zero one-hot row rather than an error.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from core.data.profile import _FALSE, TaskInfo, format_label, labels_of
+from core.data.profile import _FALSE, TaskInfo, _workers, format_label, labels_of
 from core.errors import DataError, FormatError
 
 FORMAT = "layerforge.pipeline"
@@ -194,12 +195,14 @@ class Pipeline:
             raise DataError(f"Expected impute in {IMPUTE}. Received: {impute!r}.")
         if scale not in SCALE:
             raise DataError(f"Expected scale in {SCALE}. Received: {scale!r}.")
-        specs: list[ColumnSpec] = []
+        specs: list[ColumnSpec | None] = []
+        numeric: list[tuple[int, str, np.ndarray]] = []
         for name, kind in features:
             s = df[name]
             if kind == "numeric":
                 v = numeric_values(s, name, path=path, header_lines=header_lines)
-                specs.append(_fit_numeric(name, v[rows], impute, scale))
+                numeric.append((len(specs), name, v))
+                specs.append(None)  # fitted below
             elif kind == "boolean":
                 specs.append(_fit_boolean(name, s, rows, impute))
             elif kind == "categorical":
@@ -210,7 +213,21 @@ class Pipeline:
                     f"Expected a feature kind in {FEATURE_KINDS}. Received: {kind!r}.",
                     path=path, column=name,
                 )
-        return cls(specs, task=task, target=target)
+
+        def fit_one(job: tuple[int, str, np.ndarray]) -> tuple[int, ColumnSpec]:
+            i, name, v = job
+            return i, _fit_numeric(name, v[rows], impute, scale)
+
+        workers = _workers(len(rows))
+        if workers > 1 and len(numeric) > 1:
+            # gathers and reductions release the GIL: columns fit two at a time
+            with ThreadPoolExecutor(workers) as pool:
+                fitted = list(pool.map(fit_one, numeric))
+        else:
+            fitted = [fit_one(job) for job in numeric]
+        for i, spec in fitted:
+            specs[i] = spec
+        return cls([sp for sp in specs if sp is not None], task=task, target=target)
 
     # ------------------------------------------------------------------ transform
     def transform(
@@ -288,37 +305,50 @@ class Pipeline:
         target: Any = slice(num_j[0], num_j[0] + k) if k and contiguous else num_j
         n = len(out)
         block = max(1, min(n, BLOCK_ROWS))
-        buf = np.empty((k, block), dtype=np.float32)
         ar = np.arange(block)
-        for b0 in range(0, n, block):
-            b1 = min(n, b0 + block)
-            m = b1 - b0
-            part = out[b0:b1]
-            idx = rows[b0:b1] if rows is not None else None
-            if k:
-                tmp = buf[:, :m]
-                for r, src in enumerate(num_src):
-                    if idx is None:
-                        tmp[r] = src[b0:b1]
+
+        def run(lo: int, hi: int) -> None:
+            buf = np.empty((k, block), dtype=np.float32)
+            for b0 in range(lo, hi, block):
+                b1 = min(hi, b0 + block)
+                m = b1 - b0
+                part = out[b0:b1]
+                idx = rows[b0:b1] if rows is not None else None
+                if k:
+                    tmp = buf[:, :m]
+                    for r, src in enumerate(num_src):
+                        if idx is None:
+                            tmp[r] = src[b0:b1]
+                        else:
+                            np.take(src, idx, out=tmp[r])
+                    if any_nan:
+                        np.copyto(tmp, fill, where=np.isnan(tmp))
+                    tmp -= off
+                    tmp /= scale
+                    part[:, target] = tmp.T
+                for kind, j, src, arg in others:
+                    codes = src[b0:b1] if idx is None else src[idx]
+                    if kind == "lookup":
+                        part[:, j] = arg[codes]
                     else:
-                        np.take(src, idx, out=tmp[r])
-                if any_nan:
-                    np.copyto(tmp, fill, where=np.isnan(tmp))
-                tmp -= off
-                tmp /= scale
-                part[:, target] = tmp.T
-            for kind, j, src, arg in others:
-                codes = src[b0:b1] if idx is None else src[idx]
-                if kind == "lookup":
-                    part[:, j] = arg[codes]
-                else:
-                    cols = part[:, j:j + arg]
-                    cols[...] = 0.0
-                    hit = codes >= 0
-                    if hit.all():
-                        cols[ar[:m], codes] = 1.0
-                    else:
-                        cols[ar[:m][hit], codes[hit]] = 1.0
+                        cols = part[:, j:j + arg]
+                        cols[...] = 0.0
+                        hit = codes >= 0
+                        if hit.all():
+                            cols[ar[:m], codes] = 1.0
+                        else:
+                            cols[ar[:m][hit], codes[hit]] = 1.0
+
+        # numpy releases the GIL in the gathers and arithmetic: halves of the
+        # rows (whole blocks each) are written by two threads when it pays off
+        workers = _workers(n)
+        if workers == 1:
+            run(0, n)
+            return
+        step = -(-n // (workers * block)) * block
+        with ThreadPoolExecutor(workers) as pool:
+            for f in [pool.submit(run, lo, min(n, lo + step)) for lo in range(0, n, step)]:
+                f.result()
 
     # ------------------------------------------------------------------ target
     def target_codes(self, s: pd.Series, *, path: str | None = None,
@@ -356,9 +386,7 @@ class Pipeline:
                             path=path, column=self.target, row=pos + 1)
         if task.kind == "binary":
             return codes.astype(np.float32).reshape(-1, 1)
-        y = np.zeros((len(codes), task.n_classes), dtype=np.float32)
-        y[np.arange(len(codes)), codes] = 1.0
-        return y
+        return np.take(np.eye(task.n_classes, dtype=np.float32), codes, axis=0)
 
     def decode_predictions(self, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """(labels, probabilities (n, K)) from network outputs; for regression
@@ -442,7 +470,7 @@ def codes_for(s: pd.Series, categories: Sequence[str], *, lower: bool = False) -
         if lower:
             own = [c.strip().lower() for c in own]
         lookup = np.append(index.get_indexer(pd.Index(own, dtype=object)), -1)
-        return lookup[s.cat.codes.to_numpy()].astype(np.int64)
+        return lookup[s.cat.codes.to_numpy()].astype(np.int64, copy=False)
     lab = _labels(s)
     if lower:
         lab = lab.str.strip().str.lower()

@@ -11,7 +11,9 @@ numeric column's distinct count is estimated from a sample.
 
 from __future__ import annotations
 
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -33,6 +35,8 @@ _ID_NAME = re.compile(
     r"|(?i:[_\s.-]id)$|[a-z](Id|ID)$"
 )
 _TARGET_NAMES = ("target", "label", "class", "outcome", "y", "species", "diagnosis")
+#: Tables with at least this many rows are profiled and transformed by two threads.
+PARALLEL_ROWS = 200_000
 _TRUE = {"true", "yes", "y", "t", "1", "on"}
 _FALSE = {"false", "no", "n", "f", "0", "off"}
 
@@ -106,6 +110,12 @@ class TaskInfo:
                    "categorical_crossentropy", ("accuracy",), target)
 
 
+def _workers(n_rows: int) -> int:
+    """Threads for per-column work on `n_rows` rows (numpy and pandas release
+    the GIL in their loops, so two threads use two cores)."""
+    return max(1, min(2, os.cpu_count() or 1)) if n_rows >= PARALLEL_ROWS else 1
+
+
 # ----------------------------------------------------------------------------- labels
 
 
@@ -162,8 +172,17 @@ def profile_table(table: Table, target: str | None = None) -> list[ColumnProfile
     raw = table.cache.get("raw_profiles")
     if raw is None:
         missing = cached_missing(table)
-        raw = tuple(_profile_column(str(name), table.df[name], missing.get(str(name)))
-                    for name in table.df.columns)
+
+        def one(name: Any) -> ColumnProfile:
+            return _profile_column(str(name), table.df[name], missing.get(str(name)))
+
+        workers = _workers(len(table.df))
+        if workers > 1 and len(table.df.columns) > 1:
+            # numpy reductions and pandas hashing release the GIL: two columns at a time
+            with ThreadPoolExecutor(workers) as pool:
+                raw = tuple(pool.map(one, table.df.columns))
+        else:
+            raw = tuple(one(name) for name in table.df.columns)
         table.cache["raw_profiles"] = raw
     raw_list = list(raw)
     names = {p.name for p in raw_list}
