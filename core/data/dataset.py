@@ -14,7 +14,7 @@ import numpy as np
 
 from core.data.preprocess import IMPUTE, SCALE, Pipeline, target_codes
 from core.data.profile import ROLES, TaskInfo, detect_task, profile_table, suggest_target
-from core.data.reader import Table, read_csv
+from core.data.reader import Table, read_csv, release_free_memory
 from core.data.split import split_indices
 from core.errors import ConfigError, DataError
 
@@ -227,6 +227,11 @@ def prepare(table: Table, config: DataConfig) -> Dataset:
     cache: dict[str, np.ndarray] = {}
     pipeline = Pipeline.fit(df, features, rows=order[:a], impute=config.impute,
                             scale=config.scale, task=task, target=target, cache=cache, **where)
+    if tcodes is not None and task.n_classes < 2**15:
+        tcodes = tcodes.astype(np.int16)  # 2 bytes a row from here on, not 8
+    # hand back what the fit's temporaries (and its threads' arenas) left free
+    # before the matrix, the largest allocation, is made
+    release_free_memory()
     x = np.empty((len(order), pipeline.n_features), dtype=np.float32)
     pipeline._fill(df, x, order, cache=cache, **where)
     if tcodes is not None:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.data.reader import Table, cached_missing
+from core.data.reader import Table, cached_missing, release_free_memory
 from core.errors import DataError
 
 KINDS = ("numeric", "categorical", "boolean", "text", "identifier", "constant", "empty")
@@ -181,6 +181,7 @@ def profile_table(table: Table, target: str | None = None) -> list[ColumnProfile
             # numpy reductions and pandas hashing release the GIL: two columns at a time
             with ThreadPoolExecutor(workers) as pool:
                 raw = tuple(pool.map(one, table.df.columns))
+            release_free_memory()  # what the threads' temporaries left in their arenas
         else:
             raw = tuple(one(name) for name in table.df.columns)
         table.cache["raw_profiles"] = raw

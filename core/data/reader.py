@@ -326,7 +326,7 @@ def read_csv(path: str | os.PathLike[str], *, nrows: int | None = None) -> Table
         for c in empty:
             notices.append(f"dropped column '{c}': every value is missing")
     truncated = nrows is not None and len(df) >= nrows
-    _release_free_memory()
+    release_free_memory()
     table = Table(
         df=df,
         path=where,
@@ -588,7 +588,7 @@ def _check_short_rows_after_sample(df: pd.DataFrame, p: Path, encoding: str, del
         return
 
 
-def _release_free_memory() -> None:
+def release_free_memory() -> None:
     """Hand the parser's freed buffers back to the operating system (glibc only)
     so that building the training matrix next does not stack on top of them."""
     if not sys.platform.startswith("linux"):
