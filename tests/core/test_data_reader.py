@@ -241,3 +241,20 @@ def test_text_after_the_sample_in_a_float_column(tmp_path: Path) -> None:
     with pytest.raises(DataError) as e:
         load_dataset(p, DataConfig(target="y"))
     assert "'oops'" in str(e.value) and "row 20001" in str(e.value)
+
+
+@pytest.mark.parametrize("word", ["NA", "?", "null", "N/A"])
+def test_missing_word_past_the_sniffed_sample_in_a_numeric_column(tmp_path: Path,
+                                                                  word: str) -> None:
+    # The sample decides a column is plain numeric; a missing-value word far below
+    # it must still read as missing, not fail and not become text.
+    rows = [f"{i * 0.5:.3f},{i % 7},{'yes' if i % 2 else 'no'}" for i in range(8000)]
+    rows[7000] = f"{word},3,no"
+    path = tmp_path / "late_na.csv"
+    path.write_text("x,k,flag\n" + "\n".join(rows) + "\n")
+    assert path.stat().st_size > 64 * 1024
+    table = read_csv(path)
+    x = table.df["x"]
+    assert x.dtype.kind == "f"
+    assert int(x.isna().sum()) == 1 and np.isnan(x.iloc[7000])
+    assert x.iloc[6999] == pytest.approx(6999 * 0.5)
