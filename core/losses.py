@@ -19,6 +19,7 @@ import numpy as np
 
 from core.autograd import Tensor, as_tensor
 from core.errors import ConfigError, DataError
+from core.naming import snake_name
 
 EPSILON = 1e-7
 REDUCTIONS = ("sum_over_batch_size", "sum", "none", None)
@@ -93,7 +94,7 @@ class Loss:
                 f"{type(self).__name__}: Expected reduction one of 'sum_over_batch_size', "
                 f"'sum', 'none'. Received: reduction={reduction!r}"
             )
-        self.name = name or _snake(type(self).__name__)
+        self.name = name or snake_name(type(self).__name__)
         self.reduction = reduction
         self.dtype = dtype
 
@@ -154,15 +155,6 @@ class Loss:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.get_config()})"
-
-
-def _snake(name: str) -> str:
-    out = []
-    for i, c in enumerate(name):
-        if c.isupper() and i and not name[i - 1].isupper():
-            out.append("_")
-        out.append(c.lower())
-    return "".join(out)
 
 
 class MeanSquaredError(Loss):

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from core.errors import ConfigError
+from core.naming import snake_name
 
 
 def _np(x: Any) -> np.ndarray:
@@ -67,12 +68,8 @@ class Metric:
 
 
 def _snake(name: str) -> str:
-    out = []
-    for i, c in enumerate(name):
-        if c.isupper() and i and not name[i - 1].isupper() and name[i - 1] != "2":
-            out.append("_")
-        out.append(c.lower())
-    return "".join(out).replace("r2score", "r2_score").replace("a_u_c", "auc")
+    """Keras's metric names: "R2Score" -> "r2_score", "AUC" -> "auc"."""
+    return snake_name(name, after_digit=False).replace("r2score", "r2_score")
 
 
 class Mean(Metric):

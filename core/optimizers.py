@@ -22,6 +22,7 @@ import numpy as np
 
 from core import schedules as _schedules
 from core.errors import ConfigError
+from core.naming import snake_name
 
 schedules = _schedules  # keras.optimizers.schedules
 
@@ -76,7 +77,7 @@ class Optimizer:
                                 _number(owner, "global_clipnorm", global_clipnorm, low_open=True))
         self.weight_decay = None if weight_decay is None else _number(owner, "weight_decay",
                                                                       weight_decay)
-        self.name = name or _snake(owner)
+        self.name = name or snake_name(owner)
         self.iterations = 0
         self.built = False
         self._variables: list[Any] = []
@@ -272,15 +273,6 @@ class Optimizer:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(learning_rate={self._learning_rate!r})"
-
-
-def _snake(name: str) -> str:
-    out = []
-    for i, c in enumerate(name):
-        if c.isupper() and i and not name[i - 1].isupper():
-            out.append("_")
-        out.append(c.lower())
-    return "".join(out)
 
 
 class SGD(Optimizer):

@@ -1,45 +1,20 @@
-"""Stand-ins for `core.training` events and a plain NumPy training generator.
+"""Small training generators that yield `core.training`'s events, for worker tests.
 
-The worker tests and the thread stress test use them to exercise the real
-thread path without depending on the engine: the events have the field names
-of `core.training`'s frozen events, and `numpy_mlp_train` trains a small MLP
-with NumPy (Python-overhead-bound, the hard case for the GIL).
+The worker tests use them to exercise the real thread path with exact,
+predictable event streams: `counting_train` yields a fixed number of cheap
+steps, and `numpy_mlp_train` trains a small MLP with plain NumPy
+(Python-overhead-bound, the hard case for the GIL).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
-
-@dataclass(frozen=True)
-class BatchEnded:
-    epoch: int
-    batch: int
-    batches: int
-    logs: Mapping[str, float]
-    samples_seen: int
-
-
-@dataclass(frozen=True)
-class EpochEnded:
-    epoch: int
-    epochs: int
-    logs: Mapping[str, float]
-    elapsed: float
-
-
-@dataclass(frozen=True)
-class TrainingFinished:
-    reason: str
-    epoch: int
-    batch: int
-    logs: Mapping[str, float] = field(default_factory=dict)
-    message: str = ""
+from core.training import BatchEnded, EpochEnded, TrainingFinished
 
 
 def counting_train(
