@@ -36,6 +36,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from core.allocator import keep_working_memory
 from core.callbacks import Callback, CallbackList, EarlyStopping
 from core.errors import ConfigError
 from core.random import default_generator, make_generator, set_random_seed
@@ -161,6 +162,7 @@ def train(
     ):
         raise ConfigError(f"Expected batch_size >= 1. Received: batch_size={batch_size!r}")
     model._require_compiled("fit")
+    keep_working_memory()
     if seed is not None:
         set_random_seed(seed)  # dropout masks and lazily built weights follow the seed
     x, y = model._prepare_data(x, y, "fit")
