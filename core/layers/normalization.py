@@ -72,6 +72,16 @@ class _Norm(Layer):
         if self.center:
             self.beta = self.add_weight("beta", wshape, self._beta_init, rng=rng)
 
+    def weight_shapes_for(self, input_shape: Any) -> dict[str, tuple[int, ...]]:
+        """gamma and beta, as `scale` and `center` ask."""
+        wshape, _ = self._param_shapes(input_shape)
+        shapes = {}
+        if self.scale:
+            shapes["gamma"] = wshape
+        if self.center:
+            shapes["beta"] = wshape
+        return shapes
+
 
 @register
 class BatchNormalization(_Norm):
@@ -138,12 +148,8 @@ class BatchNormalization(_Norm):
         self.built = True
 
     def weight_shapes_for(self, input_shape: Any) -> dict[str, tuple[int, ...]]:
+        shapes = super().weight_shapes_for(input_shape)
         wshape, _ = self._param_shapes(input_shape)
-        shapes = {}
-        if self.scale:
-            shapes["gamma"] = wshape
-        if self.center:
-            shapes["beta"] = wshape
         shapes["moving_mean"] = wshape
         shapes["moving_variance"] = wshape
         return shapes
@@ -212,15 +218,6 @@ class LayerNormalization(_Norm):
         self._norm_axes = _axes("LayerNormalization", self.axis, tuple(input_shape))
         self._add_affine(wshape, rng)
         self.built = True
-
-    def weight_shapes_for(self, input_shape: Any) -> dict[str, tuple[int, ...]]:
-        wshape, _ = self._param_shapes(input_shape)
-        shapes = {}
-        if self.scale:
-            shapes["gamma"] = wshape
-        if self.center:
-            shapes["beta"] = wshape
-        return shapes
 
     def call(self, inputs: Any, training: bool = False) -> Tensor:
         x = as_tensor(inputs)
