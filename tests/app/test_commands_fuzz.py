@@ -76,7 +76,7 @@ def _edit(doc: DocumentController, data: st.DataObject, kind: str) -> None:
 
 
 @settings(
-    max_examples=12,
+    max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
