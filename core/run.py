@@ -73,35 +73,40 @@ class EarlyStoppingSettings:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None) -> EarlyStoppingSettings:
-        d = dict(d or {})
-        out = cls()
-        kw: dict[str, Any] = {}
-        if "enabled" in d:
-            if not isinstance(d["enabled"], bool):
-                raise ConfigError("early_stopping.enabled: Expected true or false. "
-                                  f"Received: {d['enabled']!r}.")
-            kw["enabled"] = d["enabled"]
-        if "monitor" in d:
-            if not isinstance(d["monitor"], str) or not d["monitor"]:
-                raise ConfigError("early_stopping.monitor: Expected a metric name such as "
-                                  f"'val_loss'. Received: {d['monitor']!r}.")
-            kw["monitor"] = d["monitor"]
-        if "patience" in d:
-            if not _is_int(d["patience"]) or d["patience"] < 0:
-                raise ConfigError("early_stopping.patience: Expected a whole number >= 0. "
-                                  f"Received: {d['patience']!r}.")
-            kw["patience"] = int(d["patience"])
-        if "restore_best_weights" in d:
-            if not isinstance(d["restore_best_weights"], bool):
-                raise ConfigError("early_stopping.restore_best_weights: Expected true or "
-                                  f"false. Received: {d['restore_best_weights']!r}.")
-            kw["restore_best_weights"] = d["restore_best_weights"]
-        if "min_delta" in d:
-            if not _is_num(d["min_delta"]) or d["min_delta"] < 0:
-                raise ConfigError("early_stopping.min_delta: Expected a number >= 0. "
-                                  f"Received: {d['min_delta']!r}.")
-            kw["min_delta"] = float(d["min_delta"])
-        return replace(out, **kw)
+        kw = _checked(dict(d or {}), _EARLY_STOPPING_FIELDS, lambda k: f"early_stopping.{k}")
+        return cls(**kw)
+
+
+def _is_name(v: Any) -> bool:
+    return isinstance(v, str) and bool(v)
+
+
+def _is_bool(v: Any) -> bool:
+    return isinstance(v, bool)
+
+
+#: key -> (accepts value, what was expected, conversion), for `_checked`.
+Rule = tuple[Callable[[Any], bool], str, Callable[[Any], Any]]
+
+_EARLY_STOPPING_FIELDS: dict[str, Rule] = {
+    "enabled": (_is_bool, "true or false", bool),
+    "monitor": (_is_name, "a metric name such as 'val_loss'", str),
+    "patience": (lambda v: _is_int(v) and v >= 0, "a whole number >= 0", int),
+    "restore_best_weights": (_is_bool, "true or false", bool),
+    "min_delta": (lambda v: _is_num(v) and v >= 0, "a number >= 0", float),
+}
+
+
+def _checked(d: Mapping[str, Any], rules: Mapping[str, Rule],
+             label: Callable[[str], str]) -> dict[str, Any]:
+    """The present keys of `d` that have a rule, checked and converted (ConfigError if not)."""
+    kw: dict[str, Any] = {}
+    for key, (accepts, expected, convert) in rules.items():
+        if key in d:
+            if not accepts(d[key]):
+                raise ConfigError(f"{label(key)}: Expected {expected}. Received: {d[key]!r}.")
+            kw[key] = convert(d[key])
+    return kw
 
 
 @dataclass(frozen=True)
@@ -143,53 +148,11 @@ class TrainSettings:
     def from_dict(cls, d: Mapping[str, Any] | None) -> TrainSettings:
         """Parse a `train_config` dict; missing keys take the defaults, wrong ones raise."""
         d = dict(d or {})
-        kw: dict[str, Any] = {}
-
-        def bad(key: str, expected: str) -> ConfigError:
-            return ConfigError(f"training setting '{key}': Expected {expected}. "
-                               f"Received: {d[key]!r}.")
-
-        if "optimizer" in d:
-            if not isinstance(d["optimizer"], str) or not d["optimizer"]:
-                raise bad("optimizer", "an optimizer name such as 'adam'")
-            kw["optimizer"] = d["optimizer"]
-        if "learning_rate" in d:
-            if not _is_num(d["learning_rate"]) or d["learning_rate"] <= 0:
-                raise bad("learning_rate", "a number > 0")
-            kw["learning_rate"] = float(d["learning_rate"])
-        if d.get("optimizer_settings") is not None:
-            if not isinstance(d["optimizer_settings"], Mapping):
-                raise bad("optimizer_settings", "an object of optimizer settings")
-            kw["optimizer_settings"] = copy.deepcopy(dict(d["optimizer_settings"]))
-        if "loss" in d:
-            if d["loss"] is not None and (not isinstance(d["loss"], str) or not d["loss"]):
-                raise bad("loss", "a loss name or null")
-            kw["loss"] = d["loss"]
-        if "metrics" in d:
-            m = d["metrics"]
-            if isinstance(m, str):
-                m = [m]
-            if not isinstance(m, (list, tuple)) or not all(isinstance(x, str) for x in m):
-                raise bad("metrics", "a list of metric names")
-            kw["metrics"] = tuple(m)
-        for key in ("epochs", "batch_size"):
-            if key in d:
-                if not _is_int(d[key]) or d[key] < 1:
-                    raise bad(key, "a whole number >= 1")
-                kw[key] = int(d[key])
-        if "validation_split" in d:
-            if not _is_num(d["validation_split"]) or not 0 <= d["validation_split"] < 1:
-                raise bad("validation_split", "a number from 0 to below 1")
-            kw["validation_split"] = float(d["validation_split"])
-        if "seed" in d:
-            if d["seed"] is not None and not _is_int(d["seed"]):
-                raise bad("seed", "a whole number or null")
-            kw["seed"] = None if d["seed"] is None else int(d["seed"])
-        if "early_stopping" in d:
-            es = d["early_stopping"]
-            if es is not None and not isinstance(es, Mapping):
-                raise bad("early_stopping", "an object")
-            kw["early_stopping"] = EarlyStoppingSettings.from_dict(es)
+        if isinstance(d.get("metrics"), str):
+            d["metrics"] = [d["metrics"]]
+        if d.get("optimizer_settings") is None:
+            d.pop("optimizer_settings", None)
+        kw = _checked(d, _TRAIN_FIELDS, lambda k: f"training setting '{k}'")
         return cls(**kw)
 
     def with_overrides(self, **changes: Any) -> TrainSettings:
@@ -205,6 +168,25 @@ class TrainSettings:
         loss = self.loss or task.loss
         metrics = self.metrics or tuple(task.metrics)
         return replace(self, loss=loss, metrics=tuple(metrics))
+
+
+_TRAIN_FIELDS: dict[str, Rule] = {
+    "optimizer": (_is_name, "an optimizer name such as 'adam'", str),
+    "learning_rate": (lambda v: _is_num(v) and v > 0, "a number > 0", float),
+    "optimizer_settings": (lambda v: isinstance(v, Mapping), "an object of optimizer settings",
+                           lambda v: copy.deepcopy(dict(v))),
+    "loss": (lambda v: v is None or _is_name(v), "a loss name or null", lambda v: v),
+    "metrics": (lambda v: isinstance(v, (list, tuple)) and all(isinstance(x, str) for x in v),
+                "a list of metric names", tuple),
+    "epochs": (lambda v: _is_int(v) and v >= 1, "a whole number >= 1", int),
+    "batch_size": (lambda v: _is_int(v) and v >= 1, "a whole number >= 1", int),
+    "validation_split": (lambda v: _is_num(v) and 0 <= v < 1, "a number from 0 to below 1",
+                         float),
+    "seed": (lambda v: v is None or _is_int(v), "a whole number or null",
+             lambda v: None if v is None else int(v)),
+    "early_stopping": (lambda v: v is None or isinstance(v, Mapping), "an object",
+                       EarlyStoppingSettings.from_dict),
+}
 
 
 def make_optimizer(settings: TrainSettings) -> Any:
