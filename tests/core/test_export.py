@@ -106,16 +106,21 @@ def tabular_project(folder: Path, classes: int) -> Project:
                    train_config=cfg)
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[int, tuple[Path, Path]]:
-    """classes (0 = regression) -> (.lfmodel path, CSV path)."""
+def train_tabular_models(tmp_path_factory: pytest.TempPathFactory,
+                         prefix: str) -> dict[int, tuple[Path, Path]]:
+    """classes (0 = regression) -> (.lfmodel path, CSV path), one trained model each."""
     out = {}
     for classes in (0, 2, 3):
-        folder = tmp_path_factory.mktemp(f"export{classes}")
+        folder = tmp_path_factory.mktemp(f"{prefix}{classes}")
         project = tabular_project(folder, classes)
         result = train_project(project)
         out[classes] = (save_trained(result, folder / "model.lfmodel"), Path(project.data_path))
     return out
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[int, tuple[Path, Path]]:
+    return train_tabular_models(tmp_path_factory, "export")
 
 
 def example_projects() -> list[Project]:

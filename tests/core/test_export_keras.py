@@ -18,7 +18,7 @@ from tests.core.test_export import (
     activations_model,
     all_layers_model,
     example_projects,
-    tabular_project,
+    train_tabular_models,
 )
 
 TOL = 1e-5
@@ -32,15 +32,7 @@ def keras():  # noqa: ANN201 - the module
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[int, tuple[Path, Path]]:
-    from core.run import save_trained, train_project
-
-    out = {}
-    for classes in (0, 2, 3):
-        folder = tmp_path_factory.mktemp(f"kexport{classes}")
-        project = tabular_project(folder, classes)
-        result = train_project(project)
-        out[classes] = (save_trained(result, folder / "model.lfmodel"), Path(project.data_path))
-    return out
+    return train_tabular_models(tmp_path_factory, "kexport")
 
 
 @pytest.mark.parametrize("factory", [all_layers_model, activations_model])
