@@ -1,4 +1,4 @@
-"""Read what the GUI panels show from a `core.build.Analysis` (or None before the first one).
+"""Read what the GUI panels show from a `core.document.analysis.Analysis` (or None before one).
 
 The inspector, the summary and the status bar all show the same facts about
 the analysed graph: each node's output shape, parameter count and problems,
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.build import format_shape as core_format_shape
+from core.document.analysis import format_shape as core_format_shape
 
 
 def format_shape(shape: Any) -> str:
@@ -29,7 +29,7 @@ def param_count(analysis: Any, node_id: str) -> int | None:
 
 
 def problems(analysis: Any, node_id: str | None = None) -> list[Any]:
-    """All problems (`core.build.Problem`), or those that involve `node_id`."""
+    """All problems (`core.document.analysis.Problem`), or those that involve `node_id`."""
     if analysis is None:
         return []
     return list(analysis.problems if node_id is None else analysis.problems_for(node_id))

@@ -1,6 +1,6 @@
 """Undo commands: every edit of the network document as one QUndoCommand.
 
-Each command calls only `core.graph.Graph` methods and remembers exactly what
+Each command calls only `core.document.graph.Graph` methods and remembers exactly what
 it needs to undo itself (removed nodes with their edges and ports, old
 parameter values, old positions), so undo and redo give back the same
 `Graph.to_dict()` byte for byte. One command is one user gesture: a whole drag
@@ -20,8 +20,8 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
+from core.document.graph import MISSING, Edge, Graph, Node
 from core.errors import GraphError
-from core.graph import MISSING, Edge, Graph, Node
 
 __all__ = [
     "AddNodeCommand",
@@ -280,7 +280,7 @@ class PasteCommand(GraphCommand):
 class ApplyFixCommand(GraphCommand):
     """A one-click fix from the shape check: insert a layer on an edge, or set params.
 
-    `fix` has the attributes of `core.build.Fix`: label, kind ("insert_layer" or
+    `fix` has the attributes of `core.document.analysis.Fix`: label, kind ("insert_layer" or
     "set_params"), node_id (the layer with the problem), params, layer_type and
     after (the layer feeding `node_id` on the edge where the new layer goes; when
     None, the first input of `node_id`).

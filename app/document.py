@@ -1,9 +1,9 @@
 """The document controller: the one object every view edits the network through.
 
-`DocumentController` owns the `core.graph.Graph`, the `QUndoStack`, the
+`DocumentController` owns the `core.document.graph.Graph`, the `QUndoStack`, the
 project settings and the file path. Every edit method builds one undo command
 from `app.commands` (one gesture = one undo step), re-emits each graph event as
-the Qt signal `graphEvent`, and re-runs the shape check (`core.build.analyze`)
+the Qt signal `graphEvent`, and re-runs the shape check (`core.document.analysis.analyze`)
 once per burst of edits, debounced to the event loop, announcing the result
 with `analysisChanged`. Refused edits never raise into the GUI: they emit
 `message(str)` with the plain-language reason and return False/None. Run
@@ -36,26 +36,26 @@ from app.commands import (
     RenameCommand,
     SetParamsCommand,
 )
+from core.document.graph import Graph, LayerCatalog
+from core.document.project import Project, load_project, save_project
 from core.errors import FormatError, GraphError
-from core.graph import Graph, LayerCatalog
-from core.project import Project, load_project, save_project
 
 __all__ = ["DocumentController", "default_catalog"]
 
 
 def default_catalog() -> LayerCatalog:
-    """The layer registry as a graph catalog (importing core.layers registers the layers)."""
+    """The layer registry as a graph catalog (importing core.engine.layers registers the layers)."""
     with contextlib.suppress(ImportError):
-        import core.layers  # noqa: F401  (registers the built-in layers)
-    from core.layers.spec import CATALOG
+        import core.engine.layers  # noqa: F401  (registers the built-in layers)
+    from core.engine.layers.spec import CATALOG
 
     return CATALOG
 
 
 def _analyze_function() -> Any:
-    """`core.build.analyze` with a per-document cache, or None where it is missing."""
+    """`core.document.analysis.analyze` with a per-document cache, or None where it is missing."""
     try:
-        from core.build import AnalysisCache, analyze
+        from core.document.analysis import AnalysisCache, analyze
     except ImportError:
         return None
     cache = AnalysisCache()
@@ -252,7 +252,7 @@ class DocumentController(QObject):
         return cmd is not None and self._push(cmd)
 
     def apply_fix(self, fix: Any) -> bool:
-        """Apply a `core.build.Fix` (insert a layer on an edge, or set parameters) as one step."""
+        """Apply an analysis `Fix` (insert a layer on an edge, or set parameters) as one step."""
         cmd = self._build(ApplyFixCommand, fix)
         if cmd is None or not self._push(cmd):
             return False

@@ -142,7 +142,7 @@ class FileOps:
         """Open a bundled example as an untitled copy (Save asks where)."""
         if ask and not self.maybe_save():
             return False
-        from core.project import load_project
+        from core.document.project import load_project
 
         try:
             project = load_project(path, catalog=self.controller.catalog)

@@ -1,9 +1,9 @@
 """Fit checks before Start: the network's problems against the data, each with its fix.
 
-The logic is `core.build.analyze(graph, n_features=, task=)`, which the
+The logic is `core.document.analysis.analyze(graph, n_features=, task=)`, which the
 controller re-runs after every edit and after the session tells it the data's
 feature count and task. `FitChecks` lists each problem in plain words with a
-one-click button that applies its `core.build.Fix` through
+one-click button that applies its `core.document.analysis.Fix` through
 `controller.apply_fix` (one undoable step), plus the data problem, if any.
 """
 

@@ -488,7 +488,7 @@ class InspectorWidget(QWidget):
 
 def _layer_class(type_name: str) -> Any:
     try:
-        from core.layers.spec import get_layer_class
+        from core.engine.layers.spec import get_layer_class
 
         return get_layer_class(type_name)
     except GraphError:  # unknown layer: show it without a form

@@ -1,6 +1,6 @@
 """The layer palette: the registered layers grouped by category, with search.
 
-Built from the layer registry (`core.layers.spec.layer_classes()`, each class's
+Built from the layer registry (`core.engine.layers.spec.layer_classes()`, each class's
 `CATEGORY` and `DESCRIPTION`). Typing in the search field filters by name and
 description as you type. Dragging a layer starts a QDrag whose MIME type is
 `LAYER_MIME` and whose payload is the layer type name in UTF-8 (the canvas
@@ -66,8 +66,8 @@ _TEXT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 def layer_entries() -> list[tuple[str, str, str]]:
     """(type name, category, description) for every registered layer, palette order."""
-    import core.layers  # noqa: F401  (registers the layers)
-    from core.layers.spec import layer_classes, type_name
+    import core.engine.layers  # noqa: F401  (registers the layers)
+    from core.engine.layers.spec import layer_classes, type_name
 
     entries = []
     for cls in layer_classes():

@@ -6,7 +6,7 @@ the prepared `Dataset`; the model built from the controller's graph and its
 trained weights; the `TrainingWorker` of the current run. It offers
 start/pause/resume/stop/step, "train N more epochs", reset weights, test-split
 metrics after a run and saving the trained model as a `.lfmodel` bundle. The
-logic lives in `core` (`core.data`, `core.run`, `core.training`,
+logic lives in `core` (`core.data`, `core.run`, `core.engine.training`,
 `core.bundle`); the session only sequences it, keeps the project's
 `data_config` / `train_config` dicts in sync, and re-emits progress as
 signals. Panels are views of the session and hold no state of their own.
@@ -321,14 +321,14 @@ class TrainingSession(QObject):
 
     def _events(self, model: Any, settings: Any, initial_epoch: int,
                 epochs: int) -> Callable[[], Iterator[Any]]:
-        """The factory the worker calls in its thread: core.training.train over the split."""
+        """The factory the worker calls in its thread: core.engine.training.train over the split."""
         from core.run import _early_stopping
 
         dataset = self.dataset
         has_val = len(dataset.x_val) > 0
 
         def factory() -> Iterator[Any]:
-            from core.training import train
+            from core.engine.training import train
 
             cbs = []
             stopper = _early_stopping(settings, has_val)

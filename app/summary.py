@@ -30,7 +30,7 @@ HEADERS = ("Layer (type)", "Output Shape", "Param #", "Connected to")
 
 
 def summary_rows(graph: Any, analysis: Any) -> list[tuple[str, str, str, str, str]]:
-    """(node id, layer, shape, params, connected-to) per layer, as `core.build` reports them.
+    """(node id, layer, shape, params, connected-to) per layer, as the analysis reports them.
 
     Before the first analysis (or while it lags behind an edit) the rows come
     from the graph alone, with unknown shapes and counts.

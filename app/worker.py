@@ -1,4 +1,4 @@
-"""Run a training generator (`core.training.train`) in a background QThread.
+"""Run a training generator (`core.engine.training.train`) in a background QThread.
 
 This is the thin adapter between the Qt-free trainer and the GUI: it iterates
 the generator in a worker thread, pauses by waiting between events, stops by
@@ -258,7 +258,7 @@ class TrainingWorker(QThread):
     """Iterate a training generator in a thread; control it from the GUI thread.
 
     `factory()` is called inside the worker thread and must return the event
-    iterator (typically `lambda: core.training.train(model, x, y, ...)`).
+    iterator (typically `lambda: core.engine.training.train(model, x, y, ...)`).
     Signals (delivered queued to receivers in the GUI thread):
     `batches(BatchChunk)`, `epochEnded(event)`, `trainingFinished(event)` (the
     generator's `TrainingFinished`, or a `RunStopped` after Stop),

@@ -1,4 +1,4 @@
-"""Benchmark: whole-graph revalidation (core.build.analyze) of 200-node graphs.
+"""Benchmark: whole-graph revalidation (core.document.analysis.analyze) of 200-node graphs.
 
 Two shapes of graph (a 200-node chain, and a 200-node graph of branches joined
 by Add and Concatenate) are analysed in two ways: "cold" with a fresh
@@ -18,9 +18,9 @@ import statistics
 import time
 from collections.abc import Callable
 
-from core.build import AnalysisCache, analyze
-from core.graph import Graph
-from core.layers import CATALOG
+from core.document.analysis import AnalysisCache, analyze
+from core.document.graph import Graph
+from core.engine.layers import CATALOG
 
 BUDGET_MS = 20.0
 N_NODES = 200

@@ -51,7 +51,7 @@ def make_data(w: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
 # --------------------------------------------------------------------- core
 def run_core(w: dict[str, Any], x: np.ndarray, y: np.ndarray) -> list[float]:
     from core import keras
-    from core.training import EpochEnded, train
+    from core.engine.training import EpochEnded, train
 
     keras.utils.set_random_seed(0)
     L = keras.layers  # noqa: N806

@@ -29,11 +29,11 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _model(layers: list[tuple[int, str]], n_in: int, loss: str, seed: int = 0) -> Any:
-    import core.layers  # noqa: F401
-    from core.build import build_model
-    from core.graph import Graph
-    from core.layers.spec import CATALOG
-    from core.optimizers import Adam
+    import core.engine.layers  # noqa: F401
+    from core.document.analysis import build_model
+    from core.document.graph import Graph
+    from core.engine.layers.spec import CATALOG
+    from core.engine.optimizers import Adam
 
     g = Graph(CATALOG)
     prev = g.add_node("Input", {"shape": [n_in]}).id
@@ -65,7 +65,7 @@ def w2_case() -> tuple[Callable[[], Any], np.ndarray, np.ndarray, int, int]:
 
 def _events(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int,
             n_batches: int) -> Iterator[Any]:
-    from core.training import train
+    from core.engine.training import train
 
     epochs = int(np.ceil(n_batches * batch_size / len(x))) + 1
     count = 0

@@ -8,9 +8,9 @@ and `from core import keras` both work); the engine is `core.Tensor` with
 from __future__ import annotations
 
 from core import keras
-from core.autograd import Tensor, no_grad
 from core.bundle import load_model
 from core.bundle import save_model_bundle as save_model
-from core.random import set_random_seed
+from core.engine.autograd import Tensor, no_grad
+from core.engine.random import set_random_seed
 
 __all__ = ["Tensor", "keras", "load_model", "no_grad", "save_model", "set_random_seed"]

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
+from core.document.fileio import atomic_write
 from core.errors import DataError, FormatError, LayerForgeError
-from core.fileio import atomic_write
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -434,7 +434,7 @@ def save_model_bundle(
 ) -> Path:
     """Write `model` (with its fitted `pipeline`, `task` and extra `metadata`) to `path`.
 
-    `graph` (a `core.graph.Graph` or its dict) is kept so that the network can be
+    `graph` (a `core.document.graph.Graph` or its dict) is kept so that the network can be
     reopened on the canvas; `metadata` may hold e.g. `{"metrics": {...}}` (the
     final train/validation/test metrics). The file is replaced atomically.
     Returns the path written.
@@ -635,7 +635,7 @@ def _read_weights(p: Path, data: bytes) -> list[np.ndarray]:
 
 def _build(p: Path, config: dict[str, Any]) -> Any:
     """The untrained model described by config.json."""
-    import core.layers  # noqa: F401 - registers the layer classes
+    import core.engine.layers  # noqa: F401 - registers the layer classes
 
     errors: list[str] = []
     model_cfg = config.get("model")
@@ -650,9 +650,9 @@ def _build(p: Path, config: dict[str, Any]) -> Any:
                 raise FormatError(f"{p}: the architecture cannot be rebuilt: "
                                   f"{errors[0]}") from None
     if isinstance(graph_dict, dict):
-        from core.build import build_model
-        from core.graph import Graph
-        from core.layers.spec import CATALOG
+        from core.document.analysis import build_model
+        from core.document.graph import Graph
+        from core.engine.layers.spec import CATALOG
 
         try:
             graph = Graph.from_dict(graph_dict, catalog=CATALOG)
@@ -665,7 +665,7 @@ def _build(p: Path, config: dict[str, Any]) -> Any:
 
 
 def _model_from_config(model_cfg: dict[str, Any]) -> Any:
-    import core.models as models
+    import core.engine.models as models
 
     class_name = model_cfg.get("class_name")
     cfg = copy.deepcopy(model_cfg.get("config"))

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from core import (
+from core.engine import (
     activations,
     callbacks,
     initializers,
@@ -23,9 +23,9 @@ from core import (
     optimizers,
     regularizers,
 )
-from core.layers import Input, InputLayer
-from core.models import Model, Sequential
-from core.random import set_random_seed
+from core.engine.layers import Input, InputLayer
+from core.engine.models import Model, Sequential
+from core.engine.random import set_random_seed
 
 
 def to_categorical(y: object, num_classes: int | None = None) -> np.ndarray:

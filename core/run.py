@@ -4,7 +4,7 @@
 `load_data` turns the project's data source into a `Dataset`;
 `build_and_compile` checks the graph against that data (in plain words) and
 builds and compiles the model; `training_events` wraps
-`core.training.train` with the validation split and early stopping from the
+`core.engine.training.train` with the validation split and early stopping from the
 settings; `evaluate_splits` measures the trained model on every split under
 Keras metric names. `train_project` strings them together for headless use,
 `save_trained` writes the `.lfmodel` bundle, and `new_project_from_csv`
@@ -191,7 +191,7 @@ _TRAIN_FIELDS: dict[str, Rule] = {
 
 def make_optimizer(settings: TrainSettings) -> Any:
     """The optimizer object the settings name, with learning rate and extra settings."""
-    from core import optimizers
+    from core.engine import optimizers
 
     cls = optimizers.ALL_OPTIMIZERS.get(settings.optimizer.lower())
     if cls is None:
@@ -267,7 +267,7 @@ def _is_error(problem: Any) -> bool:
 
 def check_graph(graph: Any, dataset: Any) -> Any:
     """The graph's analysis against the data; a GraphError listing every problem."""
-    from core.build import analyze
+    from core.document.analysis import analyze
 
     analysis = analyze(graph, n_features=dataset.n_features, task=dataset.task)
     problems = [p for p in getattr(analysis, "problems", ()) if _is_error(p)]
@@ -283,7 +283,7 @@ def check_graph(graph: Any, dataset: Any) -> Any:
 
 def build_and_compile(graph: Any, dataset: Any, settings: TrainSettings) -> Any:
     """A compiled model for `graph`, checked against `dataset` first (see `check_graph`)."""
-    from core.build import build_model
+    from core.document.analysis import build_model
 
     check_graph(graph, dataset)
     settings = settings.resolved(dataset.task)
@@ -300,7 +300,7 @@ def _early_stopping(settings: TrainSettings, has_validation: bool) -> Any | None
     es = settings.early_stopping
     if not es.enabled:
         return None
-    from core.callbacks import EarlyStopping
+    from core.engine.callbacks import EarlyStopping
 
     monitor = es.monitor
     if monitor.startswith("val_") and not has_validation:
@@ -311,12 +311,12 @@ def _early_stopping(settings: TrainSettings, has_validation: bool) -> Any | None
 
 def training_events(model: Any, dataset: Any, settings: TrainSettings,
                     callbacks: Iterable[Any] = ()) -> Iterator[Any]:
-    """`core.training.train` on the training split with validation data and early stopping.
+    """`core.engine.training.train` on the training split with validation data and early stopping.
 
     Yields the trainer's frozen events (BatchEnded, EpochEnded, TrainingFinished).
     Without validation rows, an early-stopping monitor `val_x` watches `x` instead.
     """
-    from core.training import train
+    from core.engine.training import train
 
     has_val = len(dataset.x_val) > 0
     cbs = list(callbacks)
@@ -465,9 +465,9 @@ def new_project_from_csv(
     is not saved.
     """
     from core.data import DataConfig, prepare, read_csv
-    from core.graph import Graph
-    from core.layers.spec import CATALOG
-    from core.project import Project, default_train_config
+    from core.document.graph import Graph
+    from core.document.project import Project, default_train_config
+    from core.engine.layers.spec import CATALOG
 
     units = _parse_hidden(hidden)
     table = read_csv(csv_path)

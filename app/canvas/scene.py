@@ -26,7 +26,7 @@ from app.canvas.edge_item import EdgeItem, curve_path
 from app.canvas.node_item import NodeItem
 from app.canvas.port_item import PortItem, PortState
 from app.canvas.style import CanvasStyle, LayerMeta, format_count, format_shape, layer_meta
-from core.graph import (
+from core.document.graph import (
     EdgeAdded,
     EdgeRemoved,
     GraphReset,

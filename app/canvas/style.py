@@ -77,7 +77,7 @@ def layer_meta(catalog: Any, type_name: str) -> LayerMeta:
     with contextlib.suppress(Exception):
         if own_hooks:
             raise LookupError(type_name)
-        from core.layers.spec import get_layer_class
+        from core.engine.layers.spec import get_layer_class
 
         cls = get_layer_class(type_name)
     if cls is not None:
@@ -104,8 +104,8 @@ def layer_types_by_category(catalog: Any) -> dict[str, list[str]]:
     """Layer types grouped by palette category, in registry order."""
     types: list[str] = []
     with contextlib.suppress(Exception):
-        import core.layers  # noqa: F401
-        from core.layers.spec import layer_classes, type_name
+        import core.engine.layers  # noqa: F401
+        from core.engine.layers.spec import layer_classes, type_name
 
         types = [type_name(c) for c in layer_classes()]
     if not types or hasattr(catalog, "category"):

@@ -47,11 +47,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    import core.layers  # noqa: F401 - registers the layer types
-    from core.build import analyze
+    import core.engine.layers  # noqa: F401 - registers the layer types
     from core.cli.summary import graph_summary_text
+    from core.document.analysis import analyze
+    from core.document.project import save_project
     from core.errors import FormatError
-    from core.project import save_project
     from core.run import new_project_from_csv
 
     out = Path(args.out)

@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from core.cli._common import load_model_and_data
-    from core.fileio import atomic_write
+    from core.document.fileio import atomic_write
 
     bundle, table = load_model_and_data(args)
     prediction = bundle.predict(table.df)

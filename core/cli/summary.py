@@ -31,7 +31,7 @@ def _keras_type(layer_type: str) -> str:
 
 
 def graph_summary_text(title: str, analysis: Any) -> str:
-    """A Keras-style table from `core.build.Analysis.summary_rows()` (the engine's look).
+    """A Keras-style table from `Analysis.summary_rows()` (the engine's look).
 
     "Connected to" is shown when the network is not a simple chain.
     """
@@ -82,10 +82,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _project_summary(path: Path) -> int:
-    import core.layers  # noqa: F401 - registers the layer types
-    from core.build import analyze
-    from core.layers.spec import CATALOG
-    from core.project import load_project
+    import core.engine.layers  # noqa: F401 - registers the layer types
+    from core.document.analysis import analyze
+    from core.document.project import load_project
+    from core.engine.layers.spec import CATALOG
 
     project = load_project(path, catalog=CATALOG)
     analysis = analyze(project.graph)

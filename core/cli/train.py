@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from core.cli._common import finish_parser
-from core.fileio import atomic_write_text
+from core.document.fileio import atomic_write_text
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -54,10 +54,10 @@ def write_json(path: str | os.PathLike[str], data: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import core.layers  # noqa: F401 - registers the layer types
+    import core.engine.layers  # noqa: F401 - registers the layer types
     from core.cli._common import ProgressBar, metrics_table
-    from core.layers.spec import CATALOG
-    from core.project import load_project
+    from core.document.project import load_project
+    from core.engine.layers.spec import CATALOG
     from core.run import TrainSettings, save_trained, train_project
 
     project = load_project(args.project, catalog=CATALOG)

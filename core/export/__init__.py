@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
+from core.document.fileio import replace_into, staged_path
 from core.errors import FormatError, LayerForgeError
 from core.export.verify import DEFAULT_ROWS, Check, ExportError
-from core.fileio import replace_into, staged_path
 
 __all__ = [
     "FORMATS",

@@ -1,6 +1,6 @@
 """Regenerate the example projects in this folder from the bundled datasets.
 
-Each example is built with `core.graph` and saved with `core.project`, so the
+Each example is built with `core.document.graph` and saved with `core.document.project`, so the
 files stay valid as those modules evolve: the Input is sized to the data after
 encoding, node positions are laid out left to right in canvas columns, and
 the data path is stored relative to the project file. Run:
@@ -104,11 +104,11 @@ def examples() -> list[Example]:
 
 def build_project(example: Example, out_dir: Path = HERE) -> Any:
     """The `Project` for `example` (not saved)."""
-    import core.layers  # noqa: F401 - registers the layer types
+    import core.engine.layers  # noqa: F401 - registers the layer types
     from core.data import DataConfig, prepare, read_csv
-    from core.graph import Graph
-    from core.layers.spec import CATALOG
-    from core.project import Project, default_train_config
+    from core.document.graph import Graph
+    from core.document.project import Project, default_train_config
+    from core.engine.layers.spec import CATALOG
 
     data_path = DATASETS / example.csv
     config = DataConfig.from_dict({"target": example.target, "seed": 0, **example.data})
@@ -137,8 +137,8 @@ def build_project(example: Example, out_dir: Path = HERE) -> Any:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from core.build import analyze
-    from core.project import save_project
+    from core.document.analysis import analyze
+    from core.document.project import save_project
 
     out_dir = Path(argv[0]) if argv else HERE
     for example in examples():

@@ -1,4 +1,4 @@
-"""Small training generators that yield `core.training`'s events, for worker tests.
+"""Small training generators that yield `core.engine.training`'s events, for worker tests.
 
 The worker tests use them to exercise the real thread path with exact,
 predictable event streams: `counting_train` yields a fixed number of cheap
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from core.training import BatchEnded, EpochEnded, TrainingFinished
+from core.engine.training import BatchEnded, EpochEnded, TrainingFinished
 
 
 def counting_train(

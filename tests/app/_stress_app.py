@@ -1,7 +1,7 @@
 """Subprocess body of the thread stress test: train in the worker while the GUI paints.
 
 Run as `python tests/app/_stress_app.py SECONDS`. A `TrainingWorker` runs the
-real trainer, `core.training.train`, on the seed network (8 -> 10 relu -> 10
+real trainer, `core.engine.training.train`, on the seed network (8 -> 10 relu -> 10
 relu -> 1 sigmoid on resources/datasets/seed_binary.csv, batch 16:
 Python-overhead-bound, the hard case for the GIL) in its thread for SECONDS,
 while the GUI thread repaints pyqtgraph plots (its own and a `PlotsPanel`) as
@@ -35,11 +35,11 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _seed_model():
-    import core.layers  # noqa: F401 - registers the layer types
-    from core.build import build_model
-    from core.graph import Graph
-    from core.layers.spec import CATALOG
-    from core.optimizers import Adam
+    import core.engine.layers  # noqa: F401 - registers the layer types
+    from core.document.analysis import build_model
+    from core.document.graph import Graph
+    from core.engine.layers.spec import CATALOG
+    from core.engine.optimizers import Adam
 
     g = Graph(CATALOG)
     prev = g.add_node("Input", {"shape": [8]}).id
@@ -54,9 +54,9 @@ def _seed_model():
 
 
 def _factory(seconds: float):
-    """`core.training.train` on the seed network, ended (completed) after `seconds`."""
+    """`core.engine.training.train` on the seed network, ended (completed) after `seconds`."""
     from core.data import DataConfig, prepare, read_csv
-    from core.training import train
+    from core.engine.training import train
 
     ds = prepare(read_csv(REPO / "resources" / "datasets" / "seed_binary.csv"),
                  DataConfig(validation_split=0.2, test_split=0.0))

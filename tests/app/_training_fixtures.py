@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def engine_available() -> bool:
     return all(importlib.util.find_spec(m) is not None
-               for m in ("core.models", "core.build", "core.training"))
+               for m in ("core.engine.models", "core.document.analysis", "core.engine.training"))
 
 
 def seed_csv(tmp_path: Path, n: int = 400, seed: int = 0) -> Path:

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 from app.canvas.port_item import PortState
 from app.canvas.view import LAYER_MIME, CanvasView
 from app.document import DocumentController
-from core.graph import Graph
+from core.document.graph import Graph
 
 LEFT = Qt.MouseButton.LeftButton
 NOMOD = Qt.KeyboardModifier.NoModifier

@@ -140,7 +140,7 @@ def test_apply_fix_inserts_flatten_and_undo_restores(doc):
 
 
 def test_apply_fix_set_params(doc):
-    from core.build import Fix
+    from core.document.analysis import Fix
 
     i, d, o = _chain(doc)
     doc.apply_fix(Fix("Set units to 3", "set_params", o, {"units": 3}))

@@ -15,8 +15,8 @@ def window(qtbot):
 
 
 def test_palette_lists_every_registered_layer_grouped_by_category(window):
-    import core.layers  # noqa: F401
-    from core.layers.spec import layer_classes, type_name
+    import core.engine.layers  # noqa: F401
+    from core.engine.layers.spec import layer_classes, type_name
 
     pal = window.palette
     names = pal.type_names()

@@ -173,7 +173,7 @@ def test_exception_in_training_becomes_errored(session, tmp_path, qtbot, monkeyp
     assert session.state == IDLE and session.worker is None
 
 
-@pytest.mark.skipif(not engine_available(), reason="the engine (core.models) has not landed")
+@pytest.mark.skipif(not engine_available(), reason="the engine (core.engine.models) has not landed")
 def test_real_engine_trains_seed_network(session, tmp_path, qtbot) -> None:
     session.open_csv(seed_csv(tmp_path))
     add_seed_graph(session.controller)
@@ -189,7 +189,7 @@ def test_real_engine_trains_seed_network(session, tmp_path, qtbot) -> None:
     assert "loss" in session.test_metrics
 
 
-@pytest.mark.skipif(not engine_available(), reason="the engine (core.models) has not landed")
+@pytest.mark.skipif(not engine_available(), reason="the engine (core.engine.models) has not landed")
 def test_real_engine_divergence_at_huge_learning_rate(session, tmp_path, qtbot) -> None:
     # A regression network: MSE grows without bound at lr 1e3 and becomes inf.
     # (The seed's sigmoid + cross-entropy stays finite at lr 1e3: its loss is clipped.)

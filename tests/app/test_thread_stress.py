@@ -1,6 +1,6 @@
 """Guard for the PySide6 pin: train in the worker thread while the GUI paints, in a subprocess.
 
-The worker runs the real trainer, `core.training.train`, for 10 s.
+The worker runs the real trainer, `core.engine.training.train`, for 10 s.
 PySide6 6.12.0 dies here with "Fatal Python error: bool_dealloc" (a refcount
 bug hit when a Python worker thread runs NumPy while the GUI thread runs
 Python slots and pyqtgraph painting). Run this test before moving the pin.

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from core.autograd import Tensor
+from core.engine.autograd import Tensor
 
 
 def _scalar(out: Any, weights: np.ndarray) -> float:

@@ -1,4 +1,4 @@
-"""core.allocator: the trainer keeps its working memory (glibc) instead of re-faulting it."""
+"""core.engine.allocator: the trainer keeps its working memory (glibc) instead of re-faulting it."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_training_raises_the_allocator_thresholds_once() -> None:
     code = (
         "import numpy as np\n"
-        "from core import allocator, keras\n"
+        "from core import keras\nfrom core.engine import allocator\n"
         "assert allocator._done == []\n"
         "m = keras.Sequential([keras.layers.Dense(1, input_shape=(2,))])\n"
         "m.compile(optimizer='sgd', loss='mse')\n"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core import ops
-from core.autograd import Tensor, no_grad
+from core.engine import ops
+from core.engine.autograd import Tensor, no_grad
 from tests.core.gradcheck import check_grads
 
 

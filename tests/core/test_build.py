@@ -1,4 +1,4 @@
-"""Tests for core.build: shapes, parameter counts, plain-language problems, fixes, models."""
+"""Tests for core.document.analysis: shapes, parameter counts, problems, fixes, models."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from core.build import (
+from core.document.analysis import (
     Analysis,
     AnalysisCache,
     Fix,
@@ -18,9 +18,9 @@ from core.build import (
     build_model,
     format_shape,
 )
+from core.document.graph import Graph
+from core.engine.layers import CATALOG
 from core.errors import GraphError
-from core.graph import Graph
-from core.layers import CATALOG
 
 BINARY = SimpleNamespace(kind="binary", n_classes=2, output_units=1,
                          output_activation="sigmoid", loss="binary_crossentropy")
@@ -322,7 +322,7 @@ def test_real_task_info_from_core_data() -> None:
 
 
 def test_layer_bug_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
-    from core.layers import Dense
+    from core.engine.layers import Dense
 
     def broken(self: Any, input_shape: Any) -> Any:
         raise IndexError("oops")
@@ -396,7 +396,7 @@ def test_build_model_refuses_broken_graph() -> None:
 
 
 def test_build_model_names_layers_after_nodes_and_predicts() -> None:
-    pytest.importorskip("core.models")
+    pytest.importorskip("core.engine.models")
     g = new_graph()
     i = g.add_node("Input", {"shape": [4]}).id
     a = g.add_node("Dense", {"units": 6, "activation": "relu"}).id

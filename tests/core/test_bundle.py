@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 
 import core
-import core.layers  # noqa: F401 - registers the layer types
+import core.engine.layers  # noqa: F401 - registers the layer types
 from core.bundle import FORMAT_VERSION, Prediction, load_model, read_bundle_info, save_model_bundle
+from core.document.graph import Graph
+from core.document.project import Project, default_train_config
+from core.engine.layers.spec import CATALOG
 from core.errors import DataError, FormatError
-from core.graph import Graph
-from core.layers.spec import CATALOG
-from core.project import Project, default_train_config
 from core.run import save_trained, train_project
 
 
@@ -148,10 +148,10 @@ def _project_csv(model_path: Path) -> Path:
 
 
 def test_python_api_model_saves_without_pipeline(tmp_path: Path) -> None:
-    from core.models import Sequential
+    from core.engine.models import Sequential
 
-    model = Sequential([core.layers.Dense(4, activation="relu", input_shape=(3,)),
-                        core.layers.Dense(1, activation="sigmoid")])
+    model = Sequential([core.engine.layers.Dense(4, activation="relu", input_shape=(3,)),
+                        core.engine.layers.Dense(1, activation="sigmoid")])
     model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
     x = np.random.default_rng(0).normal(size=(10, 3)).astype(np.float32)
     path = core.save_model(model, tmp_path / "api.lfmodel")
@@ -282,8 +282,8 @@ def test_unknown_layer_type(trained: dict, tmp_path: Path) -> None:
 
 
 def _python_api_model(units: int, activation: str, loss: str, seed: int = 3) -> object:
-    from core.layers import Dense, Input
-    from core.models import Sequential
+    from core.engine.layers import Dense, Input
+    from core.engine.models import Sequential
 
     model = Sequential([Input((4,)), Dense(units, activation=activation)])
     model.compile(optimizer="adam", loss=loss)

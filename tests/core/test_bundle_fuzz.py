@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import core.layers  # noqa: F401 - registers the layer types
+import core.engine.layers  # noqa: F401 - registers the layer types
 from core.bundle import BundledModel, load_model
+from core.document.graph import Graph
+from core.document.project import Project, default_train_config
+from core.engine.layers.spec import CATALOG
 from core.errors import LayerForgeError
-from core.graph import Graph
-from core.layers.spec import CATALOG
-from core.project import Project, default_train_config
 from core.run import save_trained, train_project
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from core import keras
-from core.callbacks import Callback
-from core.training import TrainingFinished, train
+from core.engine.callbacks import Callback
+from core.engine.training import TrainingFinished, train
 
 L = keras.layers
 RNG = np.random.default_rng(9)

@@ -160,7 +160,7 @@ def test_progress_bar_redraws_one_line_on_a_terminal() -> None:
     import io
 
     from core.cli._common import ProgressBar
-    from core.training import BatchEnded, EpochEnded, TrainingFinished
+    from core.engine.training import BatchEnded, EpochEnded, TrainingFinished
 
     class Tty(io.StringIO):
         def isatty(self) -> bool:

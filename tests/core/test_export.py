@@ -16,17 +16,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import core.layers as L
-from core.activations import NAMES as ACTIVATIONS
+import core.engine.layers as L
 from core.bundle import load_model
 from core.cli import main as cli_main
+from core.document.graph import Graph
+from core.document.project import Project, default_train_config
+from core.engine.activations import NAMES as ACTIVATIONS
+from core.engine.layers.spec import CATALOG
+from core.engine.models import Model, Sequential
 from core.errors import FormatError
 from core.export import ExportError, export_model
 from core.export.verify import reference, sample_rows
-from core.graph import Graph
-from core.layers.spec import CATALOG
-from core.models import Model, Sequential
-from core.project import Project, default_train_config
 from core.run import save_trained, train_project
 
 TOL = 1e-5
@@ -124,7 +124,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[int, tuple[Path, P
 
 
 def example_projects() -> list[Project]:
-    from core.project import load_project
+    from core.document.project import load_project
 
     here = Path(__file__).resolve().parents[2] / "resources" / "examples"
     files = sorted(here.glob("*.lfproj"))

@@ -1,4 +1,4 @@
-"""Tests for core.graph: every edit, every event, every refusal, the JSON form."""
+"""Tests for core.document.graph: every edit, every event, every refusal, the JSON form."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
-from core import graph as graph_mod
-from core.errors import FormatError, GraphError
-from core.graph import (
+from core.document import graph as graph_mod
+from core.document.graph import (
     MISSING,
     CycleError,
     DuplicateEdgeError,
@@ -34,10 +33,11 @@ from core.graph import (
     TooManyInputsError,
     UnknownLayerError,
 )
+from core.errors import FormatError, GraphError
 
 
 class FakeCatalog:
-    """A small stand-in for core.layers.spec.CATALOG."""
+    """A small stand-in for core.engine.layers.spec.CATALOG."""
 
     ARITY = {
         "Input": (0, 0),
@@ -774,15 +774,15 @@ def test_graph_error_hierarchy() -> None:
 
 
 def test_graph_module_imports_only_stdlib() -> None:
-    """core.graph (and core.versioning, which it uses) import only the stdlib and core.errors."""
+    """core.document.graph (and versioning, which it uses) import only stdlib and core.errors."""
     import ast
     import sys
     from pathlib import Path
 
-    import core.versioning as versioning_mod
+    import core.document.versioning as versioning_mod
 
     allowed = set(sys.stdlib_module_names) | {"__future__", "core.errors"}
-    for module, extra in ((graph_mod, {"core.versioning"}), (versioning_mod, set())):
+    for module, extra in ((graph_mod, {"core.document.versioning"}), (versioning_mod, set())):
         tree = ast.parse(Path(module.__file__).read_text())
         roots = set()
         for node in ast.walk(tree):

@@ -1,4 +1,4 @@
-"""The graph document with the real layer catalog (core.layers.spec.CATALOG)."""
+"""The graph document with the real layer catalog (core.engine.layers.spec.CATALOG)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-import core.layers  # noqa: F401  (registers the layer classes)
+import core.engine.layers  # noqa: F401  (registers the layer classes)
+from core.document.graph import Graph, TooManyInputsError, UnknownLayerError
+from core.engine.layers.spec import CATALOG, default_params, get_layer_class
 from core.errors import FormatError
-from core.graph import Graph, TooManyInputsError, UnknownLayerError
-from core.layers.spec import CATALOG, default_params, get_layer_class
 
 
 def test_defaults_names_and_arity_come_from_the_registry() -> None:

@@ -9,8 +9,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from core.errors import GraphError
-from core.graph import (
+from core.document.graph import (
     MISSING,
     EdgeAdded,
     EdgeRemoved,
@@ -20,6 +19,7 @@ from core.graph import (
     NodeRemoved,
     NodeRenamed,
 )
+from core.errors import GraphError
 from tests.core.test_graph import FakeCatalog
 
 TYPES = list(FakeCatalog.ARITY)

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from core import activations, initializers, regularizers
-from core import random as lf_random
+from core.engine import activations, initializers, regularizers
+from core.engine import random as lf_random
 from core.errors import ConfigError
 
 

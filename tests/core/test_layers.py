@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-import core.layers as L
-from core.autograd import Tensor
+import core.engine.layers as L
+from core.engine.autograd import Tensor
+from core.engine.layers.spec import CATALOG, layer_classes
 from core.errors import ConfigError, ShapeError
-from core.layers.spec import CATALOG, layer_classes
 
 RNG = np.random.default_rng(7)
 

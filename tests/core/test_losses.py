@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from core import losses
-from core.autograd import Tensor
+from core.engine import losses
+from core.engine.autograd import Tensor
 from core.errors import ConfigError, DataError
 from tests.core.gradcheck import check_grads
 

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from core import metrics
+from core.engine import metrics
 from core.errors import ConfigError
 
 sk = pytest.importorskip("sklearn.metrics")

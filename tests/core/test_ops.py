@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core import ops
-from core.autograd import Tensor
+from core.engine import ops
+from core.engine.autograd import Tensor
 from core.errors import DataError
 from tests.core.gradcheck import check_grads
 

@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from core import optimizers, schedules
-from core.autograd import Tensor
+from core.engine import optimizers, schedules
+from core.engine.autograd import Tensor
 from core.errors import ConfigError
 
 P0 = [1.0, -2.0]

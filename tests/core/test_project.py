@@ -1,4 +1,4 @@
-"""Tests for core.project: round trip, relative data paths, atomic save, bad files."""
+"""Tests for core.document.project: round trip, relative data paths, atomic save, bad files."""
 
 from __future__ import annotations
 
@@ -9,10 +9,9 @@ from typing import Any
 
 import pytest
 
-from core import project as project_mod
-from core.errors import FormatError, GraphError
-from core.graph import Graph
-from core.project import (
+from core.document import project as project_mod
+from core.document.graph import Graph
+from core.document.project import (
     Project,
     default_train_config,
     load_project,
@@ -20,6 +19,7 @@ from core.project import (
     project_to_dict,
     save_project,
 )
+from core.errors import FormatError, GraphError
 from tests.core.test_graph import FakeCatalog, build_sample
 
 

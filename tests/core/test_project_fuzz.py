@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from core import project as project_mod
+from core.document import project as project_mod
+from core.document.graph import Graph
+from core.document.project import Project, default_train_config, load_project, save_project
 from core.errors import LayerForgeError
-from core.graph import Graph
-from core.project import Project, default_train_config, load_project, save_project
 from tests.core.test_graph import FakeCatalog, build_sample
 
 N_CASES = 2400

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import core.layers  # noqa: F401 - registers the layer types
+import core.engine.layers  # noqa: F401 - registers the layer types
+from core.document.graph import Graph
+from core.document.project import Project, default_train_config
+from core.engine.layers.spec import CATALOG
 from core.errors import ConfigError, DataError, GraphError
-from core.graph import Graph
-from core.layers.spec import CATALOG
-from core.project import Project, default_train_config
 from core.run import (
     EarlyStoppingSettings,
     TrainSettings,
@@ -210,7 +210,7 @@ def test_train_project_is_deterministic_for_a_seed(project: Project) -> None:
 
 
 def test_new_project_from_csv_fits_the_data(tmp_path: Path) -> None:
-    from core.build import analyze
+    from core.document.analysis import analyze
 
     csv = binary_csv(tmp_path / "d.csv")
     project = new_project_from_csv(csv, "label", hidden="12,6")
@@ -243,7 +243,7 @@ def test_seed_network_at_learning_rate_1e3_is_reported_as_diverged() -> None:
     """The fused losses stay finite, so runaway training must be caught by its size."""
     from dataclasses import replace
 
-    from core.project import load_project
+    from core.document.project import load_project
     from core.run import TrainSettings, train_project
 
     root = Path(__file__).resolve().parents[2]

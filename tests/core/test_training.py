@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from core import keras
-from core.training import BatchEnded, EpochEnded, TrainingFinished, train
+from core.engine.training import BatchEnded, EpochEnded, TrainingFinished, train
 
 L = keras.layers
 RNG = np.random.default_rng(5)

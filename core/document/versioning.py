@@ -1,10 +1,10 @@
 """Versioned JSON documents: check a dict's `format_version` and migrate it up to the current one.
 
-Shared by the network document (`core.graph`) and the project file
-(`core.project`). A file from a newer LayerForge is refused with a message
+Shared by the network document (`core.document.graph`) and the project file
+(`core.document.project`). A file from a newer LayerForge is refused with a message
 that says to update; an older one is brought up one version at a time by the
 caller's migration table. Imports only the standard library and `core.errors`
-(`core.graph` must stay standard-library-only).
+(`core.document.graph` must stay standard-library-only).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from core.autograd import Tensor, accumulate_into, as_tensor, is_grad_enabled
+from core.engine.autograd import Tensor, accumulate_into, as_tensor, is_grad_enabled
 from core.errors import ConfigError, DataError
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.autograd import Tensor
+from core.engine.autograd import Tensor
+from core.engine.layers.base import Layer, Shape
+from core.engine.layers.spec import ParamSpec, register
+from core.engine.ops import add as _add
+from core.engine.ops import concatenate as _concatenate
 from core.errors import ShapeError
-from core.layers.base import Layer, Shape
-from core.layers.spec import ParamSpec, register
-from core.ops import add as _add
-from core.ops import concatenate as _concatenate
 
 
 def _shape_list(cls: str, input_shape: Any) -> list[Shape]:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from core.engine.layers import Input, InputLayer, Layer, SymbolicTensor, deserialize, serialize
+from core.engine.models.functional import Model, _prepare_unbuilt
 from core.errors import ConfigError
-from core.layers import Input, InputLayer, Layer, SymbolicTensor, deserialize, serialize
-from core.models.functional import Model, _prepare_unbuilt
 
 
 class Sequential(Model):

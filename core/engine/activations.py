@@ -3,7 +3,7 @@
 Each activation is a function Tensor -> Tensor carrying its Keras name as
 `__name__`; `get` accepts a name, None (linear) or a callable and raises a
 ConfigError that suggests the closest name for a typo. The math lives in
-`core.ops.ACTIVATION_RULES`, shared with the fused dense op.
+`core.engine.ops.ACTIVATION_RULES`, shared with the fused dense op.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import difflib
 from collections.abc import Callable
 from typing import Any
 
-from core import ops
-from core.autograd import Tensor, as_tensor
+from core.engine import ops
+from core.engine.autograd import Tensor, as_tensor
 from core.errors import ConfigError
 
 Activation = Callable[[Tensor], Tensor]

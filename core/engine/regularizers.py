@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from core.autograd import Tensor, as_tensor
+from core.engine.autograd import Tensor, as_tensor
 from core.errors import ConfigError
 
 

@@ -16,11 +16,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from core import initializers, regularizers
-from core.autograd import Tensor
+from core.engine import initializers, regularizers
+from core.engine.autograd import Tensor
+from core.engine.layers.spec import ParamSpec, register, snake_case, type_name
+from core.engine.random import default_generator, make_generator
 from core.errors import ConfigError, ShapeError
-from core.layers.spec import ParamSpec, register, snake_case, type_name
-from core.random import default_generator, make_generator
 
 Shape = tuple[int | None, ...]
 
@@ -320,7 +320,7 @@ class Layer:
         raise NotImplementedError
 
     def __call__(self, inputs: Any, training: bool = False, rng: Any = None) -> Any:
-        """Build on first use (with `rng` or core.random.default_generator()), then call.
+        """Build on first use (with `rng` or core.engine.random.default_generator()), then call.
 
         On SymbolicTensor(s) this records the call and returns a SymbolicTensor.
         """

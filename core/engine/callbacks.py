@@ -1,6 +1,6 @@
 """Training callbacks with Keras hook names and semantics.
 
-The trainer (`core.training.train`) calls `on_train_begin/end`,
+The trainer (`core.engine.training.train`) calls `on_train_begin/end`,
 `on_epoch_begin/end(epoch, logs)` and `on_train_batch_begin/end(batch, logs)`
 on every callback; a callback stops training by setting
 `model.stop_training = True`. Provided: `History`, `EarlyStopping`,
@@ -59,7 +59,7 @@ class CallbackList(Callback):
         for cb in self.callbacks:
             if not isinstance(cb, Callback):
                 raise ConfigError(
-                    f"Expected callbacks that subclass core.callbacks.Callback. Received: {cb!r}"
+                    f"Expected callbacks that subclass keras.callbacks.Callback. Received: {cb!r}"
                 )
         if model is not None:
             self.set_model(model)

@@ -1,6 +1,6 @@
 """Normalization layers: BatchNormalization and LayerNormalization (Keras defaults).
 
-Both run as one fused graph node (`core.ops.normalize`). BatchNormalization
+Both run as one fused graph node (`core.engine.ops.normalize`). BatchNormalization
 uses batch statistics while training and updates its non-trainable moving
 mean/variance in place; at inference it uses the moving statistics.
 """
@@ -11,12 +11,12 @@ from typing import Any
 
 import numpy as np
 
-from core.autograd import Tensor, as_tensor
+from core.engine.autograd import Tensor, as_tensor
+from core.engine.layers.base import Layer, Shape
+from core.engine.layers.core_layers import _initializer
+from core.engine.layers.spec import ParamSpec, register
+from core.engine.ops import normalize
 from core.errors import ShapeError
-from core.layers.base import Layer, Shape
-from core.layers.core_layers import _initializer
-from core.layers.spec import ParamSpec, register
-from core.ops import normalize
 
 _COMMON = (
     ParamSpec("axis", "axes", -1, "Feature axis (normalized separately for each feature)."),

@@ -2,7 +2,7 @@
 
 Each class declares its PARAMS for the inspector, validates in `__init__`,
 and keeps `call` free of validation: Dense runs as one fused graph node
-(`core.ops.dense`), Activation as one elementwise node.
+(`core.engine.ops.dense`), Activation as one elementwise node.
 """
 
 from __future__ import annotations
@@ -12,15 +12,15 @@ from typing import Any
 
 import numpy as np
 
-from core import activations, initializers, regularizers
-from core.autograd import Tensor, as_tensor
+from core.engine import activations, initializers, regularizers
+from core.engine.autograd import Tensor, as_tensor
+from core.engine.layers.base import Layer, Shape
+from core.engine.layers.spec import ParamSpec, register
+from core.engine.ops import activation as _activation
+from core.engine.ops import dense as _dense
+from core.engine.ops import reshape as _reshape
+from core.engine.random import default_generator, make_generator
 from core.errors import ConfigError, ShapeError
-from core.layers.base import Layer, Shape
-from core.layers.spec import ParamSpec, register
-from core.ops import activation as _activation
-from core.ops import dense as _dense
-from core.ops import reshape as _reshape
-from core.random import default_generator, make_generator
 
 _ACTIVATION_CHOICES = activations.NAMES
 _INIT_CHOICES = initializers.NAMES

@@ -1,13 +1,13 @@
 """Layers with Keras names and arguments, and the layer registry.
 
 Importing this package registers every built-in layer class (see
-`core.layers.spec.register`); `get_layer_class("Dense")` finds one by its
+`core.engine.layers.spec.register`); `get_layer_class("Dense")` finds one by its
 type name and `CATALOG` exposes the registry to the graph document.
 """
 
 from __future__ import annotations
 
-from core.layers.base import (
+from core.engine.layers.base import (
     Input,
     InputLayer,
     Layer,
@@ -16,10 +16,10 @@ from core.layers.base import (
     reset_names,
     unique_name,
 )
-from core.layers.core_layers import Activation, Dense, Dropout, Flatten, Reshape
-from core.layers.merging import Add, Concatenate
-from core.layers.normalization import BatchNormalization, LayerNormalization
-from core.layers.spec import (
+from core.engine.layers.core_layers import Activation, Dense, Dropout, Flatten, Reshape
+from core.engine.layers.merging import Add, Concatenate
+from core.engine.layers.normalization import BatchNormalization, LayerNormalization
+from core.engine.layers.spec import (
     CATALOG,
     ParamSpec,
     get_layer_class,

@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from core import schedules as _schedules
+from core.engine import schedules as _schedules
+from core.engine.naming import snake_name
 from core.errors import ConfigError
-from core.naming import snake_name
 
 schedules = _schedules  # keras.optimizers.schedules
 

@@ -7,7 +7,7 @@ plain-language `Problem`s that name the layers involved and, where a mechanical
 change would help, carry a `Fix` the GUI can apply in one click. It never
 raises on a broken graph and never reports the same root cause twice: a node
 downstream of a broken one gets shape None and no message. `build_model` turns
-a problem-free graph into a functional `core.models.Model` whose layer names
+a problem-free graph into a functional `core.engine.models.Model` whose layer names
 are the node names, so weights map back to nodes.
 """
 
@@ -18,8 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from core.document.graph import Graph, Node
 from core.errors import ConfigError, GraphError, LayerForgeError, ShapeError
-from core.graph import Graph, Node
 
 __all__ = [
     "Analysis",
@@ -196,8 +196,8 @@ class AnalysisCache:
 
 
 def _registry() -> tuple[Callable[[str], type], Callable[[str], bool]]:
-    import core.layers  # noqa: F401  (importing registers every layer class)
-    from core.layers import spec
+    import core.engine.layers  # noqa: F401  (importing registers every layer class)
+    from core.engine.layers import spec
 
     return spec.get_layer_class, spec.CATALOG.has
 
@@ -494,7 +494,7 @@ def _check_against_data(
 
 
 def build_model(graph: Graph, *, seed: int | None = None, analysis: Analysis | None = None) -> Any:
-    """A functional `core.models.Model` for `graph`; GraphError listing problems if not ok.
+    """A functional `core.engine.models.Model` for `graph`; GraphError listing problems if not ok.
 
     Layers are named after their nodes and created in topological order from one
     Generator seeded with `seed` (None: the process-wide default generator).
@@ -502,8 +502,8 @@ def build_model(graph: Graph, *, seed: int | None = None, analysis: Analysis | N
     analysis = analysis if analysis is not None else analyze(graph)
     if not analysis.ok:
         raise GraphError("The network cannot be built yet:\n" + analysis.message())
-    from core.models import Model
-    from core.random import make_generator
+    from core.engine.models import Model
+    from core.engine.random import make_generator
 
     get_class, _ = _registry()
     rng = make_generator(seed)

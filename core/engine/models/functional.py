@@ -4,7 +4,7 @@
 back to the inputs into an execution plan (any DAG: branches, Add,
 Concatenate, shared layers, several inputs and outputs). `compile` resolves
 optimizer, loss and metrics from strings or objects; `fit` consumes
-`core.training.train` and returns a `History`; `evaluate`, `predict`,
+`core.engine.training.train` and returns a `History`; `evaluate`, `predict`,
 `train_on_batch`, weights and configs follow Keras. When the output layer
 ends in sigmoid (softmax) and the loss is binary (categorical / sparse)
 cross-entropy from probabilities, the loss is computed from the layer's
@@ -23,15 +23,15 @@ from typing import Any
 
 import numpy as np
 
-from core import losses as _losses
-from core import metrics as _metrics
-from core import optimizers as _optimizers
-from core.autograd import Tensor, no_grad
-from core.callbacks import Callback, History, ProgbarLogger
+from core.engine import losses as _losses
+from core.engine import metrics as _metrics
+from core.engine import optimizers as _optimizers
+from core.engine.autograd import Tensor, no_grad
+from core.engine.callbacks import Callback, History, ProgbarLogger
+from core.engine.layers import InputLayer, Layer, SymbolicTensor, deserialize, serialize
+from core.engine.layers.base import unique_name
+from core.engine.models.summary import print_summary
 from core.errors import ConfigError, DataError, GraphError
-from core.layers import InputLayer, Layer, SymbolicTensor, deserialize, serialize
-from core.layers.base import unique_name
-from core.models.summary import print_summary
 
 _FUSABLE = {
     "sigmoid": ("BinaryCrossentropy",),
@@ -505,7 +505,7 @@ class Model:
             validation_batch_size: Any = None, validation_freq: int = 1,
             seed: int | None = None, stream: Any = None) -> History:
         """Train for `epochs`; returns the History (`.history` dict of per-epoch lists)."""
-        from core.training import TrainingFinished, train
+        from core.engine.training import TrainingFinished, train
 
         if class_weight is not None or sample_weight is not None or steps_per_epoch is not None:
             raise ConfigError(

@@ -5,7 +5,7 @@ formats need to know about it without building it: its palette category, a
 one-line description, how many inputs it takes, and a tuple of `ParamSpec`
 that the inspector renders as a form and that `validate_params` checks. The
 registry maps Keras class names ("Dense") to classes; `CATALOG` adapts it to
-the `LayerCatalog` protocol that `core.graph` expects.
+the `LayerCatalog` protocol that `core.document.graph` expects.
 """
 
 from __future__ import annotations
@@ -184,7 +184,7 @@ def validate_params(cls: type, params: dict[str, Any], owner: str | None = None)
 
 
 class _Catalog:
-    """Adapter from the registry to core.graph's LayerCatalog protocol."""
+    """Adapter from the registry to core.document.graph's LayerCatalog protocol."""
 
     def has(self, type_name: str) -> bool:
         return type_name in _REGISTRY

@@ -7,7 +7,7 @@ move, set_params, rename, paste, load, clear); each refused edit raises a typed
 accepted edit notifies subscribers with a frozen event so views can mirror the
 document. `to_dict`/`from_dict` give a versioned, JSON-only form with
 migrations. This module imports only the standard library (and the
-standard-library-only `core.errors` and `core.versioning`); layer knowledge
+standard-library-only `core.errors` and `core.document.versioning`); layer knowledge
 comes through the `LayerCatalog` protocol.
 """
 
@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol
 
+from core.document.versioning import Migration, migrate
 from core.errors import FormatError, GraphError
-from core.versioning import Migration, migrate
 
 __all__ = [
     "MIGRATIONS",
@@ -128,7 +128,7 @@ class Edge:
 
 
 class LayerCatalog(Protocol):
-    """What the document needs to know about layer types (core.layers.spec.CATALOG)."""
+    """What the document needs to know about layer types (core.engine.layers.spec.CATALOG)."""
 
     def has(self, type_name: str) -> bool: ...
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from core.autograd import Tensor, as_tensor
+from core.engine.autograd import Tensor, as_tensor
+from core.engine.naming import snake_name
 from core.errors import ConfigError, DataError
-from core.naming import snake_name
 
 EPSILON = 1e-7
 REDUCTIONS = ("sum_over_batch_size", "sum", "none", None)

@@ -3,7 +3,7 @@
 Each initializer is an object called as `init(shape, dtype, rng)` that returns a
 new ndarray; every random draw uses the given `np.random.Generator` (or, when
 none is given, a Generator from the initializer's `seed`, else the process-wide
-`core.random.default_generator()`). `get(identifier)` accepts a Keras name, a
+`core.engine.random.default_generator()`). `get(identifier)` accepts a Keras name, a
 `{"class_name", "config"}` dict or an instance; `get_config`/`from_config`
 round-trip through JSON.
 """
@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from core.engine.random import default_generator
 from core.errors import ConfigError
-from core.random import default_generator
 
 
 def compute_fans(shape: tuple[int, ...]) -> tuple[float, float]:

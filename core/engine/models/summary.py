@@ -11,8 +11,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from core.layers import InputLayer
-from core.layers.spec import type_name
+from core.engine.layers import InputLayer
+from core.engine.layers.spec import type_name
 
 
 def _bytes(n: int) -> str:

@@ -36,10 +36,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from core.allocator import keep_working_memory
-from core.callbacks import Callback, CallbackList, EarlyStopping
+from core.engine.allocator import keep_working_memory
+from core.engine.callbacks import Callback, CallbackList, EarlyStopping
+from core.engine.random import default_generator, make_generator, set_random_seed
 from core.errors import ConfigError
-from core.random import default_generator, make_generator, set_random_seed
 
 Reason = Literal["completed", "stopped", "early_stopping", "diverged"]
 

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.document.fileio import atomic_write_text
+from core.document.graph import Graph, LayerCatalog
+from core.document.versioning import Migration, migrate
 from core.errors import FormatError, LayerForgeError
-from core.fileio import atomic_write_text
-from core.graph import Graph, LayerCatalog
-from core.versioning import Migration, migrate
 
 __all__ = [
     "DEFAULT_TRAIN_CONFIG",

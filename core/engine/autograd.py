@@ -7,7 +7,7 @@ backward closure that maps the output gradient to one gradient per parent.
 chain of thousands of ops is fine) and *accumulates* into leaves' `.grad`.
 A leaf whose `.grad` is already an array (a view into a model's flat gradient
 buffer, for instance) is accumulated into in place. The differentiable
-primitives themselves live in `core.ops`; the operators here delegate to them.
+primitives themselves live in `core.engine.ops`; the operators here delegate to them.
 """
 
 from __future__ import annotations
@@ -332,4 +332,4 @@ def as_tensor(value: Any, dtype: Any = None) -> Tensor:
     return Tensor(value, dtype=dtype)
 
 
-from core import ops as _ops  # noqa: E402  (ops imports Tensor from this module)
+from core.engine import ops as _ops  # noqa: E402  (ops imports Tensor from this module)

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from core.engine.naming import snake_name
 from core.errors import ConfigError
-from core.naming import snake_name
 
 
 def _np(x: Any) -> np.ndarray:

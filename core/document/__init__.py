@@ -1,0 +1,7 @@
+"""The network document and the files around it.
+
+`graph` (the Qt-free, stdlib-only network document), `analysis` (shapes,
+parameter counts, problems with fixes, and building a model from a graph),
+`project` (the `.lfproj` file), `versioning` (format migrations) and `fileio`
+(atomic writes).
+"""

@@ -1,0 +1,6 @@
+"""The engine: tensors and autograd, ops, layers, models, losses, metrics,
+optimizers, schedules, callbacks, initializers, regularizers and the trainer.
+
+Everything a Keras-style model needs to build, train and predict, with NumPy
+only. The Keras-compatible face over it is `core.keras`.
+"""
