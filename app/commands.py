@@ -180,8 +180,12 @@ def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
         return False
     return all(
         (a[k] is MISSING and b[k] is MISSING)
-        or (a[k] is not MISSING and b[k] is not MISSING and type(a[k]) is type(b[k])
-            and a[k] == b[k])
+        or (
+            a[k] is not MISSING
+            and b[k] is not MISSING
+            and type(a[k]) is type(b[k])
+            and a[k] == b[k]
+        )
         for k in a
     )
 

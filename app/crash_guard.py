@@ -36,9 +36,7 @@ def install(window: QWidget) -> None:
     previous = sys.excepthook
     state: dict[str, Any] = {"box": None}
 
-    def hook(
-        exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
-    ) -> None:
+    def hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         if issubclass(exc_type, KeyboardInterrupt):
             previous(exc_type, exc, tb)
             return
@@ -47,8 +45,9 @@ def install(window: QWidget) -> None:
         box = state["box"]
         if box is not None and box.isVisible():
             return
-        box = QMessageBox(QMessageBox.Icon.Warning, _TITLE, describe(exc),
-                          QMessageBox.StandardButton.Ok, window)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, _TITLE, describe(exc), QMessageBox.StandardButton.Ok, window
+        )
         box.setDetailedText(details)
         box.setModal(False)
         box.setObjectName("unexpectedErrorBox")

@@ -83,7 +83,8 @@ def csv_paths_from_mime(mime: Any) -> list[str]:
     if mime is None or not mime.hasUrls():
         return []
     return [
-        u.toLocalFile() for u in mime.urls()
+        u.toLocalFile()
+        for u in mime.urls()
         if u.isLocalFile() and u.toLocalFile().lower().endswith(DATA_SUFFIXES)
     ]
 
@@ -111,8 +112,11 @@ class DataFrameModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._columns)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if self._df is None or not index.isValid() or role not in (
-                Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if (
+            self._df is None
+            or not index.isValid()
+            or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)
+        ):
             return None
         value = self._df.iat[index.row(), index.column()]
         if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -128,8 +132,9 @@ class DataFrameModel(QAbstractTableModel):
             return f"{value:.6g}"
         return str(value)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal:
@@ -156,15 +161,17 @@ class DataPanel(QWidget):
         self.recent_button.setMenu(self.recent_menu)
         self.recent_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
-        self.file_label = make_label("No data yet. Open a CSV file or drop one here.",
-                                     name="fileLabel")
+        self.file_label = make_label(
+            "No data yet. Open a CSV file or drop one here.", name="fileLabel"
+        )
         top = QHBoxLayout()
         top.addWidget(self.open_button)
         top.addWidget(self.recent_button)
         top.addStretch(1)
 
-        self.error_label = make_label(name="dataError", style=ERROR_STYLE, selectable=True,
-                                      hidden=True)
+        self.error_label = make_label(
+            name="dataError", style=ERROR_STYLE, selectable=True, hidden=True
+        )
         self.notices_label = make_label(name="dataNotices", hidden=True)
 
         self.model = DataFrameModel(parent=self)
@@ -253,7 +260,8 @@ class DataPanel(QWidget):
         self.impute.currentTextChanged.connect(lambda v: self._change(impute=v))
         self.scale.currentTextChanged.connect(lambda v: self._change(scale=v))
         self.validation_split.valueChanged.connect(
-            lambda v: self._change(validation_split=round(float(v), 4)))
+            lambda v: self._change(validation_split=round(float(v), 4))
+        )
         self.test_split.valueChanged.connect(lambda v: self._change(test_split=round(float(v), 4)))
         session.dataChanged.connect(self.refresh)
         session.dataError.connect(self.show_error)
@@ -288,8 +296,11 @@ class DataPanel(QWidget):
     # ------------------------------------------------------------------ opening
     def open_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Open a CSV file", os.path.dirname(recent_data_files()[0])
-            if recent_data_files() else "", "CSV files (*.csv *.tsv *.txt);;All files (*)")
+            self,
+            "Open a CSV file",
+            os.path.dirname(recent_data_files()[0]) if recent_data_files() else "",
+            "CSV files (*.csv *.tsv *.txt);;All files (*)",
+        )
         if path:
             self.open_path(path)
 
@@ -342,10 +353,14 @@ class DataPanel(QWidget):
                 cols = len(table.df.columns)
                 self.file_label.setText(
                     f"{os.path.basename(table.path)} · {table.n_rows:,} rows · {cols} columns · "
-                    f"{table.delimiter_name}-separated · {table.encoding}")
+                    f"{table.delimiter_name}-separated · {table.encoding}"
+                )
                 self.file_label.setToolTip(table.path)
-            notices = list(s.dataset.notices) if s.dataset is not None else (
-                list(table.notices) if table is not None else [])
+            notices = (
+                list(s.dataset.notices)
+                if s.dataset is not None
+                else (list(table.notices) if table is not None else [])
+            )
             self.notices_label.setText("\n".join(f"• {n}" for n in notices))
             self.notices_label.setVisible(bool(notices))
             self._fill_columns()
@@ -358,18 +373,24 @@ class DataPanel(QWidget):
             ds = s.dataset
             if ds is not None:
                 task = ds.task
-                classes = (f", {task.n_classes} classes ({', '.join(task.class_labels[:6])}"
-                           f"{'…' if len(task.class_labels) > 6 else ''})"
-                           if task.n_classes else "")
+                classes = (
+                    f", {task.n_classes} classes ({', '.join(task.class_labels[:6])}"
+                    f"{'…' if len(task.class_labels) > 6 else ''})"
+                    if task.n_classes
+                    else ""
+                )
                 self.task_label.setText(
                     f"Task: {task.kind} on '{ds.target}'{classes} · {ds.n_features} input "
-                    "features after encoding")
+                    "features after encoding"
+                )
                 self.task_label.setToolTip(
                     f"Suggested output: Dense({task.output_units}, {task.output_activation}) "
-                    f"with {task.loss}")
+                    f"with {task.loss}"
+                )
                 self.split_label.setText(
                     f"Rows: {len(ds.x_train):,} train · {len(ds.x_val):,} validation · "
-                    f"{len(ds.x_test):,} test")
+                    f"{len(ds.x_test):,} test"
+                )
             else:
                 self.task_label.setText("Task: –")
                 self.task_label.setToolTip("")

@@ -71,14 +71,20 @@ class TrainConfigCommand(QUndoCommand):
 
     ID = 7301
 
-    def __init__(self, controller: DocumentController, before: Mapping[str, Any],
-                 after: Mapping[str, Any], text: str) -> None:
+    def __init__(
+        self,
+        controller: DocumentController,
+        before: Mapping[str, Any],
+        after: Mapping[str, Any],
+        text: str,
+    ) -> None:
         super().__init__(text)
         self.controller = controller
         self.before = copy.deepcopy(dict(before))
         self.after = copy.deepcopy(dict(after))
-        self.fields = frozenset(k for k in set(self.before) | set(self.after)
-                                if self.before.get(k) != self.after.get(k))
+        self.fields = frozenset(
+            k for k in set(self.before) | set(self.after) if self.before.get(k) != self.after.get(k)
+        )
 
     def id(self) -> int:
         return self.ID
@@ -216,9 +222,11 @@ class DocumentController(QObject):
 
     def connect(self, src: str, dst: str) -> bool:
         """Connect src into dst; False (and message(reason)) when refused."""
-        reason = self.graph.can_connect(src, dst) if (
-            src in self.graph and dst in self.graph
-        ) else "That layer no longer exists."
+        reason = (
+            self.graph.can_connect(src, dst)
+            if (src in self.graph and dst in self.graph)
+            else "That layer no longer exists."
+        )
         if reason is not None:
             self.message.emit(reason)
             return False

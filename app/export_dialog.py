@@ -39,9 +39,14 @@ __all__ = ["ExportDialog", "add_export_action"]
 class ExportDialog(QDialog):
     """The export dialog for one trained model (a BundledModel)."""
 
-    def __init__(self, bundle: Any, parent: QWidget | None = None,
-                 folder: str | None = None, name: str | None = None,
-                 data_path: str | None = None) -> None:
+    def __init__(
+        self,
+        bundle: Any,
+        parent: QWidget | None = None,
+        folder: str | None = None,
+        name: str | None = None,
+        data_path: str | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export model")
         self.bundle = bundle
@@ -106,8 +111,9 @@ class ExportDialog(QDialog):
 
     def _browse(self) -> None:
         fmt = self.current_format()
-        path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path_edit.text(),
-                                              f"{FORMATS[fmt]} (*{SUFFIXES[fmt]})")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export to", self.path_edit.text(), f"{FORMATS[fmt]} (*{SUFFIXES[fmt]})"
+        )
         if path:
             self.path_edit.setText(path)
 
@@ -134,9 +140,13 @@ class ExportDialog(QDialog):
         finally:
             QGuiApplication.restoreOverrideCursor()
         self.report = report
-        lines = [f"Exported to {', '.join(report.files)}.",
-                 ("Verified: " if report.verified else "") + report.summary()
-                 + (f" — {report.consumer}" if report.consumer else "") + "."]
+        lines = [
+            f"Exported to {', '.join(report.files)}.",
+            ("Verified: " if report.verified else "")
+            + report.summary()
+            + (f" — {report.consumer}" if report.consumer else "")
+            + ".",
+        ]
         lines += [f"Note: {n}." for n in report.notes]
         self.result_label.setStyleSheet("")
         self.result_label.setText("\n".join(lines))
@@ -152,8 +162,11 @@ def _model_name(bundle: Any) -> str:
     return Path(path).stem if path else "model"
 
 
-def add_export_action(window: Any, get_bundle: Callable[[], Any],
-                      get_context: Callable[[], dict[str, Any]] | None = None) -> QAction:
+def add_export_action(
+    window: Any,
+    get_bundle: Callable[[], Any],
+    get_context: Callable[[], dict[str, Any]] | None = None,
+) -> QAction:
     """Add File ▸ Export… to `window`; `get_bundle()` gives the trained model or None.
 
     `get_context()` may suggest where to export: {"folder", "name", "data_path"} (the
@@ -166,9 +179,12 @@ def add_export_action(window: Any, get_bundle: Callable[[], Any],
     def run() -> None:
         bundle = get_bundle()
         if bundle is None:
-            QMessageBox.information(window, "Export model",
-                                    "There is no trained model to export yet. Train the "
-                                    "network first (or open a .lfmodel file).")
+            QMessageBox.information(
+                window,
+                "Export model",
+                "There is no trained model to export yet. Train the "
+                "network first (or open a .lfmodel file).",
+            )
             return
         context = get_context() if get_context is not None else {}
         dialog = ExportDialog(bundle, window, **context)

@@ -56,14 +56,18 @@ class FileOps:
         )
         return path or None
 
-    def ask_save_path(self, title: str = "Save Project As", filters: str = PROJECT_FILTER,
-                      suggested: str | None = None) -> str | None:
+    def ask_save_path(
+        self,
+        title: str = "Save Project As",
+        filters: str = PROJECT_FILTER,
+        suggested: str | None = None,
+    ) -> str | None:
         start = os.path.join(self._start_dir(), suggested or self.w.document_name())
         path, _ = QFileDialog.getSaveFileName(self.w, title, start, filters)
         return path or None
 
     def ask_save_changes(self) -> str:
-        """"save", "discard" or "cancel" for the unsaved changes of the document."""
+        """ "save", "discard" or "cancel" for the unsaved changes of the document."""
         box = QMessageBox(self.w)
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle("Unsaved changes")
@@ -184,9 +188,11 @@ class FileOps:
         )
         if not path:
             return False
-        if not self._attempt("Cannot export diagram",
-                             lambda: export_diagram(self.w.view.scene(), path),
-                             errors=(OSError, ValueError)):
+        if not self._attempt(
+            "Cannot export diagram",
+            lambda: export_diagram(self.w.view.scene(), path),
+            errors=(OSError, ValueError),
+        ):
             return False
         self.w.show_message(f"Exported the diagram to {Path(path).name}.")
         return True

@@ -34,10 +34,16 @@ def _parser() -> argparse.ArgumentParser:
         "see `layerforge --help`.",
     )
     p.add_argument("project", nargs="?", help="a .lfproj project file to open")
-    p.add_argument("--screenshot", metavar="OUT.png",
-                   help="render the main window off-screen to a PNG and exit")
-    p.add_argument("--size", default=f"{SCREENSHOT_SIZE[0]}x{SCREENSHOT_SIZE[1]}",
-                   help="window size for --screenshot, WIDTHxHEIGHT (default %(default)s)")
+    p.add_argument(
+        "--screenshot",
+        metavar="OUT.png",
+        help="render the main window off-screen to a PNG and exit",
+    )
+    p.add_argument(
+        "--size",
+        default=f"{SCREENSHOT_SIZE[0]}x{SCREENSHOT_SIZE[1]}",
+        help="window size for --screenshot, WIDTHxHEIGHT (default %(default)s)",
+    )
     p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     return p
 
@@ -52,8 +58,9 @@ def _parse_size(text: str) -> tuple[int, int]:
     try:
         w, h = (int(v) for v in text.lower().split("x"))
     except ValueError:
-        raise SystemExit(f"layerforge: --size expects WIDTHxHEIGHT such as 1400x900. "
-                         f"Received: '{text}'.") from None
+        raise SystemExit(
+            f"layerforge: --size expects WIDTHxHEIGHT such as 1400x900. Received: '{text}'."
+        ) from None
     return max(w, 400), max(h, 300)
 
 
@@ -83,8 +90,12 @@ def create_application(argv: Sequence[str] = ()) -> object:
     return app
 
 
-def build_window(project: str | None = None, persist_settings: bool = True,
-                 headless: bool = False, example: bool = True) -> object:
+def build_window(
+    project: str | None = None,
+    persist_settings: bool = True,
+    headless: bool = False,
+    example: bool = True,
+) -> object:
     """Controller + main window with `project` (or, if `example`, the seed example) open.
 
     `headless`: nobody can answer a dialog; errors are recorded in `window.files.errors`.

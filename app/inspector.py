@@ -96,7 +96,10 @@ class ParamField(QWidget):
     """One editor plus its inline error label; calls `on_value(name, value)` when valid."""
 
     def __init__(
-        self, spec: Any, on_value: Callable[[str, Any], None], owner: str,
+        self,
+        spec: Any,
+        on_value: Callable[[str, Any], None],
+        owner: str,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -255,7 +258,8 @@ class InspectorWidget(QWidget):
         lay.setSpacing(8)
 
         self.placeholder = make_label(
-            "Select a layer on the canvas to see and edit its settings.", role="muted")
+            "Select a layer on the canvas to see and edit its settings.", role="muted"
+        )
         self.title = make_label(role="heading", wrap=False)
         self.description = make_label(role="muted")
 
@@ -307,8 +311,15 @@ class InspectorWidget(QWidget):
         hl.addWidget(self.description)
         hl.addLayout(name_row)
 
-        for w in (self.placeholder, self.header_host, _rule(), self.form_host, _rule(),
-                  self.facts_host, self.problems_host):
+        for w in (
+            self.placeholder,
+            self.header_host,
+            _rule(),
+            self.form_host,
+            _rule(),
+            self.facts_host,
+            self.problems_host,
+        ):
             lay.addWidget(w)
         self._rules = [lay.itemAt(2).widget(), lay.itemAt(4).widget()]
         lay.addStretch(1)
@@ -352,8 +363,13 @@ class InspectorWidget(QWidget):
         self._node_id = node_id
         node = self._node()
         has = node is not None
-        for w in [self.header_host, self.form_host, self.facts_host, self.problems_host,
-                  *self._rules]:
+        for w in [
+            self.header_host,
+            self.form_host,
+            self.facts_host,
+            self.problems_host,
+            *self._rules,
+        ]:
             w.setVisible(has)
         self.placeholder.setVisible(not has)
         if not has:
@@ -443,8 +459,10 @@ class InspectorWidget(QWidget):
         if name == "GraphReset" or (name == "NodeRemoved" and node_id == self._node_id):
             self._count = 0
             self._show_node(None)
-        elif node_id is not None and node_id == self._node_id and name in (
-            "ParamsChanged", "NodeRenamed"
+        elif (
+            node_id is not None
+            and node_id == self._node_id
+            and name in ("ParamsChanged", "NodeRenamed")
         ):
             self._refresh_values()
 

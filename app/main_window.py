@@ -83,8 +83,9 @@ class MainWindow(QMainWindow):
         self.add_dock("palette", "Layers", self.palette, Area.LeftDockWidgetArea)
         self.add_dock("inspector", "Inspector", self.inspector, Area.RightDockWidgetArea)
         self.add_dock("summary", "Summary", self.summary, Area.BottomDockWidgetArea)
-        self.add_dock("history", "History", self.history, Area.BottomDockWidgetArea,
-                      tabify_with="summary")
+        self.add_dock(
+            "history", "History", self.history, Area.BottomDockWidgetArea, tabify_with="summary"
+        )
 
         self.files = FileOps(self)
         self.commands = WindowCommands(self)
@@ -125,7 +126,11 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ composition
 
     def add_dock(
-        self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea,
+        self,
+        key: str,
+        title: str,
+        widget: QWidget,
+        area: Qt.DockWidgetArea,
         tabify_with: str | None = None,
     ) -> QDockWidget:
         """Add a panel as a dock (listed in View ▸ Panels); tabbed with another if asked."""
@@ -146,8 +151,11 @@ class MainWindow(QMainWindow):
 
     def apply_default_dock_sizes(self) -> None:
         """Side docks wide enough for their forms; a bottom area tall enough for plots."""
-        self.resizeDocks([self.docks["palette"], self.docks["inspector"]],
-                         [LEFT_DOCK_WIDTH, RIGHT_DOCK_WIDTH], Qt.Orientation.Horizontal)
+        self.resizeDocks(
+            [self.docks["palette"], self.docks["inspector"]],
+            [LEFT_DOCK_WIDTH, RIGHT_DOCK_WIDTH],
+            Qt.Orientation.Horizontal,
+        )
         self.resizeDocks([self.docks["summary"]], [BOTTOM_DOCK_HEIGHT], Qt.Orientation.Vertical)
 
     def hide_stale_tab_bars(self) -> int:
@@ -161,8 +169,7 @@ class MainWindow(QMainWindow):
         """
         from PySide6.QtWidgets import QTabBar
 
-        covers = [d.geometry() for d in self.docks.values() if d.isVisible()
-                  and not d.isFloating()]
+        covers = [d.geometry() for d in self.docks.values() if d.isVisible() and not d.isFloating()]
         central = self.centralWidget()
         if central is not None:
             covers.append(central.geometry())
@@ -303,7 +310,8 @@ class MainWindow(QMainWindow):
         if not mime.hasUrls():
             return []
         return [
-            u.toLocalFile() for u in mime.urls()
+            u.toLocalFile()
+            for u in mime.urls()
             if u.isLocalFile() and Path(u.toLocalFile()).suffix.lower() in self.drop_handlers
         ]
 

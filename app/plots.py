@@ -142,16 +142,18 @@ class ThinnedSeries:
         full = (n - self._done) // self.bucket
         if full:
             end = self._done + full * self.bucket
-            self._means.extend(*_block_means(xs[self._done:end], ys[self._done:end],
-                                             self.bucket))
+            self._means.extend(
+                *_block_means(xs[self._done : end], ys[self._done : end], self.bucket)
+            )
             self._done = end
         if self._means.size > self.max_points:
             while n // self.bucket > self.max_points:
                 self.bucket *= 2
             self._means.clear()
             m = n // self.bucket
-            self._means.extend(*_block_means(xs[: m * self.bucket], ys[: m * self.bucket],
-                                             self.bucket))
+            self._means.extend(
+                *_block_means(xs[: m * self.bucket], ys[: m * self.bucket], self.bucket)
+            )
             self._done = m * self.bucket
 
     def view(self) -> tuple[np.ndarray, np.ndarray]:
@@ -160,7 +162,7 @@ class ThinnedSeries:
         xs, ys = self.source.view()
         if self._done >= xs.shape[0]:
             return mx, my
-        tx, ty = _block_means(xs[self._done:], ys[self._done:], xs.shape[0] - self._done)
+        tx, ty = _block_means(xs[self._done :], ys[self._done :], xs.shape[0] - self._done)
         return np.concatenate([mx, tx]), np.concatenate([my, ty])
 
 
@@ -197,8 +199,9 @@ class _Extent:
         return self.lo, self.hi
 
 
-def _grown(current: tuple[float, float] | None, lo: float, hi: float,
-           keep_zero: bool = False) -> tuple[float, float]:
+def _grown(
+    current: tuple[float, float] | None, lo: float, hi: float, keep_zero: bool = False
+) -> tuple[float, float]:
     """A view range holding [lo, hi]: `current` when it still does, else one with headroom."""
     if current is not None and current[0] <= lo and hi <= current[1]:
         return current
@@ -257,8 +260,9 @@ class MetricPlot:
         for s in SERIES:
             kw: dict[str, Any] = {"pen": _PENS[s], "name": SERIES_LABELS[s]}
             if _SYMBOLS[s]:
-                kw.update(symbol=_SYMBOLS[s], symbolSize=5, symbolBrush=_PENS[s].color(),
-                          symbolPen=None)
+                kw.update(
+                    symbol=_SYMBOLS[s], symbolSize=5, symbolBrush=_PENS[s].color(), symbolPen=None
+                )
             self.curves[s] = plot_item.plot(**kw)
 
     def add_batches(self, x: np.ndarray, y: np.ndarray) -> None:
@@ -372,8 +376,7 @@ class PlotsPanel(QWidget):
 
     hoverText = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None, *,
-                 gate: GuiGate | None = GUI_GATE) -> None:
+    def __init__(self, parent: QWidget | None = None, *, gate: GuiGate | None = GUI_GATE) -> None:
         super().__init__(parent)
         self.setObjectName("PlotsPanel")
         self.plots: dict[str, MetricPlot] = {}
@@ -385,8 +388,13 @@ class PlotsPanel(QWidget):
         # One legend for all plots, in its own row above them: the series are the same in
         # every plot, and a legend inside a plot would cover its curves. It is part of the
         # graphics, so exported PNGs carry it.
-        self.legend = pg.LegendItem(colCount=len(SERIES), horSpacing=24, verSpacing=0,
-                                    labelTextColor=(60, 60, 60), labelTextSize="9pt")
+        self.legend = pg.LegendItem(
+            colCount=len(SERIES),
+            horSpacing=24,
+            verSpacing=0,
+            labelTextColor=(60, 60, 60),
+            labelTextSize="9pt",
+        )
         self.legend.setObjectName("plotLegend")
         self.graphics.addItem(self.legend, row=0, col=0)
         self._plot_grid = self.graphics.addLayout(row=1, col=0)
@@ -561,13 +569,15 @@ class PlotsPanel(QWidget):
         return n
 
     def _export_png_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export curves as PNG", "curves.png",
-                                              "PNG image (*.png)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export curves as PNG", "curves.png", "PNG image (*.png)"
+        )
         if path:
             self.export_png(path)
 
     def _export_csv_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export curves as CSV", "curves.csv",
-                                              "CSV file (*.csv)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export curves as CSV", "curves.csv", "CSV file (*.csv)"
+        )
         if path:
             self.export_csv(path)

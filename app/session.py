@@ -251,8 +251,11 @@ class TrainingSession(QObject):
     def set_role(self, column: str, role: str) -> bool:
         """Make `column` a feature, the target, or ignored."""
         if role == "target":
-            roles = {k: v for k, v in (self.data_config.roles if self.data_config else {}).items()
-                     if k != column}
+            roles = {
+                k: v
+                for k, v in (self.data_config.roles if self.data_config else {}).items()
+                if k != column
+            }
             old = self.data_config.target if self.data_config else None
             if old and old != column:
                 roles[old] = "ignore" if roles.get(old) == "ignore" else "feature"
@@ -319,8 +322,9 @@ class TrainingSession(QObject):
         self._graph_changed = False
         return model
 
-    def _events(self, model: Any, settings: Any, initial_epoch: int,
-                epochs: int) -> Callable[[], Iterator[Any]]:
+    def _events(
+        self, model: Any, settings: Any, initial_epoch: int, epochs: int
+    ) -> Callable[[], Iterator[Any]]:
         """The factory the worker calls in its thread: core.engine.training.train over the split."""
         from core.run import _early_stopping
 
@@ -335,10 +339,16 @@ class TrainingSession(QObject):
             if stopper is not None:
                 cbs.append(stopper)
             return train(
-                model, dataset.x_train, dataset.y_train,
-                epochs=epochs, batch_size=settings.batch_size,
+                model,
+                dataset.x_train,
+                dataset.y_train,
+                epochs=epochs,
+                batch_size=settings.batch_size,
                 validation_data=(dataset.x_val, dataset.y_val) if has_val else None,
-                callbacks=cbs, shuffle=True, seed=settings.seed, initial_epoch=initial_epoch,
+                callbacks=cbs,
+                shuffle=True,
+                seed=settings.seed,
+                initial_epoch=initial_epoch,
             )
 
         return factory
@@ -433,8 +443,13 @@ class TrainingSession(QObject):
         """Stop any run and wait for the thread: call before the window goes away."""
         worker = self.worker
         if worker is not None:
-            for sig in (worker.batches, worker.epochEnded, worker.trainingFinished,
-                        worker.errored, worker.pausedChanged):
+            for sig in (
+                worker.batches,
+                worker.epochEnded,
+                worker.trainingFinished,
+                worker.errored,
+                worker.pausedChanged,
+            ):
                 try:
                     sig.disconnect()
                 except (RuntimeError, TypeError):
@@ -566,8 +581,12 @@ class TrainingSession(QObject):
             "train_settings": settings.to_dict(),
         }
         written = save_model_bundle(
-            self.model, path, pipeline=self.dataset.pipeline, task=self.dataset.task,
-            metadata=meta, graph=self.controller.graph,
+            self.model,
+            path,
+            pipeline=self.dataset.pipeline,
+            task=self.dataset.task,
+            metadata=meta,
+            graph=self.controller.graph,
             compile_info={"loss": settings.loss, "metrics": list(settings.metrics)},
         )
         return str(written)

@@ -37,8 +37,13 @@ def summary_rows(graph: Any, analysis: Any) -> list[tuple[str, str, str, str, st
     """
     if analysis is not None and set(analysis.order) == set(graph.nodes):
         return [
-            (nid, f"{r.layer} ({r.type})", r.output_shape, info.group_digits(r.params),
-             r.connected_to or "–")
+            (
+                nid,
+                f"{r.layer} ({r.type})",
+                r.output_shape,
+                info.group_digits(r.params),
+                r.connected_to or "–",
+            )
             for nid, r in zip(analysis.order, analysis.summary_rows(), strict=True)
         ]
     rows = []

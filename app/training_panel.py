@@ -49,9 +49,15 @@ from core.errors import LayerForgeError
 READOUT_MS = 200
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad")
-LOSSES = ("(from the task)", "binary_crossentropy", "categorical_crossentropy",
-          "sparse_categorical_crossentropy", "mean_squared_error", "mean_absolute_error",
-          "huber")
+LOSSES = (
+    "(from the task)",
+    "binary_crossentropy",
+    "categorical_crossentropy",
+    "sparse_categorical_crossentropy",
+    "mean_squared_error",
+    "mean_absolute_error",
+    "huber",
+)
 
 
 def format_duration(seconds: float | None) -> str:
@@ -73,8 +79,9 @@ def format_logs(logs: Mapping[str, Any]) -> str:
     return " · ".join(parts)
 
 
-def compact_metrics(batch_logs: Mapping[str, Any] | None,
-                    epoch_logs: Mapping[str, Any] | None) -> str:
+def compact_metrics(
+    batch_logs: Mapping[str, Any] | None, epoch_logs: Mapping[str, Any] | None
+) -> str:
     """One short line of the newest values: the running batch values of the epoch under
     way, with the last epoch's validation values (`val_…`) after them."""
     shown: dict[str, Any] = {}
@@ -119,8 +126,9 @@ class TrainingPanel(QWidget):
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         self.early_stopping = QCheckBox("Stop early")
-        self.early_stopping.setToolTip("Stop when the monitored value has not improved for "
-                                       "'patience' epochs")
+        self.early_stopping.setToolTip(
+            "Stop when the monitored value has not improved for 'patience' epochs"
+        )
         self.patience = QSpinBox()
         self.patience.setRange(0, 10_000)
         self.monitor = QComboBox()
@@ -143,8 +151,7 @@ class TrainingPanel(QWidget):
         self.monitor.setToolTip("The value early stopping watches")
         # Spin boxes size themselves for their largest value (2^31 for the seed); a
         # modest minimum lets the form fit the dock.
-        for spin in (self.epochs, self.batch_size, self.seed, self.patience,
-                     self.validation_split):
+        for spin in (self.epochs, self.batch_size, self.seed, self.patience, self.validation_split):
             spin.setMinimumWidth(70)
         # Fields take the width left by the labels; rows wrap rather than push the dock wider.
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -152,7 +159,9 @@ class TrainingPanel(QWidget):
         form.setHorizontalSpacing(8)
         form.setVerticalSpacing(4)
         for field in (self.optimizer, self.loss, self.monitor):
-            field.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            field.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
             field.setMinimumContentsLength(6)
             field.setMinimumWidth(0)
         settings_box = QGroupBox("Settings")
@@ -187,8 +196,15 @@ class TrainingPanel(QWidget):
         controls.addLayout(more_row, 2, 0, 1, 2)
         controls.addWidget(self.reset_button, 3, 0)
         controls.addWidget(self.save_button, 3, 1)
-        for button in (self.start_button, self.pause_button, self.stop_button, self.step_button,
-                       self.more_button, self.reset_button, self.save_button):
+        for button in (
+            self.start_button,
+            self.pause_button,
+            self.stop_button,
+            self.step_button,
+            self.more_button,
+            self.reset_button,
+            self.save_button,
+        ):
             button.setMinimumWidth(0)
             button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.more_epochs.setSuffix(" epochs")
@@ -332,7 +348,8 @@ class TrainingPanel(QWidget):
             value = float(text)
         except ValueError:
             self.settings_error.setText(
-                f"Learning rate: Expected a number > 0 such as 0.001. Received: {text!r}.")
+                f"Learning rate: Expected a number > 0 such as 0.001. Received: {text!r}."
+            )
             self.settings_error.show()
             return
         self._commit({"learning_rate": value})
@@ -350,11 +367,15 @@ class TrainingPanel(QWidget):
                 self.session.change_data_config(validation_split=float(value))
 
     def _commit_early_stopping(self) -> None:
-        self._commit({"early_stopping": {
-            "enabled": self.early_stopping.isChecked(),
-            "patience": int(self.patience.value()),
-            "monitor": self.monitor.currentText().strip() or "val_loss",
-        }})
+        self._commit(
+            {
+                "early_stopping": {
+                    "enabled": self.early_stopping.isChecked(),
+                    "patience": int(self.patience.value()),
+                    "monitor": self.monitor.currentText().strip() or "val_loss",
+                }
+            }
+        )
 
     # ------------------------------------------------------------------ controls
     def _apply_pending_edits(self) -> None:
@@ -381,8 +402,9 @@ class TrainingPanel(QWidget):
         self.session.train_more(int(self.more_epochs.value()))
 
     def _save_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save trained model", "model.lfmodel",
-                                              "LayerForge model (*.lfmodel)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save trained model", "model.lfmodel", "LayerForge model (*.lfmodel)"
+        )
         if not path:
             return
         if not path.endswith(".lfmodel"):
@@ -399,16 +421,27 @@ class TrainingPanel(QWidget):
         self.pause_button.setText("Resume" if state == PAUSED else "Pause")
         self.pause_button.setEnabled(state in (RUNNING, PAUSED))
         self.stop_button.setEnabled(state in (RUNNING, PAUSED))
-        self.step_button.setEnabled(state in (IDLE, PAUSED) and (
-            state == PAUSED or self.session.readiness()[0]))
+        self.step_button.setEnabled(
+            state in (IDLE, PAUSED) and (state == PAUSED or self.session.readiness()[0])
+        )
         self.more_button.setEnabled(not running and self.session.has_model())
         self.reset_button.setEnabled(not running and self.session.has_model())
         ok_save, why = self.session.can_save_model()
         self.save_button.setEnabled(ok_save)
         self.save_button.setToolTip(why)
-        for w in (self.optimizer, self.learning_rate, self.epochs, self.batch_size, self.loss,
-                  self.metrics, self.validation_split, self.seed, self.early_stopping,
-                  self.patience, self.monitor):
+        for w in (
+            self.optimizer,
+            self.learning_rate,
+            self.epochs,
+            self.batch_size,
+            self.loss,
+            self.metrics,
+            self.validation_split,
+            self.seed,
+            self.early_stopping,
+            self.patience,
+            self.monitor,
+        ):
             w.setEnabled(not running)
         if state == PAUSED:
             self.position.setText(self.position.text().split(" (paused)")[0] + " (paused)")
@@ -429,8 +462,9 @@ class TrainingPanel(QWidget):
         self._readout_pending = False
         self._epoch_start = self.session.epochs_done
         cfg_epochs = int(self.session.train_config.get("epochs", 1))
-        self._epochs_total = cfg_epochs if fresh else self._epoch_start + int(
-            self.more_epochs.value())
+        self._epochs_total = (
+            cfg_epochs if fresh else self._epoch_start + int(self.more_epochs.value())
+        )
         self.hide_notice()
         if fresh:
             self._last_epoch = None
@@ -465,8 +499,9 @@ class TrainingPanel(QWidget):
     def _show_progress(self) -> None:
         chunk, event = self._last_chunk, self._last_epoch
         if event is not None:
-            _set_text(self.epoch_metrics,
-                      f"Epoch {int(event.epoch) + 1}: " + format_logs(event.logs))
+            _set_text(
+                self.epoch_metrics, f"Epoch {int(event.epoch) + 1}: " + format_logs(event.logs)
+            )
         if chunk is None:
             return
         epoch, batch, batches = chunk.epoch, chunk.batch, max(chunk.batches, 1)
@@ -482,14 +517,17 @@ class TrainingPanel(QWidget):
         elapsed = time.perf_counter() - self._started_at
         eta = elapsed * (1 - frac) / frac if frac > 0 else None
         rate = chunk.samples_seen / elapsed if elapsed > 0 else 0.0
-        _set_text(self.timing,
-                  f"Elapsed {format_duration(elapsed)} · ETA {format_duration(eta)} · "
-                  f"{rate:,.0f} samples/s")
+        _set_text(
+            self.timing,
+            f"Elapsed {format_duration(elapsed)} · ETA {format_duration(eta)} · "
+            f"{rate:,.0f} samples/s",
+        )
         _set_text(self.latest, "Batch: " + format_logs(chunk.logs))
         in_epoch = event is None or int(event.epoch) < epoch or batch + 1 < batches
         batch_logs = chunk.logs if in_epoch else None
-        _set_text(self.summary, compact_metrics(batch_logs, getattr(event, "logs", None))
-                  or position)
+        _set_text(
+            self.summary, compact_metrics(batch_logs, getattr(event, "logs", None)) or position
+        )
 
     def _on_finished(self, event: Any, summary: str) -> None:
         self._readout_timer.stop()
@@ -500,12 +538,16 @@ class TrainingPanel(QWidget):
         if reason == "diverged":
             self.show_notice(summary, details)
         else:
-            self.show_notice(summary, details if details and details != summary else "",
-                             error=False)
+            self.show_notice(
+                summary, details if details and details != summary else "", error=False
+            )
         if reason == "completed":
             self.progress.setValue(1000)
-            self.progress.setFormat(self.progress.format().rsplit(" · ", 1)[0] + " · 100 %"
-                                    if self.progress.format() else "100 %")
+            self.progress.setFormat(
+                self.progress.format().rsplit(" · ", 1)[0] + " · 100 %"
+                if self.progress.format()
+                else "100 %"
+            )
         self.position.setText(self.position.text().split(" (paused)")[0])
         self._on_state(self.session.state)
 
@@ -541,8 +583,13 @@ class TrainingPanel(QWidget):
         return self._error_details
 
     def show_details(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, "Details", self.notice.text(),
-                          QMessageBox.StandardButton.Close, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "Details",
+            self.notice.text(),
+            QMessageBox.StandardButton.Close,
+            self,
+        )
         box.setDetailedText(self._error_details)
         box.open()
 

@@ -157,8 +157,14 @@ def _scrolling(widget: QWidget) -> QScrollArea:
     return scroll
 
 
-def _dock(window: QMainWindow, title: str, name: str, widget: QWidget,
-          area: Qt.DockWidgetArea, tabify_with: str) -> QDockWidget:
+def _dock(
+    window: QMainWindow,
+    title: str,
+    name: str,
+    widget: QWidget,
+    area: Qt.DockWidgetArea,
+    tabify_with: str,
+) -> QDockWidget:
     """A dock tabbed with an existing panel when the window offers `add_dock`."""
     add_dock = getattr(window, "add_dock", None)
     if callable(add_dock):
@@ -170,8 +176,7 @@ def _dock(window: QMainWindow, title: str, name: str, widget: QWidget,
     return dock
 
 
-def _defer_data_until_shown(window: QMainWindow, controller: Any,
-                            session: TrainingSession) -> None:
+def _defer_data_until_shown(window: QMainWindow, controller: Any, session: TrainingSession) -> None:
     """Read the project's CSV after the window is first shown, not while it is built.
 
     The session re-reads the data on every `documentReset`; before the window has been
@@ -223,12 +228,15 @@ def install(window: QMainWindow, controller: Any) -> TrainingUI:
     scroll = _scrolling(run_widget)
 
     # The data panel fills its dock (a splitter of its tables and options): no outer scroll.
-    data_dock = _dock(window, "Data", "data", data_panel,
-                      Qt.DockWidgetArea.LeftDockWidgetArea, "palette")
-    training_dock = _dock(window, "Training", "training", scroll,
-                          Qt.DockWidgetArea.RightDockWidgetArea, "inspector")
-    plots_dock = _dock(window, "Plots", "plots", plots, Qt.DockWidgetArea.BottomDockWidgetArea,
-                       "summary")
+    data_dock = _dock(
+        window, "Data", "data", data_panel, Qt.DockWidgetArea.LeftDockWidgetArea, "palette"
+    )
+    training_dock = _dock(
+        window, "Training", "training", scroll, Qt.DockWidgetArea.RightDockWidgetArea, "inspector"
+    )
+    plots_dock = _dock(
+        window, "Plots", "plots", plots, Qt.DockWidgetArea.BottomDockWidgetArea, "summary"
+    )
 
     def show_run_panels(*_args: Any) -> None:
         training_dock.raise_()
@@ -291,5 +299,15 @@ def install(window: QMainWindow, controller: Any) -> TrainingUI:
     if app is not None:
         app.aboutToQuit.connect(session.shutdown)
     window.destroyed.connect(lambda *_: None)
-    return TrainingUI(session, data_panel, training_panel, fit_checks, plots, data_dock,
-                      training_dock, plots_dock, actions, guard)
+    return TrainingUI(
+        session,
+        data_panel,
+        training_panel,
+        fit_checks,
+        plots,
+        data_dock,
+        training_dock,
+        plots_dock,
+        actions,
+        guard,
+    )

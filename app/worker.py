@@ -222,13 +222,16 @@ class _Coalescer:
         for key in keys:
             column = _column(logs, key)
             # all NaN: keep it only if those are real numbers (a NaN loss), not text
-            if not np.isnan(column).all() or all(_is_number(lg[key]) for lg in logs
-                                                  if key in lg):
+            if not np.isnan(column).all() or all(_is_number(lg[key]) for lg in logs if key in lg):
                 series[str(key)] = column
         pos = np.asarray(
-            [getattr(ev, "epoch", 0) + (getattr(ev, "batch", 0) + 1)
-             / max(int(getattr(ev, "batches", 1) or 1), 1) for ev in events],
-            dtype=np.float64)
+            [
+                getattr(ev, "epoch", 0)
+                + (getattr(ev, "batch", 0) + 1) / max(int(getattr(ev, "batches", 1) or 1), 1)
+                for ev in events
+            ],
+            dtype=np.float64,
+        )
         pos.setflags(write=False)
         step = np.arange(start + 1, start + n + 1, dtype=np.int64)
         step.setflags(write=False)
@@ -425,8 +428,11 @@ class TrainingWorker(QThread):
         if last is None:
             return fallback_epoch, -1, {}
         epoch = int(getattr(last, "epoch", 0))
-        return max(epoch, fallback_epoch), int(getattr(last, "batch", 0)), \
-            _scalar_logs(getattr(last, "logs", None))
+        return (
+            max(epoch, fallback_epoch),
+            int(getattr(last, "batch", 0)),
+            _scalar_logs(getattr(last, "logs", None)),
+        )
 
     def run(self) -> None:  # noqa: C901 - one loop, kept together for readability
         """The hot loop: per batch one list append, a clock read and two attribute reads.

@@ -123,7 +123,7 @@ def run(steps: int = 200, repeats: int = 30) -> dict[str, Any]:
         "edit_to_analysis": _stats(analyse),
         "edit_to_repainted": _stats(repaint),
         "platform": f"Python {platform.python_version()}, {platform.machine()}, "
-                    f"Qt platform {app.platformName()}",
+        f"Qt platform {app.platformName()}",
     }
 
 

@@ -72,8 +72,9 @@ def make_csv(path: Path, rows: int, rng: np.random.Generator) -> None:
         if j % 6 == 5:
             v[rng.random(rows) < 0.01] = np.nan
         cols[f"x{j + 1}"] = v
-    cols["color"] = rng.choice(np.array(["red", "green", "blue", "cyan", "magenta", "yellow"]),
-                               size=rows)
+    cols["color"] = rng.choice(
+        np.array(["red", "green", "blue", "cyan", "magenta", "yellow"]), size=rows
+    )
     cols["label"] = rng.choice(np.array(["alpha", "beta", "gamma"]), size=rows)
     pd.DataFrame(cols).to_csv(path, index=False)
 
@@ -82,14 +83,21 @@ def run_child(mode: str, path: Path) -> dict[str, float]:
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[1])
     env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-    res = subprocess.run([sys.executable, "-c", _CHILD, mode, str(path)], capture_output=True,
-                         text=True, check=True, env=env)
+    res = subprocess.run(
+        [sys.executable, "-c", _CHILD, mode, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
 def machine_info() -> list[str]:
-    lines = [f"python {platform.python_version()}, numpy {np.__version__}, "
-             f"pandas {pd.__version__}, {platform.platform()}"]
+    lines = [
+        f"python {platform.python_version()}, numpy {np.__version__}, "
+        f"pandas {pd.__version__}, {platform.platform()}"
+    ]
     cpu = platform.processor() or ""
     try:
         with open("/proc/cpuinfo") as fh:
@@ -104,8 +112,10 @@ def machine_info() -> list[str]:
         from threadpoolctl import threadpool_info
 
         for info in threadpool_info():
-            lines.append(f"BLAS: {info.get('internal_api')} {info.get('version')} "
-                         f"({info.get('num_threads')} threads)")
+            lines.append(
+                f"BLAS: {info.get('internal_api')} {info.get('version')} "
+                f"({info.get('num_threads')} threads)"
+            )
     except ImportError:
         lines.append("BLAS: threadpoolctl not installed (see numpy.show_config())")
     return lines
@@ -122,14 +132,17 @@ def main(argv: list[str] | None = None) -> int:
         if not path.exists():
             t = time.perf_counter()
             make_csv(path, args.rows, np.random.default_rng(0))
-            print(f"generated {path} ({path.stat().st_size / 1e6:.1f} MB) in "
-                  f"{time.perf_counter() - t:.1f} s")
+            print(
+                f"generated {path} ({path.stat().st_size / 1e6:.1f} MB) in "
+                f"{time.perf_counter() - t:.1f} s"
+            )
         load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
         pandas_runs, ours_runs = [], []
         for _ in range(args.repeat):
             pandas_runs.append(run_child("pandas", path))
             ours_runs.append(run_child("ours", path))
         size_mb = path.stat().st_size / 1e6
+
     def med(runs: list[dict[str, float]], key: str) -> float:
         return float(statistics.median(r[key] for r in runs))
 
@@ -142,8 +155,10 @@ def main(argv: list[str] | None = None) -> int:
     for line in machine_info():
         print(line)
     print(f"load average before the runs: {load_before}")
-    print(f"file: {args.rows:,} rows x 20 columns, {size_mb:.1f} MB; final matrix "
-          f"{first['shape'][0]:,} x {first['shape'][1]} float32 = {matrix / 1e6:.1f} MB")
+    print(
+        f"file: {args.rows:,} rows x 20 columns, {size_mb:.1f} MB; final matrix "
+        f"{first['shape'][0]:,} x {first['shape'][1]} float32 = {matrix / 1e6:.1f} MB"
+    )
     print()
     print(f"| step | seconds (median of {args.repeat}) | peak memory (median) |")
     print("| --- | ---: | ---: |")
@@ -153,15 +168,23 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| prepare (split + fit + transform) | {ours['prepare_s']:.2f} | |")
     print(f"| core.data total | {ours['seconds']:.2f} | {our_peak / 1e6:.0f} MB |")
     print()
-    print("per run (pandas s / core.data total s / ratio): " + "; ".join(
-        f"{p['seconds']:.2f} / {o['seconds']:.2f} / {o['seconds'] / p['seconds']:.2f}x"
-        for p, o in zip(pandas_runs, ours_runs, strict=True)))
+    print(
+        "per run (pandas s / core.data total s / ratio): "
+        + "; ".join(
+            f"{p['seconds']:.2f} / {o['seconds']:.2f} / {o['seconds'] / p['seconds']:.2f}x"
+            for p, o in zip(pandas_runs, ours_runs, strict=True)
+        )
+    )
     ratio_t = ours["seconds"] / pd_s
     ratio_m = our_peak / matrix
-    print(f"time ratio vs pandas.read_csv (medians): {ratio_t:.2f}x (target <= 1.5x) "
-          f"{'OK' if ratio_t <= 1.5 else 'OVER'}")
-    print(f"peak memory / final float32 matrix: {ratio_m:.2f}x (target <= 3x) "
-          f"{'OK' if ratio_m <= 3.0 else 'OVER'}")
+    print(
+        f"time ratio vs pandas.read_csv (medians): {ratio_t:.2f}x (target <= 1.5x) "
+        f"{'OK' if ratio_t <= 1.5 else 'OVER'}"
+    )
+    print(
+        f"peak memory / final float32 matrix: {ratio_m:.2f}x (target <= 3x) "
+        f"{'OK' if ratio_m <= 3.0 else 'OVER'}"
+    )
     return 0
 
 

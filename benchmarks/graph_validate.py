@@ -48,8 +48,16 @@ def branching_graph(n: int = N_NODES) -> Graph:
         c = g.add_node("Dense", {"units": 8}).id
         cat = g.add_node("Concatenate").id
         out = g.add_node("Dense", {"units": 16}).id
-        for s, d in [(prev, a), (prev, b), (a, add), (b, add), (add, cat), (prev, c), (c, cat),
-                     (cat, out)]:
+        for s, d in [
+            (prev, a),
+            (prev, b),
+            (a, add),
+            (b, add),
+            (add, cat),
+            (prev, c),
+            (c, cat),
+            (cat, out),
+        ]:
             g.connect(s, d)
         prev = out
     while len(g) < n:
@@ -82,11 +90,15 @@ def run(repeats: int) -> dict[str, dict[str, float]]:
         results[f"{label}/cold"] = measure(lambda g=g: analyze(g, cache=AnalysisCache()), repeats)
         cache = AnalysisCache()
         ids = list(g.nodes)
-        middle = next(n for n in ids[len(ids) // 2:] if g.node(n).type == "Dense")
+        middle = next(n for n in ids[len(ids) // 2 :] if g.node(n).type == "Dense")
         state = {"units": g.node(middle).params["units"]}
 
-        def edit_then_validate(g: Graph = g, cache: AnalysisCache = cache,
-                               nid: str = middle, state: dict[str, int] = state) -> None:
+        def edit_then_validate(
+            g: Graph = g,
+            cache: AnalysisCache = cache,
+            nid: str = middle,
+            state: dict[str, int] = state,
+        ) -> None:
             state["units"] = 33 if state["units"] != 33 else 32
             g.set_params(nid, {"units": state["units"]})
             analyze(g, cache=cache)
@@ -104,8 +116,10 @@ def main() -> None:
     if args.json:
         print(json.dumps(results, indent=2))
         return
-    print(f"Graph revalidation, {N_NODES} nodes, {args.repeats} repeats "
-          f"(Python {platform.python_version()}, {platform.machine()})")
+    print(
+        f"Graph revalidation, {N_NODES} nodes, {args.repeats} repeats "
+        f"(Python {platform.python_version()}, {platform.machine()})"
+    )
     print(f"{'case':<18}{'median ms':>11}{'p95 ms':>10}{'max ms':>10}  budget {BUDGET_MS:g} ms")
     for case, r in results.items():
         flag = "ok" if r["p95_ms"] <= BUDGET_MS else "OVER"

@@ -25,8 +25,9 @@ def one_run(project: str | None, env: dict[str, str]) -> tuple[float, float]:
     """(wall seconds to "shown" measured outside, seconds measured inside the app)."""
     cmd = [sys.executable, "-m", "app"] + ([project] if project else [])
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            env=env)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+    )
     assert proc.stdout is not None
     inside = float("nan")
     wall = float("nan")
@@ -68,10 +69,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
     else:
-        print(f"window shown after {result['median_s']:.3f} s (median of {args.repeats}; "
-              f"min {result['min_s']:.3f}, max {result['max_s']:.3f}; "
-              f"{result['median_in_app_s']:.3f} s inside run_gui) — budget 2 s, "
-              f"platform {result['platform']}")
+        print(
+            f"window shown after {result['median_s']:.3f} s (median of {args.repeats}; "
+            f"min {result['min_s']:.3f}, max {result['max_s']:.3f}; "
+            f"{result['median_in_app_s']:.3f} s inside run_gui) — budget 2 s, "
+            f"platform {result['platform']}"
+        )
     return 0 if result["median_s"] <= result["budget_s"] else 1
 
 

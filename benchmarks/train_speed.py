@@ -32,8 +32,7 @@ import numpy as np
 WORKLOADS: dict[str, dict[str, Any]] = {
     "W1": {"n": 768, "d": 8, "hidden": (10, 10), "classes": 1, "batch": 32, "epochs": 12},
     "W2": {"n": 60000, "d": 784, "hidden": (256, 128), "classes": 10, "batch": 128, "epochs": 2},
-    "W3": {"n": 60000, "d": 784, "hidden": (256, 128), "classes": 10, "batch": 1024,
-           "epochs": 3},
+    "W3": {"n": 60000, "d": 784, "hidden": (256, 128), "classes": 10, "batch": 1024, "epochs": 3},
 }
 QUICK = {"W1": {"epochs": 6}, "W2": {"n": 12000, "epochs": 2}, "W3": {"n": 12000, "epochs": 2}}
 FRAMEWORKS = ("core", "numpy", "sklearn", "torch")
@@ -65,8 +64,11 @@ def run_core(w: dict[str, Any], x: np.ndarray, y: np.ndarray) -> list[float]:
         loss = "sparse_categorical_crossentropy"
     model = keras.Sequential(layers)
     model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
-    return [ev.elapsed for ev in train(model, x, y, epochs=w["epochs"], batch_size=w["batch"])
-            if isinstance(ev, EpochEnded)]
+    return [
+        ev.elapsed
+        for ev in train(model, x, y, epochs=w["epochs"], batch_size=w["batch"])
+        if isinstance(ev, EpochEnded)
+    ]
 
 
 # -------------------------------------------------------- hand-written NumPy
@@ -92,7 +94,7 @@ def run_numpy(w: dict[str, Any], x: np.ndarray, y: np.ndarray) -> list[float]:
         start = time.perf_counter()
         order = rng.permutation(n)
         for lo in range(0, n, bs):
-            idx = order[lo:lo + bs]
+            idx = order[lo : lo + bs]
             xb, yb = x[idx], y[idx]
             acts = [xb]
             h = xb
@@ -144,10 +146,20 @@ def run_sklearn(w: dict[str, Any], x: np.ndarray, y: np.ndarray) -> list[float]:
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
-    clf = MLPClassifier(hidden_layer_sizes=w["hidden"], activation="relu", solver="adam",
-                        alpha=0.0, batch_size=w["batch"], learning_rate_init=1e-3,
-                        max_iter=1, shuffle=True, random_state=0, tol=0.0,
-                        n_iter_no_change=10**9, warm_start=True)
+    clf = MLPClassifier(
+        hidden_layer_sizes=w["hidden"],
+        activation="relu",
+        solver="adam",
+        alpha=0.0,
+        batch_size=w["batch"],
+        learning_rate_init=1e-3,
+        max_iter=1,
+        shuffle=True,
+        random_state=0,
+        tol=0.0,
+        n_iter_no_change=10**9,
+        warm_start=True,
+    )
     yy = y.astype(np.int64)
     times = []
     with warnings.catch_warnings():
@@ -182,7 +194,7 @@ def run_torch(w: dict[str, Any], x: np.ndarray, y: np.ndarray) -> list[float]:
         start = time.perf_counter()
         order = torch.randperm(n)
         for lo in range(0, n, bs):
-            idx = order[lo:lo + bs]
+            idx = order[lo : lo + bs]
             opt.zero_grad()
             loss = lossf(net(xt[idx]), yt[idx])
             loss.backward()
@@ -215,16 +227,24 @@ def child(name: str, fw: str, quick: bool) -> dict[str, Any]:
     times = RUNNERS[fw](w, x, y)
     steady = times[1:] if len(times) > 1 else times  # first epoch warms caches
     per_epoch = float(np.median(steady))
-    return {"workload": name, "framework": fw, "epoch_s": per_epoch,
-            "samples_per_s": w["n"] / per_epoch,
-            "step_us": per_epoch / -(-w["n"] // w["batch"]) * 1e6,
-            "peak_rss_mb": _peak_rss_mb(),
-            "n": w["n"], "epochs": w["epochs"]}
+    return {
+        "workload": name,
+        "framework": fw,
+        "epoch_s": per_epoch,
+        "samples_per_s": w["n"] / per_epoch,
+        "step_us": per_epoch / -(-w["n"] // w["batch"]) * 1e6,
+        "peak_rss_mb": _peak_rss_mb(),
+        "n": w["n"],
+        "epochs": w["epochs"],
+    }
 
 
 def machine_info() -> str:
-    parts = [f"Python {platform.python_version()}", f"numpy {np.__version__}",
-             f"{platform.machine()} {os.cpu_count()} CPUs"]
+    parts = [
+        f"Python {platform.python_version()}",
+        f"numpy {np.__version__}",
+        f"{platform.machine()} {os.cpu_count()} CPUs",
+    ]
     if hasattr(os, "getloadavg"):
         parts.append("load average " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
     try:
@@ -239,15 +259,19 @@ def machine_info() -> str:
 
         for info in threadpool_info():
             if info.get("user_api") == "blas":
-                parts.append(f"BLAS {info.get('internal_api')} {info.get('version')} "
-                             f"{info.get('architecture')} threads={info.get('num_threads')}")
+                parts.append(
+                    f"BLAS {info.get('internal_api')} {info.get('version')} "
+                    f"{info.get('architecture')} threads={info.get('num_threads')}"
+                )
                 break
     except ImportError:
         cfg = np.show_config(mode="dicts") if hasattr(np, "show_config") else None
         blas = (cfg or {}).get("Build Dependencies", {}).get("blas", {})
         if blas:
-            parts.append(f"BLAS {blas.get('name')} {blas.get('version')} (threadpoolctl not "
-                         "installed: kernel unknown)")
+            parts.append(
+                f"BLAS {blas.get('name')} {blas.get('version')} (threadpoolctl not "
+                "installed: kernel unknown)"
+            )
     for mod in ("torch", "sklearn"):
         try:
             parts.append(f"{mod} {__import__(mod).__version__}")
@@ -274,10 +298,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="W1,W2,W3", help="comma-separated workloads")
     ap.add_argument("--frameworks", default=",".join(FRAMEWORKS))
     ap.add_argument("--json", action="store_true", help="print JSON results")
-    ap.add_argument("--torch-threads", default="2,1",
-                    help="comma-separated torch.set_num_threads values, one run each (2,1)")
-    ap.add_argument("--child", nargs=2, metavar=("WORKLOAD", "FRAMEWORK"),
-                    help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--torch-threads",
+        default="2,1",
+        help="comma-separated torch.set_num_threads values, one run each (2,1)",
+    )
+    ap.add_argument("--child", nargs=2, metavar=("WORKLOAD", "FRAMEWORK"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         sys.stdout.write(json.dumps(child(args.child[0], args.child[1], args.quick)) + "\n")
@@ -291,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
             if not available(fw):
                 out.write(f"{name} {fw}: not installed, skipped\n")
                 continue
-            for threads in (torch_threads if fw == "torch" else [0]):
+            for threads in torch_threads if fw == "torch" else [0]:
                 cmd = [sys.executable, "-m", "benchmarks.train_speed", "--child", name, fw]
                 if args.quick:
                     cmd.append("--quick")
@@ -304,19 +330,25 @@ def main(argv: list[str] | None = None) -> int:
                 r = json.loads(proc.stdout.strip().splitlines()[-1])
                 r["framework"] = label
                 results.append(r)
-                out.write(f"{name} {label:9s} {r['epoch_s'] * 1e3:9.1f} ms/epoch "
-                          f"{r['step_us']:9.1f} us/step {r['samples_per_s']:12,.0f} samples/s "
-                          f"peak {r['peak_rss_mb']:7.0f} MB\n")
+                out.write(
+                    f"{name} {label:9s} {r['epoch_s'] * 1e3:9.1f} ms/epoch "
+                    f"{r['step_us']:9.1f} us/step {r['samples_per_s']:12,.0f} samples/s "
+                    f"peak {r['peak_rss_mb']:7.0f} MB\n"
+                )
                 out.flush()
-    out.write("\n| workload | framework | ms/epoch | us/step | samples/s | peak RSS MB | "
-              "core speed-up vs it |\n|---|---|---:|---:|---:|---:|---:|\n")
+    out.write(
+        "\n| workload | framework | ms/epoch | us/step | samples/s | peak RSS MB | "
+        "core speed-up vs it |\n|---|---|---:|---:|---:|---:|---:|\n"
+    )
     by = {(r["workload"], r["framework"]): r for r in results}
     for r in results:
         c = by.get((r["workload"], "core"))
         ratio = f"{r['epoch_s'] / c['epoch_s']:.2f}x" if c else "-"
-        out.write(f"| {r['workload']} | {r['framework']} | {r['epoch_s'] * 1e3:.1f} | "
-                  f"{r['step_us']:.1f} | {r['samples_per_s']:,.0f} | {r['peak_rss_mb']:.0f} | "
-                  f"{ratio} |\n")
+        out.write(
+            f"| {r['workload']} | {r['framework']} | {r['epoch_s'] * 1e3:.1f} | "
+            f"{r['step_us']:.1f} | {r['samples_per_s']:,.0f} | {r['peak_rss_mb']:.0f} | "
+            f"{ratio} |\n"
+        )
     if args.json:
         out.write(json.dumps(results, indent=1) + "\n")
     return 0

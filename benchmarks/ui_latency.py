@@ -49,22 +49,37 @@ def _model(layers: list[tuple[int, str]], n_in: int, loss: str, seed: int = 0) -
 def seed_case() -> tuple[Callable[[], Any], np.ndarray, np.ndarray, int, int]:
     from core.data import DataConfig, prepare, read_csv
 
-    ds = prepare(read_csv(os.path.join(REPO, "resources", "datasets", "seed_binary.csv")),
-                 DataConfig(validation_split=0.0))
-    return (lambda: _model([(10, "relu"), (10, "relu"), (1, "sigmoid")], 8,
-                           "binary_crossentropy"), ds.x_train, ds.y_train, 16, 24_000)
+    ds = prepare(
+        read_csv(os.path.join(REPO, "resources", "datasets", "seed_binary.csv")),
+        DataConfig(validation_split=0.0),
+    )
+    return (
+        lambda: _model([(10, "relu"), (10, "relu"), (1, "sigmoid")], 8, "binary_crossentropy"),
+        ds.x_train,
+        ds.y_train,
+        16,
+        24_000,
+    )
 
 
 def w2_case() -> tuple[Callable[[], Any], np.ndarray, np.ndarray, int, int]:
     rng = np.random.default_rng(0)
     x = rng.random((60_000, 784), dtype=np.float32)
     y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 60_000)]
-    return (lambda: _model([(256, "relu"), (128, "relu"), (10, "softmax")], 784,
-                           "categorical_crossentropy"), x, y, 128, 200)
+    return (
+        lambda: _model(
+            [(256, "relu"), (128, "relu"), (10, "softmax")], 784, "categorical_crossentropy"
+        ),
+        x,
+        y,
+        128,
+        200,
+    )
 
 
-def _events(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int,
-            n_batches: int) -> Iterator[Any]:
+def _events(
+    model: Any, x: np.ndarray, y: np.ndarray, batch_size: int, n_batches: int
+) -> Iterator[Any]:
     from core.engine.training import train
 
     epochs = int(np.ceil(n_batches * batch_size / len(x))) + 1
@@ -183,11 +198,15 @@ def main(argv: list[str] | None = None) -> int:
 
     app = QApplication.instance() or QApplication([])
     cases = {"seed": seed_case, "w2": w2_case}
-    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; "
-          f"QT_NO_GUI_THREADPOOL={os.environ.get('QT_NO_GUI_THREADPOOL', '(unset)')} "
-          "(app.worker sets it)")
-    print("| network | headless batches/s | with GUI batches/s | ratio | timer lateness "
-          "p50 / p99 / max (ms) | frames/s | stop (ms) | worker wall: gate / ack / GIL |")
+    print(
+        f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; "
+        f"QT_NO_GUI_THREADPOOL={os.environ.get('QT_NO_GUI_THREADPOOL', '(unset)')} "
+        "(app.worker sets it)"
+    )
+    print(
+        "| network | headless batches/s | with GUI batches/s | ratio | timer lateness "
+        "p50 / p99 / max (ms) | frames/s | stop (ms) | worker wall: gate / ack / GIL |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for name, make_case in cases.items():
         if args.only and name != args.only:
@@ -201,17 +220,23 @@ def main(argv: list[str] | None = None) -> int:
             gui["base"] = base
             gui["ratio"] = gui["rate"] / base
             runs.append(gui)
-            print(f"  run: {name} {base:,.0f} -> {gui['rate']:,.0f} ({gui['ratio']:.0%}), "
-                  f"{gui['p50']:.1f} / {gui['p99']:.1f} / {gui['max']:.1f} ms, "
-                  f"{gui['fps']:.0f} frames/s ({gui['paints_per_redraw']:.2f} per redraw), "
-                  f"{gui['deliveries']:.0f} deliveries/s, stop {gui['stop_ms']:.0f} ms; worker "
-                  f"wall: gate {gui['gate']:.0%}, ack {gui['ack']:.0%}, GIL/preempted "
-                  f"{gui['gil']:.0%}", flush=True)
+            print(
+                f"  run: {name} {base:,.0f} -> {gui['rate']:,.0f} ({gui['ratio']:.0%}), "
+                f"{gui['p50']:.1f} / {gui['p99']:.1f} / {gui['max']:.1f} ms, "
+                f"{gui['fps']:.0f} frames/s ({gui['paints_per_redraw']:.2f} per redraw), "
+                f"{gui['deliveries']:.0f} deliveries/s, stop {gui['stop_ms']:.0f} ms; worker "
+                f"wall: gate {gui['gate']:.0%}, ack {gui['ack']:.0%}, GIL/preempted "
+                f"{gui['gil']:.0%}",
+                flush=True,
+            )
         med = {k: float(np.median([r[k] for r in runs])) for k in runs[0]}
-        print(f"| {name} | {med['base']:,.0f} | {med['rate']:,.0f} | {med['ratio']:.0%} | "
-              f"{med['p50']:.1f} / {med['p99']:.1f} / {med['max']:.1f} | {med['fps']:.0f} | "
-              f"{med['stop_ms']:.0f} | {med['gate']:.0%} / {med['ack']:.0%} / "
-              f"{med['gil']:.0%} |", flush=True)
+        print(
+            f"| {name} | {med['base']:,.0f} | {med['rate']:,.0f} | {med['ratio']:.0%} | "
+            f"{med['p50']:.1f} / {med['p99']:.1f} / {med['max']:.1f} | {med['fps']:.0f} | "
+            f"{med['stop_ms']:.0f} | {med['gate']:.0%} / {med['ack']:.0%} / "
+            f"{med['gil']:.0%} |",
+            flush=True,
+        )
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     return 0
 

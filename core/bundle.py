@@ -121,8 +121,9 @@ class Prediction:
             if values.ndim == 2 and values.shape[1] == 1:
                 values = values[:, 0]
             if values.ndim == 2:
-                return pd.DataFrame({f"prediction_{k}": values[:, k]
-                                     for k in range(values.shape[1])})
+                return pd.DataFrame(
+                    {f"prediction_{k}": values[:, k] for k in range(values.shape[1])}
+                )
             return pd.DataFrame({"prediction": values})
         cols: dict[str, Any] = {"prediction": list(self.labels if self.labels is not None else [])}
         if self.probabilities is not None:
@@ -212,20 +213,24 @@ class BundledModel:
         if missing:
             raise DataError(
                 f"Expected the columns the model was trained on. Received: a table without "
-                f"{', '.join(repr(m) for m in missing[:8])}.", path=path, column=missing[0]
+                f"{', '.join(repr(m) for m in missing[:8])}.",
+                path=path,
+                column=missing[0],
             )
         try:
             return df[names].to_numpy(dtype=np.float32) if names else df.to_numpy(np.float32)
         except (TypeError, ValueError) as exc:
-            raise DataError(f"Expected numbers in every column. Received: {exc}.",
-                            path=path) from None
+            raise DataError(
+                f"Expected numbers in every column. Received: {exc}.", path=path
+            ) from None
 
     # ------------------------------------------------------------------ use
 
     def predict_raw(self, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
         """The network's outputs for an already preprocessed float matrix."""
-        return np.asarray(self.model.predict(np.asarray(x, np.float32), batch_size=batch_size,
-                                             verbose=0))
+        return np.asarray(
+            self.model.predict(np.asarray(x, np.float32), batch_size=batch_size, verbose=0)
+        )
 
     def predict(self, rows: Any, batch_size: int = 256) -> Prediction:
         """Labels and probabilities (classification) or values (regression) for raw rows."""
@@ -247,10 +252,16 @@ class BundledModel:
             kind = self.task_kind or self.pipeline.task.kind
             labels, probs = self.pipeline.decode_predictions(raw)
             if probs is None:
-                return Prediction("regression", values=np.asarray(labels, np.float64),
-                                  target=self.target)
-            return Prediction(kind, labels=labels, probabilities=probs,
-                              class_labels=self.class_labels, target=self.target)
+                return Prediction(
+                    "regression", values=np.asarray(labels, np.float64), target=self.target
+                )
+            return Prediction(
+                kind,
+                labels=labels,
+                probabilities=probs,
+                class_labels=self.class_labels,
+                target=self.target,
+            )
         raw = np.asarray(raw, np.float64)
         if raw.ndim == 1:
             raw = raw.reshape(-1, 1)
@@ -274,8 +285,13 @@ class BundledModel:
         else:
             probs = raw
             index = np.argmax(raw, axis=1)
-        return Prediction(kind, labels=names[index], probabilities=probs,
-                          class_labels=class_labels, target=self.target)
+        return Prediction(
+            kind,
+            labels=names[index],
+            probabilities=probs,
+            class_labels=class_labels,
+            target=self.target,
+        )
 
     def output_activation(self) -> str | None:
         """The activation of the model's (first) output layer, or None when unknown."""
@@ -284,8 +300,9 @@ class BundledModel:
     def infer_task_kind(self, n_outputs: int) -> str:
         """'multiclass', 'binary' or 'regression' from the output activation and saved loss."""
         loss = self.config.get("loss") if isinstance(self.config, dict) else None
-        return infer_task_kind(self.output_activation(), loss if isinstance(loss, str) else None,
-                               n_outputs)
+        return infer_task_kind(
+            self.output_activation(), loss if isinstance(loss, str) else None, n_outputs
+        )
 
     def evaluate(self, rows: Any, batch_size: int = 256) -> dict[str, float]:
         """Loss and metrics (Keras names) on rows that include the target column."""
@@ -300,12 +317,17 @@ class BundledModel:
             raise DataError(
                 f"Expected the target column '{target}' to evaluate against. Received: a "
                 "table without it. Add the column with the true values.",
-                path=path, column=target,
+                path=path,
+                column=target,
             )
         keep = df[target].notna().to_numpy()
         if not keep.any():
-            raise DataError(f"Expected true values in the target column '{target}'. "
-                            "Received: only missing values.", path=path, column=target)
+            raise DataError(
+                f"Expected true values in the target column '{target}'. "
+                "Received: only missing values.",
+                path=path,
+                column=target,
+            )
         df = df.loc[keep]
         x = self.pipeline.transform(df, path=path)
         y = self.pipeline.encode_target(df[target], path=path)
@@ -319,10 +341,18 @@ class BundledModel:
 
 
 #: Losses that mean "one of K classes" / "yes or no" when no task was stored.
-_MULTICLASS_LOSSES = frozenset({"categorical_crossentropy", "sparse_categorical_crossentropy",
-                                "categorical_hinge", "kl_divergence", "kld"})
-_BINARY_LOSSES = frozenset({"binary_crossentropy", "binary_focal_crossentropy", "hinge",
-                            "squared_hinge"})
+_MULTICLASS_LOSSES = frozenset(
+    {
+        "categorical_crossentropy",
+        "sparse_categorical_crossentropy",
+        "categorical_hinge",
+        "kl_divergence",
+        "kld",
+    }
+)
+_BINARY_LOSSES = frozenset(
+    {"binary_crossentropy", "binary_focal_crossentropy", "hinge", "squared_hinge"}
+)
 
 
 def output_activation_of(model: Any) -> str | None:
@@ -465,21 +495,27 @@ def save_model_bundle(
     meta: dict[str, Any] = {}
     if metadata:
         meta.update(_jsonable(dict(metadata)))
-    meta.update({
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "layerforge_version": _version(),
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "task": getattr(task, "kind", None),
-        "target": getattr(pipeline, "target", None) or getattr(task, "target", None) or None,
-        "feature_names": feature_names,
-        "input_columns": list(pipeline.input_columns) if pipeline is not None else feature_names,
-        "class_labels": [str(c) for c in (getattr(task, "class_labels", ()) or ()
-                                          or meta.get("class_labels") or ())],
-        "n_features": n_features,
-        "n_weights": len(weights),
-        "n_params": int(sum(int(w.size) for w in weights)),
-    })
+    meta.update(
+        {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "layerforge_version": _version(),
+            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "task": getattr(task, "kind", None),
+            "target": getattr(pipeline, "target", None) or getattr(task, "target", None) or None,
+            "feature_names": feature_names,
+            "input_columns": list(pipeline.input_columns)
+            if pipeline is not None
+            else feature_names,
+            "class_labels": [
+                str(c)
+                for c in (getattr(task, "class_labels", ()) or () or meta.get("class_labels") or ())
+            ],
+            "n_features": n_features,
+            "n_weights": len(weights),
+            "n_params": int(sum(int(w.size) for w in weights)),
+        }
+    )
     meta.setdefault("metrics", {})
     config = {
         "format": FORMAT,
@@ -519,8 +555,11 @@ def _input_shape(model: Any) -> tuple[int, ...] | None:
         if isinstance(shape, (list, tuple)) and shape:
             if isinstance(shape[0], (list, tuple)):
                 shape = shape[0]
-            dims = [d for d in shape[1:] if isinstance(d, int)] if shape[0] is None else [
-                d for d in shape if isinstance(d, int)]
+            dims = (
+                [d for d in shape[1:] if isinstance(d, int)]
+                if shape[0] is None
+                else [d for d in shape if isinstance(d, int)]
+            )
             if dims:
                 return tuple(dims)
     return None
@@ -558,8 +597,10 @@ def _read_zip(p: Path) -> dict[str, bytes]:
                 info = zf.getinfo(name)
                 limit = MAX_WEIGHTS_BYTES if name == "weights.npz" else MAX_JSON_BYTES
                 if info.file_size > limit:
-                    raise FormatError(f"{p}: {name} is implausibly large ({info.file_size} "
-                                      "bytes); the file is damaged.")
+                    raise FormatError(
+                        f"{p}: {name} is implausibly large ({info.file_size} "
+                        "bytes); the file is damaged."
+                    )
                 with zf.open(info) as fh:
                     data = fh.read(limit + 1)
                 if len(data) > limit:
@@ -567,8 +608,15 @@ def _read_zip(p: Path) -> dict[str, bytes]:
                 out[name] = data
     except FormatError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
-            NotImplementedError, RuntimeError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        OSError,
+        ValueError,
+        NotImplementedError,
+        RuntimeError,
+    ) as exc:
         raise FormatError(f"{p}: the model file is damaged ({_one_line(str(exc))}).") from None
     except Exception as exc:  # noqa: BLE001 - zlib.error and friends from damaged data
         raise FormatError(f"{p}: the model file is damaged ({_one_line(str(exc))}).") from None
@@ -581,19 +629,21 @@ def _read_json(p: Path, name: str, data: bytes) -> dict[str, Any]:
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise FormatError(f"{p}: {name} is not valid JSON ({_one_line(str(exc))}).") from None
     if not isinstance(value, dict):
-        raise FormatError(f"{p}: {name} must hold a JSON object. Received: "
-                          f"{type(value).__name__}.")
+        raise FormatError(f"{p}: {name} must hold a JSON object. Received: {type(value).__name__}.")
     return value
 
 
 def _check_envelope(p: Path, name: str, d: dict[str, Any]) -> None:
     if d.get("format") != FORMAT:
-        raise FormatError(f"{p}: {name} is not a LayerForge model description "
-                          f"(format {d.get('format')!r}, expected {FORMAT!r}).")
+        raise FormatError(
+            f"{p}: {name} is not a LayerForge model description "
+            f"(format {d.get('format')!r}, expected {FORMAT!r})."
+        )
     version = d.get("format_version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise FormatError(f"{p}: {name}: 'format_version' must be a whole number >= 1. "
-                          f"Received: {version!r}.")
+        raise FormatError(
+            f"{p}: {name}: 'format_version' must be a whole number >= 1. Received: {version!r}."
+        )
     if version > FORMAT_VERSION:
         raise FormatError(
             f"{p}: this model was saved by a newer LayerForge (format {version}); this "
@@ -616,20 +666,25 @@ def _read_weights(p: Path, data: bytes) -> list[np.ndarray]:
             keys = sorted(npz.files)
             expected = [f"w{i:04d}" for i in range(len(keys))]
             if keys != expected:
-                raise FormatError(f"{p}: weights.npz holds unexpected arrays "
-                                  f"({', '.join(keys[:5])}); the file is damaged.")
+                raise FormatError(
+                    f"{p}: weights.npz holds unexpected arrays "
+                    f"({', '.join(keys[:5])}); the file is damaged."
+                )
             arrays = [np.asarray(npz[k]) for k in keys]
     except FormatError:
         raise
     except Exception as exc:  # noqa: BLE001 - np.load raises many kinds on damaged data
-        raise FormatError(f"{p}: weights.npz cannot be read ({_one_line(str(exc))}); "
-                          "the file is damaged.") from None
+        raise FormatError(
+            f"{p}: weights.npz cannot be read ({_one_line(str(exc))}); the file is damaged."
+        ) from None
     for i, a in enumerate(arrays):
         if a.dtype.kind not in "fiu":
             raise FormatError(f"{p}: weight array {i} holds {a.dtype} values, expected numbers.")
         if a.dtype.kind == "f" and not np.isfinite(a).all():
-            raise FormatError(f"{p}: weight array {i} contains NaN or infinite values; the "
-                              "model cannot be used. Retrain it.")
+            raise FormatError(
+                f"{p}: weight array {i} contains NaN or infinite values; the "
+                "model cannot be used. Retrain it."
+            )
     return arrays
 
 
@@ -643,12 +698,17 @@ def _build(p: Path, config: dict[str, Any]) -> Any:
     if isinstance(model_cfg, dict) and model_cfg.get("config") is not None:
         try:
             return _model_from_config(model_cfg)
-        except (LayerForgeError, KeyError, TypeError, ValueError, AttributeError,
-                IndexError) as exc:
+        except (
+            LayerForgeError,
+            KeyError,
+            TypeError,
+            ValueError,
+            AttributeError,
+            IndexError,
+        ) as exc:
             errors.append(_one_line(str(exc)))
             if not isinstance(graph_dict, dict):
-                raise FormatError(f"{p}: the architecture cannot be rebuilt: "
-                                  f"{errors[0]}") from None
+                raise FormatError(f"{p}: the architecture cannot be rebuilt: {errors[0]}") from None
     if isinstance(graph_dict, dict):
         from core.document.analysis import build_model
         from core.document.graph import Graph
@@ -657,10 +717,17 @@ def _build(p: Path, config: dict[str, Any]) -> Any:
         try:
             graph = Graph.from_dict(graph_dict, catalog=CATALOG)
             return build_model(graph)
-        except (LayerForgeError, KeyError, TypeError, ValueError, AttributeError,
-                IndexError) as exc:
-            raise FormatError(f"{p}: the architecture cannot be rebuilt: "
-                              f"{_one_line(str(exc))}") from None
+        except (
+            LayerForgeError,
+            KeyError,
+            TypeError,
+            ValueError,
+            AttributeError,
+            IndexError,
+        ) as exc:
+            raise FormatError(
+                f"{p}: the architecture cannot be rebuilt: {_one_line(str(exc))}"
+            ) from None
     raise FormatError(f"{p}: config.json describes no architecture (no 'model' or 'graph').")
 
 
@@ -696,8 +763,9 @@ def load_model(path: str | os.PathLike[str]) -> BundledModel:
     _check_envelope(p, "config.json", config)
     for key, kind in (("feature_names", list), ("class_labels", list), ("input_columns", list)):
         value = meta.get(key)
-        if value is not None and (not isinstance(value, kind)
-                                  or not all(isinstance(v, str) for v in value)):
+        if value is not None and (
+            not isinstance(value, kind) or not all(isinstance(v, str) for v in value)
+        ):
             raise FormatError(f"{p}: metadata.json: '{key}' must be a list of names.")
     task_kind = meta.get("task")
     if task_kind not in (None, "regression", "binary", "multiclass"):
@@ -716,15 +784,13 @@ def load_model(path: str | os.PathLike[str]) -> BundledModel:
 
             task = TaskInfo.from_dict(config["task"])
     except (LayerForgeError, KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise FormatError(f"{p}: the preprocessing cannot be read: "
-                          f"{_one_line(str(exc))}") from None
+        raise FormatError(f"{p}: the preprocessing cannot be read: {_one_line(str(exc))}") from None
     model = _build(p, config)
     try:
         _ensure_built(model, config.get("input_shape"))
         current = [np.asarray(w) for w in model.get_weights()]
     except (LayerForgeError, KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise FormatError(f"{p}: the architecture cannot be built: "
-                          f"{_one_line(str(exc))}") from None
+        raise FormatError(f"{p}: the architecture cannot be built: {_one_line(str(exc))}") from None
     if len(current) != len(weights):
         raise FormatError(
             f"{p}: the weights do not fit the architecture: expected {len(current)} arrays, "
@@ -737,21 +803,25 @@ def load_model(path: str | os.PathLike[str]) -> BundledModel:
                 f"{tuple(want.shape)}, the file has {tuple(got.shape)}."
             )
     try:
-        model.set_weights([w.astype(c.dtype, copy=False)
-                           for w, c in zip(weights, current, strict=True)])
+        model.set_weights(
+            [w.astype(c.dtype, copy=False) for w, c in zip(weights, current, strict=True)]
+        )
     except (LayerForgeError, TypeError, ValueError) as exc:
         raise FormatError(f"{p}: the weights cannot be loaded: {_one_line(str(exc))}") from None
     loss = config.get("loss") or (task.loss if task is not None else None)
     metrics = config.get("metrics") or (list(task.metrics) if task is not None else [])
     if isinstance(loss, str) and isinstance(metrics, list):
         try:
-            model.compile(optimizer="adam", loss=loss,
-                          metrics=[m for m in metrics if isinstance(m, str)])
+            model.compile(
+                optimizer="adam", loss=loss, metrics=[m for m in metrics if isinstance(m, str)]
+            )
         except (LayerForgeError, TypeError, ValueError) as exc:
-            raise FormatError(f"{p}: the saved loss or metrics are not known: "
-                              f"{_one_line(str(exc))}") from None
-    return BundledModel(model=model, pipeline=pipeline, metadata=meta, config=config,
-                        path=str(p), task=task)
+            raise FormatError(
+                f"{p}: the saved loss or metrics are not known: {_one_line(str(exc))}"
+            ) from None
+    return BundledModel(
+        model=model, pipeline=pipeline, metadata=meta, config=config, path=str(p), task=task
+    )
 
 
 def _one_line(message: str) -> str:

@@ -52,8 +52,11 @@ def _is_int(v: Any) -> bool:
 
 
 def _is_num(v: Any) -> bool:
-    return (isinstance(v, (int, float, np.integer, np.floating))
-            and not isinstance(v, (bool, np.bool_)) and math.isfinite(float(v)))
+    return (
+        isinstance(v, (int, float, np.integer, np.floating))
+        and not isinstance(v, (bool, np.bool_))
+        and math.isfinite(float(v))
+    )
 
 
 @dataclass(frozen=True)
@@ -67,9 +70,13 @@ class EarlyStoppingSettings:
     min_delta: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"enabled": self.enabled, "monitor": self.monitor, "patience": self.patience,
-                "restore_best_weights": self.restore_best_weights,
-                "min_delta": self.min_delta}
+        return {
+            "enabled": self.enabled,
+            "monitor": self.monitor,
+            "patience": self.patience,
+            "restore_best_weights": self.restore_best_weights,
+            "min_delta": self.min_delta,
+        }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None) -> EarlyStoppingSettings:
@@ -97,8 +104,9 @@ _EARLY_STOPPING_FIELDS: dict[str, Rule] = {
 }
 
 
-def _checked(d: Mapping[str, Any], rules: Mapping[str, Rule],
-             label: Callable[[str], str]) -> dict[str, Any]:
+def _checked(
+    d: Mapping[str, Any], rules: Mapping[str, Rule], label: Callable[[str], str]
+) -> dict[str, Any]:
     """The present keys of `d` that have a rule, checked and converted (ConfigError if not)."""
     kw: dict[str, Any] = {}
     for key, (accepts, expected, convert) in rules.items():
@@ -173,19 +181,30 @@ class TrainSettings:
 _TRAIN_FIELDS: dict[str, Rule] = {
     "optimizer": (_is_name, "an optimizer name such as 'adam'", str),
     "learning_rate": (lambda v: _is_num(v) and v > 0, "a number > 0", float),
-    "optimizer_settings": (lambda v: isinstance(v, Mapping), "an object of optimizer settings",
-                           lambda v: copy.deepcopy(dict(v))),
+    "optimizer_settings": (
+        lambda v: isinstance(v, Mapping),
+        "an object of optimizer settings",
+        lambda v: copy.deepcopy(dict(v)),
+    ),
     "loss": (lambda v: v is None or _is_name(v), "a loss name or null", lambda v: v),
-    "metrics": (lambda v: isinstance(v, (list, tuple)) and all(isinstance(x, str) for x in v),
-                "a list of metric names", tuple),
+    "metrics": (
+        lambda v: isinstance(v, (list, tuple)) and all(isinstance(x, str) for x in v),
+        "a list of metric names",
+        tuple,
+    ),
     "epochs": (lambda v: _is_int(v) and v >= 1, "a whole number >= 1", int),
     "batch_size": (lambda v: _is_int(v) and v >= 1, "a whole number >= 1", int),
-    "validation_split": (lambda v: _is_num(v) and 0 <= v < 1, "a number from 0 to below 1",
-                         float),
-    "seed": (lambda v: v is None or _is_int(v), "a whole number or null",
-             lambda v: None if v is None else int(v)),
-    "early_stopping": (lambda v: v is None or isinstance(v, Mapping), "an object",
-                       EarlyStoppingSettings.from_dict),
+    "validation_split": (lambda v: _is_num(v) and 0 <= v < 1, "a number from 0 to below 1", float),
+    "seed": (
+        lambda v: v is None or _is_int(v),
+        "a whole number or null",
+        lambda v: None if v is None else int(v),
+    ),
+    "early_stopping": (
+        lambda v: v is None or isinstance(v, Mapping),
+        "an object",
+        EarlyStoppingSettings.from_dict,
+    ),
 }
 
 
@@ -225,8 +244,11 @@ def _project_data_config(project: Any, settings: TrainSettings) -> Any:
         raise ConfigError(f"The project's data settings are not valid: {exc}.") from None
 
 
-def load_data(project: Any, data_path: str | os.PathLike[str] | None = None,
-              settings: TrainSettings | None = None) -> Any:
+def load_data(
+    project: Any,
+    data_path: str | os.PathLike[str] | None = None,
+    settings: TrainSettings | None = None,
+) -> Any:
     """The project's `Dataset`: its CSV (or `data_path`) read and prepared by its data config.
 
     The split ratios and seed come from the data configuration, falling back to
@@ -288,8 +310,9 @@ def build_and_compile(graph: Any, dataset: Any, settings: TrainSettings) -> Any:
     check_graph(graph, dataset)
     settings = settings.resolved(dataset.task)
     model = build_model(graph, seed=settings.seed)
-    model.compile(optimizer=make_optimizer(settings), loss=settings.loss,
-                  metrics=list(settings.metrics))
+    model.compile(
+        optimizer=make_optimizer(settings), loss=settings.loss, metrics=list(settings.metrics)
+    )
     return model
 
 
@@ -305,12 +328,17 @@ def _early_stopping(settings: TrainSettings, has_validation: bool) -> Any | None
     monitor = es.monitor
     if monitor.startswith("val_") and not has_validation:
         monitor = monitor[4:]
-    return EarlyStopping(monitor=monitor, patience=es.patience, min_delta=es.min_delta,
-                         restore_best_weights=es.restore_best_weights)
+    return EarlyStopping(
+        monitor=monitor,
+        patience=es.patience,
+        min_delta=es.min_delta,
+        restore_best_weights=es.restore_best_weights,
+    )
 
 
-def training_events(model: Any, dataset: Any, settings: TrainSettings,
-                    callbacks: Iterable[Any] = ()) -> Iterator[Any]:
+def training_events(
+    model: Any, dataset: Any, settings: TrainSettings, callbacks: Iterable[Any] = ()
+) -> Iterator[Any]:
     """`core.engine.training.train` on the training split with validation data and early stopping.
 
     Yields the trainer's frozen events (BatchEnded, EpochEnded, TrainingFinished).
@@ -324,15 +352,21 @@ def training_events(model: Any, dataset: Any, settings: TrainSettings,
     if stopper is not None:
         cbs.insert(0, stopper)
     return train(
-        model, dataset.x_train, dataset.y_train,
-        epochs=settings.epochs, batch_size=settings.batch_size,
+        model,
+        dataset.x_train,
+        dataset.y_train,
+        epochs=settings.epochs,
+        batch_size=settings.batch_size,
         validation_data=(dataset.x_val, dataset.y_val) if has_val else None,
-        callbacks=cbs, shuffle=True, seed=settings.seed,
+        callbacks=cbs,
+        shuffle=True,
+        seed=settings.seed,
     )
 
 
-def evaluate_arrays(model: Any, x: np.ndarray, y: np.ndarray,
-                    batch_size: int = 256) -> dict[str, float]:
+def evaluate_arrays(
+    model: Any, x: np.ndarray, y: np.ndarray, batch_size: int = 256
+) -> dict[str, float]:
     """`model.evaluate` as a dict keyed by Keras metric names (loss, accuracy, mae, ...)."""
     if len(x) == 0:
         return {}
@@ -347,8 +381,7 @@ def evaluate_arrays(model: Any, x: np.ndarray, y: np.ndarray,
     return {str(n): float(v) for n, v in zip(names, values, strict=False)}
 
 
-def evaluate_splits(model: Any, dataset: Any,
-                    batch_size: int = 256) -> dict[str, dict[str, float]]:
+def evaluate_splits(model: Any, dataset: Any, batch_size: int = 256) -> dict[str, dict[str, float]]:
     """Metrics on every split: {"train": {...}, "validation": {...}, "test": {...}}.
 
     An empty split gives an empty dict.
@@ -402,13 +435,21 @@ def train_project(
         if on_event is not None:
             on_event(event)
     metrics = evaluate_splits(model, dataset)
-    return TrainResult(model=model, dataset=dataset, settings=settings.resolved(dataset.task),
-                       graph=project.graph, history=history, metrics=metrics,
-                       finished=finished, epochs_run=epochs_run)
+    return TrainResult(
+        model=model,
+        dataset=dataset,
+        settings=settings.resolved(dataset.task),
+        graph=project.graph,
+        history=history,
+        metrics=metrics,
+        finished=finished,
+        epochs_run=epochs_run,
+    )
 
 
-def save_trained(result: TrainResult, path: str | os.PathLike[str],
-                 metadata: Mapping[str, Any] | None = None) -> Path:
+def save_trained(
+    result: TrainResult, path: str | os.PathLike[str], metadata: Mapping[str, Any] | None = None
+) -> Path:
     """Write a finished run as a `.lfmodel` bundle (weights, preprocessing, metrics)."""
     from core.bundle import save_model_bundle
 
@@ -421,8 +462,12 @@ def save_trained(result: TrainResult, path: str | os.PathLike[str],
     if metadata:
         meta.update(metadata)
     return save_model_bundle(
-        result.model, path, pipeline=result.dataset.pipeline, task=result.dataset.task,
-        metadata=meta, graph=result.graph,
+        result.model,
+        path,
+        pipeline=result.dataset.pipeline,
+        task=result.dataset.task,
+        metadata=meta,
+        graph=result.graph,
         compile_info={"loss": result.settings.loss, "metrics": list(result.settings.metrics)},
     )
 
@@ -488,15 +533,22 @@ def new_project_from_csv(
         graph.connect(prev, node.id)
         prev = node.id
     out = graph.add_node(
-        "Dense", {"units": task.output_units, "activation": task.output_activation},
-        x=x_step * (len(units) + 1), y=0.0, name="output",
+        "Dense",
+        {"units": task.output_units, "activation": task.output_activation},
+        x=x_step * (len(units) + 1),
+        y=0.0,
+        name="output",
     )
     graph.connect(prev, out.id)
     train_config = default_train_config()
     train_config.update({"loss": task.loss, "metrics": list(task.metrics)})
-    return Project(graph=graph, data_path=str(Path(csv_path).resolve()),
-                   data_config=config.to_dict(), train_config=train_config,
-                   path=str(Path(project_path).resolve()) if project_path else None)
+    return Project(
+        graph=graph,
+        data_path=str(Path(csv_path).resolve()),
+        data_config=config.to_dict(),
+        train_config=train_config,
+        path=str(Path(project_path).resolve()) if project_path else None,
+    )
 
 
 #: Public name of the early-stopping factory (the GUI session builds its own train() call).

@@ -60,9 +60,11 @@ class EdgeItem(QGraphicsItem):
         stroker = QPainterPathStroker()
         stroker.setWidth(10.0)
         self._hit = stroker.createStroke(path)
-        self._rect = path.boundingRect().united(
-            QRectF(tip.x() - ARROW - 2, tip.y() - ARROW, ARROW + 4, 2 * ARROW)
-        ).adjusted(-3, -3, 3, 3)
+        self._rect = (
+            path.boundingRect()
+            .united(QRectF(tip.x() - ARROW - 2, tip.y() - ARROW, ARROW + 4, 2 * ARROW))
+            .adjusted(-3, -3, 3, 3)
+        )
 
     def boundingRect(self) -> QRectF:
         return self._rect

@@ -78,9 +78,7 @@ class NodeItem(QGraphicsItem):
         self.node_id = node_id
         self.meta = meta
         flags = QGraphicsItem.GraphicsItemFlag
-        self.setFlags(
-            flags.ItemIsMovable | flags.ItemIsSelectable | flags.ItemSendsGeometryChanges
-        )
+        self.setFlags(flags.ItemIsMovable | flags.ItemIsSelectable | flags.ItemSendsGeometryChanges)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setAcceptHoverEvents(True)
         self.input_port: PortItem | None = None

@@ -213,8 +213,11 @@ class CanvasScene(QGraphicsScene):
         )
         rect = self.sceneRect()
         if not rect.contains(bounds):
-            self.setSceneRect(rect.united(bounds.adjusted(
-                -SCENE_MARGIN, -SCENE_MARGIN, SCENE_MARGIN, SCENE_MARGIN)))
+            self.setSceneRect(
+                rect.united(
+                    bounds.adjusted(-SCENE_MARGIN, -SCENE_MARGIN, SCENE_MARGIN, SCENE_MARGIN)
+                )
+            )
 
     # ------------------------------------------------------------------ analysis
 

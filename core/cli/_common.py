@@ -23,8 +23,12 @@ class UsageError(Exception):
 
 def add_debug_flag(parser: argparse.ArgumentParser) -> None:
     """Accept `--debug` after the subcommand too (`layerforge train P --debug`)."""
-    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                        help="show full tracebacks on errors")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show full tracebacks on errors",
+    )
 
 
 def finish_parser(
@@ -60,7 +64,8 @@ def load_model_file(path: str) -> BundledModel:
     if p.suffix.lower() == ".lfproj" or (p.is_file() and _looks_like_project(p)):
         raise FormatError(
             f"{p} is a project; train it first with `layerforge train {p}` and pass the "
-            ".lfmodel it writes.")
+            ".lfmodel it writes."
+        )
     return load_model(p)
 
 
@@ -126,8 +131,14 @@ def _logs_text(logs: Mapping[str, Any], limit: int = 6) -> str:
 class ProgressBar:
     """Prints training events as a progress bar on `stream` (default stderr)."""
 
-    def __init__(self, stream: TextIO | None = None, *, width: int = 24,
-                 interval: float = 0.1, enabled: bool = True) -> None:
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        *,
+        width: int = 24,
+        interval: float = 0.1,
+        enabled: bool = True,
+    ) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.width = width
         self.interval = interval
@@ -163,8 +174,10 @@ class ProgressBar:
         done = int(self.width * (e.batch + 1) / max(e.batches, 1))
         bar = "=" * max(done - 1, 0) + (">" if done < self.width else "=")
         epochs = f"/{self._epochs}" if self._epochs else ""
-        line = (f"\rEpoch {e.epoch + 1}{epochs} [{bar:<{self.width}}] "
-                f"{e.batch + 1}/{e.batches} - {_logs_text(e.logs, 3)}")
+        line = (
+            f"\rEpoch {e.epoch + 1}{epochs} [{bar:<{self.width}}] "
+            f"{e.batch + 1}/{e.batches} - {_logs_text(e.logs, 3)}"
+        )
         self._write(line[:160].ljust(80))
         self._dirty = True
 

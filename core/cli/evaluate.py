@@ -15,7 +15,8 @@ from core.cli._common import add_model_and_data, finish_parser
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
-        "evaluate", help="measure a trained model on labelled data",
+        "evaluate",
+        help="measure a trained model on labelled data",
         description="Loss and metrics of a trained .lfmodel on a CSV that has the target.",
     )
     add_model_and_data(p, "labelled rows")

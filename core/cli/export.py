@@ -20,22 +20,37 @@ from core.export import FORMATS, SUFFIXES
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
-        "export", help="export a trained model (ONNX, Keras, Python code, predictions)",
+        "export",
+        help="export a trained model (ONNX, Keras, Python code, predictions)",
         description="Export a trained .lfmodel and check the result by re-loading it. "
-                    + "; ".join(f"{k}: {v}" for k, v in FORMATS.items()) + ".",
+        + "; ".join(f"{k}: {v}" for k, v in FORMATS.items())
+        + ".",
     )
     p.add_argument("model", metavar="MODEL", help="the trained .lfmodel file")
-    p.add_argument("--format", choices=tuple(FORMATS), default=None,
-                   help="the format (default: from the suffix of --out: .onnx, .keras, "
-                        ".lfmodel, .csv; a .py file needs --format numpy or python)")
+    p.add_argument(
+        "--format",
+        choices=tuple(FORMATS),
+        default=None,
+        help="the format (default: from the suffix of --out: .onnx, .keras, "
+        ".lfmodel, .csv; a .py file needs --format numpy or python)",
+    )
     p.add_argument("--out", metavar="PATH", required=True, help="the file to write")
-    p.add_argument("--data", metavar="CSV",
-                   help="rows to predict (predictions format) or to check the export on; "
-                        "the numpy and python scripts are also run on this file as written")
-    p.add_argument("--rows", type=int, default=200, metavar="N",
-                   help="how many rows to check the export on (default 200)")
-    p.add_argument("--no-verify", action="store_true",
-                   help="skip re-loading and checking the written file")
+    p.add_argument(
+        "--data",
+        metavar="CSV",
+        help="rows to predict (predictions format) or to check the export on; "
+        "the numpy and python scripts are also run on this file as written",
+    )
+    p.add_argument(
+        "--rows",
+        type=int,
+        default=200,
+        metavar="N",
+        help="how many rows to check the export on (default 200)",
+    )
+    p.add_argument(
+        "--no-verify", action="store_true", help="skip re-loading and checking the written file"
+    )
     p.set_defaults(func=run)
     return p
 
@@ -55,15 +70,19 @@ def format_for(fmt: str | None, out: str) -> str:
         if owners:
             raise UsageError(
                 f"--out {out}: a {suffix} file can be the {' or the '.join(owners)} export. "
-                f"Pass --format {' or --format '.join(owners)}.")
+                f"Pass --format {' or --format '.join(owners)}."
+            )
         known = ", ".join(sorted({s for s in SUFFIXES.values()}))
-        raise UsageError(f"--out {out}: cannot tell the format from the suffix "
-                         f"{suffix or '(none)'}. Expected one of {known}, or pass --format.")
+        raise UsageError(
+            f"--out {out}: cannot tell the format from the suffix "
+            f"{suffix or '(none)'}. Expected one of {known}, or pass --format."
+        )
     if owners and fmt not in owners:
         raise UsageError(
             f"--format {fmt} writes a {SUFFIXES[fmt]} file, but --out {out} has the suffix "
             f"{suffix} of the {owners[0]} format. Name the file "
-            f"{Path(out).with_suffix(SUFFIXES[fmt]).name}, or pass --format {owners[0]}.")
+            f"{Path(out).with_suffix(SUFFIXES[fmt]).name}, or pass --format {owners[0]}."
+        )
     return fmt
 
 
@@ -74,8 +93,15 @@ def run(args: argparse.Namespace) -> int:
     args.format = format_for(args.format, args.out)
     bundle = load_model_file(args.model)
     rows = args.data if (args.data and args.format != "predictions") else None
-    report = export_model(bundle, args.format, args.out, verify=not args.no_verify,
-                          rows=rows, n_rows=max(1, int(args.rows)), data=args.data)
+    report = export_model(
+        bundle,
+        args.format,
+        args.out,
+        verify=not args.no_verify,
+        rows=rows,
+        n_rows=max(1, int(args.rows)),
+        data=args.data,
+    )
     print(f"Wrote {', '.join(report.files)}")
     print(report.summary() + (f" ({report.consumer})" if report.consumer else ""))
     for note in report.notes:

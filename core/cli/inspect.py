@@ -25,15 +25,17 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("csv", help="path to the CSV file")
     p.add_argument("--target", default=None, help="target column (default: suggested)")
-    p.add_argument("--task", default=None,
-                   choices=["regression", "classification", "binary", "multiclass"],
-                   help="force the task instead of detecting it")
+    p.add_argument(
+        "--task",
+        default=None,
+        choices=["regression", "classification", "binary", "multiclass"],
+        help="force the task instead of detecting it",
+    )
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=run)
 
 
-def inspect_report(path: str, target: str | None = None,
-                   task: str | None = None) -> dict[str, Any]:
+def inspect_report(path: str, target: str | None = None, task: str | None = None) -> dict[str, Any]:
     """Everything `inspect` prints, as plain JSON types."""
     table = read_csv(path)
     suggested = suggest_target(profile_table(table))
@@ -78,8 +80,10 @@ def _print_text(r: dict[str, Any]) -> None:
     out = sys.stdout
     out.write(f"file:      {r['path']}\n")
     enc = r["encoding"] + (f" ({r['encoding_note']})" if r["encoding_note"] else "")
-    out.write(f"delimiter: {r['delimiter_name']}   encoding: {enc}   header: "
-              f"{'yes' if r['has_header'] else 'no (names generated)'}\n")
+    out.write(
+        f"delimiter: {r['delimiter_name']}   encoding: {enc}   header: "
+        f"{'yes' if r['has_header'] else 'no (names generated)'}\n"
+    )
     out.write(f"rows:      {r['rows']}   columns: {r['columns']}\n")
     for note in r["notices"]:
         out.write(f"notice:    {note}\n")
@@ -92,17 +96,32 @@ def _print_text(r: dict[str, Any]) -> None:
         else:
             summary = ", ".join(f"{v} ({c})" for v, c in p["top"][:3])
         distinct = str(p["distinct"]) + ("" if p["distinct_exact"] else "~")
-        rows.append((p["name"], p["kind"], str(p["missing"]), distinct, summary,
-                     p["suggested_role"], p["reason"]))
-    widths = [min(40, max(len(h), *(len(row[i]) for row in rows))) for i, h in
-              enumerate(header[:-1])]
+        rows.append(
+            (
+                p["name"],
+                p["kind"],
+                str(p["missing"]),
+                distinct,
+                summary,
+                p["suggested_role"],
+                p["reason"],
+            )
+        )
+    widths = [
+        min(40, max(len(h), *(len(row[i]) for row in rows))) for i, h in enumerate(header[:-1])
+    ]
     line = "  ".join(h.ljust(w) for h, w in zip(header[:-1], widths, strict=True))
     out.write(line + "  " + header[-1] + "\n")
     for row in rows:
-        cells = [c if len(c) <= w else c[: w - 1] + "…" for c, w in
-                 zip(row[:-1], widths, strict=True)]
-        out.write("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True))
-                  + "  " + row[-1] + "\n")
+        cells = [
+            c if len(c) <= w else c[: w - 1] + "…" for c, w in zip(row[:-1], widths, strict=True)
+        ]
+        out.write(
+            "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True))
+            + "  "
+            + row[-1]
+            + "\n"
+        )
     out.write("\n")
     task = r["task"]
     if task is None:
@@ -115,21 +134,25 @@ def _print_text(r: dict[str, Any]) -> None:
         more = " ..." if len(task["class_labels"]) > 10 else ""
         out.write(f" ({task['n_classes']} classes: {labels}{more})")
     out.write("\n")
-    out.write(f"output:    {r['suggested_output']}   loss: {task['loss']}   metrics: "
-              f"{', '.join(task['metrics'])}\n")
+    out.write(
+        f"output:    {r['suggested_output']}   loss: {task['loss']}   metrics: "
+        f"{', '.join(task['metrics'])}\n"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Run `inspect`; 0 on success, 1 (with a one-line message) for a refused file."""
     try:
-        report = inspect_report(args.csv, getattr(args, "target", None),
-                                getattr(args, "task", None))
+        report = inspect_report(
+            args.csv, getattr(args, "target", None), getattr(args, "task", None)
+        )
     except DataError as exc:
         sys.stderr.write("error: " + " ".join(str(exc).split()) + "\n")
         return 1
     if getattr(args, "json", False):
-        sys.stdout.write(json.dumps(_clean(report), indent=2, allow_nan=False,
-                                    default=_json_default) + "\n")
+        sys.stdout.write(
+            json.dumps(_clean(report), indent=2, allow_nan=False, default=_json_default) + "\n"
+        )
     else:
         _print_text(report)
     return 0

@@ -32,16 +32,24 @@ def hidden_sizes(text: str) -> str:
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
-        "new", help="make a starter project for a CSV file",
+        "new",
+        help="make a starter project for a CSV file",
         description="Make a .lfproj with a sensible network for a CSV file and its target.",
     )
     p.add_argument("--data", metavar="CSV", required=True, help="the training data")
-    p.add_argument("--target", metavar="COL",
-                   help="the column to predict (default: the suggested one)")
-    p.add_argument("--hidden", metavar="32,16", default="32,16", type=hidden_sizes,
-                   help="hidden Dense layer sizes, comma-separated (default 32,16; '' for none)")
-    p.add_argument("--out", metavar="PROJECT.lfproj", required=True,
-                   help="where to write the project")
+    p.add_argument(
+        "--target", metavar="COL", help="the column to predict (default: the suggested one)"
+    )
+    p.add_argument(
+        "--hidden",
+        metavar="32,16",
+        default="32,16",
+        type=hidden_sizes,
+        help="hidden Dense layer sizes, comma-separated (default 32,16; '' for none)",
+    )
+    p.add_argument(
+        "--out", metavar="PROJECT.lfproj", required=True, help="where to write the project"
+    )
     p.add_argument("--force", action="store_true", help="overwrite an existing project file")
     return finish_parser(p, run)
 
@@ -56,15 +64,17 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     if out.exists() and not args.force:
-        raise FormatError(f"{out}: already exists. Choose another --out, or pass --force to "
-                          "overwrite it.")
-    project = new_project_from_csv(args.data, args.target, hidden=args.hidden,
-                                   project_path=out)
+        raise FormatError(
+            f"{out}: already exists. Choose another --out, or pass --force to overwrite it."
+        )
+    project = new_project_from_csv(args.data, args.target, hidden=args.hidden, project_path=out)
     save_project(project, out)
     cfg = project.data_config
     train = project.train_config
-    print(f"Wrote {out} for {args.data} (target '{cfg.get('target')}'; loss "
-          f"{train.get('loss')}; metrics {', '.join(train.get('metrics') or []) or '-'}).")
+    print(
+        f"Wrote {out} for {args.data} (target '{cfg.get('target')}'; loss "
+        f"{train.get('loss')}; metrics {', '.join(train.get('metrics') or []) or '-'})."
+    )
     print(graph_summary_text(out.stem, analyze(project.graph)))
     print(f"Train it with: layerforge train {out}")
     return 0

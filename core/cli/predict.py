@@ -17,12 +17,16 @@ from core.cli._common import add_model_and_data, finish_parser
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
-        "predict", help="predict with a trained model on a CSV",
+        "predict",
+        help="predict with a trained model on a CSV",
         description="Apply a trained .lfmodel to the rows of a CSV file.",
     )
     add_model_and_data(p, "the rows to predict")
-    p.add_argument("--out", metavar="PRED.csv",
-                   help="where to write the predictions (default: print CSV to stdout)")
+    p.add_argument(
+        "--out",
+        metavar="PRED.csv",
+        help="where to write the predictions (default: print CSV to stdout)",
+    )
     return finish_parser(p, run)
 
 

@@ -17,7 +17,8 @@ from core.cli._common import finish_parser
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
-        "summary", help="print the layer table of a project or a trained model",
+        "summary",
+        help="print the layer table of a project or a trained model",
         description="Print layers, output shapes and parameter counts of a .lfproj or .lfmodel.",
     )
     p.add_argument("path", metavar="PROJECT|MODEL", help="a .lfproj or .lfmodel file")
@@ -37,12 +38,16 @@ def graph_summary_text(title: str, analysis: Any) -> str:
     """
     rows = analysis.summary_rows()
     chain = all(len(v) <= 1 for v in analysis.inputs.values()) and len(
-        [s for v in analysis.inputs.values() for s in v]) == len(
-        {s for v in analysis.inputs.values() for s in v})
+        [s for v in analysis.inputs.values() for s in v]
+    ) == len({s for v in analysis.inputs.values() for s in v})
     heads = ["Layer (type)", "Output Shape", "Param #"] + ([] if chain else ["Connected to"])
     cells = [
-        [f"{r.layer} ({_keras_type(r.type)})", r.output_shape,
-         "?" if r.params is None else f"{r.params:,}", r.connected_to or "-"][: len(heads)]
+        [
+            f"{r.layer} ({_keras_type(r.type)})",
+            r.output_shape,
+            "?" if r.params is None else f"{r.params:,}",
+            r.connected_to or "-",
+        ][: len(heads)]
         for r in rows
     ]
     widths = [max([len(h)] + [len(c[i]) for c in cells]) + 2 for i, h in enumerate(heads)]
@@ -52,12 +57,18 @@ def graph_summary_text(title: str, analysis: Any) -> str:
         return left + mid.join(fill * w for w in widths) + right
 
     def line(values: list[str], sep: str) -> str:
-        out = [" " + (v.rjust(w - 2) if i == 2 else v.ljust(w - 2)) + " "
-               for i, (v, w) in enumerate(zip(values, widths, strict=True))]
+        out = [
+            " " + (v.rjust(w - 2) if i == 2 else v.ljust(w - 2)) + " "
+            for i, (v, w) in enumerate(zip(values, widths, strict=True))
+        ]
         return sep + sep.join(out) + sep
 
-    out = [f'Model: "{title}"', rule("┏", "┳", "┓", "━"), line(heads, "┃"),
-           rule("┡", "╇", "┩", "━")]
+    out = [
+        f'Model: "{title}"',
+        rule("┏", "┳", "┓", "━"),
+        line(heads, "┃"),
+        rule("┡", "╇", "┩", "━"),
+    ]
     for i, c in enumerate(cells):
         out.append(line(c, "│"))
         if i < len(cells) - 1:
@@ -103,8 +114,10 @@ def _model_summary(path: Path) -> int:
     bundle = load_model_file(str(path))
     print(bundle.summary())
     meta = bundle.metadata
-    print(f"\nTask: {meta.get('task') or 'unknown'}"
-          + (f" (target '{bundle.target}')" if bundle.target else ""))
+    print(
+        f"\nTask: {meta.get('task') or 'unknown'}"
+        + (f" (target '{bundle.target}')" if bundle.target else "")
+    )
     cols = bundle.input_columns
     if cols:
         shown = ", ".join(cols[:12]) + (f", … ({len(cols)} in all)" if len(cols) > 12 else "")

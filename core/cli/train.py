@@ -22,7 +22,8 @@ from core.document.fileio import atomic_write_text
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
-        "train", help="train a project headless and save the trained model",
+        "train",
+        help="train a project headless and save the trained model",
         description="Train PROJECT (.lfproj) on its data and write a .lfmodel bundle.",
     )
     p.add_argument("project", metavar="PROJECT", help="the .lfproj project file")
@@ -30,10 +31,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=_positive, metavar="N", help="number of epochs")
     p.add_argument("--batch-size", type=_positive, metavar="N", help="rows per batch")
     p.add_argument("--seed", type=int, metavar="N", help="random seed (same seed, same model)")
-    p.add_argument("--out", metavar="MODEL.lfmodel",
-                   help="where to write the trained model (default: next to the project)")
-    p.add_argument("--metrics-json", metavar="FILE",
-                   help="also write the final metrics as JSON to FILE")
+    p.add_argument(
+        "--out",
+        metavar="MODEL.lfmodel",
+        help="where to write the trained model (default: next to the project)",
+    )
+    p.add_argument(
+        "--metrics-json", metavar="FILE", help="also write the final metrics as JSON to FILE"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return finish_parser(p, run)
 
@@ -62,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
 
     project = load_project(args.project, catalog=CATALOG)
     settings = TrainSettings.from_dict(project.train_config).with_overrides(
-        epochs=args.epochs, batch_size=args.batch_size, seed=args.seed)
+        epochs=args.epochs, batch_size=args.batch_size, seed=args.seed
+    )
     out = Path(args.out) if args.out else Path(args.project).with_suffix(".lfmodel")
     bar = ProgressBar(enabled=not args.quiet)
     start = time.perf_counter()
@@ -72,9 +78,11 @@ def run(args: argparse.Namespace) -> int:
     for notice in getattr(ds, "notices", []) or []:
         print(f"note: {notice}", file=sys.stderr)
     reason = getattr(result.finished, "reason", "completed") if result.finished else "completed"
-    print(f"Trained {result.epochs_run} epoch{'s' if result.epochs_run != 1 else ''} "
-          f"({reason}) in {elapsed:.1f} s on {len(ds.x_train)} rows "
-          f"({len(ds.x_val)} validation, {len(ds.x_test)} test); task: {ds.task.kind}.")
+    print(
+        f"Trained {result.epochs_run} epoch{'s' if result.epochs_run != 1 else ''} "
+        f"({reason}) in {elapsed:.1f} s on {len(ds.x_train)} rows "
+        f"({len(ds.x_val)} validation, {len(ds.x_test)} test); task: {ds.task.kind}."
+    )
     print(metrics_table(result.metrics))
     written = save_trained(result, out)
     print(f"Saved the trained model to {written}")

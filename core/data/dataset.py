@@ -75,8 +75,9 @@ class DataConfig:
         known = set(cls.__dataclass_fields__)
         unknown = sorted(set(d) - known)
         if unknown:
-            raise ConfigError(f"Expected data settings among {sorted(known)}. Received "
-                              f"unknown keys: {unknown}.")
+            raise ConfigError(
+                f"Expected data settings among {sorted(known)}. Received unknown keys: {unknown}."
+            )
         return cls(**{k: (dict(v) if k == "roles" else v) for k, v in d.items()})
 
 
@@ -121,19 +122,19 @@ class Dataset:
         order = rng.permutation(n) if rng is not None else None
         for start in range(0, n, batch_size):
             if order is None:
-                yield x[start:start + batch_size], y[start:start + batch_size]
+                yield x[start : start + batch_size], y[start : start + batch_size]
             else:
-                idx = order[start:start + batch_size]
+                idx = order[start : start + batch_size]
                 yield x[idx], y[idx]
 
 
-def _features(table: Table, target: str, config: DataConfig,
-              notices: list[str]) -> list[tuple[str, str]]:
+def _features(
+    table: Table, target: str, config: DataConfig, notices: list[str]
+) -> list[tuple[str, str]]:
     names = {str(c) for c in table.df.columns}
     for col in config.roles:
         if col not in names:
-            notices.append(f"a role was set for column '{col}', which is not in the file; "
-                           "ignored")
+            notices.append(f"a role was set for column '{col}', which is not in the file; ignored")
     feats: list[tuple[str, str]] = []
     for p in profile_table(table, target):
         if p.name == target:
@@ -150,7 +151,10 @@ def _features(table: Table, target: str, config: DataConfig,
                 raise DataError(
                     f"Expected at most 1000 categories in a one-hot encoded feature. "
                     f"Received: {p.distinct} distinct values. Set this column's role to "
-                    "ignore.", path=table.path, column=p.name)
+                    "ignore.",
+                    path=table.path,
+                    column=p.name,
+                )
         elif kind == "empty":
             continue
         feats.append((p.name, kind))
@@ -158,7 +162,9 @@ def _features(table: Table, target: str, config: DataConfig,
         raise DataError(
             f"Expected at least one feature column besides the target '{target}'. Received: "
             "none usable (the others are identifiers, free text, constant or ignored). Add "
-            "feature columns or change their roles.", path=table.path)
+            "feature columns or change their roles.",
+            path=table.path,
+        )
     return feats
 
 
@@ -173,7 +179,9 @@ def prepare(table: Table, config: DataConfig) -> Dataset:
         raise DataError(
             "Expected a column that can be a target (numbers, categories or yes/no). "
             "Received: none (every column is text, an identifier, constant or empty). "
-            "Check that the file is the right one.", path=table.path)
+            "Check that the file is the right one.",
+            path=table.path,
+        )
     task = detect_task(table, target, task=config.task)
     features = _features(table, target, config, notices)
     df = table.df
@@ -188,15 +196,16 @@ def prepare(table: Table, config: DataConfig) -> Dataset:
         keep = tcodes >= 0
     dropped_target = int(len(df) - keep.sum())
     if dropped_target:
-        notices.append(f"dropped {dropped_target} row(s) with no value in the target "
-                       f"'{target}'")
+        notices.append(f"dropped {dropped_target} row(s) with no value in the target '{target}'")
     if config.impute == "drop":
         before = int(keep.sum())
         for name, _ in features:
             keep &= df[name].notna().to_numpy()
         if before - int(keep.sum()):
-            notices.append(f"dropped {before - int(keep.sum())} row(s) with a missing "
-                           "feature value (impute = drop)")
+            notices.append(
+                f"dropped {before - int(keep.sum())} row(s) with a missing "
+                "feature value (impute = drop)"
+            )
     # every row usable (the usual case): positions are the rows themselves, so
     # no position array, no gathered strata and no second copy of the order
     rows = None if keep.all() else np.flatnonzero(keep)
@@ -206,14 +215,20 @@ def prepare(table: Table, config: DataConfig) -> Dataset:
             f"Expected at least 2 usable data rows to train on. Received: {n_rows} "
             "(after removing rows with a missing target"
             + (" or feature" if config.impute == "drop" else "")
-            + "). Add rows to the file.", path=table.path)
+            + "). Add rows to the file.",
+            path=table.path,
+        )
     strata = None
     if tcodes is not None and config.stratify:
         strata = tcodes if rows is None else tcodes[rows]
     try:
         tr, va, te = split_indices(
-            n_rows, validation_split=config.validation_split, test_split=config.test_split,
-            rng=np.random.default_rng(config.seed), strata=strata)
+            n_rows,
+            validation_split=config.validation_split,
+            test_split=config.test_split,
+            rng=np.random.default_rng(config.seed),
+            strata=strata,
+        )
     except DataError as exc:
         raise DataError(exc.message, path=table.path) from exc
     del strata
@@ -225,8 +240,17 @@ def prepare(table: Table, config: DataConfig) -> Dataset:
         order = rows[order]
         del rows
     cache: dict[str, np.ndarray] = {}
-    pipeline = Pipeline.fit(df, features, rows=order[:a], impute=config.impute,
-                            scale=config.scale, task=task, target=target, cache=cache, **where)
+    pipeline = Pipeline.fit(
+        df,
+        features,
+        rows=order[:a],
+        impute=config.impute,
+        scale=config.scale,
+        task=task,
+        target=target,
+        cache=cache,
+        **where,
+    )
     if tcodes is not None and task.n_classes < 2**15:
         tcodes = tcodes.astype(np.int16)  # 2 bytes a row from here on, not 8
     # hand back what the fit's temporaries (and its threads' arenas) left free
@@ -244,9 +268,18 @@ def prepare(table: Table, config: DataConfig) -> Dataset:
     else:
         y = pipeline.encode_target(df[target], rows=order, **where)
     return Dataset(
-        x_train=x[:a], y_train=y[:a], x_val=x[a:b], y_val=y[a:b], x_test=x[b:], y_test=y[b:],
-        feature_names=pipeline.feature_names, input_columns=pipeline.input_columns,
-        task=task, pipeline=pipeline, notices=notices, target=target,
+        x_train=x[:a],
+        y_train=y[:a],
+        x_val=x[a:b],
+        y_val=y[a:b],
+        x_test=x[b:],
+        y_test=y[b:],
+        feature_names=pipeline.feature_names,
+        input_columns=pipeline.input_columns,
+        task=task,
+        pipeline=pipeline,
+        notices=notices,
+        target=target,
     )
 
 

@@ -20,8 +20,9 @@ def _check(n: int, noise: float, rng: np.random.Generator, minimum: int = 2) -> 
         )
 
 
-def _finish(x: np.ndarray, y: np.ndarray, rng: np.random.Generator,
-            noise: float) -> tuple[np.ndarray, np.ndarray]:
+def _finish(
+    x: np.ndarray, y: np.ndarray, rng: np.random.Generator, noise: float
+) -> tuple[np.ndarray, np.ndarray]:
     x = x + rng.normal(0.0, noise, size=x.shape) if noise > 0 else x
     perm = rng.permutation(len(x))
     return x[perm].astype(np.float32), y[perm].astype(np.int64)

@@ -67,9 +67,7 @@ class ColumnSpec:
         try:
             kind = str(d["kind"])
             if kind not in FEATURE_KINDS:
-                raise FormatError(
-                    f"Expected a column kind in {FEATURE_KINDS}. Received: {kind!r}."
-                )
+                raise FormatError(f"Expected a column kind in {FEATURE_KINDS}. Received: {kind!r}.")
             scale = d.get("scale") or {"offset": 0.0, "scale": 1.0}
             iv = d.get("impute_value")
             return cls(
@@ -211,7 +209,8 @@ class Pipeline:
             else:
                 raise DataError(
                     f"Expected a feature kind in {FEATURE_KINDS}. Received: {kind!r}.",
-                    path=path, column=name,
+                    path=path,
+                    column=name,
                 )
 
         def fit_one(job: tuple[int, str, np.ndarray]) -> tuple[int, ColumnSpec]:
@@ -248,7 +247,8 @@ class Pipeline:
                 f"Expected the columns the model was trained on. Received: a table without "
                 f"{shown}. Add {'that column' if len(missing) == 1 else 'those columns'} "
                 "(same names as in training; extra columns are ignored).",
-                path=path, column=missing[0],
+                path=path,
+                column=missing[0],
             )
 
     def _fill(
@@ -297,8 +297,10 @@ class Pipeline:
         k = len(num_src)
         off = np.array([sp.offset for sp in num_spec], dtype=np.float32).reshape(k, 1)
         scale = np.array([sp.scale for sp in num_spec], dtype=np.float32).reshape(k, 1)
-        fill = np.array([sp.impute_value if sp.impute_value is not None else 0.0
-                         for sp in num_spec], dtype=np.float32).reshape(k, 1)
+        fill = np.array(
+            [sp.impute_value if sp.impute_value is not None else 0.0 for sp in num_spec],
+            dtype=np.float32,
+        ).reshape(k, 1)
         # a column with no NaN anywhere (min keeps NaN) skips the impute step
         any_nan = any(len(v) and np.isnan(v.min()) for v in num_src)
         contiguous = num_j == list(range(num_j[0], num_j[0] + k)) if k else True
@@ -331,7 +333,7 @@ class Pipeline:
                     if kind == "lookup":
                         part[:, j] = arg[codes]
                     else:
-                        cols = part[:, j:j + arg]
+                        cols = part[:, j : j + arg]
                         cols[...] = 0.0
                         hit = codes >= 0
                         if hit.all():
@@ -351,11 +353,13 @@ class Pipeline:
                 f.result()
 
     # ------------------------------------------------------------------ target
-    def target_codes(self, s: pd.Series, *, path: str | None = None,
-                     header_lines: int = 1) -> np.ndarray:
+    def target_codes(
+        self, s: pd.Series, *, path: str | None = None, header_lines: int = 1
+    ) -> np.ndarray:
         """Class index per row (-1 for missing); unknown labels are refused."""
-        return target_codes(s, self._require_task(), path=path, header_lines=header_lines,
-                            column=self.target)
+        return target_codes(
+            s, self._require_task(), path=path, header_lines=header_lines, column=self.target
+        )
 
     def encode_target(
         self,
@@ -368,22 +372,29 @@ class Pipeline:
         """Training targets: (n,1) 0/1 for binary, one-hot (n,K), or (n,1) float."""
         task = self._require_task()
         if task.kind == "regression":
-            v = numeric_values(s, self.target or str(s.name), path=path,
-                               header_lines=header_lines)
+            v = numeric_values(s, self.target or str(s.name), path=path, header_lines=header_lines)
             v = v[rows] if rows is not None else v
             if np.isnan(v).any():
                 pos = int(np.flatnonzero(np.isnan(v))[0])
-                raise DataError("Expected a target value in every row. Received: a missing "
-                                "value. Remove the row or fill the value.",
-                                path=path, column=self.target, row=pos + 1)
+                raise DataError(
+                    "Expected a target value in every row. Received: a missing "
+                    "value. Remove the row or fill the value.",
+                    path=path,
+                    column=self.target,
+                    row=pos + 1,
+                )
             return v.astype(np.float32).reshape(-1, 1)
         codes = self.target_codes(s, path=path, header_lines=header_lines)
         codes = codes[rows] if rows is not None else codes
         if (codes < 0).any():
             pos = int(np.flatnonzero(codes < 0)[0])
-            raise DataError("Expected a target value in every row. Received: a missing "
-                            "value. Remove the row or fill the value.",
-                            path=path, column=self.target, row=pos + 1)
+            raise DataError(
+                "Expected a target value in every row. Received: a missing "
+                "value. Remove the row or fill the value.",
+                path=path,
+                column=self.target,
+                row=pos + 1,
+            )
         if task.kind == "binary":
             return codes.astype(np.float32).reshape(-1, 1)
         return np.take(np.eye(task.n_classes, dtype=np.float32), codes, axis=0)
@@ -440,8 +451,9 @@ class Pipeline:
             )
         cols = d.get("columns")
         if not isinstance(cols, list):
-            raise FormatError("Expected a list of columns in the pipeline. Received: "
-                              f"{type(cols).__name__}.")
+            raise FormatError(
+                f"Expected a list of columns in the pipeline. Received: {type(cols).__name__}."
+            )
         task = TaskInfo.from_dict(d["task"]) if d.get("task") else None
         return cls([ColumnSpec.from_dict(c) for c in cols], task=task, target=d.get("target"))
 
@@ -557,6 +569,8 @@ def target_codes(
             f"Expected one of the classes the model knows ({shown}). Received: "
             f"{format_label(s.iloc[pos])!r} on data row {pos + 1} (line {pos + 1 + header_lines})."
             " Fix the label, or retrain with this class included.",
-            path=path, column=column or str(s.name), row=pos + 1,
+            path=path,
+            column=column or str(s.name),
+            row=pos + 1,
         )
     return np.asarray(codes, dtype=np.int64)

@@ -104,10 +104,19 @@ class TaskInfo:
     @classmethod
     def classification(cls, labels: tuple[str, ...], target: str = "") -> TaskInfo:
         if len(labels) == 2:
-            return cls("binary", labels, 2, 1, "sigmoid", "binary_crossentropy",
-                       ("accuracy",), target)
-        return cls("multiclass", labels, len(labels), len(labels), "softmax",
-                   "categorical_crossentropy", ("accuracy",), target)
+            return cls(
+                "binary", labels, 2, 1, "sigmoid", "binary_crossentropy", ("accuracy",), target
+            )
+        return cls(
+            "multiclass",
+            labels,
+            len(labels),
+            len(labels),
+            "softmax",
+            "categorical_crossentropy",
+            ("accuracy",),
+            target,
+        )
 
 
 def _workers(n_rows: int) -> int:
@@ -149,8 +158,10 @@ def labels_of(series: pd.Series) -> pd.Series:
         uniq = pd.unique(v[~np.isnan(v)])
         mapping = {u: format_label(u) for u in uniq}
         return pd.Series(v, index=series.index).map(mapping)
-    return series.astype(object).where(series.notna(), None).map(
-        lambda x: None if x is None else str(x)
+    return (
+        series.astype(object)
+        .where(series.notna(), None)
+        .map(lambda x: None if x is None else str(x))
     )
 
 
@@ -197,8 +208,11 @@ def profile_table(table: Table, target: str | None = None) -> list[ColumnProfile
         suggested = suggest_target(raw_list)
         for p in raw_list:
             if p.name == suggested:
-                p = _replace(p, suggested_role="target", reason=p.reason
-                             + "; suggested target (" + _target_reason(p, raw_list) + ")")
+                p = _replace(
+                    p,
+                    suggested_role="target",
+                    reason=p.reason + "; suggested target (" + _target_reason(p, raw_list) + ")",
+                )
             out.append(p)
     else:
         for p in raw_list:
@@ -226,8 +240,7 @@ def suggest_target(profiles: list[ColumnProfile]) -> str | None:
     """The column most likely meant as the target: a column named like one
     (target, label, class, outcome, ...), else the last suitable column."""
     suitable = [
-        p for p in profiles
-        if p.kind in ("numeric", "boolean", "categorical") and p.distinct >= 2
+        p for p in profiles if p.kind in ("numeric", "boolean", "categorical") and p.distinct >= 2
     ]
     if not suitable:
         return None
@@ -247,8 +260,9 @@ def _profile_column(name: str, s: pd.Series, missing: int | None = None) -> Colu
         missing = int(s.isna().sum())
     present = n - missing
     if present == 0:
-        return ColumnProfile(name, "empty", missing, 0, suggested_role="ignore",
-                             reason="every value is missing")
+        return ColumnProfile(
+            name, "empty", missing, 0, suggested_role="ignore", reason="every value is missing"
+        )
     if pd.api.types.is_bool_dtype(s):
         counts = s.value_counts()
         return _categorical_like(name, s, counts, missing, present)
@@ -257,8 +271,9 @@ def _profile_column(name: str, s: pd.Series, missing: int | None = None) -> Colu
     return _strings(name, s, missing, present)
 
 
-def _numeric(name: str, s: pd.Series, missing: int, present: int,
-             non_numeric: int = 0) -> ColumnProfile:
+def _numeric(
+    name: str, s: pd.Series, missing: int, present: int, non_numeric: int = 0
+) -> ColumnProfile:
     v = s.to_numpy() if s.dtype.kind == "f" else s.to_numpy(dtype=np.float64, na_value=np.nan)
     # float columns are read in place: no mask or copy unless cells are missing
     nan_cells = missing + non_numeric
@@ -279,28 +294,86 @@ def _numeric(name: str, s: pd.Series, missing: int, present: int,
     if not (np.isfinite(lo) and np.isfinite(hi)):
         note += "; contains infinite values"
     if lo == hi:
-        return ColumnProfile(name, "constant", missing, 1, lo, hi, mean,
-                             ((format_label(lo), present),), "ignore",
-                             f"constant (every value is {format_label(lo)})",
-                             non_numeric=non_numeric, integral=True)
+        return ColumnProfile(
+            name,
+            "constant",
+            missing,
+            1,
+            lo,
+            hi,
+            mean,
+            ((format_label(lo), present),),
+            "ignore",
+            f"constant (every value is {format_label(lo)})",
+            non_numeric=non_numeric,
+            integral=True,
+        )
     integral = bool(np.isfinite(lo) and np.isfinite(hi)) and _all_integral(v, missing)
     if integral and lo in (0.0, 1.0) and hi in (0.0, 1.0):
         counts = s.value_counts()
-        return ColumnProfile(name, "boolean", missing, 2, lo, hi, mean, _top(counts),
-                             "feature", "two values (0/1), used as 0/1" + note,
-                             non_numeric=non_numeric, integral=True)
+        return ColumnProfile(
+            name,
+            "boolean",
+            missing,
+            2,
+            lo,
+            hi,
+            mean,
+            _top(counts),
+            "feature",
+            "two values (0/1), used as 0/1" + note,
+            non_numeric=non_numeric,
+            integral=True,
+        )
     distinct, exact = _distinct(s, present)
     if _ID_NAME.search(name.strip()) and integral:
-        return ColumnProfile(name, "identifier", missing, distinct, lo, hi, mean, (),
-                             "ignore", "looks like an identifier (its name)", exact,
-                             non_numeric, True)
+        return ColumnProfile(
+            name,
+            "identifier",
+            missing,
+            distinct,
+            lo,
+            hi,
+            mean,
+            (),
+            "ignore",
+            "looks like an identifier (its name)",
+            exact,
+            non_numeric,
+            True,
+        )
     if integral and distinct == present and present >= 10 and s.is_monotonic_increasing:
-        return ColumnProfile(name, "identifier", missing, distinct, lo, hi, mean, (),
-                             "ignore", "looks like an identifier (unique, increasing integers)",
-                             exact, non_numeric, True)
+        return ColumnProfile(
+            name,
+            "identifier",
+            missing,
+            distinct,
+            lo,
+            hi,
+            mean,
+            (),
+            "ignore",
+            "looks like an identifier (unique, increasing integers)",
+            exact,
+            non_numeric,
+            True,
+        )
     reason = "numbers" + (" (whole numbers)" if integral else "") + note
-    return ColumnProfile(name, "numeric", missing, distinct, lo, hi, mean, (), "feature",
-                         reason, exact, non_numeric, integral)
+    return ColumnProfile(
+        name,
+        "numeric",
+        missing,
+        distinct,
+        lo,
+        hi,
+        mean,
+        (),
+        "feature",
+        reason,
+        exact,
+        non_numeric,
+        integral,
+    )
 
 
 def _all_integral(v: np.ndarray, missing: int) -> bool:
@@ -345,39 +418,88 @@ def _strings(name: str, s: pd.Series, missing: int, present: int) -> ColumnProfi
     return _categorical_like(name, s, counts, missing, present)
 
 
-def _categorical_like(name: str, s: pd.Series, counts: pd.Series, missing: int,
-                      present: int) -> ColumnProfile:
+def _categorical_like(
+    name: str, s: pd.Series, counts: pd.Series, missing: int, present: int
+) -> ColumnProfile:
     distinct = len(counts)
     top = _top(counts)
     if distinct == 1:
-        return ColumnProfile(name, "constant", missing, 1, top=top, suggested_role="ignore",
-                             reason=f"constant (every value is {top[0][0]!r})")
+        return ColumnProfile(
+            name,
+            "constant",
+            missing,
+            1,
+            top=top,
+            suggested_role="ignore",
+            reason=f"constant (every value is {top[0][0]!r})",
+        )
     lowered = {format_label(v).strip().lower() for v in counts.index}
-    if distinct == 2 and (pd.api.types.is_bool_dtype(s) or (
-            len(lowered & _TRUE) == 1 and len(lowered & _FALSE) == 1)):
-        return ColumnProfile(name, "boolean", missing, 2, top=top, suggested_role="feature",
-                             reason="two values (" + "/".join(t[0] for t in top) + "), used as 0/1")
+    if distinct == 2 and (
+        pd.api.types.is_bool_dtype(s) or (len(lowered & _TRUE) == 1 and len(lowered & _FALSE) == 1)
+    ):
+        return ColumnProfile(
+            name,
+            "boolean",
+            missing,
+            2,
+            top=top,
+            suggested_role="feature",
+            reason="two values (" + "/".join(t[0] for t in top) + "), used as 0/1",
+        )
     if _ID_NAME.search(name.strip()):
-        return ColumnProfile(name, "identifier", missing, distinct, top=top,
-                             suggested_role="ignore", reason="looks like an identifier (its name)")
+        return ColumnProfile(
+            name,
+            "identifier",
+            missing,
+            distinct,
+            top=top,
+            suggested_role="ignore",
+            reason="looks like an identifier (its name)",
+        )
     sample = counts.index[:1000].astype(str)
     spaces = float(np.mean([" " in x for x in sample]))
     mean_len = float(np.mean([len(x) for x in sample]))
     if distinct == present and present >= 10:
         if spaces > 0.5 or mean_len > 25:
-            return ColumnProfile(name, "text", missing, distinct, top=top,
-                                 suggested_role="ignore", reason="free text (every value differs)")
-        return ColumnProfile(name, "identifier", missing, distinct, top=top,
-                             suggested_role="ignore",
-                             reason="looks like an identifier (every value differs)")
+            return ColumnProfile(
+                name,
+                "text",
+                missing,
+                distinct,
+                top=top,
+                suggested_role="ignore",
+                reason="free text (every value differs)",
+            )
+        return ColumnProfile(
+            name,
+            "identifier",
+            missing,
+            distinct,
+            top=top,
+            suggested_role="ignore",
+            reason="looks like an identifier (every value differs)",
+        )
     if distinct > MAX_CATEGORIES:
         why = "free text" if spaces > 0.5 or mean_len > 25 else "too many categories"
-        return ColumnProfile(name, "text", missing, distinct, top=top, suggested_role="ignore",
-                             reason=f"{why} ({distinct} distinct values; one-hot encoding needs "
-                             f"at most {MAX_CATEGORIES})")
-    return ColumnProfile(name, "categorical", missing, distinct, top=top,
-                         suggested_role="feature",
-                         reason=f"{distinct} categories, one-hot encoded")
+        return ColumnProfile(
+            name,
+            "text",
+            missing,
+            distinct,
+            top=top,
+            suggested_role="ignore",
+            reason=f"{why} ({distinct} distinct values; one-hot encoding needs "
+            f"at most {MAX_CATEGORIES})",
+        )
+    return ColumnProfile(
+        name,
+        "categorical",
+        missing,
+        distinct,
+        top=top,
+        suggested_role="feature",
+        reason=f"{distinct} categories, one-hot encoded",
+    )
 
 
 # ----------------------------------------------------------------------------- task
@@ -389,14 +511,16 @@ def column_or_error(table: Table, column: str) -> pd.Series:
             f"Expected a target column with values. Received: '{column}', which was dropped "
             "because every value is missing (empty or a missing-value marker such as NA). "
             "Choose another target, or fill in the column.",
-            path=table.path, column=column,
+            path=table.path,
+            column=column,
         )
     if column not in table.df.columns:
         names = ", ".join(repr(str(c)) for c in list(table.df.columns)[:12])
         raise DataError(
             f"Expected a target column that exists. Received: '{column}', which is not in "
             f"the file. Columns are: {names}. Check the spelling (it is case-sensitive).",
-            path=table.path, column=column,
+            path=table.path,
+            column=column,
         )
     return table.df[column]
 
@@ -437,7 +561,9 @@ def detect_task(table: Table, target: str, *, task: str | None = None) -> TaskIn
         if prof.kind == "constant":
             raise DataError(
                 "Expected a target that varies. Received: the same value in every row, so "
-                "there is nothing to learn. Choose another target.", **where)
+                "there is nothing to learn. Choose another target.",
+                **where,
+            )
         return TaskInfo.regression(target)
     if task is None and numeric and prof.kind != "boolean":
         distinct = prof.distinct
@@ -449,18 +575,26 @@ def detect_task(table: Table, target: str, *, task: str | None = None) -> TaskIn
         raise DataError(
             f"Expected at least two classes in the target. Received: a single class "
             f"({shown!r}) in every row. A network cannot learn from one class: choose another "
-            "target, or add rows of the other classes.", **where)
+            "target, or add rows of the other classes.",
+            **where,
+        )
     if len(labels) > MAX_CLASSES:
         raise DataError(
             f"Expected at most {MAX_CLASSES} classes in the target. Received: {len(labels)} "
             "distinct values. Is this the right target column? For a numeric quantity, "
-            "choose regression.", **where)
+            "choose regression.",
+            **where,
+        )
     if task == "binary" and len(labels) != 2:
-        raise DataError(f"Expected exactly two classes for a binary task. Received: "
-                        f"{len(labels)} classes. Use multiclass instead.", **where)
+        raise DataError(
+            f"Expected exactly two classes for a binary task. Received: "
+            f"{len(labels)} classes. Use multiclass instead.",
+            **where,
+        )
     if task == "multiclass" and len(labels) == 2:
-        return TaskInfo("multiclass", labels, 2, 2, "softmax", "categorical_crossentropy",
-                        ("accuracy",), target)
+        return TaskInfo(
+            "multiclass", labels, 2, 2, "softmax", "categorical_crossentropy", ("accuracy",), target
+        )
     return TaskInfo.classification(labels, target)
 
 

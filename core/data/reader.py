@@ -131,8 +131,10 @@ def _choose_encoding(sample: bytes, whole_file: bool) -> tuple[str, str | None, 
         enc = "utf-8-sig"
         note = None
     elif sample.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16", "read as UTF-16 (the file starts with a UTF-16 byte-order mark)", (
-            sample.decode("utf-16", errors="replace")
+        return (
+            "utf-16",
+            "read as UTF-16 (the file starts with a UTF-16 byte-order mark)",
+            (sample.decode("utf-16", errors="replace")),
         )
     else:
         enc = "utf-8"
@@ -301,12 +303,22 @@ def read_csv(path: str | os.PathLike[str], *, nrows: int | None = None) -> Table
     dtypes, clean = _column_dtypes(body, names)
     skip_space = (delimiter + " ") in text
     df, encoding, note = _parse(
-        p, names, has_header, delimiter, decimal, encoding, note, nrows, dtypes, skip_space,
+        p,
+        names,
+        has_header,
+        delimiter,
+        decimal,
+        encoding,
+        note,
+        nrows,
+        dtypes,
+        skip_space,
         clean,
     )
     if not whole and len(df.columns) > 1:
-        _check_short_rows_after_sample(df, p, encoding, delimiter, has_header, checked, nrows,
-                                       where)
+        _check_short_rows_after_sample(
+            df, p, encoding, delimiter, has_header, checked, nrows, where
+        )
     if len(df) == 0:
         raise DataError(
             "Expected at least one data row. Received: a header row only. Add data rows "
@@ -405,8 +417,25 @@ def _column_dtypes(rows: list[list[str]], names: list[str]) -> tuple[dict[str, s
 _BOOL_WORDS = {"true", "false"}
 #: pandas' own default missing-value spellings (read as missing too, with ours).
 _PANDAS_NA: tuple[str, ...] = (
-    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
-    "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+    "",
+    "#N/A",
+    "#N/A N/A",
+    "#NA",
+    "-1.#IND",
+    "-1.#QNAN",
+    "-NaN",
+    "-nan",
+    "1.#IND",
+    "1.#QNAN",
+    "<NA>",
+    "N/A",
+    "NA",
+    "NULL",
+    "NaN",
+    "None",
+    "n/a",
+    "nan",
+    "null",
 )
 
 
@@ -530,8 +559,9 @@ def _short_row_error(width: int, got: int, line: int, where: str) -> DataError:
 
 
 def _is_short(row: list[str], width: int) -> bool:
-    return bool(row) and 1 < len(row) < width or (
-        width > 1 and len(row) == 1 and bool(row[0].strip()))
+    return (
+        bool(row) and 1 < len(row) < width or (width > 1 and len(row) == 1 and bool(row[0].strip()))
+    )
 
 
 def _check_short_rows(text: str, delimiter: str, width: int, whole: bool, where: str) -> int:
@@ -554,9 +584,16 @@ def _check_short_rows(text: str, delimiter: str, width: int, whole: bool, where:
     return records
 
 
-def _check_short_rows_after_sample(df: pd.DataFrame, p: Path, encoding: str, delimiter: str,
-                                   has_header: bool, checked: int, nrows: int | None,
-                                   where: str) -> None:
+def _check_short_rows_after_sample(
+    df: pd.DataFrame,
+    p: Path,
+    encoding: str,
+    delimiter: str,
+    has_header: bool,
+    checked: int,
+    nrows: int | None,
+    where: str,
+) -> None:
     """Refuse a short row beyond the sampled start of the file, naming its line.
 
     The C parser pads a short row with missing values, so every short row has a

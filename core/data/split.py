@@ -48,8 +48,8 @@ def split_indices(
     which = np.zeros(n, dtype=np.int8)  # 0 train, 1 val, 2 test
     if strata is None:
         perm = rng.permutation(n)
-        which[perm[n_train:n_train + n_val]] = 1
-        which[perm[n_train + n_val:]] = 2
+        which[perm[n_train : n_train + n_val]] = 1
+        which[perm[n_train + n_val :]] = 2
     else:
         codes = np.asarray(strata, dtype=np.int64)
         counts = np.bincount(codes - codes.min()) if n else np.zeros(0, dtype=np.int64)
@@ -60,7 +60,7 @@ def split_indices(
             members = rng.permutation(np.flatnonzero(codes == k + base))
             v, t = int(val_q[k]), int(test_q[k])
             which[members[:v]] = 1
-            which[members[v:v + t]] = 2
+            which[members[v : v + t]] = 2
     return np.flatnonzero(which == 0), np.flatnonzero(which == 1), np.flatnonzero(which == 2)
 
 

@@ -35,9 +35,7 @@ __all__ = [
 Shape = tuple[int | None, ...]
 
 #: Layers that combine equal shapes element-wise.
-ELEMENTWISE_MERGES = frozenset(
-    {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"}
-)
+ELEMENTWISE_MERGES = frozenset({"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"})
 #: Layers reported when fed more than (batch, features): in a hand-built network a Dense
 #: after an image-shaped output is almost always a missing Flatten.
 FLAT_INPUT_TYPES = frozenset({"Dense"})
@@ -207,9 +205,9 @@ def _arity(cls: type) -> tuple[int, int | None]:
 
 
 def _strip_owner(message: str, type_name: str) -> str:
-    """"Dense: argument `units` ..." -> "argument `units` ..." (we prefix the node)."""
+    """ "Dense: argument `units` ..." -> "argument `units` ..." (we prefix the node)."""
     prefix = f"{type_name}: "
-    return message[len(prefix):] if message.startswith(prefix) else message
+    return message[len(prefix) :] if message.startswith(prefix) else message
 
 
 def _make_layer(cls: type, node: Node) -> tuple[Any, str | None]:
@@ -256,26 +254,29 @@ def analyze(
     types = {nid: n.type for nid, n in nodes.items()}
     inputs = {nid: graph.inputs_of(nid) for nid in order}
     input_ids = [nid for nid in order if nodes[nid].type == "Input"]
-    output_ids = [
-        nid for nid in order if not graph.outputs_of(nid) and nodes[nid].type != "Input"
-    ]
-    analysis = Analysis(shapes, counts, problems, order, input_ids, output_ids, names, types,
-                        inputs)
+    output_ids = [nid for nid in order if not graph.outputs_of(nid) and nodes[nid].type != "Input"]
+    analysis = Analysis(
+        shapes, counts, problems, order, input_ids, output_ids, names, types, inputs
+    )
 
     if not nodes:
-        problems.append(Problem(None, "The network is empty — add an Input layer and the "
-                                      "layers that follow it."))
+        problems.append(
+            Problem(
+                None, "The network is empty — add an Input layer and the layers that follow it."
+            )
+        )
         return analysis
     if not input_ids:
         first = next((nid for nid in order if not inputs[nid]), order[0])
         params = {"shape": [n_features]} if n_features else {}
-        problems.append(Problem(
-            None,
-            f"The network has no Input layer — add one and connect it into "
-            f"'{names[first]}'.",
-            Fix("Add an Input layer", "insert_layer", first, params, "Input", None),
-            (first,),
-        ))
+        problems.append(
+            Problem(
+                None,
+                f"The network has no Input layer — add one and connect it into '{names[first]}'.",
+                Fix("Add an Input layer", "insert_layer", first, params, "Input", None),
+                (first,),
+            )
+        )
 
     for nid in order:
         node = nodes[nid]
@@ -296,26 +297,41 @@ def analyze(
             if not ins:
                 msg = f"'{node.name}' has no input — connect a layer into it."
             else:
-                msg = (f"{label} needs at least {lo} inputs but has {len(ins)} — connect "
-                       f"another layer into it.")
+                msg = (
+                    f"{label} needs at least {lo} inputs but has {len(ins)} — connect "
+                    f"another layer into it."
+                )
             problems.append(Problem(nid, msg))
             continue
         if hi is not None and len(ins) > hi:  # only from hand-edited files
             shapes[nid] = None
-            problems.append(Problem(nid, f"{label} takes at most {hi} inputs but has {len(ins)}"
-                                         " — disconnect the extra ones."))
+            problems.append(
+                Problem(
+                    nid,
+                    f"{label} takes at most {hi} inputs but has {len(ins)}"
+                    " — disconnect the extra ones.",
+                )
+            )
             continue
         if node.type == "Input" and not graph.outputs_of(nid) and len(nodes) > 1:
-            problems.append(Problem(nid, f"Input '{node.name}' is not connected to anything — "
-                                         "connect it into a layer or delete it."))
+            problems.append(
+                Problem(
+                    nid,
+                    f"Input '{node.name}' is not connected to anything — "
+                    "connect it into a layer or delete it.",
+                )
+            )
         in_shapes = [shapes.get(s) for s in ins]
         if any(s is None for s in in_shapes):
             shapes[nid] = None  # the cause upstream is already reported
             continue
         multi = hi is None or hi > 1
         in_shape: Any = list(in_shapes) if multi else (in_shapes[0] if in_shapes else None)
-        if node.type in FLAT_INPUT_TYPES and not multi and in_shape is not None and (
-            len(in_shape) > 2
+        if (
+            node.type in FLAT_INPUT_TYPES
+            and not multi
+            and in_shape is not None
+            and (len(in_shape) > 2)
         ):
             shapes[nid] = None
             problems.append(_flatten_problem(node, ins[0], names[ins[0]], in_shape))
@@ -338,8 +354,12 @@ def analyze(
         counts[nid] = out.params
 
     if input_ids and not output_ids:
-        problems.append(Problem(None, "The network has no output layer — connect layers after "
-                                      f"'{names[input_ids[0]]}'."))
+        problems.append(
+            Problem(
+                None,
+                f"The network has no output layer — connect layers after '{names[input_ids[0]]}'.",
+            )
+        )
     _check_against_data(graph, analysis, n_features, task)
     return analysis
 
@@ -359,7 +379,9 @@ def _shape_problem(
         if node.type in FLAT_INPUT_TYPES and len(shape) > 2:
             return _flatten_problem(node, src, names[0], shape)
         return Problem(
-            node.id, f"{label} cannot take {_dims(shape)} from '{names[0]}': {reason}", None,
+            node.id,
+            f"{label} cannot take {_dims(shape)} from '{names[0]}': {reason}",
+            None,
             (src,),
         )
     parts = [f"{_dims(s)} from '{n}'" for s, n in zip(in_shapes, names, strict=True)]
@@ -393,11 +415,14 @@ def _merge_fix(graph: Graph, ins: list[str], in_shapes: list[Shape]) -> Fix | No
             continue
         target, mine = others[0], in_shapes[i]
         node = graph.node(src)
-        if (node.type == "Dense" and len(target) == len(mine)
-                and tuple(target[:-1]) == tuple(mine[:-1]) and isinstance(target[-1], int)):
+        if (
+            node.type == "Dense"
+            and len(target) == len(mine)
+            and tuple(target[:-1]) == tuple(mine[:-1])
+            and isinstance(target[-1], int)
+        ):
             units = target[-1]
-            return Fix(f"Set '{node.name}' to {units} units", "set_params", src,
-                       {"units": units})
+            return Fix(f"Set '{node.name}' to {units} units", "set_params", src, {"units": units})
     return None
 
 
@@ -424,13 +449,19 @@ def _check_against_data(
                     what = f"takes {dims[0]} feature{'s' if dims[0] != 1 else ''}"
                 else:
                     what = f"takes shape {_dims(shape)} ({size} values per sample)"
-                problems.append(Problem(
-                    nid,
-                    f"Input '{node.name}' {what} but the data has {n_features} after "
-                    f"encoding — set Input shape to ({n_features},)",
-                    Fix(f"Set Input shape to ({n_features},)", "set_params", nid,
-                        {"shape": [n_features]}),
-                ))
+                problems.append(
+                    Problem(
+                        nid,
+                        f"Input '{node.name}' {what} but the data has {n_features} after "
+                        f"encoding — set Input shape to ({n_features},)",
+                        Fix(
+                            f"Set Input shape to ({n_features},)",
+                            "set_params",
+                            nid,
+                            {"shape": [n_features]},
+                        ),
+                    )
+                )
     if task is None or len(analysis.output_ids) != 1:
         return
     nid = analysis.output_ids[0]
@@ -458,20 +489,24 @@ def _check_against_data(
     )
     dims = tuple(shape[1:])
     if len(dims) != 1:
-        problems.append(Problem(
-            nid,
-            f"The output layer '{node.name}' gives {_dims(shape)} per sample but the target is "
-            f"{target} — end the network with Flatten and {use}",
-        ))
+        problems.append(
+            Problem(
+                nid,
+                f"The output layer '{node.name}' gives {_dims(shape)} per sample but the target is "
+                f"{target} — end the network with Flatten and {use}",
+            )
+        )
         return
     units = dims[0]
     if units != want_units:
-        problems.append(Problem(
-            nid,
-            f"The output layer '{node.name}' has {units} unit{'s' if units != 1 else ''} but the "
-            f"target has {target} — use {use}",
-            fix,
-        ))
+        problems.append(
+            Problem(
+                nid,
+                f"The output layer '{node.name}' has {units} unit{'s' if units != 1 else ''} but the "
+                f"target has {target} — use {use}",
+                fix,
+            )
+        )
         return
     act = _activation_of(node)
     if act is None or not isinstance(want_act, str):
@@ -482,12 +517,14 @@ def _check_against_data(
         or (kind == "regression" and act == "softmax")
     )
     if wrong:
-        problems.append(Problem(
-            nid,
-            f"The output layer '{node.name}' uses {act} but the target has {target}, which "
-            f"needs {want_act} — use {use}",
-            fix,
-        ))
+        problems.append(
+            Problem(
+                nid,
+                f"The output layer '{node.name}' uses {act} but the target has {target}, which "
+                f"needs {want_act} — use {use}",
+                fix,
+            )
+        )
 
 
 # ------------------------------------------------------------------ model

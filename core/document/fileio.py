@@ -27,8 +27,10 @@ def check_target(
     """The folder `target` will be written into; `error` when it cannot be written at all."""
     folder = target.resolve().parent
     if not folder.is_dir():
-        raise error(f"{target}: cannot be {action}: the folder {folder} does not exist. "
-                    "Expected an existing folder.")
+        raise error(
+            f"{target}: cannot be {action}: the folder {folder} does not exist. "
+            "Expected an existing folder."
+        )
     if target.is_dir():
         raise error(f"{target}: cannot be {action}: a folder has that name.")
     return folder
@@ -82,9 +84,7 @@ def atomic_write(
     return target
 
 
-def atomic_write_text(
-    path: str | os.PathLike[str], text: str, *, action: str = "saved"
-) -> Path:
+def atomic_write_text(path: str | os.PathLike[str], text: str, *, action: str = "saved") -> Path:
     """`atomic_write` of `text` as UTF-8, line endings written as they are."""
     return atomic_write(path, lambda fh: fh.write(text.encode("utf-8")), action=action)
 

@@ -231,7 +231,13 @@ class GraphReset:
 
 
 GraphEvent = (
-    NodeAdded | NodeRemoved | EdgeAdded | EdgeRemoved | NodeMoved | ParamsChanged | NodeRenamed
+    NodeAdded
+    | NodeRemoved
+    | EdgeAdded
+    | EdgeRemoved
+    | NodeMoved
+    | ParamsChanged
+    | NodeRenamed
     | GraphReset
 )
 
@@ -566,8 +572,11 @@ class Graph:
             old[key] = copy.deepcopy(before)
             if before is MISSING and value is MISSING:
                 continue
-            if before is not MISSING and value is not MISSING and before == value and (
-                type(before) is type(value)
+            if (
+                before is not MISSING
+                and value is not MISSING
+                and before == value
+                and (type(before) is type(value))
             ):
                 continue
             changed[key] = copy.deepcopy(value)
@@ -652,6 +661,7 @@ class Graph:
                     f"Input {port} of '{d.name}' is already connected to "
                     f"'{self._nodes[ins[port].src].name}'."
                 )
+
     def _path(self, start: str, goal: str) -> list[str] | None:
         """A path of node ids start -> ... -> goal along edges, or None."""
         parent: dict[str, str | None] = {start: None}
@@ -877,9 +887,7 @@ class Graph:
             "edges": [{"src": e.src, "dst": e.dst, "port": e.port} for e in edges],
         }
 
-    def paste(
-        self, data: Mapping[str, Any], offset: tuple[float, float] = (0.0, 0.0)
-    ) -> list[str]:
+    def paste(self, data: Mapping[str, Any], offset: tuple[float, float] = (0.0, 0.0)) -> list[str]:
         """Add a copy of `data` (from `subgraph_dict`) with fresh ids and unique names.
 
         Internal edges are kept (ports compacted per destination in port order).

@@ -156,8 +156,11 @@ def _check_train_config(cfg: dict[str, Any]) -> dict[str, Any]:
         ("optimizer_settings", lambda v: isinstance(v, dict), "an object of settings"),
         ("learning_rate", lambda v: is_num(v) and v > 0, "a number > 0"),
         ("loss", lambda v: v is None or (isinstance(v, str) and bool(v)), "a loss name or null"),
-        ("metrics", lambda v: isinstance(v, list) and all(isinstance(m, str) for m in v),
-         "a list of metric names"),
+        (
+            "metrics",
+            lambda v: isinstance(v, list) and all(isinstance(m, str) for m in v),
+            "a list of metric names",
+        ),
         ("epochs", lambda v: is_int(v) and v >= 1, "a whole number >= 1"),
         ("batch_size", lambda v: is_int(v) and v >= 1, "a whole number >= 1"),
         ("validation_split", lambda v: is_num(v) and 0 <= v < 1, "a number from 0 to below 1"),
@@ -166,25 +169,36 @@ def _check_train_config(cfg: dict[str, Any]) -> dict[str, Any]:
     ]
     for key, ok, expected in checks:
         if not ok(out[key]):
-            raise FormatError(f"training setting '{key}': Expected {expected}. "
-                              f"Received: {out[key]!r}")
+            raise FormatError(
+                f"training setting '{key}': Expected {expected}. Received: {out[key]!r}"
+            )
     es = dict(DEFAULT_TRAIN_CONFIG["early_stopping"])
     es.update(out["early_stopping"])
     if not isinstance(es["enabled"], bool):
-        raise FormatError(f"training setting 'early_stopping.enabled': Expected true or false. "
-                          f"Received: {es['enabled']!r}")
+        raise FormatError(
+            f"training setting 'early_stopping.enabled': Expected true or false. "
+            f"Received: {es['enabled']!r}"
+        )
     if not (is_int(es["patience"]) and es["patience"] >= 0):
-        raise FormatError(f"training setting 'early_stopping.patience': Expected a whole number "
-                          f">= 0. Received: {es['patience']!r}")
+        raise FormatError(
+            f"training setting 'early_stopping.patience': Expected a whole number "
+            f">= 0. Received: {es['patience']!r}"
+        )
     if not (isinstance(es["monitor"], str) and es["monitor"]):
-        raise FormatError(f"training setting 'early_stopping.monitor': Expected a metric name "
-                          f"such as 'val_loss'. Received: {es['monitor']!r}")
+        raise FormatError(
+            f"training setting 'early_stopping.monitor': Expected a metric name "
+            f"such as 'val_loss'. Received: {es['monitor']!r}"
+        )
     if not isinstance(es["restore_best_weights"], bool):
-        raise FormatError("training setting 'early_stopping.restore_best_weights': Expected true "
-                          f"or false. Received: {es['restore_best_weights']!r}")
+        raise FormatError(
+            "training setting 'early_stopping.restore_best_weights': Expected true "
+            f"or false. Received: {es['restore_best_weights']!r}"
+        )
     if not (is_num(es["min_delta"]) and es["min_delta"] >= 0):
-        raise FormatError("training setting 'early_stopping.min_delta': Expected a number >= 0. "
-                          f"Received: {es['min_delta']!r}")
+        raise FormatError(
+            "training setting 'early_stopping.min_delta': Expected a number >= 0. "
+            f"Received: {es['min_delta']!r}"
+        )
     out["early_stopping"] = es
     return out
 
@@ -240,8 +254,15 @@ def project_from_dict(
 
 
 def _json_kind(v: Any) -> str:
-    names = {dict: "an object", list: "a list", str: "text", bool: "true/false",
-             int: "a number", float: "a number", type(None): "null"}
+    names = {
+        dict: "an object",
+        list: "a list",
+        str: "text",
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        type(None): "null",
+    }
     return names.get(type(v), type(v).__name__)
 
 
@@ -257,9 +278,9 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
     """
     target = Path(path)
     try:
-        text = json.dumps(
-            project_to_dict(project, path=str(target)), indent=2, allow_nan=False
-        ) + "\n"
+        text = (
+            json.dumps(project_to_dict(project, path=str(target)), indent=2, allow_nan=False) + "\n"
+        )
     except ValueError as exc:
         raise FormatError(f"{target}: cannot be saved: {exc}") from None
     atomic_write_text(target, text)
@@ -270,9 +291,7 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed in a project file")
 
 
-def load_project(
-    path: str | os.PathLike[str], catalog: LayerCatalog | None = None
-) -> Project:
+def load_project(path: str | os.PathLike[str], catalog: LayerCatalog | None = None) -> Project:
     """Read a `.lfproj` file; every problem is a one-line FormatError naming the file."""
     p = Path(path)
     if not p.exists():

@@ -82,8 +82,21 @@ def hard_sigmoid(x: Any) -> Tensor:
 _BY_NAME: dict[str, Activation] = {
     f.__name__: f
     for f in (
-        linear, relu, sigmoid, tanh, softmax, leaky_relu, elu, selu, gelu,
-        softplus, softsign, swish, silu, exponential, hard_sigmoid,
+        linear,
+        relu,
+        sigmoid,
+        tanh,
+        softmax,
+        leaky_relu,
+        elu,
+        selu,
+        gelu,
+        softplus,
+        softsign,
+        swish,
+        silu,
+        exponential,
+        hard_sigmoid,
     )
 }
 

@@ -52,8 +52,12 @@ class Callback:
 class CallbackList(Callback):
     """Fan every hook out to a list of callbacks (batch hooks only to those that define them)."""
 
-    def __init__(self, callbacks: Iterable[Callback] = (), model: Any = None,
-                 params: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        callbacks: Iterable[Callback] = (),
+        model: Any = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__()
         self.callbacks = list(callbacks)
         for cb in self.callbacks:
@@ -66,10 +70,16 @@ class CallbackList(Callback):
         if params is not None:
             self.set_params(params)
         # only callbacks that override the batch hooks cost anything per batch
-        self._batch_begin = [cb for cb in self.callbacks
-                             if type(cb).on_train_batch_begin is not Callback.on_train_batch_begin]
-        self._batch_end = [cb for cb in self.callbacks
-                           if type(cb).on_train_batch_end is not Callback.on_train_batch_end]
+        self._batch_begin = [
+            cb
+            for cb in self.callbacks
+            if type(cb).on_train_batch_begin is not Callback.on_train_batch_begin
+        ]
+        self._batch_end = [
+            cb
+            for cb in self.callbacks
+            if type(cb).on_train_batch_end is not Callback.on_train_batch_end
+        ]
 
     def set_model(self, model: Any) -> None:
         self.model = model
@@ -141,9 +151,17 @@ def _mode_op(monitor: str, mode: str, owner: str) -> Callable[[float, float], bo
 class EarlyStopping(Callback):
     """Stop when `monitor` has not improved by `min_delta` for `patience` epochs."""
 
-    def __init__(self, monitor: str = "val_loss", min_delta: float = 0.0, patience: int = 0,
-                 verbose: int = 0, mode: str = "auto", baseline: float | None = None,
-                 restore_best_weights: bool = False, start_from_epoch: int = 0) -> None:
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        min_delta: float = 0.0,
+        patience: int = 0,
+        verbose: int = 0,
+        mode: str = "auto",
+        baseline: float | None = None,
+        restore_best_weights: bool = False,
+        start_from_epoch: int = 0,
+    ) -> None:
         super().__init__()
         self.monitor = monitor
         self.patience = int(patience)
@@ -206,9 +224,18 @@ class EarlyStopping(Callback):
 class ReduceLROnPlateau(Callback):
     """Multiply the learning rate by `factor` after `patience` epochs without improvement."""
 
-    def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10,
-                 verbose: int = 0, mode: str = "auto", min_delta: float = 1e-4,
-                 cooldown: int = 0, min_lr: float = 0.0, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        factor: float = 0.1,
+        patience: int = 10,
+        verbose: int = 0,
+        mode: str = "auto",
+        min_delta: float = 1e-4,
+        cooldown: int = 0,
+        min_lr: float = 0.0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__()
         if factor >= 1.0:
             raise ConfigError(
@@ -273,10 +300,17 @@ class TerminateOnNaN(Callback):
 class LambdaCallback(Callback):
     """A callback made of plain functions, Keras's argument names."""
 
-    def __init__(self, on_epoch_begin: Any = None, on_epoch_end: Any = None,
-                 on_train_begin: Any = None, on_train_end: Any = None,
-                 on_train_batch_begin: Any = None, on_train_batch_end: Any = None,
-                 on_batch_begin: Any = None, on_batch_end: Any = None) -> None:
+    def __init__(
+        self,
+        on_epoch_begin: Any = None,
+        on_epoch_end: Any = None,
+        on_train_begin: Any = None,
+        on_train_end: Any = None,
+        on_train_batch_begin: Any = None,
+        on_train_batch_end: Any = None,
+        on_batch_begin: Any = None,
+        on_batch_end: Any = None,
+    ) -> None:
         super().__init__()
         if on_epoch_begin is not None:
             self.on_epoch_begin = on_epoch_begin  # type: ignore[method-assign]
@@ -365,8 +399,11 @@ class ProgbarLogger(Callback):
             head = f"{total}/{total} - {_format_time(elapsed)} - {_per_step(per)}"
         else:
             filled = int(self.WIDTH * done / max(total, 1))
-            bar = "━" * filled + (" " * (self.WIDTH - filled) if not self._dynamic else
-                                  "\x1b[2m" + "━" * (self.WIDTH - filled) + "\x1b[0m")
+            bar = "━" * filled + (
+                " " * (self.WIDTH - filled)
+                if not self._dynamic
+                else "\x1b[2m" + "━" * (self.WIDTH - filled) + "\x1b[0m"
+            )
             t = elapsed if final else per * (total - done)
             head = f"{done}/{total} {bar} {_format_time(t)} {_per_step(per)}"
         parts = [head] + [f"{k}: {format_value(v)}" for k, v in _ordered(logs)]
@@ -392,5 +429,14 @@ class ProgbarLogger(Callback):
         out.flush()
 
 
-ALL_CALLBACKS = {cls.__name__: cls for cls in (
-    History, EarlyStopping, ReduceLROnPlateau, TerminateOnNaN, LambdaCallback, ProgbarLogger)}
+ALL_CALLBACKS = {
+    cls.__name__: cls
+    for cls in (
+        History,
+        EarlyStopping,
+        ReduceLROnPlateau,
+        TerminateOnNaN,
+        LambdaCallback,
+        ProgbarLogger,
+    )
+}

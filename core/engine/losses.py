@@ -70,8 +70,7 @@ def _sparse_labels(y_true: Any, pred: np.ndarray, owner: str) -> np.ndarray:
         if not np.all(np.isfinite(lab)) or np.any(lab != np.floor(lab)):
             bad = lab[~np.isfinite(lab) | (lab != np.floor(lab))].reshape(-1)[0]
             raise DataError(
-                f"{owner}: Expected whole-number class labels in [0, {classes}). "
-                f"Received: {bad!r}."
+                f"{owner}: Expected whole-number class labels in [0, {classes}). Received: {bad!r}."
             )
     lab = lab.astype(np.intp, copy=False)
     if lab.size and (lab.min() < 0 or lab.max() >= classes):
@@ -87,8 +86,12 @@ def _sparse_labels(y_true: Any, pred: np.ndarray, owner: str) -> np.ndarray:
 class Loss:
     """Base class: `call_numpy` gives per-sample values and d(value)/d(pred)."""
 
-    def __init__(self, name: str | None = None, reduction: str | None = "sum_over_batch_size",
-                 dtype: Any = None) -> None:
+    def __init__(
+        self,
+        name: str | None = None,
+        reduction: str | None = "sum_over_batch_size",
+        dtype: Any = None,
+    ) -> None:
         if reduction not in REDUCTIONS:
             raise ConfigError(
                 f"{type(self).__name__}: Expected reduction one of 'sum_over_batch_size', "
@@ -107,27 +110,37 @@ class Loss:
         return self._node(y_true, as_tensor(y_pred), None, "none", self.call_numpy)
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
-        return self._node(y_true, as_tensor(y_pred), sample_weight, self.reduction,
-                          self.call_numpy)
+        return self._node(y_true, as_tensor(y_pred), sample_weight, self.reduction, self.call_numpy)
 
-    def _node(self, y_true: Any, pred: Tensor, sample_weight: Any, reduction: str | None,
-              fn: Any) -> Tensor:
+    def _node(
+        self, y_true: Any, pred: Tensor, sample_weight: Any, reduction: str | None, fn: Any
+    ) -> Tensor:
         values, grad = fn(y_true, pred.data)
         return self._wrap(values, grad, pred, sample_weight, reduction)
 
-    def _wrap(self, values: np.ndarray, grad: np.ndarray, pred: Tensor, sample_weight: Any,
-              reduction: str | None) -> Tensor:
+    def _wrap(
+        self,
+        values: np.ndarray,
+        grad: np.ndarray,
+        pred: Tensor,
+        sample_weight: Any,
+        reduction: str | None,
+    ) -> Tensor:
         """Per-sample `values` and d(values)/d(pred) as one graph node, weighted and reduced."""
         dtype = pred.data.dtype
         weights = None
         if sample_weight is not None:
             weights = np.asarray(_array(sample_weight), dtype=dtype)
             if weights.shape != values.shape:
-                weights = np.broadcast_to(weights.reshape(weights.shape + (1,) * (
-                    values.ndim - weights.ndim)) if weights.ndim < values.ndim else weights,
-                    values.shape)
+                weights = np.broadcast_to(
+                    weights.reshape(weights.shape + (1,) * (values.ndim - weights.ndim))
+                    if weights.ndim < values.ndim
+                    else weights,
+                    values.shape,
+                )
             values = values * weights
         if reduction in ("none", None):
+
             def backward_none(g: np.ndarray) -> tuple[np.ndarray]:
                 gg = g if weights is None else g * weights
                 return (grad * gg.reshape(gg.shape + (1,) * (grad.ndim - gg.ndim)),)
@@ -160,8 +173,12 @@ class Loss:
 class MeanSquaredError(Loss):
     """mean((y_true - y_pred) ** 2, axis=-1)."""
 
-    def __init__(self, reduction: str | None = "sum_over_batch_size",
-                 name: str = "mean_squared_error", dtype: Any = None) -> None:
+    def __init__(
+        self,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "mean_squared_error",
+        dtype: Any = None,
+    ) -> None:
         super().__init__(name, reduction, dtype)
 
     def call_numpy(self, y_true: Any, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -175,8 +192,12 @@ class MeanSquaredError(Loss):
 class MeanAbsoluteError(Loss):
     """mean(abs(y_true - y_pred), axis=-1)."""
 
-    def __init__(self, reduction: str | None = "sum_over_batch_size",
-                 name: str = "mean_absolute_error", dtype: Any = None) -> None:
+    def __init__(
+        self,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "mean_absolute_error",
+        dtype: Any = None,
+    ) -> None:
         super().__init__(name, reduction, dtype)
 
     def call_numpy(self, y_true: Any, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -190,8 +211,13 @@ class MeanAbsoluteError(Loss):
 class Huber(Loss):
     """0.5 x^2 where |x| <= delta, else delta * (|x| - 0.5 delta); mean over the last axis."""
 
-    def __init__(self, delta: float = 1.0, reduction: str | None = "sum_over_batch_size",
-                 name: str = "huber_loss", dtype: Any = None) -> None:
+    def __init__(
+        self,
+        delta: float = 1.0,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "huber_loss",
+        dtype: Any = None,
+    ) -> None:
         super().__init__(name, reduction, dtype)
         if isinstance(delta, bool) or not isinstance(delta, (int, float)) or not delta > 0:
             raise ConfigError(f"Huber: Expected `delta` > 0. Received: delta={delta!r}")
@@ -215,8 +241,9 @@ class Huber(Loss):
 class _CrossEntropy(Loss):
     """Shared parts: from_logits, and the fused entry point for logits."""
 
-    def __init__(self, from_logits: bool, name: str, reduction: str | None,
-                 dtype: Any = None) -> None:
+    def __init__(
+        self, from_logits: bool, name: str, reduction: str | None, dtype: Any = None
+    ) -> None:
         super().__init__(name, reduction, dtype)
         self.from_logits = bool(from_logits)
 
@@ -229,8 +256,9 @@ class _CrossEntropy(Loss):
         """The same loss computed from the last layer's pre-activation logits (fused, stable)."""
         return self._node(y_true, as_tensor(logits), sample_weight, self.reduction, self._logits)
 
-    def call_from_logits_with_probs(self, y_true: Any, logits: Any, sample_weight: Any = None
-                                    ) -> tuple[Tensor, np.ndarray]:
+    def call_from_logits_with_probs(
+        self, y_true: Any, logits: Any, sample_weight: Any = None
+    ) -> tuple[Tensor, np.ndarray]:
         """`call_from_logits` plus the probabilities (sigmoid/softmax of the logits) it computed
         on the way, so metrics need not recompute them."""
         logits = as_tensor(logits)
@@ -241,8 +269,9 @@ class _CrossEntropy(Loss):
         values, grad, _ = self._logits_probs(y_true, z)
         return values, grad
 
-    def _logits_probs(self, y_true: Any, z: np.ndarray
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _logits_probs(
+        self, y_true: Any, z: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per-sample loss, its gradient w.r.t. the logits, and the probabilities."""
         raise NotImplementedError
 
@@ -256,9 +285,15 @@ class _CrossEntropy(Loss):
 class BinaryCrossentropy(_CrossEntropy):
     """-(t log p + (1 - t) log(1 - p)), mean over the last axis."""
 
-    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
-                 reduction: str | None = "sum_over_batch_size",
-                 name: str = "binary_crossentropy", dtype: Any = None) -> None:
+    def __init__(
+        self,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        axis: int = -1,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "binary_crossentropy",
+        dtype: Any = None,
+    ) -> None:
         super().__init__(from_logits, name, reduction, dtype)
         self.label_smoothing = _smoothing("BinaryCrossentropy", label_smoothing)
         self.axis = int(axis)
@@ -277,16 +312,17 @@ class BinaryCrossentropy(_CrossEntropy):
             return elem.mean(axis=-1), grad * (1.0 / k)
         return elem, grad
 
-    def _logits_probs(self, y_true: Any, z: np.ndarray
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _logits_probs(
+        self, y_true: Any, z: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         t = self._targets(y_true, z)
-        e = np.abs(z)                       # e = exp(-|z|), in (0, 1]: never overflows
+        e = np.abs(z)  # e = exp(-|z|), in (0, 1]: never overflows
         np.negative(e, out=e)
         np.exp(e, out=e)
         p = e + 1.0
-        np.divide(1.0, p, out=p)            # sigmoid(|z|) = 1 / (1 + e)
+        np.divide(1.0, p, out=p)  # sigmoid(|z|) = 1 / (1 + e)
         np.multiply(p, e, out=p, where=z < 0)  # sigmoid(-|z|) = e / (1 + e)
-        elem = np.log1p(e)                  # max(z, 0) - z t + log1p(exp(-|z|))
+        elem = np.log1p(e)  # max(z, 0) - z t + log1p(exp(-|z|))
         elem += np.maximum(z, 0)
         elem -= z * t
         values, grad = self._finish(elem, p - t)
@@ -300,16 +336,21 @@ class BinaryCrossentropy(_CrossEntropy):
         return self._finish(elem, grad.astype(p.dtype, copy=False))
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "label_smoothing": self.label_smoothing,
-                "axis": self.axis}
+        return {**super().get_config(), "label_smoothing": self.label_smoothing, "axis": self.axis}
 
 
 class CategoricalCrossentropy(_CrossEntropy):
     """-sum(t log p) over the class axis; probabilities are renormalised first, like Keras."""
 
-    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
-                 reduction: str | None = "sum_over_batch_size",
-                 name: str = "categorical_crossentropy", dtype: Any = None) -> None:
+    def __init__(
+        self,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        axis: int = -1,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "categorical_crossentropy",
+        dtype: Any = None,
+    ) -> None:
         super().__init__(from_logits, name, reduction, dtype)
         self.label_smoothing = _smoothing("CategoricalCrossentropy", label_smoothing)
         self.axis = int(axis)
@@ -327,8 +368,9 @@ class CategoricalCrossentropy(_CrossEntropy):
             t = t * (1.0 - self.label_smoothing) + self.label_smoothing / pred.shape[-1]
         return t
 
-    def _logits_probs(self, y_true: Any, z: np.ndarray
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _logits_probs(
+        self, y_true: Any, z: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         t = self._targets(y_true, z)
         shifted = z - z.max(axis=-1, keepdims=True)
         e = np.exp(shifted)
@@ -350,16 +392,20 @@ class CategoricalCrossentropy(_CrossEntropy):
         return values, grad.astype(p.dtype, copy=False)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "label_smoothing": self.label_smoothing,
-                "axis": self.axis}
+        return {**super().get_config(), "label_smoothing": self.label_smoothing, "axis": self.axis}
 
 
 class SparseCategoricalCrossentropy(_CrossEntropy):
     """Categorical cross-entropy against integer labels in [0, classes)."""
 
-    def __init__(self, from_logits: bool = False, ignore_class: int | None = None,
-                 reduction: str | None = "sum_over_batch_size",
-                 name: str = "sparse_categorical_crossentropy", dtype: Any = None) -> None:
+    def __init__(
+        self,
+        from_logits: bool = False,
+        ignore_class: int | None = None,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "sparse_categorical_crossentropy",
+        dtype: Any = None,
+    ) -> None:
         super().__init__(from_logits, name, reduction, dtype)
         self.ignore_class = None if ignore_class is None else int(ignore_class)
 
@@ -372,8 +418,9 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
             lab[lab == self.ignore_class] = 0
         return _sparse_labels(lab, pred, "sparse_categorical_crossentropy"), keep
 
-    def _logits_probs(self, y_true: Any, z: np.ndarray
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _logits_probs(
+        self, y_true: Any, z: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         lab, keep = self._labels(y_true, z)
         shifted = z - z.max(axis=-1, keepdims=True)
         e = np.exp(shifted)
@@ -400,8 +447,9 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
         return self._mask(values, grad.astype(p.dtype, copy=False), keep)
 
     @staticmethod
-    def _mask(values: np.ndarray, grad: np.ndarray,
-              keep: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    def _mask(
+        values: np.ndarray, grad: np.ndarray, keep: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
         if keep is None:
             return values, grad
         return values * keep, grad * keep[..., None]
@@ -431,18 +479,21 @@ def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Tensor:
     return Huber(delta, reduction="none")(y_true, y_pred)
 
 
-def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
-                        label_smoothing: float = 0.0) -> Tensor:
+def binary_crossentropy(
+    y_true: Any, y_pred: Any, from_logits: bool = False, label_smoothing: float = 0.0
+) -> Tensor:
     return BinaryCrossentropy(from_logits, label_smoothing, reduction="none")(y_true, y_pred)
 
 
-def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
-                             label_smoothing: float = 0.0) -> Tensor:
+def categorical_crossentropy(
+    y_true: Any, y_pred: Any, from_logits: bool = False, label_smoothing: float = 0.0
+) -> Tensor:
     return CategoricalCrossentropy(from_logits, label_smoothing, reduction="none")(y_true, y_pred)
 
 
-def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
-                                    ignore_class: int | None = None) -> Tensor:
+def sparse_categorical_crossentropy(
+    y_true: Any, y_pred: Any, from_logits: bool = False, ignore_class: int | None = None
+) -> Tensor:
     return SparseCategoricalCrossentropy(from_logits, ignore_class, reduction="none")(
         y_true, y_pred
     )
@@ -460,9 +511,12 @@ ALL_LOSSES: dict[str, type[Loss]] = {
     "SparseCategoricalCrossentropy": SparseCategoricalCrossentropy,
 }
 _ALIASES: dict[str, type[Loss]] = {
-    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
-    "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
-    "huber": Huber, "huber_loss": Huber,
+    "mean_squared_error": MeanSquaredError,
+    "mse": MeanSquaredError,
+    "mean_absolute_error": MeanAbsoluteError,
+    "mae": MeanAbsoluteError,
+    "huber": Huber,
+    "huber_loss": Huber,
     "binary_crossentropy": BinaryCrossentropy,
     "categorical_crossentropy": CategoricalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
@@ -505,8 +559,9 @@ def get(identifier: Any) -> Loss:
 class LossFunctionWrapper(Loss):
     """A user function (y_true, y_pred Tensor) -> per-sample Tensor, mean-reduced."""
 
-    def __init__(self, fn: Any, name: str | None = None,
-                 reduction: str | None = "sum_over_batch_size") -> None:
+    def __init__(
+        self, fn: Any, name: str | None = None, reduction: str | None = "sum_over_batch_size"
+    ) -> None:
         super().__init__(name or getattr(fn, "__name__", "loss"), reduction)
         self.fn = fn
 

@@ -79,8 +79,9 @@ class Mean(Metric):
         self.total = 0.0
         self.count = 0.0
 
-    def update_state(self, values: Any, sample_weight: Any = None, *, count: float | None = None
-                     ) -> None:
+    def update_state(
+        self, values: Any, sample_weight: Any = None, *, count: float | None = None
+    ) -> None:
         if count is not None and type(values) is float:  # the trainer's per-batch loss
             self.total += values * count
             self.count += count
@@ -185,8 +186,9 @@ class _CountingAccuracy(MeanMetricWrapper):
 
 
 class BinaryAccuracy(_CountingAccuracy):
-    def __init__(self, name: str = "binary_accuracy", dtype: Any = None,
-                 threshold: float = 0.5) -> None:
+    def __init__(
+        self, name: str = "binary_accuracy", dtype: Any = None, threshold: float = 0.5
+    ) -> None:
         self.threshold = float(threshold)
         super().__init__(lambda t, p: binary_accuracy(t, p, self.threshold), name, dtype)
 
@@ -231,8 +233,9 @@ class MeanSquaredError(MeanMetricWrapper):
 class _Confusion(Metric):
     """True/false positive counts at one threshold, elementwise (Keras Precision/Recall)."""
 
-    def __init__(self, thresholds: float | None = None, name: str | None = None,
-                 dtype: Any = None) -> None:
+    def __init__(
+        self, thresholds: float | None = None, name: str | None = None, dtype: Any = None
+    ) -> None:
         t = 0.5 if thresholds is None else thresholds
         if isinstance(t, (list, tuple)):
             if len(t) != 1:
@@ -259,8 +262,7 @@ class _Confusion(Metric):
             self.fp += float(np.count_nonzero(pos & ~t))
             self.fn += float(np.count_nonzero(~pos & t))
         else:
-            w = np.broadcast_to(_np(sample_weight).reshape(
-                (-1,) + (1,) * (p.ndim - 1)), p.shape)
+            w = np.broadcast_to(_np(sample_weight).reshape((-1,) + (1,) * (p.ndim - 1)), p.shape)
             self.tp += float(w[pos & t].sum())
             self.fp += float(w[pos & ~t].sum())
             self.fn += float(w[~pos & t].sum())
@@ -270,8 +272,9 @@ class _Confusion(Metric):
 
 
 class Precision(_Confusion):
-    def __init__(self, thresholds: float | None = None, name: str = "precision",
-                 dtype: Any = None) -> None:
+    def __init__(
+        self, thresholds: float | None = None, name: str = "precision", dtype: Any = None
+    ) -> None:
         super().__init__(thresholds, name, dtype)
 
     def result(self) -> float:
@@ -280,8 +283,9 @@ class Precision(_Confusion):
 
 
 class Recall(_Confusion):
-    def __init__(self, thresholds: float | None = None, name: str = "recall",
-                 dtype: Any = None) -> None:
+    def __init__(
+        self, thresholds: float | None = None, name: str = "recall", dtype: Any = None
+    ) -> None:
         super().__init__(thresholds, name, dtype)
 
     def result(self) -> float:
@@ -298,9 +302,14 @@ class AUC(Metric):
     and a bincount per batch.
     """
 
-    def __init__(self, num_thresholds: int = 200, curve: str = "ROC",
-                 summation_method: str = "interpolation", name: str = "auc",
-                 dtype: Any = None) -> None:
+    def __init__(
+        self,
+        num_thresholds: int = 200,
+        curve: str = "ROC",
+        summation_method: str = "interpolation",
+        name: str = "auc",
+        dtype: Any = None,
+    ) -> None:
         if int(num_thresholds) <= 1:
             raise ConfigError(
                 f"AUC: Expected num_thresholds > 1. Received: num_thresholds={num_thresholds!r}"
@@ -361,15 +370,24 @@ class AUC(Metric):
         return float(np.sum((fpr[:-1] - fpr[1:]) * heights))
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "num_thresholds": self.num_thresholds,
-                "curve": self.curve, "summation_method": self.summation_method}
+        return {
+            **super().get_config(),
+            "num_thresholds": self.num_thresholds,
+            "curve": self.curve,
+            "summation_method": self.summation_method,
+        }
 
 
 class R2Score(Metric):
     """Coefficient of determination 1 - SS_res / SS_tot, per output then averaged."""
 
-    def __init__(self, class_aggregation: str | None = "uniform_average",
-                 num_regressors: int = 0, name: str = "r2_score", dtype: Any = None) -> None:
+    def __init__(
+        self,
+        class_aggregation: str | None = "uniform_average",
+        num_regressors: int = 0,
+        name: str = "r2_score",
+        dtype: Any = None,
+    ) -> None:
         if class_aggregation not in ("uniform_average", "variance_weighted_average", None):
             raise ConfigError(
                 "R2Score: Expected class_aggregation 'uniform_average', "
@@ -389,8 +407,11 @@ class R2Score(Metric):
         p = _np(y_pred).astype(np.float64)
         p = p.reshape(len(p), -1) if p.ndim != 2 else p
         t = _np(y_true).astype(np.float64).reshape(p.shape)
-        w = np.ones((len(p), 1)) if sample_weight is None else _np(sample_weight).astype(
-            np.float64).reshape(-1, 1)
+        w = (
+            np.ones((len(p), 1))
+            if sample_weight is None
+            else _np(sample_weight).astype(np.float64).reshape(-1, 1)
+        )
         if self.sum is None:
             k = p.shape[1]
             self.sum, self.sq_sum, self.res = np.zeros(k), np.zeros(k), np.zeros(k)
@@ -416,14 +437,26 @@ class R2Score(Metric):
         return r2
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "class_aggregation": self.class_aggregation,
-                "num_regressors": self.num_regressors}
+        return {
+            **super().get_config(),
+            "class_aggregation": self.class_aggregation,
+            "num_regressors": self.num_regressors,
+        }
 
 
 ALL_METRICS: dict[str, type[Metric]] = {
-    cls.__name__: cls for cls in (
-        BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, Precision, Recall, AUC,
-        MeanAbsoluteError, MeanSquaredError, R2Score, Mean,
+    cls.__name__: cls
+    for cls in (
+        BinaryAccuracy,
+        CategoricalAccuracy,
+        SparseCategoricalAccuracy,
+        Precision,
+        Recall,
+        AUC,
+        MeanAbsoluteError,
+        MeanSquaredError,
+        R2Score,
+        Mean,
     )
 }
 _STRINGS: dict[str, type[Metric]] = {
@@ -443,8 +476,12 @@ _STRINGS: dict[str, type[Metric]] = {
 ACCURACY_NAMES = ("accuracy", "acc")
 
 
-def resolve_accuracy(name: str, loss_name: str, output_shape: tuple[Any, ...],
-                     y_true_shape: tuple[int, ...] | None = None) -> Metric:
+def resolve_accuracy(
+    name: str,
+    loss_name: str,
+    output_shape: tuple[Any, ...],
+    y_true_shape: tuple[int, ...] | None = None,
+) -> Metric:
     """Keras's rule for the string "accuracy": binary, sparse or categorical."""
     last = output_shape[-1] if output_shape else 1
     if "sparse" in loss_name:

@@ -333,20 +333,58 @@ _INV_SQRT_2PI = 0.3989422804014327
 # W. J. Cody's rational Chebyshev approximations to erf/erfc ("Rational Chebyshev
 # approximations for the error function", Math. Comp. 23, 1969): relative error
 # below 1e-16 in float64 on each of three ranges of |x|.
-_ERF_SMALL_P = (1.85777706184603153e-1, 3.16112374387056560e00, 1.13864154151050156e02,
-                3.77485237685302021e02, 3.20937758913846947e03)
-_ERF_SMALL_Q = (1.0, 2.36012909523441209e01, 2.44024637934444173e02,
-                1.28261652607737228e03, 2.84423683343917062e03)
-_ERFC_MID_P = (2.15311535474403846e-8, 5.64188496988670089e-1, 8.88314979438837594e00,
-               6.61191906371416295e01, 2.98635138197400131e02, 8.81952221241769090e02,
-               1.71204761263407058e03, 2.05107837782607147e03, 1.23033935479799725e03)
-_ERFC_MID_Q = (1.0, 1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
-               1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
-               3.43936767414372164e03, 1.23033935480374942e03)
-_ERFC_BIG_P = (1.63153871373020978e-2, 3.05326634961232344e-1, 3.60344899949804439e-1,
-               1.25781726111229246e-1, 1.60837851487422766e-2, 6.58749161529837803e-4)
-_ERFC_BIG_Q = (1.0, 2.56852019228982242e00, 1.87295284992346047e00, 5.27905102951428412e-1,
-               6.05183413124413191e-2, 2.33520497626869185e-3)
+_ERF_SMALL_P = (
+    1.85777706184603153e-1,
+    3.16112374387056560e00,
+    1.13864154151050156e02,
+    3.77485237685302021e02,
+    3.20937758913846947e03,
+)
+_ERF_SMALL_Q = (
+    1.0,
+    2.36012909523441209e01,
+    2.44024637934444173e02,
+    1.28261652607737228e03,
+    2.84423683343917062e03,
+)
+_ERFC_MID_P = (
+    2.15311535474403846e-8,
+    5.64188496988670089e-1,
+    8.88314979438837594e00,
+    6.61191906371416295e01,
+    2.98635138197400131e02,
+    8.81952221241769090e02,
+    1.71204761263407058e03,
+    2.05107837782607147e03,
+    1.23033935479799725e03,
+)
+_ERFC_MID_Q = (
+    1.0,
+    1.57449261107098347e01,
+    1.17693950891312499e02,
+    5.37181101862009858e02,
+    1.62138957456669019e03,
+    3.29079923573345963e03,
+    4.36261909014324716e03,
+    3.43936767414372164e03,
+    1.23033935480374942e03,
+)
+_ERFC_BIG_P = (
+    1.63153871373020978e-2,
+    3.05326634961232344e-1,
+    3.60344899949804439e-1,
+    1.25781726111229246e-1,
+    1.60837851487422766e-2,
+    6.58749161529837803e-4,
+)
+_ERFC_BIG_Q = (
+    1.0,
+    2.56852019228982242e00,
+    1.87295284992346047e00,
+    5.27905102951428412e-1,
+    6.05183413124413191e-2,
+    2.33520497626869185e-3,
+)
 _INV_SQRT_PI = 0.5641895835477562869
 # erf works through 8,192 values (64 KiB of float64) at a time: its ~40 temporaries
 # then stay in cache and below the allocator's mmap threshold (2-3x faster than whole
@@ -392,9 +430,10 @@ def erf(x: np.ndarray) -> np.ndarray:
     step = _ERF_CHUNK
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         for lo in range(0, flat.size, step):
-            out[lo:lo + step] = _erf64(flat[lo:lo + step])
-    return out.reshape(arr.shape).astype(arr.dtype if arr.dtype.kind == "f" else np.float64,
-                                         copy=False)
+            out[lo : lo + step] = _erf64(flat[lo : lo + step])
+    return out.reshape(arr.shape).astype(
+        arr.dtype if arr.dtype.kind == "f" else np.float64, copy=False
+    )
 
 
 def _erf64(xd: np.ndarray) -> np.ndarray:
@@ -402,9 +441,9 @@ def _erf64(xd: np.ndarray) -> np.ndarray:
     t = xd * xd
     out = _horner(_ERF_SMALL_P, t)
     out /= _horner(_ERF_SMALL_Q, t)
-    out *= xd                                   # |x| <= 0.46875: erf directly
+    out *= xd  # |x| <= 0.46875: erf directly
     if not (a <= 0.46875).all():
-        am = np.minimum(a, 4.0)                 # 0.46875 < |x| <= 4: 1 - erfc(|x|)
+        am = np.minimum(a, 4.0)  # 0.46875 < |x| <= 4: 1 - erfc(|x|)
         mid = _horner(_ERFC_MID_P, am)
         mid /= _horner(_ERFC_MID_Q, am)
         np.multiply(am, am, out=am)
@@ -754,9 +793,7 @@ def softmax_cross_entropy(
     return _reduce(loss, grad_fn, (z, t), reduction)
 
 
-def sparse_softmax_cross_entropy(
-    logits: Any, labels: Any, reduction: str = "none"
-) -> Tensor:
+def sparse_softmax_cross_entropy(logits: Any, labels: Any, reduction: str = "none") -> Tensor:
     """Cross-entropy of logits (..., C) against integer class labels (...).
 
     Raises DataError when a label lies outside [0, C).
@@ -938,8 +975,10 @@ def normalize(
         grads: list[np.ndarray | None] = []
         if x.requires_grad:
             gx = g * gb if gb is not None else g
-            gx = gx - gx.mean(axis=axes, keepdims=True) - xhat * np.mean(
-                gx * xhat, axis=axes, keepdims=True
+            gx = (
+                gx
+                - gx.mean(axis=axes, keepdims=True)
+                - xhat * np.mean(gx * xhat, axis=axes, keepdims=True)
             )
             gx *= inv
             grads.append(gx)

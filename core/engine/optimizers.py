@@ -27,15 +27,26 @@ from core.errors import ConfigError
 schedules = _schedules  # keras.optimizers.schedules
 
 
-def _number(owner: str, name: str, value: Any, low: float = 0.0, high: float | None = None,
-            low_open: bool = False, high_open: bool = False) -> float:
-    bad = isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or (
-        math.isnan(value)
+def _number(
+    owner: str,
+    name: str,
+    value: Any,
+    low: float = 0.0,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    bad = (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.floating))
+        or (math.isnan(value))
     )
     if not bad:
         v = float(value)
-        bad = v < low or (low_open and v == low) or (
-            high is not None and (v > high or (high_open and v == high))
+        bad = (
+            v < low
+            or (low_open and v == low)
+            or (high is not None and (v > high or (high_open and v == high)))
         )
     if bad:
         lo = f"{'>' if low_open else '>='} {low:g}"
@@ -62,21 +73,34 @@ class Optimizer:
         if not isinstance(learning_rate, _schedules.LearningRateSchedule):
             learning_rate = _number(owner, "learning_rate", learning_rate)
         self._learning_rate: float | _schedules.LearningRateSchedule = learning_rate
-        set_clips = [n for n, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
-                                    ("global_clipnorm", global_clipnorm)) if v is not None]
+        set_clips = [
+            n
+            for n, v in (
+                ("clipnorm", clipnorm),
+                ("clipvalue", clipvalue),
+                ("global_clipnorm", global_clipnorm),
+            )
+            if v is not None
+        ]
         if len(set_clips) > 1:
             raise ConfigError(
                 f"{owner}: Expected at most one of `clipnorm`, `clipvalue` and "
                 f"`global_clipnorm`. Received: {', '.join(set_clips)}."
             )
-        self.clipnorm = None if clipnorm is None else _number(owner, "clipnorm", clipnorm,
-                                                              low_open=True)
-        self.clipvalue = None if clipvalue is None else _number(owner, "clipvalue", clipvalue,
-                                                                low_open=True)
-        self.global_clipnorm = (None if global_clipnorm is None else
-                                _number(owner, "global_clipnorm", global_clipnorm, low_open=True))
-        self.weight_decay = None if weight_decay is None else _number(owner, "weight_decay",
-                                                                      weight_decay)
+        self.clipnorm = (
+            None if clipnorm is None else _number(owner, "clipnorm", clipnorm, low_open=True)
+        )
+        self.clipvalue = (
+            None if clipvalue is None else _number(owner, "clipvalue", clipvalue, low_open=True)
+        )
+        self.global_clipnorm = (
+            None
+            if global_clipnorm is None
+            else _number(owner, "global_clipnorm", global_clipnorm, low_open=True)
+        )
+        self.weight_decay = (
+            None if weight_decay is None else _number(owner, "weight_decay", weight_decay)
+        )
         self.name = name or snake_name(owner)
         self.iterations = 0
         self.built = False
@@ -147,9 +171,9 @@ class Optimizer:
         grads = np.zeros(total, dtype=dtype)
         for v, off, n in zip(variables, offsets, sizes, strict=True):
             shape = v.data.shape
-            params[off:off + n] = np.asarray(v.data, dtype=dtype).reshape(-1)
-            v.data = params[off:off + n].reshape(shape)
-            v.grad = grads[off:off + n].reshape(shape)
+            params[off : off + n] = np.asarray(v.data, dtype=dtype).reshape(-1)
+            v.data = params[off : off + n].reshape(shape)
+            v.grad = grads[off : off + n].reshape(shape)
         self._variables = variables
         self._params, self._grads = params, grads
         self._tmp = np.empty(total, dtype=dtype)
@@ -222,7 +246,7 @@ class Optimizer:
         for v, off, n in zip(self._variables, self._offsets, self._sizes, strict=True):
             name = str(getattr(v, "path", None) or getattr(v, "name", None) or "")
             if id(v) in self._exclude_ids or any(s in name for s in self._exclude_names):
-                mask[off:off + n] = 0
+                mask[off : off + n] = 0
         return mask
 
     def exclude_from_weight_decay(
@@ -239,9 +263,7 @@ class Optimizer:
     def apply_gradients(self, grads_and_vars: Iterable[tuple[Any, Any]]) -> None:
         """Keras API: apply explicit (gradient, variable) pairs (builds on first use)."""
         pairs = [(g, v) for g, v in grads_and_vars]
-        if not self.built or any(
-            not any(v is w for w in self._variables) for _, v in pairs
-        ):
+        if not self.built or any(not any(v is w for w in self._variables) for _, v in pairs):
             self.build([v for _, v in pairs])
         self.zero_grad()
         for g, v in pairs:
@@ -257,7 +279,8 @@ class Optimizer:
         return {
             "name": self.name,
             "learning_rate": _schedules.serialize(lr)
-            if isinstance(lr, _schedules.LearningRateSchedule) else lr,
+            if isinstance(lr, _schedules.LearningRateSchedule)
+            else lr,
             "weight_decay": self.weight_decay,
             "clipnorm": self.clipnorm,
             "global_clipnorm": self.global_clipnorm,
@@ -278,10 +301,17 @@ class Optimizer:
 class SGD(Optimizer):
     """Gradient descent with optional (Nesterov) momentum, Keras 3 rule."""
 
-    def __init__(self, learning_rate: Any = 0.01, momentum: float = 0.0, nesterov: bool = False,
-                 weight_decay: float | None = None, clipnorm: float | None = None,
-                 clipvalue: float | None = None, global_clipnorm: float | None = None,
-                 name: str = "SGD") -> None:
+    def __init__(
+        self,
+        learning_rate: Any = 0.01,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+        name: str = "SGD",
+    ) -> None:
         super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name)
         self.momentum = _number("SGD", "momentum", momentum, 0.0, 1.0)
         self.nesterov = bool(nesterov)
@@ -315,11 +345,19 @@ class SGD(Optimizer):
 class RMSprop(Optimizer):
     """RMSprop, Keras 3 rule (epsilon inside the square root; optional momentum, centered)."""
 
-    def __init__(self, learning_rate: Any = 0.001, rho: float = 0.9, momentum: float = 0.0,
-                 epsilon: float = 1e-7, centered: bool = False,
-                 weight_decay: float | None = None, clipnorm: float | None = None,
-                 clipvalue: float | None = None, global_clipnorm: float | None = None,
-                 name: str = "rmsprop") -> None:
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        rho: float = 0.9,
+        momentum: float = 0.0,
+        epsilon: float = 1e-7,
+        centered: bool = False,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+        name: str = "rmsprop",
+    ) -> None:
         super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name)
         self.rho = _number("RMSprop", "rho", rho, 0.0, 1.0)
         self.momentum = _number("RMSprop", "momentum", momentum, 0.0, 1.0)
@@ -358,20 +396,33 @@ class RMSprop(Optimizer):
             p -= tmp
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum,
-                "epsilon": self.epsilon, "centered": self.centered}
+        return {
+            **super().get_config(),
+            "rho": self.rho,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "centered": self.centered,
+        }
 
 
 class Adagrad(Optimizer):
     """Adagrad, Keras 3 rule: acc += g^2; p -= lr * g / sqrt(acc + epsilon)."""
 
-    def __init__(self, learning_rate: Any = 0.001, initial_accumulator_value: float = 0.1,
-                 epsilon: float = 1e-7, weight_decay: float | None = None,
-                 clipnorm: float | None = None, clipvalue: float | None = None,
-                 global_clipnorm: float | None = None, name: str = "adagrad") -> None:
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        initial_accumulator_value: float = 0.1,
+        epsilon: float = 1e-7,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+        name: str = "adagrad",
+    ) -> None:
         super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name)
-        self.initial_accumulator_value = _number("Adagrad", "initial_accumulator_value",
-                                                 initial_accumulator_value)
+        self.initial_accumulator_value = _number(
+            "Adagrad", "initial_accumulator_value", initial_accumulator_value
+        )
         self.epsilon = _number("Adagrad", "epsilon", epsilon)
 
     def _build_slots(self, size: int, dtype: np.dtype) -> None:
@@ -388,19 +439,29 @@ class Adagrad(Optimizer):
         p -= tmp
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(),
-                "initial_accumulator_value": self.initial_accumulator_value,
-                "epsilon": self.epsilon}
+        return {
+            **super().get_config(),
+            "initial_accumulator_value": self.initial_accumulator_value,
+            "epsilon": self.epsilon,
+        }
 
 
 class Adam(Optimizer):
     """Adam, Keras 3 rule (bias correction folded into the step size; optional AMSGrad)."""
 
-    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-7, amsgrad: bool = False,
-                 weight_decay: float | None = None, clipnorm: float | None = None,
-                 clipvalue: float | None = None, global_clipnorm: float | None = None,
-                 name: str = "adam") -> None:
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+        name: str = "adam",
+    ) -> None:
         super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name)
         owner = type(self).__name__
         self.beta_1 = _number(owner, "beta_1", beta_1, 0.0, 1.0, high_open=True)
@@ -417,43 +478,70 @@ class Adam(Optimizer):
         t = self.iterations + 1
         alpha = lr * math.sqrt(1.0 - self.beta_2**t) / (1.0 - self.beta_1**t)
         m, v, tmp = self._m, self._v, self._tmp
-        np.subtract(g, m, out=tmp)          # m += (g - m) * (1 - beta_1)
+        np.subtract(g, m, out=tmp)  # m += (g - m) * (1 - beta_1)
         tmp *= 1.0 - self.beta_1
         m += tmp
-        np.multiply(g, g, out=tmp)          # v += (g^2 - v) * (1 - beta_2)
+        np.multiply(g, g, out=tmp)  # v += (g^2 - v) * (1 - beta_2)
         tmp -= v
         tmp *= 1.0 - self.beta_2
         v += tmp
         if self._vhat is not None:
             np.maximum(self._vhat, v, out=self._vhat)
             v = self._vhat
-        np.sqrt(v, out=tmp)                 # p -= alpha * m / (sqrt(v) + epsilon)
+        np.sqrt(v, out=tmp)  # p -= alpha * m / (sqrt(v) + epsilon)
         tmp += self.epsilon
         np.divide(m, tmp, out=tmp)
         tmp *= alpha
         p -= tmp
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
-                "epsilon": self.epsilon, "amsgrad": self.amsgrad}
+        return {
+            **super().get_config(),
+            "beta_1": self.beta_1,
+            "beta_2": self.beta_2,
+            "epsilon": self.epsilon,
+            "amsgrad": self.amsgrad,
+        }
 
 
 class AdamW(Adam):
     """Adam with decoupled weight decay (Keras 3: p -= p * weight_decay * lr first)."""
 
-    def __init__(self, learning_rate: Any = 0.001, weight_decay: float = 0.004,
-                 beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
-                 amsgrad: bool = False, clipnorm: float | None = None,
-                 clipvalue: float | None = None, global_clipnorm: float | None = None,
-                 name: str = "adamw") -> None:
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        weight_decay: float = 0.004,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+        name: str = "adamw",
+    ) -> None:
         if weight_decay is None:
             raise ConfigError("AdamW: Expected a number for `weight_decay`. Received: None")
-        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay,
-                         clipnorm, clipvalue, global_clipnorm, name)
+        super().__init__(
+            learning_rate,
+            beta_1,
+            beta_2,
+            epsilon,
+            amsgrad,
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            name,
+        )
 
 
 ALL_OPTIMIZERS: dict[str, type[Optimizer]] = {
-    "sgd": SGD, "rmsprop": RMSprop, "adagrad": Adagrad, "adam": Adam, "adamw": AdamW,
+    "sgd": SGD,
+    "rmsprop": RMSprop,
+    "adagrad": Adagrad,
+    "adam": Adam,
+    "adamw": AdamW,
 }
 _CLASS_NAMES = {cls.__name__: cls for cls in ALL_OPTIMIZERS.values()}
 
@@ -488,6 +576,4 @@ def get(identifier: Any) -> Optimizer:
             f"Unknown optimizer. Expected one of: {', '.join(names)} (or an Optimizer instance). "
             f"Received: {identifier!r}.{hint}"
         )
-    raise ConfigError(
-        f"Expected an optimizer name or Optimizer instance. Received: {identifier!r}"
-    )
+    raise ConfigError(f"Expected an optimizer name or Optimizer instance. Received: {identifier!r}")

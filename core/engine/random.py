@@ -38,9 +38,7 @@ def make_generator(seed_or_generator: Any = None) -> np.random.Generator:
         return _default[0]
     if isinstance(seed_or_generator, np.random.Generator):
         return seed_or_generator
-    if isinstance(seed_or_generator, (int, np.integer)) and not isinstance(
-        seed_or_generator, bool
-    ):
+    if isinstance(seed_or_generator, (int, np.integer)) and not isinstance(seed_or_generator, bool):
         if seed_or_generator < 0:
             raise ConfigError(
                 f"Expected a non-negative integer seed. Received: seed={seed_or_generator!r}"

@@ -19,9 +19,7 @@ from core.errors import ConfigError
 
 def _factor(owner: str, name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-        raise ConfigError(
-            f"{owner}: Expected a non-negative number. Received: {name}={value!r}"
-        )
+        raise ConfigError(f"{owner}: Expected a non-negative number. Received: {name}={value!r}")
     return float(value)
 
 

@@ -36,8 +36,11 @@ class LearningRateSchedule:
 
 
 def _positive(owner: str, name: str, value: Any, allow_zero: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or (
-        value < 0 or (value == 0 and not allow_zero)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or math.isnan(value)
+        or (value < 0 or (value == 0 and not allow_zero))
     ):
         bound = ">= 0" if allow_zero else "> 0"
         raise ConfigError(f"{owner}: Expected `{name}` {bound}. Received: {name}={value!r}")

@@ -49,8 +49,7 @@ _REFERENCE_ATTR = "_lf_reference_loss"
 
 
 def _weights_finite(weights: Sequence[np.ndarray]) -> bool:
-    return all(np.isfinite(w).all() for w in weights
-               if np.asarray(w).dtype.kind == "f")
+    return all(np.isfinite(w).all() for w in weights if np.asarray(w).dtype.kind == "f")
 
 
 def _divergence_message(what: str, epoch: int, batch: int, initial_epoch: int) -> str:
@@ -135,8 +134,12 @@ def split_validation(x: Any, y: Any, fraction: float) -> tuple[Any, Any, Any, An
             "larger split or more data."
         )
     cut = n - n_val
-    return take(x, slice(0, cut)), take(y, slice(0, cut)), take(x, slice(cut, n)), take(
-        y, slice(cut, n))
+    return (
+        take(x, slice(0, cut)),
+        take(y, slice(0, cut)),
+        take(x, slice(cut, n)),
+        take(y, slice(cut, n)),
+    )
 
 
 def train(
@@ -157,8 +160,10 @@ def train(
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ConfigError(f"Expected epochs to be a whole number >= 0. Received: {epochs!r}")
     batch_size = 32 if batch_size is None else batch_size
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or (
-        batch_size < 1
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, (int, np.integer))
+        or (batch_size < 1)
     ):
         raise ConfigError(f"Expected batch_size >= 1. Received: batch_size={batch_size!r}")
     model._require_compiled("fit")
@@ -173,8 +178,9 @@ def train(
                 f"{type(validation_data).__name__} of length "
                 f"{len(validation_data) if hasattr(validation_data, '__len__') else '?'}."
             )
-        x_val, y_val = model._prepare_data(validation_data[0], validation_data[1],
-                                           "validation_data")
+        x_val, y_val = model._prepare_data(
+            validation_data[0], validation_data[1], "validation_data"
+        )
     elif validation_split:
         x, y, x_val, y_val = split_validation(x, y, validation_split)
     else:
@@ -229,8 +235,10 @@ def train(
                     setattr(model, _REFERENCE_ATTR, reference)
                 if loss > RUNAWAY_FACTOR * reference and loss > 0.0:
                     diverged = True
-                    what = (f"the loss jumped to {loss:.4g}, over {RUNAWAY_FACTOR:.0f}x the "
-                            f"untrained network's {reference:.4g}")
+                    what = (
+                        f"the loss jumped to {loss:.4g}, over {RUNAWAY_FACTOR:.0f}x the "
+                        f"untrained network's {reference:.4g}"
+                    )
                     last_logs = logs
                     break
                 yield BatchEnded(epoch, batch, batches, logs, seen)
@@ -264,8 +272,9 @@ def train(
         if reason == "completed":
             message = f"Training completed: {max(epochs - initial_epoch, 0)} epoch(s)."
         elif reason == "early_stopping":
-            message = f"Early stopping after epoch {epoch + 1}: the monitored value stopped " \
-                      "improving."
+            message = (
+                f"Early stopping after epoch {epoch + 1}: the monitored value stopped improving."
+            )
         elif reason == "stopped":
             message = f"Training stopped after epoch {epoch + 1}."
         cbs.on_train_end(last_logs)

@@ -44,8 +44,14 @@ FORMATS: dict[str, str] = {
     "bundle": "LayerForge model bundle (.lfmodel)",
     "predictions": "predictions CSV for a data file (.csv)",
 }
-SUFFIXES: dict[str, str] = {"onnx": ".onnx", "keras": ".keras", "numpy": ".py",
-                            "python": ".py", "bundle": ".lfmodel", "predictions": ".csv"}
+SUFFIXES: dict[str, str] = {
+    "onnx": ".onnx",
+    "keras": ".keras",
+    "numpy": ".py",
+    "python": ".py",
+    "bundle": ".lfmodel",
+    "predictions": ".csv",
+}
 
 
 @dataclass
@@ -71,9 +77,10 @@ class ExportReport:
 
     def text(self) -> str:
         """Several lines: files, the check, and every note."""
-        lines = [f"Exported {self.format} to {', '.join(self.files) or self.path}",
-                 f"Verification: {self.summary()}" + (f" ({self.consumer})"
-                                                       if self.consumer else "")]
+        lines = [
+            f"Exported {self.format} to {', '.join(self.files) or self.path}",
+            f"Verification: {self.summary()}" + (f" ({self.consumer})" if self.consumer else ""),
+        ]
         lines += [f"Note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -87,20 +94,31 @@ def as_bundle(obj: Any, pipeline: Any | None = None) -> Any:
 
     if isinstance(obj, BundledModel):
         if pipeline is not None and obj.pipeline is None:
-            obj = BundledModel(model=obj.model, pipeline=pipeline, metadata=obj.metadata,
-                               config=obj.config, path=obj.path, task=pipeline.task)
+            obj = BundledModel(
+                model=obj.model,
+                pipeline=pipeline,
+                metadata=obj.metadata,
+                config=obj.config,
+                path=obj.path,
+                task=pipeline.task,
+            )
         return obj
     if isinstance(obj, (str, os.PathLike)):
         return as_bundle(load_model(obj), pipeline)
     if not hasattr(obj, "predict") or not hasattr(obj, "get_weights"):
-        raise FormatError("Expected a trained model, a BundledModel or a .lfmodel path to "
-                          f"export. Received: {type(obj).__name__}.")
+        raise FormatError(
+            "Expected a trained model, a BundledModel or a .lfmodel path to "
+            f"export. Received: {type(obj).__name__}."
+        )
     task = getattr(pipeline, "task", None)
     from core.export.graph_ir import describe
 
     ir = describe(obj)
-    names = (list(pipeline.feature_names) if pipeline is not None else
-             [f"x{i}" for i in range(int(np.prod(ir.inputs[0][2])))])
+    names = (
+        list(pipeline.feature_names)
+        if pipeline is not None
+        else [f"x{i}" for i in range(int(np.prod(ir.inputs[0][2])))]
+    )
     meta = {
         "task": getattr(task, "kind", None),
         "class_labels": list(getattr(task, "class_labels", ()) or ()),
@@ -109,8 +127,10 @@ def as_bundle(obj: Any, pipeline: Any | None = None) -> Any:
         "input_columns": list(pipeline.input_columns) if pipeline is not None else names,
     }
     loss = getattr(obj, "loss", None)
-    config = {"loss": loss if isinstance(loss, str) else None,
-              "metrics": [m for m in getattr(obj, "_metric_specs", []) if isinstance(m, str)]}
+    config = {
+        "loss": loss if isinstance(loss, str) else None,
+        "metrics": [m for m in getattr(obj, "_metric_specs", []) if isinstance(m, str)],
+    }
     return BundledModel(model=obj, pipeline=pipeline, metadata=meta, config=config, task=task)
 
 
@@ -162,8 +182,7 @@ def export_model(
     """
     fmt = str(fmt).lower()
     if fmt not in FORMATS:
-        raise ExportError(f"Unknown export format {fmt!r}. Expected one of: "
-                          f"{', '.join(FORMATS)}.")
+        raise ExportError(f"Unknown export format {fmt!r}. Expected one of: {', '.join(FORMATS)}.")
     bundle = as_bundle(bundle_or_model, pipeline)
     target = Path(path)
     if not target.suffix:
@@ -187,8 +206,9 @@ def _csv_source(rows: Any, data: Any) -> str | os.PathLike[str] | None:
     return None
 
 
-def _also_on_user_csv(fmt: str, path: Path, bundle: Any, check: Check | None, rows: Any,
-                      data: Any, n: int) -> Check | None:
+def _also_on_user_csv(
+    fmt: str, path: Path, bundle: Any, check: Check | None, rows: Any, data: Any, n: int
+) -> Check | None:
     """After the main check, run the exported script on the user's own CSV file (its
     delimiter, decimal comma, encoding and missing-value spellings) when it is known."""
     source = _csv_source(rows, data)
@@ -200,24 +220,44 @@ def _also_on_user_csv(fmt: str, path: Path, bundle: Any, check: Check | None, ro
     if extra is None:
         return check
     worst = max(check.max_abs_diff or 0.0, extra.max_abs_diff or 0.0)
-    note = (f"also run on the first {extra.rows} rows of {Path(source).name} as written "
-            f"(its own delimiter, decimals and encoding): max difference "
-            f"{extra.max_abs_diff or 0.0:.2g}")
+    note = (
+        f"also run on the first {extra.rows} rows of {Path(source).name} as written "
+        f"(its own delimiter, decimals and encoding): max difference "
+        f"{extra.max_abs_diff or 0.0:.2g}"
+    )
     return Check(check.consumer, check.rows, worst, [*check.notes, note])
 
 
-def _report(fmt: str, target: Path, check: Check | None, notes: list[str],
-            files: list[Path]) -> ExportReport:
+def _report(
+    fmt: str, target: Path, check: Check | None, notes: list[str], files: list[Path]
+) -> ExportReport:
     if check is None:
-        return ExportReport(fmt, str(target), None, 0, False, "", [str(f) for f in files],
-                            notes + ["verification was turned off"])
+        return ExportReport(
+            fmt,
+            str(target),
+            None,
+            0,
+            False,
+            "",
+            [str(f) for f in files],
+            notes + ["verification was turned off"],
+        )
     verified = check.rows > 0 or "only" not in check.consumer
-    return ExportReport(fmt, str(target), check.max_abs_diff, check.rows, verified,
-                        check.consumer, [str(f) for f in files], notes + check.notes)
+    return ExportReport(
+        fmt,
+        str(target),
+        check.max_abs_diff,
+        check.rows,
+        verified,
+        check.consumer,
+        [str(f) for f in files],
+        notes + check.notes,
+    )
 
 
-def _write_onnx(bundle: Any, target: Path, verify: bool, rows: Any, n: int,
-                data: Any) -> ExportReport:
+def _write_onnx(
+    bundle: Any, target: Path, verify: bool, rows: Any, n: int, data: Any
+) -> ExportReport:
     from core.export.graph_ir import describe
     from core.export.onnx_export import build_onnx
     from core.export.verify import verify_onnx
@@ -230,14 +270,17 @@ def _write_onnx(bundle: Any, target: Path, verify: bool, rows: Any, n: int,
     return _report("onnx", target, check, notes, [target])
 
 
-def _write_keras(bundle: Any, target: Path, verify: bool, rows: Any, n: int,
-                 data: Any) -> ExportReport:
+def _write_keras(
+    bundle: Any, target: Path, verify: bool, rows: Any, n: int, data: Any
+) -> ExportReport:
     from core.export.keras_export import write_keras
     from core.export.verify import verify_keras
 
     if target.suffix != ".keras":
-        raise ExportError(f"{target}: Keras needs the file name to end in .keras. Received: "
-                          f"'{target.suffix or '(none)'}'.")
+        raise ExportError(
+            f"{target}: Keras needs the file name to end in .keras. Received: "
+            f"'{target.suffix or '(none)'}'."
+        )
     with _staged(target, ".keras") as tmp:
         notes = write_keras(bundle, tmp)
         check = verify_keras(tmp, bundle, _rows(bundle, rows, n)) if verify else None
@@ -245,8 +288,9 @@ def _write_keras(bundle: Any, target: Path, verify: bool, rows: Any, n: int,
     return _report("keras", target, check, notes, [target])
 
 
-def _write_numpy(bundle: Any, target: Path, verify: bool, rows: Any, n: int,
-                 data: Any) -> ExportReport:
+def _write_numpy(
+    bundle: Any, target: Path, verify: bool, rows: Any, n: int, data: Any
+) -> ExportReport:
     from core.export.python_export import numpy_script, numpy_weights
     from core.export.verify import verify_numpy
 
@@ -269,8 +313,9 @@ def _write_numpy(bundle: Any, target: Path, verify: bool, rows: Any, n: int,
     return _report("numpy", target, check, notes, [target, weights_target])
 
 
-def _write_python(bundle: Any, target: Path, verify: bool, rows: Any, n: int,
-                  data: Any) -> ExportReport:
+def _write_python(
+    bundle: Any, target: Path, verify: bool, rows: Any, n: int, data: Any
+) -> ExportReport:
     from core.export.python_export import keras_training_script
     from core.export.verify import verify_training_script
 
@@ -285,33 +330,48 @@ def _write_python(bundle: Any, target: Path, verify: bool, rows: Any, n: int,
     return _report("python", target, check, notes, [target])
 
 
-def _write_bundle(bundle: Any, target: Path, verify: bool, rows: Any, n: int,
-                  data: Any) -> ExportReport:
+def _write_bundle(
+    bundle: Any, target: Path, verify: bool, rows: Any, n: int, data: Any
+) -> ExportReport:
     from core.bundle import save_model_bundle
     from core.export.verify import verify_bundle
 
-    meta = {k: v for k, v in bundle.metadata.items()
-            if k in ("metrics", "history", "epochs_run", "train_settings")}
+    meta = {
+        k: v
+        for k, v in bundle.metadata.items()
+        if k in ("metrics", "history", "epochs_run", "train_settings")
+    }
     graph = bundle.config.get("graph") if isinstance(bundle.config, dict) else None
     with _staged(target, ".lfmodel") as tmp:
-        save_model_bundle(bundle.model, tmp, pipeline=bundle.pipeline, task=bundle.task,
-                          metadata=meta, graph=graph,
-                          compile_info={"loss": bundle.config.get("loss"),
-                                        "metrics": bundle.config.get("metrics") or []})
+        save_model_bundle(
+            bundle.model,
+            tmp,
+            pipeline=bundle.pipeline,
+            task=bundle.task,
+            metadata=meta,
+            graph=graph,
+            compile_info={
+                "loss": bundle.config.get("loss"),
+                "metrics": bundle.config.get("metrics") or [],
+            },
+        )
         check = verify_bundle(tmp, bundle, _rows(bundle, rows, n)) if verify else None
         _commit([(tmp, target)])
     return _report("bundle", target, check, [], [target])
 
 
-def _write_predictions(bundle: Any, target: Path, verify: bool, rows: Any, n: int,
-                       data: Any) -> ExportReport:
+def _write_predictions(
+    bundle: Any, target: Path, verify: bool, rows: Any, n: int, data: Any
+) -> ExportReport:
     import pandas as pd
 
     from core.export.verify import verify_predictions
 
     if data is None:
-        raise ExportError("The predictions export needs a data file. Expected --data CSV "
-                          "(the rows to predict). Received: none.")
+        raise ExportError(
+            "The predictions export needs a data file. Expected --data CSV "
+            "(the rows to predict). Received: none."
+        )
     if isinstance(data, (str, os.PathLike)):
         from core.data import read_csv
 
@@ -334,7 +394,7 @@ def _write_predictions(bundle: Any, target: Path, verify: bool, rows: Any, n: in
         out.to_csv(tmp, index=False, float_format="%.9g")
         check = None
         if verify:
-            written = out[out.columns[len(frame.columns):]]
+            written = out[out.columns[len(frame.columns) :]]
             check = verify_predictions(tmp, bundle, frame, written)
         _commit([(tmp, target)])
     return _report("predictions", target, check, [], [target])

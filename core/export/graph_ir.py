@@ -23,8 +23,15 @@ __all__ = ["SUPPORTED_LAYERS", "NetIR", "Step", "check_supported", "describe"]
 
 #: Layer types every export format can express.
 SUPPORTED_LAYERS: tuple[str, ...] = (
-    "Dense", "Activation", "Dropout", "BatchNormalization", "LayerNormalization",
-    "Flatten", "Reshape", "Add", "Concatenate",
+    "Dense",
+    "Activation",
+    "Dropout",
+    "BatchNormalization",
+    "LayerNormalization",
+    "Flatten",
+    "Reshape",
+    "Add",
+    "Concatenate",
 )
 
 #: The Keras weight order of each layer type (h5 `vars/0`, `vars/1`, ...).
@@ -122,14 +129,25 @@ def describe(model: Any) -> NetIR:
         seen_layers.add(id(layer))
         cfg = _plain(layer.get_config()) if hasattr(layer, "get_config") else {}
         in_shapes = tuple(tuple(p.shape) for p in s.tensor.inbound)
-        steps.append(Step(
-            kind=type(layer).__name__, name=str(layer.name), config=cfg,
-            weights=_layer_weights(layer), ins=tuple(s.ins), out=int(s.out),
-            in_shapes=in_shapes, out_shape=tuple(s.tensor.shape),
-        ))
-    ir = NetIR(inputs=inputs, steps=steps, outputs=[int(o) for o in model._out_slots],
-               output_shapes=[tuple(t.shape) for t in model._outputs],
-               name=str(getattr(model, "name", "model") or "model"))
+        steps.append(
+            Step(
+                kind=type(layer).__name__,
+                name=str(layer.name),
+                config=cfg,
+                weights=_layer_weights(layer),
+                ins=tuple(s.ins),
+                out=int(s.out),
+                in_shapes=in_shapes,
+                out_shape=tuple(s.tensor.shape),
+            )
+        )
+    ir = NetIR(
+        inputs=inputs,
+        steps=steps,
+        outputs=[int(o) for o in model._out_slots],
+        output_shapes=[tuple(t.shape) for t in model._outputs],
+        name=str(getattr(model, "name", "model") or "model"),
+    )
     if shared:
         ir.notes.append("shared:" + ",".join(shared))
     return ir

@@ -39,9 +39,14 @@ def _snake(name: str) -> str:
 
 
 def _tensor(shape: Any, layer: str) -> dict[str, Any]:
-    return {"class_name": "__keras_tensor__",
-            "config": {"shape": [None if d is None else int(d) for d in shape],
-                       "dtype": "float32", "keras_history": [layer, 0, 0]}}
+    return {
+        "class_name": "__keras_tensor__",
+        "config": {
+            "shape": [None if d is None else int(d) for d in shape],
+            "dtype": "float32",
+            "keras_history": [layer, 0, 0],
+        },
+    }
 
 
 def _initializer(value: Any, default: str) -> Any:
@@ -51,39 +56,59 @@ def _initializer(value: Any, default: str) -> Any:
 def _regularizer(name: Any, factor: Any) -> Any:
     f = float(factor if factor is not None else 0.01)
     if name == "l1":
-        return {"module": "keras.regularizers", "class_name": "L1", "config": {"l1": f},
-                "registered_name": None}
+        return {
+            "module": "keras.regularizers",
+            "class_name": "L1",
+            "config": {"l1": f},
+            "registered_name": None,
+        }
     if name == "l2":
-        return {"module": "keras.regularizers", "class_name": "L2", "config": {"l2": f},
-                "registered_name": None}
+        return {
+            "module": "keras.regularizers",
+            "class_name": "L2",
+            "config": {"l2": f},
+            "registered_name": None,
+        }
     if name == "l1_l2":
-        return {"module": "keras.regularizers", "class_name": "L1L2",
-                "config": {"l1": f, "l2": f}, "registered_name": None}
+        return {
+            "module": "keras.regularizers",
+            "class_name": "L1L2",
+            "config": {"l1": f, "l2": f},
+            "registered_name": None,
+        }
     return None
 
 
 def _layer_config(step: Step) -> dict[str, Any]:
     c = step.config
-    base: dict[str, Any] = {"name": step.name, "trainable": bool(c.get("trainable", True)),
-                            "dtype": "float32"}
+    base: dict[str, Any] = {
+        "name": step.name,
+        "trainable": bool(c.get("trainable", True)),
+        "dtype": "float32",
+    }
     kind = step.kind
     if kind == "Dense":
-        base.update({
-            "units": int(c["units"]), "activation": c.get("activation", "linear"),
-            "use_bias": bool(c.get("use_bias", True)),
-            "kernel_initializer": _initializer(c.get("kernel_initializer"), "glorot_uniform"),
-            "bias_initializer": _initializer(c.get("bias_initializer"), "zeros"),
-            "kernel_regularizer": _regularizer(c.get("kernel_regularizer"),
-                                               c.get("kernel_regularizer_factor")),
-            "bias_regularizer": _regularizer(c.get("bias_regularizer"),
-                                             c.get("bias_regularizer_factor")),
-            "kernel_constraint": None, "bias_constraint": None,
-        })
+        base.update(
+            {
+                "units": int(c["units"]),
+                "activation": c.get("activation", "linear"),
+                "use_bias": bool(c.get("use_bias", True)),
+                "kernel_initializer": _initializer(c.get("kernel_initializer"), "glorot_uniform"),
+                "bias_initializer": _initializer(c.get("bias_initializer"), "zeros"),
+                "kernel_regularizer": _regularizer(
+                    c.get("kernel_regularizer"), c.get("kernel_regularizer_factor")
+                ),
+                "bias_regularizer": _regularizer(
+                    c.get("bias_regularizer"), c.get("bias_regularizer_factor")
+                ),
+                "kernel_constraint": None,
+                "bias_constraint": None,
+            }
+        )
     elif kind == "Activation":
         base["activation"] = c.get("activation", "linear")
     elif kind == "Dropout":
-        base.update({"rate": float(c.get("rate", 0.5)), "seed": c.get("seed"),
-                     "noise_shape": None})
+        base.update({"rate": float(c.get("rate", 0.5)), "seed": c.get("seed"), "noise_shape": None})
     elif kind == "Flatten":
         base["data_format"] = "channels_last"
     elif kind == "Reshape":
@@ -91,18 +116,28 @@ def _layer_config(step: Step) -> dict[str, Any]:
     elif kind == "Concatenate":
         base["axis"] = int(c.get("axis", -1))
     elif kind in ("BatchNormalization", "LayerNormalization"):
-        base.update({"axis": c.get("axis", -1), "epsilon": float(c.get("epsilon", 1e-3)),
-                     "center": bool(c.get("center", True)), "scale": bool(c.get("scale", True)),
-                     "beta_initializer": _initializer(c.get("beta_initializer"), "zeros"),
-                     "gamma_initializer": _initializer(c.get("gamma_initializer"), "ones")})
+        base.update(
+            {
+                "axis": c.get("axis", -1),
+                "epsilon": float(c.get("epsilon", 1e-3)),
+                "center": bool(c.get("center", True)),
+                "scale": bool(c.get("scale", True)),
+                "beta_initializer": _initializer(c.get("beta_initializer"), "zeros"),
+                "gamma_initializer": _initializer(c.get("gamma_initializer"), "ones"),
+            }
+        )
         if kind == "BatchNormalization":
-            base.update({
-                "momentum": float(c.get("momentum", 0.99)),
-                "moving_mean_initializer": _initializer(c.get("moving_mean_initializer"),
-                                                        "zeros"),
-                "moving_variance_initializer": _initializer(
-                    c.get("moving_variance_initializer"), "ones"),
-            })
+            base.update(
+                {
+                    "momentum": float(c.get("momentum", 0.99)),
+                    "moving_mean_initializer": _initializer(
+                        c.get("moving_mean_initializer"), "zeros"
+                    ),
+                    "moving_variance_initializer": _initializer(
+                        c.get("moving_variance_initializer"), "ones"
+                    ),
+                }
+            )
     return base
 
 
@@ -148,14 +183,16 @@ def _unique(name: str, taken: set[str]) -> str:
     return out
 
 
-def keras_model_config(ir: NetIR, bundle: Any) -> tuple[dict[str, Any],
-                                                        list[tuple[str, list[np.ndarray]]],
-                                                        list[str]]:
+def keras_model_config(
+    ir: NetIR, bundle: Any
+) -> tuple[dict[str, Any], list[tuple[str, list[np.ndarray]]], list[str]]:
     """(config.json dict, [(class name, weights)] in Keras layer order, notes)."""
     check_supported(ir, "Keras (.keras)")
     if any(n.startswith("shared:") for n in ir.notes):
-        raise FormatError("Layers called more than once (shared layers) cannot be exported to "
-                          "Keras (.keras) by LayerForge yet. Expected each layer used once.")
+        raise FormatError(
+            "Layers called more than once (shared layers) cannot be exported to "
+            "Keras (.keras) by LayerForge yet. Expected each layer used once."
+        )
     notes: list[str] = []
     pipeline = getattr(bundle, "pipeline", None)
     taken = {s.name for s in ir.steps} | {n for _, n, _ in ir.inputs}
@@ -167,17 +204,28 @@ def keras_model_config(ir: NetIR, bundle: Any) -> tuple[dict[str, Any],
     for slot, name, shape in ir.inputs:
         iname = "features" if (pipeline is not None and "features" not in taken) else name
         input_names.append(iname)
-        entries[iname] = {"module": "keras.layers", "class_name": "InputLayer",
-                          "config": {"batch_shape": [None, *shape], "dtype": "float32",
-                                     "sparse": False, "name": iname},
-                          "registered_name": None, "name": iname, "inbound_nodes": []}
+        entries[iname] = {
+            "module": "keras.layers",
+            "class_name": "InputLayer",
+            "config": {
+                "batch_shape": [None, *shape],
+                "dtype": "float32",
+                "sparse": False,
+                "name": iname,
+            },
+            "registered_name": None,
+            "name": iname,
+            "inbound_nodes": [],
+        }
         ops[iname] = []
         weights[iname] = ("InputLayer", [])
         slot_layer[slot] = (iname, (None, *shape))
     if pipeline is not None:
         if len(ir.inputs) != 1 or ir.inputs[0][2] != (pipeline.n_features,):
-            raise FormatError(f"Expected one input of {pipeline.n_features} features to match "
-                              "the model's preprocessing.")
+            raise FormatError(
+                f"Expected one input of {pipeline.n_features} features to match "
+                "the model's preprocessing."
+            )
         mean: list[float] = []
         var: list[float] = []
         for spec in pipeline.columns:
@@ -190,10 +238,19 @@ def keras_model_config(ir: NetIR, bundle: Any) -> tuple[dict[str, Any],
         pname = _unique("preprocessing", taken)
         iname, ishape = slot_layer[ir.inputs[0][0]]
         entries[pname] = {
-            "module": "keras.layers", "class_name": "Normalization",
-            "config": {"name": pname, "trainable": True, "dtype": "float32", "axis": [-1],
-                       "invert": False, "mean": mean, "variance": var},
-            "registered_name": None, "build_config": {"input_shape": list(ishape)},
+            "module": "keras.layers",
+            "class_name": "Normalization",
+            "config": {
+                "name": pname,
+                "trainable": True,
+                "dtype": "float32",
+                "axis": [-1],
+                "invert": False,
+                "mean": mean,
+                "variance": var,
+            },
+            "registered_name": None,
+            "build_config": {"input_shape": list(ishape)},
             "name": pname,
             "inbound_nodes": [{"args": [_tensor(ishape, iname)], "kwargs": {}}],
         }
@@ -206,7 +263,8 @@ def keras_model_config(ir: NetIR, bundle: Any) -> tuple[dict[str, Any],
             "because Keras has no backend-independent layer for them: the input 'features' "
             "takes the numeric columns with missing values already filled, yes/no columns as "
             "0/1 and each category as a 0/1 column, in the order of metadata.json "
-            "layerforge.feature_names")
+            "layerforge.feature_names"
+        )
     for step in ir.steps:
         parents = [slot_layer[i] for i in step.ins]
         if len(parents) == 1 and step.kind not in ("Add", "Concatenate"):
@@ -215,10 +273,15 @@ def keras_model_config(ir: NetIR, bundle: Any) -> tuple[dict[str, Any],
         else:
             args = [[_tensor(shape, name) for name, shape in parents]]
             build = [list(shape) for _, shape in parents]
-        entry: dict[str, Any] = {"module": "keras.layers", "class_name": step.kind,
-                                 "config": _layer_config(step), "registered_name": None,
-                                 "build_config": {"input_shape": build}, "name": step.name,
-                                 "inbound_nodes": [{"args": args, "kwargs": {}}]}
+        entry: dict[str, Any] = {
+            "module": "keras.layers",
+            "class_name": step.kind,
+            "config": _layer_config(step),
+            "registered_name": None,
+            "build_config": {"input_shape": build},
+            "name": step.name,
+            "inbound_nodes": [{"args": args, "kwargs": {}}],
+        }
         entries[step.name] = entry
         ops[step.name] = [name for name, _ in parents]
         weights[step.name] = (step.kind, list(step.weights.values()))
@@ -234,18 +297,25 @@ def keras_model_config(ir: NetIR, bundle: Any) -> tuple[dict[str, Any],
         return items[0] if len(items) == 1 else items
 
     config = {
-        "module": "keras.src.models.functional", "class_name": "Functional",
-        "config": {"name": ir.name, "trainable": True,
-                   "layers": [entries[n] for n in order],
-                   "input_layers": refs(input_names), "output_layers": refs(out_names)},
-        "registered_name": "Functional", "build_config": {"input_shape": None},
+        "module": "keras.src.models.functional",
+        "class_name": "Functional",
+        "config": {
+            "name": ir.name,
+            "trainable": True,
+            "layers": [entries[n] for n in order],
+            "input_layers": refs(input_names),
+            "output_layers": refs(out_names),
+        },
+        "registered_name": "Functional",
+        "build_config": {"input_shape": None},
         "compile_config": None,
     }
     return config, [(weights[n][0], weights[n][1]) for n in order], notes
 
 
-def _weights_h5(layers: list[tuple[str, list[np.ndarray]]], names: list[str],
-                model_name: str) -> bytes:
+def _weights_h5(
+    layers: list[tuple[str, list[np.ndarray]]], names: list[str], model_name: str
+) -> bytes:
     import h5py
 
     buf = io.BytesIO()
@@ -273,8 +343,10 @@ def write_keras(bundle: Any, path: str | Path) -> list[str]:
     try:
         import h5py  # noqa: F401 - checked here for a clear message
     except ImportError:
-        raise FormatError("Keras export needs the `h5py` package. Expected it installed. "
-                          "Received: ImportError. Run: pip install h5py") from None
+        raise FormatError(
+            "Keras export needs the `h5py` package. Expected it installed. "
+            "Received: ImportError. Run: pip install h5py"
+        ) from None
     ir = describe(bundle.model)
     config, layer_weights, notes = keras_model_config(ir, bundle)
     names = [e["name"] for e in config["config"]["layers"]]
@@ -287,18 +359,25 @@ def write_keras(bundle: Any, path: str | Path) -> list[str]:
         "class_labels": list(getattr(task, "class_labels", ()) or ()),
         "target": getattr(pipeline, "target", None),
         "feature_names": list(getattr(bundle, "feature_names", []) or []),
-        "output": ("probabilities" if getattr(task, "kind", None) in ("binary", "multiclass")
-                   else "values"),
+        "output": (
+            "probabilities" if getattr(task, "kind", None) in ("binary", "multiclass") else "values"
+        ),
     }
     if pipeline is not None:
-        info["fill_values"] = {s.column: s.impute_value for s in pipeline.columns
-                               if s.kind != "categorical"}
-        info["boolean_encoding"] = {s.column: {"0": s.categories[0], "1": s.categories[1]}
-                                    for s in pipeline.columns if s.kind == "boolean"}
+        info["fill_values"] = {
+            s.column: s.impute_value for s in pipeline.columns if s.kind != "categorical"
+        }
+        info["boolean_encoding"] = {
+            s.column: {"0": s.categories[0], "1": s.categories[1]}
+            for s in pipeline.columns
+            if s.kind == "boolean"
+        }
         info["pipeline"] = pipeline.to_dict()
-    meta = {"keras_version": KERAS_FORMAT_VERSION,
-            "date_saved": _dt.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
-            "layerforge": info}
+    meta = {
+        "keras_version": KERAS_FORMAT_VERSION,
+        "date_saved": _dt.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+        "layerforge": info,
+    }
     try:
         config_text = json.dumps(config, allow_nan=False)
         meta_text = json.dumps(meta, allow_nan=False)

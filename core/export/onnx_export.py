@@ -75,11 +75,13 @@ def onnx_inputs(pipeline: Any, df: Any) -> dict[str, np.ndarray]:
             import pandas as pd
 
             text = s if (pd.api.types.is_string_dtype(s) or s.dtype == object) else labels_of(s)
-            values = ["" if (v is None or (isinstance(v, float) and v != v)) else str(v)
-                      for v in text.tolist()]
+            values = [
+                "" if (v is None or (isinstance(v, float) and v != v)) else str(v)
+                for v in text.tolist()
+            ]
             feed[names[spec.column]] = np.asarray(values, dtype=object).reshape(-1, 1)
     n = len(df)
-    feed["features"] = (np.stack(cols, axis=1) if cols else np.zeros((n, 0), np.float32))
+    feed["features"] = np.stack(cols, axis=1) if cols else np.zeros((n, 0), np.float32)
     return feed
 
 
@@ -102,30 +104,42 @@ class _Builder:
         from onnx import numpy_helper
 
         name = self.name(base)
-        arr = np.asarray(value, dtype=dtype) if dtype is not object else np.asarray(
-            value, dtype=object)
+        arr = (
+            np.asarray(value, dtype=dtype)
+            if dtype is not object
+            else np.asarray(value, dtype=object)
+        )
         self.inits.append(numpy_helper.from_array(arr, name))
         return name
 
-    def op(self, op_type: str, inputs: list[str], base: str, n_out: int = 1,
-           **attrs: Any) -> Any:
+    def op(self, op_type: str, inputs: list[str], base: str, n_out: int = 1, **attrs: Any) -> Any:
         outs = [self.name(f"{base}_{op_type}") for _ in range(n_out)]
-        self.nodes.append(self.helper.make_node(op_type, inputs, outs, name=self.name(base),
-                                                **attrs))
+        self.nodes.append(
+            self.helper.make_node(op_type, inputs, outs, name=self.name(base), **attrs)
+        )
         return outs[0] if n_out == 1 else outs
 
     def ml_op(self, op_type: str, inputs: list[str], base: str, **attrs: Any) -> str:
         out = self.name(f"{base}_{op_type}")
-        self.nodes.append(self.helper.make_node(op_type, inputs, [out], name=self.name(base),
-                                                domain="ai.onnx.ml", **attrs))
+        self.nodes.append(
+            self.helper.make_node(
+                op_type, inputs, [out], name=self.name(base), domain="ai.onnx.ml", **attrs
+            )
+        )
         return out
 
 
 def _activation(b: _Builder, x: str, act: str, base: str) -> str:
     if act in ("linear", None):
         return x
-    simple = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh", "softsign": "Softsign",
-              "softplus": "Softplus", "exponential": "Exp"}
+    simple = {
+        "relu": "Relu",
+        "sigmoid": "Sigmoid",
+        "tanh": "Tanh",
+        "softsign": "Softsign",
+        "softplus": "Softplus",
+        "exponential": "Exp",
+    }
     if act in simple:
         return b.op(simple[act], [x], base)
     if act == "softmax":
@@ -150,8 +164,10 @@ def _activation(b: _Builder, x: str, act: str, base: str) -> str:
         inner = b.op("Mul", [inner, b.const("k", 0.7978845608028654)], base)
         t = b.op("Add", [b.op("Tanh", [inner], base), b.const("one", 1.0)], base)
         return b.op("Mul", [b.op("Mul", [x, t], base), b.const("half", 0.5)], base)
-    raise FormatError(f"Activation '{act}' cannot be exported to ONNX. Expected one of the "
-                      "Keras activation names LayerForge offers.")
+    raise FormatError(
+        f"Activation '{act}' cannot be exported to ONNX. Expected one of the "
+        "Keras activation names LayerForge offers."
+    )
 
 
 def _bshape(step: Step) -> tuple[list[int], list[int]]:
@@ -179,8 +195,7 @@ def _layer(b: _Builder, step: Step, ins: list[str]) -> str:
         return b.op("Flatten", [ins[0]], base, axis=1)
     if kind == "Reshape":
         target = [int(d) for d in cfg.get("target_shape", (-1,))]
-        return b.op("Reshape", [ins[0], b.const(f"{base}_shape", [0, *target], np.int64)],
-                    base)
+        return b.op("Reshape", [ins[0], b.const(f"{base}_shape", [0, *target], np.int64)], base)
     if kind == "Add":
         y = b.op("Add", [ins[0], ins[1]], base)
         for other in ins[2:]:
@@ -224,44 +239,68 @@ def _preprocessing(b: _Builder, pipeline: Any) -> tuple[list[Any], str, dict[str
 
     numeric = [s for s in pipeline.columns if s.kind != "categorical"]
     names = onnx_input_names(pipeline)
-    inputs = [helper.make_tensor_value_info("features", TensorProto.FLOAT,
-                                            ["N", len(numeric)])]
+    inputs = [helper.make_tensor_value_info("features", TensorProto.FLOAT, ["N", len(numeric)])]
     pieces: dict[str, str] = {}
     if numeric:
-        fill = np.asarray([s.impute_value if s.impute_value is not None else 0.0
-                           for s in numeric], np.float32)
+        fill = np.asarray(
+            [s.impute_value if s.impute_value is not None else 0.0 for s in numeric], np.float32
+        )
         offset = np.asarray([s.offset for s in numeric], np.float32)
         scale = np.asarray([s.scale for s in numeric], np.float32)
         x = "features"
-        filled = b.op("Where", [b.op("IsNaN", [x], "impute"), b.const("fill_value", fill), x],
-                      "impute")
-        scaled = b.op("Div", [b.op("Sub", [filled, b.const("offset", offset)], "scale"),
-                              b.const("scale", scale)], "scale")
+        filled = b.op(
+            "Where", [b.op("IsNaN", [x], "impute"), b.const("fill_value", fill), x], "impute"
+        )
+        scaled = b.op(
+            "Div",
+            [b.op("Sub", [filled, b.const("offset", offset)], "scale"), b.const("scale", scale)],
+            "scale",
+        )
         for j, spec in enumerate(numeric):
             pieces[spec.column] = b.op(
-                "Slice", [scaled, b.const("start", [j], np.int64),
-                          b.const("end", [j + 1], np.int64), b.const("axis", [1], np.int64)],
-                f"col_{spec.column}")
+                "Slice",
+                [
+                    scaled,
+                    b.const("start", [j], np.int64),
+                    b.const("end", [j + 1], np.int64),
+                    b.const("axis", [1], np.int64),
+                ],
+                f"col_{spec.column}",
+            )
     for spec in pipeline.columns:
         if spec.kind != "categorical":
             continue
         name = names[spec.column]
         inputs.append(helper.make_tensor_value_info(name, TensorProto.STRING, ["N", 1]))
-        codes = b.ml_op("LabelEncoder", [name], f"onehot_{name}",
-                        keys_strings=list(spec.categories),
-                        values_int64s=list(range(len(spec.categories))), default_int64=-1)
-        hot = b.op("Equal", [codes, b.const("categories", np.arange(len(spec.categories)),
-                                            np.int64)], f"onehot_{name}")
+        codes = b.ml_op(
+            "LabelEncoder",
+            [name],
+            f"onehot_{name}",
+            keys_strings=list(spec.categories),
+            values_int64s=list(range(len(spec.categories))),
+            default_int64=-1,
+        )
+        hot = b.op(
+            "Equal",
+            [codes, b.const("categories", np.arange(len(spec.categories)), np.int64)],
+            f"onehot_{name}",
+        )
         pieces[spec.column] = b.op("Cast", [hot], f"onehot_{name}", to=TensorProto.FLOAT)
     order = [pieces[s.column] for s in pipeline.columns]
     x = order[0] if len(order) == 1 else b.op("Concat", order, "preprocessed", axis=1)
     meta = {
         "numeric_inputs": json.dumps([s.column for s in numeric]),
         "numeric_input_kinds": json.dumps({s.column: s.kind for s in numeric}),
-        "boolean_encoding": json.dumps({s.column: {"0": s.categories[0], "1": s.categories[1]}
-                                        for s in numeric if s.kind == "boolean"}),
-        "categorical_inputs": json.dumps({s.column: names[s.column] for s in pipeline.columns
-                                          if s.kind == "categorical"}),
+        "boolean_encoding": json.dumps(
+            {
+                s.column: {"0": s.categories[0], "1": s.categories[1]}
+                for s in numeric
+                if s.kind == "boolean"
+            }
+        ),
+        "categorical_inputs": json.dumps(
+            {s.column: names[s.column] for s in pipeline.columns if s.kind == "categorical"}
+        ),
         "fill_values": json.dumps({s.column: s.impute_value for s in numeric}),
     }
     return inputs, x, meta
@@ -273,8 +312,10 @@ def build_onnx(ir: NetIR, bundle: Any) -> tuple[bytes, list[str]]:
         import onnx
         from onnx import TensorProto, helper
     except ImportError:
-        raise FormatError("ONNX export needs the `onnx` package. Expected it installed. "
-                          "Received: ImportError. Run: pip install onnx onnxruntime") from None
+        raise FormatError(
+            "ONNX export needs the `onnx` package. Expected it installed. "
+            "Received: ImportError. Run: pip install onnx onnxruntime"
+        ) from None
     check_supported(ir, "ONNX")
     notes: list[str] = []
     b = _Builder()
@@ -292,12 +333,15 @@ def build_onnx(ir: NetIR, bundle: Any) -> tuple[bytes, list[str]]:
         graph_inputs, x, meta = _preprocessing(b, pipeline)
         slots[ir.inputs[0][0]] = x
     else:
-        notes.append("preprocessing not included because the model has no fitted pipeline: "
-                     "the input 'features' is the already preprocessed matrix")
+        notes.append(
+            "preprocessing not included because the model has no fitted pipeline: "
+            "the input 'features' is the already preprocessed matrix"
+        )
         for slot, name, shape in ir.inputs:
             iname = "features" if len(ir.inputs) == 1 else _safe(name)
-            graph_inputs.append(helper.make_tensor_value_info(iname, TensorProto.FLOAT,
-                                                              ["N", *shape]))
+            graph_inputs.append(
+                helper.make_tensor_value_info(iname, TensorProto.FLOAT, ["N", *shape])
+            )
             slots[slot] = iname
     for step in ir.steps:
         slots[step.out] = _layer(b, step, [slots[i] for i in step.ins])
@@ -311,19 +355,33 @@ def build_onnx(ir: NetIR, bundle: Any) -> tuple[bytes, list[str]]:
             p = net[0]
             p = b.op("Clip", [p, b.const("zero", 0.0), b.const("one", 1.0)], "probabilities")
             q = b.op("Sub", [b.const("one", 1.0), p], "probabilities")
-            b.nodes.append(helper.make_node("Concat", [q, p], ["probabilities"], axis=1,
-                                            name="probabilities"))
-            idx = b.op("Cast", [b.op("GreaterOrEqual", [p, b.const("half", 0.5)], "label")],
-                       "label", to=TensorProto.INT64)
+            b.nodes.append(
+                helper.make_node("Concat", [q, p], ["probabilities"], axis=1, name="probabilities")
+            )
+            idx = b.op(
+                "Cast",
+                [b.op("GreaterOrEqual", [p, b.const("half", 0.5)], "label")],
+                "label",
+                to=TensorProto.INT64,
+            )
             idx = b.op("Squeeze", [idx, b.const("axes", [1], np.int64)], "label")
         else:
-            b.nodes.append(helper.make_node("Identity", [net[0]], ["probabilities"],
-                                            name="probabilities"))
+            b.nodes.append(
+                helper.make_node("Identity", [net[0]], ["probabilities"], name="probabilities")
+            )
             idx = b.op("ArgMax", [net[0]], "label", axis=1, keepdims=0)
-        b.nodes.append(helper.make_node("Gather", [b.const("class_labels", labels, object),
-                                                   idx], ["label"], axis=0, name="label"))
-        outputs.append(helper.make_tensor_value_info("probabilities", TensorProto.FLOAT,
-                                                     ["N", len(labels)]))
+        b.nodes.append(
+            helper.make_node(
+                "Gather",
+                [b.const("class_labels", labels, object), idx],
+                ["label"],
+                axis=0,
+                name="label",
+            )
+        )
+        outputs.append(
+            helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["N", len(labels)])
+        )
         outputs.append(helper.make_tensor_value_info("label", TensorProto.STRING, ["N"]))
     else:
         base = "value" if kind == "regression" else "output"
@@ -332,21 +390,24 @@ def build_onnx(ir: NetIR, bundle: Any) -> tuple[bytes, list[str]]:
             b.nodes.append(helper.make_node("Identity", [t], [name], name=name))
             shape = ["N", *[d for d in ir.output_shapes[i][1:]]]
             outputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, shape))
-    graph = helper.make_graph(b.nodes, _safe(ir.name), graph_inputs, outputs,
-                              initializer=b.inits)
-    model = helper.make_model(graph, producer_name="LayerForge",
-                              opset_imports=[helper.make_opsetid("", OPSET),
-                                             helper.make_opsetid("ai.onnx.ml", ML_OPSET)])
+    graph = helper.make_graph(b.nodes, _safe(ir.name), graph_inputs, outputs, initializer=b.inits)
+    model = helper.make_model(
+        graph,
+        producer_name="LayerForge",
+        opset_imports=[helper.make_opsetid("", OPSET), helper.make_opsetid("ai.onnx.ml", ML_OPSET)],
+    )
     model.ir_version = 8
     props = dict(meta)
-    props.update({
-        "feature_names": json.dumps(list(getattr(bundle, "feature_names", []) or [])),
-        "input_columns": json.dumps(list(getattr(bundle, "input_columns", []) or [])),
-        "class_labels": json.dumps(list(task.class_labels) if task is not None else []),
-        "task": str(kind or ""),
-        "target": str(getattr(pipeline, "target", "") or ""),
-        "preprocessing": "included" if pipeline is not None else "not included",
-    })
+    props.update(
+        {
+            "feature_names": json.dumps(list(getattr(bundle, "feature_names", []) or [])),
+            "input_columns": json.dumps(list(getattr(bundle, "input_columns", []) or [])),
+            "class_labels": json.dumps(list(task.class_labels) if task is not None else []),
+            "task": str(kind or ""),
+            "target": str(getattr(pipeline, "target", "") or ""),
+            "preprocessing": "included" if pipeline is not None else "not included",
+        }
+    )
     if pipeline is not None:
         props["pipeline"] = json.dumps(pipeline.to_dict())
     onnx.helper.set_model_props(model, props)
@@ -354,6 +415,8 @@ def build_onnx(ir: NetIR, bundle: Any) -> tuple[bytes, list[str]]:
     try:
         onnx.checker.check_model(model, full_check=True)
     except Exception as exc:  # noqa: BLE001 - onnx raises several checker error types
-        raise FormatError(f"The ONNX graph LayerForge built is invalid: {exc}. This is a bug; "
-                          "please report it with the model file.") from None
+        raise FormatError(
+            f"The ONNX graph LayerForge built is invalid: {exc}. This is a bug; "
+            "please report it with the model file."
+        ) from None
     return model.SerializeToString(), notes

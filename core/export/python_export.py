@@ -34,9 +34,27 @@ def _missing_values() -> list[str]:
 
 
 #: pandas reads these as missing too (its default na_values, used by core.data).
-_PANDAS_DEFAULT_MISSING = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN",
-                           "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN",
-                           "None", "n/a", "nan", "null")
+_PANDAS_DEFAULT_MISSING = (
+    "",
+    "#N/A",
+    "#N/A N/A",
+    "#NA",
+    "-1.#IND",
+    "-1.#QNAN",
+    "-NaN",
+    "-nan",
+    "1.#IND",
+    "1.#QNAN",
+    "<NA>",
+    "N/A",
+    "NA",
+    "NULL",
+    "NaN",
+    "None",
+    "n/a",
+    "nan",
+    "null",
+)
 
 #: How the generated scripts recognise a CSV's format, as core.data.reader does for
 #: the common cases: encoding (UTF-8, UTF-8 with BOM, else cp1252), the delimiter
@@ -107,29 +125,48 @@ def numpy_weights(bundle: Any) -> tuple[dict[str, np.ndarray], list[str]]:
     """The weights as `w<step>_<name>` float32 arrays, and notes."""
     ir = describe(bundle.model)
     check_supported(ir, "NumPy code")
-    arrays = {f"w{i:03d}_{k}": np.asarray(v, np.float32)
-              for i, step in enumerate(ir.steps) for k, v in step.weights.items()}
+    arrays = {
+        f"w{i:03d}_{k}": np.asarray(v, np.float32)
+        for i, step in enumerate(ir.steps)
+        for k, v in step.weights.items()
+    }
     return arrays, []
 
 
 def _network_json(ir: NetIR) -> dict[str, Any]:
     steps = []
     for i, s in enumerate(ir.steps):
-        cfg = {k: s.config[k] for k in ("activation", "axis", "epsilon", "target_shape")
-               if k in s.config}
-        steps.append({"kind": s.kind, "name": s.name, "config": cfg, "ins": list(s.ins),
-                      "out": s.out, "weights": {k: f"w{i:03d}_{k}" for k in s.weights},
-                      "in_shape": [None if d is None else int(d) for d in s.in_shapes[0]]})
-    return {"inputs": [[slot, name, list(shape)] for slot, name, shape in ir.inputs],
-            "steps": steps, "outputs": list(ir.outputs)}
+        cfg = {
+            k: s.config[k]
+            for k in ("activation", "axis", "epsilon", "target_shape")
+            if k in s.config
+        }
+        steps.append(
+            {
+                "kind": s.kind,
+                "name": s.name,
+                "config": cfg,
+                "ins": list(s.ins),
+                "out": s.out,
+                "weights": {k: f"w{i:03d}_{k}" for k in s.weights},
+                "in_shape": [None if d is None else int(d) for d in s.in_shapes[0]],
+            }
+        )
+    return {
+        "inputs": [[slot, name, list(shape)] for slot, name, shape in ir.inputs],
+        "steps": steps,
+        "outputs": list(ir.outputs),
+    }
 
 
 def _task_json(bundle: Any) -> dict[str, Any]:
     task = getattr(bundle.pipeline, "task", None) if bundle.pipeline is not None else None
-    return {"kind": getattr(task, "kind", None),
-            "class_labels": list(getattr(task, "class_labels", ()) or ()),
-            "target": getattr(bundle.pipeline, "target", None) if bundle.pipeline else None,
-            "feature_names": list(bundle.feature_names)}
+    return {
+        "kind": getattr(task, "kind", None),
+        "class_labels": list(getattr(task, "class_labels", ()) or ()),
+        "target": getattr(bundle.pipeline, "target", None) if bundle.pipeline else None,
+        "feature_names": list(bundle.feature_names),
+    }
 
 
 def _literal(value: Any) -> str:
@@ -419,15 +456,23 @@ def numpy_script(bundle: Any, weights_name: str) -> str:
     if len(ir.inputs) != 1 or len(ir.outputs) != 1:
         from core.errors import FormatError
 
-        raise FormatError("The NumPy script supports models with one input and one output. "
-                          f"Received: {len(ir.inputs)} inputs, {len(ir.outputs)} outputs.")
+        raise FormatError(
+            "The NumPy script supports models with one input and one output. "
+            f"Received: {len(ir.inputs)} inputs, {len(ir.outputs)} outputs."
+        )
     pipeline = bundle.pipeline.to_dict() if bundle.pipeline is not None else None
     script = weights_name.rsplit(".", 1)[0] + ".py"
     return _NUMPY_TEMPLATE.format(
-        name=ir.name, script=script, weights=weights_name,
-        pipeline=_literal(pipeline), network=_literal(_network_json(ir)),
-        task=_literal(_task_json(bundle)), missing=repr(_missing_values()),
-        selu=_SELU, csv_format=_CSV_FORMAT_SOURCE.strip("\n"))
+        name=ir.name,
+        script=script,
+        weights=weights_name,
+        pipeline=_literal(pipeline),
+        network=_literal(_network_json(ir)),
+        task=_literal(_task_json(bundle)),
+        missing=repr(_missing_values()),
+        selu=_SELU,
+        csv_format=_CSV_FORMAT_SOURCE.strip("\n"),
+    )
 
 
 # --------------------------------------------------------------------------- Keras training
@@ -637,18 +682,27 @@ def _settings(bundle: Any) -> tuple[dict[str, Any], list[str]]:
     saved = dict(bundle.metadata.get("train_settings") or {})
     task = getattr(bundle.pipeline, "task", None) if bundle.pipeline is not None else None
     loss = saved.get("loss") or (bundle.config or {}).get("loss") or getattr(task, "loss", None)
-    metrics = list(saved.get("metrics") or (bundle.config or {}).get("metrics") or
-                   list(getattr(task, "metrics", ()) or ()))
+    metrics = list(
+        saved.get("metrics")
+        or (bundle.config or {}).get("metrics")
+        or list(getattr(task, "metrics", ()) or ())
+    )
     if not saved:
-        notes.append("no training settings were saved with this model; the script uses "
-                     "Keras defaults (adam, learning rate 0.001, 20 epochs, batch 32)")
+        notes.append(
+            "no training settings were saved with this model; the script uses "
+            "Keras defaults (adam, learning rate 0.001, 20 epochs, batch 32)"
+        )
     if saved.get("optimizer_settings"):
-        notes.append("optimizer settings other than the learning rate "
-                     f"({', '.join(saved['optimizer_settings'])}) are not carried over")
+        notes.append(
+            "optimizer settings other than the learning rate "
+            f"({', '.join(saved['optimizer_settings'])}) are not carried over"
+        )
     es = saved.get("early_stopping") or {}
     if isinstance(es, dict) and es.get("enabled"):
-        notes.append("early stopping is not part of the generated script; add "
-                     "keras.callbacks.EarlyStopping to model.fit if you need it")
+        notes.append(
+            "early stopping is not part of the generated script; add "
+            "keras.callbacks.EarlyStopping to model.fit if you need it"
+        )
     return {
         "optimizer": str(saved.get("optimizer") or "adam"),
         "learning_rate": float(saved.get("learning_rate") or 0.001),
@@ -669,10 +723,17 @@ def keras_training_script(bundle: Any) -> tuple[str, list[str]]:
     pipeline = bundle.pipeline.to_dict() if bundle.pipeline is not None else None
     name = ir.name
     text = _KERAS_TEMPLATE.format(
-        name=name, script="train_keras.py", pipeline=_literal(pipeline),
-        task=_literal(_task_json(bundle)), settings=_literal(settings),
-        missing=repr(_missing_values()), body=_model_body(ir),
-        csv_format=_CSV_FORMAT_SOURCE.strip("\n"))
-    notes.append("the script reuses the preprocessing fitted in LayerForge and trains the "
-                 "network from scratch; it does not load LayerForge's trained weights")
+        name=name,
+        script="train_keras.py",
+        pipeline=_literal(pipeline),
+        task=_literal(_task_json(bundle)),
+        settings=_literal(settings),
+        missing=repr(_missing_values()),
+        body=_model_body(ir),
+        csv_format=_CSV_FORMAT_SOURCE.strip("\n"),
+    )
+    notes.append(
+        "the script reuses the preprocessing fitted in LayerForge and trains the "
+        "network from scratch; it does not load LayerForge's trained weights"
+    )
     return text, notes

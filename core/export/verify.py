@@ -101,30 +101,36 @@ def reference(bundle: Any, rows: Any) -> dict[str, np.ndarray]:
     if task.kind == "regression":
         return {"value": np.asarray(raw, np.float64).reshape(len(raw), -1)}
     pred = bundle.decode(raw)
-    return {"probabilities": np.asarray(pred.probabilities, np.float64),
-            "label": np.asarray(pred.labels, dtype=object)}
+    return {
+        "probabilities": np.asarray(pred.probabilities, np.float64),
+        "label": np.asarray(pred.labels, dtype=object),
+    }
 
 
-def compare(fmt: str, got: dict[str, Any], want: dict[str, np.ndarray],
-            tol: float = TOLERANCE) -> float:
+def compare(
+    fmt: str, got: dict[str, Any], want: dict[str, np.ndarray], tol: float = TOLERANCE
+) -> float:
     """Max absolute difference between `got` and `want`; ExportError beyond `tol`."""
     worst = 0.0
     for key, ref in want.items():
         if key == "label":
             continue
         if key not in got:
-            raise ExportError(f"The {fmt} export gave no '{key}' output. Expected "
-                              f"{', '.join(want)}. Received: {', '.join(got)}.")
+            raise ExportError(
+                f"The {fmt} export gave no '{key}' output. Expected "
+                f"{', '.join(want)}. Received: {', '.join(got)}."
+            )
         arr = np.asarray(got[key], np.float64).reshape(ref.shape)
         if not np.isfinite(arr).all():
-            raise ExportError(f"The {fmt} export gives NaN or infinite '{key}' values where "
-                              "LayerForge gives numbers. The file was not kept.")
+            raise ExportError(
+                f"The {fmt} export gives NaN or infinite '{key}' values where "
+                "LayerForge gives numbers. The file was not kept."
+            )
         diff = np.abs(arr - ref)
         worst = max(worst, float(diff.max()) if diff.size else 0.0)
         rel = diff / np.maximum(1.0, np.abs(ref))
         if rel.size and float(rel.max()) > tol:
-            i = int(np.argmax(rel.max(axis=tuple(range(1, rel.ndim))) if rel.ndim > 1
-                              else rel))
+            i = int(np.argmax(rel.max(axis=tuple(range(1, rel.ndim))) if rel.ndim > 1 else rel))
             raise ExportError(
                 f"The {fmt} export does not agree with LayerForge: '{key}' differs by "
                 f"{float(diff.max()):.3g} (row {i + 1}), more than the allowed {tol:g}. "
@@ -135,22 +141,28 @@ def compare(fmt: str, got: dict[str, Any], want: dict[str, np.ndarray],
         ref_labels = want["label"]
         probs = want["probabilities"]
         top = np.sort(probs, axis=1)
-        margin = (np.abs(probs[:, -1] - 0.5) if probs.shape[1] == 2 else
-                  top[:, -1] - top[:, -2])
-        bad = [i for i in range(len(ref_labels)) if str(labels[i]) != str(ref_labels[i])
-               and margin[i] > 1e-4]
+        margin = np.abs(probs[:, -1] - 0.5) if probs.shape[1] == 2 else top[:, -1] - top[:, -2]
+        bad = [
+            i
+            for i in range(len(ref_labels))
+            if str(labels[i]) != str(ref_labels[i]) and margin[i] > 1e-4
+        ]
         if bad:
             i = bad[0]
-            raise ExportError(f"The {fmt} export predicts the label {labels[i]!r} on row "
-                              f"{i + 1} where LayerForge predicts {ref_labels[i]!r}. The file "
-                              "was not kept.")
+            raise ExportError(
+                f"The {fmt} export predicts the label {labels[i]!r} on row "
+                f"{i + 1} where LayerForge predicts {ref_labels[i]!r}. The file "
+                "was not kept."
+            )
     return worst
 
 
 def _fail(fmt: str, exc: BaseException) -> ExportError:
     text = " ".join(str(exc).split())[:400]
-    return ExportError(f"The {fmt} file could not be re-loaded by its consumer: "
-                       f"{type(exc).__name__}: {text}. The file was not kept.")
+    return ExportError(
+        f"The {fmt} file could not be re-loaded by its consumer: "
+        f"{type(exc).__name__}: {text}. The file was not kept."
+    )
 
 
 # --------------------------------------------------------------------------- ONNX
@@ -160,9 +172,13 @@ def verify_onnx(path: Path, bundle: Any, rows: Any) -> Check:
     try:
         import onnxruntime as ort
     except ImportError:
-        return Check("onnx checker only", notes=[
-            "onnxruntime is not installed, so the file was checked by the ONNX checker but "
-            "not run: pip install onnxruntime"])
+        return Check(
+            "onnx checker only",
+            notes=[
+                "onnxruntime is not installed, so the file was checked by the ONNX checker but "
+                "not run: pip install onnxruntime"
+            ],
+        )
     from core.export.onnx_export import onnx_inputs
 
     want = reference(bundle, rows)
@@ -247,22 +263,32 @@ def _keras_outputs(model: Any, x: np.ndarray, bundle: Any) -> dict[str, np.ndarr
 
 def verify_keras(path: Path, bundle: Any, rows: Any) -> Check:
     if not keras_available():
-        return Check("structure only", notes=[
-            "Keras 3 is not installed here, so the .keras file was not loaded by Keras "
-            "(install it to check: pip install keras torch==2.13.0)"])
+        return Check(
+            "structure only",
+            notes=[
+                "Keras 3 is not installed here, so the .keras file was not loaded by Keras "
+                "(install it to check: pip install keras torch==2.13.0)"
+            ],
+        )
     import keras
 
     want = reference(bundle, rows)
     try:
         model = keras.saving.load_model(str(path), compile=False)
-        x = (keras_features(bundle.pipeline, rows) if bundle.pipeline is not None
-             else np.asarray(rows, np.float32))
+        x = (
+            keras_features(bundle.pipeline, rows)
+            if bundle.pipeline is not None
+            else np.asarray(rows, np.float32)
+        )
         got = _keras_outputs(model, x, bundle)
     except Exception as exc:  # noqa: BLE001 - Keras raises many error types
         raise _fail("Keras", exc) from None
     diff = compare("Keras", got, want)
-    return Check(f"Keras {keras.__version__} ({keras.backend.backend()} backend)",
-                 len(next(iter(want.values()))), diff)
+    return Check(
+        f"Keras {keras.__version__} ({keras.backend.backend()} backend)",
+        len(next(iter(want.values()))),
+        diff,
+    )
 
 
 # --------------------------------------------------------------------------- NumPy script
@@ -274,9 +300,11 @@ def rows_to_csv(bundle: Any, rows: Any, path: Path) -> None:
 
     if getattr(bundle, "pipeline", None) is None:
         arr = np.asarray(rows, np.float32).reshape(len(rows), -1)
-        frame = pd.DataFrame(arr.astype(np.float64),
-                             columns=list(bundle.feature_names)[: arr.shape[1]]
-                             or [f"x{i}" for i in range(arr.shape[1])])
+        frame = pd.DataFrame(
+            arr.astype(np.float64),
+            columns=list(bundle.feature_names)[: arr.shape[1]]
+            or [f"x{i}" for i in range(arr.shape[1])],
+        )
     else:
         frame = rows
     frame.to_csv(path, index=False)
@@ -319,8 +347,9 @@ def _user_csv_rows(bundle: Any, sample: Path) -> Any:
     return df
 
 
-def verify_on_user_csv(fmt: str, path: Path, bundle: Any, csv_path: str | os.PathLike[str],
-                       n: int = DEFAULT_ROWS) -> Check | None:
+def verify_on_user_csv(
+    fmt: str, path: Path, bundle: Any, csv_path: str | os.PathLike[str], n: int = DEFAULT_ROWS
+) -> Check | None:
     """Run an exported script on real rows of the user's CSV, in the user's own format
     (delimiter, decimal comma, BOM, missing-value spellings), and compare with
     LayerForge reading the same bytes. `fmt` is "numpy" or "python"; other formats
@@ -347,22 +376,25 @@ def _check_script_reads_csv(script: Path, bundle: Any, sample: Path, rows: Any) 
         raise ExportError(
             "The generated Keras training script cannot read the data file in its own "
             f"format: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}. The file "
-            "was not kept.") from None
-    x_lf = (bundle.features(rows) if bundle.pipeline is not None
-            else np.asarray(rows, np.float32))
+            "was not kept."
+        ) from None
+    x_lf = bundle.features(rows) if bundle.pipeline is not None else np.asarray(rows, np.float32)
     if x_script.shape != x_lf.shape:
-        raise ExportError(f"The training script reads the data file into shape "
-                          f"{x_script.shape}; LayerForge reads {x_lf.shape}. The file was "
-                          "not kept.")
+        raise ExportError(
+            f"The training script reads the data file into shape "
+            f"{x_script.shape}; LayerForge reads {x_lf.shape}. The file was "
+            "not kept."
+        )
     worst = float(np.abs(x_script - x_lf).max()) if x_lf.size else 0.0
     if not math.isfinite(worst) or worst > TOLERANCE:
-        raise ExportError("The training script reads the data file differently from "
-                          f"LayerForge (difference {worst:.3g}). The file was not kept.")
+        raise ExportError(
+            "The training script reads the data file differently from "
+            f"LayerForge (difference {worst:.3g}). The file was not kept."
+        )
     return Check("the training script's CSV reading", len(x_lf), worst)
 
 
-def verify_numpy(script: Path, bundle: Any, rows: Any,
-                 csv_file: Path | None = None) -> Check:
+def verify_numpy(script: Path, bundle: Any, rows: Any, csv_file: Path | None = None) -> Check:
     """Run the script on `rows` (written as a plain CSV), or on `csv_file` as it is."""
     import pandas as pd
 
@@ -378,15 +410,26 @@ def verify_numpy(script: Path, bundle: Any, rows: Any,
         try:
             proc = subprocess.run(
                 [sys.executable, "-I", str(script), str(data), "--out", str(out)],
-                capture_output=True, text=True, timeout=120, env=env, cwd=tmp, check=False)
+                capture_output=True,
+                text=True,
+                timeout=120,
+                env=env,
+                cwd=tmp,
+                check=False,
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise _fail("NumPy script", exc) from None
         if proc.returncode != 0:
             tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-            what = (f"on rows of the data file {csv_file.name} in its own format"
-                    if csv_file is not None else "on sample rows")
-            raise ExportError(f"The generated NumPy script failed when run {what}: "
-                              f"{' '.join(tail)[:400]}. The files were not kept.")
+            what = (
+                f"on rows of the data file {csv_file.name} in its own format"
+                if csv_file is not None
+                else "on sample rows"
+            )
+            raise ExportError(
+                f"The generated NumPy script failed when run {what}: "
+                f"{' '.join(tail)[:400]}. The files were not kept."
+            )
         frame = pd.read_csv(out, keep_default_na=False, dtype={"prediction": str})
     got: dict[str, Any] = {}
     if "probabilities" in want:
@@ -398,8 +441,11 @@ def verify_numpy(script: Path, bundle: Any, rows: Any,
         cols = [c for c in frame.columns if c == "prediction" or c.startswith("output_")]
         got[key] = frame[cols].to_numpy(np.float64)
     diff = compare("NumPy script", got, want)
-    return Check(f"the generated script run by Python {sys.version.split()[0]} in a "
-                 "subprocess", len(frame), diff)
+    return Check(
+        f"the generated script run by Python {sys.version.split()[0]} in a subprocess",
+        len(frame),
+        diff,
+    )
 
 
 # --------------------------------------------------------------------------- Keras script
@@ -414,8 +460,9 @@ def verify_training_script(script: Path, bundle: Any, rows: Any) -> Check:
     try:
         compile(source, str(script), "exec")
     except SyntaxError as exc:
-        raise ExportError(f"The generated Keras training script has a syntax error: {exc}. "
-                          "The file was not kept.") from None
+        raise ExportError(
+            f"The generated Keras training script has a syntax error: {exc}. The file was not kept."
+        ) from None
     try:
         ns = runpy.run_path(str(script), run_name="layerforge_check")
     except Exception as exc:  # noqa: BLE001 - anything the module level raises
@@ -427,16 +474,22 @@ def verify_training_script(script: Path, bundle: Any, rows: Any) -> Check:
         x_script = np.asarray(ns["preprocess"](rows), np.float32)
         x_lf = bundle.features(rows)
         if x_script.shape != x_lf.shape:
-            raise ExportError(f"The training script's preprocessing gives shape "
-                              f"{x_script.shape}; LayerForge's gives {x_lf.shape}.")
+            raise ExportError(
+                f"The training script's preprocessing gives shape "
+                f"{x_script.shape}; LayerForge's gives {x_lf.shape}."
+            )
         worst = float(np.abs(x_script - x_lf).max()) if x_lf.size else 0.0
         if worst > TOLERANCE:
-            raise ExportError("The training script's preprocessing does not agree with "
-                              f"LayerForge's (difference {worst:.3g}). The file was not kept.")
+            raise ExportError(
+                "The training script's preprocessing does not agree with "
+                f"LayerForge's (difference {worst:.3g}). The file was not kept."
+            )
         n = len(x_lf)
     if not keras_available():
-        notes.append("Keras is not installed here, so the training script's model was not "
-                     "built (pip install keras torch==2.13.0 to check it)")
+        notes.append(
+            "Keras is not installed here, so the training script's model was not "
+            "built (pip install keras torch==2.13.0 to check it)"
+        )
         return Check("Python compile() and the script's preprocessing", n, worst, notes)
     import keras
 
@@ -448,18 +501,23 @@ def verify_training_script(script: Path, bundle: Any, rows: Any) -> Check:
         for step in ir.steps:
             if step.weights:
                 model.get_layer(step.name).set_weights(list(step.weights.values()))
-        x = bundle.features(rows) if bundle.pipeline is not None else np.asarray(rows,
-                                                                                  np.float32)
+        x = bundle.features(rows) if bundle.pipeline is not None else np.asarray(rows, np.float32)
         raw = model.predict(x, verbose=0)
     except Exception as exc:  # noqa: BLE001 - Keras raises many error types
         raise _fail("Keras training script", exc) from None
     want = {"output": np.asarray(bundle.predict_raw(x), np.float64)}
     diff = compare("Keras training script", {"output": raw}, want)
     if int(model.count_params()) != ir.n_params:
-        raise ExportError(f"The training script's model has {model.count_params()} "
-                          f"parameters; LayerForge's has {ir.n_params}.")
-    return Check(f"Keras {keras.__version__}: the script's model with LayerForge's weights",
-                 len(x), max(worst, diff), notes)
+        raise ExportError(
+            f"The training script's model has {model.count_params()} "
+            f"parameters; LayerForge's has {ir.n_params}."
+        )
+    return Check(
+        f"Keras {keras.__version__}: the script's model with LayerForge's weights",
+        len(x),
+        max(worst, diff),
+        notes,
+    )
 
 
 # --------------------------------------------------------------------------- bundle, CSV
@@ -482,8 +540,7 @@ def verify_predictions(path: Path, bundle: Any, rows: Any, expected: Any) -> Che
 
     frame = pd.read_csv(path, keep_default_na=False, dtype={"prediction": str})
     if len(frame) != len(expected):
-        raise ExportError(f"The predictions file has {len(frame)} rows; expected "
-                          f"{len(expected)}.")
+        raise ExportError(f"The predictions file has {len(frame)} rows; expected {len(expected)}.")
     worst = 0.0
     for col in expected.columns:
         if col not in frame.columns:
@@ -496,7 +553,8 @@ def verify_predictions(path: Path, bundle: Any, rows: Any, expected: Any) -> Che
         ref = expected[col].to_numpy(np.float64)
         d = float(np.max(np.abs(got - ref))) if len(ref) else 0.0
         if not math.isfinite(d) or d > TOLERANCE * max(1.0, float(np.max(np.abs(ref)))):
-            raise ExportError(f"The predictions file's '{col}' differs from LayerForge's "
-                              f"by {d:.3g}.")
+            raise ExportError(
+                f"The predictions file's '{col}' differs from LayerForge's by {d:.3g}."
+            )
         worst = max(worst, d)
     return Check("pandas.read_csv", len(frame), worst)

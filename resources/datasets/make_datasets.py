@@ -29,8 +29,10 @@ def _sklearn_data() -> Path:
 def make_iris() -> None:
     raw = pd.read_csv(_sklearn_data() / "iris.csv", skiprows=1, header=None)
     names = np.array(["setosa", "versicolor", "virginica"])
-    df = pd.DataFrame(raw.iloc[:, :4].to_numpy(),
-                      columns=["sepal_length", "sepal_width", "petal_length", "petal_width"])
+    df = pd.DataFrame(
+        raw.iloc[:, :4].to_numpy(),
+        columns=["sepal_length", "sepal_width", "petal_length", "petal_width"],
+    )
     df["species"] = names[raw.iloc[:, 4].to_numpy().astype(int)]
     df.to_csv(HERE / "iris.csv", index=False)
 
@@ -41,16 +43,30 @@ def make_diabetes() -> None:
         x = np.loadtxt(fh)
     with gzip.open(data / "diabetes_target.csv.gz", "rt") as fh:
         y = np.loadtxt(fh)
-    cols = ["age", "sex", "bmi", "blood_pressure", "total_cholesterol", "ldl", "hdl",
-            "cholesterol_hdl_ratio", "log_triglycerides", "blood_sugar"]
+    cols = [
+        "age",
+        "sex",
+        "bmi",
+        "blood_pressure",
+        "total_cholesterol",
+        "ldl",
+        "hdl",
+        "cholesterol_hdl_ratio",
+        "log_triglycerides",
+        "blood_sugar",
+    ]
     df = pd.DataFrame(x, columns=cols)
     df["progression"] = y.astype(int)
     df.to_csv(HERE / "diabetes.csv", index=False, float_format="%.4g")
 
 
 def make_toys() -> None:
-    for name, fn in (("two_moons", two_moons), ("circles", circles), ("xor", xor),
-                     ("spiral", spiral)):
+    for name, fn in (
+        ("two_moons", two_moons),
+        ("circles", circles),
+        ("xor", xor),
+        ("spiral", spiral),
+    ):
         rng = np.random.default_rng(7)
         noise = {"two_moons": 0.1, "circles": 0.08, "xor": 0.05, "spiral": 0.03}[name]
         x, y = fn(300, noise, rng)
@@ -70,15 +86,32 @@ def make_seed_binary(n: int = 768, seed: int = 1234) -> pd.DataFrame:
     bmi = (rng.normal(32, 7, n) + 0.1 * (skin - 29)).clip(18, 67).round(1)
     insulin = (rng.gamma(2.0, 50.0, n) + 0.8 * (glucose - 120)).clip(14, 846).round()
     pedigree = rng.gamma(2.0, 0.24, n).clip(0.078, 2.42).round(3)
-    z = 1.7 * (0.035 * (glucose - 121) + 0.09 * (bmi - 32) + 0.9 * (pedigree - 0.47)
-               + 0.025 * (age - 33) + 0.06 * (pregnancies - 3.8)
-               - 0.004 * (blood_pressure - 69)) - 0.95
+    z = (
+        1.7
+        * (
+            0.035 * (glucose - 121)
+            + 0.09 * (bmi - 32)
+            + 0.9 * (pedigree - 0.47)
+            + 0.025 * (age - 33)
+            + 0.06 * (pregnancies - 3.8)
+            - 0.004 * (blood_pressure - 69)
+        )
+        - 0.95
+    )
     outcome = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
-    return pd.DataFrame({
-        "pregnancies": pregnancies, "glucose": glucose, "blood_pressure": blood_pressure,
-        "skin_thickness": skin, "insulin": insulin, "bmi": bmi, "pedigree": pedigree,
-        "age": age.astype(int), "outcome": outcome,
-    }).astype({"glucose": int, "blood_pressure": int, "skin_thickness": int, "insulin": int})
+    return pd.DataFrame(
+        {
+            "pregnancies": pregnancies,
+            "glucose": glucose,
+            "blood_pressure": blood_pressure,
+            "skin_thickness": skin,
+            "insulin": insulin,
+            "bmi": bmi,
+            "pedigree": pedigree,
+            "age": age.astype(int),
+            "outcome": outcome,
+        }
+    ).astype({"glucose": int, "blood_pressure": int, "skin_thickness": int, "insulin": int})
 
 
 def main() -> None:

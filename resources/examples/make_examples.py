@@ -35,10 +35,22 @@ class Example:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def _dense(units: int | str, activation: str, name: str | None = None, col: int = 0,
-           row: float = 0.0, inputs: Sequence[str] = ()) -> dict[str, Any]:
-    return {"type": "Dense", "params": {"units": units, "activation": activation},
-            "name": name, "col": col, "row": row, "inputs": list(inputs)}
+def _dense(
+    units: int | str,
+    activation: str,
+    name: str | None = None,
+    col: int = 0,
+    row: float = 0.0,
+    inputs: Sequence[str] = (),
+) -> dict[str, Any]:
+    return {
+        "type": "Dense",
+        "params": {"units": units, "activation": activation},
+        "name": name,
+        "col": col,
+        "row": row,
+        "inputs": list(inputs),
+    }
 
 
 def _input(name: str) -> dict[str, Any]:
@@ -49,54 +61,91 @@ def examples() -> list[Example]:
     """The example projects. Units "out" take the task's output size."""
     return [
         Example(
-            "seed", "seed_binary.csv", "outcome",
+            "seed",
+            "seed_binary.csv",
+            "outcome",
             [
                 _input("input"),
                 _dense(10, "relu", "dense", 1, 0, ["input"]),
                 _dense(10, "relu", "dense_1", 2, 0, ["dense"]),
                 _dense("out", "sigmoid", "dense_2", 3, 0, ["dense_1"]),
             ],
-            train={"optimizer": "adam", "learning_rate": 0.001, "loss": "binary_crossentropy",
-                   "metrics": ["accuracy"], "epochs": 10, "batch_size": 32},
+            train={
+                "optimizer": "adam",
+                "learning_rate": 0.001,
+                "loss": "binary_crossentropy",
+                "metrics": ["accuracy"],
+                "epochs": 10,
+                "batch_size": 32,
+            },
             data={"validation_split": 0.15, "test_split": 0.15},
         ),
         Example(
-            "iris", "iris.csv", "species",
+            "iris",
+            "iris.csv",
+            "species",
             [
                 _input("measurements"),
                 _dense(16, "relu", "hidden", 1, 0, ["measurements"]),
                 _dense("out", "softmax", "species", 2, 0, ["hidden"]),
             ],
-            train={"optimizer": "adam", "learning_rate": 0.01,
-                   "loss": "categorical_crossentropy", "metrics": ["accuracy"], "epochs": 60,
-                   "batch_size": 16},
+            train={
+                "optimizer": "adam",
+                "learning_rate": 0.01,
+                "loss": "categorical_crossentropy",
+                "metrics": ["accuracy"],
+                "epochs": 60,
+                "batch_size": 16,
+            },
             data={"validation_split": 0.2, "test_split": 0.2},
         ),
         Example(
-            "regression", "diabetes.csv", "progression",
+            "regression",
+            "diabetes.csv",
+            "progression",
             [
                 _input("input"),
                 _dense(32, "relu", "dense", 1, 0, ["input"]),
                 _dense(16, "relu", "dense_1", 2, 0, ["dense"]),
                 _dense("out", "linear", "prediction", 3, 0, ["dense_1"]),
             ],
-            train={"optimizer": "adam", "learning_rate": 0.005, "loss": "mean_squared_error",
-                   "metrics": ["mae"], "epochs": 40, "batch_size": 32},
+            train={
+                "optimizer": "adam",
+                "learning_rate": 0.005,
+                "loss": "mean_squared_error",
+                "metrics": ["mae"],
+                "epochs": 40,
+                "batch_size": 32,
+            },
             data={"validation_split": 0.2, "test_split": 0.2},
         ),
         Example(
-            "moons", "two_moons.csv", "label",
+            "moons",
+            "two_moons.csv",
+            "label",
             [
                 _input("xy"),
                 _dense(16, "relu", "relu_branch", 1, -0.5, ["xy"]),
                 _dense(16, "tanh", "tanh_branch", 1, 0.5, ["xy"]),
-                {"type": "Concatenate", "params": {}, "name": "concatenate", "col": 2,
-                 "row": 0, "inputs": ["relu_branch", "tanh_branch"]},
+                {
+                    "type": "Concatenate",
+                    "params": {},
+                    "name": "concatenate",
+                    "col": 2,
+                    "row": 0,
+                    "inputs": ["relu_branch", "tanh_branch"],
+                },
                 _dense(16, "relu", "dense", 3, 0, ["concatenate"]),
                 _dense("out", "sigmoid", "moon", 4, 0, ["dense"]),
             ],
-            train={"optimizer": "adam", "learning_rate": 0.01, "loss": "binary_crossentropy",
-                   "metrics": ["accuracy"], "epochs": 40, "batch_size": 32},
+            train={
+                "optimizer": "adam",
+                "learning_rate": 0.01,
+                "loss": "binary_crossentropy",
+                "metrics": ["accuracy"],
+                "epochs": 40,
+                "batch_size": 32,
+            },
             data={"validation_split": 0.2, "test_split": 0.2},
         ),
     ]
@@ -124,16 +173,26 @@ def build_project(example: Example, out_dir: Path = HERE) -> Any:
             params["shape"] = [dataset.n_features]
         if params.get("units") == "out":
             params["units"] = task.output_units
-        node = graph.add_node(layer["type"], params, x=layer["col"] * COLUMN_GAP,
-                              y=layer["row"] * ROW_GAP * 1.2, name=layer["name"])
+        node = graph.add_node(
+            layer["type"],
+            params,
+            x=layer["col"] * COLUMN_GAP,
+            y=layer["row"] * ROW_GAP * 1.2,
+            name=layer["name"],
+        )
         ids[layer["name"]] = node.id
         for src in layer["inputs"]:
             graph.connect(ids[src], node.id)
     train = default_train_config()
     train.update(example.train)
     train.setdefault("seed", 0)
-    return Project(graph=graph, data_path=str(data_path), data_config=config_dict,
-                   train_config=train, path=str(out_dir / f"{example.name}.lfproj"))
+    return Project(
+        graph=graph,
+        data_path=str(data_path),
+        data_config=config_dict,
+        train_config=train,
+        path=str(out_dir / f"{example.name}.lfproj"),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -48,8 +48,9 @@ def _seed_model():
         g.connect(prev, node)
         prev = node
     model = build_model(g, seed=0)
-    model.compile(optimizer=Adam(learning_rate=1e-3), loss="binary_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(
+        optimizer=Adam(learning_rate=1e-3), loss="binary_crossentropy", metrics=["accuracy"]
+    )
     return model
 
 
@@ -58,13 +59,23 @@ def _factory(seconds: float):
     from core.data import DataConfig, prepare, read_csv
     from core.engine.training import train
 
-    ds = prepare(read_csv(REPO / "resources" / "datasets" / "seed_binary.csv"),
-                 DataConfig(validation_split=0.2, test_split=0.0))
+    ds = prepare(
+        read_csv(REPO / "resources" / "datasets" / "seed_binary.csv"),
+        DataConfig(validation_split=0.2, test_split=0.0),
+    )
     model = _seed_model()
 
     def events():
-        gen = train(model, ds.x_train, ds.y_train, epochs=1_000_000, batch_size=16,
-                    validation_data=(ds.x_val, ds.y_val), shuffle=True, seed=0)
+        gen = train(
+            model,
+            ds.x_train,
+            ds.y_train,
+            epochs=1_000_000,
+            batch_size=16,
+            validation_data=(ds.x_val, ds.y_val),
+            shuffle=True,
+            seed=0,
+        )
         end = time.perf_counter() + seconds
         try:
             for event in gen:
@@ -93,8 +104,16 @@ def main(seconds: float) -> int:
     panel.resize(600, 400)
     panel.show()
 
-    state = {"losses": [], "acc": [], "epochs": 0, "paints": 0, "busy": 0, "finished": None,
-             "errored": None, "trained": 0.0}
+    state = {
+        "losses": [],
+        "acc": [],
+        "epochs": 0,
+        "paints": 0,
+        "busy": 0,
+        "finished": None,
+        "errored": None,
+        "trained": 0.0,
+    }
 
     worker = TrainingWorker(_factory(seconds), gate=None, ack_wait=0.0)
 

@@ -21,8 +21,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def engine_available() -> bool:
-    return all(importlib.util.find_spec(m) is not None
-               for m in ("core.engine.models", "core.document.analysis", "core.engine.training"))
+    return all(
+        importlib.util.find_spec(m) is not None
+        for m in ("core.engine.models", "core.document.analysis", "core.engine.training")
+    )
 
 
 def seed_csv(tmp_path: Path, n: int = 400, seed: int = 0) -> Path:
@@ -64,8 +66,14 @@ class FakeModel:
         return {"loss": 0.5, "accuracy": 0.75}
 
 
-def use_fake_engine(monkeypatch: Any, *, batches: int = 20, delay: float = 0.0,
-                    diverge_at: tuple[int, int] | None = None, fail_at: int | None = None):
+def use_fake_engine(
+    monkeypatch: Any,
+    *,
+    batches: int = 20,
+    delay: float = 0.0,
+    diverge_at: tuple[int, int] | None = None,
+    fail_at: int | None = None,
+):
     from app.session import TrainingSession
 
     calls: list[tuple[int, int]] = []
@@ -80,23 +88,30 @@ def use_fake_engine(monkeypatch: Any, *, batches: int = 20, delay: float = 0.0,
 
         def factory():
             if diverge_at is not None:
+
                 def gen():
-                    for ev in counting_train(epochs=diverge_at[0] + 1, batches=batches,
-                                             delay=delay):
+                    for ev in counting_train(
+                        epochs=diverge_at[0] + 1, batches=batches, delay=delay
+                    ):
                         if type(ev).__name__ == "BatchEnded" and (ev.epoch, ev.batch) == diverge_at:
-                            yield TrainingFinished("diverged", ev.epoch, ev.batch, {},
-                                                   "loss became nan")
+                            yield TrainingFinished(
+                                "diverged", ev.epoch, ev.batch, {}, "loss became nan"
+                            )
                             return
                         yield ev
+
                 return gen()
 
             def shifted():
-                for ev in counting_train(epochs=epochs - initial, batches=batches, delay=delay,
-                                         fail_at=fail_at):
+                for ev in counting_train(
+                    epochs=epochs - initial, batches=batches, delay=delay, fail_at=fail_at
+                ):
                     if hasattr(ev, "epoch"):
                         ev = type(ev)(**{**ev.__dict__, "epoch": ev.epoch + initial})
                     yield ev
+
             return shifted()
+
         return factory
 
     monkeypatch.setattr(TrainingSession, "_build", build)

@@ -54,9 +54,7 @@ def _drop(view: CanvasView, mime: QMimeData, pos: QPoint) -> QDropEvent:
     move = QDragMoveEvent(pos, copy, mime, Qt.MouseButton.LeftButton, NOMOD)
     QApplication.sendEvent(view.viewport(), move)
     assert move.isAccepted()
-    ev = QDropEvent(
-        QPointF(pos), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, NOMOD
-    )
+    ev = QDropEvent(QPointF(pos), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, NOMOD)
     QApplication.sendEvent(view.viewport(), ev)
     return ev
 
@@ -255,8 +253,14 @@ def test_wheel_zoom_keeps_point_under_cursor(view, qtbot):
     pos = QPointF(200, 150)
     before = view.mapToScene(pos.toPoint())
     ev = QWheelEvent(
-        pos, view.viewport().mapToGlobal(pos), QPoint(), QPoint(0, 240),
-        Qt.MouseButton.NoButton, NOMOD, Qt.ScrollPhase.NoScrollPhase, False,
+        pos,
+        view.viewport().mapToGlobal(pos),
+        QPoint(),
+        QPoint(0, 240),
+        Qt.MouseButton.NoButton,
+        NOMOD,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
     )
     QApplication.sendEvent(view.viewport(), ev)
     assert view.zoom() > 1.2

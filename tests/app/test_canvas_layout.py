@@ -12,8 +12,14 @@ def test_chain_is_one_row_left_to_right():
 
 def test_diamond_columns_by_longest_path_and_rows_centered():
     nodes = ["in", "l", "r", "merge", "skip"]
-    edges = [("in", "l"), ("in", "r"), ("l", "merge"), ("r", "merge"), ("in", "skip"),
-             ("skip", "merge")]
+    edges = [
+        ("in", "l"),
+        ("in", "r"),
+        ("l", "merge"),
+        ("r", "merge"),
+        ("in", "skip"),
+        ("skip", "merge"),
+    ]
     pos = layered_layout(nodes, edges)
     assert pos["in"][0] == 0 and pos["merge"][0] == 2 * COLUMN_GAP
     col1 = sorted(pos[n][1] for n in ("l", "r", "skip"))

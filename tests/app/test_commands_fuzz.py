@@ -16,8 +16,23 @@ from app.canvas.scene import CanvasScene
 from app.document import DocumentController
 
 TYPES = ["Input", "Dense", "Dropout", "Flatten", "Add", "Concatenate", "Activation"]
-EDITS = ["add", "add", "remove", "connect", "connect", "connect", "disconnect", "move",
-         "set_params", "set_params", "rename", "paste", "delete", "fix", "layout"]
+EDITS = [
+    "add",
+    "add",
+    "remove",
+    "connect",
+    "connect",
+    "connect",
+    "disconnect",
+    "move",
+    "set_params",
+    "set_params",
+    "rename",
+    "paste",
+    "delete",
+    "fix",
+    "layout",
+]
 
 
 def check_scene(doc: DocumentController, scene: CanvasScene) -> None:

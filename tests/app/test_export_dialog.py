@@ -32,8 +32,11 @@ def test_export_onnx_shows_verification(qtbot, bundle, tmp_path: Path) -> None: 
     dialog.grab().save(str(tmp_path / "dialog.png"))
 
 
-def test_format_change_updates_suffix_and_data_field(qtbot, bundle,  # noqa: ANN001
-                                                     tmp_path: Path) -> None:
+def test_format_change_updates_suffix_and_data_field(
+    qtbot,
+    bundle,  # noqa: ANN001
+    tmp_path: Path,
+) -> None:
     dialog = ExportDialog(bundle, folder=str(tmp_path))
     qtbot.addWidget(dialog)
     dialog.set_format("numpy")
@@ -68,8 +71,11 @@ def test_add_export_action_goes_into_file_menu(qtbot, bundle) -> None:  # noqa: 
     dialog.close()
 
 
-def test_dialog_suggests_the_project_folder_name_and_csv(qtbot, bundle,  # noqa: ANN001
-                                                         tmp_path: Path) -> None:
+def test_dialog_suggests_the_project_folder_name_and_csv(
+    qtbot,
+    bundle,  # noqa: ANN001
+    tmp_path: Path,
+) -> None:
     csv = tmp_path / "rows.csv"
     csv.write_text("a,b\n1,2\n")
     dialog = ExportDialog(bundle, folder=str(tmp_path), name="iris", data_path=str(csv))

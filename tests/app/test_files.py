@@ -58,8 +58,9 @@ def test_save_as_picks_a_path_and_adds_the_suffix(qtbot, window, tmp_path, monke
 def test_save_of_an_untitled_document_asks_where(qtbot, window, tmp_path, monkeypatch):
     add_chain(window.controller)
     asked = []
-    monkeypatch.setattr(window.files, "ask_save_path",
-                        lambda *a, **k: asked.append(1) or None)  # the person cancels
+    monkeypatch.setattr(
+        window.files, "ask_save_path", lambda *a, **k: asked.append(1) or None
+    )  # the person cancels
     window.actions_by_key["save"].trigger()
     assert asked == [1]
     assert window.isWindowModified()
@@ -95,15 +96,17 @@ def test_recent_list_drops_missing_files_and_is_capped(tmp_path):
     assert str(paths[-1]) not in recent.recent_files()
 
 
-def test_a_broken_file_shows_the_reason_and_keeps_the_document(qtbot, window, tmp_path,
-                                                               monkeypatch):
+def test_a_broken_file_shows_the_reason_and_keeps_the_document(
+    qtbot, window, tmp_path, monkeypatch
+):
     add_chain(window.controller)
     before = window.controller.graph.to_dict()
     bad = tmp_path / "bad.lfproj"
     bad.write_text("{ not json")
     shown = []
-    monkeypatch.setattr("app.files.QMessageBox.warning",
-                        lambda _parent, title, text: shown.append((title, text)))
+    monkeypatch.setattr(
+        "app.files.QMessageBox.warning", lambda _parent, title, text: shown.append((title, text))
+    )
     assert not window.files.open_path(str(bad))
     assert shown and "bad.lfproj" in shown[0][1]
     assert window.controller.graph.to_dict() == before

@@ -45,14 +45,16 @@ def test_typing_in_a_spin_box_changes_document_and_summary_and_undoes_in_one_ste
     qtbot.keyClicks(spin, "128")
     assert window.controller.graph.node(ids[1]).params["units"] == 128
     assert window.controller.undo_stack.count() == steps + 1  # the whole typing merged
-    qtbot.waitUntil(lambda: any("(None, 128)" in r[1] for r in window.summary.row_texts()),
-                    timeout=2000)
+    qtbot.waitUntil(
+        lambda: any("(None, 128)" in r[1] for r in window.summary.row_texts()), timeout=2000
+    )
     assert window.inspector.output_label.text() == "(None, 128)"
     window.actions_by_key["undo"].trigger()
     assert window.controller.graph.node(ids[1]).params["units"] == 16
     assert spin.value() == 16  # the form follows the document
-    qtbot.waitUntil(lambda: any("(None, 16)" in r[1] for r in window.summary.row_texts()),
-                    timeout=2000)
+    qtbot.waitUntil(
+        lambda: any("(None, 16)" in r[1] for r in window.summary.row_texts()), timeout=2000
+    )
 
 
 def test_choosing_a_combo_entry_changes_the_document(qtbot, window):
@@ -137,8 +139,10 @@ def test_problems_are_shown_with_their_fix(qtbot, window):
     assert [b.text() for b in buttons] == ["Insert a Flatten layer"]  # one click, mechanical
     qtbot.mouseClick(buttons[0], Qt.MouseButton.LeftButton)
     assert sorted(n.type for n in c.graph.nodes.values()) == ["Dense", "Flatten", "Input"]
-    qtbot.waitUntil(lambda: not window.inspector.problems_host.findChildren(
-        QPushButton, "fixButton"), timeout=2000)
+    qtbot.waitUntil(
+        lambda: not window.inspector.problems_host.findChildren(QPushButton, "fixButton"),
+        timeout=2000,
+    )
 
 
 def test_selection_of_none_or_several_shows_the_empty_state(qtbot, window):
@@ -154,9 +158,16 @@ def test_selection_of_none_or_several_shows_the_empty_state(qtbot, window):
 
 @pytest.mark.parametrize(
     ("kind", "text", "value"),
-    [("shape", "28, 28, 1", (28, 28, 1)), ("shape", "(8,)", (8,)), ("shape", "-1", (-1,)),
-     ("axes", "-1", -1), ("axes", "1, 2", (1, 2)), ("optional_float", "", None),
-     ("optional_float", "1e-3", 0.001), ("str", "zeros", "zeros")],
+    [
+        ("shape", "28, 28, 1", (28, 28, 1)),
+        ("shape", "(8,)", (8,)),
+        ("shape", "-1", (-1,)),
+        ("axes", "-1", -1),
+        ("axes", "1, 2", (1, 2)),
+        ("optional_float", "", None),
+        ("optional_float", "1e-3", 0.001),
+        ("str", "zeros", "zeros"),
+    ],
 )
 def test_parse_and_format_round_trip(kind, text, value):
     assert parse_value(kind, text) == value

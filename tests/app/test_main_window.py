@@ -24,9 +24,27 @@ def test_smoke_window_composes_docks_menus_and_status(qtbot):
     assert menus == ["File", "Edit", "View", "Layer", "Data", "Training", "Help"]
     assert w.docks["data"] in w.tabifiedDockWidgets(w.docks["palette"])
     assert w.docks["plots"] in w.tabifiedDockWidgets(w.docks["summary"])
-    for key in ("new", "open", "save", "save_as", "export_diagram", "quit", "undo", "redo",
-                "cut", "copy", "paste", "duplicate", "delete", "select_all", "zoom_in",
-                "zoom_out", "fit", "auto_layout", "about"):
+    for key in (
+        "new",
+        "open",
+        "save",
+        "save_as",
+        "export_diagram",
+        "quit",
+        "undo",
+        "redo",
+        "cut",
+        "copy",
+        "paste",
+        "duplicate",
+        "delete",
+        "select_all",
+        "zoom_in",
+        "zoom_out",
+        "fit",
+        "auto_layout",
+        "about",
+    ):
         assert key in w.actions_by_key, key
     assert w.actions_by_key["save"].shortcut().toString() == "Ctrl+S"
     assert w.start_page.isVisible()  # empty document: the start card is shown
@@ -88,11 +106,21 @@ def _drop(target, paths):
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     pos = QPoint(target.width() // 2, target.height() // 2)
-    enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(
+        pos,
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(target, enter)
-    drop = QDropEvent(QPointF(pos), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                      Qt.KeyboardModifier.NoModifier)
+    drop = QDropEvent(
+        QPointF(pos),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(target, drop)
     return enter.isAccepted(), drop.isAccepted()
 

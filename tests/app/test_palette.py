@@ -39,7 +39,8 @@ def test_search_filters_as_you_type_by_name_and_description(qtbot, window):
     assert pal.type_names() == ["Dropout"]
     # groups without a match are hidden
     visible_groups = [
-        pal.tree.topLevelItem(i).text(0) for i in range(pal.tree.topLevelItemCount())
+        pal.tree.topLevelItem(i).text(0)
+        for i in range(pal.tree.topLevelItemCount())
         if not pal.tree.topLevelItem(i).isHidden()
     ]
     assert visible_groups == ["Normalization & Regularization"]

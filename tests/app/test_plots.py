@@ -14,8 +14,16 @@ from app.worker import BatchChunk
 def chunk(start: int, n: int, batches: int = 100) -> BatchChunk:
     steps = np.arange(start + 1, start + n + 1)
     loss = 1.0 / steps
-    return BatchChunk(0, 0, batches, 0, {"loss": float(loss[-1])}, steps, steps / batches,
-                      {"loss": loss, "accuracy": 1 - loss})
+    return BatchChunk(
+        0,
+        0,
+        batches,
+        0,
+        {"loss": float(loss[-1])},
+        steps,
+        steps / batches,
+        {"loss": loss, "accuracy": 1 - loss},
+    )
 
 
 def test_growing_series_doubles_and_keeps_values() -> None:
@@ -100,7 +108,7 @@ def test_thinned_batch_curve_keeps_full_data(qtbot) -> None:
     # each drawn point is the mean of its bucket
     b = loss.thinned.bucket
     np.testing.assert_allclose(y[0], full_y[:b].mean())
-    np.testing.assert_allclose(y[3], full_y[3 * b:4 * b].mean())
+    np.testing.assert_allclose(y[3], full_y[3 * b : 4 * b].mean())
     panel.add_chunk(chunk(50_000, 1, batches=1000))  # an unfinished bucket is drawn too
     panel.redraw()
     x, _ = loss.curves["batch"].getData()
@@ -146,8 +154,11 @@ def test_redraw_and_paint_hold_the_gui_gate(qtbot, monkeypatch) -> None:
     assert seen == [True] and not gate.is_busy()
     painted = []
     orig_paint = pg.GraphicsView.paintEvent
-    monkeypatch.setattr(pg.GraphicsView, "paintEvent",
-                        lambda *a: (painted.append(gate.is_busy()), orig_paint(*a))[1])
+    monkeypatch.setattr(
+        pg.GraphicsView,
+        "paintEvent",
+        lambda *a: (painted.append(gate.is_busy()), orig_paint(*a))[1],
+    )
     before = panel.graphics.paints
     panel.graphics.viewport().repaint()
     assert panel.graphics.paints > before
@@ -221,7 +232,10 @@ def test_one_legend_above_the_plots_covers_no_curve(qtbot) -> None:
     qtbot.wait(50)
     legend = panel.legend
     assert [label.text for _sample, label in legend.items] == [
-        "batch (smoothed)", "train (epoch)", "validation (epoch)"]
+        "batch (smoothed)",
+        "train (epoch)",
+        "validation (epoch)",
+    ]
     box = legend.sceneBoundingRect()
     assert box.height() <= 30
     for plot in panel.plots.values():

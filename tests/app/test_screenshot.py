@@ -26,8 +26,12 @@ def _run(args, tmp_path):
     env.pop("QT_QPA_PLATFORM", None)  # --screenshot must choose offscreen by itself
     env["XDG_CONFIG_HOME"] = str(tmp_path / "cfg")
     return subprocess.run(
-        [sys.executable, "-m", "app", *args], capture_output=True, text=True, timeout=60,
-        env=env, cwd=tmp_path,
+        [sys.executable, "-m", "app", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=tmp_path,
     )
 
 
@@ -56,8 +60,7 @@ def test_screenshot_of_a_project(qtbot, tmp_path):
 
 
 def test_missing_project_is_a_clear_error(tmp_path):
-    proc = _run([str(tmp_path / "nope.lfproj"), "--screenshot", str(tmp_path / "x.png")],
-                tmp_path)
+    proc = _run([str(tmp_path / "nope.lfproj"), "--screenshot", str(tmp_path / "x.png")], tmp_path)
     assert proc.returncode == 2
     assert "nope.lfproj" in proc.stderr
     assert not (tmp_path / "x.png").exists()
@@ -76,7 +79,13 @@ def test_startup_imports_no_heavy_modules(tmp_path):
         "print('HEAVY', heavy)\n"
     )
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path))
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, env=env, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "HEAVY []" in proc.stdout

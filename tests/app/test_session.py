@@ -140,8 +140,9 @@ def test_pause_resume_and_step(session, tmp_path, qtbot, monkeypatch) -> None:
     chunks = []
     session.batches.connect(chunks.append)
     assert session.step()  # idle -> a paused run that runs exactly one batch
-    qtbot.waitUntil(lambda: session.state == PAUSED and sum(c.count for c in chunks) == 1,
-                    timeout=3000)
+    qtbot.waitUntil(
+        lambda: session.state == PAUSED and sum(c.count for c in chunks) == 1, timeout=3000
+    )
     qtbot.wait(100)
     assert sum(c.count for c in chunks) == 1
     session.step()
@@ -195,9 +196,11 @@ def test_real_engine_divergence_at_huge_learning_rate(session, tmp_path, qtbot) 
     # (The seed's sigmoid + cross-entropy stays finite at lr 1e3: its loss is clipped.)
     session.open_csv(REPO / "resources" / "datasets" / "diabetes.csv")
     c = session.controller
-    ids = [c.add_node("Input", 0, 0, {"shape": [session.dataset.n_features]}),
-           c.add_node("Dense", 200, 0, {"units": 10, "activation": "relu"}),
-           c.add_node("Dense", 400, 0, {"units": 1, "activation": "linear"})]
+    ids = [
+        c.add_node("Input", 0, 0, {"shape": [session.dataset.n_features]}),
+        c.add_node("Dense", 200, 0, {"units": 10, "activation": "relu"}),
+        c.add_node("Dense", 400, 0, {"units": 1, "activation": "linear"}),
+    ]
     c.connect(ids[0], ids[1])
     c.connect(ids[1], ids[2])
     c.analyze_now()

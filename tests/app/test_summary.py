@@ -36,8 +36,9 @@ def test_table_updates_on_edits_and_undo(qtbot, window):
     qtbot.waitUntil(lambda: len(window.summary.row_texts()) == 2, timeout=2000)
     c.undo_stack.undo()
     c.undo_stack.undo()
-    qtbot.waitUntil(lambda: window.summary.row_texts()[1][1:3] == ["(None, 16)", "144"],
-                    timeout=2000)
+    qtbot.waitUntil(
+        lambda: window.summary.row_texts()[1][1:3] == ["(None, 16)", "144"], timeout=2000
+    )
     assert len(window.summary.row_texts()) == 3
 
 

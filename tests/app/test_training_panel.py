@@ -42,7 +42,10 @@ def ready(ui, tmp_path) -> None:
 def test_docks_and_menus_installed(ui) -> None:
     window, _c, t = ui
     assert {d.objectName() for d in (t.data_dock, t.training_dock, t.plots_dock)} == {
-        "dock_data", "dock_training", "dock_plots"}
+        "dock_data",
+        "dock_training",
+        "dock_plots",
+    }
     titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
     assert "Data" in titles and "Training" in titles
     assert not t.actions["start"].isEnabled()
@@ -94,7 +97,8 @@ def test_open_bundled_csv_train_seed_plots_and_readouts(ui, tmp_path, qtbot) -> 
     x, _y = loss.curves["train"].getData()
     assert len(x) == 4
     assert panel.epoch_metrics.text().startswith("Epoch 4:") and "val_loss" in (
-        panel.epoch_metrics.text())
+        panel.epoch_metrics.text()
+    )
     assert "loss" in panel.latest.text()
     assert panel.test_label.text().startswith("Test split:")
     assert "samples/s" in panel.timing.text()
@@ -110,8 +114,9 @@ def test_pause_resume_step_buttons(ui, tmp_path, qtbot, monkeypatch) -> None:
     chunks = []
     t.session.batches.connect(chunks.append)
     panel.step_button.click()
-    qtbot.waitUntil(lambda: t.session.state == PAUSED and sum(c.count for c in chunks) == 1,
-                    timeout=3000)
+    qtbot.waitUntil(
+        lambda: t.session.state == PAUSED and sum(c.count for c in chunks) == 1, timeout=3000
+    )
     assert panel.pause_button.text() == "Resume"
     panel.pause_button.click()  # resume
     qtbot.waitUntil(lambda: sum(c.count for c in chunks) > 5, timeout=3000)
@@ -194,12 +199,22 @@ def test_csv_dropped_on_window_opens(ui, tmp_path, qtbot) -> None:
     window, _c, t = ui
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(seed_csv(tmp_path)))])
-    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime,
-                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(
+        QPoint(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(window, enter)
     assert enter.isAccepted()
-    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
-                      Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    drop = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(window, drop)
     assert t.session.dataset is not None and drop.isAccepted()
 
@@ -226,8 +241,11 @@ def test_readouts_follow_the_tick_not_each_delivery(ui, qtbot, monkeypatch) -> N
     writes.clear()
     for i in range(10):  # ten deliveries in quick succession: no label is rewritten yet
         step = np.arange(i * 5 + 1, i * 5 + 6)
-        t.session.batches.emit(BatchChunk(0, i, 10, i * 80, {"loss": 1.0 / (i + 1)}, step,
-                                          step / 50.0, {"loss": 1.0 / step}))
+        t.session.batches.emit(
+            BatchChunk(
+                0, i, 10, i * 80, {"loss": 1.0 / (i + 1)}, step, step / 50.0, {"loss": 1.0 / step}
+            )
+        )
     assert writes == [] and panel.summary.text() == "Starting…"
     qtbot.waitUntil(lambda: len(writes) == 1, timeout=2000)  # the read-out tick
     assert "loss 0.1" in panel.summary.text() and "batch 10/10" in panel.progress.format()

@@ -18,8 +18,8 @@ SEED = REPO / "resources" / "examples" / "seed.lfproj"
 
 # ----------------------------------------------------------------------------- 1. bad files
 
-@pytest.mark.parametrize("content,name", [('{"format":', "t.lfproj"),
-                                          ("a,b\n1,2\n", "data.csv")])
+
+@pytest.mark.parametrize("content,name", [('{"format":', "t.lfproj"), ("a,b\n1,2\n", "data.csv")])
 def test_screenshot_of_a_bad_file_exits_with_one_line(tmp_path, content, name):
     bad = tmp_path / name
     bad.write_text(content, encoding="utf-8")
@@ -47,6 +47,7 @@ def test_bad_project_in_the_gui_reports_over_an_open_window(qtbot, tmp_path, mon
 
 # ----------------------------------------------------------------------------- helpers
 
+
 def _window(qtbot, monkeypatch=None):
     w = make_window(qtbot, show=False)
     w.apply_default_dock_sizes()
@@ -72,6 +73,7 @@ def _scroll_of(panel: QWidget) -> QScrollArea:
 
 
 # ----------------------------------------------------------------------------- 2. plots
+
 
 @pytest.mark.skipif(not engine_available(), reason="needs the training engine")
 def test_bottom_area_is_tall_and_plots_sit_side_by_side(qtbot, tmp_path):
@@ -105,6 +107,7 @@ def test_old_saved_layout_is_ignored():
 
 
 # ----------------------------------------------------------------------------- 3./4. fit
+
 
 def test_training_panel_fits_the_right_dock(qtbot):
     w = _window(qtbot)
@@ -151,6 +154,7 @@ def test_data_panel_fits_the_left_dock_with_roles_visible(qtbot, tmp_path):
 
 # ----------------------------------------------------------------------------- 5. settings
 
+
 def test_panel_follows_train_config_and_edits_are_undoable(qtbot, tmp_path, monkeypatch):
     use_fake_engine(monkeypatch, batches=3)
     w = _window(qtbot)
@@ -195,6 +199,7 @@ def test_typing_into_one_field_is_one_undo_step(qtbot):
 
 
 # ----------------------------------------------------------------------------- 6. stray line
+
 
 def test_no_stray_tab_bars_under_docks_or_canvas(qtbot):
     w = _window(qtbot)

@@ -180,8 +180,9 @@ def test_worker_waits_while_the_gui_is_busy(qtbot, make_worker) -> None:
     from app.worker import GuiGate
 
     gate = GuiGate(max_wait=5.0)
-    worker, rec = make_worker(lambda: counting_train(epochs=1, batches=100_000, delay=0.001),
-                              gate=gate)
+    worker, rec = make_worker(
+        lambda: counting_train(epochs=1, batches=100_000, delay=0.001), gate=gate
+    )
     worker.start()
     qtbot.waitUntil(lambda: rec.n_batches > 3, timeout=5000)
     with gate.busy():
@@ -209,10 +210,12 @@ def test_coalescer_packs_in_bulk_with_changing_and_odd_logs() -> None:
     assert set(first.series) == {"loss", "accuracy"}  # text is no number: left out
     np.testing.assert_allclose(first.series["loss"], [1.0, 0.5, np.nan])
     np.testing.assert_allclose(first.series["accuracy"], [np.nan, 0.25, 0.5])
-    assert first.batch == 2 and first.samples_seen == 24 and first.logs == {
-        "loss": pytest.approx(np.nan, nan_ok=True), "accuracy": 0.5}
-    assert not any(a.flags.writeable for a in (first.step, first.epoch_pos,
-                                                *first.series.values()))
+    assert (
+        first.batch == 2
+        and first.samples_seen == 24
+        and first.logs == {"loss": pytest.approx(np.nan, nan_ok=True), "accuracy": 0.5}
+    )
+    assert not any(a.flags.writeable for a in (first.step, first.epoch_pos, *first.series.values()))
     c.add(BatchEnded(1, 0, 4, {"loss": 0.1}, 40))
     np.testing.assert_array_equal(c.take().step, [4])  # the run-wide counter continues
 

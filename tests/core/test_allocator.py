@@ -23,7 +23,8 @@ def test_training_raises_the_allocator_thresholds_once() -> None:
         "m.fit(np.ones((4, 2), np.float32), np.ones((4, 1), np.float32), verbose=0)\n"
         "print(allocator._done)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[True]"  # applied, and only once

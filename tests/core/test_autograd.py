@@ -78,8 +78,9 @@ def test_fused_dense_accumulates_into_preset_views() -> None:
     w.grad, b.grad = flat[:6].reshape(3, 2), flat[6:]
     x = rng.standard_normal((4, 3)).astype(np.float32)
     ops.dense(x, w, b, "linear").sum().backward()
-    np.testing.assert_allclose(flat[:6].reshape(3, 2), x.sum(0)[:, None] * np.ones((1, 2)),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        flat[:6].reshape(3, 2), x.sum(0)[:, None] * np.ones((1, 2)), rtol=1e-6
+    )
     np.testing.assert_allclose(flat[6:], [4.0, 4.0])
     ops.dense(x, w, b, "linear").sum().backward()
     np.testing.assert_allclose(flat[6:], [8.0, 8.0])

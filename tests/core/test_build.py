@@ -22,20 +22,36 @@ from core.document.graph import Graph
 from core.engine.layers import CATALOG
 from core.errors import GraphError
 
-BINARY = SimpleNamespace(kind="binary", n_classes=2, output_units=1,
-                         output_activation="sigmoid", loss="binary_crossentropy")
-MULTI3 = SimpleNamespace(kind="multiclass", n_classes=3, output_units=3,
-                         output_activation="softmax", loss="categorical_crossentropy")
-REGRESSION = SimpleNamespace(kind="regression", n_classes=0, output_units=1,
-                             output_activation="linear", loss="mean_squared_error")
+BINARY = SimpleNamespace(
+    kind="binary",
+    n_classes=2,
+    output_units=1,
+    output_activation="sigmoid",
+    loss="binary_crossentropy",
+)
+MULTI3 = SimpleNamespace(
+    kind="multiclass",
+    n_classes=3,
+    output_units=3,
+    output_activation="softmax",
+    loss="categorical_crossentropy",
+)
+REGRESSION = SimpleNamespace(
+    kind="regression",
+    n_classes=0,
+    output_units=1,
+    output_activation="linear",
+    loss="mean_squared_error",
+)
 
 
 def new_graph() -> Graph:
     return Graph(CATALOG)
 
 
-def mlp(g: Graph, n_in: int = 8, hidden: tuple[int, ...] = (16,), out: int = 1,
-        act: str = "sigmoid") -> list[str]:
+def mlp(
+    g: Graph, n_in: int = 8, hidden: tuple[int, ...] = (16,), out: int = 1, act: str = "sigmoid"
+) -> list[str]:
     ids = [g.add_node("Input", {"shape": [n_in]}).id]
     for h in hidden:
         ids.append(g.add_node("Dense", {"units": h, "activation": "relu"}).id)
@@ -146,8 +162,9 @@ def test_merge_with_one_input() -> None:
     add = g.add_node("Add").id
     g.connect(i, add)
     an = analyze(g)
-    assert messages(an) == ["Add 'add' needs at least 2 inputs but has 1 — connect another "
-                            "layer into it."]
+    assert messages(an) == [
+        "Add 'add' needs at least 2 inputs but has 1 — connect another layer into it."
+    ]
 
 
 def test_add_shape_mismatch_names_both_layers_and_offers_fix() -> None:
@@ -163,8 +180,9 @@ def test_add_shape_mismatch_names_both_layers_and_offers_fix() -> None:
     assert len(an.problems) == 1
     p = an.problems[0]
     assert p.node_id == add
-    assert p.message == ("Add 'add' receives (10,) from 'dense' and (8,) from 'dense_1' — "
-                         "the shapes must match")
+    assert p.message == (
+        "Add 'add' receives (10,) from 'dense' and (8,) from 'dense_1' — the shapes must match"
+    )
     assert p.related == (a, b)
     assert p.fix == Fix("Set 'dense_1' to 10 units", "set_params", b, {"units": 10})
     assert an.problems_for(b) == [p] and an.shapes[out] is None
@@ -181,8 +199,9 @@ def test_concatenate_mismatch_keeps_layer_reason() -> None:
     g.connect(j, cat)
     an = analyze(g)
     (p,) = an.problems
-    assert p.message.startswith("Concatenate 'concatenate' receives (2, 3) from 'input' and "
-                                "(4, 5) from 'input_1': ")
+    assert p.message.startswith(
+        "Concatenate 'concatenate' receives (2, 3) from 'input' and (4, 5) from 'input_1': "
+    )
     assert "axis" in p.message
 
 
@@ -195,8 +214,9 @@ def test_dense_after_image_shape_needs_flatten() -> None:
     g.connect(d, d2)
     an = analyze(g)
     (p,) = an.problems
-    assert p.message == ("Dense 'dense' needs a flat input but 'conv2d' gives (26, 26, 32) — "
-                         "insert a Flatten layer")
+    assert p.message == (
+        "Dense 'dense' needs a flat input but 'conv2d' gives (26, 26, 32) — insert a Flatten layer"
+    )
     assert p.fix == Fix("Insert a Flatten layer", "insert_layer", d, {}, "Flatten", i)
     # applying the fix the way the GUI will: insert between `after` and node_id
     g.disconnect(i, d)
@@ -255,8 +275,10 @@ def test_input_size_against_data() -> None:
     i, h, o = mlp(g, n_in=4)
     an = analyze(g, n_features=13)
     (p,) = an.problems
-    assert p.message == ("Input 'input' takes 4 features but the data has 13 after encoding — "
-                         "set Input shape to (13,)")
+    assert p.message == (
+        "Input 'input' takes 4 features but the data has 13 after encoding — "
+        "set Input shape to (13,)"
+    )
     assert p.fix == Fix("Set Input shape to (13,)", "set_params", i, {"shape": [13]})
     g.set_params(i, p.fix.params)
     assert analyze(g, n_features=13).ok
@@ -267,26 +289,51 @@ def test_input_size_against_data() -> None:
 @pytest.mark.parametrize(
     ("units", "act", "task", "message", "fix_params"),
     [
-        (1, "sigmoid", MULTI3,
-         "The output layer 'dense_1' has 1 unit but the target has 3 classes — "
-         "use Dense(3, softmax)", {"units": 3, "activation": "softmax"}),
-        (3, "relu", MULTI3,
-         "The output layer 'dense_1' uses relu but the target has 3 classes, which needs "
-         "softmax — use Dense(3, softmax)", {"units": 3, "activation": "softmax"}),
-        (2, "softmax", BINARY,
-         "The output layer 'dense_1' has 2 units but the target has 2 classes (one sigmoid "
-         "unit) — use Dense(1, sigmoid)", {"units": 1, "activation": "sigmoid"}),
-        (1, "linear", BINARY,
-         "The output layer 'dense_1' uses linear but the target has 2 classes (one sigmoid "
-         "unit), which needs sigmoid — use Dense(1, sigmoid)",
-         {"units": 1, "activation": "sigmoid"}),
-        (4, "linear", REGRESSION,
-         "The output layer 'dense_1' has 4 units but the target has a single number — "
-         "use Dense(1, linear)", {"units": 1, "activation": "linear"}),
+        (
+            1,
+            "sigmoid",
+            MULTI3,
+            "The output layer 'dense_1' has 1 unit but the target has 3 classes — "
+            "use Dense(3, softmax)",
+            {"units": 3, "activation": "softmax"},
+        ),
+        (
+            3,
+            "relu",
+            MULTI3,
+            "The output layer 'dense_1' uses relu but the target has 3 classes, which needs "
+            "softmax — use Dense(3, softmax)",
+            {"units": 3, "activation": "softmax"},
+        ),
+        (
+            2,
+            "softmax",
+            BINARY,
+            "The output layer 'dense_1' has 2 units but the target has 2 classes (one sigmoid "
+            "unit) — use Dense(1, sigmoid)",
+            {"units": 1, "activation": "sigmoid"},
+        ),
+        (
+            1,
+            "linear",
+            BINARY,
+            "The output layer 'dense_1' uses linear but the target has 2 classes (one sigmoid "
+            "unit), which needs sigmoid — use Dense(1, sigmoid)",
+            {"units": 1, "activation": "sigmoid"},
+        ),
+        (
+            4,
+            "linear",
+            REGRESSION,
+            "The output layer 'dense_1' has 4 units but the target has a single number — "
+            "use Dense(1, linear)",
+            {"units": 1, "activation": "linear"},
+        ),
     ],
 )
-def test_output_layer_against_task(units: int, act: str, task: Any, message: str,
-                                   fix_params: dict[str, Any]) -> None:
+def test_output_layer_against_task(
+    units: int, act: str, task: Any, message: str, fix_params: dict[str, Any]
+) -> None:
     g = new_graph()
     *_, o = mlp(g, out=units, act=act)
     an = analyze(g, task=task)
@@ -361,8 +408,17 @@ def test_cache_reuses_layers_and_sees_changes() -> None:
 def test_random_edits_never_raise() -> None:
     """Analysis of arbitrary wiring and parameters reports instead of raising."""
     rng = np.random.default_rng(7)
-    types = ["Input", "Dense", "Dropout", "Flatten", "Add", "Concatenate", "Activation",
-             "BatchNormalization", "Reshape"]
+    types = [
+        "Input",
+        "Dense",
+        "Dropout",
+        "Flatten",
+        "Add",
+        "Concatenate",
+        "Activation",
+        "BatchNormalization",
+        "Reshape",
+    ]
     values: list[Any] = [0, 1, 3, -1, 2.5, "relu", "x", None, [2, 2], [4], True, []]
     for _ in range(150):
         g = new_graph()

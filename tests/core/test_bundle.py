@@ -47,8 +47,12 @@ def _project(tmp_path: Path, classes: int) -> Project:
     g.connect(h, o)
     cfg = default_train_config()
     cfg.update({"epochs": 2, "batch_size": 32})
-    return Project(graph=g, data_path=str(csv),
-                   data_config={"target": "target", "test_split": 0.2}, train_config=cfg)
+    return Project(
+        graph=g,
+        data_path=str(csv),
+        data_config={"target": "target", "test_split": 0.2},
+        train_config=cfg,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +76,9 @@ def test_round_trip_keeps_weights_and_predictions(trained: dict, classes: int) -
     for w0, w1 in zip(result.model.get_weights(), bundle.model.get_weights(), strict=True):
         np.testing.assert_array_equal(w0, w1)
     ds = result.dataset
-    np.testing.assert_allclose(bundle.predict_raw(ds.x_test),
-                               result.model.predict(ds.x_test, verbose=0), rtol=1e-6)
+    np.testing.assert_allclose(
+        bundle.predict_raw(ds.x_test), result.model.predict(ds.x_test, verbose=0), rtol=1e-6
+    )
     assert bundle.feature_names == ds.feature_names
     assert bundle.input_columns == ["a", "b", "color"]
     assert bundle.metadata["format_version"] == FORMAT_VERSION
@@ -112,8 +117,12 @@ def test_predict_takes_raw_rows_in_any_form(trained: dict, tmp_path: Path) -> No
     one = bundle.predict({"a": 0.1, "b": 0.2, "color": "purple"})  # unknown category is fine
     assert len(one) == 1
     frame = expected.to_frame()
-    assert list(frame.columns) == ["prediction", "probability_high", "probability_low",
-                                   "probability_mid"]
+    assert list(frame.columns) == [
+        "prediction",
+        "probability_high",
+        "probability_low",
+        "probability_mid",
+    ]
 
 
 def test_binary_and_regression_frames(trained: dict) -> None:
@@ -150,8 +159,12 @@ def _project_csv(model_path: Path) -> Path:
 def test_python_api_model_saves_without_pipeline(tmp_path: Path) -> None:
     from core.engine.models import Sequential
 
-    model = Sequential([core.engine.layers.Dense(4, activation="relu", input_shape=(3,)),
-                        core.engine.layers.Dense(1, activation="sigmoid")])
+    model = Sequential(
+        [
+            core.engine.layers.Dense(4, activation="relu", input_shape=(3,)),
+            core.engine.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
     model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
     x = np.random.default_rng(0).normal(size=(10, 3)).astype(np.float32)
     path = core.save_model(model, tmp_path / "api.lfmodel")
@@ -230,40 +243,55 @@ def test_not_a_zip_and_truncated(trained: dict, tmp_path: Path) -> None:
 
 def test_missing_member(trained: dict, tmp_path: Path) -> None:
     src = trained[2][0]
-    _expect_format_error(_rewrite(src, tmp_path / "a.lfmodel", **{"weights.npz": None}),
-                         "weights.npz is missing")
-    _expect_format_error(_rewrite(src, tmp_path / "b.lfmodel", **{"config.json": b"{nope"}),
-                         "config.json is not valid JSON")
+    _expect_format_error(
+        _rewrite(src, tmp_path / "a.lfmodel", **{"weights.npz": None}), "weights.npz is missing"
+    )
+    _expect_format_error(
+        _rewrite(src, tmp_path / "b.lfmodel", **{"config.json": b"{nope"}),
+        "config.json is not valid JSON",
+    )
 
 
 def test_newer_format_version_is_refused(trained: dict, tmp_path: Path) -> None:
     src = trained[2][0]
     data = _json_edit(src, "config.json", lambda d: d.update(format_version=FORMAT_VERSION + 1))
-    _expect_format_error(_rewrite(src, tmp_path / "v.lfmodel", **{"config.json": data}),
-                         "newer LayerForge")
+    _expect_format_error(
+        _rewrite(src, tmp_path / "v.lfmodel", **{"config.json": data}), "newer LayerForge"
+    )
     data = _json_edit(src, "metadata.json", lambda d: d.update(format="something-else"))
-    _expect_format_error(_rewrite(src, tmp_path / "f.lfmodel", **{"metadata.json": data}),
-                         "not a LayerForge model")
+    _expect_format_error(
+        _rewrite(src, tmp_path / "f.lfmodel", **{"metadata.json": data}), "not a LayerForge model"
+    )
 
 
 def test_weights_of_the_wrong_shape(trained: dict, tmp_path: Path) -> None:
     src = trained[2][0]
     buf = io.BytesIO()
-    np.savez(buf, w0000=np.zeros((5, 9), np.float32), w0001=np.zeros(8, np.float32),
-             w0002=np.zeros((8, 1), np.float32), w0003=np.zeros(1, np.float32))
-    _expect_format_error(_rewrite(src, tmp_path / "w.lfmodel", **{"weights.npz": buf.getvalue()}),
-                         r"array 0 should have shape \(5, 8\)")
+    np.savez(
+        buf,
+        w0000=np.zeros((5, 9), np.float32),
+        w0001=np.zeros(8, np.float32),
+        w0002=np.zeros((8, 1), np.float32),
+        w0003=np.zeros(1, np.float32),
+    )
+    _expect_format_error(
+        _rewrite(src, tmp_path / "w.lfmodel", **{"weights.npz": buf.getvalue()}),
+        r"array 0 should have shape \(5, 8\)",
+    )
     buf = io.BytesIO()
     np.savez(buf, w0000=np.zeros((5, 8), np.float32))
-    _expect_format_error(_rewrite(src, tmp_path / "n.lfmodel", **{"weights.npz": buf.getvalue()}),
-                         "expected 4 arrays")
+    _expect_format_error(
+        _rewrite(src, tmp_path / "n.lfmodel", **{"weights.npz": buf.getvalue()}),
+        "expected 4 arrays",
+    )
     buf = io.BytesIO()
     np.save(buf, np.array([{"a": 1}], dtype=object), allow_pickle=True)
     obj = io.BytesIO()
     with zipfile.ZipFile(obj, "w") as zf:
         zf.writestr("w0000.npy", buf.getvalue())
-    _expect_format_error(_rewrite(src, tmp_path / "o.lfmodel", **{"weights.npz": obj.getvalue()}),
-                         "weights")
+    _expect_format_error(
+        _rewrite(src, tmp_path / "o.lfmodel", **{"weights.npz": obj.getvalue()}), "weights"
+    )
 
 
 def test_unknown_layer_type(trained: dict, tmp_path: Path) -> None:
@@ -271,14 +299,14 @@ def test_unknown_layer_type(trained: dict, tmp_path: Path) -> None:
 
     def edit(d: dict) -> None:
         d["model"]["config"] = json.loads(
-            json.dumps(d["model"]["config"]).replace('"Dense"', '"Dance"'))
+            json.dumps(d["model"]["config"]).replace('"Dense"', '"Dance"')
+        )
         for node in d["graph"]["nodes"]:
             if node["type"] == "Dense":
                 node["type"] = "Dance"
 
     data = _json_edit(src, "config.json", edit)
-    _expect_format_error(_rewrite(src, tmp_path / "u.lfmodel", **{"config.json": data}),
-                         "Dance")
+    _expect_format_error(_rewrite(src, tmp_path / "u.lfmodel", **{"config.json": data}), "Dance")
 
 
 def _python_api_model(units: int, activation: str, loss: str, seed: int = 3) -> object:
@@ -303,8 +331,7 @@ def test_python_api_softmax_model_predicts_every_class(tmp_path: Path) -> None:
     assert pred.probabilities is not None and pred.probabilities.shape == (5, 3)
     np.testing.assert_allclose(pred.probabilities, raw, atol=1e-6)
     frame = pred.to_frame()
-    assert list(frame.columns) == ["prediction", "probability_0", "probability_1",
-                                   "probability_2"]
+    assert list(frame.columns) == ["prediction", "probability_0", "probability_1", "probability_2"]
     assert frame["prediction"].tolist() == np.argmax(raw, axis=1).tolist()
     ones = core.load_model(path).predict(np.ones((2, 4), np.float32)).to_frame()
     assert ones.shape == (2, 4)
@@ -317,8 +344,7 @@ def test_python_api_softmax_model_uses_known_class_labels(tmp_path: Path) -> Non
     x = np.random.default_rng(1).normal(size=(4, 4)).astype(np.float32)
     raw = np.asarray(model.predict(x, verbose=0))
     frame = core.load_model(path).predict(x).to_frame()
-    assert list(frame.columns) == ["prediction", "probability_a", "probability_b",
-                                   "probability_c"]
+    assert list(frame.columns) == ["prediction", "probability_a", "probability_b", "probability_c"]
     assert frame["prediction"].tolist() == [("a", "b", "c")[i] for i in raw.argmax(axis=1)]
 
 
@@ -336,5 +362,4 @@ def test_python_api_sigmoid_and_linear_models(tmp_path: Path) -> None:
     core.save_model(lin, tmp_path / "r.lfmodel")
     pred = core.load_model(tmp_path / "r.lfmodel").predict(x)
     assert pred.task == "regression" and pred.probabilities is None
-    np.testing.assert_allclose(pred.values, np.asarray(lin.predict(x, verbose=0))[:, 0],
-                               atol=1e-6)
+    np.testing.assert_allclose(pred.values, np.asarray(lin.predict(x, verbose=0))[:, 0], atol=1e-6)

@@ -38,8 +38,9 @@ def bundle_bytes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
         g.connect(s, d)
     cfg = default_train_config()
     cfg["epochs"] = 1
-    project = Project(graph=g, data_path=str(folder / "d.csv"), data_config={"target": "t"},
-                      train_config=cfg)
+    project = Project(
+        graph=g, data_path=str(folder / "d.csv"), data_config={"target": "t"}, train_config=cfg
+    )
     path = save_trained(train_project(project), folder / "m.lfmodel")
     with zipfile.ZipFile(path) as zf:
         members = {n: zf.read(n) for n in zf.namelist()}
@@ -65,11 +66,15 @@ def _check(path: Path) -> None:
 
 def _json_values() -> st.SearchStrategy:
     return st.recursive(
-        st.none() | st.booleans() | st.integers(-3, 10) | st.floats(allow_nan=False,
-                                                                   allow_infinity=False)
-        | st.text(max_size=8) | st.sampled_from(["Dense", "Input", "relu", "n1", "w0000"]),
-        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
-                                                                    max_size=3),
+        st.none()
+        | st.booleans()
+        | st.integers(-3, 10)
+        | st.floats(allow_nan=False, allow_infinity=False)
+        | st.text(max_size=8)
+        | st.sampled_from(["Dense", "Input", "relu", "n1", "w0000"]),
+        lambda inner: (
+            st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+        ),
         max_leaves=8,
     )
 
@@ -102,8 +107,9 @@ def _set(d: object, path: tuple, value: object, delete: bool) -> object:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=_HC)
 @given(data=st.data())
-def test_mutated_json_members(bundle_bytes: dict[str, bytes], tmp_path: Path,
-                              data: st.DataObject) -> None:
+def test_mutated_json_members(
+    bundle_bytes: dict[str, bytes], tmp_path: Path, data: st.DataObject
+) -> None:
     member = data.draw(st.sampled_from(["config.json", "metadata.json"]))
     doc = json.loads(bundle_bytes[member])
     for _ in range(data.draw(st.integers(1, 3))):
@@ -119,8 +125,7 @@ def test_mutated_json_members(bundle_bytes: dict[str, bytes], tmp_path: Path,
 
 @settings(max_examples=600, deadline=None, suppress_health_check=_HC)
 @given(data=st.data())
-def test_mutated_bytes(bundle_bytes: dict[str, bytes], tmp_path: Path,
-                       data: st.DataObject) -> None:
+def test_mutated_bytes(bundle_bytes: dict[str, bytes], tmp_path: Path, data: st.DataObject) -> None:
     raw = bytearray(bundle_bytes["__file__"])
     op = data.draw(st.sampled_from(["flip", "truncate", "insert"]))
     if op == "truncate":
@@ -138,11 +143,18 @@ def test_mutated_bytes(bundle_bytes: dict[str, bytes], tmp_path: Path,
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=_HC)
-@given(weights=st.lists(st.tuples(st.lists(st.integers(0, 4), max_size=3),
-                                  st.sampled_from(["float32", "float64", "int8", "bool", "U3"])),
-                        max_size=12))
-def test_arbitrary_weight_arrays(bundle_bytes: dict[str, bytes], tmp_path: Path,
-                                 weights: list) -> None:
+@given(
+    weights=st.lists(
+        st.tuples(
+            st.lists(st.integers(0, 4), max_size=3),
+            st.sampled_from(["float32", "float64", "int8", "bool", "U3"]),
+        ),
+        max_size=12,
+    )
+)
+def test_arbitrary_weight_arrays(
+    bundle_bytes: dict[str, bytes], tmp_path: Path, weights: list
+) -> None:
     import io
 
     buf = io.BytesIO()

@@ -55,8 +55,7 @@ def test_early_stopping_min_delta_mode_and_start() -> None:
     es = keras.callbacks.EarlyStopping(monitor="score", mode="max", min_delta=0.05, patience=1)
     list(train(m, X, Y, epochs=6, callbacks=[script, es]))
     assert es.stopped_epoch == 1  # 0.55 - 0.05 is not > 0.5: no improvement, patience 1
-    es2 = keras.callbacks.EarlyStopping(monitor="score", mode="max", patience=0,
-                                        start_from_epoch=4)
+    es2 = keras.callbacks.EarlyStopping(monitor="score", mode="max", patience=0, start_from_epoch=4)
     script2 = _Script([0.9, 0.1, 0.1, 0.1, 0.5, 0.4])
     list(train(_model(), X, Y, epochs=6, callbacks=[script2, es2]))
     assert es2.stopped_epoch == 5
@@ -68,7 +67,8 @@ def test_reduce_lr_on_plateau() -> None:
     rl = keras.callbacks.ReduceLROnPlateau(monitor="score", factor=0.5, patience=2, min_lr=0.02)
     lrs: list[float] = []
     spy = keras.callbacks.LambdaCallback(
-        on_epoch_end=lambda e, logs: lrs.append(m.optimizer.learning_rate))
+        on_epoch_end=lambda e, logs: lrs.append(m.optimizer.learning_rate)
+    )
     list(train(m, X, Y, epochs=6, callbacks=[script, rl, spy]))
     assert lrs == pytest.approx([0.1, 0.1, 0.05, 0.05, 0.025, 0.025])
     list(train(m, X, Y, epochs=6, callbacks=[_Script([1.0] * 6), rl, spy]))
@@ -79,8 +79,11 @@ def test_reduce_lr_on_plateau() -> None:
 def test_terminate_on_nan_stops_and_guard_reports_divergence() -> None:
     m = _model(lr=1e6)
     big = X * 1e20
-    events = list(train(m, big, Y * 1e20, epochs=3, batch_size=8,
-                        callbacks=[keras.callbacks.TerminateOnNaN()]))
+    events = list(
+        train(
+            m, big, Y * 1e20, epochs=3, batch_size=8, callbacks=[keras.callbacks.TerminateOnNaN()]
+        )
+    )
     fin = events[-1]
     assert fin.reason == "diverged"
     assert all(np.isfinite(a).all() for a in m.get_weights())
@@ -95,10 +98,12 @@ def test_lambda_callback_hooks_and_stop_training() -> None:
         if batch == 1:
             m.stop_training = True
 
-    cb = keras.callbacks.LambdaCallback(on_train_begin=lambda logs: calls.append("begin"),
-                                        on_epoch_begin=lambda e, logs: calls.append(f"e{e}"),
-                                        on_train_batch_end=on_batch_end,
-                                        on_train_end=lambda logs: calls.append("end"))
+    cb = keras.callbacks.LambdaCallback(
+        on_train_begin=lambda logs: calls.append("begin"),
+        on_epoch_begin=lambda e, logs: calls.append(f"e{e}"),
+        on_train_batch_end=on_batch_end,
+        on_train_end=lambda logs: calls.append("end"),
+    )
     events = list(train(m, X, Y, epochs=3, batch_size=16, callbacks=[cb]))
     assert calls == ["begin", "e0", "b0", "b1", "end"]
     assert events[-1].reason == "stopped"

@@ -36,14 +36,25 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
 @pytest.fixture
 def workdir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     csv = _csv(tmp_path / "animals.csv")
-    code, out, err = run_cli(capsys, "new", "--data", csv, "--target", "animal", "--hidden",
-                             "8", "--out", tmp_path / "animals.lfproj")
+    code, out, err = run_cli(
+        capsys,
+        "new",
+        "--data",
+        csv,
+        "--target",
+        "animal",
+        "--hidden",
+        "8",
+        "--out",
+        tmp_path / "animals.lfproj",
+    )
     assert code == 0, err
     return tmp_path
 
 
-def test_new_writes_a_project_that_fits_the_data(workdir: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_new_writes_a_project_that_fits_the_data(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     project = json.loads((workdir / "animals.lfproj").read_text())
     nodes = project["graph"]["nodes"]
     assert [n["type"] for n in nodes] == ["Input", "Dense", "Dense"]
@@ -51,15 +62,27 @@ def test_new_writes_a_project_that_fits_the_data(workdir: Path,
     assert nodes[2]["params"] == {**nodes[2]["params"], "units": 3, "activation": "softmax"}
     assert project["data"]["path"] == "animals.csv"
     assert project["training"]["loss"] == "categorical_crossentropy"
-    code, _, err = run_cli(capsys, "new", "--data", workdir / "animals.csv", "--out",
-                           workdir / "animals.lfproj")
+    code, _, err = run_cli(
+        capsys, "new", "--data", workdir / "animals.csv", "--out", workdir / "animals.lfproj"
+    )
     assert code == 1 and "already exists" in err
 
 
 def test_train_predict_evaluate_summary(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     proj = workdir / "animals.lfproj"
-    code, out, err = run_cli(capsys, "train", proj, "--epochs", "3", "--batch-size", "16",
-                             "--seed", "3", "--metrics-json", workdir / "m.json")
+    code, out, err = run_cli(
+        capsys,
+        "train",
+        proj,
+        "--epochs",
+        "3",
+        "--batch-size",
+        "16",
+        "--seed",
+        "3",
+        "--metrics-json",
+        workdir / "m.json",
+    )
     assert code == 0, err
     assert "Epoch 3/3" in err  # the progress goes to stderr
     assert "Trained 3 epochs" in out and "validation" in out and "accuracy" in out
@@ -70,12 +93,21 @@ def test_train_predict_evaluate_summary(workdir: Path, capsys: pytest.CaptureFix
     assert set(metrics["train"]) == {"loss", "accuracy"}
 
     new_rows = _csv(workdir / "new.csv", n=10, seed=4)
-    code, out, err = run_cli(capsys, "predict", model, "--data", new_rows, "--out",
-                             workdir / "pred.csv")
+    code, out, err = run_cli(
+        capsys, "predict", model, "--data", new_rows, "--out", workdir / "pred.csv"
+    )
     assert code == 0, err
     pred = pd.read_csv(workdir / "pred.csv")
-    assert list(pred.columns) == ["a", "b", "kind", "animal", "prediction", "probability_cat",
-                                  "probability_dog", "probability_fox"]
+    assert list(pred.columns) == [
+        "a",
+        "b",
+        "kind",
+        "animal",
+        "prediction",
+        "probability_cat",
+        "probability_dog",
+        "probability_fox",
+    ]
     assert set(pred["prediction"]) <= {"cat", "dog", "fox"}
     np.testing.assert_allclose(pred.filter(like="probability_").sum(axis=1), 1.0, rtol=1e-4)
 
@@ -95,30 +127,44 @@ def test_train_predict_evaluate_summary(workdir: Path, capsys: pytest.CaptureFix
 
 def test_train_options_out_and_data(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     other = _csv(workdir / "other.csv", n=60, seed=9)
-    code, out, err = run_cli(capsys, "train", workdir / "animals.lfproj", "--data", other,
-                             "--epochs", "1", "--out", workdir / "x.lfmodel", "--quiet")
+    code, out, err = run_cli(
+        capsys,
+        "train",
+        workdir / "animals.lfproj",
+        "--data",
+        other,
+        "--epochs",
+        "1",
+        "--out",
+        workdir / "x.lfmodel",
+        "--quiet",
+    )
     assert code == 0, err
     assert err == "" and "on 36 rows" in out
     assert (workdir / "x.lfmodel").is_file()
 
 
-def test_predict_to_stdout_and_missing_column(workdir: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_predict_to_stdout_and_missing_column(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run_cli(capsys, "train", workdir / "animals.lfproj", "--epochs", "1", "--quiet")[0] == 0
     rows = pd.read_csv(workdir / "animals.csv").head(3)
     rows.to_csv(workdir / "three.csv", index=False)
-    code, out, _ = run_cli(capsys, "predict", workdir / "animals.lfmodel", "--data",
-                           workdir / "three.csv")
+    code, out, _ = run_cli(
+        capsys, "predict", workdir / "animals.lfmodel", "--data", workdir / "three.csv"
+    )
     assert code == 0 and out.splitlines()[0].endswith("probability_fox")
     assert len(out.splitlines()) == 4
     rows.drop(columns="kind").to_csv(workdir / "bad.csv", index=False)
-    code, out, err = run_cli(capsys, "predict", workdir / "animals.lfmodel", "--data",
-                             workdir / "bad.csv")
+    code, out, err = run_cli(
+        capsys, "predict", workdir / "animals.lfmodel", "--data", workdir / "bad.csv"
+    )
     assert code == 1 and "'kind'" in err and len(err.strip().splitlines()) == 1
 
 
 def test_errors_are_one_line_and_traceback_only_with_debug(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     missing = tmp_path / "none.lfproj"
     code, out, err = run_cli(capsys, "train", missing)
     assert code == 1 and out == ""
@@ -130,14 +176,18 @@ def test_errors_are_one_line_and_traceback_only_with_debug(
     assert code == 1 and "Traceback" in err
     bad_model = tmp_path / "bad.lfmodel"
     bad_model.write_bytes(b"PK\x03\x04 broken")
-    for argv in (("summary", bad_model), ("predict", bad_model, "--data", bad_model),
-                 ("evaluate", bad_model, "--data", bad_model)):
+    for argv in (
+        ("summary", bad_model),
+        ("predict", bad_model, "--data", bad_model),
+        ("evaluate", bad_model, "--data", bad_model),
+    ):
         code, _, err = run_cli(capsys, *argv)
         assert code == 1 and "bad.lfmodel" in err and len(err.strip().splitlines()) == 1
 
 
 def test_graph_problems_stop_training_with_plain_words(
-        workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     proj = workdir / "animals.lfproj"
     d = json.loads(proj.read_text())
     d["graph"]["nodes"][-1]["params"]["units"] = 2
@@ -146,9 +196,16 @@ def test_graph_problems_stop_training_with_plain_words(
     assert code == 1 and "Dense(3, softmax)" in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("argv", [("train",), ("predict", "m.lfmodel"), ("train", "p", "--epochs",
-                                  "0"), ("export", "m", "--format", "tflite", "--out", "x"),
-                                  ("frobnicate",)])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("train",),
+        ("predict", "m.lfmodel"),
+        ("train", "p", "--epochs", "0"),
+        ("export", "m", "--format", "tflite", "--out", "x"),
+        ("frobnicate",),
+    ],
+)
 def test_usage_errors_exit_2(argv: tuple[str, ...], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(list(argv))
@@ -185,12 +242,23 @@ def test_progress_bar_redraws_one_line_on_a_terminal() -> None:
 
 
 @pytest.mark.parametrize("name", ["seed", "iris", "regression", "moons"])
-def test_every_example_trains_from_the_cli(name: str, tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_example_trains_from_the_cli(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     project = EXAMPLES / f"{name}.lfproj"
     out = tmp_path / f"{name}.lfmodel"
-    code, stdout, err = run_cli(capsys, "train", project, "--epochs", "2", "--out", out,
-                                "--metrics-json", tmp_path / "m.json", "--quiet")
+    code, stdout, err = run_cli(
+        capsys,
+        "train",
+        project,
+        "--epochs",
+        "2",
+        "--out",
+        out,
+        "--metrics-json",
+        tmp_path / "m.json",
+        "--quiet",
+    )
     assert code == 0, err
     metrics = json.loads((tmp_path / "m.json").read_text())
     assert metrics["test"] and all(np.isfinite(v) for v in metrics["test"].values())
@@ -233,15 +301,33 @@ def test_console_entry_point_in_a_subprocess(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("QT_QPA_PLATFORM", None)
     proc = subprocess.run(
-        [sys.executable, "-m", "app", "train", str(EXAMPLES / "seed.lfproj"), "--epochs", "1",
-         "--out", str(tmp_path / "seed.lfmodel")],
-        capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "train",
+            str(EXAMPLES / "seed.lfproj"),
+            "--epochs",
+            "1",
+            "--out",
+            str(tmp_path / "seed.lfmodel"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr
     assert "Epoch 1/1" in proc.stderr and "Saved the trained model" in proc.stdout
     assert "PySide6" not in proc.stderr
-    bad = subprocess.run([sys.executable, "-m", "app", "summary", str(tmp_path / "nope.lfmodel")],
-                         capture_output=True, text=True, timeout=60, env=env)
+    bad = subprocess.run(
+        [sys.executable, "-m", "app", "summary", str(tmp_path / "nope.lfmodel")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
     assert bad.stderr.startswith("error: ") and "nope.lfmodel" in bad.stderr
 
@@ -253,14 +339,16 @@ def test_subcommands_never_import_qt(tmp_path: Path) -> None:
         "bad = [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph', 'shiboken'))]\n"
         "print('QT', bad, rc)"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().endswith("QT [] 0")
 
 
 def test_export_refuses_a_suffix_of_another_format(
-        workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run_cli(capsys, "train", workdir / "animals.lfproj", "--epochs", "1")[0] == 0
     model = workdir / "animals.lfmodel"
     with pytest.raises(SystemExit) as info:
@@ -277,10 +365,20 @@ def test_export_refuses_a_suffix_of_another_format(
 
 
 def test_hidden_sizes_below_one_are_a_usage_error(
-        workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as info:
-        main(["new", "--data", str(workdir / "animals.csv"), "--hidden", "0,-3", "--out",
-              str(workdir / "h.lfproj")])
+        main(
+            [
+                "new",
+                "--data",
+                str(workdir / "animals.csv"),
+                "--hidden",
+                "0,-3",
+                "--out",
+                str(workdir / "h.lfproj"),
+            ]
+        )
     err = capsys.readouterr().err
     assert info.value.code == 2 and "usage:" in err and "--hidden" in err and ">= 1" in err
     assert not (workdir / "h.lfproj").exists()
@@ -288,17 +386,22 @@ def test_hidden_sizes_below_one_are_a_usage_error(
 
 @pytest.mark.parametrize("command", ["predict", "evaluate", "export"])
 def test_a_project_given_for_a_model_says_train_it_first(
-        workdir: Path, capsys: pytest.CaptureFixture[str], command: str) -> None:
+    workdir: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
     proj = workdir / "animals.lfproj"
-    extra = (["--format", "onnx", "--out", str(workdir / "m.onnx")] if command == "export"
-             else ["--data", str(workdir / "animals.csv")])
+    extra = (
+        ["--format", "onnx", "--out", str(workdir / "m.onnx")]
+        if command == "export"
+        else ["--data", str(workdir / "animals.csv")]
+    )
     code, _, err = run_cli(capsys, command, proj, *extra)
     assert code == 1 and "not a zip" not in err
     assert f"{proj} is a project; train it first with `layerforge train {proj}`" in err
 
 
 def test_summary_names_the_input_layer_alike_for_project_and_model(
-        workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     proj = workdir / "animals.lfproj"
     assert run_cli(capsys, "train", proj, "--epochs", "1")[0] == 0
     _, project_text, _ = run_cli(capsys, "summary", proj)

@@ -22,10 +22,10 @@ print("LEAKED", bad)
 
 
 def test_every_core_module_imports_without_qt_or_app() -> None:
-    proc = subprocess.run([sys.executable, "-c", CODE], capture_output=True, text=True,
-                          timeout=120, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-c", CODE], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()
     assert int(lines[0].split()[0]) >= 30  # the walk really found the package's modules
     assert lines[-1] == "LEAKED []"
-

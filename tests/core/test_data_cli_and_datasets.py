@@ -42,8 +42,9 @@ def test_inspect_json_with_target(capsys: pytest.CaptureFixture[str]) -> None:
     assert [p["name"] for p in r["profile"]][-1] == "outcome"
 
 
-def test_inspect_json_survives_infinities(tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_inspect_json_survives_infinities(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     p = tmp_path / "inf.csv"
     p.write_text("x,y\ninf,1\n2,0\n3,1\n")
     rc, _ = run_inspect(str(p), "--json")
@@ -51,11 +52,18 @@ def test_inspect_json_survives_infinities(tmp_path: Path,
     json.loads(capsys.readouterr().out)
 
 
-@pytest.mark.parametrize("content,target", [
-    (b"", None), (b"a,b\n", None), (b"a,b\n1,2\n3,4,5\n", None), (b"x,y\n1,a\n2,b\n", "nope"),
-])
-def test_inspect_refused_file_exit_1_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                             content: bytes, target: str | None) -> None:
+@pytest.mark.parametrize(
+    "content,target",
+    [
+        (b"", None),
+        (b"a,b\n", None),
+        (b"a,b\n1,2\n3,4,5\n", None),
+        (b"x,y\n1,a\n2,b\n", "nope"),
+    ],
+)
+def test_inspect_refused_file_exit_1_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, target: str | None
+) -> None:
     p = tmp_path / "bad.csv"
     p.write_bytes(content)
     argv = [str(p)] + (["--target", target] if target else [])
@@ -89,8 +97,9 @@ def test_generator_requires_generator() -> None:
         two_moons(10, 0.1, 0)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("name", ["iris", "diabetes", "two_moons", "circles", "spiral", "xor",
-                                  "seed_binary"])
+@pytest.mark.parametrize(
+    "name", ["iris", "diabetes", "two_moons", "circles", "spiral", "xor", "seed_binary"]
+)
 def test_bundled_dataset_reads_and_is_small(name: str) -> None:
     p = DATASETS / f"{name}.csv"
     assert p.stat().st_size < 100_000
@@ -102,15 +111,21 @@ def test_bundled_dataset_reads_and_is_small(name: str) -> None:
 
 def test_iris_header_and_species() -> None:
     t = read_csv(DATASETS / "iris.csv")
-    assert list(t.df.columns) == ["sepal_length", "sepal_width", "petal_length", "petal_width",
-                                  "species"]
+    assert list(t.df.columns) == [
+        "sepal_length",
+        "sepal_width",
+        "petal_length",
+        "petal_width",
+        "species",
+    ]
     assert sorted(t.df["species"].unique()) == ["setosa", "versicolor", "virginica"]
     assert len(t.df) == 150
 
 
 def test_seed_binary_is_learnable_but_not_trivial() -> None:
-    ds = load_dataset(DATASETS / "seed_binary.csv",
-                      DataConfig(target="outcome", validation_split=0.25, seed=0))
+    ds = load_dataset(
+        DATASETS / "seed_binary.csv", DataConfig(target="outcome", validation_split=0.25, seed=0)
+    )
     assert ds.x_train.shape[1] == 8 and ds.task.kind == "binary"
     assert ds.x_train.shape[0] + ds.x_val.shape[0] == 768
     # plain logistic regression by gradient descent as a stand-in for Dense 8->10->10->1
@@ -129,7 +144,8 @@ INCOME_CSV = "a,b,label,income,e\n1,x,0,5.5,\n2,y,1,6.5,\n3,x,0,7.5,NA\n4,y,1,8.
 
 
 def test_inspect_with_target_gives_it_the_target_role(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     p = tmp_path / "income.csv"
     p.write_text(INCOME_CSV)
     rc, _ = run_inspect(str(p), "--json")  # no target: 'label' is suggested (its name)
@@ -148,7 +164,8 @@ def test_inspect_with_target_gives_it_the_target_role(
 
 
 def test_prepare_keeps_the_suggested_target_as_a_feature_when_another_is_chosen(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     p = tmp_path / "income.csv"
     p.write_text(INCOME_CSV)
     ds = load_dataset(str(p), DataConfig(target="income", validation_split=0.0, test_split=0.0))
@@ -156,7 +173,8 @@ def test_prepare_keeps_the_suggested_target_as_a_feature_when_another_is_chosen(
 
 
 def test_target_that_was_dropped_as_empty_says_so(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     p = tmp_path / "emptycol.csv"
     p.write_text(INCOME_CSV)
     rc, _ = run_inspect(str(p), "--target", "e")

@@ -13,9 +13,32 @@ from hypothesis import strategies as st
 from core.data import DataConfig, DataError, Dataset, load_dataset
 
 CELL = st.one_of(
-    st.sampled_from(["", "NA", "N/A", "null", "?", "nan", "inf", "-inf", "1e308", "yes", "no",
-                     "True", "false", '"a,b"', '"x\ny"', '"', "é", "0", "1", "-1.5", " 3 "]),
-    st.integers(-10**20, 10**20).map(str),
+    st.sampled_from(
+        [
+            "",
+            "NA",
+            "N/A",
+            "null",
+            "?",
+            "nan",
+            "inf",
+            "-inf",
+            "1e308",
+            "yes",
+            "no",
+            "True",
+            "false",
+            '"a,b"',
+            '"x\ny"',
+            '"',
+            "é",
+            "0",
+            "1",
+            "-1.5",
+            " 3 ",
+        ]
+    ),
+    st.integers(-(10**20), 10**20).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.text(alphabet="abcxyz,;|\t\"' .-0123456789\r", max_size=8),
 )
@@ -30,8 +53,9 @@ def csv_like(draw: st.DrawFn) -> bytes:
     if draw(st.booleans()):  # rectangular: reaches profiling and preprocessing
         width = draw(st.integers(1, 5))
         simple = st.one_of(CELL, st.integers(-50, 50).map(str), st.sampled_from(["a", "b", "c"]))
-        rows = draw(st.lists(st.lists(simple, min_size=width, max_size=width), min_size=0,
-                             max_size=15))
+        rows = draw(
+            st.lists(st.lists(simple, min_size=width, max_size=width), min_size=0, max_size=15)
+        )
     else:
         rows = draw(st.lists(ROW, min_size=0, max_size=12))
     text = nl.join(delim.join(r) for r in rows) + draw(st.sampled_from(["", nl]))

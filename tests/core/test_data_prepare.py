@@ -33,16 +33,18 @@ def write(tmp_path: Path, text: str, name: str = "data.csv") -> Path:
 
 def mixed_csv(tmp_path: Path, n: int = 120, seed: int = 0) -> Path:
     rng = np.random.default_rng(seed)
-    df = pd.DataFrame({
-        "id": np.arange(1, n + 1),
-        "age": rng.integers(18, 80, n),
-        "income": rng.normal(50_000, 12_000, n).round(2),
-        "color": rng.choice(["red", "green", "blue"], n),
-        "member": rng.choice(["yes", "no"], n),
-        "comment": [f"free text comment number {i} here" for i in range(n)],
-        "const": 7,
-        "label": rng.choice(["malignant", "benign"], n),
-    })
+    df = pd.DataFrame(
+        {
+            "id": np.arange(1, n + 1),
+            "age": rng.integers(18, 80, n),
+            "income": rng.normal(50_000, 12_000, n).round(2),
+            "color": rng.choice(["red", "green", "blue"], n),
+            "member": rng.choice(["yes", "no"], n),
+            "comment": [f"free text comment number {i} here" for i in range(n)],
+            "const": 7,
+            "label": rng.choice(["malignant", "benign"], n),
+        }
+    )
     df.loc[3, "income"] = np.nan
     df.loc[5, "color"] = np.nan
     p = tmp_path / "mixed.csv"
@@ -71,14 +73,29 @@ def test_detect_task_binary_multiclass_regression(tmp_path: Path) -> None:
     t = read_csv(mixed_csv(tmp_path))
     b = detect_task(t, "label")
     assert (b.kind, b.class_labels, b.output_units, b.output_activation, b.loss) == (
-        "binary", ("benign", "malignant"), 1, "sigmoid", "binary_crossentropy")
+        "binary",
+        ("benign", "malignant"),
+        1,
+        "sigmoid",
+        "binary_crossentropy",
+    )
     assert b.metrics == ("accuracy",)
     m = detect_task(t, "color")
     assert (m.kind, m.n_classes, m.output_units, m.output_activation, m.loss) == (
-        "multiclass", 3, 3, "softmax", "categorical_crossentropy")
+        "multiclass",
+        3,
+        3,
+        "softmax",
+        "categorical_crossentropy",
+    )
     r = detect_task(t, "income")
     assert (r.kind, r.output_units, r.output_activation, r.loss, r.metrics) == (
-        "regression", 1, "linear", "mean_squared_error", ("mae",))
+        "regression",
+        1,
+        "linear",
+        "mean_squared_error",
+        ("mae",),
+    )
 
 
 def test_class_labels_kept_as_written(tmp_path: Path) -> None:
@@ -98,8 +115,7 @@ def test_prepare_shapes_encoding_and_train_only_fit(tmp_path: Path) -> None:
     assert ds.y_train.shape == (len(ds.x_train), 1)
     assert set(np.unique(ds.y_train)) <= {0.0, 1.0}
     assert ds.input_columns == ["age", "income", "color", "member"]
-    assert ds.feature_names == ["age", "income", "color=blue", "color=green", "color=red",
-                                "member"]
+    assert ds.feature_names == ["age", "income", "color=blue", "color=green", "color=red", "member"]
     # standardised on the training split only: mean 0 / std 1 there, not elsewhere
     assert np.allclose(ds.x_train[:, 0].mean(), 0, atol=1e-5)
     assert np.allclose(ds.x_train[:, 0].std(), 1, atol=1e-4)
@@ -116,8 +132,9 @@ def test_multiclass_targets_are_one_hot(tmp_path: Path) -> None:
 
 
 def test_regression_target(tmp_path: Path) -> None:
-    ds = load_dataset(Path("resources/datasets/diabetes.csv"),
-                      DataConfig(target="progression", task="regression"))
+    ds = load_dataset(
+        Path("resources/datasets/diabetes.csv"), DataConfig(target="progression", task="regression")
+    )
     assert ds.task.kind == "regression" and ds.y_train.shape[1] == 1
     assert ds.y_train.min() >= 25 and ds.y_train.max() <= 346
 
@@ -125,14 +142,17 @@ def test_regression_target(tmp_path: Path) -> None:
 @pytest.mark.parametrize("impute", ["mean", "median", "drop"])
 @pytest.mark.parametrize("scale", ["standardize", "minmax", "none"])
 def test_impute_and_scale_options(tmp_path: Path, impute: str, scale: str) -> None:
-    ds = load_dataset(mixed_csv(tmp_path), DataConfig(target="label", impute=impute,
-                                                      scale=scale, validation_split=0.0))
+    ds = load_dataset(
+        mixed_csv(tmp_path),
+        DataConfig(target="label", impute=impute, scale=scale, validation_split=0.0),
+    )
     assert np.isfinite(ds.x_train).all()
     n = len(ds.x_train)
     assert n == (118 if impute == "drop" else 120)  # rows 3 and 5 have a missing value
     if scale == "minmax":
-        assert ds.x_train[:, 1].min() == pytest.approx(0) and ds.x_train[:, 1].max() == \
-            pytest.approx(1)
+        assert ds.x_train[:, 1].min() == pytest.approx(0) and ds.x_train[
+            :, 1
+        ].max() == pytest.approx(1)
     if scale == "none":
         assert ds.x_train[:, 0].max() > 18
 
@@ -165,8 +185,9 @@ def test_unknown_category_gives_all_zero_row() -> None:
 def test_missing_column_at_transform_is_named(tmp_path: Path) -> None:
     ds = load_dataset(mixed_csv(tmp_path), DataConfig(target="label"))
     with pytest.raises(DataError) as e:
-        ds.pipeline.transform(pd.DataFrame({"age": [1], "color": ["red"], "member": ["yes"]}),
-                              path="new.csv")
+        ds.pipeline.transform(
+            pd.DataFrame({"age": [1], "color": ["red"], "member": ["yes"]}), path="new.csv"
+        )
     assert "'income'" in str(e.value) and "new.csv" in str(e.value)
     assert e.value.column == "income"
 
@@ -185,25 +206,29 @@ def test_encode_and_decode_target(tmp_path: Path) -> None:
 
 def test_stratified_split_keeps_proportions_and_is_seeded() -> None:
     y = np.array([0] * 900 + [1] * 90 + [2] * 10)
-    tr, va, te = split_indices(1000, validation_split=0.2, test_split=0.1,
-                               rng=np.random.default_rng(5), strata=y)
+    tr, va, te = split_indices(
+        1000, validation_split=0.2, test_split=0.1, rng=np.random.default_rng(5), strata=y
+    )
     assert len(tr) + len(va) + len(te) == 1000
     assert len(np.intersect1d(tr, va)) == 0 and len(np.intersect1d(tr, te)) == 0
     for part, share in ((tr, 0.7), (va, 0.2), (te, 0.1)):
         counts = np.bincount(y[part], minlength=3)
         assert np.allclose(counts, np.array([900, 90, 10]) * share, atol=1)
-    again = split_indices(1000, validation_split=0.2, test_split=0.1,
-                          rng=np.random.default_rng(5), strata=y)
+    again = split_indices(
+        1000, validation_split=0.2, test_split=0.1, rng=np.random.default_rng(5), strata=y
+    )
     assert all(np.array_equal(a, b) for a, b in zip((tr, va, te), again, strict=True))
-    other = split_indices(1000, validation_split=0.2, test_split=0.1,
-                          rng=np.random.default_rng(6), strata=y)
+    other = split_indices(
+        1000, validation_split=0.2, test_split=0.1, rng=np.random.default_rng(6), strata=y
+    )
     assert not np.array_equal(tr, other[0])
 
 
 def test_singleton_class_lands_in_train() -> None:
     y = np.array([0] * 20 + [1])
-    tr, _, _ = split_indices(21, validation_split=0.3, test_split=0.2,
-                             rng=np.random.default_rng(0), strata=y)
+    tr, _, _ = split_indices(
+        21, validation_split=0.3, test_split=0.2, rng=np.random.default_rng(0), strata=y
+    )
     assert 20 in tr
 
 
@@ -215,8 +240,16 @@ def test_prepare_is_deterministic_for_a_seed(tmp_path: Path) -> None:
 
 
 def test_data_config_round_trip_and_validation() -> None:
-    cfg = DataConfig(target="y", roles={"a": "ignore"}, impute="median", scale="minmax",
-                     validation_split=0.1, test_split=0.2, seed=4, stratify=False)
+    cfg = DataConfig(
+        target="y",
+        roles={"a": "ignore"},
+        impute="median",
+        scale="minmax",
+        validation_split=0.1,
+        test_split=0.2,
+        seed=4,
+        stratify=False,
+    )
     assert DataConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
     with pytest.raises(ConfigError):
         DataConfig(impute="zero")
@@ -227,8 +260,9 @@ def test_data_config_round_trip_and_validation() -> None:
 
 
 def test_roles_override(tmp_path: Path) -> None:
-    ds = load_dataset(mixed_csv(tmp_path), DataConfig(target="label",
-                                                      roles={"color": "ignore", "id": "feature"}))
+    ds = load_dataset(
+        mixed_csv(tmp_path), DataConfig(target="label", roles={"color": "ignore", "id": "feature"})
+    )
     assert "color" not in ds.input_columns and "id" in ds.input_columns
 
 

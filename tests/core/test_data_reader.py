@@ -144,7 +144,6 @@ def test_ragged_row_far_down_the_file(tmp_path: Path) -> None:
     assert_error(e, p, "line 30002")
 
 
-
 def test_short_row_far_down_the_file_names_line(tmp_path: Path) -> None:
     """Beyond the sampled first 64 KB, pandas would pad a short row with NaN silently."""
     body = "".join(f"{i},{i * 0.5},x\n" for i in range(30000))
@@ -165,9 +164,9 @@ def test_empty_last_cells_far_down_are_not_short_rows(tmp_path: Path) -> None:
     t = read_csv(p)
     assert len(t.df) == 30003 and int(t.df["c"].isna().sum()) == 3
 
+
 def test_binary_file(tmp_path: Path) -> None:
-    p = write(tmp_path, b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256)) * 4,
-              "book.xlsx")
+    p = write(tmp_path, b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256)) * 4, "book.xlsx")
     with pytest.raises(DataError) as e:
         read_csv(p)
     assert_error(e, p, "binary", "CSV")
@@ -194,8 +193,10 @@ def test_directory(tmp_path: Path) -> None:
     assert_error(e, tmp_path, "directory")
 
 
-@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0,
-                    reason="root can read anything; no chmod semantics on Windows")
+@pytest.mark.skipif(
+    sys.platform == "win32" or os.geteuid() == 0,
+    reason="root can read anything; no chmod semantics on Windows",
+)
 def test_unreadable(tmp_path: Path) -> None:
     p = write(tmp_path, "a,b\n1,2\n")
     p.chmod(0)
@@ -244,8 +245,9 @@ def test_text_after_the_sample_in_a_float_column(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("word", ["NA", "?", "null", "N/A"])
-def test_missing_word_past_the_sniffed_sample_in_a_numeric_column(tmp_path: Path,
-                                                                  word: str) -> None:
+def test_missing_word_past_the_sniffed_sample_in_a_numeric_column(
+    tmp_path: Path, word: str
+) -> None:
     # The sample decides a column is plain numeric; a missing-value word far below
     # it must still read as missing, not fail and not become text.
     rows = [f"{i * 0.5:.3f},{i % 7},{'yes' if i % 2 else 'no'}" for i in range(8000)]

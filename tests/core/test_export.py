@@ -68,8 +68,9 @@ def activations_model(seed: int = 1) -> Model:
     out = L.Concatenate(name="all")(branches)
     m = Model(inp, out, name="activations")
     # modest weights: outputs stay O(1), where float32 agrees to 1e-5 absolute
-    m.set_weights([(0.4 * w + rng.normal(0, 0.2, w.shape)).astype(w.dtype)
-                   for w in m.get_weights()])
+    m.set_weights(
+        [(0.4 * w + rng.normal(0, 0.2, w.shape)).astype(w.dtype) for w in m.get_weights()]
+    )
     return m
 
 
@@ -102,12 +103,12 @@ def tabular_project(folder: Path, classes: int) -> Project:
     g.connect(n, o)
     cfg = default_train_config()
     cfg.update({"epochs": 2, "batch_size": 32})
-    return Project(graph=g, data_path=str(csv), data_config={"target": "target"},
-                   train_config=cfg)
+    return Project(graph=g, data_path=str(csv), data_config={"target": "target"}, train_config=cfg)
 
 
-def train_tabular_models(tmp_path_factory: pytest.TempPathFactory,
-                         prefix: str) -> dict[int, tuple[Path, Path]]:
+def train_tabular_models(
+    tmp_path_factory: pytest.TempPathFactory, prefix: str
+) -> dict[int, tuple[Path, Path]]:
     """classes (0 = regression) -> (.lfmodel path, CSV path), one trained model each."""
     out = {}
     for classes in (0, 2, 3):
@@ -192,8 +193,9 @@ def test_sequential_model_exports(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("classes", [0, 2, 3])
 @pytest.mark.parametrize("fmt", ["onnx", "numpy", "bundle"])
-def test_trained_models_with_preprocessing(trained: dict, tmp_path: Path, classes: int,
-                                           fmt: str) -> None:
+def test_trained_models_with_preprocessing(
+    trained: dict, tmp_path: Path, classes: int, fmt: str
+) -> None:
     path, csv = trained[classes]
     bundle = load_model(path)
     report = export_model(bundle, fmt, tmp_path / "out")
@@ -222,10 +224,12 @@ def test_onnx_inputs_outputs_and_metadata(trained: dict, tmp_path: Path) -> None
     assert [o.name for o in sess.get_outputs()] == ["probabilities", "label"]
     # raw values in: a, b, flag(0/1) with NaN for missing, colour as text
     feats = np.array([[10.0, 0.5, 1.0], [np.nan, -1.0, np.nan]], np.float32)
-    probs, labels = sess.run(None, {"features": feats,
-                                    "color": np.array([["red"], ["purple"]], object)})
-    rows = pd.DataFrame({"a": [10.0, np.nan], "b": [0.5, -1.0], "color": ["red", "purple"],
-                         "flag": ["yes", None]})
+    probs, labels = sess.run(
+        None, {"features": feats, "color": np.array([["red"], ["purple"]], object)}
+    )
+    rows = pd.DataFrame(
+        {"a": [10.0, np.nan], "b": [0.5, -1.0], "color": ["red", "purple"], "flag": ["yes", None]}
+    )
     want = bundle.predict(rows)
     np.testing.assert_allclose(probs, want.probabilities, atol=TOL)
     assert list(labels) == list(want.labels)
@@ -246,12 +250,28 @@ def test_numpy_script_is_standalone(trained: dict, tmp_path: Path) -> None:
     text = (tmp_path / "predict.py").read_text()
     import ast
 
-    imported = {a.name.split(".")[0] for node in ast.walk(ast.parse(text))
-                if isinstance(node, (ast.Import, ast.ImportFrom))
-                for a in (node.names if isinstance(node, ast.Import) else
-                          [type("N", (), {"name": node.module or ""})])}
-    assert imported <= {"__future__", "argparse", "csv", "io", "json", "re", "math", "sys",
-                        "pathlib", "numpy"}, imported
+    imported = {
+        a.name.split(".")[0]
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for a in (
+            node.names
+            if isinstance(node, ast.Import)
+            else [type("N", (), {"name": node.module or ""})]
+        )
+    }
+    assert imported <= {
+        "__future__",
+        "argparse",
+        "csv",
+        "io",
+        "json",
+        "re",
+        "math",
+        "sys",
+        "pathlib",
+        "numpy",
+    }, imported
     assert (tmp_path / "predict.npz").exists()
     compile(text, "predict.py", "exec")
 
@@ -296,8 +316,9 @@ def test_unknown_layer_is_refused_by_name(tmp_path: Path, fmt: str) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_failed_check_leaves_no_file(trained: dict, tmp_path: Path,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_check_leaves_no_file(
+    trained: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import core.export.verify as verify
 
     real = verify.reference
@@ -314,14 +335,16 @@ def test_failed_check_leaves_no_file(trained: dict, tmp_path: Path,
     assert list(tmp_path.iterdir()) == []
 
 
-def test_existing_file_is_kept_when_the_check_fails(trained: dict, tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_existing_file_is_kept_when_the_check_fails(
+    trained: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import core.export.verify as verify
 
     target = tmp_path / "m.onnx"
     target.write_bytes(b"old")
-    monkeypatch.setattr(verify, "compare", lambda *a, **k: (_ for _ in ()).throw(
-        ExportError("boom")))
+    monkeypatch.setattr(
+        verify, "compare", lambda *a, **k: (_ for _ in ()).throw(ExportError("boom"))
+    )
     with pytest.raises(ExportError):
         export_model(load_model(trained[0][0]), "onnx", target)
     assert target.read_bytes() == b"old"
@@ -350,23 +373,37 @@ def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str,
     return code, captured.out, captured.err
 
 
-def test_cli_round_trips(trained: dict, examples_trained: list, tmp_path: Path,
-                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_round_trips(
+    trained: dict, examples_trained: list, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     seed = dict(examples_trained).get("seed") or examples_trained[0][1]
     models = {"seed": seed, "multiclass": trained[3][0], "regression": trained[0][0]}
     for name, path in models.items():
         for fmt in ("onnx", "numpy", "bundle"):
             out = tmp_path / f"{name}_{fmt}"
-            code, stdout, stderr = _cli(["export", str(path), "--format", fmt, "--out",
-                                         str(out)], capsys)
+            code, stdout, stderr = _cli(
+                ["export", str(path), "--format", fmt, "--out", str(out)], capsys
+            )
             assert code == 0, stderr
             assert "checked 200 rows, max difference" in stdout
-    code, stdout, _ = _cli(["export", str(trained[3][0]), "--format", "predictions",
-                            "--out", str(tmp_path / "p.csv"), "--data", str(trained[3][1])],
-                           capsys)
+    code, stdout, _ = _cli(
+        [
+            "export",
+            str(trained[3][0]),
+            "--format",
+            "predictions",
+            "--out",
+            str(tmp_path / "p.csv"),
+            "--data",
+            str(trained[3][1]),
+        ],
+        capsys,
+    )
     assert code == 0 and "checked 120 rows" in stdout
-    code, _, stderr = _cli(["export", str(trained[3][0]), "--format", "predictions",
-                            "--out", str(tmp_path / "q.csv")], capsys)
+    code, _, stderr = _cli(
+        ["export", str(trained[3][0]), "--format", "predictions", "--out", str(tmp_path / "q.csv")],
+        capsys,
+    )
     assert code == 1 and "--data" in stderr and not (tmp_path / "q.csv").exists()
     assert not [p for p in os.listdir(tmp_path) if p.startswith(".")]
 
@@ -390,14 +427,29 @@ def _semicolon_csv(path: Path, n: int = 240) -> Path:
 def semicolon_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("semi")
     csv = _semicolon_csv(folder / "semi.csv")
-    assert cli_main(["new", "--data", str(csv), "--target", "label", "--hidden", "6",
-                     "--out", str(folder / "s.lfproj")]) == 0
+    assert (
+        cli_main(
+            [
+                "new",
+                "--data",
+                str(csv),
+                "--target",
+                "label",
+                "--hidden",
+                "6",
+                "--out",
+                str(folder / "s.lfproj"),
+            ]
+        )
+        == 0
+    )
     assert cli_main(["train", str(folder / "s.lfproj"), "--epochs", "2"]) == 0
     return folder / "s.lfmodel", csv
 
 
 def test_numpy_script_reads_the_semicolon_decimal_comma_csv_it_was_trained_on(
-        semicolon_model: tuple[Path, Path], tmp_path: Path) -> None:
+    semicolon_model: tuple[Path, Path], tmp_path: Path
+) -> None:
     import subprocess
     import sys
 
@@ -405,18 +457,27 @@ def test_numpy_script_reads_the_semicolon_decimal_comma_csv_it_was_trained_on(
     script = tmp_path / "s_np.py"
     export_model(model, "numpy", script)
     out = tmp_path / "pred.csv"
-    proc = subprocess.run([sys.executable, "-I", str(script), str(csv), "--out", str(out)],
-                          capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-I", str(script), str(csv), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     got = pd.read_csv(out, keep_default_na=False, dtype={"prediction": str})
     want = load_model(model).predict(csv).to_frame()
     assert got["prediction"].tolist() == [str(v) for v in want["prediction"]]
-    np.testing.assert_allclose(got.filter(like="probability_").to_numpy(),
-                               want.filter(like="probability_").to_numpy(), atol=1e-5)
+    np.testing.assert_allclose(
+        got.filter(like="probability_").to_numpy(),
+        want.filter(like="probability_").to_numpy(),
+        atol=1e-5,
+    )
 
 
 def test_keras_script_reads_the_semicolon_decimal_comma_csv(
-        semicolon_model: tuple[Path, Path], tmp_path: Path) -> None:
+    semicolon_model: tuple[Path, Path], tmp_path: Path
+) -> None:
     import runpy
 
     model, csv = semicolon_model
@@ -429,8 +490,11 @@ def test_keras_script_reads_the_semicolon_decimal_comma_csv(
 
 
 def test_export_verification_runs_the_script_on_the_users_own_csv(
-        semicolon_model: tuple[Path, Path], tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    semicolon_model: tuple[Path, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """A script that cannot read the user's format must fail verification, not ship."""
     import core.export.python_export as python_export
 
@@ -438,7 +502,8 @@ def test_export_verification_runs_the_script_on_the_users_own_csv(
     report = export_model(model, "numpy", tmp_path / "ok.py", data=str(csv))
     assert report.verified and any("semi.csv as written" in n for n in report.notes)
     broken = python_export._CSV_FORMAT_SOURCE.replace(
-        'decimal = "," if commas > 0 and points == 0 else "."', 'decimal = "."')
+        'decimal = "," if commas > 0 and points == 0 else "."', 'decimal = "."'
+    )
     assert broken != python_export._CSV_FORMAT_SOURCE
     monkeypatch.setattr(python_export, "_CSV_FORMAT_SOURCE", broken)
     export_model(model, "numpy", tmp_path / "plain.py")  # sample rows alone do not see it
@@ -447,6 +512,16 @@ def test_export_verification_runs_the_script_on_the_users_own_csv(
     assert "semi.csv in its own format" in str(info.value)
     assert "expected a number" in str(info.value)
     assert not (tmp_path / "bad.py").exists() and not (tmp_path / "bad.npz").exists()
-    code = cli_main(["export", str(model), "--format", "numpy", "--out",
-                     str(tmp_path / "cli.py"), "--data", str(csv)])
+    code = cli_main(
+        [
+            "export",
+            str(model),
+            "--format",
+            "numpy",
+            "--out",
+            str(tmp_path / "cli.py"),
+            "--data",
+            str(csv),
+        ]
+    )
     assert code == 1 and "expected a number" in capsys.readouterr().err

@@ -26,8 +26,9 @@ TOL = 1e-5
 
 @pytest.fixture(scope="module")
 def keras():  # noqa: ANN201 - the module
-    return pytest.importorskip("keras", reason="Keras 3 not installed: pip install keras "
-                                               "torch==2.13.0")
+    return pytest.importorskip(
+        "keras", reason="Keras 3 not installed: pip install keras torch==2.13.0"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -46,15 +47,19 @@ def test_keras_file_for_every_layer(keras, tmp_path: Path, factory) -> None:  # 
         assert {"config.json", "metadata.json", "model.weights.h5"} <= set(zf.namelist())
     loaded = keras.saving.load_model(str(path))
     x = np.random.default_rng(3).normal(size=(25, *model.input_shape[1:])).astype(np.float32)
-    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0),
-                               atol=TOL)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=TOL)
     assert [la.name for la in loaded.layers if la.weights] == [
-        la.name for la in model.layers if la.get_weights()]
+        la.name for la in model.layers if la.get_weights()
+    ]
 
 
 @pytest.mark.parametrize("classes", [0, 2, 3])
-def test_keras_file_with_preprocessing(keras, trained: dict, tmp_path: Path,  # noqa: ANN001
-                                       classes: int) -> None:
+def test_keras_file_with_preprocessing(
+    keras,
+    trained: dict,
+    tmp_path: Path,  # noqa: ANN001
+    classes: int,
+) -> None:
     bundle = load_model(trained[classes][0])
     path = tmp_path / "m.keras"
     report = export_model(bundle, "keras", path, rows=trained[classes][1])
@@ -80,8 +85,11 @@ def test_keras_every_example_project(keras, tmp_path: Path) -> None:  # noqa: AN
         assert report.max_abs_diff <= TOL, name
 
 
-def test_training_script_compiles_builds_and_trains(keras, trained: dict,  # noqa: ANN001
-                                                    tmp_path: Path) -> None:
+def test_training_script_compiles_builds_and_trains(
+    keras,
+    trained: dict,  # noqa: ANN001
+    tmp_path: Path,
+) -> None:
     bundle = load_model(trained[3][0])
     script = tmp_path / "train_keras.py"
     report = export_model(bundle, "python", script)
@@ -97,9 +105,9 @@ def test_training_script_compiles_builds_and_trains(keras, trained: dict,  # noq
     np.testing.assert_allclose(x, bundle.features(str(trained[3][1])), atol=1e-6)
 
 
-def test_training_script_without_keras_is_still_checked(trained: dict, tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch
-                                                        ) -> None:
+def test_training_script_without_keras_is_still_checked(
+    trained: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import core.export.verify as verify
 
     monkeypatch.setattr(verify, "keras_available", lambda: False)

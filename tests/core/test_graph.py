@@ -100,7 +100,10 @@ def test_add_node_merges_defaults_and_names_keras_style(g: Graph, events: list[A
     d2 = g.add_node("Dense", x=5, y=-2.5)
     bn = g.add_node("BatchNormalization")
     assert [d0.name, d1.name, d2.name, bn.name] == [
-        "dense", "dense_1", "dense_2", "batch_normalization"
+        "dense",
+        "dense_1",
+        "dense_2",
+        "batch_normalization",
     ]
     assert d0.params == {"units": 3, "activation": "linear"}
     assert d1.params == {"units": 10, "activation": "linear"}
@@ -212,8 +215,9 @@ def test_connect_refuses_cycle_with_both_names(g: Graph, events: list[Any]) -> N
     )
     add = g.add_node("Add").id
     g.connect(d2, add)
-    with pytest.raises(CycleError, match="'dense' already feeds 'add' \\(through 'dense_1', "
-                       "'dense_2'\\)"):
+    with pytest.raises(
+        CycleError, match="'dense' already feeds 'add' \\(through 'dense_1', 'dense_2'\\)"
+    ):
         g.connect(add, d0)
     assert len(events) == n_events + 2  # the add and its edge only
 
@@ -229,8 +233,10 @@ def test_connect_refuses_duplicate(g: Graph) -> None:
 def test_connect_refuses_too_many_inputs(g: Graph) -> None:
     a, b, d = (g.add_node("Dense").id for _ in range(3))
     g.connect(a, d)
-    with pytest.raises(TooManyInputsError, match="'dense_2' \\(Dense\\) takes 1 input and "
-                       "already has one from 'dense'"):
+    with pytest.raises(
+        TooManyInputsError,
+        match="'dense_2' \\(Dense\\) takes 1 input and already has one from 'dense'",
+    ):
         g.connect(b, d)
     p = g.add_node("Pair").id
     c = g.add_node("Dense").id
@@ -608,8 +614,10 @@ NODE = {"id": "n1", "type": "Dense", "name": "dense", "params": {}}
         ({"format_version": 1, "edges": 3}, "'edges' must be a list"),
         ({"format_version": 1, "nodes": [3]}, "node 1: expected an object"),
         (
-            {"format_version": 1, "nodes": [NODE, NODE | {"id": "n2", "name": "a"},
-                                            {"id": "n3", "name": "dense_1"}]},
+            {
+                "format_version": 1,
+                "nodes": [NODE, NODE | {"id": "n2", "name": "a"}, {"id": "n3", "name": "dense_1"}],
+            },
             "node 3 \\('dense_1'\\): missing 'type'",
         ),
         ({"format_version": 1, "nodes": [NODE | {"id": 5}]}, "node 1 \\('dense'\\): 'id' must"),
@@ -626,29 +634,46 @@ NODE = {"id": "n1", "type": "Dense", "name": "dense", "params": {}}
             "'dst' names no layer",
         ),
         (
-            {"format_version": 1, "nodes": [NODE], "edges": [{"src": "n1", "dst": "n1",
-                                                               "port": 0}]},
+            {
+                "format_version": 1,
+                "nodes": [NODE],
+                "edges": [{"src": "n1", "dst": "n1", "port": 0}],
+            },
             "cannot feed itself",
         ),
         (
-            {"format_version": 1, "nodes": [NODE, NODE | {"id": "n2", "name": "b"}],
-             "edges": [{"src": "n1", "dst": "n2"}]},
+            {
+                "format_version": 1,
+                "nodes": [NODE, NODE | {"id": "n2", "name": "b"}],
+                "edges": [{"src": "n1", "dst": "n2"}],
+            },
             "'port' must be a whole number",
         ),
         (
-            {"format_version": 1, "nodes": [NODE, NODE | {"id": "n2", "name": "b"}],
-             "edges": [{"src": "n1", "dst": "n2", "port": 0}] * 2},
+            {
+                "format_version": 1,
+                "nodes": [NODE, NODE | {"id": "n2", "name": "b"}],
+                "edges": [{"src": "n1", "dst": "n2", "port": 0}] * 2,
+            },
             "connected twice",
         ),
         (
-            {"format_version": 1, "nodes": [NODE, NODE | {"id": "n2", "name": "b"}],
-             "edges": [{"src": "n1", "dst": "n2", "port": 1}]},
+            {
+                "format_version": 1,
+                "nodes": [NODE, NODE | {"id": "n2", "name": "b"}],
+                "edges": [{"src": "n1", "dst": "n2", "port": 1}],
+            },
             "takes at most 1 input",
         ),
         (
-            {"format_version": 1, "nodes": [NODE, NODE | {"id": "n2", "name": "b"}],
-             "edges": [{"src": "n1", "dst": "n2", "port": 0}, {"src": "n2", "dst": "n1",
-                                                               "port": 0}]},
+            {
+                "format_version": 1,
+                "nodes": [NODE, NODE | {"id": "n2", "name": "b"}],
+                "edges": [
+                    {"src": "n1", "dst": "n2", "port": 0},
+                    {"src": "n2", "dst": "n1", "port": 0},
+                ],
+            },
             "contains a loop",
         ),
         (
@@ -767,9 +792,18 @@ def test_paste_refuses_unknown_type_without_change(g: Graph) -> None:
 
 
 def test_graph_error_hierarchy() -> None:
-    for cls in (CycleError, DuplicateEdgeError, TooManyInputsError, UnknownLayerError,
-                SelfLoopError, NodeNotFoundError, NameTakenError, PortTakenError,
-                EdgeNotFoundError, NodeIdTakenError):
+    for cls in (
+        CycleError,
+        DuplicateEdgeError,
+        TooManyInputsError,
+        UnknownLayerError,
+        SelfLoopError,
+        NodeNotFoundError,
+        NameTakenError,
+        PortTakenError,
+        EdgeNotFoundError,
+        NodeIdTakenError,
+    ):
         assert issubclass(cls, GraphError)
 
 
@@ -789,6 +823,7 @@ def test_graph_module_imports_only_stdlib() -> None:
             if isinstance(node, ast.Import):
                 roots.update(a.name.split(".")[0] for a in node.names)
             elif isinstance(node, ast.ImportFrom) and node.module:
-                roots.add(node.module if node.module.startswith("core") else
-                          node.module.split(".")[0])
+                roots.add(
+                    node.module if node.module.startswith("core") else node.module.split(".")[0]
+                )
         assert roots <= allowed | extra, (module.__name__, roots - allowed - extra)

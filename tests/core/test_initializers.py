@@ -112,8 +112,9 @@ def test_random_seed_is_reproducible() -> None:
     g = np.random.default_rng(1)
     assert lf_random.make_generator(g) is g
     assert lf_random.make_generator(None) is lf_random.default_generator()
-    np.testing.assert_array_equal(lf_random.make_generator(4).random(2),
-                                  np.random.default_rng(4).random(2))
+    np.testing.assert_array_equal(
+        lf_random.make_generator(4).random(2), np.random.default_rng(4).random(2)
+    )
     with pytest.raises(ConfigError):
         lf_random.make_generator("seed")
     with pytest.raises(ConfigError):

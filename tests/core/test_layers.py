@@ -132,16 +132,21 @@ def test_shaping_and_merge_grads() -> None:
     a, b = RNG.standard_normal((3, 4)), RNG.standard_normal((3, 4))
     check_layer_grads(L.Add(), [a, b, a * 2])
     check_layer_grads(L.Concatenate(), [a, RNG.standard_normal((3, 2))])
-    check_layer_grads(L.Concatenate(axis=1), [RNG.standard_normal((2, 1, 3)),
-                                              RNG.standard_normal((2, 2, 3))])
+    check_layer_grads(
+        L.Concatenate(axis=1), [RNG.standard_normal((2, 1, 3)), RNG.standard_normal((2, 2, 3))]
+    )
 
 
 # --------------------------------------------------------- Keras-equivalent numbers
 def test_dense_hand_computed() -> None:
     layer = L.Dense(2, activation="relu")
     layer.build((None, 3))
-    layer.set_weights([np.array([[1, -1], [2, 0], [0, 1]], dtype=np.float32),
-                       np.array([0.5, -3.0], dtype=np.float32)])
+    layer.set_weights(
+        [
+            np.array([[1, -1], [2, 0], [0, 1]], dtype=np.float32),
+            np.array([0.5, -3.0], dtype=np.float32),
+        ]
+    )
     out = layer(np.array([[1.0, 1.0, 1.0], [0.0, 1.0, -1.0]], dtype=np.float32))
     np.testing.assert_allclose(out.data, [[3.5, 0.0], [2.5, 0.0]])
     assert out.dtype == np.float32
@@ -161,7 +166,11 @@ def test_batchnorm_train_vs_inference_hand_computed() -> None:
         y.data, [[0.8, 8 / np.sqrt(10.9)], [2.8, 28 / np.sqrt(10.9)]], rtol=1e-6
     )
     assert [v.path.split("/")[1] for v in layer.weights] == [
-        "gamma", "beta", "moving_mean", "moving_variance"]
+        "gamma",
+        "beta",
+        "moving_mean",
+        "moving_variance",
+    ]
     assert len(layer.trainable_weights) == 2 and len(layer.non_trainable_weights) == 2
 
 
@@ -233,8 +242,11 @@ def test_dense_8_to_10_has_90_params() -> None:
 
 def test_seed_network_has_211_params() -> None:
     x = L.Input(shape=(8,))
-    layers = [L.Dense(10, activation="relu"), L.Dense(10, activation="relu"),
-              L.Dense(1, activation="sigmoid")]
+    layers = [
+        L.Dense(10, activation="relu"),
+        L.Dense(10, activation="relu"),
+        L.Dense(1, activation="sigmoid"),
+    ]
     h = x
     total = 0
     for layer in layers:
@@ -247,10 +259,20 @@ def test_seed_network_has_211_params() -> None:
 def all_layers() -> list[L.Layer]:
     return [
         L.InputLayer(shape=(4, 2)),
-        L.Dense(7, activation="tanh", use_bias=False, kernel_initializer="he_normal",
-                kernel_regularizer="l1_l2", kernel_regularizer_factor=0.5, name="d"),
-        L.Dense(3, kernel_regularizer={"class_name": "L1L2", "config": {"l1": 0.1, "l2": 0.2}},
-                input_shape=(8,)),
+        L.Dense(
+            7,
+            activation="tanh",
+            use_bias=False,
+            kernel_initializer="he_normal",
+            kernel_regularizer="l1_l2",
+            kernel_regularizer_factor=0.5,
+            name="d",
+        ),
+        L.Dense(
+            3,
+            kernel_regularizer={"class_name": "L1L2", "config": {"l1": 0.1, "l2": 0.2}},
+            input_shape=(8,),
+        ),
         L.Activation("gelu"),
         L.Dropout(0.25, seed=3),
         L.BatchNormalization(momentum=0.9, center=False, trainable=False),
@@ -279,7 +301,12 @@ def test_every_registered_layer_is_covered_and_described() -> None:
         name = L.type_name(cls)
         assert name in covered, name
         assert cls.DESCRIPTION and cls.CATEGORY in (
-            "Core", "Activations", "Normalization & Regularization", "Merge", "Reshaping")
+            "Core",
+            "Activations",
+            "Normalization & Regularization",
+            "Merge",
+            "Reshaping",
+        )
         assert CATALOG.has(name)
         defaults = CATALOG.default_params(name)
         layer = cls(**defaults)  # the inspector's defaults construct a layer
@@ -355,8 +382,7 @@ def test_set_weights_copies_into_existing_arrays() -> None:
 
 
 def test_regularization_loss() -> None:
-    layer = L.Dense(2, kernel_regularizer="l2", bias_regularizer="l1",
-                    bias_regularizer_factor=0.5)
+    layer = L.Dense(2, kernel_regularizer="l2", bias_regularizer="l1", bias_regularizer_factor=0.5)
     layer.build((None, 3))
     layer.set_weights([np.ones((3, 2)), np.array([-1.0, 2.0])])
     loss = layer.regularization_loss()
@@ -370,7 +396,10 @@ def test_regularization_loss() -> None:
 # ------------------------------------------------------------------ symbolic API
 def test_auto_names() -> None:
     assert [L.Dense(1).name, L.Dense(1).name, L.BatchNormalization().name] == [
-        "dense", "dense_1", "batch_normalization"]
+        "dense",
+        "dense_1",
+        "batch_normalization",
+    ]
     L.reset_names()
     assert L.Dense(1).name == "dense"
 

@@ -22,10 +22,12 @@ def test_xor_reaches_100_percent() -> None:
     keras.utils.set_random_seed(0)
     x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
     y = np.array([0, 1, 1, 0], dtype=np.float32)
-    model = keras.Sequential([L.Dense(8, activation="tanh", input_shape=(2,)),
-                              L.Dense(1, activation="sigmoid")])
-    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="binary_crossentropy",
-                  metrics=["accuracy"])
+    model = keras.Sequential(
+        [L.Dense(8, activation="tanh", input_shape=(2,)), L.Dense(1, activation="sigmoid")]
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(0.05), loss="binary_crossentropy", metrics=["accuracy"]
+    )
     model.fit(x, y, epochs=300, batch_size=4, verbose=0)
     _, acc = model.evaluate(x, y, verbose=0)
     assert acc == 1.0
@@ -34,8 +36,9 @@ def test_xor_reaches_100_percent() -> None:
 def _two_moons(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     t = rng.uniform(0, np.pi, n)
     lab = rng.integers(0, 2, n)
-    x = np.where(lab[:, None] == 0, np.c_[np.cos(t), np.sin(t)],
-                 np.c_[1 - np.cos(t), 0.5 - np.sin(t)])
+    x = np.where(
+        lab[:, None] == 0, np.c_[np.cos(t), np.sin(t)], np.c_[1 - np.cos(t), 0.5 - np.sin(t)]
+    )
     return (x + 0.1 * rng.standard_normal((n, 2))).astype(np.float32), lab.astype(np.float32)
 
 
@@ -45,11 +48,16 @@ def test_two_moons_above_97_percent() -> None:
     xt, yt = _two_moons(500, rng)
     x, xt = _standardise(x, xt)
     keras.utils.set_random_seed(1)
-    model = keras.Sequential([L.Dense(16, activation="relu", input_shape=(2,)),
-                              L.Dense(16, activation="relu"),
-                              L.Dense(1, activation="sigmoid")])
-    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="binary_crossentropy",
-                  metrics=["accuracy"])
+    model = keras.Sequential(
+        [
+            L.Dense(16, activation="relu", input_shape=(2,)),
+            L.Dense(16, activation="relu"),
+            L.Dense(1, activation="sigmoid"),
+        ]
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(0.01), loss="binary_crossentropy", metrics=["accuracy"]
+    )
     model.fit(x, y, epochs=40, batch_size=32, verbose=0)
     _, acc = model.evaluate(xt, yt, verbose=0)
     assert acc > 0.97
@@ -75,16 +83,21 @@ def test_iris_above_95_percent_held_out() -> None:
     test = np.concatenate([p[35:] for p in parts])
     xtr, xte = _standardise(x[train], x[test])
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([L.Dense(16, activation="relu", input_shape=(4,)),
-                              L.Dense(3, activation="softmax")])
-    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model = keras.Sequential(
+        [L.Dense(16, activation="relu", input_shape=(4,)), L.Dense(3, activation="softmax")]
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(0.01),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     model.fit(xtr, y[train], epochs=100, batch_size=16, verbose=0)
     _, acc = model.evaluate(xte, y[test], verbose=0)
     assert acc > 0.95
     onehot = keras.utils.to_categorical(y)
-    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(0.01), loss="categorical_crossentropy", metrics=["accuracy"]
+    )
     _, acc2 = model.evaluate(xte, onehot[test], verbose=0)
     assert acc2 == acc
 

@@ -42,10 +42,10 @@ def test_crossentropy_values() -> None:
     cce = -(ONEHOT * np.log(P_CAT)).sum(axis=1).mean()
     assert _value(losses.CategoricalCrossentropy(), ONEHOT, P_CAT) == pytest.approx(cce)
     assert _value(losses.SparseCategoricalCrossentropy(), LABELS, P_CAT) == pytest.approx(cce)
-    assert _value(losses.CategoricalCrossentropy(from_logits=True), ONEHOT, Z) == pytest.approx(
-        cce)
-    assert _value(losses.SparseCategoricalCrossentropy(from_logits=True), LABELS,
-                  Z) == pytest.approx(cce)
+    assert _value(losses.CategoricalCrossentropy(from_logits=True), ONEHOT, Z) == pytest.approx(cce)
+    assert _value(
+        losses.SparseCategoricalCrossentropy(from_logits=True), LABELS, Z
+    ) == pytest.approx(cce)
     zb = np.log(P_BIN / (1 - P_BIN))
     assert _value(losses.BinaryCrossentropy(from_logits=True), Y_BIN, zb) == pytest.approx(bce)
 
@@ -81,12 +81,23 @@ def test_clipping_from_probabilities() -> None:
         (losses.SparseCategoricalCrossentropy(), LABELS, P_CAT),
         (losses.SparseCategoricalCrossentropy(from_logits=True), LABELS, Z),
     ],
-    ids=["mse", "mae", "huber", "bce", "bce-smooth", "bce-logits", "cce", "cce-logits",
-         "scce", "scce-logits"],
+    ids=[
+        "mse",
+        "mae",
+        "huber",
+        "bce",
+        "bce-smooth",
+        "bce-logits",
+        "cce",
+        "cce-logits",
+        "scce",
+        "scce-logits",
+    ],
 )
 @pytest.mark.parametrize("reduction", ["sum_over_batch_size", "sum", "none"])
-def test_gradients_central_differences(loss: losses.Loss, y: np.ndarray, p: np.ndarray,
-                                       reduction: str) -> None:
+def test_gradients_central_differences(
+    loss: losses.Loss, y: np.ndarray, p: np.ndarray, reduction: str
+) -> None:
     loss.reduction = reduction
     try:
         check_grads(lambda pred: loss(y, pred), p)
@@ -164,9 +175,12 @@ def test_config_round_trip(name: str) -> None:
 
 
 def test_string_names_resolve() -> None:
-    for name, cls in [("mse", losses.MeanSquaredError), ("mean_absolute_error",
-                      losses.MeanAbsoluteError), ("huber", losses.Huber),
-                      ("categorical_crossentropy", losses.CategoricalCrossentropy),
-                      ("sparse_categorical_crossentropy", losses.SparseCategoricalCrossentropy)]:
+    for name, cls in [
+        ("mse", losses.MeanSquaredError),
+        ("mean_absolute_error", losses.MeanAbsoluteError),
+        ("huber", losses.Huber),
+        ("categorical_crossentropy", losses.CategoricalCrossentropy),
+        ("sparse_categorical_crossentropy", losses.SparseCategoricalCrossentropy),
+    ]:
         assert isinstance(losses.get(name), cls)
     assert losses.get("mse").name == "mean_squared_error"

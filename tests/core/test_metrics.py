@@ -76,12 +76,16 @@ def test_log_names_like_keras() -> None:
 def test_accuracy_resolution() -> None:
     r = metrics.resolve_accuracy
     assert isinstance(r("accuracy", "binary_crossentropy", (None, 1)), metrics.BinaryAccuracy)
-    assert isinstance(r("accuracy", "sparse_categorical_crossentropy", (None, 3)),
-                      metrics.SparseCategoricalAccuracy)
-    assert isinstance(r("accuracy", "categorical_crossentropy", (None, 3)),
-                      metrics.CategoricalAccuracy)
-    assert isinstance(r("acc", "mean_squared_error", (None, 3), (10,)),
-                      metrics.SparseCategoricalAccuracy)
+    assert isinstance(
+        r("accuracy", "sparse_categorical_crossentropy", (None, 3)),
+        metrics.SparseCategoricalAccuracy,
+    )
+    assert isinstance(
+        r("accuracy", "categorical_crossentropy", (None, 3)), metrics.CategoricalAccuracy
+    )
+    assert isinstance(
+        r("acc", "mean_squared_error", (None, 3), (10,)), metrics.SparseCategoricalAccuracy
+    )
     assert r("acc", "binary_crossentropy", (None, 1)).name == "acc"
 
 

@@ -17,8 +17,13 @@ Y = (X[:, 0] + X[:, 1] > 0).astype(np.float32)
 
 
 def _seed_model() -> keras.Sequential:
-    return keras.Sequential([L.Dense(10, activation="relu", input_shape=(8,)),
-                             L.Dense(10, activation="relu"), L.Dense(1, activation="sigmoid")])
+    return keras.Sequential(
+        [
+            L.Dense(10, activation="relu", input_shape=(8,)),
+            L.Dense(10, activation="relu"),
+            L.Dense(1, activation="sigmoid"),
+        ]
+    )
 
 
 def test_sequential_add_and_input_and_lazy_build() -> None:
@@ -89,8 +94,11 @@ def test_evaluate_return_convention_and_predict_batches() -> None:
     assert isinstance(res, list) and len(res) == 3
     d = model.evaluate(X, Y, verbose=0, return_dict=True)
     assert set(d) == {"loss", "accuracy", "auc"}
-    np.testing.assert_allclose(model.predict(X, batch_size=7, verbose=0),
-                               model.predict(X, batch_size=64, verbose=0), rtol=1e-6)
+    np.testing.assert_allclose(
+        model.predict(X, batch_size=7, verbose=0),
+        model.predict(X, batch_size=64, verbose=0),
+        rtol=1e-6,
+    )
 
 
 def test_fused_loss_matches_probability_loss() -> None:
@@ -106,8 +114,9 @@ def test_fused_loss_matches_probability_loss() -> None:
 
 def test_train_on_batch_and_weights_round_trip() -> None:
     model = _seed_model()
-    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="binary_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.1), loss="binary_crossentropy", metrics=["accuracy"]
+    )
     w0 = model.get_weights()
     loss, acc = model.train_on_batch(X, Y)
     assert np.isfinite(loss) and 0 <= acc <= 1
@@ -130,8 +139,7 @@ def test_config_round_trip_through_json(kind: str) -> None:
     config = json.loads(json.dumps(model.get_config()))
     again = type(model).from_config(config)
     again.set_weights(model.get_weights())
-    np.testing.assert_allclose(again.predict(X, verbose=0), model.predict(X, verbose=0),
-                               rtol=1e-6)
+    np.testing.assert_allclose(again.predict(X, verbose=0), model.predict(X, verbose=0), rtol=1e-6)
     assert again.count_params() == model.count_params()
 
 
@@ -172,9 +180,15 @@ def test_sparse_labels_out_of_range_in_fit() -> None:
 
 
 def test_dropout_and_batchnorm_train_and_predict() -> None:
-    model = keras.Sequential([L.Dense(8, input_shape=(8,)), L.BatchNormalization(),
-                              L.Activation("relu"), L.Dropout(0.3),
-                              L.Dense(1, activation="sigmoid")])
+    model = keras.Sequential(
+        [
+            L.Dense(8, input_shape=(8,)),
+            L.BatchNormalization(),
+            L.Activation("relu"),
+            L.Dropout(0.3),
+            L.Dense(1, activation="sigmoid"),
+        ]
+    )
     model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
     model.fit(X, Y, epochs=3, verbose=0)
     assert model.count_params() == 72 + 32 + 9

@@ -116,8 +116,9 @@ def test_unary(name: str) -> None:
 
 def test_where() -> None:
     cond = RNG.random((3, 4)) > 0.5
-    check_grads(lambda a, b: ops.where(cond, a, b), RNG.standard_normal((3, 4)),
-                RNG.standard_normal((4,)))
+    check_grads(
+        lambda a, b: ops.where(cond, a, b), RNG.standard_normal((3, 4)), RNG.standard_normal((4,))
+    )
 
 
 def test_activation_values_match_keras_formulas() -> None:
@@ -197,8 +198,10 @@ def test_sigmoid_bce_matches_formula() -> None:
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_losses_stable_at_huge_logits(dtype) -> None:
-    z = Tensor(np.array([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 999.0]], dtype=dtype),
-               requires_grad=True)
+    z = Tensor(
+        np.array([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 999.0]], dtype=dtype),
+        requires_grad=True,
+    )
     onehot = np.array([[0, 1, 0], [1, 0, 0]], dtype=dtype)
     with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
         for loss in (
@@ -233,16 +236,27 @@ def test_dense_all_activations(activation: str) -> None:
 def test_dense_matches_composed_ops() -> None:
     x, w, b = RNG.standard_normal((4, 5)), RNG.standard_normal((5, 3)), RNG.standard_normal(3)
     for name, fn in [("relu", ops.relu), ("softmax", ops.softmax), ("elu", ops.elu)]:
-        fused = ops.dense(Tensor(x, dtype=np.float64), Tensor(w, dtype=np.float64),
-                          Tensor(b, dtype=np.float64), name).data
+        fused = ops.dense(
+            Tensor(x, dtype=np.float64),
+            Tensor(w, dtype=np.float64),
+            Tensor(b, dtype=np.float64),
+            name,
+        ).data
         np.testing.assert_allclose(fused, fn(Tensor(x @ w + b, dtype=np.float64)).data)
 
 
 def test_dense_without_bias_and_3d_input() -> None:
-    check_grads(lambda a, k: ops.dense(a, k, None, "tanh"), RNG.standard_normal((2, 3, 4)),
-                RNG.standard_normal((4, 2)))
-    check_grads(lambda a, k, c: ops.dense(a, k, c, "relu"), away((2, 3, 4)),
-                RNG.standard_normal((4, 2)), RNG.standard_normal(2))
+    check_grads(
+        lambda a, k: ops.dense(a, k, None, "tanh"),
+        RNG.standard_normal((2, 3, 4)),
+        RNG.standard_normal((4, 2)),
+    )
+    check_grads(
+        lambda a, k, c: ops.dense(a, k, c, "relu"),
+        away((2, 3, 4)),
+        RNG.standard_normal((4, 2)),
+        RNG.standard_normal(2),
+    )
 
 
 def test_dense_keeps_float32() -> None:

@@ -116,7 +116,8 @@ def test_clipvalue_clipnorm_global_clipnorm() -> None:
     norm = math.sqrt(25.25)
     np.testing.assert_allclose(
         grads_after(optimizers.SGD(1.0, global_clipnorm=1.0)),
-        np.array([3.0, 4.0, 0.5]) / norm, rtol=1e-6,
+        np.array([3.0, 4.0, 0.5]) / norm,
+        rtol=1e-6,
     )
     with pytest.raises(ConfigError, match="at most one"):
         optimizers.SGD(clipnorm=1.0, clipvalue=1.0)
@@ -137,8 +138,7 @@ def test_keras_defaults() -> None:
     assert optimizers.SGD().learning_rate == 0.01
     adam = optimizers.get("adam")
     assert isinstance(adam, optimizers.Adam)
-    assert (adam.learning_rate, adam.beta_1, adam.beta_2, adam.epsilon) == (0.001, 0.9, 0.999,
-                                                                           1e-7)
+    assert (adam.learning_rate, adam.beta_1, adam.beta_2, adam.epsilon) == (0.001, 0.9, 0.999, 1e-7)
     rms = optimizers.RMSprop()
     assert (rms.learning_rate, rms.rho, rms.epsilon) == (0.001, 0.9, 1e-7)
     ada = optimizers.Adagrad()

@@ -173,8 +173,9 @@ def test_crash_in_the_middle_of_writing(tmp_path: Path, monkeypatch: pytest.Monk
     with pytest.raises(KeyboardInterrupt):
         save_project(proj, path)
     assert path.read_bytes() == before
-    assert load_project(path).graph.to_dict() == Graph.from_dict(json.loads(before)["graph"]
-                                                                 ).to_dict()
+    assert (
+        load_project(path).graph.to_dict() == Graph.from_dict(json.loads(before)["graph"]).to_dict()
+    )
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
 
@@ -247,10 +248,15 @@ def good_text(tmp_path: Path) -> str:
         ('{"format": "layerforge-model", "format_version": 1}', "format is 'layerforge-model'"),
         ('{"format": "layerforge-project", "format_version": "x"}', "'format_version' must"),
         ('{"format": "layerforge-project", "format_version": 1}', "has no 'graph'"),
-        ('{"format": "layerforge-project", "format_version": 1, "graph": [] }',
-         "Expected a network description"),
-        ('{"format": "layerforge-project", "format_version": 1, "graph": {"format_version": 1},'
-         '"training": {"epochs": NaN}}', "NaN is not allowed"),
+        (
+            '{"format": "layerforge-project", "format_version": 1, "graph": [] }',
+            "Expected a network description",
+        ),
+        (
+            '{"format": "layerforge-project", "format_version": 1, "graph": {"format_version": 1},'
+            '"training": {"epochs": NaN}}',
+            "NaN is not allowed",
+        ),
     ],
 )
 def test_bad_files_give_one_line_errors(tmp_path: Path, content: Any, message: str) -> None:
@@ -287,8 +293,9 @@ def test_unknown_layer_with_catalog(tmp_path: Path) -> None:
     d = json.loads(good_text(tmp_path))
     d["graph"]["nodes"][1]["type"] = "Dnse"
     p = write(tmp_path, json.dumps(d))
-    with pytest.raises(FormatError, match="node 2 \\('dense'\\): Unknown layer type 'Dnse'. "
-                       "Did you mean 'Dense'"):
+    with pytest.raises(
+        FormatError, match="node 2 \\('dense'\\): Unknown layer type 'Dnse'. Did you mean 'Dense'"
+    ):
         load_project(p, catalog=FakeCatalog())
     assert load_project(p).graph.node_by_name("dense").type == "Dnse"  # no catalog: accepted
 

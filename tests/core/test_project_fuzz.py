@@ -18,9 +18,34 @@ from tests.core.test_graph import FakeCatalog, build_sample
 N_CASES = 2400
 
 REPLACEMENTS: list[Any] = [
-    None, True, False, 0, -1, 1, 2, 3, 10**30, -0.5, 0.0, 1.5, 1e308, "", "x", "n1", "Dense",
-    "Input", "../../etc/passwd", "\x00", [], [1], ["a", 2], {}, {"a": 1}, {"id": "n1"},
-    [[[[]]]], "é" * 50,
+    None,
+    True,
+    False,
+    0,
+    -1,
+    1,
+    2,
+    3,
+    10**30,
+    -0.5,
+    0.0,
+    1.5,
+    1e308,
+    "",
+    "x",
+    "n1",
+    "Dense",
+    "Input",
+    "../../etc/passwd",
+    "\x00",
+    [],
+    [1],
+    ["a", 2],
+    {},
+    {"a": 1},
+    {"id": "n1"},
+    [[[[]]]],
+    "é" * 50,
 ]
 
 

@@ -51,10 +51,13 @@ def project(tmp_path: Path) -> Project:
     csv = binary_csv(tmp_path / "data.csv")
     cfg = default_train_config()
     cfg.update({"epochs": 3, "batch_size": 16, "loss": None, "metrics": []})
-    return Project(graph=mlp_graph(5), data_path=str(csv),
-                   data_config={"target": "label", "validation_split": 0.25,
-                                "test_split": 0.25},
-                   train_config=cfg, path=str(tmp_path / "p.lfproj"))
+    return Project(
+        graph=mlp_graph(5),
+        data_path=str(csv),
+        data_config={"target": "label", "validation_split": 0.25, "test_split": 0.25},
+        train_config=cfg,
+        path=str(tmp_path / "p.lfproj"),
+    )
 
 
 # ------------------------------------------------------------------ settings
@@ -69,10 +72,20 @@ def test_settings_from_project_defaults_round_trip() -> None:
 
 @pytest.mark.parametrize(
     "changes",
-    [{"epochs": 0}, {"batch_size": 2.5}, {"learning_rate": -1}, {"metrics": [1]},
-     {"validation_split": 1.0}, {"seed": "x"}, {"optimizer": ""}, {"loss": 3},
-     {"early_stopping": {"patience": -1}}, {"early_stopping": {"enabled": "yes"}},
-     {"early_stopping": 5}, {"epochs": True}],
+    [
+        {"epochs": 0},
+        {"batch_size": 2.5},
+        {"learning_rate": -1},
+        {"metrics": [1]},
+        {"validation_split": 1.0},
+        {"seed": "x"},
+        {"optimizer": ""},
+        {"loss": 3},
+        {"early_stopping": {"patience": -1}},
+        {"early_stopping": {"enabled": "yes"}},
+        {"early_stopping": 5},
+        {"epochs": True},
+    ],
 )
 def test_settings_refuse_wrong_values(changes: dict) -> None:
     cfg = default_train_config()
@@ -94,8 +107,9 @@ def test_overrides_and_resolution_from_task() -> None:
 
 
 def test_make_optimizer_uses_name_rate_and_settings() -> None:
-    opt = make_optimizer(TrainSettings(optimizer="SGD", learning_rate=0.05,
-                                       optimizer_settings={"momentum": 0.9}))
+    opt = make_optimizer(
+        TrainSettings(optimizer="SGD", learning_rate=0.05, optimizer_settings={"momentum": 0.9})
+    )
     assert type(opt).__name__ == "SGD"
     assert opt.get_config()["learning_rate"] == pytest.approx(0.05)
     assert opt.get_config()["momentum"] == pytest.approx(0.9)
@@ -116,7 +130,8 @@ def test_load_data_uses_project_config(project: Project) -> None:
 
 
 def test_load_data_falls_back_to_training_split_and_override_path(
-        project: Project, tmp_path: Path) -> None:
+    project: Project, tmp_path: Path
+) -> None:
     project.data_config = {"target": "label"}
     project.train_config["validation_split"] = 0.5
     assert len(load_data(project).x_val) == 80
@@ -173,9 +188,13 @@ def test_training_events_and_evaluation(project: Project) -> None:
 def test_early_stopping_from_settings_stops_the_run(project: Project) -> None:
     ds = load_data(project)
     settings = TrainSettings(
-        epochs=30, batch_size=16, seed=0,
-        early_stopping=EarlyStoppingSettings(enabled=True, monitor="val_loss", patience=1,
-                                             min_delta=10.0))
+        epochs=30,
+        batch_size=16,
+        seed=0,
+        early_stopping=EarlyStoppingSettings(
+            enabled=True, monitor="val_loss", patience=1, min_delta=10.0
+        ),
+    )
     model = build_and_compile(project.graph, ds, settings)
     events = list(training_events(model, ds, settings))
     assert sum(type(e).__name__ == "EpochEnded" for e in events) == 2
@@ -184,8 +203,11 @@ def test_early_stopping_from_settings_stops_the_run(project: Project) -> None:
 
 def test_early_stopping_without_validation_watches_training_loss(project: Project) -> None:
     project.data_config = {"target": "label", "validation_split": 0.0}
-    settings = TrainSettings(epochs=30, validation_split=0.0, early_stopping=EarlyStoppingSettings(
-        enabled=True, patience=0, min_delta=10.0))
+    settings = TrainSettings(
+        epochs=30,
+        validation_split=0.0,
+        early_stopping=EarlyStoppingSettings(enabled=True, patience=0, min_delta=10.0),
+    )
     ds = load_data(project, settings=settings)
     assert len(ds.x_val) == 0
     model = build_and_compile(project.graph, ds, settings)
@@ -201,8 +223,9 @@ def test_train_project_is_deterministic_for_a_seed(project: Project) -> None:
     assert a.epochs_run == 3 and a.finished.reason == "completed"
     for wa, wb in zip(a.model.get_weights(), b.model.get_weights(), strict=True):
         np.testing.assert_array_equal(wa, wb)
-    c = train_project(project, settings=TrainSettings.from_dict(project.train_config)
-                      .with_overrides(seed=99))
+    c = train_project(
+        project, settings=TrainSettings.from_dict(project.train_config).with_overrides(seed=99)
+    )
     assert c.history != a.history
 
 
@@ -249,8 +272,13 @@ def test_seed_network_at_learning_rate_1e3_is_reported_as_diverged() -> None:
     root = Path(__file__).resolve().parents[2]
     proj = load_project(root / "resources" / "examples" / "seed.lfproj")
     assert Path(proj.data_path).name == "seed_binary.csv"
-    settings = replace(TrainSettings.from_dict(proj.train_config), optimizer="adam",
-                       learning_rate=1e3, epochs=3, seed=0)
+    settings = replace(
+        TrainSettings.from_dict(proj.train_config),
+        optimizer="adam",
+        learning_rate=1e3,
+        epochs=3,
+        seed=0,
+    )
     result = train_project(proj, settings=settings)
     finished = result.finished
     assert finished is not None and finished.reason == "diverged"

@@ -23,11 +23,14 @@ def test_seed_program_as_tf_keras() -> None:
     tf.keras.utils.set_random_seed(0)
     out = io.StringIO()
     with redirect_stdout(out):
-        model = tf.keras.Sequential([
-            tf.keras.layers.Dense(10, activation='relu', input_shape=(8,)),
-            tf.keras.layers.Dense(10, activation='relu'),
-            tf.keras.layers.Dense(1, activation='sigmoid')])
-        model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy'])
+        model = tf.keras.Sequential(
+            [
+                tf.keras.layers.Dense(10, activation="relu", input_shape=(8,)),
+                tf.keras.layers.Dense(10, activation="relu"),
+                tf.keras.layers.Dense(1, activation="sigmoid"),
+            ]
+        )
+        model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
         model.fit(X_train, y_train, epochs=10, batch_size=32)
         loss, accuracy = model.evaluate(X_test, y_test)
     assert model.count_params() == 211
@@ -41,11 +44,14 @@ def test_seed_program_from_core_import_keras() -> None:
 
     X_train, X_test, y_train, y_test = _data()  # noqa: N806
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([
-        keras.layers.Dense(10, activation='relu', input_shape=(8,)),
-        keras.layers.Dense(10, activation='relu'),
-        keras.layers.Dense(1, activation='sigmoid')])
-    model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy'])
+    model = keras.Sequential(
+        [
+            keras.layers.Dense(10, activation="relu", input_shape=(8,)),
+            keras.layers.Dense(10, activation="relu"),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
     history = model.fit(X_train, y_train, epochs=10, batch_size=32, verbose=0)
     loss, accuracy = model.evaluate(X_test, y_test, verbose=0)
     assert len(history.history["loss"]) == 10 and history.epoch == list(range(10))

@@ -18,10 +18,14 @@ Y = (X[:, 0] - X[:, 2] > 0).astype(np.float32)
 
 def _model(seed: int = 0, lr: float = 0.01) -> keras.Sequential:
     keras.utils.set_random_seed(seed)
-    m = keras.Sequential([L.Dense(10, activation="relu", input_shape=(8,)), L.Dropout(0.2),
-                          L.Dense(1, activation="sigmoid")])
-    m.compile(optimizer=keras.optimizers.Adam(lr), loss="binary_crossentropy",
-              metrics=["accuracy"])
+    m = keras.Sequential(
+        [
+            L.Dense(10, activation="relu", input_shape=(8,)),
+            L.Dropout(0.2),
+            L.Dense(1, activation="sigmoid"),
+        ]
+    )
+    m.compile(optimizer=keras.optimizers.Adam(lr), loss="binary_crossentropy", metrics=["accuracy"])
     return m
 
 
@@ -100,8 +104,11 @@ def test_same_seed_bit_identical() -> None:
 def test_seed_argument_controls_shuffle() -> None:
     def run(seed: int) -> list[float]:
         m = _model(seed=0)
-        ev = [e for e in train(m, X, Y, epochs=1, batch_size=10, seed=seed)
-              if isinstance(e, BatchEnded)]
+        ev = [
+            e
+            for e in train(m, X, Y, epochs=1, batch_size=10, seed=seed)
+            if isinstance(e, BatchEnded)
+        ]
         return [e.logs["loss"] for e in ev]
 
     assert run(1) == run(1)
@@ -110,6 +117,7 @@ def test_seed_argument_controls_shuffle() -> None:
 
 def test_validation_data_and_initial_epoch() -> None:
     m = _model()
-    h = m.fit(X[:80], Y[:80], epochs=3, initial_epoch=1, verbose=0,
-              validation_data=(X[80:], Y[80:]))
+    h = m.fit(
+        X[:80], Y[:80], epochs=3, initial_epoch=1, verbose=0, validation_data=(X[80:], Y[80:])
+    )
     assert h.epoch == [1, 2] and "val_accuracy" in h.history

@@ -155,9 +155,7 @@ class Layer:
     #: Name of the activation applied last by `call`, or None (see call_pre_activation).
     output_activation: str | None = None
 
-    def __init__(
-        self, name: str | None = None, trainable: bool = True, **kwargs: Any
-    ) -> None:
+    def __init__(self, name: str | None = None, trainable: bool = True, **kwargs: Any) -> None:
         cls_name = type_name(type(self))
         if name is None:
             name = unique_name(snake_case(cls_name))
@@ -204,8 +202,7 @@ class Layer:
             close = difflib.get_close_matches(bad, known, n=1)
             hint = f" Did you mean '{close[0]}'?" if close else ""
             raise ConfigError(
-                f"{cls_name}: unknown argument `{bad}`. Expected one of: "
-                f"{', '.join(known)}.{hint}"
+                f"{cls_name}: unknown argument `{bad}`. Expected one of: {', '.join(known)}.{hint}"
             )
 
     # ---------------------------------------------------------------- helpers
@@ -444,7 +441,10 @@ class InputLayer(Layer):
 
 
 def Input(  # noqa: N802 - Keras's name
-    shape: Any = None, name: str | None = None, dtype: Any = None, batch_size: Any = None,
+    shape: Any = None,
+    name: str | None = None,
+    dtype: Any = None,
+    batch_size: Any = None,
     **kwargs: Any,
 ) -> SymbolicTensor:
     """A symbolic network input of `shape` (one sample, no batch dim), like keras.Input."""

@@ -29,8 +29,12 @@ _REG_CHOICES = regularizers.NAMES
 
 def _activation_param(default: str = "linear", key: bool = True) -> ParamSpec:
     return ParamSpec(
-        "activation", "choice", default, "Function applied to the output.",
-        choices=_ACTIVATION_CHOICES, key=key,
+        "activation",
+        "choice",
+        default,
+        "Function applied to the output.",
+        choices=_ACTIVATION_CHOICES,
+        key=key,
     )
 
 
@@ -83,26 +87,43 @@ class Dense(Layer):
         _activation_param(),
         ParamSpec("use_bias", "bool", True, "Add a learned bias to each unit."),
         ParamSpec(
-            "kernel_initializer", "choice", "glorot_uniform", "How the weights start.",
+            "kernel_initializer",
+            "choice",
+            "glorot_uniform",
+            "How the weights start.",
             choices=_INIT_CHOICES,
         ),
         ParamSpec(
             "bias_initializer", "choice", "zeros", "How the biases start.", choices=_INIT_CHOICES
         ),
         ParamSpec(
-            "kernel_regularizer", "choice", None, "Penalty on the weights (None = no penalty).",
-            choices=_REG_CHOICES, nullable=True,
+            "kernel_regularizer",
+            "choice",
+            None,
+            "Penalty on the weights (None = no penalty).",
+            choices=_REG_CHOICES,
+            nullable=True,
         ),
         ParamSpec(
-            "kernel_regularizer_factor", "float", 0.01, "Strength of the weight penalty.",
+            "kernel_regularizer_factor",
+            "float",
+            0.01,
+            "Strength of the weight penalty.",
             minimum=0.0,
         ),
         ParamSpec(
-            "bias_regularizer", "choice", None, "Penalty on the biases (None = no penalty).",
-            choices=_REG_CHOICES, nullable=True,
+            "bias_regularizer",
+            "choice",
+            None,
+            "Penalty on the biases (None = no penalty).",
+            choices=_REG_CHOICES,
+            nullable=True,
         ),
         ParamSpec(
-            "bias_regularizer_factor", "float", 0.01, "Strength of the bias penalty.",
+            "bias_regularizer_factor",
+            "float",
+            0.01,
+            "Strength of the bias penalty.",
             minimum=0.0,
         ),
     )
@@ -207,11 +228,15 @@ class Dropout(Layer):
 
     PARAMS = (
         ParamSpec(
-            "rate", "float", 0.5, "Fraction of inputs dropped while training.",
-            minimum=0.0, maximum=1.0, key=True,
+            "rate",
+            "float",
+            0.5,
+            "Fraction of inputs dropped while training.",
+            minimum=0.0,
+            maximum=1.0,
+            key=True,
         ),
-        ParamSpec("seed", "int", None, "Seed for the dropout mask (None = global).",
-                  nullable=True),
+        ParamSpec("seed", "int", None, "Seed for the dropout mask (None = global).", nullable=True),
     )
     CATEGORY = "Normalization & Regularization"
     DESCRIPTION = "Randomly drop inputs while training to reduce overfitting."
@@ -267,7 +292,10 @@ class Reshape(Layer):
 
     PARAMS = (
         ParamSpec(
-            "target_shape", "shape", (-1,), "Shape of each sample afterwards; -1 = infer.",
+            "target_shape",
+            "shape",
+            (-1,),
+            "Shape of each sample afterwards; -1 = infer.",
             key=True,
         ),
     )

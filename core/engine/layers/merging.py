@@ -17,8 +17,10 @@ from core.errors import ShapeError
 
 
 def _shape_list(cls: str, input_shape: Any) -> list[Shape]:
-    if not isinstance(input_shape, (list, tuple)) or not input_shape or not all(
-        isinstance(s, (list, tuple)) for s in input_shape
+    if (
+        not isinstance(input_shape, (list, tuple))
+        or not input_shape
+        or not all(isinstance(s, (list, tuple)) for s in input_shape)
     ):
         raise ShapeError(
             None, f"{cls} needs a list of at least 2 input shapes. Received: {input_shape!r}"

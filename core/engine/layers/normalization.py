@@ -90,8 +90,13 @@ class BatchNormalization(_Norm):
     PARAMS = (
         _COMMON[0],
         ParamSpec(
-            "momentum", "float", 0.99, "Weight of the old moving statistics per step.",
-            minimum=0.0, maximum=1.0, key=True,
+            "momentum",
+            "float",
+            0.99,
+            "Weight of the old moving statistics per step.",
+            minimum=0.0,
+            maximum=1.0,
+            key=True,
         ),
         *_COMMON[1:],
         ParamSpec("beta_initializer", "str", "zeros", "How the offset starts."),
@@ -221,7 +226,5 @@ class LayerNormalization(_Norm):
 
     def call(self, inputs: Any, training: bool = False) -> Tensor:
         x = as_tensor(inputs)
-        out, _, _ = normalize(
-            x, self.gamma, self.beta, self._norm_axes, self.epsilon, self._bshape
-        )
+        out, _, _ = normalize(x, self.gamma, self.beta, self._norm_axes, self.epsilon, self._bshape)
         return out

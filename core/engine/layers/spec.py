@@ -54,8 +54,7 @@ class ParamSpec:
 
         def fail(expected: str, hint: str = "") -> ConfigError:
             return ConfigError(
-                f"{owner}: argument `{name}` Expected {expected}. "
-                f"Received: {name}={value!r}{hint}"
+                f"{owner}: argument `{name}` Expected {expected}. Received: {name}={value!r}{hint}"
             )
 
         if value is None and (self.nullable or self.kind == "optional_float"):
@@ -65,12 +64,12 @@ class ParamSpec:
                 return bool(value)
             raise fail("True or False")
         if self.kind == "int":
-            if isinstance(value, (bool, np.bool_)) or not isinstance(
-                value, (int, float, np.integer, np.floating)
-            ) or (not float(value).is_integer()):
-                raise fail(
-                    "a positive integer" if self.minimum == 1 else "a whole number"
-                )
+            if (
+                isinstance(value, (bool, np.bool_))
+                or not isinstance(value, (int, float, np.integer, np.floating))
+                or (not float(value).is_integer())
+            ):
+                raise fail("a positive integer" if self.minimum == 1 else "a whole number")
             value = int(value)
             if self.minimum == 1 and value < 1:
                 raise fail("a positive integer")

@@ -44,21 +44,24 @@ class _Step:
 
     __slots__ = ("layer", "ins", "out", "multi", "tensor")
 
-    def __init__(self, layer: Layer, ins: tuple[int, ...], out: int, multi: bool,
-                 tensor: SymbolicTensor) -> None:
+    def __init__(
+        self, layer: Layer, ins: tuple[int, ...], out: int, multi: bool, tensor: SymbolicTensor
+    ) -> None:
         self.layer, self.ins, self.out, self.multi, self.tensor = layer, ins, out, multi, tensor
 
 
 class Model:
     """A network of layers with Keras's compile / fit / evaluate / predict API."""
 
-    def __init__(self, inputs: Any = None, outputs: Any = None, name: str | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, inputs: Any = None, outputs: Any = None, name: str | None = None, **kwargs: Any
+    ) -> None:
         if kwargs.pop("trainable", True) is not True:
             raise ConfigError("Model: trainable=False at construction is not supported.")
         if kwargs:
-            raise ConfigError(f"Model: unknown argument(s) {sorted(kwargs)}. Expected inputs, "
-                              "outputs, name.")
+            raise ConfigError(
+                f"Model: unknown argument(s) {sorted(kwargs)}. Expected inputs, outputs, name."
+            )
         self.name = name or unique_name(self._default_name())
         self.optimizer: _optimizers.Optimizer | None = None
         self.loss: Any = None
@@ -136,8 +139,15 @@ class Model:
         for t in order:
             slot[id(t)] = len(slot)
             layer, inbound = t._history
-            plan.append(_Step(layer, tuple(slot[id(p)] for p in inbound), slot[id(t)],
-                              layer.MAX_INPUTS != 1 or len(inbound) > 1, t))
+            plan.append(
+                _Step(
+                    layer,
+                    tuple(slot[id(p)] for p in inbound),
+                    slot[id(t)],
+                    layer.MAX_INPUTS != 1 or len(inbound) > 1,
+                    t,
+                )
+            )
         self._inputs, self._outputs, self._plan = ins, outs, plan
         self._out_slots = [slot[id(t)] for t in outs]
         self._n_slots = len(slot)
@@ -148,8 +158,11 @@ class Model:
                 seen.add(id(layer))
                 layers.append(layer)
         self._layers = layers
-        self._reg_layers = [la for la in layers if any(
-            getattr(v, "regularizer", None) is not None for v in la.weights)]
+        self._reg_layers = [
+            la
+            for la in layers
+            if any(getattr(v, "regularizer", None) is not None for v in la.weights)
+        ]
         self._fused = []
         self._opt_vars = []
 
@@ -189,9 +202,7 @@ class Model:
         names = [la.name for la in self.layers]
         close = difflib.get_close_matches(str(name), names, n=1)
         hint = f" Did you mean '{close[0]}'?" if close else ""
-        raise ConfigError(
-            f"No such layer: {name!r}. Expected one of: {', '.join(names)}.{hint}"
-        )
+        raise ConfigError(f"No such layer: {name!r}. Expected one of: {', '.join(names)}.{hint}")
 
     def _ensure_built(self, x: Any) -> None:
         """Build from data (Sequential without an input shape overrides this)."""
@@ -243,10 +254,18 @@ class Model:
         return sum(v.data.size for v in self.weights)
 
     # ------------------------------------------------------------------ compile
-    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, loss_weights: Any = None,
-                metrics: Any = None, weighted_metrics: Any = None, run_eagerly: bool = False,
-                steps_per_execution: int = 1, jit_compile: Any = "auto",
-                auto_scale_loss: bool = True) -> None:
+    def compile(
+        self,
+        optimizer: Any = "rmsprop",
+        loss: Any = None,
+        loss_weights: Any = None,
+        metrics: Any = None,
+        weighted_metrics: Any = None,
+        run_eagerly: bool = False,
+        steps_per_execution: int = 1,
+        jit_compile: Any = "auto",
+        auto_scale_loss: bool = True,
+    ) -> None:
         """Resolve optimizer, loss and metrics (strings or objects), like Keras."""
         del weighted_metrics, run_eagerly, steps_per_execution, jit_compile, auto_scale_loss
         self.optimizer = _optimizers.get(optimizer)
@@ -258,8 +277,16 @@ class Model:
         self.loss = loss
         loss_list = list(loss) if isinstance(loss, (list, tuple)) else [loss]
         self._loss_fns = [_losses.get(item) for item in loss_list]
-        self._loss_weights = None if loss_weights is None else [float(w) for w in (
-            loss_weights if isinstance(loss_weights, (list, tuple)) else [loss_weights])]
+        self._loss_weights = (
+            None
+            if loss_weights is None
+            else [
+                float(w)
+                for w in (
+                    loss_weights if isinstance(loss_weights, (list, tuple)) else [loss_weights]
+                )
+            ]
+        )
         if metrics is None:
             metrics = []
         if isinstance(metrics, (str, _metrics.Metric)) or callable(metrics):
@@ -307,9 +334,12 @@ class Model:
             fused: list[str | None] = []
             for t, loss in zip(self._outputs, loss_fns, strict=True):
                 act = getattr(t.layer, "output_activation", None)
-                ok = (act in _FUSABLE and type(loss).__name__ in _FUSABLE[act]
-                      and not getattr(loss, "from_logits", True)
-                      and hasattr(t.layer, "call_pre_activation"))
+                ok = (
+                    act in _FUSABLE
+                    and type(loss).__name__ in _FUSABLE[act]
+                    and not getattr(loss, "from_logits", True)
+                    and hasattr(t.layer, "call_pre_activation")
+                )
                 fused.append(act if ok else None)
             self._fused = fused
         if self._metrics is None:
@@ -319,8 +349,9 @@ class Model:
             resolved = []
             for spec in self._metric_specs:
                 if isinstance(spec, str) and spec in _metrics.ACCURACY_NAMES:
-                    resolved.append(_metrics.resolve_accuracy(spec, loss_fns[0].name,
-                                                              out_shape, y_shape))
+                    resolved.append(
+                        _metrics.resolve_accuracy(spec, loss_fns[0].name, out_shape, y_shape)
+                    )
                 else:
                     resolved.append(_metrics.get(spec))
             self._metrics = resolved
@@ -339,8 +370,11 @@ class Model:
     def _prepare_x(self, x: Any, where: str) -> Any:
         if x is None:
             raise DataError(f"{where}: Expected input data x. Received: None.")
-        xs = list(x) if (self._multi_in or (isinstance(x, (list, tuple)) and len(
-            self._inputs) > 1)) else [x]
+        xs = (
+            list(x)
+            if (self._multi_in or (isinstance(x, (list, tuple)) and len(self._inputs) > 1))
+            else [x]
+        )
         if self.built and len(xs) != len(self._inputs):
             raise DataError(
                 f"{where}: Expected {len(self._inputs)} input arrays (one per model input). "
@@ -383,7 +417,9 @@ class Model:
                     row = int(np.argwhere(~np.isfinite(arr.reshape(len(arr), -1)))[0][0])
                     raise DataError(
                         f"{where}: Expected finite target values. Received: NaN or infinity "
-                        f"in y at row {row}. Drop or fill the missing targets.", row=row)
+                        f"in y at row {row}. Drop or fill the missing targets.",
+                        row=row,
+                    )
             if arr.ndim == 0 or len(arr) != n:
                 raise DataError(
                     f"{where}: Expected x and y with the same number of rows. Received: x has "
@@ -413,18 +449,23 @@ class Model:
 
     def __call__(self, x: Any, training: bool = False) -> Any:
         """Run the model on arrays/Tensors (records the graph when gradients are on)."""
-        if isinstance(x, SymbolicTensor) or (isinstance(x, (list, tuple)) and x and isinstance(
-                x[0], SymbolicTensor)):
-            raise ConfigError("Calling a Model on symbolic tensors (nesting models) is not "
-                              "supported yet. Expected arrays.")
+        if isinstance(x, SymbolicTensor) or (
+            isinstance(x, (list, tuple)) and x and isinstance(x[0], SymbolicTensor)
+        ):
+            raise ConfigError(
+                "Calling a Model on symbolic tensors (nesting models) is not "
+                "supported yet. Expected arrays."
+            )
         if not self.built:
             self._ensure_built(_prepare_unbuilt(x, "call"))
-        outs = self._forward(x if isinstance(x, (Tensor, list)) else _as_float32(x, "call"),
-                             training)
+        outs = self._forward(
+            x if isinstance(x, (Tensor, list)) else _as_float32(x, "call"), training
+        )
         return outs if self._multi_out else outs[0]
 
-    def _loss_and_probs(self, outs: list[Tensor], y: Any, sample_weight: Any = None
-                        ) -> tuple[Tensor, list[np.ndarray]]:
+    def _loss_and_probs(
+        self, outs: list[Tensor], y: Any, sample_weight: Any = None
+    ) -> tuple[Tensor, list[np.ndarray]]:
         ys = y if self._multi_out else [y]
         loss_fns = self._losses_for_outputs()
         total: Tensor | None = None
@@ -477,9 +518,13 @@ class Model:
         for m in self._metrics or []:
             m.reset_state()
 
-    def _evaluate_arrays(self, x: Any, y: Any, batch_size: int,
-                         on_batch: Callable[[int, dict[str, float]], None] | None = None
-                         ) -> dict[str, float]:
+    def _evaluate_arrays(
+        self,
+        x: Any,
+        y: Any,
+        batch_size: int,
+        on_batch: Callable[[int, dict[str, float]], None] | None = None,
+    ) -> dict[str, float]:
         self.reset_metrics()
         n = len(x[0]) if isinstance(x, list) else len(x)
         with no_grad():
@@ -497,13 +542,27 @@ class Model:
         return logs
 
     # ---------------------------------------------------------------- Keras API
-    def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
-            verbose: Any = "auto", callbacks: Iterable[Callback] | None = None,
-            validation_split: float = 0.0, validation_data: Any = None, shuffle: bool = True,
-            class_weight: Any = None, sample_weight: Any = None, initial_epoch: int = 0,
-            steps_per_epoch: Any = None, validation_steps: Any = None,
-            validation_batch_size: Any = None, validation_freq: int = 1,
-            seed: int | None = None, stream: Any = None) -> History:
+    def fit(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose: Any = "auto",
+        callbacks: Iterable[Callback] | None = None,
+        validation_split: float = 0.0,
+        validation_data: Any = None,
+        shuffle: bool = True,
+        class_weight: Any = None,
+        sample_weight: Any = None,
+        initial_epoch: int = 0,
+        steps_per_epoch: Any = None,
+        validation_steps: Any = None,
+        validation_batch_size: Any = None,
+        validation_freq: int = 1,
+        seed: int | None = None,
+        stream: Any = None,
+    ) -> History:
         """Train for `epochs`; returns the History (`.history` dict of per-epoch lists)."""
         from core.engine.training import TrainingFinished, train
 
@@ -520,10 +579,19 @@ class Model:
             cbs.insert(0, ProgbarLogger(verbose, stream=stream))
         cbs.append(history)
         finished = None
-        for event in train(self, x, y, epochs=epochs, batch_size=batch_size,
-                           validation_data=validation_data, validation_split=validation_split,
-                           shuffle=shuffle, seed=seed, callbacks=cbs,
-                           initial_epoch=initial_epoch):
+        for event in train(
+            self,
+            x,
+            y,
+            epochs=epochs,
+            batch_size=batch_size,
+            validation_data=validation_data,
+            validation_split=validation_split,
+            shuffle=shuffle,
+            seed=seed,
+            callbacks=cbs,
+            initial_epoch=initial_epoch,
+        ):
             if isinstance(event, TrainingFinished):
                 finished = event
         self.last_run = finished
@@ -532,9 +600,18 @@ class Model:
         self.history = history
         return history
 
-    def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None,
-                 verbose: Any = "auto", sample_weight: Any = None, steps: Any = None,
-                 callbacks: Any = None, return_dict: bool = False, stream: Any = None) -> Any:
+    def evaluate(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        verbose: Any = "auto",
+        sample_weight: Any = None,
+        steps: Any = None,
+        callbacks: Any = None,
+        return_dict: bool = False,
+        stream: Any = None,
+    ) -> Any:
         """Loss and metrics on (x, y): a scalar, a list [loss, *metrics], or a dict."""
         self._require_compiled("evaluate")
         if sample_weight is not None:
@@ -549,8 +626,9 @@ class Model:
         bar.set_params({"epochs": 1, "steps": steps_total})
         bar.on_train_begin()
         bar._start = __import__("time").perf_counter()
-        logs = self._evaluate_arrays(x, y, batch_size,
-                                     bar.on_train_batch_end if bar.verbose == 1 else None)
+        logs = self._evaluate_arrays(
+            x, y, batch_size, bar.on_train_batch_end if bar.verbose == 1 else None
+        )
         if bar.verbose:
             bar.on_epoch_end(0, logs)
         if return_dict:
@@ -558,8 +636,14 @@ class Model:
         values = [logs["loss"]] + [logs[m.name] for m in self._metrics]
         return values[0] if len(values) == 1 else values
 
-    def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto",
-                steps: Any = None, callbacks: Any = None) -> Any:
+    def predict(
+        self,
+        x: Any,
+        batch_size: int | None = None,
+        verbose: Any = "auto",
+        steps: Any = None,
+        callbacks: Any = None,
+    ) -> Any:
         """Outputs for x, computed in batches without gradients (probabilities, not logits)."""
         if not self.built:
             self._ensure_built(_prepare_unbuilt(x, "predict"))
@@ -573,9 +657,12 @@ class Model:
                 xb = [a[sl] for a in x] if isinstance(x, list) else x[sl]
                 for i, out in enumerate(self._forward(xb, False)):
                     chunks[i].append(out.data)
-        results = [np.concatenate(c) if c else np.zeros((0,) + tuple(
-            d or 0 for d in t.shape[1:]), np.float32) for c, t in zip(
-                chunks, self._outputs, strict=True)]
+        results = [
+            np.concatenate(c)
+            if c
+            else np.zeros((0,) + tuple(d or 0 for d in t.shape[1:]), np.float32)
+            for c, t in zip(chunks, self._outputs, strict=True)
+        ]
         v = _verbosity(verbose)
         if v:
             steps_total = max(1, math.ceil(n / batch_size))
@@ -583,11 +670,18 @@ class Model:
         return results if self._multi_out else results[0]
 
     def predict_on_batch(self, x: Any) -> Any:
-        return self.predict(x, batch_size=max(1, len(x[0] if isinstance(x, list) else x)),
-                            verbose=0)
+        return self.predict(
+            x, batch_size=max(1, len(x[0] if isinstance(x, list) else x)), verbose=0
+        )
 
-    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
-                       class_weight: Any = None, return_dict: bool = False) -> Any:
+    def train_on_batch(
+        self,
+        x: Any,
+        y: Any = None,
+        sample_weight: Any = None,
+        class_weight: Any = None,
+        return_dict: bool = False,
+    ) -> Any:
         """One optimizer step; returns the batch loss (and metrics), like Keras."""
         self._require_compiled("train_on_batch")
         x, y = self._prepare_data(x, y, "train_on_batch")
@@ -602,14 +696,20 @@ class Model:
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
 
-    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
-                      return_dict: bool = False) -> Any:
-        return self.evaluate(x, y, batch_size=max(1, len(y)), verbose=0,
-                             return_dict=return_dict)
+    def test_on_batch(
+        self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False
+    ) -> Any:
+        return self.evaluate(x, y, batch_size=max(1, len(y)), verbose=0, return_dict=return_dict)
 
-    def summary(self, line_length: int | None = None, positions: Any = None,
-                print_fn: Callable[..., Any] | None = None, expand_nested: bool = False,
-                show_trainable: bool = False, layer_range: Any = None) -> None:
+    def summary(
+        self,
+        line_length: int | None = None,
+        positions: Any = None,
+        print_fn: Callable[..., Any] | None = None,
+        expand_nested: bool = False,
+        show_trainable: bool = False,
+        layer_range: Any = None,
+    ) -> None:
         """Print the Keras-style table of layers, output shapes and parameter counts."""
         print_summary(self, line_length=line_length, print_fn=print_fn)
 
@@ -623,16 +723,15 @@ class Model:
             calls[id(t.layer)] = 1
         entries: dict[int, dict[str, Any]] = {}
         for t in self._inputs:
-            entries[id(t.layer)] = {**serialize(t.layer), "name": t.layer.name,
-                                    "inbound_nodes": []}
+            entries[id(t.layer)] = {**serialize(t.layer), "name": t.layer.name, "inbound_nodes": []}
         for s in self._plan:
             k = calls.get(id(s.layer), 0)
             calls[id(s.layer)] = k + 1
             node_index[id(s.tensor)] = (s.layer.name, k)
-            entry = entries.setdefault(id(s.layer), {**serialize(s.layer), "name": s.layer.name,
-                                                     "inbound_nodes": []})
-            entry["inbound_nodes"].append(
-                [[*node_index[id(p)], 0, {}] for p in s.tensor.inbound])
+            entry = entries.setdefault(
+                id(s.layer), {**serialize(s.layer), "name": s.layer.name, "inbound_nodes": []}
+            )
+            entry["inbound_nodes"].append([[*node_index[id(p)], 0, {}] for p in s.tensor.inbound])
         return {
             "name": self.name,
             "trainable": True,
@@ -666,8 +765,9 @@ class Model:
                     if not all(k in made for k in keys):
                         break
                     args = [made[k] for k in keys]
-                    made[(name, done)] = layer(args if len(args) > 1 or layer.MAX_INPUTS != 1
-                                               else args[0])
+                    made[(name, done)] = layer(
+                        args if len(args) > 1 or layer.MAX_INPUTS != 1 else args[0]
+                    )
                     done += 1
                     progress = True
                 if done == len(nodes):
@@ -679,8 +779,11 @@ class Model:
             )
         ins = [made[(str(a[0]), int(a[1]))] for a in config["input_layers"]]
         outs = [made[(str(a[0]), int(a[1]))] for a in config["output_layers"]]
-        return cls(ins if len(ins) > 1 else ins[0], outs if len(outs) > 1 else outs[0],
-                   name=config.get("name"))
+        return cls(
+            ins if len(ins) > 1 else ins[0],
+            outs if len(outs) > 1 else outs[0],
+            name=config.get("name"),
+        )
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} '{self.name}'>"
@@ -719,7 +822,8 @@ def _as_float32(a: Any, where: str) -> np.ndarray:
             f"{where}: Expected finite numbers. Received: {value} at row {row}"
             + (f", column {col}" if col is not None else "")
             + ". Drop or impute missing values (e.g. pandas fillna) before training.",
-            row=row, column=None if col is None else str(col),
+            row=row,
+            column=None if col is None else str(col),
         )
     return np.ascontiguousarray(arr)
 

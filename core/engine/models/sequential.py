@@ -19,8 +19,9 @@ from core.errors import ConfigError
 class Sequential(Model):
     """Keras Sequential: `Sequential([Dense(10, activation="relu", input_shape=(8,)), ...])`."""
 
-    def __init__(self, layers: Iterable[Any] | None = None, name: str | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, layers: Iterable[Any] | None = None, name: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(name=name, **kwargs)
         self._stack: list[Layer] = []
         self._input_tensor: SymbolicTensor | None = None
@@ -44,8 +45,7 @@ class Sequential(Model):
             return
         if not isinstance(layer, Layer):
             raise ConfigError(
-                f"Sequential: Expected a layer such as keras.layers.Dense(10). Received: "
-                f"{layer!r}"
+                f"Sequential: Expected a layer such as keras.layers.Dense(10). Received: {layer!r}"
             )
         if isinstance(layer, Model):
             raise ConfigError("Sequential: nesting models is not supported yet.")

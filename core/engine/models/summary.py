@@ -29,7 +29,8 @@ def _rows(model: Any) -> tuple[list[list[str]], bool]:
     plan = getattr(model, "_plan", [])
     sequential = type(model).__name__ == "Sequential"
     connected = not sequential and (
-        len(model._inputs) > 1 or any(len(s.tensor.inbound) > 1 for s in plan)
+        len(model._inputs) > 1
+        or any(len(s.tensor.inbound) > 1 for s in plan)
         or len({id(p) for s in plan for p in s.tensor.inbound}) < len(plan)
     )
     if not model.built:
@@ -45,15 +46,18 @@ def _rows(model: Any) -> tuple[list[list[str]], bool]:
         params = 0 if id(layer) in counted else layer.count_params()
         counted.add(id(layer))
         conn = ", ".join(f"{p.name}[0][0]" for p in s.tensor.inbound) or "-"
-        rows.append([f"{layer.name} ({type_name(type(layer))})", str(s.tensor.shape),
-                     f"{params:,}", conn])
+        rows.append(
+            [f"{layer.name} ({type_name(type(layer))})", str(s.tensor.shape), f"{params:,}", conn]
+        )
     return rows, connected
 
 
-def print_summary(model: Any, line_length: int | None = None,
-                  print_fn: Callable[..., Any] | None = None) -> None:
+def print_summary(
+    model: Any, line_length: int | None = None, print_fn: Callable[..., Any] | None = None
+) -> None:
     """Write the summary table through `print_fn` (default: standard output)."""
     if print_fn is None:
+
         def print_fn(line: str, **_: Any) -> None:
             sys.stdout.write(line + "\n")
 
