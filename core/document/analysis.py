@@ -502,8 +502,8 @@ def _check_against_data(
         problems.append(
             Problem(
                 nid,
-                f"The output layer '{node.name}' has {units} unit{'s' if units != 1 else ''} but the "
-                f"target has {target} — use {use}",
+                f"The output layer '{node.name}' has {units} unit{'s' if units != 1 else ''} "
+                f"but the target has {target} — use {use}",
                 fix,
             )
         )
