@@ -363,3 +363,22 @@ def test_python_api_sigmoid_and_linear_models(tmp_path: Path) -> None:
     pred = core.load_model(tmp_path / "r.lfmodel").predict(x)
     assert pred.task == "regression" and pred.probabilities is None
     np.testing.assert_allclose(pred.values, np.asarray(lin.predict(x, verbose=0))[:, 0], atol=1e-6)
+
+
+def test_bundle_modules_import_in_one_direction() -> None:
+    """file_format knows bytes, not models; nothing in core.bundle reaches back into core.run."""
+    import core.bundle.file_format as file_format
+    import core.bundle.model_file as model_file
+    import core.bundle.predictor as predictor
+    from tests._imports import imported_modules
+
+    for module in (file_format, model_file, predictor, core.bundle):
+        names = imported_modules(module)
+        assert not {n for n in names if n.startswith(("core.run", "core.cli", "core.export"))}, (
+            module.__name__
+        )
+    assert not {n for n in imported_modules(file_format) if n.startswith("core.")} - {
+        "core.document.fileio",
+        "core.errors",
+    }
+    assert "core.bundle.model_file" not in imported_modules(predictor)

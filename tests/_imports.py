@@ -1,0 +1,31 @@
+"""What a module imports, read from its source (top-level and function-local imports alike)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from types import ModuleType
+
+
+def imported_modules(source: str | Path | ModuleType) -> set[str]:
+    """Every module named in an `import` or `from ... import` of `source`, dotted in full.
+
+    `source` is Python text, a file path or an imported module. Relative imports
+    are refused: the project uses absolute imports only.
+    """
+    if isinstance(source, ModuleType):
+        source = Path(str(source.__file__))
+    text = source.read_text(encoding="utf-8") if isinstance(source, Path) else source
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0 and node.module, "relative import"
+            names.add(node.module)
+    return names
+
+
+def top_level(names: set[str]) -> set[str]:
+    """The distributions behind `names` (`numpy.linalg` -> `numpy`)."""
+    return {name.split(".")[0] for name in names}
