@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
@@ -97,19 +97,8 @@ class TrainingFinished:
 Event = BatchEnded | EpochEnded | TrainingFinished
 
 
-@dataclass(frozen=True)
-class TrainConfig:
-    """The run settings the GUI and CLI keep (the keyword arguments of `train`)."""
-
-    epochs: int = 10
-    batch_size: int = 32
-    validation_split: float = 0.0
-    shuffle: bool = True
-    seed: int | None = None
-    initial_epoch: int = 0
-
-
-def _length(x: Any) -> int:
+def rows(x: Any) -> int:
+    """The number of samples in an array or in the first array of a list."""
     return len(x[0]) if isinstance(x, (list, tuple)) else len(x)
 
 
@@ -126,7 +115,7 @@ def split_validation(x: Any, y: Any, fraction: float) -> tuple[Any, Any, Any, An
         raise ConfigError(
             f"Expected validation_split in [0, 1). Received: validation_split={fraction!r}"
         )
-    n = _length(x)
+    n = rows(x)
     n_val = int(n * fraction)
     if fraction and n_val == 0:
         raise ConfigError(
@@ -140,6 +129,70 @@ def split_validation(x: Any, y: Any, fraction: float) -> tuple[Any, Any, Any, An
         take(x, slice(cut, n)),
         take(y, slice(cut, n)),
     )
+
+
+def run_test_steps(
+    model: Any,
+    x: Any,
+    y: Any,
+    batch_size: int,
+    on_batch: Callable[[int, Mapping[str, float]], None] | None = None,
+) -> dict[str, float]:
+    """Loss and metrics of checked `(x, y)` through `model.test_step`, batch by batch.
+
+    The metrics start from zero and are reset afterwards, so a validation pass inside
+    an epoch leaves the training metrics to the next epoch. Returns the last step's logs.
+    """
+    model.reset_metrics()
+    step = model.test_step
+    logs: Mapping[str, float] = {}
+    for b, lo in enumerate(range(0, rows(x), batch_size)):
+        sl = slice(lo, lo + batch_size)
+        logs = step((take(x, sl), take(y, sl)))
+        if on_batch is not None:
+            on_batch(b, logs)
+    logs = dict(logs) if logs else model.get_metrics_result()
+    model.reset_metrics()
+    return logs
+
+
+def _loss_reader(model: Any) -> Callable[[Mapping[str, float]], float | None]:
+    """A function from a step's logs to that batch's loss (None when it cannot tell).
+
+    The loss tracker (`model.metrics[0]`, as in Keras) holds a running total and count;
+    the batch loss is what one step added. A `train_step` override that leaves the
+    tracker alone is read from its logs' "loss".
+    """
+    tracker = model.metrics[0] if model.metrics else None
+    if not (hasattr(tracker, "total") and hasattr(tracker, "count")):
+        return lambda logs: logs.get("loss")
+    last = [tracker.total, tracker.count]
+
+    def read(logs: Mapping[str, float]) -> float | None:
+        total, count = tracker.total, tracker.count
+        added, n = total - last[0], count - last[1]
+        last[0], last[1] = total, count
+        return added / n if n else logs.get("loss")
+
+    return read
+
+
+def _loss_problem(model: Any, loss: float | None) -> str | None:
+    """What is wrong with a batch loss (not finite, or a runaway), or None when it is fine."""
+    if loss is None:
+        return None
+    if not math.isfinite(loss):
+        return f"the loss became {loss}"
+    reference = getattr(model, _REFERENCE_ATTR, None)
+    if reference is None:
+        reference = float(loss)
+        setattr(model, _REFERENCE_ATTR, reference)
+    if loss > RUNAWAY_FACTOR * reference and loss > 0.0:
+        return (
+            f"the loss jumped to {loss:.4g}, over {RUNAWAY_FACTOR:.0f}x the "
+            f"untrained network's {reference:.4g}"
+        )
+    return None
 
 
 def train(
@@ -166,11 +219,10 @@ def train(
         or (batch_size < 1)
     ):
         raise ConfigError(f"Expected batch_size >= 1. Received: batch_size={batch_size!r}")
-    model._require_compiled("fit")
     keep_working_memory()
     if seed is not None:
         set_random_seed(seed)  # dropout masks and lazily built weights follow the seed
-    x, y = model._prepare_data(x, y, "fit")
+    x, y = model.prepare(x, y, where="fit")
     if validation_data is not None:
         if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
             raise ConfigError(
@@ -178,18 +230,15 @@ def train(
                 f"{type(validation_data).__name__} of length "
                 f"{len(validation_data) if hasattr(validation_data, '__len__') else '?'}."
             )
-        x_val, y_val = model._prepare_data(
-            validation_data[0], validation_data[1], "validation_data"
+        x_val, y_val = model.prepare(
+            validation_data[0], validation_data[1], where="validation_data", training=False
         )
     elif validation_split:
         x, y, x_val, y_val = split_validation(x, y, validation_split)
     else:
         x_val = y_val = None
-    model._ensure_built(x)
-    model._resolve(y)
-    model._ensure_optimizer()
     rng = make_generator(seed) if seed is not None else default_generator()
-    n = _length(x)
+    n = rows(x)
     batch_size = int(batch_size)
     batches = max(1, math.ceil(n / batch_size))
     cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(callbacks)
@@ -206,11 +255,12 @@ def train(
     reason: Reason = "completed"
     message = ""
     batch_hooks = cbs.has_batch_hooks
-    step = model._train_batch
+    step = model.train_step
     try:
         for epoch in range(initial_epoch, epochs):
             start = time.perf_counter()
             model.reset_metrics()
+            batch_loss = _loss_reader(model)
             cbs.on_epoch_begin(epoch)
             order = rng.permutation(n) if shuffle else None
             diverged = False
@@ -219,26 +269,13 @@ def train(
                 idx = order[lo:hi] if order is not None else slice(lo, hi)
                 if batch_hooks:
                     cbs.on_train_batch_begin(batch)
-                loss = step(take(x, idx), take(y, idx))
+                logs = MappingProxyType(step((take(x, idx), take(y, idx))))
                 seen += hi - lo
-                logs = MappingProxyType(model._running_logs())
                 if batch_hooks:
                     cbs.on_train_batch_end(batch, logs)
-                if not math.isfinite(loss):
+                what = _loss_problem(model, batch_loss(logs))
+                if what is not None:
                     diverged = True
-                    what = f"the loss became {loss}"
-                    last_logs = logs
-                    break
-                reference = getattr(model, _REFERENCE_ATTR, None)
-                if reference is None:
-                    reference = float(loss)
-                    setattr(model, _REFERENCE_ATTR, reference)
-                if loss > RUNAWAY_FACTOR * reference and loss > 0.0:
-                    diverged = True
-                    what = (
-                        f"the loss jumped to {loss:.4g}, over {RUNAWAY_FACTOR:.0f}x the "
-                        f"untrained network's {reference:.4g}"
-                    )
                     last_logs = logs
                     break
                 yield BatchEnded(epoch, batch, batches, logs, seen)
@@ -255,11 +292,10 @@ def train(
                 reason = "diverged"
                 message = _divergence_message(what, epoch, batch, initial_epoch)
                 break
-            epoch_logs = dict(model._running_logs())
+            epoch_logs = dict(last_logs)
             if x_val is not None:
-                val = model._evaluate_arrays(x_val, y_val, batch_size)
+                val = run_test_steps(model, x_val, y_val, batch_size)
                 epoch_logs.update({f"val_{k}": v for k, v in val.items()})
-                model.reset_metrics()
             cbs.on_epoch_end(epoch, epoch_logs)
             last_logs = MappingProxyType(epoch_logs)
             yield EpochEnded(epoch, epochs, last_logs, time.perf_counter() - start)

@@ -5,7 +5,9 @@ back to the inputs into an execution plan (any DAG: branches, Add,
 Concatenate, shared layers, several inputs and outputs). `compile` resolves
 optimizer, loss and metrics from strings or objects; `fit` consumes
 `core.engine.training.train` and returns a `History`; `evaluate`, `predict`,
-`train_on_batch`, weights and configs follow Keras. When the output layer
+`train_on_batch`, weights and configs follow Keras. Every loop goes through the
+public step interface (`train_step`, `test_step`, `predict_step`), so a subclass
+that overrides a step changes what the loops do, as in Keras 3. When the output layer
 ends in sigmoid (softmax) and the loss is binary (categorical / sparse)
 cross-entropy from probabilities, the loss is computed from the layer's
 pre-activation logits with the stable fused form, as TensorFlow does, and
@@ -31,6 +33,7 @@ from core.engine.callbacks import Callback, History, ProgbarLogger
 from core.engine.layers import InputLayer, Layer, SymbolicTensor, deserialize, serialize
 from core.engine.layers.base import unique_name
 from core.engine.models.summary import print_summary
+from core.engine.training import TrainingFinished, rows, run_test_steps, take, train
 from core.errors import ConfigError, DataError, GraphError
 
 _FUSABLE = {
@@ -51,7 +54,18 @@ class _Step:
 
 
 class Model:
-    """A network of layers with Keras's compile / fit / evaluate / predict API."""
+    """A network of layers with Keras's compile / fit / evaluate / predict API.
+
+    The step interface (Keras 3's), which every loop goes through:
+
+    - `prepare(x, y, where=..., training=...)` checks the data and gets the model
+      ready (built, metrics resolved, optimizer slots);
+    - `train_step(data)`, `test_step(data)` and `predict_step(data)` do one batch;
+      `fit`, `evaluate`, `predict`, `train_on_batch` and `core.engine.training.train`
+      call only these, so a subclass overrides them to customise the loops;
+    - `compute_loss`, `compute_metrics`, `get_metrics_result`, `reset_metrics` and
+      `metrics` (the loss tracker first) are the pieces to write a step with.
+    """
 
     def __init__(
         self, inputs: Any = None, outputs: Any = None, name: str | None = None, **kwargs: Any
@@ -403,7 +417,7 @@ class Model:
         x = self._prepare_x(x, where) if self.built else _prepare_unbuilt(x, where)
         ys = list(y) if self._multi_out else [y]
         yarrs = []
-        n = len(x[0]) if isinstance(x, list) else len(x)
+        n = rows(x)
         for i, yy in enumerate(ys):
             arr = np.asarray(getattr(yy, "values", yy))
             if arr.dtype.kind not in "biuf":
@@ -464,15 +478,20 @@ class Model:
         return outs if self._multi_out else outs[0]
 
     def _loss_and_probs(
-        self, outs: list[Tensor], y: Any, sample_weight: Any = None
+        self, outs: list[Tensor], y: Any, sample_weight: Any, fused: Sequence[str | None]
     ) -> tuple[Tensor, list[np.ndarray]]:
+        """The total loss of forward outputs, and the probabilities the metrics read.
+
+        An output marked in `fused` (see the module docstring) holds pre-activation
+        logits: its loss uses the stable logits form and its probabilities are derived
+        in NumPy.
+        """
         ys = y if self._multi_out else [y]
         loss_fns = self._losses_for_outputs()
         total: Tensor | None = None
         probs = []
         for i, (out, loss, yy) in enumerate(zip(outs, loss_fns, ys, strict=True)):
-            act = self._fused[i]
-            if act is not None:
+            if fused and fused[i] is not None:
                 term, prob = loss.call_from_logits_with_probs(yy, out, sample_weight)
                 probs.append(prob)
             else:
@@ -487,59 +506,141 @@ class Model:
                 total = total + reg
         return total, probs
 
-    def _update_metrics(self, y: Any, probs: list[np.ndarray], loss: float, n: int) -> None:
-        self._loss_tracker.update_state(loss, count=n)
+    # ----------------------------------------------------------- step interface
+    def compute_loss(
+        self,
+        x: Any = None,
+        y: Any = None,
+        y_pred: Any = None,
+        sample_weight: Any = None,
+        training: bool = True,
+    ) -> Tensor:
+        """The compiled loss of `y_pred` (the model's outputs) against `y`, plus regularization.
+
+        As in Keras 3: `y_pred` is what `self(x, training=...)` returned (a Tensor, or a
+        list for several outputs); the result is a scalar Tensor to call `.backward()` on.
+        `x` and `training` are accepted for signature compatibility.
+        """
+        del x, training
+        self._require_compiled("compute_loss")
+        outs = list(y_pred) if self._multi_out else [y_pred]
+        outs = [o if isinstance(o, Tensor) else Tensor(_as_float32(o, "y_pred")) for o in outs]
+        return self._loss_and_probs(outs, y, sample_weight, ())[0]
+
+    def compute_metrics(
+        self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None
+    ) -> dict[str, float]:
+        """Update the compiled metrics with this batch and return `get_metrics_result()`.
+
+        The loss tracker (`metrics[0]`, named "loss") is not touched here: `train_step`
+        and `test_step` update it with the batch loss, as Keras 3 does.
+        """
+        del x
         y0 = y[0] if self._multi_out else y
-        for m in self._metrics:
-            m.update_state(y0, probs[0])
+        p0 = y_pred[0] if self._multi_out or isinstance(y_pred, list) else y_pred
+        if isinstance(p0, Tensor):
+            p0 = p0.data
+        for m in self._metrics or ():
+            m.update_state(y0, p0, sample_weight)
+        return self.get_metrics_result()
 
-    def _train_batch(self, xb: Any, yb: Any) -> float:
-        """One optimizer step on one batch; updates the running metrics; returns the loss."""
-        opt = self.optimizer
-        opt.zero_grad()
-        outs = self._forward(xb, True, self._fused)
-        loss_t, probs = self._loss_and_probs(outs, yb)
-        value = float(loss_t.data)
-        if math.isfinite(value):
-            if loss_t.requires_grad:
-                loss_t.backward()
-            opt.step()
-        self._update_metrics(yb, probs, value, len(probs[0]))
-        return value
-
-    def _running_logs(self) -> dict[str, float]:
+    def get_metrics_result(self) -> dict[str, float]:
+        """The running value of every metric since the last `reset_metrics()`, by name."""
         logs = {"loss": self._loss_tracker.result()}
-        for m in self._metrics:
+        for m in self._metrics or ():
             logs[m.name] = m.result()
         return logs
 
     def reset_metrics(self) -> None:
+        """Start every metric, the loss tracker included, from zero."""
         self._loss_tracker.reset_state()
-        for m in self._metrics or []:
+        for m in self._metrics or ():
             m.reset_state()
 
-    def _evaluate_arrays(
-        self,
-        x: Any,
-        y: Any,
-        batch_size: int,
-        on_batch: Callable[[int, dict[str, float]], None] | None = None,
-    ) -> dict[str, float]:
-        self.reset_metrics()
-        n = len(x[0]) if isinstance(x, list) else len(x)
+    def _step_loss(self, x: Any, y: Any, sample_weight: Any, training: bool) -> tuple[float, Any]:
+        """Forward one batch and compute its loss (fused where possible); backward in training.
+
+        Returns the loss value and the per-output probabilities. A non-finite loss takes
+        no optimizer step, so the weights stay as they were.
+        """
+        outs = self._forward(x, training, self._fused)
+        loss_t, probs = self._loss_and_probs(outs, y, sample_weight, self._fused)
+        value = float(loss_t.data)
+        if training and math.isfinite(value):
+            if loss_t.requires_grad:
+                loss_t.backward()
+            self.optimizer.step()
+        self._loss_tracker.update_state(value, count=len(probs[0]))
+        return value, probs
+
+    def train_step(self, data: Any) -> dict[str, float]:
+        """One optimizer step on one batch; returns the running logs (Keras 3's contract).
+
+        `data` is `(x, y)` or `(x, y, sample_weight)` with arrays already checked by
+        `prepare`. Every training loop (`fit`, `train_on_batch`, `core.engine.training.train`,
+        and so the CLI and the app) calls this method, so a subclass may override it. An
+        override computes the loss, takes the step and returns `{name: running value}`
+        with "loss" as the running mean over the epoch (weighted by batch size), e.g.::
+
+            def train_step(self, data):
+                x, y = data
+                self.optimizer.zero_grad()
+                y_pred = self(x, training=True)
+                loss = self.compute_loss(x, y, y_pred)
+                loss.backward()
+                self.optimizer.step()
+                self.metrics[0].update_state(float(loss.data), count=len(y))
+                return self.compute_metrics(x, y, y_pred)
+
+        The default adds the fused logits path (stable cross-entropy from logits) and
+        skips the update when the loss is not finite.
+        """
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        self.optimizer.zero_grad()
+        _, probs = self._step_loss(x, y, sample_weight, True)
+        return self.compute_metrics(x, y, probs, sample_weight)
+
+    def test_step(self, data: Any) -> dict[str, float]:
+        """Loss and metrics of one batch without gradients; returns the running logs.
+
+        `data` is `(x, y)` or `(x, y, sample_weight)`. `evaluate` and the trainer's
+        validation pass call this method, so a subclass may override it.
+        """
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
         with no_grad():
-            for b, lo in enumerate(range(0, n, batch_size)):
-                sl = slice(lo, lo + batch_size)
-                xb = [a[sl] for a in x] if isinstance(x, list) else x[sl]
-                yb = [a[sl] for a in y] if isinstance(y, list) else y[sl]
-                outs = self._forward(xb, False, self._fused)
-                loss_t, probs = self._loss_and_probs(outs, yb)
-                self._update_metrics(yb, probs, float(loss_t.data), len(probs[0]))
-                if on_batch is not None:
-                    on_batch(b, self._running_logs())
-        logs = self._running_logs()
-        self.reset_metrics()
-        return logs
+            _, probs = self._step_loss(x, y, sample_weight, False)
+        return self.compute_metrics(x, y, probs, sample_weight)
+
+    def predict_step(self, data: Any) -> Any:
+        """The outputs (probabilities, not logits) for one batch of inputs, without gradients.
+
+        `data` is `x` (arrays checked by `predict`) or a tuple whose first item is `x`.
+        `predict` calls this method and concatenates the batches, so a subclass may
+        override it (returning Tensors or arrays).
+        """
+        x = data[0] if isinstance(data, tuple) else data
+        with no_grad():
+            outs = self._forward(x, False)
+        return outs if self._multi_out else outs[0]
+
+    def prepare(
+        self, x: Any, y: Any, *, where: str = "fit", training: bool = True
+    ) -> tuple[Any, Any]:
+        """Check `x` and `y` and get the compiled model ready to step on them.
+
+        Converts the data to float32 arrays checked against the model's inputs (a
+        `DataError` names the bad row and column), builds the model from the data if
+        needed, resolves "accuracy" and the fused loss path and, when `training`, builds
+        the optimizer's slots. Returns the checked `(x, y)`. `where` names the call in
+        error messages ("fit", "evaluate", "validation_data", ...).
+        """
+        self._require_compiled(where)
+        x, y = self._prepare_data(x, y, where)
+        self._ensure_built(x)
+        self._resolve(y)
+        if training:
+            self._ensure_optimizer()
+        return x, y
 
     # ---------------------------------------------------------------- Keras API
     def fit(
@@ -564,8 +665,6 @@ class Model:
         stream: Any = None,
     ) -> History:
         """Train for `epochs`; returns the History (`.history` dict of per-epoch lists)."""
-        from core.engine.training import TrainingFinished, train
-
         if class_weight is not None or sample_weight is not None or steps_per_epoch is not None:
             raise ConfigError(
                 "fit: class_weight, sample_weight and steps_per_epoch are not supported yet. "
@@ -613,27 +712,23 @@ class Model:
         stream: Any = None,
     ) -> Any:
         """Loss and metrics on (x, y): a scalar, a list [loss, *metrics], or a dict."""
-        self._require_compiled("evaluate")
         if sample_weight is not None:
             raise ConfigError("evaluate: sample_weight is not supported yet. Expected None.")
-        x, y = self._prepare_data(x, y, "evaluate")
-        self._ensure_built(x)
-        self._resolve(y)
+        x, y = self.prepare(x, y, where="evaluate", training=False)
         batch_size = int(batch_size or 32)
-        n = len(x[0]) if isinstance(x, list) else len(x)
-        steps_total = max(1, math.ceil(n / batch_size))
+        steps_total = max(1, math.ceil(rows(x) / batch_size))
         bar = ProgbarLogger(_verbosity(verbose), stream=stream)
         bar.set_params({"epochs": 1, "steps": steps_total})
         bar.on_train_begin()
-        bar._start = __import__("time").perf_counter()
-        logs = self._evaluate_arrays(
-            x, y, batch_size, bar.on_train_batch_end if bar.verbose == 1 else None
+        bar.on_epoch_begin(0)
+        logs = run_test_steps(
+            self, x, y, batch_size, bar.on_train_batch_end if bar.verbose == 1 else None
         )
         if bar.verbose:
             bar.on_epoch_end(0, logs)
         if return_dict:
             return logs
-        values = [logs["loss"]] + [logs[m.name] for m in self._metrics]
+        values = list(logs.values())
         return values[0] if len(values) == 1 else values
 
     def predict(
@@ -649,14 +744,13 @@ class Model:
             self._ensure_built(_prepare_unbuilt(x, "predict"))
         x = self._prepare_x(x, "predict")
         batch_size = int(batch_size or 32)
-        n = len(x[0]) if isinstance(x, list) else len(x)
+        n = rows(x)
         chunks: list[list[np.ndarray]] = [[] for _ in self._outputs]
-        with no_grad():
-            for lo in range(0, n, batch_size):
-                sl = slice(lo, lo + batch_size)
-                xb = [a[sl] for a in x] if isinstance(x, list) else x[sl]
-                for i, out in enumerate(self._forward(xb, False)):
-                    chunks[i].append(out.data)
+        step = self.predict_step
+        for lo in range(0, n, batch_size):
+            out = step(take(x, slice(lo, lo + batch_size)))
+            for i, o in enumerate(out if self._multi_out else [out]):
+                chunks[i].append(o.data if isinstance(o, Tensor) else np.asarray(o))
         results = [
             np.concatenate(c)
             if c
@@ -683,14 +777,9 @@ class Model:
         return_dict: bool = False,
     ) -> Any:
         """One optimizer step; returns the batch loss (and metrics), like Keras."""
-        self._require_compiled("train_on_batch")
-        x, y = self._prepare_data(x, y, "train_on_batch")
-        self._ensure_built(x)
-        self._resolve(y)
-        self._ensure_optimizer()
+        x, y = self.prepare(x, y, where="train_on_batch")
         self.reset_metrics()
-        self._train_batch(x, y)
-        logs = self._running_logs()
+        logs = self.train_step((x, y))
         if return_dict:
             return logs
         values = list(logs.values())
@@ -787,6 +876,22 @@ class Model:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} '{self.name}'>"
+
+
+def unpack_x_y_sample_weight(data: Any) -> tuple[Any, Any, Any]:
+    """`(x, y, sample_weight)` from a step's `data`: `(x,)`, `(x, y)` or `(x, y, sw)` (Keras)."""
+    if isinstance(data, tuple):
+        if len(data) == 2:
+            return data[0], data[1], None
+        if len(data) == 3:
+            return data
+        if len(data) == 1:
+            return data[0], None, None
+        raise ConfigError(
+            "Expected step data (x,), (x, y) or (x, y, sample_weight). Received: a tuple of "
+            f"{len(data)} items."
+        )
+    return data, None, None
 
 
 def _verbosity(verbose: Any) -> int:
