@@ -389,6 +389,10 @@ class ProgbarLogger(Callback):
     def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
         epochs = self.params.get("epochs", 1)
         self._out().write(f"Epoch {epoch + 1}/{epochs}\n")
+        self.start_timer()
+
+    def start_timer(self) -> None:
+        """Time the steps from now (`evaluate` draws one bar without an epoch header)."""
         self._start = time.perf_counter()
         self._last_draw = 0.0
 

@@ -720,7 +720,7 @@ class Model:
         bar = ProgbarLogger(_verbosity(verbose), stream=stream)
         bar.set_params({"epochs": 1, "steps": steps_total})
         bar.on_train_begin()
-        bar.on_epoch_begin(0)
+        bar.start_timer()
         logs = run_test_steps(
             self, x, y, batch_size, bar.on_train_batch_end if bar.verbose == 1 else None
         )
