@@ -81,6 +81,8 @@ class Project:
     data_config: dict[str, Any] = field(default_factory=dict)
     train_config: dict[str, Any] = field(default_factory=default_train_config)
     path: str | None = None
+    #: Recorded training runs as plain JSON objects (see core.evaluation.runs).
+    runs: list[dict[str, Any]] = field(default_factory=list)
 
     def data_problem(self) -> str | None:
         """Why the data file cannot be used (missing, a folder), or None if fine or unset."""
@@ -132,7 +134,7 @@ def project_to_dict(project: Project, *, path: str | None = None) -> dict[str, A
             "config": copy.deepcopy(project.data_config),
         },
         "training": copy.deepcopy(project.train_config),
-    }
+    } | ({"runs": copy.deepcopy(project.runs)} if project.runs else {})
 
 
 def _check_train_config(cfg: dict[str, Any]) -> dict[str, Any]:
@@ -238,6 +240,9 @@ def project_from_dict(
         training = {}
     if not isinstance(training, dict):
         raise FormatError(f"'training' must be an object. Received: {_json_kind(training)}")
+    runs = d.get("runs") or []
+    if not isinstance(runs, list) or not all(isinstance(r, dict) for r in runs):
+        raise FormatError(f"'runs' must be a list of objects. Received: {_json_kind(runs)}")
     resolved: str | None = None
     if data_path:
         p = Path(data_path.replace("\\", "/")) if os.sep == "/" else Path(data_path)
@@ -250,6 +255,7 @@ def project_from_dict(
         data_config=config,
         train_config=_check_train_config(training),
         path=str(Path(path).resolve()) if path is not None else None,
+        runs=copy.deepcopy(runs),
     )
 
 

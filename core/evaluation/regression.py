@@ -72,7 +72,7 @@ def regression_report(actual: Any, predicted: Any) -> RegressionReport:
     rmse = float(np.sqrt(sse / len(y)))
     centred = y - y.mean()
     sst = float(np.dot(centred, centred))
-    if sst == 0.0:
+    if sst == 0.0 or np.all(y == y[0]):
         note = (
             f"no R²: every one of the {len(y)} evaluated rows has the target value "
             f"{_format(float(y[0]))}, and R² compares the errors with the spread of the "

@@ -1,0 +1,287 @@
+"""Run records: every training run kept in the project, to list, compare, delete or restore.
+
+A `RunRecord` holds what a run was and what it gave: its id, start time (UTC),
+duration, seed, training settings, the network (graph JSON, positions kept)
+and its fingerprint, the data it used (rows per split, task, target), the
+curves (per-epoch logs), the final metrics per split and, when computed, the
+evaluation summary (`Evaluation.to_json`). Weights are not kept in the
+record. Records live in `Project.runs` as plain JSON objects; the functions
+here read and change that list (`add_run`, `remove_run`, `insert_run`) and
+give back a run's network and settings (`restore_run`) for the app to apply
+as one undo step. `record_from_training` makes a record from a finished
+`core.run.TrainResult`.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import hashlib
+import json
+import math
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.errors import FormatError
+
+__all__ = [
+    "RunRecord",
+    "add_run",
+    "find_run",
+    "insert_run",
+    "network_fingerprint",
+    "record_from_training",
+    "remove_run",
+    "restore_run",
+    "runs_of",
+    "summary_row",
+]
+
+RECORD_VERSION = 1
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe copy: NaN/inf become None, NumPy scalars plain numbers, tuples lists."""
+    if isinstance(value, Mapping):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if hasattr(value, "tolist"):
+        return _clean(value.tolist())
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    return str(value)
+
+
+def network_fingerprint(graph: Any) -> str:
+    """A short hash of the network's layers, settings and connections (not its layout)."""
+    d = graph.to_dict(positions=False) if hasattr(graph, "to_dict") else copy.deepcopy(graph)
+    for node in d.get("nodes", []):
+        node.pop("x", None)
+        node.pop("y", None)
+    text = json.dumps(_clean(d), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _now() -> _dt.datetime:
+    return _dt.datetime.now(_dt.timezone.utc)
+
+
+def new_run_id(started: _dt.datetime) -> str:
+    """ "20261202-065012-3fa9": start time (UTC) and four random hex digits."""
+    return started.astimezone(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One training run (see the module docstring)."""
+
+    id: str
+    started: str
+    duration_s: float
+    seed: int | None
+    settings: dict[str, Any]
+    fingerprint: str
+    graph: dict[str, Any]
+    epochs: int
+    reason: str = "completed"
+    history: dict[str, list[float | None]] = field(default_factory=dict)
+    metrics: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    evaluation: dict[str, Any] | None = None
+    source: str = "app"
+
+    @property
+    def final(self) -> dict[str, float | None]:
+        """The last epoch's logs (train and val_ metrics)."""
+        return {k: v[-1] for k, v in self.history.items() if v}
+
+    def to_dict(self) -> dict[str, Any]:
+        return _clean(
+            {
+                "version": RECORD_VERSION,
+                "id": self.id,
+                "started": self.started,
+                "duration_s": self.duration_s,
+                "seed": self.seed,
+                "settings": self.settings,
+                "fingerprint": self.fingerprint,
+                "graph": self.graph,
+                "epochs": self.epochs,
+                "reason": self.reason,
+                "history": self.history,
+                "metrics": self.metrics,
+                "data": self.data,
+                "evaluation": self.evaluation,
+                "source": self.source,
+            }
+        )
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> RunRecord:
+        try:
+            version = int(d.get("version", 1))
+            if version > RECORD_VERSION:
+                raise FormatError(
+                    f"run {d.get('id')!r} was recorded by a newer LayerForge (record version "
+                    f"{version}); update LayerForge to read it."
+                )
+            seed = d.get("seed")
+            return cls(
+                id=str(d["id"]),
+                started=str(d["started"]),
+                duration_s=float(d.get("duration_s") or 0.0),
+                seed=None if seed is None else int(seed),
+                settings=dict(d.get("settings") or {}),
+                fingerprint=str(d.get("fingerprint", "")),
+                graph=dict(d.get("graph") or {}),
+                epochs=int(d.get("epochs") or 0),
+                reason=str(d.get("reason", "completed")),
+                history={str(k): list(v) for k, v in dict(d.get("history") or {}).items()},
+                metrics={str(k): dict(v) for k, v in dict(d.get("metrics") or {}).items()},
+                data=dict(d.get("data") or {}),
+                evaluation=dict(d["evaluation"]) if d.get("evaluation") else None,
+                source=str(d.get("source", "app")),
+            )
+        except FormatError:
+            raise
+        except (KeyError, TypeError, ValueError) as exc:
+            raise FormatError(
+                f"Expected a run record with id, started, settings and graph. Received a "
+                f"record without a usable {exc}."
+            ) from None
+
+
+def record_from_training(
+    result: Any,
+    *,
+    started: _dt.datetime | None = None,
+    duration_s: float = 0.0,
+    data_path: str | None = None,
+    evaluation: Any | None = None,
+    source: str = "cli",
+) -> RunRecord:
+    """The record of a finished `core.run.TrainResult` (settings, network, curves, metrics)."""
+    started = started or _now()
+    ds = result.dataset
+    finished = getattr(result, "finished", None)
+    settings = result.settings.to_dict()
+    data = {
+        "path": data_path,
+        "task": ds.task.kind,
+        "target": getattr(ds, "target", ""),
+        "rows": {"train": len(ds.x_train), "validation": len(ds.x_val), "test": len(ds.x_test)},
+    }
+    ev = evaluation.to_json() if hasattr(evaluation, "to_json") else evaluation
+    return RunRecord(
+        id=new_run_id(started),
+        started=started.astimezone(_dt.timezone.utc).isoformat(timespec="seconds"),
+        duration_s=round(float(duration_s), 3),
+        seed=settings.get("seed"),
+        settings=settings,
+        fingerprint=network_fingerprint(result.graph),
+        graph=result.graph.to_dict(positions=True),
+        epochs=int(result.epochs_run),
+        reason=getattr(finished, "reason", "completed") if finished is not None else "completed",
+        history=_clean(result.history),
+        metrics=_clean(result.metrics),
+        data=_clean(data),
+        evaluation=_clean(ev) if ev is not None else None,
+        source=source,
+    )
+
+
+# ------------------------------------------------------------------ the project's list
+
+
+def runs_of(project: Any) -> list[RunRecord]:
+    """The project's runs, oldest first; a damaged record raises FormatError naming it."""
+    out = []
+    for i, d in enumerate(getattr(project, "runs", None) or []):
+        try:
+            out.append(RunRecord.from_dict(d))
+        except FormatError as exc:
+            raise FormatError(f"run {i + 1} of the project: {exc}") from None
+    return out
+
+
+def find_run(project: Any, run_id: str) -> RunRecord:
+    """The run with id `run_id` (an id prefix that matches one run is enough)."""
+    runs = runs_of(project)
+    exact = [r for r in runs if r.id == run_id]
+    matches = exact or [r for r in runs if r.id.startswith(run_id)]
+    if len(matches) == 1:
+        return matches[0]
+    known = ", ".join(r.id for r in runs[-5:]) or "none"
+    what = "matches several runs" if matches else "is not a run of this project"
+    raise FormatError(f"Run {run_id!r} {what}. Recorded runs (latest): {known}.")
+
+
+def add_run(project: Any, record: RunRecord) -> None:
+    """Append `record` to the project's runs."""
+    project.runs.append(record.to_dict())
+
+
+def insert_run(project: Any, record: RunRecord, index: int) -> None:
+    """Put `record` back at position `index` (undo of `remove_run`)."""
+    project.runs.insert(index, record.to_dict())
+
+
+def remove_run(project: Any, run_id: str) -> tuple[int, RunRecord]:
+    """Delete a run; returns its former position and the record (for undo)."""
+    record = find_run(project, run_id)
+    index = next(i for i, d in enumerate(project.runs) if d.get("id") == record.id)
+    del project.runs[index]
+    return index, record
+
+
+def restore_run(record: RunRecord, catalog: Any | None = None) -> tuple[Any, dict[str, Any]]:
+    """The run's network (a new `Graph`) and its training settings (a `train_config` dict)."""
+    from core.document.graph import Graph
+    from core.run import TrainSettings
+
+    if catalog is None:
+        from core.engine.layers.spec import CATALOG
+
+        catalog = CATALOG
+    graph = Graph.from_dict(copy.deepcopy(record.graph), catalog=catalog)
+    return graph, TrainSettings.from_dict(copy.deepcopy(record.settings)).to_dict()
+
+
+def _settings_text(settings: Mapping[str, Any]) -> str:
+    parts = [
+        f"{settings.get('optimizer', '?')} lr={settings.get('learning_rate', '?')}",
+        f"batch {settings.get('batch_size', '?')}",
+    ]
+    if settings.get("loss"):
+        parts.append(str(settings["loss"]))
+    es = settings.get("early_stopping") or {}
+    if es.get("enabled"):
+        parts.append(f"early stop {es.get('monitor', 'val_loss')}/{es.get('patience', '?')}")
+    return ", ".join(parts)
+
+
+def summary_row(record: RunRecord, metric_order: Sequence[str] = ()) -> dict[str, Any]:
+    """The Runs table's row: id, start, epochs, settings in words, final metrics."""
+    final = record.final
+    names = [m for m in metric_order if m in final] + sorted(
+        k for k in final if k not in metric_order
+    )
+    return {
+        "id": record.id,
+        "started": record.started,
+        "epochs": record.epochs,
+        "reason": record.reason,
+        "duration_s": record.duration_s,
+        "seed": record.seed,
+        "fingerprint": record.fingerprint,
+        "settings": _settings_text(record.settings),
+        "final": {k: final[k] for k in names},
+        "test": record.metrics.get("test") or {},
+    }
