@@ -4,17 +4,23 @@ The trainer (`core.engine.training.train`) calls `on_train_begin/end`,
 `on_epoch_begin/end(epoch, logs)` and `on_train_batch_begin/end(batch, logs)`
 on every callback; a callback stops training by setting
 `model.stop_training = True`. Provided: `History`, `EarlyStopping`,
-`ReduceLROnPlateau`, `TerminateOnNaN`, `LambdaCallback` and `ProgbarLogger`
+`ReduceLROnPlateau`, `TerminateOnNaN`, `LambdaCallback`, `ModelCheckpoint`,
+`LearningRateScheduler`, `CSVLogger`, `BackupAndRestore` and `ProgbarLogger`
 (the Keras console progress bar for verbose=1, one line per epoch for
-verbose=2, written to a given stream).
+verbose=2, written to a given stream). Every hook receives a `logs` dict,
+never None, as in Keras.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
@@ -47,6 +53,31 @@ class Callback:
     def on_test_end(self, logs: Logs | None = None) -> None: ...
     def on_predict_begin(self, logs: Logs | None = None) -> None: ...
     def on_predict_end(self, logs: Logs | None = None) -> None: ...
+    def on_test_batch_begin(self, batch: int, logs: Logs | None = None) -> None: ...
+    def on_test_batch_end(self, batch: int, logs: Logs | None = None) -> None: ...
+    def on_predict_batch_begin(self, batch: int, logs: Logs | None = None) -> None: ...
+    def on_predict_batch_end(self, batch: int, logs: Logs | None = None) -> None: ...
+    # Keras 2 names of the training batch hooks
+    def on_batch_begin(self, batch: int, logs: Logs | None = None) -> None: ...
+    def on_batch_end(self, batch: int, logs: Logs | None = None) -> None: ...
+
+
+class _BatchHook:
+    """The training-batch hooks one callback overrides (Keras 3 and Keras 2 names)."""
+
+    __slots__ = ("fns",)
+
+    def __init__(self, cb: Callback, which: str) -> None:
+        names = (f"on_train_batch_{which}", f"on_batch_{which}")
+        self.fns = [
+            getattr(cb, n)
+            for n in names
+            if getattr(type(cb), n, None) is not getattr(Callback, n) or n in vars(cb)
+        ]
+
+    def __call__(self, batch: int, logs: Logs) -> None:
+        for fn in self.fns:
+            fn(batch, logs)
 
 
 class CallbackList(Callback):
@@ -70,16 +101,10 @@ class CallbackList(Callback):
         if params is not None:
             self.set_params(params)
         # only callbacks that override the batch hooks cost anything per batch
-        self._batch_begin = [
-            cb
-            for cb in self.callbacks
-            if type(cb).on_train_batch_begin is not Callback.on_train_batch_begin
-        ]
-        self._batch_end = [
-            cb
-            for cb in self.callbacks
-            if type(cb).on_train_batch_end is not Callback.on_train_batch_end
-        ]
+        self._batch_begin = [_BatchHook(cb, "begin") for cb in self.callbacks]
+        self._batch_end = [_BatchHook(cb, "end") for cb in self.callbacks]
+        self._batch_begin = [h for h in self._batch_begin if h.fns]
+        self._batch_end = [h for h in self._batch_end if h.fns]
 
     def set_model(self, model: Any) -> None:
         self.model = model
@@ -92,28 +117,34 @@ class CallbackList(Callback):
             cb.set_params(params)
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
+        logs = {} if logs is None else logs
         for cb in self.callbacks:
             cb.on_train_begin(logs)
 
     def on_train_end(self, logs: Logs | None = None) -> None:
+        logs = {} if logs is None else logs
         for cb in self.callbacks:
             cb.on_train_end(logs)
 
     def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
+        logs = {} if logs is None else logs
         for cb in self.callbacks:
             cb.on_epoch_begin(epoch, logs)
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        logs = {} if logs is None else logs
         for cb in self.callbacks:
             cb.on_epoch_end(epoch, logs)
 
     def on_train_batch_begin(self, batch: int, logs: Logs | None = None) -> None:
-        for cb in self._batch_begin:
-            cb.on_train_batch_begin(batch, logs)
+        logs = {} if logs is None else logs
+        for hook in self._batch_begin:
+            hook(batch, logs)
 
     def on_train_batch_end(self, batch: int, logs: Logs | None = None) -> None:
-        for cb in self._batch_end:
-            cb.on_train_batch_end(batch, logs)
+        logs = {} if logs is None else logs
+        for hook in self._batch_end:
+            hook(batch, logs)
 
     @property
     def has_batch_hooks(self) -> bool:
@@ -333,6 +364,203 @@ class LambdaCallback(Callback):
             self._end(batch, logs)
 
 
+def _format_path(owner: str, filepath: Any, epoch: int, logs: Logs) -> str:
+    """Keras's file name template "w.{epoch:02d}-{val_loss:.2f}.keras"; epochs count from 1."""
+    try:
+        return str(filepath).format(epoch=epoch + 1, **dict(logs))
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ConfigError(
+            f"{owner}: the file name {str(filepath)!r} uses {exc}, which is not in the logs "
+            f"({', '.join(['epoch', *logs]) or 'none'}). Expected names from the logs."
+        ) from None
+
+
+class ModelCheckpoint(Callback):
+    """Save the model (`.keras`) or its weights (`.weights.h5`) after epochs, like Keras 3."""
+
+    def __init__(
+        self,
+        filepath: Any,
+        monitor: str = "val_loss",
+        verbose: int = 0,
+        save_best_only: bool = False,
+        save_weights_only: bool = False,
+        mode: str = "auto",
+        save_freq: Any = "epoch",
+        initial_value_threshold: float | None = None,
+    ) -> None:
+        super().__init__()
+        path = str(filepath)
+        if save_weights_only and not path.endswith(".weights.h5"):
+            raise ConfigError(
+                "ModelCheckpoint: with save_weights_only=True Expected a file name ending in "
+                f"'.weights.h5'. Received: filepath={path!r}"
+            )
+        if not save_weights_only and not path.endswith(".keras"):
+            raise ConfigError(
+                "ModelCheckpoint: Expected a file name ending in '.keras' (the whole model) "
+                f"or save_weights_only=True with '.weights.h5'. Received: filepath={path!r}"
+            )
+        if save_freq != "epoch":
+            raise ConfigError(
+                f"ModelCheckpoint: Expected save_freq='epoch'. Received: save_freq={save_freq!r}"
+            )
+        self.filepath = path
+        self.monitor = monitor
+        self.verbose = int(verbose)
+        self.save_best_only = bool(save_best_only)
+        self.save_weights_only = bool(save_weights_only)
+        self.monitor_op = _mode_op(monitor, mode, "ModelCheckpoint")
+        worst = math.inf if self.monitor_op is np.less else -math.inf
+        self.best = worst if initial_value_threshold is None else float(initial_value_threshold)
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        logs = logs or {}
+        path = _format_path("ModelCheckpoint", self.filepath, epoch, logs)
+        if self.save_best_only:
+            current = logs.get(self.monitor)
+            if current is None:
+                warnings.warn(
+                    f"ModelCheckpoint: can save the best model only with {self.monitor} "
+                    f"available; the logs have {', '.join(logs)}. Skipping.",
+                    stacklevel=2,
+                )
+                return
+            if not self.monitor_op(current, self.best):
+                return
+            if self.verbose:
+                print(
+                    f"\nEpoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to "
+                    f"{current:.5f}, saving model to {path}"
+                )
+            self.best = current
+        elif self.verbose:
+            print(f"\nEpoch {epoch + 1}: saving model to {path}")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if self.save_weights_only:
+            self.model.save_weights(path)
+        else:
+            self.model.save(path)
+
+
+class LearningRateScheduler(Callback):
+    """Set the learning rate at each epoch start to `schedule(epoch, lr)` or `schedule(epoch)`."""
+
+    def __init__(self, schedule: Callable[..., float], verbose: int = 0) -> None:
+        super().__init__()
+        self.schedule = schedule
+        self.verbose = int(verbose)
+
+    def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
+        opt = self.model.optimizer
+        try:
+            lr = self.schedule(epoch, float(opt.learning_rate))
+        except TypeError:  # Keras 2 schedules take the epoch only
+            lr = self.schedule(epoch)
+        lr = float(getattr(lr, "data", lr))
+        if not math.isfinite(lr):
+            raise ConfigError(
+                f"LearningRateScheduler: Expected the schedule to return a number. "
+                f"Received: {lr!r} at epoch {epoch}."
+            )
+        opt.learning_rate = lr
+        if self.verbose:
+            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.")
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        if isinstance(logs, dict):
+            logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+
+
+class CSVLogger(Callback):
+    """Write one CSV row of the epoch logs per epoch: "epoch,<metric>,..." like Keras."""
+
+    def __init__(self, filename: Any, separator: str = ",", append: bool = False) -> None:
+        super().__init__()
+        self.filename = str(filename)
+        self.sep = separator
+        self.append = bool(append)
+        self.keys: list[str] | None = None
+        self._file: TextIO | None = None
+
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        exists = Path(self.filename).exists() and Path(self.filename).stat().st_size > 0
+        self._header_written = self.append and exists
+        if self.append and exists:
+            first = Path(self.filename).read_text("utf-8").splitlines()[0]
+            self.keys = [k for k in first.split(self.sep)[1:]]
+        else:
+            self.keys = None
+        self._file = open(self.filename, "a" if self.append else "w", encoding="utf-8", newline="")
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        logs = logs or {}
+        if self.keys is None:
+            self.keys = sorted(logs)
+        out = self._file
+        if out is None:
+            return
+        if not self._header_written:
+            out.write(self.sep.join(["epoch", *self.keys]) + "\n")
+            self._header_written = True
+        row = [str(epoch)] + [_csv_value(logs.get(k, "NA")) for k in self.keys]
+        out.write(self.sep.join(row) + "\n")
+        out.flush()
+
+    def on_train_end(self, logs: Logs | None = None) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def _csv_value(v: Any) -> str:
+    return repr(float(v)) if isinstance(v, (float, int, np.floating)) else str(v)
+
+
+class BackupAndRestore(Callback):
+    """Back up the weights and epoch after each epoch; an interrupted fit resumes from there.
+
+    The backup (`latest.weights.h5` and `training_metadata.json` in `backup_dir`) is
+    deleted when training completes, unless delete_checkpoint=False. Optimizer
+    slots are not backed up: a resumed run restarts them.
+    """
+
+    def __init__(
+        self, backup_dir: Any, save_freq: Any = "epoch", delete_checkpoint: bool = True
+    ) -> None:
+        super().__init__()
+        if save_freq != "epoch":
+            raise ConfigError(
+                f"BackupAndRestore: Expected save_freq='epoch'. Received: save_freq={save_freq!r}"
+            )
+        self.backup_dir = Path(backup_dir)
+        self.delete_checkpoint = bool(delete_checkpoint)
+        self._weights = self.backup_dir / "latest.weights.h5"
+        self._meta = self.backup_dir / "training_metadata.json"
+        self._completed = False
+
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        self._completed = False
+        if self._weights.exists() and self._meta.exists():
+            meta = json.loads(self._meta.read_text("utf-8"))
+            self.model.load_weights(str(self._weights))
+            self.model._resume_epoch = int(meta["epoch"]) + 1
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        self.backup_dir.mkdir(parents=True, exist_ok=True)
+        self.model.save_weights(str(self._weights))
+        self._meta.write_text(json.dumps({"epoch": int(epoch)}), "utf-8")
+        if self.params.get("epochs") is not None and epoch + 1 >= self.params["epochs"]:
+            self._completed = True
+
+    def on_train_end(self, logs: Logs | None = None) -> None:
+        if self._completed and self.delete_checkpoint:
+            for f in (self._weights, self._meta):
+                f.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                self.backup_dir.rmdir()
+
+
 def format_value(value: float) -> str:
     """Keras's progress-bar number format: 4 decimals, scientific when tiny."""
     if isinstance(value, float) and math.isfinite(value) and value != 0 and abs(value) < 1e-3:
@@ -442,5 +670,9 @@ ALL_CALLBACKS = {
         TerminateOnNaN,
         LambdaCallback,
         ProgbarLogger,
+        ModelCheckpoint,
+        LearningRateScheduler,
+        CSVLogger,
+        BackupAndRestore,
     )
 }

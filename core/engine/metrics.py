@@ -35,23 +35,59 @@ def _weights(sample_weight: Any, n: int) -> np.ndarray | None:
 
 
 class Metric:
-    """Base class of stateful metrics."""
+    """Base class of stateful metrics, with Keras 3's contract for subclasses.
 
-    def __init__(self, name: str | None = None, dtype: Any = None) -> None:
+    A subclass calls `super().__init__(name=..., **kwargs)` first, then creates its
+    state with `self.add_weight(name=..., shape=(), initializer="zeros")` (Variables
+    with assign/assign_add) and implements `update_state` and `result`; the default
+    `reset_state` puts every such variable back to its initial value. `__init__`
+    does not call `reset_state`, so state created after `super().__init__()` is fine.
+    The built-in metrics below keep plain NumPy state and reset it in their own
+    `__init__`.
+    """
+
+    def __init__(self, name: str | None = None, dtype: Any = None, **kwargs: Any) -> None:
         self.name = name or _snake(type(self).__name__)
         self.dtype = dtype
-        self.reset_state()
+        self._variables: list[tuple[Any, np.ndarray]] = []
+
+    def add_weight(
+        self,
+        name: str | None = None,
+        shape: Any = (),
+        initializer: Any = "zeros",
+        dtype: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        """A state Variable (not trained); reset_state restores its initial value."""
+        from core.engine import initializers
+        from core.engine.layers.base import Variable
+
+        shape = (shape,) if isinstance(shape, int) else tuple(shape or ())
+        data = initializers.get(initializer)(shape, str(np.dtype(dtype or "float32")), None)
+        var = Variable(np.array(data), trainable=False, path=f"{self.name}/{name or 'variable'}")
+        if not hasattr(self, "_variables"):
+            self._variables = []
+        self._variables.append((var, np.array(data)))
+        return var
+
+    add_variable = add_weight
+
+    @property
+    def variables(self) -> list[Any]:
+        return [v for v, _ in getattr(self, "_variables", [])]
 
     def reset_state(self) -> None:
-        raise NotImplementedError
+        for var, initial in getattr(self, "_variables", []):
+            var.data[...] = initial
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         raise NotImplementedError
 
-    def result(self) -> float:
+    def result(self) -> Any:
         raise NotImplementedError
 
-    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
         """Keras: update the state with this batch and return the running result."""
         self.update_state(y_true, y_pred, sample_weight)
         return self.result()
@@ -67,6 +103,11 @@ class Metric:
         return f"{type(self).__name__}(name={self.name!r})"
 
 
+def scalar(value: Any) -> float:
+    """A metric result as a Python float (results may be Tensors or NumPy scalars)."""
+    return float(np.asarray(getattr(value, "data", value)))
+
+
 def _snake(name: str) -> str:
     """Keras's metric names: "R2Score" -> "r2_score", "AUC" -> "auc"."""
     return snake_name(name, after_digit=False).replace("r2score", "r2_score")
@@ -74,6 +115,10 @@ def _snake(name: str) -> str:
 
 class Mean(Metric):
     """Weighted running mean of the values given to update_state (used for the loss)."""
+
+    def __init__(self, name: str | None = None, dtype: Any = None) -> None:
+        super().__init__(name, dtype)
+        self.reset_state()
 
     def reset_state(self) -> None:
         self.total = 0.0
@@ -109,6 +154,7 @@ class MeanMetricWrapper(Metric):
     def __init__(self, fn: Any, name: str | None = None, dtype: Any = None) -> None:
         self._fn = fn
         super().__init__(name or getattr(fn, "__name__", "metric"), dtype)
+        self.reset_state()
 
     def reset_state(self) -> None:
         self.total = 0.0
@@ -231,10 +277,18 @@ class MeanSquaredError(MeanMetricWrapper):
 
 
 class _Confusion(Metric):
-    """True/false positive counts at one threshold, elementwise (Keras Precision/Recall)."""
+    """True/false positive/negative counts at one threshold, elementwise (Keras semantics).
+
+    `class_id` restricts the counts to one column of a multi-output prediction.
+    """
 
     def __init__(
-        self, thresholds: float | None = None, name: str | None = None, dtype: Any = None
+        self,
+        thresholds: float | None = None,
+        name: str | None = None,
+        dtype: Any = None,
+        class_id: int | None = None,
+        top_k: int | None = None,
     ) -> None:
         t = 0.5 if thresholds is None else thresholds
         if isinstance(t, (list, tuple)):
@@ -247,35 +301,53 @@ class _Confusion(Metric):
             raise ConfigError(
                 f"{type(self).__name__}: Expected thresholds in [0, 1]. Received: {t!r}"
             )
+        if top_k is not None:
+            raise ConfigError(
+                f"{type(self).__name__}: top_k is not supported yet. Expected top_k=None."
+            )
         self.thresholds = float(t)
+        self.class_id = None if class_id is None else int(class_id)
         super().__init__(name, dtype)
+        self.reset_state()
 
     def reset_state(self) -> None:
-        self.tp = self.fp = self.fn = 0.0
+        self.tp = self.fp = self.fn = self.tn = 0.0
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         p = _np(y_pred)
         t = _align(_np(y_true), p) > 0.5
+        if self.class_id is not None:
+            p, t = p[..., self.class_id], t[..., self.class_id]
         pos = p > self.thresholds
         if sample_weight is None:
             self.tp += float(np.count_nonzero(pos & t))
             self.fp += float(np.count_nonzero(pos & ~t))
             self.fn += float(np.count_nonzero(~pos & t))
+            self.tn += float(np.count_nonzero(~pos & ~t))
         else:
             w = np.broadcast_to(_np(sample_weight).reshape((-1,) + (1,) * (p.ndim - 1)), p.shape)
             self.tp += float(w[pos & t].sum())
             self.fp += float(w[pos & ~t].sum())
             self.fn += float(w[~pos & t].sum())
+            self.tn += float(w[~pos & ~t].sum())
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "thresholds": self.thresholds}
+        config = {**super().get_config(), "thresholds": self.thresholds}
+        if self.class_id is not None:
+            config["class_id"] = self.class_id
+        return config
 
 
 class Precision(_Confusion):
     def __init__(
-        self, thresholds: float | None = None, name: str = "precision", dtype: Any = None
+        self,
+        thresholds: float | None = None,
+        top_k: int | None = None,
+        class_id: int | None = None,
+        name: str = "precision",
+        dtype: Any = None,
     ) -> None:
-        super().__init__(thresholds, name, dtype)
+        super().__init__(thresholds, name, dtype, class_id, top_k)
 
     def result(self) -> float:
         d = self.tp + self.fp
@@ -284,13 +356,48 @@ class Precision(_Confusion):
 
 class Recall(_Confusion):
     def __init__(
-        self, thresholds: float | None = None, name: str = "recall", dtype: Any = None
+        self,
+        thresholds: float | None = None,
+        top_k: int | None = None,
+        class_id: int | None = None,
+        name: str = "recall",
+        dtype: Any = None,
     ) -> None:
-        super().__init__(thresholds, name, dtype)
+        super().__init__(thresholds, name, dtype, class_id, top_k)
 
     def result(self) -> float:
         d = self.tp + self.fn
         return self.tp / d if d else 0.0
+
+
+class _Count(_Confusion):
+    """One confusion count (TruePositives, ...) at `thresholds` (default 0.5)."""
+
+    _field = "tp"
+
+    def __init__(
+        self, thresholds: float | None = None, name: str | None = None, dtype: Any = None
+    ) -> None:
+        super().__init__(thresholds, name, dtype)
+
+    def result(self) -> float:
+        return float(getattr(self, self._field))
+
+
+class TruePositives(_Count):
+    _field = "tp"
+
+
+class FalsePositives(_Count):
+    _field = "fp"
+
+
+class TrueNegatives(_Count):
+    _field = "tn"
+
+
+class FalseNegatives(_Count):
+    _field = "fn"
 
 
 class AUC(Metric):
@@ -309,13 +416,24 @@ class AUC(Metric):
         summation_method: str = "interpolation",
         name: str = "auc",
         dtype: Any = None,
+        thresholds: Any = None,
+        multi_label: bool = False,
+        num_labels: Any = None,
+        label_weights: Any = None,
+        from_logits: bool = False,
     ) -> None:
+        if thresholds is not None or multi_label or label_weights is not None:
+            raise ConfigError(
+                "AUC: thresholds=, multi_label=True and label_weights= are not supported yet. "
+                "Expected the defaults."
+            )
+        self.from_logits = bool(from_logits)
         if int(num_thresholds) <= 1:
             raise ConfigError(
                 f"AUC: Expected num_thresholds > 1. Received: num_thresholds={num_thresholds!r}"
             )
-        if curve != "ROC":
-            raise ConfigError(f"AUC: Expected curve='ROC' (the one supported). Received: {curve!r}")
+        if curve not in ("ROC", "PR"):
+            raise ConfigError(f"AUC: Expected curve='ROC' or 'PR'. Received: {curve!r}")
         if summation_method != "interpolation":
             raise ConfigError(
                 "AUC: Expected summation_method='interpolation' (the one supported). "
@@ -328,6 +446,7 @@ class AUC(Metric):
         inner = [(i + 1) / (self.num_thresholds - 1) for i in range(self.num_thresholds - 2)]
         self._thresholds = np.array([0.0 - eps, *inner, 1.0 + eps])
         super().__init__(name, dtype)
+        self.reset_state()
 
     def reset_state(self) -> None:
         n = self.num_thresholds
@@ -338,6 +457,8 @@ class AUC(Metric):
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         p = _np(y_pred).astype(np.float64).reshape(-1)
+        if self.from_logits:
+            p = 1.0 / (1.0 + np.exp(-p))
         t = (_np(y_true).reshape(-1) > 0.5) if _np(y_true).size == p.size else None
         if t is None:
             raise ConfigError(
@@ -363,11 +484,32 @@ class AUC(Metric):
         self.tn += neg_counts.sum() - neg_above
 
     def result(self) -> float:
+        if self.curve == "PR":
+            return self._pr_auc()
         with np.errstate(divide="ignore", invalid="ignore"):
             tpr = np.where(self.tp + self.fn > 0, self.tp / (self.tp + self.fn), 0.0)
             fpr = np.where(self.fp + self.tn > 0, self.fp / (self.fp + self.tn), 0.0)
         heights = (tpr[:-1] + tpr[1:]) / 2.0
         return float(np.sum((fpr[:-1] - fpr[1:]) * heights))
+
+    def _pr_auc(self) -> float:
+        """Keras's interpolated PR-AUC (Davis & Goadrich 2006) from the confusion counts."""
+        tp, fp, fn = self.tp, self.fp, self.fn
+
+        def div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            return np.divide(a, b, out=np.zeros_like(a, dtype=np.float64), where=b != 0)
+
+        dtp = tp[:-1] - tp[1:]
+        p = tp + fp
+        dp = p[:-1] - p[1:]
+        slope = div(dtp, np.maximum(dp, 0))
+        intercept = tp[1:] - slope * p[1:]
+        both = (p[:-1] > 0) & (p[1:] > 0)
+        ratio = np.where(both, div(p[:-1], np.maximum(p[1:], 0)), 1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_ratio = np.where(ratio > 0, np.log(np.where(ratio > 0, ratio, 1.0)), 0.0)
+        inc = div(slope * (dtp + intercept * log_ratio), np.maximum(tp[1:] + fn[1:], 0))
+        return float(np.sum(inc))
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -396,6 +538,7 @@ class R2Score(Metric):
         self.class_aggregation = class_aggregation
         self.num_regressors = int(num_regressors)
         super().__init__(name, dtype)
+        self.reset_state()
 
     def reset_state(self) -> None:
         self.count = 0.0
@@ -457,6 +600,10 @@ ALL_METRICS: dict[str, type[Metric]] = {
         MeanSquaredError,
         R2Score,
         Mean,
+        TruePositives,
+        FalsePositives,
+        TrueNegatives,
+        FalseNegatives,
     )
 }
 _STRINGS: dict[str, type[Metric]] = {
@@ -472,8 +619,17 @@ _STRINGS: dict[str, type[Metric]] = {
     "mean_squared_error": MeanSquaredError,
     "r2_score": R2Score,
     "r2": R2Score,
+    "true_positives": TruePositives,
+    "false_positives": FalsePositives,
+    "true_negatives": TrueNegatives,
+    "false_negatives": FalseNegatives,
 }
 ACCURACY_NAMES = ("accuracy", "acc")
+
+from core.engine import metric_classes as _more  # noqa: E402 - registers the classes it defines
+
+ALL_METRICS.update({cls.__name__: cls for cls in _more.CLASSES})
+_STRINGS.update(_more.STRINGS)
 
 
 def resolve_accuracy(

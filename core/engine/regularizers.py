@@ -1,5 +1,8 @@
 """Weight regularizers L1, L2 and L1L2 with Keras names ('l1', 'l2', 'l1_l2').
 
+`l1`, `l2` and `l1_l2` are also the classes themselves, as in Keras 3, so
+`kernel_regularizer=regularizers.l2(0.01)` works.
+
 A regularizer called on a weight Tensor returns a scalar Tensor penalty (one
 graph node with a closed-form gradient). `get` accepts a name, a
 `{"class_name", "config"}` dict, an instance or None; `get_config` round-trips.
@@ -90,6 +93,11 @@ class L1L2(Regularizer):
         return {"l1": self.l1, "l2": self.l2}
 
 
+# Keras 3's lowercase names are the classes: keras.regularizers.l2(0.01) is L2(0.01).
+l1 = L1
+l2 = L2
+l1_l2 = L1L2
+
 NAMES: tuple[str, ...] = ("l1", "l2", "l1_l2")
 _CLASSES: dict[str, type] = {"L1": L1, "L2": L2, "L1L2": L1L2}
 
@@ -126,6 +134,11 @@ def serialize(reg: Regularizer | None) -> dict[str, Any] | None:
     if reg is None:
         return None
     return {"class_name": type(reg).__name__, "config": reg.get_config()}
+
+
+def deserialize(config: dict[str, Any]) -> Regularizer | None:
+    """A regularizer from Keras's {"class_name": "L2", "config": {"l2": 0.01}}."""
+    return get(config)
 
 
 def get(identifier: Any) -> Regularizer | None:

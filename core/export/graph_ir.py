@@ -39,6 +39,7 @@ WEIGHT_ORDER: dict[str, tuple[str, ...]] = {
     "Dense": ("kernel", "bias"),
     "BatchNormalization": ("gamma", "beta", "moving_mean", "moving_variance"),
     "LayerNormalization": ("gamma", "beta"),
+    "Normalization": ("mean", "variance", "count"),
 }
 
 

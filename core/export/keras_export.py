@@ -31,6 +31,9 @@ __all__ = ["keras_layer_order", "keras_model_config", "write_keras"]
 
 KERAS_FORMAT_VERSION = "3.0.0"
 
+#: Layer types that .keras files express beyond the ones every export format supports.
+KERAS_EXTRA_LAYERS: tuple[str, ...] = ("ReLU", "LeakyReLU", "Softmax", "Normalization")
+
 
 def _snake(name: str) -> str:
     name = re.sub(r"\W+", "", name)
@@ -115,6 +118,28 @@ def _layer_config(step: Step) -> dict[str, Any]:
         base["target_shape"] = [int(d) for d in c.get("target_shape", (-1,))]
     elif kind == "Concatenate":
         base["axis"] = int(c.get("axis", -1))
+    elif kind == "ReLU":
+        base.update(
+            {
+                "max_value": c.get("max_value"),
+                "negative_slope": float(c.get("negative_slope", 0.0)),
+                "threshold": float(c.get("threshold", 0.0)),
+            }
+        )
+    elif kind == "LeakyReLU":
+        base["negative_slope"] = float(c.get("negative_slope", 0.3))
+    elif kind == "Softmax":
+        base["axis"] = c.get("axis", -1)
+    elif kind == "Normalization":
+        axis = c.get("axis", -1)
+        base.update(
+            {
+                "axis": list(axis) if isinstance(axis, (list, tuple)) else [axis],
+                "invert": bool(c.get("invert", False)),
+                "mean": c.get("mean"),
+                "variance": c.get("variance"),
+            }
+        )
     elif kind in ("BatchNormalization", "LayerNormalization"):
         base.update(
             {
@@ -187,7 +212,7 @@ def keras_model_config(
     ir: NetIR, bundle: Any
 ) -> tuple[dict[str, Any], list[tuple[str, list[np.ndarray]]], list[str]]:
     """(config.json dict, [(class name, weights)] in Keras layer order, notes)."""
-    check_supported(ir, "Keras (.keras)")
+    check_supported(ir, "Keras (.keras)", KERAS_EXTRA_LAYERS)
     if any(n.startswith("shared:") for n in ir.notes):
         raise FormatError(
             "Layers called more than once (shared layers) cannot be exported to "
@@ -338,8 +363,14 @@ def _weights_h5(
     return buf.getvalue()
 
 
-def write_keras(bundle: Any, path: str | Path) -> list[str]:
-    """Write the `.keras` zip for `bundle` to `path`; returns notes for the report."""
+def write_keras(
+    bundle: Any, path: str | Path, compile_config: dict[str, Any] | None = None
+) -> list[str]:
+    """Write the `.keras` zip for `bundle` to `path`; returns notes for the report.
+
+    `compile_config` (Keras's optimizer/loss/metrics description) is stored so that
+    `keras.models.load_model` returns a compiled model.
+    """
     try:
         import h5py  # noqa: F401 - checked here for a clear message
     except ImportError:
@@ -349,6 +380,8 @@ def write_keras(bundle: Any, path: str | Path) -> list[str]:
         ) from None
     ir = describe(bundle.model)
     config, layer_weights, notes = keras_model_config(ir, bundle)
+    if compile_config is not None:
+        config["compile_config"] = compile_config
     names = [e["name"] for e in config["config"]["layers"]]
     h5 = _weights_h5(layer_weights, names, ir.name)
     pipeline = getattr(bundle, "pipeline", None)

@@ -281,6 +281,10 @@ def all_layers() -> list[L.Layer]:
         L.Reshape((2, -1)),
         L.Add(),
         L.Concatenate(axis=1),
+        L.ReLU(max_value=6.0, negative_slope=0.1, threshold=0.5),
+        L.LeakyReLU(negative_slope=0.2),
+        L.Softmax(axis=-1),
+        L.Normalization(axis=-1, mean=[1.0, 2.0], variance=[4.0, 9.0], invert=True),
     ]
 
 

@@ -7,6 +7,7 @@ type name and `CATALOG` exposes the registry to the graph document.
 
 from __future__ import annotations
 
+from core.engine.layers.activation_layers import LeakyReLU, ReLU, Softmax
 from core.engine.layers.base import (
     Input,
     InputLayer,
@@ -19,6 +20,7 @@ from core.engine.layers.base import (
 from core.engine.layers.core_layers import Activation, Dense, Dropout, Flatten, Reshape
 from core.engine.layers.merging import Add, Concatenate
 from core.engine.layers.normalization import BatchNormalization, LayerNormalization
+from core.engine.layers.preprocessing import Normalization
 from core.engine.layers.spec import (
     CATALOG,
     ParamSpec,
@@ -53,6 +55,10 @@ __all__ = [
     "InputLayer",
     "Layer",
     "LayerNormalization",
+    "LeakyReLU",
+    "Normalization",
+    "ReLU",
+    "Softmax",
     "ParamSpec",
     "Reshape",
     "SymbolicTensor",

@@ -11,13 +11,15 @@ computing, which is how a functional `Model(inputs, outputs)` is described.
 from __future__ import annotations
 
 import difflib
+import functools
+import inspect
 import math
 from typing import Any, ClassVar
 
 import numpy as np
 
-from core.engine import initializers, regularizers
-from core.engine.autograd import Tensor
+from core.engine import initializers, regularizers, settings
+from core.engine.autograd import Tensor, no_grad
 from core.engine.layers.spec import ParamSpec, register, snake_case, type_name
 from core.engine.random import default_generator, make_generator
 from core.errors import ConfigError, ShapeError
@@ -65,7 +67,17 @@ class Variable(Tensor):
 
     def assign(self, value: Any) -> None:
         """Copy `value` into the existing array (keeps views into flat buffers valid)."""
-        self.data[...] = value
+        self.data[...] = getattr(value, "data", value)
+
+    def assign_add(self, value: Any) -> None:
+        self.data[...] += getattr(value, "data", value)
+
+    def assign_sub(self, value: Any) -> None:
+        self.data[...] -= getattr(value, "data", value)
+
+    @property
+    def value(self) -> Variable:
+        return self
 
     def __repr__(self) -> str:
         return f"Variable({self.path!r}, shape={self.data.shape}, trainable={self.trainable})"
@@ -155,6 +167,23 @@ class Layer:
     #: Name of the activation applied last by `call`, or None (see call_pre_activation).
     output_activation: str | None = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Adapt Keras-style `build(self, input_shape)` and `call(self, inputs)` overrides.
+
+        The engine calls `build(input_shape, rng=...)` and `call(inputs, training)`; a
+        subclass written for Keras (no `rng`, no or keyword-only `training`, a `mask`
+        second argument) gets thin adapters so it runs unchanged.
+        """
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not _accepts(build, "rng"):
+            cls.build = _build_adapter(build)  # type: ignore[method-assign]
+        call = cls.__dict__.get("call")
+        if call is not None:
+            names = list(inspect.signature(call).parameters)
+            if len(names) < 3 or names[2] != "training":
+                cls.call = _call_adapter(call, _accepts(call, "training"))  # type: ignore[method-assign]
+
     def __init__(self, name: str | None = None, trainable: bool = True, **kwargs: Any) -> None:
         cls_name = type_name(type(self))
         if name is None:
@@ -173,7 +202,9 @@ class Layer:
         self.built = False
         self._weights: list[Variable] = []
         self._input_shape_arg: tuple[int | None, ...] | None = None
-        self.dtype = "float32"
+        self.dtype = settings.floatx()
+        self._sublayers: list[Layer] = []
+        self._added_losses: list[Tensor] = []
         dtype = kwargs.pop("dtype", None)
         if dtype is not None:
             if str(np.dtype(dtype)) not in ("float32", "float64"):
@@ -232,19 +263,50 @@ class Layer:
     # ---------------------------------------------------------------- weights
     def add_weight(
         self,
-        name: str,
-        shape: tuple[int, ...],
-        initializer: Any = "glorot_uniform",
+        name: Any = None,
+        shape: Any = None,
+        initializer: Any = None,
         regularizer: Any = None,
         trainable: bool = True,
         rng: np.random.Generator | None = None,
         dtype: Any = None,
+        constraint: Any = None,
+        **kwargs: Any,
     ) -> Variable:
-        """Create, remember and return a weight Variable named "<layer>/<name>"."""
-        init = initializers.get(initializer)
-        data = init(tuple(shape), dtype or self.dtype, rng if rng is not None else None)
+        """Create, remember and return a weight Variable named "<layer>/<name>".
+
+        Keras 2 (`add_weight("w", (3, 4))`) and Keras 3 (`add_weight(shape=(3, 4),
+        initializer="random_normal")`, name optional) call forms both work; the
+        default initializer is glorot_uniform, as in Keras.
+        """
+        if isinstance(name, (tuple, list, int)) and shape is None:
+            name, shape = None, name  # Keras 3: the first positional argument is the shape
+        kwargs.pop("autocast", None)
+        kwargs.pop("aggregation", None)
+        kwargs.pop("synchronization", None)
+        kwargs.pop("use_resource", None)
+        if kwargs:
+            raise ConfigError(
+                f"{type_name(type(self))} '{self.name}': add_weight got unknown argument(s) "
+                f"{sorted(kwargs)}. Expected shape, initializer, dtype, trainable, "
+                "regularizer, constraint, name."
+            )
+        if constraint is not None:
+            raise ConfigError(
+                f"{type_name(type(self))} '{self.name}': add_weight(constraint=...) is not "
+                "supported yet. Expected constraint=None."
+            )
+        shape = () if shape is None else ((shape,) if isinstance(shape, int) else tuple(shape))
+        if name is None:
+            taken = {v.path.rsplit("/", 1)[-1] for v in self._weights}
+            name = "variable"
+            k = 1
+            while name in taken:
+                name, k = f"variable_{k}", k + 1
+        init = initializers.get("glorot_uniform" if initializer is None else initializer)
+        data = init(tuple(shape), str(np.dtype(dtype or self.dtype)), rng)
         var = Variable(
-            np.ascontiguousarray(data),
+            np.array(data, order="C"),  # (ascontiguousarray would make a scalar 1-D)
             trainable=trainable,
             regularizer=regularizers.get(regularizer),
             path=f"{self.name}/{name}",
@@ -254,50 +316,102 @@ class Layer:
         self._weights.append(var)
         return var
 
+    def __setattr__(self, key: str, value: Any) -> None:
+        """Track sub-layers assigned as attributes (a custom layer's own Dense, ...)."""
+        if not key.startswith("_") and "_sublayers" in self.__dict__:
+            items = value if isinstance(value, (list, tuple)) else (value,)
+            for item in items:
+                if isinstance(item, Layer) and item is not self and item not in self._sublayers:
+                    self._sublayers.append(item)
+        object.__setattr__(self, key, value)
+
+    def _all_weights(self) -> list[Variable]:
+        if not self._sublayers:
+            return self._weights
+        out = list(self._weights)
+        seen = {id(v) for v in out}
+        for layer in self._sublayers:
+            for v in layer.weights:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    out.append(v)
+        return out
+
     @property
     def weights(self) -> list[Variable]:
-        return list(self._weights)
+        return list(self._all_weights())
+
+    variables = weights
 
     @property
     def trainable_weights(self) -> list[Variable]:
         if not self._trainable:
             return []
-        return [v for v in self._weights if v.trainable]
+        own = [v for v in self._weights if v.trainable]
+        return own + [v for la in self._sublayers for v in la.trainable_weights]
+
+    trainable_variables = trainable_weights
 
     @property
     def non_trainable_weights(self) -> list[Variable]:
         if not self._trainable:
-            return list(self._weights)
-        return [v for v in self._weights if not v.trainable]
+            return list(self._all_weights())
+        own = [v for v in self._weights if not v.trainable]
+        return own + [v for la in self._sublayers for v in la.non_trainable_weights]
+
+    non_trainable_variables = non_trainable_weights
 
     def count_params(self) -> int:
-        return sum(v.data.size for v in self._weights)
+        return sum(v.data.size for v in self._all_weights())
 
     def get_weights(self) -> list[np.ndarray]:
-        return [v.data.copy() for v in self._weights]
+        return [v.data.copy() for v in self._all_weights()]
+
+    # ----------------------------------------------------------------- losses
+    def add_loss(self, loss: Any) -> None:
+        """Add a scalar loss term from `call` (Keras's activity losses); the model adds it."""
+        self._added_losses.append(loss if isinstance(loss, Tensor) else Tensor(np.asarray(loss)))
+
+    @property
+    def losses(self) -> list[Tensor]:
+        """Weight penalties and the terms `call` added with add_loss, of this layer and its own."""
+        out: list[Tensor] = []
+        for v in self._weights:
+            if v.regularizer is not None:
+                out.append(v.regularizer(v))
+        out += self._added_losses
+        for layer in self._sublayers:
+            out += layer.losses
+        return out
+
+    def _clear_added_losses(self) -> None:
+        self._added_losses = []
+        for layer in self._sublayers:
+            layer._clear_added_losses()
 
     def set_weights(self, weights: list[Any]) -> None:
         """Copy arrays into the existing weights, in `weights` order (shapes must match)."""
         cls = type_name(type(self))
-        if len(weights) != len(self._weights):
+        mine = self._all_weights()
+        if len(weights) != len(mine):
             raise ConfigError(
-                f"{cls} '{self.name}': set_weights Expected {len(self._weights)} arrays "
-                f"(shapes {[v.shape for v in self._weights]}). Received: {len(weights)}."
+                f"{cls} '{self.name}': set_weights Expected {len(mine)} arrays "
+                f"(shapes {[v.shape for v in mine]}). Received: {len(weights)}."
             )
         arrays = [np.asarray(w) for w in weights]
-        for v, w in zip(self._weights, arrays, strict=True):
+        for v, w in zip(mine, arrays, strict=True):
             if v.data.shape != w.shape:
                 raise ConfigError(
                     f"{cls} '{self.name}': weight '{v.path}' Expected shape {v.data.shape}. "
                     f"Received: {w.shape}."
                 )
-        for v, w in zip(self._weights, arrays, strict=True):
+        for v, w in zip(mine, arrays, strict=True):
             v.data[...] = w
 
     def regularization_loss(self) -> Tensor | None:
         """Sum of this layer's weight penalties from the current variables, or None."""
         total: Tensor | None = None
-        for v in self._weights:
+        for v in self._all_weights():
             if v.regularizer is not None:
                 term = v.regularizer(v)
                 total = term if total is None else total + term
@@ -352,6 +466,8 @@ class Layer:
                 f"Received: {[type(s).__name__ for s in seq]}."
             )
         shapes: Any = [s.shape for s in seq] if multi else seq[0].shape
+        if _is_user_layer(type(self)):
+            return SymbolicTensor(self._traced_output_shape(shapes, multi, rng), self, seq)
         try:
             out_shape = self.compute_output_shape(shapes)
         except ShapeError as exc:
@@ -362,6 +478,26 @@ class Layer:
             self.build(shapes, rng=make_generator(rng) if rng is not None else default_generator())
             self.built = True
         return SymbolicTensor(out_shape, self, seq)
+
+    def _traced_output_shape(self, shapes: Any, multi: bool, rng: Any) -> Shape:
+        """A user layer's output shape: build it, then run `call` on one zero sample."""
+        if not self.built:
+            self.build(shapes, rng=make_generator(rng) if rng is not None else default_generator())
+            self.built = True
+
+        def sample(shape: Shape) -> Tensor:
+            return Tensor(np.zeros((1,) + tuple(d or 1 for d in shape[1:]), np.float32))
+
+        x = [sample(s) for s in shapes] if multi else sample(shapes)
+        with no_grad():
+            out = self.call(x, False)
+        self._clear_added_losses()
+        if isinstance(out, (list, tuple)):
+            raise ConfigError(
+                f"{type_name(type(self))} '{self.name}': Expected call() to return one tensor "
+                f"in a functional model. Received: {len(out)} tensors."
+            )
+        return (None,) + tuple(np.shape(getattr(out, "data", out))[1:])
 
     # ------------------------------------------------------------ description
     def compute_output_shape(self, input_shape: Any) -> Any:
@@ -395,6 +531,43 @@ class Layer:
         return f"<{type_name(type(self))} '{self.name}'>"
 
 
+def _accepts(fn: Any, name: str) -> bool:
+    params = inspect.signature(fn).parameters
+    return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+def _build_adapter(build: Any) -> Any:
+    @functools.wraps(build)
+    def adapted(self: Layer, input_shape: Any, rng: Any = None) -> Any:
+        return build(self, input_shape)
+
+    return adapted
+
+
+def _call_adapter(call: Any, takes_training: bool) -> Any:
+    if takes_training:
+
+        @functools.wraps(call)
+        def adapted(self: Layer, inputs: Any, training: bool = False) -> Any:
+            return call(self, inputs, training=training)
+
+    else:
+
+        @functools.wraps(call)
+        def adapted(self: Layer, inputs: Any, training: bool = False) -> Any:
+            return call(self, inputs)
+
+    return adapted
+
+
+def _is_user_layer(cls: type) -> bool:
+    """A Layer subclass written outside LayerForge (its output shape comes from tracing)."""
+    return (
+        not cls.__module__.startswith("core.")
+        and cls.compute_output_shape is Layer.compute_output_shape
+    )
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, tuple):
         return [_jsonable(v) for v in value]
@@ -424,17 +597,38 @@ class InputLayer(Layer):
             shape = tuple(kwargs.pop("batch_shape"))[1:]
         if "input_shape" in kwargs:
             shape = kwargs.pop("input_shape")
+        input_dtype = kwargs.pop("dtype", None)
+        for flag in ("sparse", "ragged"):
+            if kwargs.pop(flag, None):
+                raise ConfigError(f"Input: {flag}=True is not supported yet. Expected dense input.")
         super().__init__(name=name, **kwargs)
+        try:
+            kind = np.dtype(input_dtype or "float32").kind
+        except TypeError:
+            kind = ""
+        if kind not in "biuf":
+            raise ConfigError(
+                "Input: argument `dtype` Expected a numeric type such as 'float32' or 'int32'. "
+                f"Received: dtype={input_dtype!r}"
+            )
+        #: The dtype of the data this input takes (computation is in floating point).
+        self.input_dtype = str(np.dtype(input_dtype or "float32"))
         self.shape: tuple[int, ...] = self._check("shape", shape)
         if any(d is None or d == -1 for d in self.shape):
             raise ConfigError(
                 f"Input: argument `shape` Expected positive sizes. Received: shape={shape!r}"
             )
         self.built = True
-        self.output = SymbolicTensor((None,) + self.shape, self, (), self.dtype)
+        self.output = SymbolicTensor((None,) + self.shape, self, (), self.input_dtype)
 
     def compute_output_shape(self, input_shape: Any = None) -> Shape:
         return (None,) + self.shape
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        if self.input_dtype != "float32":
+            config["dtype"] = self.input_dtype
+        return config
 
     def call(self, inputs: Any, training: bool = False) -> Any:
         return inputs
