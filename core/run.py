@@ -34,11 +34,13 @@ __all__ = [
     "evaluate_arrays",
     "evaluate_splits",
     "load_data",
+    "loss_note",
     "make_optimizer",
     "new_project_from_csv",
     "save_trained",
     "train_project",
     "training_events",
+    "user_unit_metrics",
 ]
 
 SPLIT_NAMES = ("train", "validation", "test")
@@ -311,9 +313,33 @@ def build_and_compile(graph: Any, dataset: Any, settings: TrainSettings) -> Any:
     settings = settings.resolved(dataset.task)
     model = build_model(graph, seed=settings.seed)
     model.compile(
-        optimizer=make_optimizer(settings), loss=settings.loss, metrics=list(settings.metrics)
+        optimizer=make_optimizer(settings),
+        loss=settings.loss,
+        metrics=user_unit_metrics(settings.metrics, dataset.pipeline),
     )
     return model
+
+
+def user_unit_metrics(metrics: Sequence[Any], pipeline: Any | None) -> list[Any]:
+    """`metrics` as compile() takes them, reporting in the target's own units when the
+    pipeline standardizes a regression target (the loss stays on the standardized
+    target: see `loss_note`)."""
+    from core.engine.metric_units import in_target_units
+
+    return in_target_units(list(metrics), getattr(pipeline, "target_scaling", None))
+
+
+def loss_note(pipeline: Any | None, loss: str | None) -> str | None:
+    """A sentence saying what unit the loss is in, when it is not the target's own."""
+    scaling = getattr(pipeline, "target_scaling", None)
+    if scaling is None:
+        return None
+    target = getattr(pipeline, "target", None) or "the target"
+    return (
+        f"loss ({loss or 'the loss'}) is computed on the standardized target '{target}' "
+        f"(value - {scaling.offset:.4g}) / {scaling.scale:.4g}; the other metrics and all "
+        "predictions are in the target's own units"
+    )
 
 
 # --------------------------------------------------------------------------- training
@@ -475,9 +501,28 @@ def save_trained(
 # --------------------------------------------------------------------------- new project
 
 
+#: The starter network's hidden layer sizes (`layerforge new`, "new project from CSV").
+#: Small on purpose: starter tables are often a few hundred rows, where wider layers
+#: overfit before early stopping can keep the best epoch.
+DEFAULT_HIDDEN = (16, 8)
+#: A starter project's training settings beyond the task's loss and metrics: train
+#: until the validation loss has not improved for 10 epochs (at most 200) and keep the
+#: best weights, so that neither a small nor a large table needs its epochs tuned.
+STARTER_TRAINING: dict[str, Any] = {
+    "epochs": 200,
+    "early_stopping": {
+        "enabled": True,
+        "monitor": "val_loss",
+        "patience": 10,
+        "restore_best_weights": True,
+        "min_delta": 0.0,
+    },
+}
+
+
 def _parse_hidden(hidden: Sequence[int] | str | None) -> list[int]:
     if hidden is None:
-        return [32, 16]
+        return list(DEFAULT_HIDDEN)
     if isinstance(hidden, str):
         parts = [p.strip() for p in hidden.split(",") if p.strip()]
         try:
@@ -498,16 +543,17 @@ def new_project_from_csv(
     csv_path: str | os.PathLike[str],
     target: str | None = None,
     *,
-    hidden: Sequence[int] | str | None = (32, 16),
+    hidden: Sequence[int] | str | None = DEFAULT_HIDDEN,
     project_path: str | os.PathLike[str] | None = None,
     data_config: Mapping[str, Any] | None = None,
 ) -> Any:
     """A starter project for a CSV: Input sized to the encoded features, hidden Dense relu
-    layers, the output layer, loss and metrics the task suggests.
+    layers, the output layer, loss and metrics the task suggests, and the starter
+    training settings (`STARTER_TRAINING`: early stopping within at most 200 epochs).
 
     `target` None takes the suggested target column. Rows are split 60/20/20 into
-    train, validation and test unless `data_config` says otherwise. The project
-    is not saved.
+    train, validation and test, and a regression target is standardized, unless
+    `data_config` says otherwise. The project is not saved.
     """
     from core.data import DataConfig, prepare, read_csv
     from core.document.graph import Graph
@@ -516,7 +562,7 @@ def new_project_from_csv(
 
     units = _parse_hidden(hidden)
     table = read_csv(csv_path)
-    cfg = {"validation_split": 0.2, "test_split": 0.2}
+    cfg: dict[str, Any] = {"validation_split": 0.2, "test_split": 0.2, "scale_target": True}
     cfg.update(data_config or {})
     if target is not None:
         cfg["target"] = target
@@ -541,6 +587,7 @@ def new_project_from_csv(
     )
     graph.connect(prev, out.id)
     train_config = default_train_config()
+    train_config.update(copy.deepcopy(STARTER_TRAINING))
     train_config.update({"loss": task.loss, "metrics": list(task.metrics)})
     return Project(
         graph=graph,

@@ -1,9 +1,11 @@
-"""`layerforge new --data CSV --target COL [--hidden 32,16] --out PROJECT.lfproj`.
+"""`layerforge new --data CSV --target COL [--hidden 16,8] --out PROJECT.lfproj`.
 
 Writes a starter project for a CSV file: an Input sized to the features after
 encoding, the given hidden Dense layers with relu, and the output layer, loss
 and metrics that the task suggests — the same project the GUI's "new project
-from CSV" makes (`core.run.new_project_from_csv`).
+from CSV" makes (`core.run.new_project_from_csv`). The run-setting flags
+(`core.cli._settings`: splits, optimizer, learning rate, loss, metrics, early
+stopping) are saved in the project.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from core.cli._common import finish_parser
+from core.cli._settings import add_setting_flags, apply_to_project
 
 
 def hidden_sizes(text: str) -> str:
@@ -42,15 +45,16 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--hidden",
-        metavar="32,16",
-        default="32,16",
+        metavar="16,8",
+        default=None,
         type=hidden_sizes,
-        help="hidden Dense layer sizes, comma-separated (default 32,16; '' for none)",
+        help="hidden Dense layer sizes, comma-separated (default 16,8; '' for none)",
     )
     p.add_argument(
         "--out", metavar="PROJECT.lfproj", required=True, help="where to write the project"
     )
     p.add_argument("--force", action="store_true", help="overwrite an existing project file")
+    add_setting_flags(p, saved="saved in the project; unset flags take the starter defaults")
     return finish_parser(p, run)
 
 
@@ -68,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
             f"{out}: already exists. Choose another --out, or pass --force to overwrite it."
         )
     project = new_project_from_csv(args.data, args.target, hidden=args.hidden, project_path=out)
+    apply_to_project(project, args)
     save_project(project, out)
     cfg = project.data_config
     train = project.train_config

@@ -1,7 +1,7 @@
 """`layerforge train PROJECT`: train a project headless and write the model bundle.
 
-Shows a progress bar on stderr, prints the final train/validation/test
-metrics on stdout, writes the `.lfmodel` bundle (default: next to the project)
+Shows a progress bar on stderr, prints the settings it used and the final
+train/validation/test metrics on stdout, writes the `.lfmodel` bundle (default: next to the project)
 and, with `--metrics-json FILE`, the metrics as JSON keyed by split and Keras
 metric name. Uses the same path as the GUI (`core.run`).
 """
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from core.cli._common import finish_parser
+from core.cli._settings import add_setting_flags, apply_to_project, settings_text
 from core.document.fileio import atomic_write_text
 
 
@@ -40,6 +41,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--metrics-json", metavar="FILE", help="also write the final metrics as JSON to FILE"
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_setting_flags(p, saved="unset flags take the project's settings (the file is not changed)")
     return finish_parser(p, run)
 
 
@@ -66,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
     from core.run import TrainSettings, save_trained, train_project
 
     project = load_project(args.project, catalog=CATALOG)
+    apply_to_project(project, args)
     settings = TrainSettings.from_dict(project.train_config).with_overrides(
         epochs=args.epochs, batch_size=args.batch_size, seed=args.seed
     )
@@ -83,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
         f"({reason}) in {elapsed:.1f} s on {len(ds.x_train)} rows "
         f"({len(ds.x_val)} validation, {len(ds.x_test)} test); task: {ds.task.kind}."
     )
+    print(settings_text(result))
     print(metrics_table(result.metrics))
     written = save_trained(result, out)
     print(f"Saved the trained model to {written}")

@@ -12,7 +12,14 @@ from typing import Any
 
 import numpy as np
 
-from core.data.preprocess import IMPUTE, SCALE, Pipeline, target_codes
+from core.data.preprocess import (
+    IMPUTE,
+    SCALE,
+    Pipeline,
+    TargetScaling,
+    numeric_values,
+    target_codes,
+)
 from core.data.profile import ROLES, TaskInfo, detect_task, profile_table, suggest_target
 from core.data.reader import Table, read_csv, release_free_memory
 from core.data.split import split_indices
@@ -23,7 +30,13 @@ _TASKS = (None, "regression", "classification", "binary", "multiclass")
 
 @dataclass
 class DataConfig:
-    """How to turn a table into training data (saved in the project file)."""
+    """How to turn a table into training data (saved in the project file).
+
+    `scale_target` standardizes a regression target with the training rows' mean
+    and standard deviation (undone for predictions, exports and metrics). It is on
+    for new settings; a saved dict without the key (a project from before the
+    option existed) reads as off, so that old projects keep their behaviour.
+    """
 
     target: str | None = None
     roles: dict[str, str] = field(default_factory=dict)
@@ -34,12 +47,17 @@ class DataConfig:
     seed: int = 0
     stratify: bool = True
     task: str | None = None
+    scale_target: bool = True
 
     def __post_init__(self) -> None:
         if self.impute not in IMPUTE:
             raise ConfigError(f"Expected impute in {IMPUTE}. Received: {self.impute!r}.")
         if self.scale not in SCALE:
             raise ConfigError(f"Expected scale in {SCALE}. Received: {self.scale!r}.")
+        if not isinstance(self.scale_target, bool):
+            raise ConfigError(
+                f"Expected scale_target true or false. Received: {self.scale_target!r}."
+            )
         if self.task not in _TASKS:
             raise ConfigError(f"Expected task in {_TASKS}. Received: {self.task!r}.")
         for col, role in self.roles.items():
@@ -68,6 +86,7 @@ class DataConfig:
             "seed": int(self.seed),
             "stratify": bool(self.stratify),
             "task": self.task,
+            "scale_target": self.scale_target,
         }
 
     @classmethod
@@ -78,7 +97,9 @@ class DataConfig:
             raise ConfigError(
                 f"Expected data settings among {sorted(known)}. Received unknown keys: {unknown}."
             )
-        return cls(**{k: (dict(v) if k == "roles" else v) for k, v in d.items()})
+        kw = {k: (dict(v) if k == "roles" else v) for k, v in d.items()}
+        kw.setdefault("scale_target", False)  # saved before the option existed
+        return cls(**kw)
 
 
 @dataclass
@@ -251,6 +272,10 @@ def prepare(table: Table, config: DataConfig) -> Dataset:
         cache=cache,
         **where,
     )
+    if task.kind == "regression" and config.scale_target:
+        values = numeric_values(df[target], target, **where)
+        pipeline = pipeline.with_target_scaling(TargetScaling.fit(values[order[:a]]))
+        del values
     if tcodes is not None and task.n_classes < 2**15:
         tcodes = tcodes.astype(np.int16)  # 2 bytes a row from here on, not 8
     # hand back what the fit's temporaries (and its threads' arenas) left free

@@ -7,6 +7,11 @@ affine scale `(x - offset) / scale` and the categories. It is fitted on the
 training split only, serialises to plain JSON types, and re-applies to a new
 table by column name so that exporters, `predict` and the GUI all agree.
 Unknown categories become an all-zero one-hot row rather than an error.
+
+A regression target can be standardized too (`TargetScaling`, fitted on the
+training rows): the network then learns `(y - offset) / scale`, and
+`decode_predictions` / `target_values` turn its outputs back into the
+target's own units. A pipeline saved without it (older files) has none.
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ from core.data.profile import _FALSE, TaskInfo, _workers, format_label, labels_o
 from core.errors import DataError, FormatError
 
 FORMAT = "layerforge.pipeline"
-VERSION = 1
+#: Version 2 added `target_scaling`; a pipeline without it is still written as
+#: version 1, so that only files an older reader would mis-scale are refused by it.
+VERSION = 2
 IMPUTE = ("mean", "median", "drop")
 SCALE = ("standardize", "minmax", "none")
 FEATURE_KINDS = ("numeric", "boolean", "categorical")
@@ -83,6 +90,53 @@ class ColumnSpec:
                 f"Expected a preprocessing column entry with column, kind, impute_value, "
                 f"scale and categories. Received: {d!r} ({exc})."
             ) from exc
+
+
+@dataclass(frozen=True)
+class TargetScaling:
+    """A standardized regression target: the network learns `(y - offset) / scale`."""
+
+    offset: float
+    scale: float
+
+    @classmethod
+    def fit(cls, values: np.ndarray) -> TargetScaling:
+        """Mean and standard deviation of the (training) target values; scale 1 if constant."""
+        v = np.asarray(values, dtype=np.float64).reshape(-1)
+        v = v[~np.isnan(v)]
+        if v.size == 0:
+            return cls(0.0, 1.0)
+        offset, scale = float(v.mean()), float(v.std())
+        if not np.isfinite(scale) or scale <= 0.0:
+            scale = 1.0
+        return cls(offset, scale)
+
+    def encode(self, y: np.ndarray) -> np.ndarray:
+        """Target values in the user's units -> what the network learns."""
+        return (np.asarray(y, dtype=np.float64) - self.offset) / self.scale
+
+    def decode(self, raw: np.ndarray) -> np.ndarray:
+        """Network outputs -> values in the target's own units."""
+        return np.asarray(raw, dtype=np.float64) * self.scale + self.offset
+
+    def to_dict(self) -> dict[str, float]:
+        return {"offset": self.offset, "scale": self.scale}
+
+    @classmethod
+    def from_dict(cls, d: Any) -> TargetScaling:
+        try:
+            offset, scale = float(d["offset"]), float(d["scale"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise FormatError(
+                f"Expected target_scaling with a number 'offset' and 'scale'. Received: {d!r} "
+                f"({exc})."
+            ) from None
+        if not (np.isfinite(offset) and np.isfinite(scale)) or scale <= 0.0:
+            raise FormatError(
+                "Expected a finite target_scaling offset and a scale > 0. Received: "
+                f"offset {offset!r}, scale {scale!r}."
+            )
+        return cls(offset, scale)
 
 
 def _where(path: str | None, column: str | None = None, row: int | None = None) -> dict[str, Any]:
@@ -146,10 +200,12 @@ class Pipeline:
         *,
         task: TaskInfo | None = None,
         target: str | None = None,
+        target_scaling: TargetScaling | None = None,
     ) -> None:
         self.columns: tuple[ColumnSpec, ...] = tuple(columns)
         self._task = task
         self.target = target
+        self.target_scaling = target_scaling
 
     # ------------------------------------------------------------------ properties
     @property
@@ -171,6 +227,10 @@ class Pipeline:
     @property
     def task(self) -> TaskInfo | None:
         return self._task
+
+    def with_target_scaling(self, scaling: TargetScaling | None) -> Pipeline:
+        """The same pipeline with `scaling` for its (regression) target."""
+        return Pipeline(self.columns, task=self._task, target=self.target, target_scaling=scaling)
 
     # ------------------------------------------------------------------ fit
     @classmethod
@@ -369,7 +429,8 @@ class Pipeline:
         path: str | None = None,
         header_lines: int = 1,
     ) -> np.ndarray:
-        """Training targets: (n,1) 0/1 for binary, one-hot (n,K), or (n,1) float."""
+        """Training targets: (n,1) 0/1 for binary, one-hot (n,K), or (n,1) float
+        (standardized when the pipeline has target scaling)."""
         task = self._require_task()
         if task.kind == "regression":
             v = numeric_values(s, self.target or str(s.name), path=path, header_lines=header_lines)
@@ -383,6 +444,8 @@ class Pipeline:
                     column=self.target,
                     row=pos + 1,
                 )
+            if self.target_scaling is not None:
+                v = self.target_scaling.encode(v)
             return v.astype(np.float32).reshape(-1, 1)
         codes = self.target_codes(s, path=path, header_lines=header_lines)
         codes = codes[rows] if rows is not None else codes
@@ -401,13 +464,13 @@ class Pipeline:
 
     def decode_predictions(self, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """(labels, probabilities (n, K)) from network outputs; for regression
-        (values, None)."""
+        (values in the target's units, None)."""
         task = self._require_task()
         raw = np.asarray(raw, dtype=np.float64)
         if raw.ndim == 1:
             raw = raw.reshape(-1, 1)
         if task.kind == "regression":
-            return raw[:, 0].copy(), None
+            return self.target_values(raw)[:, 0].copy(), None
         labels = np.asarray(task.class_labels, dtype=object)
         if task.kind == "binary" and raw.shape[1] == 1:
             p = np.clip(raw[:, 0], 0.0, 1.0)
@@ -420,6 +483,14 @@ class Pipeline:
             )
         return labels[np.argmax(raw, axis=1)], raw
 
+    def target_values(self, raw: np.ndarray) -> np.ndarray:
+        """Regression outputs (n, units) in the target's own units: the target scaling
+        undone, or the outputs unchanged (as float64) without one."""
+        raw = np.asarray(raw, dtype=np.float64)
+        if self.target_scaling is None:
+            return raw
+        return self.target_scaling.decode(raw)
+
     def _require_task(self) -> TaskInfo:
         if self._task is None:
             raise DataError("This pipeline has no target: it was fitted without a task.")
@@ -429,11 +500,14 @@ class Pipeline:
     def to_dict(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
-            "version": VERSION,
+            "version": VERSION if self.target_scaling is not None else 1,
             "target": self.target,
             "task": self._task.to_dict() if self._task is not None else None,
             "columns": [c.to_dict() for c in self.columns],
             "feature_names": self.feature_names,
+            "target_scaling": (
+                self.target_scaling.to_dict() if self.target_scaling is not None else None
+            ),
         }
 
     @classmethod
@@ -455,7 +529,13 @@ class Pipeline:
                 f"Expected a list of columns in the pipeline. Received: {type(cols).__name__}."
             )
         task = TaskInfo.from_dict(d["task"]) if d.get("task") else None
-        return cls([ColumnSpec.from_dict(c) for c in cols], task=task, target=d.get("target"))
+        ts = d.get("target_scaling")
+        return cls(
+            [ColumnSpec.from_dict(c) for c in cols],
+            task=task,
+            target=d.get("target"),
+            target_scaling=TargetScaling.from_dict(ts) if ts is not None else None,
+        )
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Pipeline) and self.to_dict() == other.to_dict()

@@ -99,7 +99,7 @@ class TaskInfo:
 
     @classmethod
     def regression(cls, target: str = "") -> TaskInfo:
-        return cls("regression", (), 0, 1, "linear", "mean_squared_error", ("mae",), target)
+        return cls("regression", (), 0, 1, "linear", "mean_squared_error", ("mae", "r2"), target)
 
     @classmethod
     def classification(cls, labels: tuple[str, ...], target: str = "") -> TaskInfo:

@@ -7,6 +7,7 @@ nodes), `metadata.json` and `model.weights.h5`, written with h5py in the
 layout Keras 3's `saving_lib` reads: `layers/<snake_case_class>[_k]/vars/<i>`
 in the order of the loaded model's `layers`, which this module reproduces
 from Keras's own graph ordering (depth from the outputs, then first visit).
+A standardized regression target is undone by a final `Rescaling` layer.
 Missing-value filling and one-hot encoding have no plain Keras layer that
 works on every backend, so the model's input is the numbers with missing
 values filled and categories one-hot; the report and the metadata say so.
@@ -312,6 +313,39 @@ def keras_model_config(
         weights[step.name] = (step.kind, list(step.weights.values()))
         slot_layer[step.out] = (step.name, tuple(step.out_shape))
     out_names = [slot_layer[o][0] for o in ir.outputs]
+    scaling = getattr(pipeline, "target_scaling", None)
+    task = getattr(pipeline, "task", None)
+    if scaling is not None and getattr(task, "kind", None) == "regression":
+        if len(out_names) != 1:
+            raise FormatError(
+                "Expected one output for a regression model with a standardized target. "
+                f"Received: {len(out_names)} outputs."
+            )
+        rname = _unique("target_units", taken | set(entries))
+        parent, pshape = slot_layer[ir.outputs[0]]
+        entries[rname] = {
+            "module": "keras.layers",
+            "class_name": "Rescaling",
+            "config": {
+                "name": rname,
+                "trainable": True,
+                "dtype": "float32",
+                "scale": float(scaling.scale),
+                "offset": float(scaling.offset),
+            },
+            "registered_name": None,
+            "build_config": {"input_shape": list(pshape)},
+            "name": rname,
+            "inbound_nodes": [{"args": [_tensor(pshape, parent)], "kwargs": {}}],
+        }
+        ops[rname] = [parent]
+        weights[rname] = ("Rescaling", [])
+        out_names = [rname]
+        notes.append(
+            "the standardized target is turned back into the target's own units inside the "
+            f".keras model (a final Rescaling layer '{rname}': output * {scaling.scale:.6g} + "
+            f"{scaling.offset:.6g})"
+        )
     order = keras_layer_order(ops, out_names)
     for iname in input_names:
         if iname not in order:

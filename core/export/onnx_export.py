@@ -8,7 +8,8 @@ unknown value gives an all-zero one-hot row, as in LayerForge). Inside the
 graph: NaN -> the fitted fill value, (x - offset) / scale, one-hot through
 an `ai.onnx.ml` LabelEncoder, the network, then the outputs
 `probabilities` ([N, K]) and `label` ([N], string) for classification or
-`value` ([N, units]) for regression. Without a fitted pipeline the input
+`value` ([N, units], in the target's own units: a standardized target is
+scaled back inside the graph) for regression. Without a fitted pipeline the input
 `features` is the already preprocessed matrix and the output is `output`.
 Feature names, class labels, fill values and the input layout go into
 `metadata_props`. Built with the `onnx` helper API only.
@@ -306,6 +307,12 @@ def _preprocessing(b: _Builder, pipeline: Any) -> tuple[list[Any], str, dict[str
     return inputs, x, meta
 
 
+def _target_units(b: _Builder, x: str, scaling: Any) -> str:
+    """`x * scale + offset`: a standardized regression output in the target's units."""
+    y = b.op("Mul", [x, b.const("target_scale", [scaling.scale])], "target_units")
+    return b.op("Add", [y, b.const("target_offset", [scaling.offset])], "target_units")
+
+
 def build_onnx(ir: NetIR, bundle: Any) -> tuple[bytes, list[str]]:
     """The serialized ONNX model for `ir` (with the bundle's pipeline) and notes."""
     try:
@@ -385,6 +392,13 @@ def build_onnx(ir: NetIR, bundle: Any) -> tuple[bytes, list[str]]:
         outputs.append(helper.make_tensor_value_info("label", TensorProto.STRING, ["N"]))
     else:
         base = "value" if kind == "regression" else "output"
+        scaling = getattr(pipeline, "target_scaling", None) if kind == "regression" else None
+        if scaling is not None:
+            net = [_target_units(b, t, scaling) for t in net]
+            notes.append(
+                "the standardized target is turned back into the target's own units inside "
+                f"the graph (value = output * {scaling.scale:.6g} + {scaling.offset:.6g})"
+            )
         for i, t in enumerate(net):
             name = base if len(net) == 1 else f"{base}_{i}"
             b.nodes.append(helper.make_node("Identity", [t], [name], name=name))

@@ -184,8 +184,8 @@ become 0/1 and categories one-hot (an unknown category gives all zeros).
 
     python {script} data.csv [--out predictions.csv] [--weights {weights}]
 
-Writes `prediction` (the class label, or the value) and, for classifiers,
-`probability_<label>` per class. Columns are matched by name.
+Writes `prediction` (the class label, or the value in the target's own units)
+and, for classifiers, `probability_<label>` per class. Columns are matched by name.
 """
 
 from __future__ import annotations
@@ -408,6 +408,10 @@ def predict(path, weights_path=None):
         w = {{k: npz[k] for k in npz.files}}
     header, rows = read_csv(path)
     raw = forward(preprocess(header, rows), w).reshape(len(rows), -1).astype(np.float64)
+    scaling = (PIPELINE or {{}}).get("target_scaling")
+    if TASK["kind"] == "regression" and scaling:
+        # the network learned the standardized target: back to the target's own units
+        raw = raw * scaling["scale"] + scaling["offset"]
     labels = TASK["class_labels"]
     if TASK["kind"] in ("binary", "multiclass"):
         if raw.shape[1] == 1:
@@ -490,6 +494,10 @@ settings, for training at scale with TensorFlow, JAX or PyTorch.
 The preprocessing fitted in LayerForge is reused as is (PIPELINE): missing
 numbers are filled, numbers scaled as (x - offset) / scale, yes/no columns
 become 0/1 and categories one-hot (an unknown category gives all zeros).
+A regression target standardized in LayerForge (PIPELINE["target_scaling"])
+is standardized here too, so the loss and metrics printed while training are
+on that scale; the saved model ends in a Rescaling layer that gives values in
+the target's own units.
 """
 
 from __future__ import annotations
@@ -588,7 +596,11 @@ def encode_target(df):
     if TASK["kind"] == "regression":
         y = pd.to_numeric(df[target]).to_numpy(dtype=np.float64, na_value=np.nan)
         keep = ~np.isnan(y)
-        return keep, y[keep].astype(np.float32).reshape(-1, 1)
+        y = y[keep]
+        scaling = (PIPELINE or {{}}).get("target_scaling")
+        if scaling:  # standardized, as the network learned it in LayerForge
+            y = (y - scaling["offset"]) / scaling["scale"]
+        return keep, y.astype(np.float32).reshape(-1, 1)
     index = {{lab: n for n, lab in enumerate(TASK["class_labels"])}}
     codes = np.asarray([index.get(_label(v), -1) for v in df[target].tolist()])
     keep = codes >= 0
@@ -637,6 +649,12 @@ def main(argv=None):
                   metrics=[_metric(m) for m in SETTINGS["metrics"]])
     model.fit(x, y, epochs=args.epochs, batch_size=args.batch_size,
               validation_split=SETTINGS["validation_split"], verbose=2)
+    scaling = (PIPELINE or {{}}).get("target_scaling")
+    if TASK["kind"] == "regression" and scaling:
+        # saved with the way back to the target's own units as its last layer
+        value = keras.layers.Rescaling(scaling["scale"], scaling["offset"],
+                                       name="target_units")(model.outputs[0])
+        model = keras.Model(model.inputs, value, name=model.name)
     model.save(args.out)
     print(f"saved {{args.out}}")
     return 0

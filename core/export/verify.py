@@ -3,7 +3,8 @@
 `sample_rows` makes the rows to check (drawn from the fitted pipeline: numbers
 around each column's mean with some missing cells, every category plus an
 unknown one and a missing one) unless the caller gives real rows;
-`reference` is LayerForge's own answer for those rows. One `verify_*`
+`reference` is LayerForge's own answer for those rows (regression values in
+the target's own units: a standardized target's scaling undone). One `verify_*`
 function per format loads the written file with its real consumer
 (onnxruntime, Keras, the generated NumPy script in a subprocess, the
 bundle loader, pandas for a predictions CSV), compares, and returns a
@@ -99,7 +100,8 @@ def reference(bundle: Any, rows: Any) -> dict[str, np.ndarray]:
     if task is None:
         return {"output": np.asarray(raw, np.float64)}
     if task.kind == "regression":
-        return {"value": np.asarray(raw, np.float64).reshape(len(raw), -1)}
+        values = bundle.pipeline.target_values(np.asarray(raw, np.float64).reshape(len(raw), -1))
+        return {"value": values}
     pred = bundle.decode(raw)
     return {
         "probabilities": np.asarray(pred.probabilities, np.float64),

@@ -94,7 +94,7 @@ def test_detect_task_binary_multiclass_regression(tmp_path: Path) -> None:
         1,
         "linear",
         "mean_squared_error",
-        ("mae",),
+        ("mae", "r2"),
     )
 
 
@@ -136,7 +136,16 @@ def test_regression_target(tmp_path: Path) -> None:
         Path("resources/datasets/diabetes.csv"), DataConfig(target="progression", task="regression")
     )
     assert ds.task.kind == "regression" and ds.y_train.shape[1] == 1
-    assert ds.y_train.min() >= 25 and ds.y_train.max() <= 346
+    # standardized for training (the default); the pipeline gives the user's units back
+    assert abs(float(ds.y_train.mean())) < 1e-5 and float(ds.y_train.std()) == pytest.approx(1.0)
+    values = ds.pipeline.target_values(ds.y_train)
+    assert values.min() >= 25 and values.max() <= 346
+    raw = load_dataset(
+        Path("resources/datasets/diabetes.csv"),
+        DataConfig(target="progression", task="regression", scale_target=False),
+    )
+    assert raw.y_train.min() >= 25 and raw.y_train.max() <= 346
+    assert raw.pipeline.target_scaling is None
 
 
 @pytest.mark.parametrize("impute", ["mean", "median", "drop"])
