@@ -267,10 +267,13 @@ def load_model(path: str | os.PathLike[str]) -> BundledModel:
     loss = config.get("loss") or (task.loss if task is not None else None)
     metrics = config.get("metrics") or (list(task.metrics) if task is not None else [])
     if isinstance(loss, str) and isinstance(metrics, list):
+        from core.engine.metric_units import in_target_units
+
+        names = [m for m in metrics if isinstance(m, str)]
+        scaling = getattr(pipeline, "target_scaling", None)
         try:
-            model.compile(
-                optimizer="adam", loss=loss, metrics=[m for m in metrics if isinstance(m, str)]
-            )
+            # metrics in the target's own units when the network learned it standardized
+            model.compile(optimizer="adam", loss=loss, metrics=in_target_units(names, scaling))
         except (LayerForgeError, TypeError, ValueError) as exc:
             raise FormatError(
                 f"{p}: the saved loss or metrics are not known: {one_line(str(exc))}"
