@@ -282,9 +282,10 @@ def build_menus(window: MainWindow, commands: WindowCommands) -> dict[str, QActi
             )
             act.setShortcuts(QKeySequence.keyBindings(SK.Undo if spec.key == "@undo" else SK.Redo))
             if spec.key == "@redo":
-                extra = QKeySequence("Ctrl+Shift+Z")
-                if extra not in act.shortcuts():
-                    act.setShortcuts([*act.shortcuts(), extra])
+                # both usual redo keys, whatever the platform's standard one is
+                for extra in (QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")):
+                    if extra not in act.shortcuts():
+                        act.setShortcuts([*act.shortcuts(), extra])
             menu.addAction(act)
             actions[spec.key[1:]] = act
             continue

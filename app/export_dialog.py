@@ -69,6 +69,10 @@ class ExportDialog(QDialog):
         self.close_button = QPushButton("Close")
         self.result_label = QLabel("Every export is re-loaded and checked before it is kept.")
         self.result_label.setWordWrap(True)
+        self.keras_hint = QLabel(keras_hint())
+        self.keras_hint.setObjectName("keras_hint")
+        self.keras_hint.setWordWrap(True)
+        self.keras_hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         path_row = QHBoxLayout()
         path_row.addWidget(self.path_edit, 1)
@@ -83,6 +87,7 @@ class ExportDialog(QDialog):
         buttons.addWidget(self.close_button)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.keras_hint)
         layout.addWidget(self.result_label)
         layout.addLayout(buttons)
         self.format_box.currentIndexChanged.connect(self._format_changed)
@@ -104,6 +109,7 @@ class ExportDialog(QDialog):
         needs_data = fmt == "predictions"
         self.data_edit.setVisible(needs_data)
         self.data_label.setVisible(needs_data)
+        self.keras_hint.setVisible(fmt == "keras")
         text = self.path_edit.text().strip()
         name = Path(text).stem if text else self._name
         folder = str(Path(text).parent) if text else self._folder
@@ -157,6 +163,21 @@ class ExportDialog(QDialog):
         self.result_label.setText(text)
 
 
+def keras_hint() -> str:
+    """What the dialog says about checking a `.keras` file: Keras loads it when installed
+    (found without importing it, which would take seconds)."""
+    from importlib.util import find_spec
+
+    backends = ("tensorflow", "torch", "jax")
+    if find_spec("keras") is not None and any(find_spec(b) is not None for b in backends):
+        return "The .keras file is checked by loading it in Keras before it is kept."
+    return (
+        "Keras is not installed, so the .keras file is written but not loaded by Keras "
+        "to check it. To have it verified, install Keras with a CPU backend: "
+        'pip install "layerforge[keras]"'
+    )
+
+
 def _model_name(bundle: Any) -> str:
     path = getattr(bundle, "path", None)
     return Path(path).stem if path else "model"
@@ -192,6 +213,12 @@ def add_export_action(
         dialog.open()
 
     action.triggered.connect(run)
+    _add_to_file_menu(window, action)
+    return action
+
+
+def _add_to_file_menu(window: Any, action: QAction) -> None:
+    """Put `action` in the File menu above Quit (and its separator), or at its end."""
     menu = None
     bar = window.menuBar() if hasattr(window, "menuBar") else None
     if bar is not None:
@@ -201,8 +228,16 @@ def add_export_action(
                 break
         if menu is None:
             menu = bar.addMenu("&File")
-    if menu is not None:
-        menu.addAction(action)
-    else:
+    if menu is None:
         window.addAction(action)
-    return action
+        return
+    items = menu.actions()
+    quit_at = next(
+        (i for i, a in enumerate(items) if a.objectName() == "action_quit"),
+        None,
+    )
+    if quit_at is None:
+        menu.addAction(action)
+        return
+    before = items[quit_at - 1] if quit_at and items[quit_at - 1].isSeparator() else None
+    menu.insertAction(before or items[quit_at], action)

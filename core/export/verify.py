@@ -28,6 +28,7 @@ import numpy as np
 from core.errors import FormatError
 
 __all__ = [
+    "KERAS_EXTRA",
     "TOLERANCE",
     "Check",
     "ExportError",
@@ -36,6 +37,9 @@ __all__ = [
     "reference",
     "sample_rows",
 ]
+
+#: How to get Keras and a CPU backend, for the messages that say a check was skipped.
+KERAS_EXTRA = 'Keras with a CPU backend: pip install "layerforge[keras]"'
 
 #: Largest accepted difference (relative to max(1, |value|)), float32 arithmetic.
 TOLERANCE = 1e-5
@@ -269,7 +273,7 @@ def verify_keras(path: Path, bundle: Any, rows: Any) -> Check:
             "structure only",
             notes=[
                 "Keras 3 is not installed here, so the .keras file was not loaded by Keras "
-                "(install it to check: pip install keras torch==2.13.0)"
+                f"(to check it, install {KERAS_EXTRA})"
             ],
         )
     import keras
@@ -490,7 +494,7 @@ def verify_training_script(script: Path, bundle: Any, rows: Any) -> Check:
     if not keras_available():
         notes.append(
             "Keras is not installed here, so the training script's model was not "
-            "built (pip install keras torch==2.13.0 to check it)"
+            f"built (to check it, install {KERAS_EXTRA})"
         )
         return Check("Python compile() and the script's preprocessing", n, worst, notes)
     import keras

@@ -27,7 +27,7 @@ TOL = 1e-5
 @pytest.fixture(scope="module")
 def keras():  # noqa: ANN201 - the module
     return pytest.importorskip(
-        "keras", reason="Keras 3 not installed: pip install keras torch==2.13.0"
+        "keras", reason='Keras 3 not installed: pip install "layerforge[keras]"'
     )
 
 

@@ -24,7 +24,6 @@ from core.engine.metrics import MeanAbsoluteError, R2Score
 from core.errors import FormatError
 from core.export import export_model
 from core.export.onnx_export import onnx_inputs
-from core.export.verify import keras_available
 from core.run import evaluate_splits, load_data, new_project_from_csv, save_trained, train_project
 
 DIABETES = Path("resources/datasets/diabetes.csv")
@@ -251,12 +250,12 @@ def test_keras_export_ends_in_a_rescaling_layer(
     assert config["config"]["output_layers"] == [last["name"], 0, 0]
 
 
-@pytest.mark.skipif(not keras_available(), reason="Keras 3 is not installed")
 def test_keras_loads_the_export_and_predicts_target_units(
     trained: tuple[Path, Path, object], tmp_path: Path
 ) -> None:
-    import keras
-
+    keras = pytest.importorskip(
+        "keras", reason='Keras 3 not installed: pip install "layerforge[keras]"'
+    )
     from core.export.verify import keras_features
 
     csv, path, _ = trained

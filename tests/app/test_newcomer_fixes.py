@@ -1,0 +1,116 @@
+"""Small things a newcomer hit: Ctrl+Y redoes (as well as Ctrl+Shift+Z), File ▸ Export
+Model… sits above Quit, and the export dialog says how to get `.keras` files checked."""
+
+from __future__ import annotations
+
+import importlib.util
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtTest import QTest
+
+from app.export_dialog import ExportDialog
+from core.export import as_bundle
+from tests.app._gui_helpers import add_chain, make_window
+from tests.core.test_export import all_layers_model
+
+
+def _press(qtbot, window, key: Qt.Key, modifiers: Qt.KeyboardModifier) -> None:  # noqa: ANN001
+    window.activateWindow()
+    window.view.setFocus()
+    qtbot.waitUntil(lambda: window.view.hasFocus(), timeout=2000)
+    QTest.keyClick(window.view, key, modifiers)
+
+
+def test_ctrl_y_and_ctrl_shift_z_both_redo(qtbot, monkeypatch) -> None:  # noqa: ANN001
+    # a desktop (KDE, GNOME) whose standard Redo key is Ctrl+Shift+Z only, unlike the
+    # offscreen platform, which also lists Ctrl+Y
+    import app.actions
+
+    class DesktopKeys(QKeySequence):
+        @staticmethod
+        def keyBindings(key):  # noqa: ANN001, ANN205
+            if key == QKeySequence.StandardKey.Redo:
+                return [QKeySequence("Ctrl+Shift+Z")]
+            return QKeySequence.keyBindings(key)
+
+    monkeypatch.setattr(app.actions, "QKeySequence", DesktopKeys)
+    w = make_window(qtbot)
+    add_chain(w.controller)
+    done = w.controller.graph.to_dict()
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    for redo in (ctrl, ctrl | Qt.KeyboardModifier.ShiftModifier):
+        _press(qtbot, w, Qt.Key.Key_Z, ctrl)  # undo the last connection
+        assert w.controller.graph.to_dict() != done
+        key = Qt.Key.Key_Y if redo == ctrl else Qt.Key.Key_Z
+        _press(qtbot, w, key, redo)
+        assert w.controller.graph.to_dict() == done
+    shortcuts = {s.toString() for s in w.actions_by_key["redo"].shortcuts()}
+    assert {"Ctrl+Y", "Ctrl+Shift+Z"} <= shortcuts
+
+
+def test_export_model_sits_above_quit_in_the_file_menu(qtbot) -> None:  # noqa: ANN001
+    w = make_window(qtbot)
+    file_menu = next(a.menu() for a in w.menuBar().actions() if a.text().replace("&", "") == "File")
+    items = ["-" if a.isSeparator() else a.text().replace("&", "") for a in file_menu.actions()]
+    assert items[-1] == "Quit"
+    assert items[-3:] == ["Export Model…", "-", "Quit"]
+    assert items.index("Export Diagram…") < items.index("Export Model…")
+
+
+def _dialog(qtbot, tmp_path) -> ExportDialog:  # noqa: ANN001
+    dialog = ExportDialog(as_bundle(all_layers_model()), folder=str(tmp_path))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def _choose(qtbot, dialog: ExportDialog, fmt: str) -> None:  # noqa: ANN001
+    """Pick a format with the keyboard, as a person would: focus the box, arrow keys."""
+    dialog.format_box.setFocus()
+    for _ in range(dialog.format_box.count()):
+        if dialog.current_format() == fmt:
+            return
+        QTest.keyClick(dialog.format_box, Qt.Key.Key_Down)
+    raise AssertionError(f"format {fmt} not offered")
+
+
+def _pretend_installed(monkeypatch, present: set[str]) -> None:  # noqa: ANN001
+    """find_spec answers as if exactly `present` of Keras and its backends were installed."""
+    real = importlib.util.find_spec
+    optional = {"keras", "tensorflow", "torch", "jax"}
+
+    def find_spec(name: str, *args):  # noqa: ANN202, ANN002
+        if name in optional:
+            return real("json") if name in present else None
+        return real(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+
+
+def test_export_dialog_says_how_keras_files_are_checked(
+    qtbot,  # noqa: ANN001
+    tmp_path,  # noqa: ANN001
+    monkeypatch,  # noqa: ANN001
+) -> None:
+    _pretend_installed(monkeypatch, {"keras", "jax"})
+    dialog = _dialog(qtbot, tmp_path)
+    _choose(qtbot, dialog, "onnx")
+    assert not dialog.keras_hint.isVisible()
+    _choose(qtbot, dialog, "keras")
+    assert dialog.keras_hint.isVisible()
+    assert "checked by loading it in Keras" in dialog.keras_hint.text()
+
+
+def test_export_dialog_without_keras_names_the_extra(
+    qtbot,  # noqa: ANN001
+    tmp_path,  # noqa: ANN001
+    monkeypatch,  # noqa: ANN001
+) -> None:
+    _pretend_installed(monkeypatch, {"torch"})  # a backend, but no Keras
+    dialog = _dialog(qtbot, tmp_path)
+    _choose(qtbot, dialog, "keras")
+    text = dialog.keras_hint.text()
+    assert dialog.keras_hint.isVisible()
+    assert "Keras is not installed" in text and 'pip install "layerforge[keras]"' in text
