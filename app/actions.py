@@ -20,11 +20,12 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from app import recent
+from core.document.graph_io import subgraph_dict
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
 
-#: MIME type of copied layers: JSON of `Graph.subgraph_dict`.
+#: MIME type of copied layers: JSON of `core.document.graph_io.subgraph_dict`.
 GRAPH_MIME = "application/x-layerforge-graph"
 
 SK = QKeySequence.StandardKey
@@ -162,7 +163,7 @@ class WindowCommands:
         ids = self._selected()
         if not ids:
             return
-        data = self.w.controller.graph.subgraph_dict(ids)
+        data = subgraph_dict(self.w.controller.graph, ids)
         mime = QMimeData()
         mime.setData(GRAPH_MIME, json.dumps(data).encode("utf-8"))
         QGuiApplication.clipboard().setMimeData(mime)
@@ -200,7 +201,7 @@ class WindowCommands:
         ids = self._selected()
         if not ids:
             return
-        new = self.w.controller.paste(self.w.controller.graph.subgraph_dict(ids), 30.0, 30.0)
+        new = self.w.controller.paste(subgraph_dict(self.w.controller.graph, ids), 30.0, 30.0)
         if new:
             self.w.select_ids(new)
 

@@ -3,7 +3,7 @@
 Each command calls only `core.document.graph.Graph` methods and remembers exactly what
 it needs to undo itself (removed nodes with their edges and ports, old
 parameter values, old positions), so undo and redo give back the same
-`Graph.to_dict()` byte for byte. One command is one user gesture: a whole drag
+`graph_to_dict(graph)` byte for byte. One command is one user gesture: a whole drag
 is one `MoveNodesCommand`, consecutive typing in one inspector field merges
 into one `SetParamsCommand`, and a one-click fix is one `ApplyFixCommand`.
 
@@ -21,6 +21,7 @@ from typing import Any
 from PySide6.QtGui import QUndoCommand
 
 from core.document.graph import MISSING, Edge, Graph, Node
+from core.document.graph_io import graph_from_dict
 from core.errors import GraphError
 
 __all__ = [
@@ -249,13 +250,17 @@ class RenameCommand(GraphCommand):
 
 
 class PasteCommand(GraphCommand):
-    """Paste a `subgraph_dict` with fresh ids; redo after undo recreates the same ids."""
+    """Paste a `subgraph_dict` with fresh ids; redo after undo recreates the same ids.
+
+    The data is parsed here, so a malformed clipboard is refused (FormatError)
+    before anything is pushed.
+    """
 
     def __init__(
         self, graph: Graph, data: Mapping[str, Any], offset: tuple[float, float], text: str = ""
     ) -> None:
         super().__init__(graph, text or "Paste")
-        self._data = copy.deepcopy(dict(data))
+        self._part = graph_from_dict(dict(data), catalog=graph.catalog)
         self._offset = offset
         self.ids: list[str] = []
         self._nodes: list[Node] = []
@@ -263,7 +268,7 @@ class PasteCommand(GraphCommand):
 
     def _do(self) -> None:
         if not self._nodes:
-            self.ids = self.graph.paste(self._data, self._offset)
+            self.ids = self.graph.paste(self._part, self._offset)
             ids = set(self.ids)
             self._nodes = [copy.deepcopy(self.graph.node(n)) for n in self.ids]
             self._edges = [e for e in self.graph.edges if e.src in ids and e.dst in ids]

@@ -268,10 +268,10 @@ class DocumentController(QObject):
         return True
 
     def paste(self, data: Mapping[str, Any], dx: float = 0.0, dy: float = 0.0) -> list[str]:
-        """Paste a `Graph.subgraph_dict` with fresh ids, shifted by (dx, dy); returns new ids."""
+        """Paste a `subgraph_dict` with fresh ids, shifted by (dx, dy); returns new ids."""
         try:
             cmd = PasteCommand(self.graph, data, (dx, dy))
-        except GraphError as exc:
+        except (GraphError, FormatError) as exc:
             self.message.emit(str(exc))
             return []
         if not self._push(cmd):

@@ -4,7 +4,7 @@
 keys into controller calls: wheel zoom around the cursor, Ctrl +/−, fit to
 view, panning with the middle button or Space+drag, Delete/Backspace,
 copy/paste/duplicate through the clipboard (the selection as
-`Graph.subgraph_dict` JSON under a custom MIME type), right-click menus (add a
+`core.document.graph_io.subgraph_dict` JSON under a custom MIME type), right-click menus (add a
 layer, auto-layout, fix a problem), and drops of palette layers and of
 `.lfproj` files. It paints a subtle dot grid behind the items.
 """
@@ -37,6 +37,7 @@ from app.canvas.node_item import NodeItem
 from app.canvas.scene import CanvasScene
 from app.canvas.style import NODE_HEIGHT, NODE_WIDTH, layer_types_by_category
 from app.document import DocumentController
+from core.document.graph_io import subgraph_dict
 
 __all__ = ["LAYER_MIME", "PROJECT_SUFFIX", "SUBGRAPH_MIME", "CanvasView"]
 
@@ -277,7 +278,7 @@ class CanvasView(QGraphicsView):
         ids = self.canvas.selected_ids()
         if not ids:
             return False
-        payload = json.dumps(self.controller.graph.subgraph_dict(ids)).encode("utf-8")
+        payload = json.dumps(subgraph_dict(self.controller.graph, ids)).encode("utf-8")
         mime = QMimeData()
         mime.setData(SUBGRAPH_MIME, payload)
         self._clipboard_fallback = payload
@@ -316,7 +317,7 @@ class CanvasView(QGraphicsView):
         ids = self.canvas.selected_ids()
         if not ids:
             return []
-        data = self.controller.graph.subgraph_dict(ids)
+        data = subgraph_dict(self.controller.graph, ids)
         new = self.controller.paste(data, PASTE_STEP, PASTE_STEP)
         self.canvas.select_ids(new)
         return new

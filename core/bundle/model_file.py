@@ -84,8 +84,12 @@ def _input_shape(model: Any) -> tuple[int, ...] | None:
 
 
 def _graph_without_positions(graph: Any) -> dict[str, Any]:
-    graph_dict = graph.to_dict(positions=False) if hasattr(graph, "to_dict") else dict(graph)
-    graph_dict = copy.deepcopy(graph_dict)
+    from core.document.graph import Graph
+    from core.document.graph_io import graph_to_dict
+
+    if isinstance(graph, Graph):
+        return graph_to_dict(graph, positions=False)
+    graph_dict = copy.deepcopy(dict(graph))
     for node in graph_dict.get("nodes", []):
         node.pop("x", None)
         node.pop("y", None)
@@ -190,11 +194,11 @@ def _build(p: Path, config: dict[str, Any]) -> Any:
                 raise FormatError(f"{p}: the architecture cannot be rebuilt: {errors[0]}") from None
     if isinstance(graph_dict, dict):
         from core.document.analysis import build_model
-        from core.document.graph import Graph
+        from core.document.graph_io import graph_from_dict
         from core.engine.layers.spec import CATALOG
 
         try:
-            graph = Graph.from_dict(graph_dict, catalog=CATALOG)
+            graph = graph_from_dict(graph_dict, catalog=CATALOG)
             return build_model(graph)
         except _BUILD_ERRORS as exc:
             raise FormatError(

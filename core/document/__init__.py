@@ -1,7 +1,8 @@
 """The network document and the files around it.
 
-`graph` (the Qt-free, stdlib-only network document), `analysis` (shapes,
-parameter counts, problems with fixes, and building a model from a graph),
-`project` (the `.lfproj` file), `versioning` (format migrations) and `fileio`
-(atomic writes).
+`graph` (the Qt-free, stdlib-only network document), `graph_io` (its JSON
+form: writing, reading with checks, migrations, the clipboard form; also
+stdlib-only), `analysis` (shapes, parameter counts, problems with fixes, and
+building a model from a graph), `project` (the `.lfproj` file), `versioning`
+(format migrations) and `fileio` (atomic writes).
 """

@@ -1,14 +1,14 @@
-"""The network document: nodes, edges, typed refusals, change events and JSON form.
+"""The network document: nodes, edges, typed refusals and change events.
 
 `Graph` is the single source of truth for the network on the canvas. Every edit
 goes through one of its methods (add, remove, restore, connect, disconnect,
 move, set_params, rename, paste, load, clear); each refused edit raises a typed
 `GraphError` whose message names the layers involved in plain words, and each
 accepted edit notifies subscribers with a frozen event so views can mirror the
-document. `to_dict`/`from_dict` give a versioned, JSON-only form with
-migrations. This module imports only the standard library (and the
-standard-library-only `core.errors` and `core.document.versioning`); layer knowledge
-comes through the `LayerCatalog` protocol.
+document. Its JSON form (writing, reading with checks, migrations, the
+clipboard form) is `core.document.graph_io`. This module imports only the
+standard library (and the standard-library-only `core.errors`); layer
+knowledge comes through the `LayerCatalog` protocol.
 """
 
 from __future__ import annotations
@@ -23,11 +23,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol
 
-from core.document.versioning import Migration, migrate
-from core.errors import FormatError, GraphError
+from core.errors import GraphError
 
 __all__ = [
-    "MIGRATIONS",
     "MISSING",
     "CycleError",
     "DuplicateEdgeError",
@@ -241,50 +239,10 @@ GraphEvent = (
     | GraphReset
 )
 
-# --------------------------------------------------------------------------- format
-
-#: version -> function turning a dict of that version into one of version + 1.
-MIGRATIONS: dict[int, Migration] = {}
+# --------------------------------------------------------------------------- ids
 
 _ID_RE = re.compile(r"^n(\d+)$")
 _SUFFIX_RE = re.compile(r"^(.*?)_(\d+)$")
-
-
-def _to_json(value: Any, where: str) -> Any:
-    """`value` with tuples turned into lists; refuse what JSON cannot hold."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise GraphError(f"{where}: Expected a finite number. Received: {value!r}")
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_to_json(v, where) for v in value]
-    if isinstance(value, Mapping):
-        out = {}
-        for k, v in value.items():
-            if not isinstance(k, str):
-                raise GraphError(f"{where}: Expected text keys. Received: {k!r}")
-            out[k] = _to_json(v, where)
-        return out
-    item = getattr(value, "item", None)  # NumPy scalars, without importing NumPy
-    if callable(item):
-        try:
-            converted = item()
-        except (TypeError, ValueError):
-            converted = value
-        if converted is not value and not hasattr(converted, "item"):
-            return _to_json(converted, where)
-    raise GraphError(
-        f"{where}: Expected a number, text, true/false, null or a list of them. "
-        f"Received: {value!r} ({type(value).__name__})"
-    )
-
-
-def _fmt_error(where: str, message: str) -> FormatError:
-    return FormatError(f"{where}: {message}")
 
 
 def _is_number(v: Any) -> bool:
@@ -296,8 +254,6 @@ def _is_number(v: Any) -> bool:
 
 class Graph:
     """The editable network document. See the module docstring."""
-
-    FORMAT_VERSION = 1
 
     def __init__(self, catalog: LayerCatalog | None = None) -> None:
         self._catalog: LayerCatalog = catalog if catalog is not None else _AnyCatalog()
@@ -725,20 +681,26 @@ class Graph:
         self._reset_state()
         self._emit(GraphReset())
 
-    def load(self, other: Mapping[str, Any] | Graph) -> None:
-        """Replace the whole content (a dict from `to_dict`, or another Graph); one GraphReset.
+    def load(self, other: Graph) -> None:
+        """Replace the whole content with a copy of `other`'s; one GraphReset.
 
-        On a malformed dict a FormatError is raised and nothing changes.
+        To load a dict, parse it first with `core.document.graph_io.graph_from_dict`
+        (a malformed dict is refused there, before anything here changes).
         """
-        data = other.to_dict() if isinstance(other, Graph) else other
-        fresh = Graph.from_dict(data, catalog=self._catalog)
-        self._nodes, self._seq, self._removed_seq = fresh._nodes, fresh._seq, {}
-        self._names, self._edges = fresh._names, fresh._edges
-        self._in, self._out = fresh._in, fresh._out
-        self._next_seq, self._counter = fresh._next_seq, fresh._counter
+        self._reset_state()
+        for nid in other._nodes:
+            self._insert(copy.deepcopy(other._nodes[nid]))
+        for nid in other._nodes:  # canonical order, as a save and reopen gives
+            for e in other.input_edges(nid):
+                self._add_edge(e)
         self._emit(GraphReset())
 
-    def _next_id_value(self) -> int:
+    def reserve_ids(self, next_id: int) -> None:
+        """New layers get ids from `n{next_id}` on (or later); kept across save and reopen."""
+        self._counter = max(self._counter, int(next_id))
+
+    def next_id_value(self) -> int:
+        """One more than the highest `n<number>` id in use (1 for an empty graph)."""
         highest = 0
         for nid in self._nodes:
             m = _ID_RE.match(nid)
@@ -746,154 +708,16 @@ class Graph:
                 highest = max(highest, int(m.group(1)))
         return highest + 1
 
-    def _node_dict(self, node: Node, positions: bool) -> dict[str, Any]:
-        where = f"layer '{node.name}'"
-        d: dict[str, Any] = {
-            "id": node.id,
-            "type": node.type,
-            "name": node.name,
-            "params": _to_json(node.params, where),
-        }
-        if positions:
-            d["x"], d["y"] = node.x, node.y
-        return d
-
-    def _edges_sorted(self, ids: Iterable[str]) -> list[Edge]:
-        out: list[Edge] = []
-        for nid in ids:
-            ins = self._in[nid]
-            out.extend(ins[p] for p in sorted(ins))
-        return out
-
-    def to_dict(self, *, positions: bool = True) -> dict[str, Any]:
-        """The document as JSON-ready types (canonical edge order: by destination, port)."""
-        return {
-            "format_version": self.FORMAT_VERSION,
-            "next_id": self._next_id_value(),
-            "nodes": [self._node_dict(n, positions) for n in self._nodes.values()],
-            "edges": [
-                {"src": e.src, "dst": e.dst, "port": e.port}
-                for e in self._edges_sorted(self._nodes)
-            ],
-        }
-
-    @classmethod
-    def from_dict(cls, d: Any, catalog: LayerCatalog | None = None) -> Graph:
-        """Parse (and migrate) a dict from `to_dict`; FormatError names what is wrong and where."""
-        d = _migrate(d, cls.FORMAT_VERSION)
-        g = cls(catalog)
-        nodes = d.get("nodes", [])
-        edges = d.get("edges", [])
-        if not isinstance(nodes, list):
-            raise FormatError(f"'nodes' must be a list. Received: {type(nodes).__name__}")
-        if not isinstance(edges, list):
-            raise FormatError(f"'edges' must be a list. Received: {type(edges).__name__}")
-        for i, nd in enumerate(nodes, start=1):
-            g._parse_node(i, nd)
-        for i, ed in enumerate(edges, start=1):
-            g._parse_edge(i, ed)
-        order = g.topological_order()
-        if len(order) != len(g._nodes):
-            stuck = [g._nodes[n].name for n in g._nodes if n not in set(order)]
-            raise FormatError(
-                "The network contains a loop through "
-                + ", ".join(f"'{n}'" for n in stuck)
-                + "; a network must flow one way."
-            )
-        next_id = d.get("next_id")
-        if next_id is not None:
-            if isinstance(next_id, bool) or not isinstance(next_id, int) or next_id < 1:
-                raise FormatError(f"'next_id' must be a whole number >= 1. Received: {next_id!r}")
-            g._counter = max(g._counter, next_id)
-        return g
-
-    def _parse_node(self, i: int, nd: Any) -> None:
-        where = f"node {i}"
-        if not isinstance(nd, dict):
-            raise _fmt_error(where, f"expected an object. Received: {type(nd).__name__}")
-        name = nd.get("name")
-        if isinstance(name, str):
-            where = f"node {i} ('{name}')"
-        for key in ("id", "type", "name"):
-            if key not in nd:
-                raise _fmt_error(where, f"missing '{key}'")
-            if not isinstance(nd[key], str) or not nd[key]:
-                raise _fmt_error(where, f"'{key}' must be non-empty text. Received: {nd[key]!r}")
-        nid, type_name = nd["id"], nd["type"]
-        if nid in self._nodes:
-            raise _fmt_error(where, f"id '{nid}' is used twice")
-        try:
-            self._check_type(type_name)
-            name = self._check_name(name)
-        except GraphError as exc:
-            raise _fmt_error(where, str(exc)) from None
-        params = nd.get("params", {})
-        if not isinstance(params, dict) or not all(isinstance(k, str) for k in params):
-            raise _fmt_error(where, f"'params' must be an object. Received: {params!r}")
-        xy = []
-        for key in ("x", "y"):
-            v = nd.get(key, 0.0)
-            if not _is_number(v):
-                raise _fmt_error(where, f"'{key}' must be a finite number. Received: {v!r}")
-            xy.append(float(v))
-        merged = copy.deepcopy(dict(self._catalog.default_params(type_name)))
-        merged.update(copy.deepcopy(params))
-        self._insert(Node(nid, type_name, name, merged, xy[0], xy[1]))
-
-    def _parse_edge(self, i: int, ed: Any) -> None:
-        where = f"edge {i}"
-        if not isinstance(ed, dict):
-            raise _fmt_error(where, f"expected an object. Received: {type(ed).__name__}")
-        for key in ("src", "dst"):
-            if key not in ed:
-                raise _fmt_error(where, f"missing '{key}'")
-            if not isinstance(ed[key], str) or ed[key] not in self._nodes:
-                raise _fmt_error(where, f"'{key}' names no layer in the file: {ed[key]!r}")
-        src, dst = ed["src"], ed["dst"]
-        where = f"edge {i} ('{self._nodes[src].name}' -> '{self._nodes[dst].name}')"
-        port = ed.get("port")
-        if isinstance(port, bool) or not isinstance(port, int) or port < 0:
-            raise _fmt_error(where, f"'port' must be a whole number >= 0. Received: {port!r}")
-        try:
-            if src == dst:
-                raise SelfLoopError(f"a layer cannot feed itself ('{self._nodes[src].name}')")
-            lo, hi = self._catalog.input_arity(self._nodes[dst].type)
-            if dst in self._out[src]:
-                raise DuplicateEdgeError("the two layers are connected twice")
-            if port in self._in[dst]:
-                raise PortTakenError(f"input {port} is used twice")
-            if hi is not None and (len(self._in[dst]) >= hi or port >= hi):
-                raise TooManyInputsError(
-                    f"'{self._nodes[dst].name}' ({self._nodes[dst].type}) takes at most "
-                    f"{hi} input{'s' if hi != 1 else ''}"
-                )
-        except GraphError as exc:
-            raise _fmt_error(where, str(exc)) from None
-        self._add_edge(Edge(src, dst, port))
-
     # ------------------------------------------------------------------ copy / paste
 
-    def subgraph_dict(self, ids: Iterable[str]) -> dict[str, Any]:
-        """The selected nodes and the edges between them, in `to_dict` form."""
-        wanted = set()
-        for nid in ids:
-            self.node(nid)
-            wanted.add(nid)
-        chosen = [nid for nid in self._nodes if nid in wanted]
-        edges = [e for e in self._edges_sorted(chosen) if e.src in wanted]
-        return {
-            "format_version": self.FORMAT_VERSION,
-            "nodes": [self._node_dict(self._nodes[n], True) for n in chosen],
-            "edges": [{"src": e.src, "dst": e.dst, "port": e.port} for e in edges],
-        }
-
-    def paste(self, data: Mapping[str, Any], offset: tuple[float, float] = (0.0, 0.0)) -> list[str]:
-        """Add a copy of `data` (from `subgraph_dict`) with fresh ids and unique names.
+    def paste(self, part: Graph, offset: tuple[float, float] = (0.0, 0.0)) -> list[str]:
+        """Add a copy of `part` with fresh ids and unique names, shifted by `offset`.
 
         Internal edges are kept (ports compacted per destination in port order).
-        Returns the new ids in the order of `data["nodes"]`. All or nothing.
+        Returns the new ids in the order of `part`'s layers. All or nothing.
+        (The clipboard form is `core.document.graph_io.subgraph_dict`; parse it
+        with `graph_from_dict` first.)
         """
-        part = Graph.from_dict(dict(data), catalog=self._catalog)
         dx, dy = self._coord(offset[0]), self._coord(offset[1])
         mapping: dict[str, str] = {}
         new_nodes: list[Node] = []
@@ -925,14 +749,3 @@ class Graph:
                 self._add_edge(edge)
                 self._emit(EdgeAdded(edge))
         return [mapping[n] for n in part._nodes]
-
-
-def _migrate(d: Any, target: int) -> dict[str, Any]:
-    """Check the envelope of a document dict and bring it up to `target` format."""
-    if not isinstance(d, dict):
-        raise FormatError(
-            f"Expected a network description (a JSON object). Received: {type(d).__name__}"
-        )
-    if d.get("format_version") is None:
-        raise FormatError("The network description has no 'format_version'.")
-    return migrate(d, target, MIGRATIONS, what="network")

@@ -23,6 +23,7 @@ from typing import Any
 
 from core.document.fileio import atomic_write_text
 from core.document.graph import Graph, LayerCatalog
+from core.document.graph_io import graph_from_dict, graph_to_dict
 from core.document.versioning import Migration, migrate
 from core.errors import FormatError, LayerForgeError
 
@@ -128,7 +129,7 @@ def project_to_dict(project: Project, *, path: str | None = None) -> dict[str, A
     return {
         "format": FILE_KIND,
         "format_version": FORMAT_VERSION,
-        "graph": project.graph.to_dict(positions=True),
+        "graph": graph_to_dict(project.graph, positions=True),
         "data": {
             "path": _relative_data_path(project.data_path, where),
             "config": copy.deepcopy(project.data_config),
@@ -221,7 +222,7 @@ def project_from_dict(
     d = migrate(d, FORMAT_VERSION, PROJECT_MIGRATIONS, what="project")
     if "graph" not in d:
         raise FormatError("The project has no 'graph'.")
-    graph = Graph.from_dict(d["graph"], catalog=catalog)
+    graph = graph_from_dict(d["graph"], catalog=catalog)
     data = d.get("data", {})
     if data is None:
         data = {}

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 from app.canvas.port_item import PortState
 from app.canvas.view import LAYER_MIME, CanvasView
 from app.document import DocumentController
-from core.document.graph import Graph
+from core.document.graph_io import graph_from_dict, graph_to_dict
 
 LEFT = Qt.MouseButton.LeftButton
 NOMOD = Qt.KeyboardModifier.NoModifier
@@ -192,7 +192,7 @@ def test_rubber_band_then_delete_and_undo_restores_exact_document(view, qtbot):
     c = doc.add_node("Dense", 640, 0, {"units": 2})
     doc.connect(a, b)
     doc.connect(b, c)
-    before = doc.graph.to_dict()
+    before = graph_to_dict(doc.graph)
     # Rubber band from empty space around b and c.
     tl = _vp(view, QPointF(300, -40))
     br = _vp(view, QPointF(880, 230))
@@ -203,7 +203,7 @@ def test_rubber_band_then_delete_and_undo_restores_exact_document(view, qtbot):
     assert list(doc.graph.nodes) == [a]
     assert_scene_matches(view)
     doc.undo_stack.undo()
-    assert doc.graph.to_dict() == before
+    assert graph_to_dict(doc.graph) == before
     assert_scene_matches(view)
     view.canvas.select_ids([a])
     QTest.keyClick(view, Qt.Key.Key_Backspace)
@@ -292,7 +292,7 @@ def test_problem_badge_tooltip_context_fix_and_badge_click(view, qtbot):
     menu = view.build_context_menu(_vp(view, item.sceneBoundingRect().center()))
     labels = [a.text() for a in menu.actions()]
     assert any(t.startswith("Fix: ") and "Flatten" in t for t in labels)
-    before = doc.graph.to_dict()
+    before = graph_to_dict(doc.graph)
     badge = _vp(view, item.badge.scenePos())
     QTest.mouseClick(view.viewport(), LEFT, NOMOD, badge)
     flat = doc.graph.node_by_name("flatten").id
@@ -300,7 +300,7 @@ def test_problem_badge_tooltip_context_fix_and_badge_click(view, qtbot):
     qtbot.waitUntil(lambda: not view.canvas.nodes[d].badge.isVisible())
     assert_scene_matches(view)
     doc.undo_stack.undo()
-    assert doc.graph.to_dict() == before
+    assert graph_to_dict(doc.graph) == before
     assert_scene_matches(view)
 
 
@@ -323,7 +323,7 @@ def test_scene_follows_reset_and_renders_non_blank(view, qtbot, tmp_path):
     doc = view.controller
     a, b = _chain(view)
     doc.connect(a, b)
-    g = Graph.from_dict(doc.graph.to_dict(), catalog=doc.catalog)
+    g = graph_from_dict(graph_to_dict(doc.graph), catalog=doc.catalog)
     doc.new()
     assert not view.canvas.nodes
     doc.graph.load(g)

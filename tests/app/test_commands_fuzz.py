@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from app.canvas.scene import CanvasScene
 from app.document import DocumentController
+from core.document.graph_io import graph_to_dict, subgraph_dict
 
 TYPES = ["Input", "Dense", "Dropout", "Flatten", "Add", "Concatenate", "Activation"]
 EDITS = [
@@ -76,7 +77,7 @@ def _edit(doc: DocumentController, data: st.DataObject, kind: str) -> None:
         doc.rename(nid, data.draw(st.sampled_from(["a", "b", "dense", "x y", "", "in/out"])))
     elif kind == "paste":
         chosen = data.draw(st.lists(st.sampled_from(ids), min_size=1, max_size=4, unique=True))
-        doc.paste(g.subgraph_dict(chosen), data.draw(coord), data.draw(coord))
+        doc.paste(subgraph_dict(g, chosen), data.draw(coord), data.draw(coord))
     elif kind == "delete":
         edges = [(e.src, e.dst) for e in g.edges]
         links = data.draw(st.lists(st.sampled_from(edges), max_size=2)) if edges else []
@@ -106,18 +107,18 @@ def test_random_edits_undo_all_and_redo_all(qtbot, data):
     d = doc.add_node("Dense", 260, 0)
     doc.connect(i, d)
     doc.undo_stack.clear()
-    initial = doc.graph.to_dict()
+    initial = graph_to_dict(doc.graph)
     n_steps = data.draw(st.integers(50, 70), label="steps")
     for _ in range(n_steps):
         _edit(doc, data, data.draw(st.sampled_from(EDITS)))
         check_scene(doc, scene)
-    final = doc.graph.to_dict()
+    final = graph_to_dict(doc.graph)
     while doc.undo_stack.canUndo():
         doc.undo_stack.undo()
         check_scene(doc, scene)
-    assert doc.graph.to_dict() == initial
+    assert graph_to_dict(doc.graph) == initial
     while doc.undo_stack.canRedo():
         doc.undo_stack.redo()
     check_scene(doc, scene)
-    assert doc.graph.to_dict() == final
+    assert graph_to_dict(doc.graph) == final
     scene.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.document import DocumentController
+from core.document.graph_io import graph_to_dict, subgraph_dict
 from core.errors import FormatError
 
 
@@ -22,21 +23,21 @@ def _chain(doc: DocumentController) -> tuple[str, str, str]:
 
 
 def test_each_edit_is_one_undo_step_and_undo_restores(doc):
-    start = doc.graph.to_dict()
+    start = graph_to_dict(doc.graph)
     i, d, o = _chain(doc)
     assert doc.undo_stack.count() == 5
-    after = doc.graph.to_dict()
+    after = graph_to_dict(doc.graph)
     doc.remove_nodes([d])
     assert d not in doc.graph and doc.graph.edges == ()
-    removed = doc.graph.to_dict()
+    removed = graph_to_dict(doc.graph)
     doc.undo_stack.undo()
-    assert doc.graph.to_dict() == after
+    assert graph_to_dict(doc.graph) == after
     while doc.undo_stack.canUndo():
         doc.undo_stack.undo()
-    assert doc.graph.to_dict() == start
+    assert graph_to_dict(doc.graph) == start
     while doc.undo_stack.canRedo():
         doc.undo_stack.redo()
-    assert doc.graph.to_dict() == removed
+    assert graph_to_dict(doc.graph) == removed
 
 
 def test_refused_connection_sends_reason_and_pushes_nothing(doc, qtbot):
@@ -120,7 +121,7 @@ def test_apply_fix_inserts_flatten_and_undo_restores(doc):
     o = doc.add_node("Dense", 520, 0, {"units": 3})
     doc.connect(i, d)
     doc.connect(d, o)
-    before = doc.graph.to_dict()
+    before = graph_to_dict(doc.graph)
     analysis = doc.analyze_now()
     fixes = [p.fix for p in analysis.problems if p.node_id == d and p.fix is not None]
     assert fixes and fixes[0].layer_type == "Flatten"
@@ -132,11 +133,11 @@ def test_apply_fix_inserts_flatten_and_undo_restores(doc):
     assert doc.analyze_now().ok or all(p.node_id != d for p in doc.analysis.problems)
     # Room was made: the fixed layer and what follows moved right, no overlap.
     assert doc.graph.node(d).x >= doc.graph.node(flat).x + 200
-    after = doc.graph.to_dict()
+    after = graph_to_dict(doc.graph)
     doc.undo_stack.undo()
-    assert doc.graph.to_dict() == before
+    assert graph_to_dict(doc.graph) == before
     doc.undo_stack.redo()
-    assert doc.graph.to_dict() == after
+    assert graph_to_dict(doc.graph) == after
 
 
 def test_apply_fix_set_params(doc):
@@ -151,27 +152,37 @@ def test_apply_fix_set_params(doc):
 
 def test_paste_gives_fresh_ids_and_undo_redo_keeps_them(doc):
     i, d, o = _chain(doc)
-    data = doc.graph.subgraph_dict([d, o])
+    data = subgraph_dict(doc.graph, [d, o])
     ids = doc.paste(data, 30, 30)
     assert len(ids) == 2 and not set(ids) & {i, d, o}
     assert doc.graph.inputs_of(ids[1]) == [ids[0]]
-    after = doc.graph.to_dict()
+    after = graph_to_dict(doc.graph)
     doc.undo_stack.undo()
     assert all(n not in doc.graph for n in ids)
     doc.undo_stack.redo()
-    assert doc.graph.to_dict() == after
+    assert graph_to_dict(doc.graph) == after
+
+
+def test_paste_of_a_malformed_clipboard_is_a_message_not_a_crash(doc, qtbot):
+    _chain(doc)
+    before, count = graph_to_dict(doc.graph), doc.undo_stack.count()
+    bad = {"format_version": 1, "nodes": [{"id": "n1", "type": "Nope", "name": "x"}]}
+    with qtbot.waitSignal(doc.message) as said:
+        assert doc.paste(bad, 30, 30) == []
+    assert "Unknown layer type 'Nope'" in said.args[0]
+    assert graph_to_dict(doc.graph) == before and doc.undo_stack.count() == count
 
 
 def test_delete_nodes_and_edges_is_one_step(doc):
     i, d, o = _chain(doc)
     extra = doc.add_node("Dense", 0, 200)
     doc.connect(i, extra)
-    before = doc.graph.to_dict()
+    before = graph_to_dict(doc.graph)
     count = doc.undo_stack.count()
     assert doc.delete([o], [(i, extra)])
     assert doc.undo_stack.count() == count + 1
     doc.undo_stack.undo()
-    assert doc.graph.to_dict() == before
+    assert graph_to_dict(doc.graph) == before
 
 
 def test_clean_state_save_open_roundtrip(doc, qtbot, tmp_path):
@@ -183,24 +194,24 @@ def test_clean_state_save_open_roundtrip(doc, qtbot, tmp_path):
     with qtbot.waitSignal(doc.pathChanged):
         doc.save(str(path))
     assert not doc.is_modified() and states[-1] is True
-    saved = doc.graph.to_dict()
+    saved = graph_to_dict(doc.graph)
     other = DocumentController()
     resets = []
     other.documentReset.connect(lambda: resets.append(1))
     other.open(str(path))
-    assert other.graph.to_dict() == saved and resets == [1]
+    assert graph_to_dict(other.graph) == saved and resets == [1]
     assert not other.is_modified() and other.undo_stack.count() == 0
     assert other.path == str(path.resolve())
 
 
 def test_open_bad_file_raises_format_error_and_keeps_document(doc, tmp_path):
     _chain(doc)
-    before = doc.graph.to_dict()
+    before = graph_to_dict(doc.graph)
     bad = tmp_path / "bad.lfproj"
     bad.write_text("{not json", encoding="utf-8")
     with pytest.raises(FormatError):
         doc.open(str(bad))
-    assert doc.graph.to_dict() == before
+    assert graph_to_dict(doc.graph) == before
 
 
 def test_save_without_path_raises(doc):

@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtGui import QImage
 
 from app import recent
+from core.document.graph_io import graph_to_dict
 from tests.app._gui_helpers import add_chain, make_window
 
 
@@ -21,14 +22,14 @@ def _saved_project(qtbot, tmp_path, name="net.lfproj"):
     add_chain(src.controller)
     path = tmp_path / name
     src.controller.save(str(path))
-    return path, src.controller.graph.to_dict()
+    return path, graph_to_dict(src.controller.graph)
 
 
 def test_open_edit_save_reopen_gives_the_same_document(qtbot, window, tmp_path, monkeypatch):
     path, original = _saved_project(qtbot, tmp_path)
     monkeypatch.setattr(window.files, "ask_open_path", lambda: str(path))
     window.actions_by_key["open"].trigger()
-    assert window.controller.graph.to_dict() == original
+    assert graph_to_dict(window.controller.graph) == original
     assert window.windowTitle() == "net.lfproj[*] — LayerForge"
     assert not window.isWindowModified()
 
@@ -36,14 +37,14 @@ def test_open_edit_save_reopen_gives_the_same_document(qtbot, window, tmp_path, 
     window.controller.set_params(dense, {"units": 64})
     window.controller.rename(dense, "hidden")
     assert window.isWindowModified()
-    edited = window.controller.graph.to_dict()
+    edited = graph_to_dict(window.controller.graph)
     window.actions_by_key["save"].trigger()
     assert not window.isWindowModified()
     assert json.loads(path.read_text())  # valid JSON on disk
 
     again = make_window(qtbot, show=False)
     assert again.files.open_path(str(path))
-    assert again.controller.graph.to_dict() == edited
+    assert graph_to_dict(again.controller.graph) == edited
 
 
 def test_save_as_picks_a_path_and_adds_the_suffix(qtbot, window, tmp_path, monkeypatch):
@@ -100,7 +101,7 @@ def test_a_broken_file_shows_the_reason_and_keeps_the_document(
     qtbot, window, tmp_path, monkeypatch
 ):
     add_chain(window.controller)
-    before = window.controller.graph.to_dict()
+    before = graph_to_dict(window.controller.graph)
     bad = tmp_path / "bad.lfproj"
     bad.write_text("{ not json")
     shown = []
@@ -109,13 +110,13 @@ def test_a_broken_file_shows_the_reason_and_keeps_the_document(
     )
     assert not window.files.open_path(str(bad))
     assert shown and "bad.lfproj" in shown[0][1]
-    assert window.controller.graph.to_dict() == before
+    assert graph_to_dict(window.controller.graph) == before
 
 
 def test_example_opens_as_an_untitled_copy(qtbot, window, tmp_path, monkeypatch):
     path, original = _saved_project(qtbot, tmp_path, "demo.lfproj")
     assert window.files.open_example(str(path))
-    assert window.controller.graph.to_dict() == original
+    assert graph_to_dict(window.controller.graph) == original
     assert window.controller.path is None  # Save asks where; the example is never overwritten
     assert window.windowTitle().startswith("demo.lfproj")
     asked = []

@@ -6,6 +6,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QDockWidget
 
+from core.document.graph_io import graph_to_dict
 from tests.app._gui_helpers import add_chain, make_window
 
 
@@ -130,13 +131,13 @@ def test_dropping_a_project_file_on_the_window_opens_it(qtbot, tmp_path):
     add_chain(src.controller)
     path = tmp_path / "dropped.lfproj"
     src.controller.save(str(path))
-    expected = src.controller.graph.to_dict()
+    expected = graph_to_dict(src.controller.graph)
 
     w = make_window(qtbot)
     accepted = _drop(w, [path])
     assert accepted == (True, True)
     qtbot.waitUntil(lambda: w.controller.path is not None, timeout=2000)
-    assert w.controller.graph.to_dict() == expected
+    assert graph_to_dict(w.controller.graph) == expected
     assert w.windowTitle().startswith("dropped.lfproj")
 
 
@@ -151,13 +152,13 @@ def test_dropping_other_files_is_refused(qtbot, tmp_path):
 def test_edit_actions_delete_undo_duplicate_copy_paste(qtbot):
     w = make_window(qtbot)
     ids = add_chain(w.controller)
-    before = w.controller.graph.to_dict()
+    before = graph_to_dict(w.controller.graph)
     w.select_ids([ids[1]])
     qtbot.waitUntil(lambda: w.selected_ids() == [ids[1]], timeout=1000)
     w.actions_by_key["delete"].trigger()
     assert ids[1] not in w.controller.graph
     w.actions_by_key["undo"].trigger()
-    assert w.controller.graph.to_dict() == before
+    assert graph_to_dict(w.controller.graph) == before
     w.select_ids([ids[1]])
     qtbot.waitUntil(lambda: w.selected_ids() == [ids[1]], timeout=1000)
     w.actions_by_key["duplicate"].trigger()
@@ -194,4 +195,4 @@ def test_dropping_a_project_file_on_the_canvas_opens_it(qtbot, tmp_path):
     w = make_window(qtbot)
     _drop(w.view.viewport(), [path])
     qtbot.waitUntil(lambda: w.controller.path is not None, timeout=2000)
-    assert w.controller.graph.to_dict() == src.controller.graph.to_dict()
+    assert graph_to_dict(w.controller.graph) == graph_to_dict(src.controller.graph)

@@ -19,6 +19,7 @@ from core.document.graph import (
     NodeRemoved,
     NodeRenamed,
 )
+from core.document.graph_io import graph_from_dict, graph_to_dict, subgraph_dict
 from core.errors import GraphError
 from tests.core.test_graph import FakeCatalog
 
@@ -97,21 +98,21 @@ class GraphMachine(RuleBasedStateMachine):
     @rule(i=st.integers(0, 10**6))
     def remove_then_maybe_restore(self, i: int) -> None:
         ids = self.ids()
-        before = self.g.to_dict()
+        before = graph_to_dict(self.g)
         node, edges = self.g.remove_node(ids[i % len(ids)])
         if i % 2:
             self.g.restore_node(node, edges)
-            assert self.g.to_dict() == before
+            assert graph_to_dict(self.g) == before
 
     @precondition(lambda self: len(self.g) >= 1)
     @rule(i=st.integers(0, 10**6), units=st.integers(-3, 50) | st.none())
     def set_params(self, i: int, units: int | None) -> None:
         ids = self.ids()
         nid = ids[i % len(ids)]
-        before = self.g.to_dict()
+        before = graph_to_dict(self.g)
         old = self.g.set_params(nid, {"units": units, "extra": MISSING})
         self.g.set_params(nid, old)
-        assert self.g.to_dict() == before
+        assert graph_to_dict(self.g) == before
         self.g.set_params(nid, {"units": units})
 
     @precondition(lambda self: len(self.g) >= 1)
@@ -131,16 +132,16 @@ class GraphMachine(RuleBasedStateMachine):
     def copy_paste(self, i: int, k: int) -> None:
         ids = self.ids()
         chosen = [ids[(i + s) % len(ids)] for s in range(k)]
-        sub = self.g.subgraph_dict(chosen)
+        sub = subgraph_dict(self.g, chosen)
         n = len(self.g)
-        new = self.g.paste(sub, (10, 10))
+        new = self.g.paste(graph_from_dict(sub, self.g.catalog), (10, 10))
         assert len(self.g) == n + len(set(chosen)) == n + len(new)
 
     @rule()
     def reload(self) -> None:
-        d = self.g.to_dict()
-        self.g.load(json.loads(json.dumps(d)))
-        assert self.g.to_dict() == d
+        d = graph_to_dict(self.g)
+        self.g.load(graph_from_dict(json.loads(json.dumps(d)), self.g.catalog))
+        assert graph_to_dict(self.g) == d
 
     @invariant()
     def consistent(self) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from core.document import project as project_mod
 from core.document.graph import Graph
+from core.document.graph_io import graph_from_dict, graph_to_dict
 from core.document.project import (
     Project,
     default_train_config,
@@ -49,7 +50,7 @@ def test_round_trip(tmp_path: Path) -> None:
     assert raw["format"] == "layerforge-project" and raw["format_version"] == 1
     assert raw["data"]["path"] == "data/train.csv"  # relative to the project file
     loaded = load_project(path, catalog=FakeCatalog())
-    assert loaded.graph.to_dict() == proj.graph.to_dict()
+    assert graph_to_dict(loaded.graph) == graph_to_dict(proj.graph)
     assert loaded.data_path == str((tmp_path / "data" / "train.csv").resolve())
     assert loaded.data_config == proj.data_config
     assert loaded.train_config == proj.train_config
@@ -173,8 +174,8 @@ def test_crash_in_the_middle_of_writing(tmp_path: Path, monkeypatch: pytest.Monk
     with pytest.raises(KeyboardInterrupt):
         save_project(proj, path)
     assert path.read_bytes() == before
-    assert (
-        load_project(path).graph.to_dict() == Graph.from_dict(json.loads(before)["graph"]).to_dict()
+    assert graph_to_dict(load_project(path).graph) == graph_to_dict(
+        graph_from_dict(json.loads(before)["graph"])
     )
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 

@@ -11,6 +11,7 @@ import pytest
 
 from core.document import project as project_mod
 from core.document.graph import Graph
+from core.document.graph_io import graph_to_dict
 from core.document.project import Project, default_train_config, load_project, save_project
 from core.errors import LayerForgeError
 from tests.core.test_graph import FakeCatalog, build_sample
@@ -115,7 +116,8 @@ def check(path: Path, tmp_path: Path) -> str:
     proj.data_problem()  # must not raise either
     again = tmp_path / "again.lfproj"
     save_project(proj, again)
-    assert load_project(again, catalog=FakeCatalog()).graph.to_dict() == proj.graph.to_dict()
+    reopened = load_project(again, catalog=FakeCatalog()).graph
+    assert graph_to_dict(reopened) == graph_to_dict(proj.graph)
     return "ok"
 
 
