@@ -4,18 +4,19 @@
 has three curves created once: the per-batch value smoothed with an
 exponential moving average, the per-epoch training value and the per-epoch
 validation value. Data arrives as `app.worker.BatchChunk`s and epoch events
-and is appended to growing NumPy buffers (capacity doubles, full data kept
-for CSV export and the hover read-out); a ~10 Hz timer calls `setData` only
-on plots that changed. Each frame must stay cheap because it competes with the
-training thread for the GIL: the batch curve is drawn from bucket means of at
-most ~2,000 points (`ThinnedSeries`), the view ranges are computed from
-running min/max and grow in steps (pyqtgraph's auto-range would rescan the
-data and re-lay out the axis text every frame), and redraws and paints run
-inside `app.worker.GUI_GATE.busy()` so that the worker pauses meanwhile. The
-toolbar offers a log-scale toggle, autoscale, and export of the curves as PNG
-and CSV; one legend in its own row above the plots names the three series
-(inside a plot it would cover curves); moving the mouse over a plot shows the
-values under the cursor.
+and is appended to growing NumPy buffers (capacity doubles, full data kept for
+CSV export and the hover read-out); the buffers, the thinning, the smoothing
+and the view ranges are the Qt-free `app.series`. A ~10 Hz timer calls
+`setData` only on plots that changed. Each frame must stay cheap because it
+competes with the training thread for the GIL: the batch curve is drawn from
+bucket means of at most ~2,000 points (`ThinnedSeries`), the view ranges are
+computed from running min/max and grow in steps (pyqtgraph's auto-range would
+rescan the data and re-lay out the axis text every frame), and redraws and
+paints run inside `app.worker.GUI_GATE.busy()` so that the worker pauses
+meanwhile. The toolbar offers a log-scale toggle, autoscale, and export of the
+curves as PNG and CSV; one legend in its own row above the plots names the
+three series (inside a plot it would cover curves); moving the mouse over a
+plot shows the values under the cursor.
 """
 
 from __future__ import annotations
@@ -39,16 +40,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.series import Extent, GrowingSeries, ThinnedSeries, ema, grown_range
 from app.worker import GUI_GATE, GuiGate
 
 #: Redraw period of the plots (ms): ~10 Hz is plenty for training curves.
 REDRAW_MS = 100
-#: The batch curve is drawn from at most about this many bucket means.
-DISPLAY_POINTS = 2000
-#: When data leaves the view, the range grows by this share of its span (fewer re-layouts).
-RANGE_HEADROOM = 0.25
-#: Weight of the newest batch in the smoothed batch curve (EMA).
-SMOOTHING = 0.05
 
 SERIES = ("batch", "train", "val")
 SERIES_LABELS = {"batch": "batch (smoothed)", "train": "train (epoch)", "val": "validation (epoch)"}
@@ -60,176 +56,6 @@ _PENS = {
 _SYMBOLS = {"batch": None, "train": "o", "val": "s"}
 
 
-class GrowingSeries:
-    """x/y float64 buffers whose capacity doubles; `view()` returns the filled part."""
-
-    def __init__(self, capacity: int = 256) -> None:
-        self._x = np.empty(capacity, dtype=np.float64)
-        self._y = np.empty(capacity, dtype=np.float64)
-        self.size = 0
-
-    def extend(self, x: np.ndarray, y: np.ndarray) -> None:
-        n = int(len(x))
-        if n == 0:
-            return
-        need = self.size + n
-        if need > self._x.shape[0]:
-            cap = self._x.shape[0]
-            while cap < need:
-                cap *= 2
-            for name in ("_x", "_y"):
-                old = getattr(self, name)
-                new = np.empty(cap, dtype=np.float64)
-                new[: self.size] = old[: self.size]
-                setattr(self, name, new)
-        self._x[self.size : need] = x
-        self._y[self.size : need] = y
-        self.size = need
-
-    def append(self, x: float, y: float) -> None:
-        self.extend(np.asarray([x], dtype=np.float64), np.asarray([y], dtype=np.float64))
-
-    def view(self) -> tuple[np.ndarray, np.ndarray]:
-        return self._x[: self.size], self._y[: self.size]
-
-    @property
-    def capacity(self) -> int:
-        return int(self._x.shape[0])
-
-    def clear(self) -> None:
-        self.size = 0
-
-
-def _block_means(x: np.ndarray, y: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Means of consecutive blocks of `size` points (NaNs in y skipped; all-NaN -> NaN)."""
-    m = x.shape[0] // size
-    xs = x[: m * size].reshape(m, size).mean(axis=1)
-    yb = y[: m * size].reshape(m, size)
-    ok = np.isfinite(yb)
-    count = ok.sum(axis=1)
-    total = np.where(ok, yb, 0.0).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ys = np.where(count > 0, total / np.maximum(count, 1), np.nan)
-    return xs, ys
-
-
-class ThinnedSeries:
-    """Bucket means of a growing `GrowingSeries`, at most ~`max_points` of them.
-
-    The bucket size doubles (and the means are rebuilt once from the source)
-    whenever the means exceed `max_points`; `view()` adds the mean of the
-    unfinished last bucket so the curve reaches the newest point. Cost per
-    update is proportional to the new points, not to the history.
-    """
-
-    def __init__(self, source: GrowingSeries, max_points: int = DISPLAY_POINTS) -> None:
-        self.source = source
-        self.max_points = max(int(max_points), 2)
-        self.bucket = 1
-        self._done = 0
-        self._means = GrowingSeries()
-
-    def clear(self) -> None:
-        self.bucket = 1
-        self._done = 0
-        self._means.clear()
-
-    def update(self) -> None:
-        xs, ys = self.source.view()
-        n = xs.shape[0]
-        if n < self._done:  # the source was cleared
-            self.clear()
-        full = (n - self._done) // self.bucket
-        if full:
-            end = self._done + full * self.bucket
-            self._means.extend(
-                *_block_means(xs[self._done : end], ys[self._done : end], self.bucket)
-            )
-            self._done = end
-        if self._means.size > self.max_points:
-            while n // self.bucket > self.max_points:
-                self.bucket *= 2
-            self._means.clear()
-            m = n // self.bucket
-            self._means.extend(
-                *_block_means(xs[: m * self.bucket], ys[: m * self.bucket], self.bucket)
-            )
-            self._done = m * self.bucket
-
-    def view(self) -> tuple[np.ndarray, np.ndarray]:
-        self.update()
-        mx, my = self._means.view()
-        xs, ys = self.source.view()
-        if self._done >= xs.shape[0]:
-            return mx, my
-        tx, ty = _block_means(xs[self._done :], ys[self._done :], xs.shape[0] - self._done)
-        return np.concatenate([mx, tx]), np.concatenate([my, ty])
-
-
-class _Extent:
-    """Running min/max of the plotted values (all, and positive only for log scale)."""
-
-    def __init__(self) -> None:
-        self.clear()
-
-    def clear(self) -> None:
-        self.x_max = -math.inf
-        self.lo = self.pos_lo = math.inf
-        self.hi = self.pos_hi = -math.inf
-
-    def add(self, x: np.ndarray, y: np.ndarray) -> None:
-        if x.size:
-            self.x_max = max(self.x_max, float(np.max(x)))
-        finite = y[np.isfinite(y)]
-        if finite.size:
-            self.lo = min(self.lo, float(finite.min()))
-            self.hi = max(self.hi, float(finite.max()))
-            pos = finite[finite > 0]
-            if pos.size:
-                self.pos_lo = min(self.pos_lo, float(pos.min()))
-                self.pos_hi = max(self.pos_hi, float(pos.max()))
-
-    def y_range(self, log: bool) -> tuple[float, float] | None:
-        if log:
-            if not math.isfinite(self.pos_lo):
-                return None
-            return math.log10(self.pos_lo), math.log10(self.pos_hi)
-        if not math.isfinite(self.lo):
-            return None
-        return self.lo, self.hi
-
-
-def _grown(
-    current: tuple[float, float] | None, lo: float, hi: float, keep_zero: bool = False
-) -> tuple[float, float]:
-    """A view range holding [lo, hi]: `current` when it still does, else one with headroom."""
-    if current is not None and current[0] <= lo and hi <= current[1]:
-        return current
-    span = hi - lo
-    if span <= 0:
-        span = abs(hi) * 0.1 or 1.0
-    pad = span * RANGE_HEADROOM
-    if current is not None:
-        new_lo = current[0] if current[0] <= lo else lo - pad
-        new_hi = current[1] if hi <= current[1] else hi + pad
-    else:
-        new_lo, new_hi = lo - span * 0.05, hi + span * 0.05
-    if keep_zero and lo >= 0:
-        new_lo = 0.0
-    return new_lo, new_hi
-
-
-def ema(values: np.ndarray, start: float | None, alpha: float = SMOOTHING) -> np.ndarray:
-    """Exponential moving average of `values`, continuing from `start` (NaNs skipped)."""
-    out = np.empty(values.shape[0], dtype=np.float64)
-    acc = start
-    for i, v in enumerate(values.tolist()):
-        if math.isfinite(v):
-            acc = v if acc is None else acc + alpha * (v - acc)
-        out[i] = float("nan") if acc is None else acc
-    return out
-
-
 class MetricPlot:
     """One quantity's plot: smoothed batch curve, train-epoch and validation-epoch curves."""
 
@@ -239,7 +65,7 @@ class MetricPlot:
         self.buffers = {s: GrowingSeries() for s in SERIES}
         self.raw_batch = GrowingSeries()
         self.thinned = ThinnedSeries(self.buffers["batch"])
-        self.extent = _Extent()
+        self.extent = Extent()
         self._ema_last: float | None = None
         self.dirty = False
         #: The curves whose data changed since the last redraw (only they get `setData`).
@@ -310,8 +136,8 @@ class MetricPlot:
         yr = self.extent.y_range(self.log_y)
         if yr is None or not math.isfinite(self.extent.x_max):
             return
-        x_range = _grown(self._x_range, 0.0, max(self.extent.x_max, 1e-9), keep_zero=True)
-        y_range = _grown(self._y_range, *yr)
+        x_range = grown_range(self._x_range, 0.0, max(self.extent.x_max, 1e-9), keep_zero=True)
+        y_range = grown_range(self._y_range, *yr)
         if x_range == self._x_range and y_range == self._y_range:
             return
         self._x_range, self._y_range = x_range, y_range

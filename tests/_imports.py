@@ -29,3 +29,19 @@ def imported_modules(source: str | Path | ModuleType) -> set[str]:
 def top_level(names: set[str]) -> set[str]:
     """The distributions behind `names` (`numpy.linalg` -> `numpy`)."""
     return {name.split(".")[0] for name in names}
+
+
+def loaded_after_import(module: str) -> set[str]:
+    """The top-level packages in `sys.modules` after importing `module` in a fresh process."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    code = (
+        f"import sys, {module}\nprint('\\n'.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=root
+    )
+    assert proc.returncode == 0, proc.stderr
+    return set(proc.stdout.split())

@@ -1,4 +1,7 @@
-"""Live plots: growing buffers, epoch/validation curves, log scale, hover, export, 100k points."""
+"""Live plots: epoch/validation curves, log scale, hover, export, 100k points.
+
+The Qt-free data behind them (buffers, thinning, smoothing) is tested in test_series.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import time
 
 import numpy as np
 
-from app.plots import GrowingSeries, PlotsPanel, ema
+from app.plots import PlotsPanel
 from app.worker import BatchChunk
 
 
@@ -24,23 +27,6 @@ def chunk(start: int, n: int, batches: int = 100) -> BatchChunk:
         steps / batches,
         {"loss": loss, "accuracy": 1 - loss},
     )
-
-
-def test_growing_series_doubles_and_keeps_values() -> None:
-    s = GrowingSeries(capacity=4)
-    for i in range(9):
-        s.append(i, i * 2)
-    x, y = s.view()
-    assert s.capacity == 16
-    np.testing.assert_array_equal(x, np.arange(9))
-    np.testing.assert_array_equal(y, np.arange(9) * 2)
-
-
-def test_ema_continues_across_chunks_and_skips_nan() -> None:
-    a = ema(np.array([1.0, 2.0]), None, alpha=0.5)
-    b = ema(np.array([np.nan, 4.0]), a[-1], alpha=0.5)
-    np.testing.assert_allclose(a, [1.0, 1.5])
-    np.testing.assert_allclose(b, [1.5, 2.75])
 
 
 def test_chunks_and_epochs_fill_curves(qtbot) -> None:
