@@ -24,6 +24,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.document.graph import Graph
+from core.document.graph_io import graph_from_dict, graph_to_dict
 from core.errors import FormatError
 
 __all__ = [
@@ -61,7 +63,7 @@ def _clean(value: Any) -> Any:
 
 def network_fingerprint(graph: Any) -> str:
     """A short hash of the network's layers, settings and connections (not its layout)."""
-    d = graph.to_dict(positions=False) if hasattr(graph, "to_dict") else copy.deepcopy(graph)
+    d = graph_to_dict(graph, positions=False) if isinstance(graph, Graph) else copy.deepcopy(graph)
     for node in d.get("nodes", []):
         node.pop("x", None)
         node.pop("y", None)
@@ -186,7 +188,7 @@ def record_from_training(
         seed=settings.get("seed"),
         settings=settings,
         fingerprint=network_fingerprint(result.graph),
-        graph=result.graph.to_dict(positions=True),
+        graph=graph_to_dict(result.graph, positions=True),
         epochs=int(result.epochs_run),
         reason=getattr(finished, "reason", "completed") if finished is not None else "completed",
         history=_clean(result.history),
@@ -243,14 +245,13 @@ def remove_run(project: Any, run_id: str) -> tuple[int, RunRecord]:
 
 def restore_run(record: RunRecord, catalog: Any | None = None) -> tuple[Any, dict[str, Any]]:
     """The run's network (a new `Graph`) and its training settings (a `train_config` dict)."""
-    from core.document.graph import Graph
     from core.run import TrainSettings
 
     if catalog is None:
         from core.engine.layers.spec import CATALOG
 
         catalog = CATALOG
-    graph = Graph.from_dict(copy.deepcopy(record.graph), catalog=catalog)
+    graph = graph_from_dict(copy.deepcopy(record.graph), catalog=catalog)
     return graph, TrainSettings.from_dict(copy.deepcopy(record.settings)).to_dict()
 
 

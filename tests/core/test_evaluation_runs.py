@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import core.engine.layers  # noqa: F401 - registers the layer types
+from core.document.graph_io import graph_to_dict
 from core.document.project import load_project, save_project
 from core.engine.layers.spec import CATALOG
 from core.errors import FormatError
@@ -87,11 +88,11 @@ def test_restore_gives_the_runs_network_and_settings(trained) -> None:
     project, result = trained
     record = record_from_training(result)
     graph, settings = restore_run(record)
-    assert graph.to_dict(positions=True) == project.graph.to_dict(positions=True)
+    assert graph_to_dict(graph) == graph_to_dict(project.graph)
     assert settings["epochs"] == 3 and settings["seed"] == 7
     assert network_fingerprint(graph) == record.fingerprint
     # the fingerprint ignores the layout but not the settings of a layer
-    d = project.graph.to_dict(positions=True)
+    d = graph_to_dict(project.graph)
     d["nodes"][1]["x"] += 100
     assert network_fingerprint(d) == record.fingerprint
     d["nodes"][1]["params"]["units"] = 5
