@@ -4,7 +4,7 @@ Each example runs >= 50 random edits (add, remove, connect, disconnect, move,
 set_params, rename, paste, delete, apply a fix, auto-layout) through
 `DocumentController`, checking after every step that the canvas scene has one
 item per node and per edge at the node's position; then undoes everything
-(back to the initial `to_dict()`) and redoes everything (to the final one).
+(back to the initial `graph_to_dict`) and redoes everything (to the final one).
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 
 from app.export_dialog import ExportDialog
+from core.document.graph_io import graph_to_dict
 from core.export import as_bundle
 from tests.app._gui_helpers import add_chain, make_window
 from tests.core.test_export import all_layers_model
@@ -37,14 +38,14 @@ def test_ctrl_y_and_ctrl_shift_z_both_redo(qtbot, monkeypatch) -> None:  # noqa:
     monkeypatch.setattr(app.actions, "QKeySequence", DesktopKeys)
     w = make_window(qtbot)
     add_chain(w.controller)
-    done = w.controller.graph.to_dict()
+    done = graph_to_dict(w.controller.graph)
     ctrl = Qt.KeyboardModifier.ControlModifier
     for redo in (ctrl, ctrl | Qt.KeyboardModifier.ShiftModifier):
         _press(qtbot, w, Qt.Key.Key_Z, ctrl)  # undo the last connection
-        assert w.controller.graph.to_dict() != done
+        assert graph_to_dict(w.controller.graph) != done
         key = Qt.Key.Key_Y if redo == ctrl else Qt.Key.Key_Z
         _press(qtbot, w, key, redo)
-        assert w.controller.graph.to_dict() == done
+        assert graph_to_dict(w.controller.graph) == done
     shortcuts = {s.toString() for s in w.actions_by_key["redo"].shortcuts()}
     assert {"Ctrl+Y", "Ctrl+Shift+Z"} <= shortcuts
 
