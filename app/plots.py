@@ -78,6 +78,8 @@ class MetricPlot:
         plot_item.setTitle(name)
         plot_item.showGrid(x=True, y=True, alpha=0.25)
         plot_item.setLabel("bottom", "epoch")
+        # a fraction of an epoch (one Step) must not turn the label into "epoch (x0.001)"
+        plot_item.getAxis("bottom").enableAutoSIPrefix(False)
         plot_item.setClipToView(True)
         plot_item.hideButtons()  # its "A" button would hand the ranges back to auto-range
         plot_item.vb.disableAutoRange()

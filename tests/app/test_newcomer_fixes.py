@@ -4,6 +4,7 @@ Model… sits above Quit, and the export dialog says how to get `.keras` files c
 from __future__ import annotations
 
 import importlib.util
+import re
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
@@ -115,3 +116,36 @@ def test_export_dialog_without_keras_names_the_extra(
     text = dialog.keras_hint.text()
     assert dialog.keras_hint.isVisible()
     assert "Keras is not installed" in text and 'pip install "layerforge[keras]"' in text
+
+
+def test_epoch_axis_reads_epoch_after_one_step(qtbot, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    from PySide6.QtWidgets import QMainWindow
+
+    from app.document import DocumentController
+    from app.session import PAUSED
+    from app.training_ui import install
+    from tests.app._training_fixtures import add_seed_graph, seed_csv, use_fake_engine
+
+    use_fake_engine(monkeypatch, batches=200, delay=0.002)
+    window = QMainWindow()
+    controller = DocumentController(parent=window)
+    qtbot.addWidget(window)
+    t = install(window, controller)
+    window.resize(1200, 800)
+    window.show()
+    try:
+        assert t.data_panel.open_path(str(seed_csv(tmp_path)))
+        add_seed_graph(controller)
+        controller.analyze_now()
+        t.training_panel.epochs.setValue(1)
+        qtbot.mouseClick(t.training_panel.step_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: t.session.state == PAUSED, timeout=3000)
+        loss = t.plots.plots["loss"]
+        qtbot.waitUntil(lambda: loss.points("batch") == 1 and not loss.dirty, timeout=3000)
+        (x0, x1), _ = loss.plot.vb.viewRange()
+        assert x1 < 0.1  # one batch of 200: the axis spans a sliver of an epoch
+        axis = loss.plot.getAxis("bottom")
+        shown = re.sub(r"<[^>]+>", "", axis.labelString()).strip()
+        assert shown == "epoch", axis.labelString()
+    finally:
+        t.session.shutdown()
