@@ -34,7 +34,8 @@ BADGE_RADIUS = 9.0
 
 
 class BadgeItem(QGraphicsItem):
-    """The red "!" on a card with a problem; clicking it applies the first fix."""
+    """The "!" on a card with a problem (red) or only a warning (amber); clicking it
+    applies the first fix."""
 
     def __init__(self, node_id: str, parent: QGraphicsItem) -> None:
         super().__init__(parent)
@@ -56,7 +57,8 @@ class BadgeItem(QGraphicsItem):
         style = self.canvas().style
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QPen(QColor("#FFFFFF"), 1.5))
-        painter.setBrush(QBrush(style.problem))
+        info = self.canvas().node_info(self.node_id)
+        painter.setBrush(QBrush(style.problem if info.problems else style.warning))
         painter.drawEllipse(QPointF(0, 0), BADGE_RADIUS, BADGE_RADIUS)
         painter.setFont(style.badge_font)
         painter.setPen(QColor("#FFFFFF"))
@@ -126,10 +128,12 @@ class NodeItem(QGraphicsItem):
         """Re-read problems for the badge and tooltip, then repaint."""
         info = self.canvas().node_info(self.node_id)
         problems = info.problems
-        self.badge.setVisible(bool(problems))
-        if problems:
-            lines = [p.message for p in problems]
-            fixes = [p.fix.label for p in problems if p.fix is not None]
+        notes = problems or info.warnings
+        self.badge.setVisible(bool(notes))
+        self.badge.update()
+        if notes:
+            lines = [p.message for p in problems] + [f"Warning: {w.message}" for w in info.warnings]
+            fixes = [p.fix.label for p in notes if p.fix is not None]
             if fixes:
                 lines.append("Click the ! to fix: " + "; ".join(fixes))
             tip = "\n".join(lines)
@@ -187,7 +191,7 @@ class NodeItem(QGraphicsItem):
         title = node.type + (f" {settings}" if settings else "")
         painter.setFont(style.title_font)
         painter.setPen(style.text)
-        title_w = width - (14.0 if has_problem else 0.0)
+        title_w = width - (14.0 if has_problem or info.warnings else 0.0)  # room for the badge
         painter.drawText(
             QRectF(left, 8, title_w, 20),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,

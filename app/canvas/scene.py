@@ -52,9 +52,21 @@ class NodeInfo:
     shape: str = ""
     params: str = ""
     problems: tuple[Any, ...] = field(default=())
+    #: Advice that does not stop training (amber badge), e.g. stacked linear layers.
+    warnings: tuple[Any, ...] = field(default=())
 
 
 _EMPTY = NodeInfo()
+
+
+def _by_node(items: Any) -> dict[str, list[Any]]:
+    """Problems (or warnings) grouped by the node they are about."""
+    out: dict[str, list[Any]] = {}
+    for p in items or ():
+        nid = getattr(p, "node_id", None)
+        if nid is not None:
+            out.setdefault(nid, []).append(p)
+    return out
 
 
 class CanvasScene(QGraphicsScene):
@@ -225,28 +237,28 @@ class CanvasScene(QGraphicsScene):
         """Take a new analysis; repaint only the cards whose digest changed."""
         shapes = getattr(analysis, "shapes", None) or {}
         counts = getattr(analysis, "param_counts", None) or {}
-        problems: dict[str, list[Any]] = {}
-        for p in getattr(analysis, "problems", None) or ():
-            nid = getattr(p, "node_id", None)
-            if nid is not None:
-                problems.setdefault(nid, []).append(p)
+        problems = _by_node(getattr(analysis, "problems", None))
+        warnings = _by_node(getattr(analysis, "warnings", None))
         for nid, item in self.nodes.items():
             info = NodeInfo(
                 format_shape(shapes.get(nid)),
                 format_count(counts.get(nid)) if nid in counts else "",
                 tuple(problems.get(nid, ())),
+                tuple(warnings.get(nid, ())),
             )
             if info != self._info.get(nid, _EMPTY):
                 self._info[nid] = info
                 item.refresh()
 
     def apply_first_fix(self, node_id: str) -> bool:
-        for p in self.node_info(node_id).problems:
+        """Apply the first fix of the node's problems, else of its warnings."""
+        info = self.node_info(node_id)
+        notes = info.problems or info.warnings
+        for p in notes:
             if getattr(p, "fix", None) is not None:
                 return self.controller.apply_fix(p.fix)
-        problems = self.node_info(node_id).problems
-        if problems:
-            self.message.emit(problems[0].message)
+        if notes:
+            self.message.emit(notes[0].message)
         return False
 
     # ------------------------------------------------------------------ moving

@@ -194,6 +194,7 @@ class CanvasStyle:
         self.selected = QColor("#2F6FEB")
         self.problem = QColor("#D64545")
         self.problem_fill = QColor("#FFF5F5")
+        self.warning = QColor("#D99A00")
         self.text = QColor("#1F2933")
         self.text_muted = QColor("#66717F")
         self.text_info = QColor("#4B5563")

@@ -102,6 +102,8 @@ class Analysis:
     names: dict[str, str] = field(default_factory=dict)
     types: dict[str, str] = field(default_factory=dict)
     inputs: dict[str, list[str]] = field(default_factory=dict)
+    #: Advice that does not stop training (e.g. linear layers that collapse into one).
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -361,7 +363,33 @@ def analyze(
             )
         )
     _check_against_data(graph, analysis, n_features, task)
+    analysis.warnings.extend(_linear_stack_warnings(graph))
     return analysis
+
+
+def _linear_stack_warnings(graph: Graph) -> list[Problem]:
+    """A Dense without an activation (Keras's default, linear) feeding another Dense
+    directly: the two multiply out into one linear layer, so the first adds nothing."""
+    out: list[Problem] = []
+    for nid, node in graph.nodes.items():
+        if node.type != "Dense" or _activation_of(node) not in (None, "linear"):
+            continue
+        for dst in graph.outputs_of(nid):
+            nxt = graph.node(dst)
+            if nxt.type != "Dense":
+                continue
+            out.append(
+                Problem(
+                    nid,
+                    f"Dense '{node.name}' has no activation (linear) and feeds Dense "
+                    f"'{nxt.name}' directly: two linear layers in a row work as one. Give "
+                    f"'{node.name}' an activation such as relu.",
+                    Fix(f"Set '{node.name}' to relu", "set_params", nid, {"activation": "relu"}),
+                    (dst,),
+                )
+            )
+            break
+    return out
 
 
 def _shape_problem(

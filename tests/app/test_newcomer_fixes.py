@@ -149,3 +149,52 @@ def test_epoch_axis_reads_epoch_after_one_step(qtbot, tmp_path, monkeypatch) -> 
         assert shown == "epoch", axis.labelString()
     finally:
         t.session.shutdown()
+
+
+def _port_drag(view, src_pos, dst_pos) -> None:  # noqa: ANN001
+    vp = view.viewport()
+    start, end = view.mapFromScene(src_pos), view.mapFromScene(dst_pos)
+    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    QTest.mouseMove(vp, (start + end) / 2)
+    QTest.mouseMove(vp, end)
+    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
+
+
+def test_a_linear_dense_stacked_on_a_dense_warns_on_its_card(qtbot) -> None:  # noqa: ANN001
+    w = make_window(qtbot)
+    c = w.controller
+    first = c.add_node("Input", 0, 0, {"shape": (4,)})
+    out = c.add_node("Dense", 700, 0, {"units": 1, "activation": "sigmoid"})
+    # a person double-clicks Dense in the palette (Keras's default activation: linear)
+    pal = w.palette
+    item = pal.item_for("Dense")
+    pal.tree.scrollToItem(item)
+    rect = pal.tree.visualItemRect(item)
+    qtbot.mouseClick(pal.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(pal.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    new = next(nid for nid in c.graph.nodes if nid not in (first, out))
+    assert c.graph.node(new).params.get("activation", "linear") == "linear"
+    w.view.fit_all()
+    scene = w.view.canvas
+    qtbot.waitUntil(lambda: scene.nodes[new].isVisible(), timeout=1000)
+    _port_drag(
+        w.view, scene.nodes[first].output_port.scenePos(), scene.nodes[new].input_port.scenePos()
+    )
+    _port_drag(
+        w.view, scene.nodes[new].output_port.scenePos(), scene.nodes[out].input_port.scenePos()
+    )
+    assert {(e.src, e.dst) for e in c.graph.edges} == {(first, new), (new, out)}
+    c.analyze_now()
+    card = scene.nodes[new]
+    qtbot.waitUntil(lambda: card.badge.isVisible(), timeout=2000)
+    assert not scene.node_info(new).problems  # advice, not an error: Train stays possible
+    assert c.analysis.ok
+    assert "two linear layers in a row work as one" in card.toolTip()
+    assert card.toolTip().startswith("Warning:")
+    # clicking the amber badge applies its fix: relu, one undo step
+    badge = card.badge
+    pos = w.view.mapFromScene(badge.scenePos())
+    qtbot.mouseClick(w.view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    assert c.graph.node(new).params["activation"] == "relu"
+    c.analyze_now()
+    qtbot.waitUntil(lambda: not card.badge.isVisible(), timeout=2000)
