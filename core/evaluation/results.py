@@ -320,16 +320,26 @@ def evaluate_dataset(
 ) -> Evaluation:
     """Evaluate a trained `core` model on a `Dataset`'s test (else validation) rows.
 
-    The baseline is fitted on the training rows.
+    The baseline is fitted on the training rows. A regression target standardized for
+    training is measured in its own units (the pipeline's `target_values`).
     """
     task = dataset.task
     choice = choose_split(dataset)
-    baseline = baseline_from_targets(task.kind, task.class_labels, dataset.y_train)
     predict = predict or model_predictor(model)
+    y_train, y = dataset.y_train, choice.y
+    pipeline = getattr(dataset, "pipeline", None)
+    if task.kind == "regression" and getattr(pipeline, "target_scaling", None) is not None:
+        units, network = pipeline.target_values, predict
+        y_train, y = units(y_train), units(y)
+
+        def predict(x: np.ndarray) -> np.ndarray:
+            return units(network(x))
+
+    baseline = baseline_from_targets(task.kind, task.class_labels, y_train)
     return evaluate_predictor(
         predict,
         choice.x,
-        choice.y,
+        y,
         kind=task.kind,
         labels=task.class_labels,
         baseline=baseline,

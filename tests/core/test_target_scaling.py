@@ -285,3 +285,19 @@ def test_diabetes_learns_with_the_cli_defaults(
     assert test["r2"] >= 0.35, out
     assert test["mae"] < 60  # in the target's units (mean about 152)
     assert "standardized for training" in out
+
+
+def test_results_and_baseline_are_in_target_units(trained: tuple[Path, Path, object]) -> None:
+    from core.evaluation.results import evaluate_dataset
+
+    _, _, result = trained
+    ds = result.dataset
+    ev = evaluate_dataset(result.model, ds)
+    truth = ds.pipeline.target_values(ds.y_test)[:, 0]
+    values = ds.pipeline.target_values(result.model.predict(ds.x_test, verbose=0))[:, 0]
+    assert ev.model.regression.mae == pytest.approx(float(np.abs(truth - values).mean()), rel=1e-5)
+    mean = float(ds.pipeline.target_values(ds.y_train).mean())
+    assert ev.baseline_scores.regression.mae == pytest.approx(
+        float(np.abs(truth - mean).mean()), rel=1e-5
+    )
+    assert ev.model.regression.mae > 5  # the target's units (spread 200), not sds
