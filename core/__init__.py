@@ -1,4 +1,5 @@
-"""LayerForge core: the Qt-free engine, data, document, export and CLI.
+"""LayerForge core, Qt-free: engine/, keras/, data/, document/, evaluation/, run, bundle/,
+export/ and cli/ (see the README's layout table).
 
 The Keras-shaped API is `core.keras` (so `import core as tf; tf.keras.Sequential`
 and `from core import keras` both work); the engine is `core.Tensor` with

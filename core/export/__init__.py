@@ -1,8 +1,8 @@
 """Export a trained model to files other programs use, and prove each one works.
 
 `export_model(bundle_or_model, fmt, path)` writes one of `FORMATS` (ONNX,
-Keras `.keras`, a standalone NumPy inference script + weights, a Keras
-training script, the `.lfmodel` bundle, a predictions CSV) to a temporary
+Keras `.keras`, a standalone NumPy inference script + its `.npz`, a Keras
+training script + its `.json`, the `.lfmodel` bundle, a predictions CSV) to a temporary
 file beside `path`, re-loads it with its real consumer and compares its
 predictions with LayerForge's on sample rows (`core.export.verify`), and
 only then moves it into place with `os.replace`. A failed check raises
@@ -14,6 +14,7 @@ notes such as what preprocessing a format could not carry.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ FORMATS: dict[str, str] = {
     "onnx": "ONNX model with preprocessing (.onnx)",
     "keras": "Keras 3 model (.keras)",
     "numpy": "standalone NumPy inference script + weights (.py + .npz)",
-    "python": "Keras training script (.py)",
+    "python": "Keras training script + its model description (.py + .json)",
     "bundle": "LayerForge model bundle (.lfmodel)",
     "predictions": "predictions CSV for a data file (.csv)",
 }
@@ -288,46 +289,67 @@ def _write_keras(
     return _report("keras", target, check, notes, [target])
 
 
+def _write_script(
+    fmt: str,
+    bundle: Any,
+    target: Path,
+    script: str,
+    side: tuple[str, bytes],
+    check: Callable[[Path], Check] | None,
+    notes: list[str],
+    source: tuple[Any, Any, int],
+) -> ExportReport:
+    """Write a generated script and its side file (the model it reads: suffix, bytes)
+    beside `target`; check the pair, then move both into place."""
+    rows, data, n = source
+    if target.suffix != ".py":
+        target = target.with_suffix(".py")
+    side_target = target.with_suffix(side[0])
+    with _staged(target, ".py") as tmp:
+        tmp_side = tmp.with_suffix(side[0])
+        try:
+            tmp_side.write_bytes(side[1])
+            tmp.write_text(script, encoding="utf-8")
+            done = check(tmp) if check is not None else None
+            done = _also_on_user_csv(fmt, tmp, bundle, done, rows, data, n)
+            _commit([(tmp_side, side_target), (tmp, target)])
+        finally:
+            with contextlib.suppress(OSError):
+                tmp_side.unlink()
+    return _report(fmt, target, done, notes, [target, side_target])
+
+
 def _write_numpy(
     bundle: Any, target: Path, verify: bool, rows: Any, n: int, data: Any
 ) -> ExportReport:
     from core.export.python_export import numpy_script, numpy_weights
     from core.export.verify import verify_numpy
 
-    if target.suffix != ".py":
-        target = target.with_suffix(".py")
-    weights_target = target.with_suffix(".npz")
-    with _staged(target, ".py") as tmp:
-        tmp_w = tmp.with_suffix(".npz")
-        try:
-            arrays, notes = numpy_weights(bundle)
-            with open(tmp_w, "wb") as fh:
-                np.savez(fh, **arrays)
-            tmp.write_text(numpy_script(bundle, weights_target.name), encoding="utf-8")
-            check = verify_numpy(tmp, bundle, _rows(bundle, rows, n)) if verify else None
-            check = _also_on_user_csv("numpy", tmp, bundle, check, rows, data, n)
-            _commit([(tmp_w, weights_target), (tmp, target)])
-        finally:
-            with contextlib.suppress(OSError):
-                tmp_w.unlink()
-    return _report("numpy", target, check, notes, [target, weights_target])
+    arrays, notes = numpy_weights(bundle)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    check = (lambda tmp: verify_numpy(tmp, bundle, _rows(bundle, rows, n))) if verify else None
+    side = (".npz", buf.getvalue())
+    return _write_script(
+        "numpy", bundle, target, numpy_script(bundle), side, check, notes, (rows, data, n)
+    )
 
 
 def _write_python(
     bundle: Any, target: Path, verify: bool, rows: Any, n: int, data: Any
 ) -> ExportReport:
-    from core.export.python_export import keras_training_script
+    from core.export.python_export import keras_model_json, keras_training_script
     from core.export.verify import verify_training_script
 
-    if target.suffix != ".py":
-        target = target.with_suffix(".py")
-    text, notes = keras_training_script(bundle)
-    with _staged(target, ".py") as tmp:
-        tmp.write_text(text, encoding="utf-8")
-        check = verify_training_script(tmp, bundle, _rows(bundle, rows, n)) if verify else None
-        check = _also_on_user_csv("python", tmp, bundle, check, rows, data, n)
-        _commit([(tmp, target)])
-    return _report("python", target, check, notes, [target])
+    model_text, notes = keras_model_json(bundle)
+    check = (
+        (lambda tmp: verify_training_script(tmp, bundle, _rows(bundle, rows, n)))
+        if verify
+        else None
+    )
+    side = (".json", model_text.encode("utf-8"))
+    script = keras_training_script(bundle)
+    return _write_script("python", bundle, target, script, side, check, notes, (rows, data, n))
 
 
 def _write_bundle(

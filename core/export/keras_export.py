@@ -15,6 +15,7 @@ values filled and categories one-hot; the report and the metadata say so.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import io
 import json
@@ -28,7 +29,7 @@ import numpy as np
 from core.errors import FormatError
 from core.export.graph_ir import NetIR, Step, check_supported, describe
 
-__all__ = ["keras_layer_order", "keras_model_config", "write_keras"]
+__all__ = ["keras_layer_order", "keras_model_config", "keras_safe", "write_keras"]
 
 KERAS_FORMAT_VERSION = "3.0.0"
 
@@ -209,17 +210,51 @@ def _unique(name: str, taken: set[str]) -> str:
     return out
 
 
+#: Characters a Keras name cannot hold on every backend: '/' (Keras itself), '.' (the
+#: torch backend's parameter names), control characters and lone surrogates.
+_UNSAFE_NAME = re.compile("[./\x00-\x1f\x7f\ud800-\udfff]")
+
+
+def keras_safe(ir: NetIR) -> tuple[NetIR, list[str]]:
+    """`ir` with input, layer and model names every Keras backend accepts, and a note
+    for each name changed (its unsafe characters become '_', numbered if taken)."""
+    taken = {s.name for s in ir.steps} | {n for _, n, _ in ir.inputs}
+    notes: list[str] = []
+
+    def safe(name: str, what: str) -> str:
+        if not _UNSAFE_NAME.search(name):
+            return name
+        new = _unique(_UNSAFE_NAME.sub("_", name), taken)
+        taken.add(new)
+        notes.append(
+            f"{what} {name!r} is named {new!r} for Keras, which allows no '.', '/' or "
+            "control characters in names"
+        )
+        return new
+
+    inputs = [(slot, safe(name, "input"), shape) for slot, name, shape in ir.inputs]
+    steps = [dataclasses.replace(s, name=safe(s.name, "layer")) for s in ir.steps]
+    name = _UNSAFE_NAME.sub("_", ir.name)
+    if name != ir.name:
+        notes.append(f"the model {ir.name!r} is named {name!r} for Keras")
+    return dataclasses.replace(ir, inputs=inputs, steps=steps, name=name), notes
+
+
 def keras_model_config(
     ir: NetIR, bundle: Any
 ) -> tuple[dict[str, Any], list[tuple[str, list[np.ndarray]]], list[str]]:
-    """(config.json dict, [(class name, weights)] in Keras layer order, notes)."""
+    """(config.json dict, [(class name, weights)] in Keras layer order, notes).
+
+    Names Keras cannot hold are changed first (`keras_safe`); the notes say so.
+    """
     check_supported(ir, "Keras (.keras)", KERAS_EXTRA_LAYERS)
+    ir, renamed = keras_safe(ir)
     if any(n.startswith("shared:") for n in ir.notes):
         raise FormatError(
             "Layers called more than once (shared layers) cannot be exported to "
             "Keras (.keras) by LayerForge yet. Expected each layer used once."
         )
-    notes: list[str] = []
+    notes: list[str] = list(renamed)
     pipeline = getattr(bundle, "pipeline", None)
     taken = {s.name for s in ir.steps} | {n for _, n, _ in ir.inputs}
     entries: dict[str, dict[str, Any]] = {}
@@ -417,7 +452,7 @@ def write_keras(
     if compile_config is not None:
         config["compile_config"] = compile_config
     names = [e["name"] for e in config["config"]["layers"]]
-    h5 = _weights_h5(layer_weights, names, ir.name)
+    h5 = _weights_h5(layer_weights, names, config["config"]["name"])
     pipeline = getattr(bundle, "pipeline", None)
     task = getattr(pipeline, "task", None)
     info: dict[str, Any] = {

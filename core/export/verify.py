@@ -502,8 +502,9 @@ def verify_training_script(script: Path, bundle: Any, rows: Any) -> Check:
     try:
         model = ns["build_model"]()
         from core.export.graph_ir import describe
+        from core.export.keras_export import keras_safe
 
-        ir = describe(bundle.model)
+        ir, _ = keras_safe(describe(bundle.model))  # the names the script gives its layers
         for step in ir.steps:
             if step.weights:
                 model.get_layer(step.name).set_weights(list(step.weights.values()))
