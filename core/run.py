@@ -431,6 +431,8 @@ class TrainResult:
     metrics: dict[str, dict[str, float]]
     finished: Any | None = None
     epochs_run: int = 0
+    #: The run's `core.evaluation.runs.RunRecord` (settings, network, curves, metrics).
+    run: Any | None = None
 
 
 def train_project(
@@ -441,7 +443,14 @@ def train_project(
     callbacks: Sequence[Any] = (),
     on_event: Callable[[Any], None] | None = None,
 ) -> TrainResult:
-    """Load data, build, train and evaluate a project headless (the CLI's `train`)."""
+    """Load data, build, train and evaluate a project headless (the CLI's `train`).
+
+    The result's `run` is the run's record, ready for `core.evaluation.runs.add_run`.
+    """
+    import datetime as _dt
+    import time
+
+    started, clock = _dt.datetime.now(_dt.timezone.utc), time.perf_counter()
     settings = settings or TrainSettings.from_dict(project.train_config)
     dataset = load_data(project, data_path, settings)
     model = build_and_compile(project.graph, dataset, settings)
@@ -461,7 +470,7 @@ def train_project(
         if on_event is not None:
             on_event(event)
     metrics = evaluate_splits(model, dataset)
-    return TrainResult(
+    result = TrainResult(
         model=model,
         dataset=dataset,
         settings=settings.resolved(dataset.task),
@@ -471,6 +480,16 @@ def train_project(
         finished=finished,
         epochs_run=epochs_run,
     )
+    from core.evaluation.runs import record_from_training
+
+    result.run = record_from_training(
+        result,
+        started=started,
+        duration_s=time.perf_counter() - clock,
+        data_path=os.fspath(data_path) if data_path is not None else project.data_path,
+        evaluate=True,
+    )
+    return result
 
 
 def save_trained(
@@ -478,12 +497,14 @@ def save_trained(
 ) -> Path:
     """Write a finished run as a `.lfmodel` bundle (weights, preprocessing, metrics)."""
     from core.bundle import save_model_bundle
+    from core.evaluation.baselines import training_baseline
 
     meta: dict[str, Any] = {
         "metrics": result.metrics,
         "history": result.history,
         "epochs_run": result.epochs_run,
         "train_settings": result.settings.to_dict(),
+        "baseline": training_baseline(result.dataset).to_dict(),
     }
     if metadata:
         meta.update(metadata)

@@ -251,6 +251,15 @@ class BundledModel:
 
     def evaluate(self, rows: Any, batch_size: int = 256) -> dict[str, float]:
         """Loss and metrics (Keras names) on rows that include the target column."""
+        x, y, _ = self.labelled(rows)
+        result = self.model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
+        return {str(k): float(v) for k, v in result.items()}
+
+    def labelled(self, rows: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(inputs, targets as trained, 1-based data row numbers) of the rows with a target.
+
+        Rows whose target cell is empty are left out.
+        """
         if self.pipeline is None or self.pipeline.task is None or not self.pipeline.target:
             raise DataError(
                 "This model was saved without its preprocessing and target, so it cannot read "
@@ -276,8 +285,7 @@ class BundledModel:
         df = df.loc[keep]
         x = self.pipeline.transform(df, path=path)
         y = self.pipeline.encode_target(df[target], path=path)
-        result = self.model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
-        return {str(k): float(v) for k, v in result.items()}
+        return x, y, np.flatnonzero(keep) + 1
 
     def summary(self) -> str:
         """The Keras-style table of layers, output shapes and parameter counts."""

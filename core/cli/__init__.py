@@ -23,6 +23,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "inspect",
     "train",
     "evaluate",
+    "runs",
     "predict",
     "summary",
     "export",

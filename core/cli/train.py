@@ -42,6 +42,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_setting_flags(p, saved="unset flags take the project's settings (the file is not changed)")
+    p.add_argument(
+        "--no-record",
+        action="store_true",
+        help="do not record the run in the project file (see `layerforge runs`)",
+    )
     return finish_parser(p, run)
 
 
@@ -93,4 +98,8 @@ def run(args: argparse.Namespace) -> int:
     if args.metrics_json:
         write_json(args.metrics_json, result.metrics)
         print(f"Wrote the metrics to {args.metrics_json}")
+    if not args.no_record and result.run is not None:
+        from core.evaluation.runs import record_in_project_file
+
+        print(record_in_project_file(project, args.project, result.run))
     return 0

@@ -17,7 +17,7 @@ import numpy as np
 
 from core.errors import FormatError
 
-__all__ = ["Baseline", "baseline_from_targets", "class_codes"]
+__all__ = ["Baseline", "baseline_from_targets", "class_codes", "training_baseline"]
 
 
 def class_codes(y: Any, kind: str) -> np.ndarray:
@@ -56,6 +56,8 @@ class Baseline:
     def describe(self) -> str:
         """What the baseline does, in words: "always guessing 'no'"."""
         if self.is_classification:
+            if self.source != "training rows":
+                return f"always guessing '{self.majority_label}' (the most common class here)"
             return f"always guessing '{self.majority_label}'"
         where = "training" if self.source == "training rows" else "evaluated rows'"
         return f"always guessing the {where} mean ({self.mean:.4g})"
@@ -117,3 +119,9 @@ def baseline_from_targets(
     codes = class_codes(y, kind)
     counts = np.bincount(codes, minlength=len(labels))
     return Baseline(kind, labels, tuple(int(c) for c in counts), source=source)
+
+
+def training_baseline(dataset: Any) -> Baseline:
+    """The baseline of a `core.data.Dataset`, fitted on its training rows."""
+    task = dataset.task
+    return baseline_from_targets(task.kind, task.class_labels, dataset.y_train)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from core.errors import DataError
-from core.evaluation.baselines import Baseline, baseline_from_targets, class_codes
+from core.evaluation.baselines import Baseline, class_codes, training_baseline
 from core.evaluation.classification import (
     ClassificationReport,
     classification_report,
@@ -320,26 +320,16 @@ def evaluate_dataset(
 ) -> Evaluation:
     """Evaluate a trained `core` model on a `Dataset`'s test (else validation) rows.
 
-    The baseline is fitted on the training rows. A regression target standardized for
-    training is measured in its own units (the pipeline's `target_values`).
+    The baseline is fitted on the training rows.
     """
     task = dataset.task
     choice = choose_split(dataset)
+    baseline = training_baseline(dataset)
     predict = predict or model_predictor(model)
-    y_train, y = dataset.y_train, choice.y
-    pipeline = getattr(dataset, "pipeline", None)
-    if task.kind == "regression" and getattr(pipeline, "target_scaling", None) is not None:
-        units, network = pipeline.target_values, predict
-        y_train, y = units(y_train), units(y)
-
-        def predict(x: np.ndarray) -> np.ndarray:
-            return units(network(x))
-
-    baseline = baseline_from_targets(task.kind, task.class_labels, y_train)
     return evaluate_predictor(
         predict,
         choice.x,
-        y,
+        choice.y,
         kind=task.kind,
         labels=task.class_labels,
         baseline=baseline,

@@ -19,6 +19,7 @@ import datetime as _dt
 import hashlib
 import json
 import math
+import os
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from typing import Any
 
 from core.document.graph import Graph
 from core.document.graph_io import graph_from_dict, graph_to_dict
-from core.errors import FormatError
+from core.errors import FormatError, LayerForgeError
 
 __all__ = [
     "RunRecord",
@@ -35,6 +36,7 @@ __all__ = [
     "insert_run",
     "network_fingerprint",
     "record_from_training",
+    "record_in_project_file",
     "remove_run",
     "restore_run",
     "runs_of",
@@ -167,10 +169,24 @@ def record_from_training(
     duration_s: float = 0.0,
     data_path: str | None = None,
     evaluation: Any | None = None,
+    evaluate: bool = False,
     source: str = "cli",
 ) -> RunRecord:
-    """The record of a finished `core.run.TrainResult` (settings, network, curves, metrics)."""
+    """The record of a finished `core.run.TrainResult` (settings, network, curves, metrics).
+
+    `evaluation` (an `Evaluation` or its JSON) is kept as the run's results;
+    `evaluate=True` computes it from the result (test split, else validation;
+    none when the data has neither).
+    """
     started = started or _now()
+    if evaluation is None and evaluate:
+        from core.errors import DataError
+        from core.evaluation.results import evaluate_dataset
+
+        try:
+            evaluation = evaluate_dataset(result.model, result.dataset)
+        except DataError:
+            evaluation = None
     ds = result.dataset
     finished = getattr(result, "finished", None)
     settings = result.settings.to_dict()
@@ -230,6 +246,24 @@ def add_run(project: Any, record: RunRecord) -> None:
     project.runs.append(record.to_dict())
 
 
+def record_in_project_file(project: Any, path: str | os.PathLike[str], record: RunRecord) -> str:
+    """Add `record` to `project` and save it to `path`; returns a sentence saying what happened.
+
+    A project file that cannot be written (read-only, a full disk) is not an
+    error of the run: the sentence says the run was not recorded and why.
+    """
+    from core.document.project import save_project
+
+    add_run(project, record)
+    try:
+        save_project(project, path)
+    except (OSError, LayerForgeError) as exc:
+        project.runs.pop()
+        why = getattr(exc, "strerror", None) or str(exc)
+        return f"note: the run was not recorded in {path}: {why}."
+    return f"Recorded run {record.id} in {path} (see `layerforge runs {path}`)."
+
+
 def insert_run(project: Any, record: RunRecord, index: int) -> None:
     """Put `record` back at position `index` (undo of `remove_run`)."""
     project.runs.insert(index, record.to_dict())
@@ -271,9 +305,13 @@ def _settings_text(settings: Mapping[str, Any]) -> str:
 def summary_row(record: RunRecord, metric_order: Sequence[str] = ()) -> dict[str, Any]:
     """The Runs table's row: id, start, epochs, settings in words, final metrics."""
     final = record.final
-    names = [m for m in metric_order if m in final] + sorted(
-        k for k in final if k not in metric_order
-    )
+    order = list(metric_order)
+
+    def key(name: str) -> tuple[bool, int, str]:
+        base = name[4:] if name.startswith("val_") else name
+        return (name.startswith("val_"), order.index(base) if base in order else len(order), name)
+
+    names = sorted(final, key=key)
     return {
         "id": record.id,
         "started": record.started,
@@ -282,7 +320,8 @@ def summary_row(record: RunRecord, metric_order: Sequence[str] = ()) -> dict[str
         "duration_s": record.duration_s,
         "seed": record.seed,
         "fingerprint": record.fingerprint,
-        "settings": _settings_text(record.settings),
+        "settings": copy.deepcopy(record.settings),
+        "settings_text": _settings_text(record.settings),
         "final": {k: final[k] for k in names},
         "test": record.metrics.get("test") or {},
     }

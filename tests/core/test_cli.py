@@ -258,6 +258,7 @@ def test_every_example_trains_from_the_cli(
         "--metrics-json",
         tmp_path / "m.json",
         "--quiet",
+        "--no-record",
     )
     assert code == 0, err
     metrics = json.loads((tmp_path / "m.json").read_text())
@@ -311,6 +312,7 @@ def test_console_entry_point_in_a_subprocess(tmp_path: Path) -> None:
             "1",
             "--out",
             str(tmp_path / "seed.lfmodel"),
+            "--no-record",
         ],
         capture_output=True,
         text=True,

@@ -1,0 +1,72 @@
+"""Evaluate a saved `.lfmodel` bundle on labelled rows (the CLI's `evaluate`).
+
+The baseline comes from the training counts or mean stored in the bundle
+(`metadata.json` "baseline", written by `core.run.save_trained`); a bundle
+saved before that falls back to the evaluated rows' own majority class or
+mean, and the baseline says so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from core.errors import FormatError
+from core.evaluation.baselines import Baseline, baseline_from_targets
+from core.evaluation.importance import Importances, feature_groups, permutation_importance
+from core.evaluation.results import Evaluation, evaluate_outputs
+
+__all__ = ["bundle_importance", "evaluate_bundle"]
+
+
+def evaluate_bundle(bundle: Any, rows: Any, threshold: float | None = None) -> Evaluation:
+    """The `Evaluation` of `bundle` on `rows` (a DataFrame or CSV path with the target)."""
+    x, y, numbers = bundle.labelled(rows)
+    task = bundle.pipeline.task
+    kind = bundle.task_kind or task.kind
+    labels = tuple(task.class_labels)
+    stored = bundle.metadata.get("baseline")
+    baseline: Baseline | None = None
+    if isinstance(stored, dict):
+        try:
+            baseline = Baseline.from_dict(stored)
+        except FormatError:
+            baseline = None
+    if baseline is None or baseline.kind != kind:
+        baseline = baseline_from_targets(kind, labels, y, source="the evaluated rows")
+    return evaluate_outputs(
+        bundle.predict_raw(x, batch_size=8192),
+        y,
+        kind=kind,
+        labels=labels,
+        baseline=baseline,
+        split="data",
+        threshold=threshold,
+        rows=numbers,
+        target=bundle.target,
+    )
+
+
+def bundle_importance(
+    bundle: Any, rows: Any, max_rows: int = 5000, n_repeats: int = 5, seed: int = 0
+) -> Importances | None:
+    """Permutation importance of the bundle's input columns on (up to `max_rows` of) `rows`.
+
+    None when there are fewer than 2 labelled rows.
+    """
+    x, y, _ = bundle.labelled(rows)
+    if len(x) < 2:
+        return None
+    if len(x) > max_rows:
+        keep = np.random.default_rng(seed).choice(len(x), max_rows, replace=False)
+        x, y = x[keep], y[keep]
+    return permutation_importance(
+        lambda a: bundle.predict_raw(a, batch_size=8192),
+        x,
+        y,
+        kind=bundle.task_kind or bundle.pipeline.task.kind,
+        groups=feature_groups(bundle.pipeline, bundle.feature_names),
+        n_repeats=n_repeats,
+        seed=seed,
+    )
