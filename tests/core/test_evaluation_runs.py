@@ -61,7 +61,8 @@ def test_a_run_is_recorded_saved_and_read_back(trained, tmp_path: Path) -> None:
     row = summary_row(back, ["loss", "accuracy"])
     assert row["id"] == record.id and row["epochs"] == 3
     assert list(row["final"])[:2] == ["loss", "accuracy"]
-    assert "adam lr=0.01, batch 16" in row["settings"]
+    assert "adam lr=0.01, batch 16" in row["settings_text"]
+    assert row["settings"]["batch_size"] == 16
     project.runs.clear()
 
 
