@@ -101,5 +101,5 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_record and result.run is not None:
         from core.evaluation.runs import record_in_project_file
 
-        print(record_in_project_file(project, args.project, result.run))
+        print(record_in_project_file(args.project, result.run))
     return 0

@@ -122,6 +122,9 @@ def baseline_from_targets(
 
 
 def training_baseline(dataset: Any) -> Baseline:
-    """The baseline of a `core.data.Dataset`, fitted on its training rows."""
+    """The baseline of a `core.data.Dataset`, fitted on its training rows (target units)."""
+    from core.evaluation.results import target_units
+
     task = dataset.task
-    return baseline_from_targets(task.kind, task.class_labels, dataset.y_train)
+    y = target_units(getattr(dataset, "pipeline", None))(dataset.y_train)
+    return baseline_from_targets(task.kind, task.class_labels, y)

@@ -281,12 +281,17 @@ def boundary_grid(
 
 
 def plan_for_dataset(dataset: Any, **kwargs: Any) -> BoundaryPlan:
-    """`plan_boundary` for a `core.data.Dataset`'s training rows (groups from its pipeline)."""
+    """`plan_boundary` for a `core.data.Dataset`'s training rows (groups from its pipeline).
+
+    Regression point values are in the target's units; draw regression maps with
+    a predict function in the same units (`results.target_units`).
+    """
     from core.evaluation.importance import feature_groups
+    from core.evaluation.results import target_units
 
     return plan_boundary(
         dataset.x_train,
-        dataset.y_train,
+        target_units(getattr(dataset, "pipeline", None))(dataset.y_train),
         kind=dataset.task.kind,
         feature_names=dataset.feature_names,
         groups=feature_groups(getattr(dataset, "pipeline", None), dataset.feature_names),

@@ -104,12 +104,14 @@ def explain_row(
     output_names: Sequence[str] = (),
     reference: Any = None,
     steps: int = 32,
+    pipeline: Any = None,
 ) -> Explanation:
     """Explain one row (network inputs, shape (d,)).
 
     `output_index` None explains the largest output (the predicted class of a
     softmax; the only output otherwise). `method` is "integrated_gradients" or
-    "gradient_x_input".
+    "gradient_x_input". With a regression `pipeline` that scales the target, the
+    value and the contributions are in the target's own units.
     """
     x = np.asarray(row, dtype=np.float64).reshape(1, -1)
     d = x.shape[1]
@@ -137,6 +139,12 @@ def explain_row(
         raise DataError(
             f"Expected method 'integrated_gradients' or 'gradient_x_input'. Received {method!r}."
         )
+    scaling = getattr(pipeline, "target_scaling", None)
+    task = getattr(pipeline, "task", None)
+    if scaling is not None and task is not None and task.kind == "regression":
+        contrib = contrib * scaling.scale
+        out = scaling.decode(out)
+        ref_out = scaling.decode(ref_out)
     label = (
         str(output_names[output_index])
         if output_index < len(output_names)

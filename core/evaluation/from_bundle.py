@@ -15,7 +15,7 @@ import numpy as np
 from core.errors import FormatError
 from core.evaluation.baselines import Baseline, baseline_from_targets
 from core.evaluation.importance import Importances, feature_groups, permutation_importance
-from core.evaluation.results import Evaluation, evaluate_outputs
+from core.evaluation.results import Evaluation, evaluate_outputs, target_units
 
 __all__ = ["bundle_importance", "evaluate_bundle"]
 
@@ -23,6 +23,8 @@ __all__ = ["bundle_importance", "evaluate_bundle"]
 def evaluate_bundle(bundle: Any, rows: Any, threshold: float | None = None) -> Evaluation:
     """The `Evaluation` of `bundle` on `rows` (a DataFrame or CSV path with the target)."""
     x, y, numbers = bundle.labelled(rows)
+    units = target_units(bundle.pipeline)
+    y = units(y)
     task = bundle.pipeline.task
     kind = bundle.task_kind or task.kind
     labels = tuple(task.class_labels)
@@ -36,7 +38,7 @@ def evaluate_bundle(bundle: Any, rows: Any, threshold: float | None = None) -> E
     if baseline is None or baseline.kind != kind:
         baseline = baseline_from_targets(kind, labels, y, source="the evaluated rows")
     return evaluate_outputs(
-        bundle.predict_raw(x, batch_size=8192),
+        units(bundle.predict_raw(x, batch_size=8192)),
         y,
         kind=kind,
         labels=labels,
@@ -61,10 +63,11 @@ def bundle_importance(
     if len(x) > max_rows:
         keep = np.random.default_rng(seed).choice(len(x), max_rows, replace=False)
         x, y = x[keep], y[keep]
+    units = target_units(bundle.pipeline)
     return permutation_importance(
-        lambda a: bundle.predict_raw(a, batch_size=8192),
+        lambda a: units(bundle.predict_raw(a, batch_size=8192)),
         x,
-        y,
+        units(y),
         kind=bundle.task_kind or bundle.pipeline.task.kind,
         groups=feature_groups(bundle.pipeline, bundle.feature_names),
         n_repeats=n_repeats,

@@ -36,6 +36,7 @@ __all__ = [
     "evaluate_predictor",
     "model_predictor",
     "probabilities_from_outputs",
+    "target_units",
 ]
 
 Predict = Callable[[np.ndarray], np.ndarray]
@@ -74,6 +75,24 @@ class Scores:
             if self.pr.note:
                 d["pr_auc_note"] = self.pr.note
         return d
+
+
+def target_units(pipeline: Any | None) -> Callable[[Any], np.ndarray]:
+    """Regression outputs or targets (n, 1) -> values in the target's own units.
+
+    Undoes the pipeline's target scaling (the network learns a standardised
+    target); for classification, or without scaling, values pass unchanged.
+    """
+    task = getattr(pipeline, "task", None)
+    decode = getattr(pipeline, "target_values", None)
+    if decode is None or task is None or task.kind != "regression":
+        return lambda a: np.asarray(a)
+
+    def to_units(a: Any) -> np.ndarray:
+        arr = np.asarray(a, dtype=np.float64)
+        return decode(arr.reshape(len(arr), -1))
+
+    return to_units
 
 
 def probabilities_from_outputs(outputs: Any, kind: str) -> np.ndarray:
@@ -320,16 +339,17 @@ def evaluate_dataset(
 ) -> Evaluation:
     """Evaluate a trained `core` model on a `Dataset`'s test (else validation) rows.
 
-    The baseline is fitted on the training rows.
+    The baseline is fitted on the training rows; regression values are in the
+    target's own units (the target scaling undone).
     """
     task = dataset.task
     choice = choose_split(dataset)
     baseline = training_baseline(dataset)
+    units = target_units(getattr(dataset, "pipeline", None))
     predict = predict or model_predictor(model)
-    return evaluate_predictor(
-        predict,
-        choice.x,
-        choice.y,
+    return evaluate_outputs(
+        units(predict(np.asarray(choice.x, dtype=np.float32))),
+        units(choice.y),
         kind=task.kind,
         labels=task.class_labels,
         baseline=baseline,

@@ -246,19 +246,22 @@ def add_run(project: Any, record: RunRecord) -> None:
     project.runs.append(record.to_dict())
 
 
-def record_in_project_file(project: Any, path: str | os.PathLike[str], record: RunRecord) -> str:
-    """Add `record` to `project` and save it to `path`; returns a sentence saying what happened.
+def record_in_project_file(path: str | os.PathLike[str], record: RunRecord) -> str:
+    """Append `record` to the runs of the project file at `path`; a sentence says what happened.
 
-    A project file that cannot be written (read-only, a full disk) is not an
-    error of the run: the sentence says the run was not recorded and why.
+    The file is read again and only its runs change, so settings a command
+    overrode for one run do not leak into it. A project file that cannot be
+    written (read-only, a full disk) is not an error of the run: the sentence
+    says the run was not recorded and why.
     """
-    from core.document.project import save_project
+    import core.document.project as project_file
+    from core.engine.layers.spec import CATALOG
 
-    add_run(project, record)
     try:
-        save_project(project, path)
+        project = project_file.load_project(path, catalog=CATALOG)
+        add_run(project, record)
+        project_file.save_project(project, path)
     except (OSError, LayerForgeError) as exc:
-        project.runs.pop()
         why = getattr(exc, "strerror", None) or str(exc)
         return f"note: the run was not recorded in {path}: {why}."
     return f"Recorded run {record.id} in {path} (see `layerforge runs {path}`)."

@@ -150,8 +150,10 @@ def test_regression_evaluate_and_a_single_valued_target(tmp_path: Path, capsys) 
     assert code == 0, err
     got = json.loads(out)
     bundle = load_model(model)
-    x, y, _ = bundle.labelled(pd.read_csv(data))
-    pred = bundle.predict_raw(x)[:, 0]
+    df = pd.read_csv(data)
+    y = df[["y"]].to_numpy()  # in the target's own units, as the metrics are
+    pred = bundle.predict(df).values
+    assert bundle.pipeline.target_scaling is not None  # the network learns a scaled target
     assert got["task"] == "regression"
     assert got["mae"] == pytest.approx(skm.mean_absolute_error(y[:, 0], pred), rel=1e-5)
     assert got["rmse"] == pytest.approx(np.sqrt(skm.mean_squared_error(y[:, 0], pred)), rel=1e-5)
@@ -209,6 +211,12 @@ def test_runs_lists_and_deletes_the_recorded_runs(tmp_path: Path, capsys) -> Non
     assert [r["id"] for r in json.loads(out)["runs"]] == [runs[1]["id"]]
     code, _, err = cli(capsys, "runs", proj, "--delete", "nope")
     assert code == 1 and "is not a run of this project" in err
+    before = json.loads(proj.read_text())["training"]
+    assert cli(capsys, "train", proj, "--epochs", "1", "--learning-rate", "0.05", "--quiet")[0] == 0
+    after = json.loads(proj.read_text())
+    assert after["training"] == before  # flags are for this run only
+    assert after["runs"][-1]["settings"]["learning_rate"] == 0.05
+    cli(capsys, "runs", proj, "--delete", after["runs"][-1]["id"])
     code, _, _ = cli(capsys, "train", proj, "--epochs", "1", "--quiet", "--no-record")
     assert len(json.loads(cli(capsys, "runs", proj, "--json")[1])["runs"]) == 1
 

@@ -127,13 +127,15 @@ def test_binary_results_threshold_and_table(seed_run) -> None:
 def test_regression_results_and_baseline(diabetes) -> None:
     ev = evaluate_dataset(diabetes.model, diabetes.dataset)
     ds = diabetes.dataset
-    pred = diabetes.model.predict(ds.x_test, verbose=0)[:, 0]
-    y = ds.y_test[:, 0]
+    to_units = ds.pipeline.target_values  # undoes a target scaling, if the data has one
+    pred = to_units(diabetes.model.predict(ds.x_test, verbose=0))[:, 0]
+    y = to_units(ds.y_test)[:, 0]
     reg = ev.model.regression
     assert reg.mae == pytest.approx(skm.mean_absolute_error(y, pred), rel=1e-5)
     assert reg.rmse == pytest.approx(np.sqrt(skm.mean_squared_error(y, pred)), rel=1e-5)
     assert reg.r2 == pytest.approx(skm.r2_score(y, pred), rel=1e-5)
-    mean = float(ds.y_train.mean())
+    mean = float(to_units(ds.y_train).mean())
+    assert ev.baseline.mean == pytest.approx(mean)
     assert ev.baseline_scores.regression.mae == pytest.approx(np.mean(np.abs(y - mean)), rel=1e-5)
     assert ev.headline.startswith("Off by ")
     assert "training mean" in ev.headline
@@ -202,6 +204,13 @@ def test_regression_importance_is_rmse_rise_and_groups_one_hot_columns(tmp_path)
     assert imp.metric == "rmse" and imp.baseline_score < 1e-3
     assert [f.name for f in imp.features] == ["a", "colour"]
     assert all(f.mean > 0.5 for f in imp.features)
+    # results are in the target's own units although the network learns a scaled target
+    assert ds.pipeline.target_scaling is not None and ds.pipeline.target_scaling.scale > 2
+    ev = evaluate_dataset(None, ds, predict=predict)
+    assert ev.split == "validation"
+    assert np.isin(ev.actual.round(3), df["y"].to_numpy().round(3)).all()
+    assert np.ptp(ev.actual) > 5 and ev.model.regression.mae < 1e-3
+    assert ev.baseline.mean == pytest.approx(ds.pipeline.target_scaling.offset, rel=1e-5)
 
 
 def test_explanations_match_finite_differences_and_add_up(iris) -> None:
