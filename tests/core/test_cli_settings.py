@@ -136,7 +136,9 @@ def test_train_applies_the_flags_and_prints_the_settings_it_used(
     assert "'y' standardized for training" in settings
     scores = json.loads((csv.parent / "m.json").read_text())
     assert set(scores["test"]) == {"loss", "mse"}
-    assert project.read_text() == before  # train does not rewrite the project
+    after = json.loads(project.read_text())
+    assert len(after.pop("runs")) == 1  # train records the run (issue 12) ...
+    assert after == json.loads(before)  # ... and changes nothing else in the project
 
 
 def test_train_early_stopping_patience(csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
