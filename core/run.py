@@ -1,11 +1,14 @@
 """The one shared path from a project to a trained model, for the CLI and the GUI.
 
-`TrainSettings` is the typed form of a project's training configuration;
-`load_data` turns the project's data source into a `Dataset`;
-`build_and_compile` checks the graph against that data (in plain words) and
-builds and compiles the model; `training_events` wraps
-`core.engine.training.train` with the validation split and early stopping from the
-settings; `evaluate_splits` measures the trained model on every split under
+`TrainSettings` is the typed form of a project's training configuration and
+the one owner of its defaults; `project_data_config` is the `DataConfig` a
+project's data is prepared with (its data settings plus the project's one
+seed); `load_data` turns the project's data source into a `Dataset`;
+`check_graph` and `build_and_compile` check the graph against that data (in
+plain words, analysed once) and build and compile the model;
+`training_events` wraps `core.engine.training.train` with the validation
+split and early stopping from the settings (and `initial_epoch` for "train
+more"); `evaluate_splits` measures the trained model on every split under
 Keras metric names. `train_project` strings them together for headless use,
 `save_trained` writes the `.lfmodel` bundle, and `new_project_from_csv`
 makes the starter project that `layerforge new` and the GUI's "new project
@@ -20,24 +23,43 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from core.errors import ConfigError, DataError, GraphError
 
+if TYPE_CHECKING:
+    from core.data import DataConfig, Dataset
+    from core.data.profile import TaskInfo
+    from core.document.analysis import Analysis
+    from core.document.graph import Graph
+    from core.document.project import Project
+    from core.engine.callbacks import Callback
+    from core.engine.models import Model
+    from core.engine.optimizers import Optimizer
+    from core.engine.training import EpochEnded, Event, TrainingFinished
+
 __all__ = [
     "EarlyStoppingSettings",
     "TrainResult",
+    "TrainerFactory",
     "TrainSettings",
     "build_and_compile",
+    "check_graph",
+    "data_settings",
+    "early_stopping_callback",
     "evaluate_arrays",
     "evaluate_splits",
     "load_data",
     "loss_note",
     "make_optimizer",
     "new_project_from_csv",
+    "project_data_config",
+    "record_epoch",
     "save_trained",
+    "settings_record",
+    "split_seed",
     "train_project",
     "training_events",
     "user_unit_metrics",
@@ -82,7 +104,11 @@ class EarlyStoppingSettings:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None) -> EarlyStoppingSettings:
-        kw = _checked(dict(d or {}), _EARLY_STOPPING_FIELDS, lambda k: f"early_stopping.{k}")
+        kw = _checked(
+            dict(d or {}),
+            _EARLY_STOPPING_FIELDS,
+            lambda k: f"training setting 'early_stopping.{k}'",
+        )
         return cls(**kw)
 
 
@@ -123,9 +149,12 @@ def _checked(
 class TrainSettings:
     """A project's training configuration (`Project.train_config`) as typed values.
 
-    `loss` None and empty `metrics` mean "the ones the task suggests"
-    (see `resolved`). `validation_split` and `seed` are used for the data split
-    when the project's data configuration does not set its own.
+    The one owner of the training defaults: the project file, the CLI and every
+    view read them from here. `loss` None and empty `metrics` mean "the ones the
+    task suggests" (see `resolved`). `seed` is the project's one seed: it fixes
+    the data split, the initial weights and the shuffling (None: random weights
+    and shuffling, split with seed 0). The validation share is a data setting
+    (`DataConfig.validation_split`, the project's `data_config`), not a training one.
     """
 
     optimizer: str = "adam"
@@ -135,7 +164,6 @@ class TrainSettings:
     metrics: tuple[str, ...] = ()
     epochs: int = 20
     batch_size: int = 32
-    validation_split: float = 0.2
     seed: int | None = 0
     early_stopping: EarlyStoppingSettings = field(default_factory=EarlyStoppingSettings)
 
@@ -149,15 +177,27 @@ class TrainSettings:
             "metrics": list(self.metrics),
             "epochs": self.epochs,
             "batch_size": self.batch_size,
-            "validation_split": self.validation_split,
             "seed": self.seed,
             "early_stopping": self.early_stopping.to_dict(),
         }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None) -> TrainSettings:
-        """Parse a `train_config` dict; missing keys take the defaults, wrong ones raise."""
+        """Parse a `train_config` dict; missing keys take the defaults, wrong or unknown
+        ones raise ConfigError."""
         d = dict(d or {})
+        unknown = sorted(set(d) - set(_TRAIN_FIELDS))
+        if unknown:
+            where = (
+                " The validation share is a data setting (the Data panel, or the project's "
+                "data.config.validation_split)."
+                if "validation_split" in unknown
+                else ""
+            )
+            raise ConfigError(
+                f"training settings: Expected keys among {sorted(_TRAIN_FIELDS)}. "
+                f"Received unknown keys: {unknown}.{where}"
+            )
         if isinstance(d.get("metrics"), str):
             d["metrics"] = [d["metrics"]]
         if d.get("optimizer_settings") is None:
@@ -171,7 +211,7 @@ class TrainSettings:
         d.update({k: v for k, v in changes.items() if v is not None})
         return TrainSettings.from_dict(d)
 
-    def resolved(self, task: Any | None) -> TrainSettings:
+    def resolved(self, task: TaskInfo | None) -> TrainSettings:
         """Loss and metrics filled in from the task's suggestion where unset."""
         if task is None:
             return self
@@ -196,7 +236,6 @@ _TRAIN_FIELDS: dict[str, Rule] = {
     ),
     "epochs": (lambda v: _is_int(v) and v >= 1, "a whole number >= 1", int),
     "batch_size": (lambda v: _is_int(v) and v >= 1, "a whole number >= 1", int),
-    "validation_split": (lambda v: _is_num(v) and 0 <= v < 1, "a number from 0 to below 1", float),
     "seed": (
         lambda v: v is None or _is_int(v),
         "a whole number or null",
@@ -210,7 +249,7 @@ _TRAIN_FIELDS: dict[str, Rule] = {
 }
 
 
-def make_optimizer(settings: TrainSettings) -> Any:
+def make_optimizer(settings: TrainSettings) -> Optimizer:
     """The optimizer object the settings name, with learning rate and extra settings."""
     from core.engine import optimizers
 
@@ -232,14 +271,27 @@ def make_optimizer(settings: TrainSettings) -> Any:
 # --------------------------------------------------------------------------- data
 
 
-def _project_data_config(project: Any, settings: TrainSettings) -> Any:
+def data_settings(config: DataConfig) -> dict[str, Any]:
+    """The project's `data_config` form of `config`: its JSON form without the seed (the
+    seed's one home is the training settings, see `TrainSettings.seed`)."""
+    d = config.to_dict()
+    d.pop("seed", None)
+    return d
+
+
+def split_seed(settings: TrainSettings) -> int:
+    """The seed the data split uses: the project's seed, or 0 when it is unset."""
+    return 0 if settings.seed is None else int(settings.seed)
+
+
+def project_data_config(project: Project, settings: TrainSettings | None = None) -> DataConfig:
+    """The `DataConfig` the project's data is prepared with: its data settings, split with
+    the project's seed (a stray `seed` key in the data settings is ignored)."""
     from core.data import DataConfig
 
-    raw = dict(project.data_config or {})
-    if "validation_split" not in raw:
-        raw["validation_split"] = settings.validation_split
-    if "seed" not in raw and settings.seed is not None:
-        raw["seed"] = settings.seed
+    settings = settings or TrainSettings.from_dict(project.train_config)
+    raw = {k: v for k, v in (project.data_config or {}).items() if k != "seed"}
+    raw["seed"] = split_seed(settings)
     try:
         return DataConfig.from_dict(raw)
     except TypeError as exc:
@@ -247,18 +299,15 @@ def _project_data_config(project: Any, settings: TrainSettings) -> Any:
 
 
 def load_data(
-    project: Any,
+    project: Project,
     data_path: str | os.PathLike[str] | None = None,
     settings: TrainSettings | None = None,
-) -> Any:
-    """The project's `Dataset`: its CSV (or `data_path`) read and prepared by its data config.
-
-    The split ratios and seed come from the data configuration, falling back to
-    the training settings' `validation_split` and `seed`.
-    """
+) -> Dataset:
+    """The project's `Dataset`: its CSV (or `data_path`) read and prepared by
+    `project_data_config`."""
     from core.data import prepare, read_csv
 
-    settings = settings or TrainSettings.from_dict(getattr(project, "train_config", {}))
+    settings = settings or TrainSettings.from_dict(project.train_config)
     path = data_path if data_path is not None else project.data_path
     if not path:
         raise DataError(
@@ -266,37 +315,25 @@ def load_data(
             "the Data panel, or pass --data FILE.csv on the command line."
         )
     if data_path is None:
-        problem = project.data_problem() if hasattr(project, "data_problem") else None
+        problem = project.data_problem()
         if problem:
             raise DataError(problem + " Or pass --data FILE.csv on the command line.")
-    config = _project_data_config(project, settings)
-    return prepare(read_csv(path), config)
+    return prepare(read_csv(path), project_data_config(project, settings))
 
 
 # --------------------------------------------------------------------------- model
 
 
-def _problem_text(problem: Any) -> str:
-    for attr in ("message", "text"):
-        v = getattr(problem, attr, None)
-        if isinstance(v, str) and v:
-            return v
-    return str(problem)
+def check_graph(graph: Graph, dataset: Dataset) -> Analysis:
+    """The graph's analysis against the data; a GraphError listing every problem.
 
-
-def _is_error(problem: Any) -> bool:
-    level = getattr(problem, "severity", None) or getattr(problem, "level", None)
-    return level is None or str(level).lower() in ("error", "fatal")
-
-
-def check_graph(graph: Any, dataset: Any) -> Any:
-    """The graph's analysis against the data; a GraphError listing every problem."""
+    Every `Problem` of an analysis blocks training (`Analysis.ok`), so all are listed.
+    """
     from core.document.analysis import analyze
 
     analysis = analyze(graph, n_features=dataset.n_features, task=dataset.task)
-    problems = [p for p in getattr(analysis, "problems", ()) if _is_error(p)]
-    if problems:
-        lines = [_problem_text(p) for p in problems]
+    if analysis.problems:
+        lines = [p.message for p in analysis.problems]
         plural = "s" if len(lines) > 1 else ""
         raise GraphError(
             f"The network cannot be trained on this data ({len(lines)} problem{plural}): "
@@ -305,13 +342,14 @@ def check_graph(graph: Any, dataset: Any) -> Any:
     return analysis
 
 
-def build_and_compile(graph: Any, dataset: Any, settings: TrainSettings) -> Any:
-    """A compiled model for `graph`, checked against `dataset` first (see `check_graph`)."""
+def build_and_compile(graph: Graph, dataset: Dataset, settings: TrainSettings) -> Model:
+    """A compiled model for `graph`, checked against `dataset` first (see `check_graph`);
+    the graph is analysed once."""
     from core.document.analysis import build_model
 
-    check_graph(graph, dataset)
+    analysis = check_graph(graph, dataset)
     settings = settings.resolved(dataset.task)
-    model = build_model(graph, seed=settings.seed)
+    model = build_model(graph, seed=settings.seed, analysis=analysis)
     model.compile(
         optimizer=make_optimizer(settings),
         loss=settings.loss,
@@ -345,7 +383,11 @@ def loss_note(pipeline: Any | None, loss: str | None) -> str | None:
 # --------------------------------------------------------------------------- training
 
 
-def _early_stopping(settings: TrainSettings, has_validation: bool) -> Any | None:
+def early_stopping_callback(settings: TrainSettings, has_validation: bool) -> Callback | None:
+    """The `EarlyStopping` callback the settings ask for, or None when it is off.
+
+    Without validation rows, a monitor `val_x` watches `x` instead.
+    """
     es = settings.early_stopping
     if not es.enabled:
         return None
@@ -362,19 +404,30 @@ def _early_stopping(settings: TrainSettings, has_validation: bool) -> Any | None
     )
 
 
+#: The signature of `training_events`: what the GUI session runs (tests inject their own).
+TrainerFactory = Callable[..., Iterator["Event"]]
+
+
 def training_events(
-    model: Any, dataset: Any, settings: TrainSettings, callbacks: Iterable[Any] = ()
-) -> Iterator[Any]:
+    model: Model,
+    dataset: Dataset,
+    settings: TrainSettings,
+    callbacks: Iterable[Callback] = (),
+    *,
+    initial_epoch: int = 0,
+) -> Iterator[Event]:
     """`core.engine.training.train` on the training split with validation data and early stopping.
 
     Yields the trainer's frozen events (BatchEnded, EpochEnded, TrainingFinished).
-    Without validation rows, an early-stopping monitor `val_x` watches `x` instead.
+    As in Keras, `settings.epochs` is the epoch to stop after and `initial_epoch`
+    the one to start from: "train 5 more" after 20 runs epochs 20..24 with
+    `initial_epoch=20` and `epochs=25`, numbering its events from 20.
     """
     from core.engine.training import train
 
     has_val = len(dataset.x_val) > 0
     cbs = list(callbacks)
-    stopper = _early_stopping(settings, has_val)
+    stopper = early_stopping_callback(settings, has_val)
     if stopper is not None:
         cbs.insert(0, stopper)
     return train(
@@ -387,6 +440,7 @@ def training_events(
         callbacks=cbs,
         shuffle=True,
         seed=settings.seed,
+        initial_epoch=initial_epoch,
     )
 
 
@@ -421,27 +475,37 @@ def evaluate_splits(model: Any, dataset: Any, batch_size: int = 256) -> dict[str
 
 @dataclass
 class TrainResult:
-    """Everything a finished headless run produced."""
+    """Everything a finished run produced (headless, or the GUI session's current model)."""
 
-    model: Any
-    dataset: Any
+    model: Model
+    dataset: Dataset
     settings: TrainSettings
-    graph: Any
+    graph: Graph
     history: dict[str, list[float]]
     metrics: dict[str, dict[str, float]]
-    finished: Any | None = None
+    finished: TrainingFinished | None = None
     epochs_run: int = 0
+    data_config: DataConfig | None = None
     #: The run's `core.evaluation.runs.RunRecord` (settings, network, curves, metrics).
     run: Any | None = None
 
 
+def record_epoch(history: dict[str, list[float]], event: EpochEnded) -> None:
+    """Append an epoch's logs to `history` (Keras's `History.history` layout)."""
+    for k, v in dict(event.logs).items():
+        try:
+            history.setdefault(str(k), []).append(float(v))
+        except (TypeError, ValueError):
+            continue
+
+
 def train_project(
-    project: Any,
+    project: Project,
     *,
     data_path: str | os.PathLike[str] | None = None,
     settings: TrainSettings | None = None,
-    callbacks: Sequence[Any] = (),
-    on_event: Callable[[Any], None] | None = None,
+    callbacks: Sequence[Callback] = (),
+    on_event: Callable[[Event], None] | None = None,
 ) -> TrainResult:
     """Load data, build, train and evaluate a project headless (the CLI's `train`).
 
@@ -450,22 +514,22 @@ def train_project(
     import datetime as _dt
     import time
 
+    from core.engine.training import EpochEnded, TrainingFinished
+
     started, clock = _dt.datetime.now(_dt.timezone.utc), time.perf_counter()
     settings = settings or TrainSettings.from_dict(project.train_config)
     dataset = load_data(project, data_path, settings)
     model = build_and_compile(project.graph, dataset, settings)
-    if getattr(project, "path", None):
+    if project.path:
         model.name = Path(project.path).stem  # the summary's title, as in the GUI
     history: dict[str, list[float]] = {}
     finished = None
     epochs_run = 0
     for event in training_events(model, dataset, settings, callbacks):
-        kind = type(event).__name__
-        if kind == "EpochEnded":
+        if isinstance(event, EpochEnded):
             epochs_run += 1
-            for k, v in dict(event.logs).items():
-                history.setdefault(str(k), []).append(float(v))
-        elif kind == "TrainingFinished":
+            record_epoch(history, event)
+        elif isinstance(event, TrainingFinished):
             finished = event
         if on_event is not None:
             on_event(event)
@@ -479,6 +543,7 @@ def train_project(
         metrics=metrics,
         finished=finished,
         epochs_run=epochs_run,
+        data_config=project_data_config(project, settings),
     )
     from core.evaluation.runs import record_from_training
 
@@ -492,6 +557,15 @@ def train_project(
     return result
 
 
+def settings_record(settings: TrainSettings, data_config: DataConfig | None) -> dict[str, Any]:
+    """The training settings a bundle records: the run's settings plus the validation share
+    its data split used (generated training scripts read it as `validation_split`)."""
+    record = settings.to_dict()
+    if data_config is not None:
+        record["validation_split"] = float(data_config.validation_split)
+    return record
+
+
 def save_trained(
     result: TrainResult, path: str | os.PathLike[str], metadata: Mapping[str, Any] | None = None
 ) -> Path:
@@ -503,7 +577,7 @@ def save_trained(
         "metrics": result.metrics,
         "history": result.history,
         "epochs_run": result.epochs_run,
-        "train_settings": result.settings.to_dict(),
+        "train_settings": settings_record(result.settings, result.data_config),
         "baseline": training_baseline(result.dataset).to_dict(),
     }
     if metadata:
@@ -567,7 +641,7 @@ def new_project_from_csv(
     hidden: Sequence[int] | str | None = DEFAULT_HIDDEN,
     project_path: str | os.PathLike[str] | None = None,
     data_config: Mapping[str, Any] | None = None,
-) -> Any:
+) -> Project:
     """A starter project for a CSV: Input sized to the encoded features, hidden Dense relu
     layers, the output layer, loss and metrics the task suggests, and the starter
     training settings (`STARTER_TRAINING`: early stopping within at most 200 epochs).
@@ -578,7 +652,7 @@ def new_project_from_csv(
     """
     from core.data import DataConfig, prepare, read_csv
     from core.document.graph import Graph
-    from core.document.project import Project, default_train_config
+    from core.document.project import Project
     from core.engine.layers.spec import CATALOG
 
     units = _parse_hidden(hidden)
@@ -607,17 +681,13 @@ def new_project_from_csv(
         name="output",
     )
     graph.connect(prev, out.id)
-    train_config = default_train_config()
-    train_config.update(copy.deepcopy(STARTER_TRAINING))
-    train_config.update({"loss": task.loss, "metrics": list(task.metrics)})
+    train_config = TrainSettings.from_dict(
+        {**copy.deepcopy(STARTER_TRAINING), "loss": task.loss, "metrics": list(task.metrics)}
+    ).to_dict()
     return Project(
         graph=graph,
         data_path=str(Path(csv_path).resolve()),
-        data_config=config.to_dict(),
+        data_config=data_settings(config),
         train_config=train_config,
         path=str(Path(project_path).resolve()) if project_path else None,
     )
-
-
-#: Public name of the early-stopping factory (the GUI session builds its own train() call).
-early_stopping_callback = _early_stopping

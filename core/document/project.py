@@ -2,7 +2,11 @@
 
 A project holds the graph document (with positions), the data source (path
 stored relative to the project file, resolved to an absolute path on load,
-plus the data configuration as a plain dict) and the training configuration.
+plus the data settings: `core.run.data_settings`, a `DataConfig` without its
+seed, as a plain dict) and the training settings (`core.run.TrainSettings` as a
+dict; that type owns the defaults). `validation_split` lives only in the data
+settings and `seed` only in the training settings; format 1 files, which kept
+both in both, are migrated on load.
 Saving writes a temporary file in the same folder, flushes and fsyncs it and
 then `os.replace`s it over the old file, so a crash mid-save never corrupts
 the previous version. Loading turns every kind of bad file into a one-line
@@ -14,9 +18,7 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,10 +27,10 @@ from core.document.fileio import atomic_write_text
 from core.document.graph import Graph, LayerCatalog
 from core.document.graph_io import graph_from_dict, graph_to_dict
 from core.document.versioning import Migration, migrate
-from core.errors import FormatError, LayerForgeError
+from core.errors import ConfigError, FormatError, LayerForgeError
+from core.run import TrainSettings
 
 __all__ = [
-    "DEFAULT_TRAIN_CONFIG",
     "FILE_KIND",
     "FORMAT_VERSION",
     "PROJECT_MIGRATIONS",
@@ -41,36 +43,48 @@ __all__ = [
     "save_project",
 ]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 FILE_KIND = "layerforge-project"
 PROJECT_SUFFIX = ".lfproj"
 
-#: version -> function turning a project dict of that version into version + 1.
-PROJECT_MIGRATIONS: dict[int, Migration] = {}
 
-DEFAULT_TRAIN_CONFIG: dict[str, Any] = {
-    "optimizer": "adam",
-    "optimizer_settings": {},
-    "learning_rate": 0.001,
-    "loss": None,
-    "metrics": [],
-    "epochs": 20,
-    "batch_size": 32,
-    "validation_split": 0.2,
-    "seed": 0,
-    "early_stopping": {
-        "enabled": False,
-        "monitor": "val_loss",
-        "patience": 5,
-        "restore_best_weights": True,
-        "min_delta": 0.0,
-    },
-}
+def _v1_to_v2(d: dict[str, Any]) -> dict[str, Any]:
+    """Format 1 kept `validation_split` and `seed` in both the data and the training settings.
+
+    Format 2 gives each one home: the validation share is a data setting (the value
+    that ran, the data one, wins; the training one fills in where the data had none)
+    and the seed is a training setting (it fixes the weights and the shuffling; the
+    data seed fills in where the training had none).
+    """
+    data = d.get("data")
+    training = d.get("training")
+    if not isinstance(data, dict) or not isinstance(training, dict):
+        return d  # the checks after migration report what is wrong
+    config = data.get("config")
+    if config is None:
+        config = data["config"] = {}
+    if not isinstance(config, dict):
+        return d
+    split = training.pop("validation_split", None)
+    if "validation_split" not in config and split is not None:
+        config["validation_split"] = split
+    seed = config.pop("seed", None)
+    if "seed" not in training and seed is not None:
+        training["seed"] = seed
+    for run in d.get("runs") or ():  # run records keep the training settings they used
+        if isinstance(run, dict) and isinstance(run.get("settings"), dict):
+            run["settings"].pop("validation_split", None)
+    return d
+
+
+#: version -> function turning a project dict of that version into version + 1.
+PROJECT_MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2}
 
 
 def default_train_config() -> dict[str, Any]:
-    """A fresh copy of the default training settings (loss None = chosen from the task)."""
-    return copy.deepcopy(DEFAULT_TRAIN_CONFIG)
+    """A fresh copy of the default training settings (`core.run.TrainSettings` owns them;
+    loss None = chosen from the task)."""
+    return TrainSettings().to_dict()
 
 
 @dataclass
@@ -140,70 +154,10 @@ def project_to_dict(project: Project, *, path: str | None = None) -> dict[str, A
 
 def _check_train_config(cfg: dict[str, Any]) -> dict[str, Any]:
     """Fill missing settings from the defaults; refuse values of the wrong kind."""
-
-    def is_num(v: Any) -> bool:
-        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-    def is_int(v: Any) -> bool:
-        return isinstance(v, int) and not isinstance(v, bool)
-
-    out = default_train_config()
-    out.update(copy.deepcopy(cfg))
-    if isinstance(out["metrics"], str):
-        out["metrics"] = [out["metrics"]]
-    for key in ("optimizer_settings", "early_stopping"):
-        if out[key] is None:
-            out[key] = copy.deepcopy(DEFAULT_TRAIN_CONFIG[key])
-    checks: list[tuple[str, Callable[[Any], bool], str]] = [
-        ("optimizer", lambda v: isinstance(v, str) and bool(v), "an optimizer name"),
-        ("optimizer_settings", lambda v: isinstance(v, dict), "an object of settings"),
-        ("learning_rate", lambda v: is_num(v) and v > 0, "a number > 0"),
-        ("loss", lambda v: v is None or (isinstance(v, str) and bool(v)), "a loss name or null"),
-        (
-            "metrics",
-            lambda v: isinstance(v, list) and all(isinstance(m, str) for m in v),
-            "a list of metric names",
-        ),
-        ("epochs", lambda v: is_int(v) and v >= 1, "a whole number >= 1"),
-        ("batch_size", lambda v: is_int(v) and v >= 1, "a whole number >= 1"),
-        ("validation_split", lambda v: is_num(v) and 0 <= v < 1, "a number from 0 to below 1"),
-        ("seed", lambda v: v is None or is_int(v), "a whole number or null"),
-        ("early_stopping", lambda v: isinstance(v, dict), "an object"),
-    ]
-    for key, ok, expected in checks:
-        if not ok(out[key]):
-            raise FormatError(
-                f"training setting '{key}': Expected {expected}. Received: {out[key]!r}"
-            )
-    es = dict(DEFAULT_TRAIN_CONFIG["early_stopping"])
-    es.update(out["early_stopping"])
-    if not isinstance(es["enabled"], bool):
-        raise FormatError(
-            f"training setting 'early_stopping.enabled': Expected true or false. "
-            f"Received: {es['enabled']!r}"
-        )
-    if not (is_int(es["patience"]) and es["patience"] >= 0):
-        raise FormatError(
-            f"training setting 'early_stopping.patience': Expected a whole number "
-            f">= 0. Received: {es['patience']!r}"
-        )
-    if not (isinstance(es["monitor"], str) and es["monitor"]):
-        raise FormatError(
-            f"training setting 'early_stopping.monitor': Expected a metric name "
-            f"such as 'val_loss'. Received: {es['monitor']!r}"
-        )
-    if not isinstance(es["restore_best_weights"], bool):
-        raise FormatError(
-            "training setting 'early_stopping.restore_best_weights': Expected true "
-            f"or false. Received: {es['restore_best_weights']!r}"
-        )
-    if not (is_num(es["min_delta"]) and es["min_delta"] >= 0):
-        raise FormatError(
-            "training setting 'early_stopping.min_delta': Expected a number >= 0. "
-            f"Received: {es['min_delta']!r}"
-        )
-    out["early_stopping"] = es
-    return out
+    try:
+        return TrainSettings.from_dict(cfg).to_dict()
+    except ConfigError as exc:
+        raise FormatError(str(exc)) from None
 
 
 def project_from_dict(

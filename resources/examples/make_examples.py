@@ -158,11 +158,12 @@ def build_project(example: Example, out_dir: Path = HERE) -> Any:
     from core.document.graph import Graph
     from core.document.project import Project, default_train_config
     from core.engine.layers.spec import CATALOG
+    from core.run import data_settings
 
     data_path = DATASETS / example.csv
     config = DataConfig.from_dict({"target": example.target, "seed": 0, **example.data})
     dataset = prepare(read_csv(data_path), config)
-    config_dict = config.to_dict()
+    config_dict = data_settings(config)
     config_dict["target"] = dataset.target
     task = dataset.task
     graph = Graph(catalog=CATALOG)

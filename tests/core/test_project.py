@@ -47,7 +47,8 @@ def test_round_trip(tmp_path: Path) -> None:
     save_project(proj, path)
     assert proj.path == str(path.resolve())
     raw = json.loads(path.read_text())
-    assert raw["format"] == "layerforge-project" and raw["format_version"] == 1
+    assert raw["format"] == "layerforge-project"
+    assert raw["format_version"] == project_mod.FORMAT_VERSION == 2
     assert raw["data"]["path"] == "data/train.csv"  # relative to the project file
     loaded = load_project(path, catalog=FakeCatalog())
     assert graph_to_dict(loaded.graph) == graph_to_dict(proj.graph)
@@ -274,10 +275,10 @@ def test_newer_format(tmp_path: Path) -> None:
     with pytest.raises(FormatError) as info:
         load_project(write(tmp_path, json.dumps(d)))
     assert str(info.value).endswith(
-        "This file was made by a newer LayerForge (format 3); this version reads up to format 1. "
+        "This file was made by a newer LayerForge (format 3); this version reads up to format 2. "
         "Update LayerForge to open it."
     )
-    d["format_version"] = 1
+    d["format_version"] = 2
     d["graph"]["format_version"] = 2
     with pytest.raises(FormatError, match="newer LayerForge \\(format 2\\)"):
         load_project(write(tmp_path, json.dumps(d)))
@@ -317,7 +318,7 @@ def test_truncated_every_length_is_a_format_error(tmp_path: Path) -> None:
         ("epochs", 2.5, "'epochs'"),
         ("batch_size", "32", "'batch_size'"),
         ("learning_rate", -1, "'learning_rate': Expected a number > 0"),
-        ("validation_split", 1.0, "'validation_split'"),
+        ("validation_split", 0.2, "unknown keys: \\['validation_split'\\]. The validation share"),
         ("optimizer", "", "'optimizer'"),
         ("metrics", 3, "'metrics'"),
         ("loss", 3, "'loss'"),
@@ -371,14 +372,14 @@ def test_deeply_nested_file(tmp_path: Path) -> None:
 def test_project_migrations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     d = json.loads(good_text(tmp_path))
 
-    def v1_to_v2(old: dict[str, Any]) -> dict[str, Any]:
+    def v2_to_v3(old: dict[str, Any]) -> dict[str, Any]:
         old["training"]["epochs"] = 99
         return old
 
-    monkeypatch.setattr(project_mod, "FORMAT_VERSION", 2)
-    monkeypatch.setitem(project_mod.PROJECT_MIGRATIONS, 1, v1_to_v2)
+    monkeypatch.setattr(project_mod, "FORMAT_VERSION", 3)
+    monkeypatch.setitem(project_mod.PROJECT_MIGRATIONS, 2, v2_to_v3)
     assert project_from_dict(d).train_config["epochs"] == 99
-    monkeypatch.delitem(project_mod.PROJECT_MIGRATIONS, 1)
+    monkeypatch.delitem(project_mod.PROJECT_MIGRATIONS, 2)
     with pytest.raises(FormatError, match="missing migration"):
         project_from_dict(d)
 
@@ -389,7 +390,49 @@ def test_no_pickle_or_eval_in_project_module() -> None:
     assert "eval(" not in src
 
 
-def test_train_config_matches_core_run_settings() -> None:
-    run = pytest.importorskip("core.run")
-    assert run.TrainSettings().to_dict() == default_train_config()
-    assert run.TrainSettings.from_dict(default_train_config()).to_dict() == default_train_config()
+def test_train_config_defaults_come_from_core_run_settings() -> None:
+    from core.run import TrainSettings
+
+    assert TrainSettings().to_dict() == default_train_config()
+    assert TrainSettings.from_dict(default_train_config()).to_dict() == default_train_config()
+    assert "validation_split" not in default_train_config()  # a data setting, see below
+
+
+def v1_file(data_config: dict[str, Any], training: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "format": "layerforge-project",
+        "format_version": 1,
+        "graph": Graph().to_dict(positions=True),
+        "data": {"path": None, "config": data_config},
+        "training": training,
+    }
+
+
+def test_format_1_gives_validation_split_and_seed_one_home_each() -> None:
+    # Format 1 kept both in both places; the data values were the ones that ran.
+    proj = project_from_dict(
+        v1_file(
+            {"target": "y", "validation_split": 0.15, "test_split": 0.15, "seed": 4},
+            {"epochs": 5, "validation_split": 0.2, "seed": 7},
+        )
+    )
+    assert proj.data_config == {"target": "y", "validation_split": 0.15, "test_split": 0.15}
+    assert proj.train_config["seed"] == 7 and proj.train_config["epochs"] == 5
+    assert "validation_split" not in proj.train_config
+    # Only the training side had them: they move to their homes.
+    proj = project_from_dict(v1_file({"target": "y"}, {"validation_split": 0.3}))
+    assert proj.data_config == {"target": "y", "validation_split": 0.3}
+    proj = project_from_dict(v1_file({"seed": 4}, {}))
+    assert proj.data_config == {} and proj.train_config["seed"] == 4
+    # Runs recorded by format 1 kept the share with their training settings too.
+    d = v1_file({}, {})
+    d["runs"] = [{"id": "r1", "settings": {"epochs": 3, "validation_split": 0.2}}]
+    assert project_from_dict(d).runs[0]["settings"] == {"epochs": 3}
+
+
+def test_bundled_examples_still_open() -> None:
+    examples = Path(__file__).resolve().parents[2] / "resources" / "examples"
+    for path in sorted(examples.glob("*.lfproj")):
+        proj = load_project(path)
+        assert "seed" not in proj.data_config and "validation_split" not in proj.train_config
+        assert 0 < proj.data_config["validation_split"] < 1, path.name

@@ -12,15 +12,20 @@ import core.engine.layers  # noqa: F401 - registers the layer types
 from core.document.graph import Graph
 from core.document.project import Project, default_train_config
 from core.engine.layers.spec import CATALOG
+from core.engine.training import EpochEnded, TrainingFinished
 from core.errors import ConfigError, DataError, GraphError
 from core.run import (
     EarlyStoppingSettings,
     TrainSettings,
     build_and_compile,
+    check_graph,
+    data_settings,
     evaluate_splits,
     load_data,
     make_optimizer,
     new_project_from_csv,
+    project_data_config,
+    save_trained,
     train_project,
     training_events,
 )
@@ -77,7 +82,6 @@ def test_settings_from_project_defaults_round_trip() -> None:
         {"batch_size": 2.5},
         {"learning_rate": -1},
         {"metrics": [1]},
-        {"validation_split": 1.0},
         {"seed": "x"},
         {"optimizer": ""},
         {"loss": 3},
@@ -92,6 +96,12 @@ def test_settings_refuse_wrong_values(changes: dict) -> None:
     cfg.update(changes)
     with pytest.raises(ConfigError, match="Expected"):
         TrainSettings.from_dict(cfg)
+
+
+def test_validation_split_is_a_data_setting_not_a_training_one() -> None:
+    assert not hasattr(TrainSettings(), "validation_split")
+    with pytest.raises(ConfigError, match=r"unknown keys: \['validation_split'\].*data setting"):
+        TrainSettings.from_dict({"validation_split": 0.2})
 
 
 def test_overrides_and_resolution_from_task() -> None:
@@ -129,14 +139,30 @@ def test_load_data_uses_project_config(project: Project) -> None:
     assert len(ds.x_val) == 40 and len(ds.x_test) == 40
 
 
-def test_load_data_falls_back_to_training_split_and_override_path(
+def test_the_split_uses_the_data_share_and_the_one_project_seed(
     project: Project, tmp_path: Path
 ) -> None:
-    project.data_config = {"target": "label"}
-    project.train_config["validation_split"] = 0.5
-    assert len(load_data(project).x_val) == 80
+    project.data_config = {"target": "label", "validation_split": 0.5}
+    first = load_data(project)
+    assert len(first.x_val) == 80
+    # The seed lives in the training settings; a stray data-side seed changes nothing.
+    project.data_config = {"target": "label", "validation_split": 0.5, "seed": 123}
+    np.testing.assert_array_equal(load_data(project).x_val, first.x_val)
+    assert project_data_config(project).seed == 0
+    project.train_config = {**project.train_config, "seed": 5}
+    assert project_data_config(project).seed == 5
+    assert not np.array_equal(load_data(project).x_val, first.x_val)
+    project.train_config = {**project.train_config, "seed": None}
+    assert project_data_config(project).seed == 0  # random weights, the same split
     other = binary_csv(tmp_path / "other.csv", n=40, seed=1)
     assert len(load_data(project, other).x_train) == 20
+
+
+def test_data_settings_keep_no_seed() -> None:
+    from core.data import DataConfig
+
+    d = data_settings(DataConfig(target="y", validation_split=0.3, seed=9))
+    assert "seed" not in d and d["validation_split"] == 0.3 and d["target"] == "y"
 
 
 def test_load_data_without_file_says_what_to_do(project: Project, tmp_path: Path) -> None:
@@ -160,6 +186,19 @@ def test_build_and_compile_refuses_graph_that_does_not_fit_data(project: Project
     assert "(5,)" in text and "Dense(1, sigmoid)" in text
 
 
+def test_check_graph_lists_every_problem_of_the_analysis(project: Project) -> None:
+    from core.document.analysis import analyze
+
+    ds = load_data(project)
+    assert check_graph(project.graph, ds).ok
+    bad = mlp_graph(3, out=2, act="softmax")
+    problems = analyze(bad, n_features=ds.n_features, task=ds.task).problems
+    assert len(problems) == 2
+    with pytest.raises(GraphError) as info:
+        check_graph(bad, ds)
+    assert all(p.message in str(info.value) for p in problems)
+
+
 def test_build_and_compile_fills_loss_from_task(project: Project) -> None:
     ds = load_data(project)
     model = build_and_compile(project.graph, ds, TrainSettings(seed=1))
@@ -173,9 +212,9 @@ def test_training_events_and_evaluation(project: Project) -> None:
     settings = TrainSettings.from_dict(project.train_config)
     model = build_and_compile(project.graph, ds, settings)
     events = list(training_events(model, ds, settings))
-    kinds = [type(e).__name__ for e in events]
-    assert kinds.count("EpochEnded") == 3 and kinds[-1] == "TrainingFinished"
-    epoch_logs = [e.logs for e in events if type(e).__name__ == "EpochEnded"]
+    assert sum(isinstance(e, EpochEnded) for e in events) == 3
+    assert isinstance(events[-1], TrainingFinished)
+    epoch_logs = [e.logs for e in events if isinstance(e, EpochEnded)]
     assert "val_loss" in epoch_logs[-1] and "val_accuracy" in epoch_logs[-1]
     metrics = evaluate_splits(model, ds)
     assert set(metrics) == {"train", "validation", "test"}
@@ -197,7 +236,7 @@ def test_early_stopping_from_settings_stops_the_run(project: Project) -> None:
     )
     model = build_and_compile(project.graph, ds, settings)
     events = list(training_events(model, ds, settings))
-    assert sum(type(e).__name__ == "EpochEnded" for e in events) == 2
+    assert sum(isinstance(e, EpochEnded) for e in events) == 2
     assert events[-1].reason == "early_stopping"
 
 
@@ -205,7 +244,6 @@ def test_early_stopping_without_validation_watches_training_loss(project: Projec
     project.data_config = {"target": "label", "validation_split": 0.0}
     settings = TrainSettings(
         epochs=30,
-        validation_split=0.0,
         early_stopping=EarlyStoppingSettings(enabled=True, patience=0, min_delta=10.0),
     )
     ds = load_data(project, settings=settings)
@@ -214,6 +252,41 @@ def test_early_stopping_without_validation_watches_training_loss(project: Projec
     events = list(training_events(model, ds, settings))
     assert events[-1].reason == "early_stopping"
     assert evaluate_splits(model, ds)["validation"] == {}
+
+
+def test_train_more_continues_from_initial_epoch(project: Project) -> None:
+    """Two epochs, then two more from `initial_epoch=2` on the same model and optimizer."""
+    from dataclasses import replace
+
+    ds = load_data(project)
+    settings = replace(TrainSettings.from_dict(project.train_config), epochs=4)
+    model = build_and_compile(project.graph, ds, settings)
+    first = list(training_events(model, ds, replace(settings, epochs=2)))
+    after_two = model.get_weights()
+    steps = model.optimizer.iterations
+    more = list(training_events(model, ds, settings, initial_epoch=2))
+    assert [e.epoch for e in first if isinstance(e, EpochEnded)] == [0, 1]
+    assert [e.epoch for e in more if isinstance(e, EpochEnded)] == [2, 3]
+    assert isinstance(more[-1], TrainingFinished) and more[-1].reason == "completed"
+    assert model.optimizer.iterations == 2 * steps  # the same optimizer state went on
+    assert any(
+        not np.array_equal(a, b) for a, b in zip(after_two, model.get_weights(), strict=True)
+    )
+    # It went on from the trained weights: its first epoch beats a fresh model's first.
+    fresh = build_and_compile(project.graph, ds, settings)
+    fresh_first = next(e for e in training_events(fresh, ds, settings) if isinstance(e, EpochEnded))
+    more_first = next(e for e in more if isinstance(e, EpochEnded))
+    assert more_first.logs["loss"] < fresh_first.logs["loss"]
+
+
+def test_saved_bundle_records_the_split_the_run_used(project: Project, tmp_path: Path) -> None:
+    from core.bundle import load_model
+
+    result = train_project(project)
+    written = save_trained(result, tmp_path / "m.lfmodel")
+    recorded = load_model(written).metadata["train_settings"]
+    assert recorded["validation_split"] == 0.25 and recorded["epochs"] == 3
+    assert recorded["seed"] == 0
 
 
 def test_train_project_is_deterministic_for_a_seed(project: Project) -> None:
@@ -245,7 +318,7 @@ def test_new_project_from_csv_fits_the_data(tmp_path: Path) -> None:
     assert nodes[-1].params["activation"] == "sigmoid"
     assert [n.x for n in nodes] == sorted(n.x for n in nodes) and len({n.x for n in nodes}) == 4
     assert project.train_config["loss"] == "binary_crossentropy"
-    assert project.data_config["target"] == "label"
+    assert project.data_config["target"] == "label" and "seed" not in project.data_config
     ds = load_data(project)
     assert analyze(project.graph, n_features=ds.n_features, task=ds.task).ok
 
