@@ -1,4 +1,11 @@
-"""Undo commands: every edit of the network document as one QUndoCommand.
+"""Undo commands: every edit of the project as one QUndoCommand.
+
+Project fields (the data file, the data settings, the training settings) change
+through `SetAttrCommand`, a small command that sets one attribute and puts the
+old value back on undo (as orange-canvas-core's `SetAttrCommand`); a gesture
+that changes several fields is a `ProjectEditCommand` whose children are
+`SetAttrCommand`s (run in order on redo and in reverse on undo), so no
+command branches on what it edits.
 
 Each command calls only `core.document.graph.Graph` methods and remembers exactly what
 it needs to undo itself (removed nodes with their edges and ports, old
@@ -15,7 +22,7 @@ pushed), and the `redo()` that `QUndoStack.push` calls right after is skipped.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from PySide6.QtGui import QUndoCommand
@@ -32,13 +39,113 @@ __all__ = [
     "GraphCommand",
     "MoveNodesCommand",
     "PasteCommand",
+    "ProjectEditCommand",
     "RemoveNodesCommand",
     "RenameCommand",
+    "SetAttrCommand",
     "SetParamsCommand",
 ]
 
 SET_PARAMS_ID = 4101
+SET_ATTR_ID = 4102
 INSERT_GAP = 260.0  # one auto-layout column
+
+
+class SetAttrCommand(QUndoCommand):
+    """Set `obj.<name>` to `value`; undo sets the old value back.
+
+    Values are replaced, never changed in place, so keeping the old object is enough to
+    undo. `changed(name)` runs after every set (the owner announces the change). With
+    a `merge_key`, a command merges into the previous one when both set the same
+    attribute of the same object with the same key (typing in one field, or clicking
+    a spin box's arrow, is one undo step); a merge that returns to the old value
+    makes the command obsolete, and the stack drops it.
+    """
+
+    def __init__(
+        self,
+        obj: object,
+        name: str,
+        value: Any,
+        text: str = "",
+        *,
+        changed: Callable[[str], None] | None = None,
+        merge_key: Hashable | None = None,
+    ) -> None:
+        super().__init__(text or f"Set {name.replace('_', ' ')}")
+        self.obj = obj
+        self.name = name
+        self.old = getattr(obj, name)
+        self.value = value
+        self.changed = changed
+        self.merge_key = merge_key
+
+    def _set(self, value: Any) -> None:
+        setattr(self.obj, self.name, value)
+        if self.changed is not None:
+            self.changed(self.name)
+
+    def redo(self) -> None:
+        self._set(self.value)
+
+    def undo(self) -> None:
+        self._set(self.old)
+
+    def id(self) -> int:
+        return SET_ATTR_ID if self.merge_key is not None else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 (Qt override)
+        if not (
+            isinstance(other, SetAttrCommand)
+            and other.obj is self.obj
+            and other.name == self.name
+            and other.merge_key == self.merge_key
+        ):
+            return False
+        self.value = other.value
+        self.setText(other.text())
+        if self.value == self.old:
+            self.setObsolete(True)
+        return True
+
+
+class ProjectEditCommand(QUndoCommand):
+    """One gesture that sets several project fields: a `SetAttrCommand` child per field.
+
+    `changes` maps attribute names of `obj` to their new values. Redo runs the children
+    in order and undo in reverse order; `changed(name)` runs for each field once all of
+    them are set, so a listener never sees half an edit (a new data file with the old
+    file's settings). The children are kept and run here, not given to Qt as child
+    commands: PySide6 does not hand a child command's ownership to its Qt parent, so a
+    Python child would be freed twice (or too early).
+    """
+
+    def __init__(
+        self,
+        obj: object,
+        changes: Mapping[str, Any],
+        text: str,
+        *,
+        changed: Callable[[str], None] | None = None,
+    ) -> None:
+        super().__init__(text)
+        self.changed = changed
+        self.children_ = [SetAttrCommand(obj, n, v, text) for n, v in changes.items()]
+
+    def _announce(self) -> None:
+        if self.changed is not None:
+            for child in self.children_:
+                self.changed(child.name)
+
+    def redo(self) -> None:
+        for child in self.children_:
+            child.redo()
+        self._announce()
+
+    def undo(self) -> None:
+        for child in reversed(self.children_):
+            child.undo()
+        self._announce()
 
 
 class GraphCommand(QUndoCommand):

@@ -7,8 +7,9 @@ dialog, by dropping a file on the panel (or the window, see
 rows open instantly); the column profile from `core.data` lists each column
 with a role selector (feature / target / ignore) and the reason for the
 suggested role; the detected task, the preprocessing options (impute, scale)
-and the split ratios edit the session's `DataConfig`. Problems from
-`core.data` appear in the panel in plain words.
+and the split shares (the project's one home of the validation share) are
+edited through the session, each change one undo step of the project.
+Problems from `core.data` appear in the panel in plain words.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ from app.widgets.labels import ERROR_STYLE, make_label, share_spin_box
 
 if TYPE_CHECKING:  # pandas loads with the first CSV, not at start-up
     import pandas as pd
+
+    from core.data import ColumnProfile
 
 ROLES = ("feature", "target", "ignore")
 IMPUTE = ("mean", "median", "drop")
@@ -216,6 +219,7 @@ class DataPanel(QWidget):
         shares.addWidget(self.test_split, 1)
         for box in (self.validation_split, self.test_split):
             box.setMinimumWidth(60)
+            box.setKeyboardTracking(False)  # a typed share counts once, on Enter or leaving
         options.addRow("Validation / test", shares)
         options.addRow(self.split_label)
         options_box = QGroupBox("Preprocessing and splits")
@@ -401,7 +405,7 @@ class DataPanel(QWidget):
             self._loading = False
         self.fit_splitter()  # the task and split texts may need another line now
 
-    def role_of(self, profile: Any) -> str:
+    def role_of(self, profile: ColumnProfile) -> str:
         cfg = self.session.data_config
         target = cfg.target if cfg is not None else None
         if target == profile.name:

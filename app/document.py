@@ -1,28 +1,33 @@
-"""The document controller: the one object every view edits the network through.
+"""The document controller: the one object every view edits the project through.
 
-`DocumentController` owns the `core.document.graph.Graph`, the `QUndoStack`, the
-project settings and the file path. Every edit method builds one undo command
-from `app.commands` (one gesture = one undo step), re-emits each graph event as
-the Qt signal `graphEvent`, and re-runs the shape check (`core.document.analysis.analyze`)
-once per burst of edits, debounced to the event loop, announcing the result
-with `analysisChanged`. Refused edits never raise into the GUI: they emit
-`message(str)` with the plain-language reason and return False/None. Run
-settings (the project's `train_config`) change through `set_train_config`,
-an undo step like any edit (so Save and the unsaved mark follow them), and
-every change is announced with `trainConfigChanged`.
+`DocumentController` owns the project (`core.document.project.Project`: the
+`Graph`, the data file, the data settings and the training settings), the
+`QUndoStack`, the file path and the modified mark. Every edit method builds
+one undo command from `app.commands` (one gesture = one undo step), so Save,
+Undo and the unsaved mark cover every edit: the network through graph
+commands, and the project fields through `SetAttrCommand`s (`set_data_source`,
+`set_data_config`, `set_train_config`, `update_train_config`). Each project
+field change (an edit, its undo or redo) is announced with
+`projectChanged(field)` (and `trainConfigChanged` for the training settings);
+New/Open announce `documentReset` (and `trainConfigChanged`);
+each graph event is re-emitted as `graphEvent`. The shape check
+(`core.document.analysis.analyze`) re-runs once per burst of edits, debounced
+to the event loop, announced with `analysisChanged`. Refused graph edits never
+raise into the GUI: they emit `message(str)` with the plain-language reason
+and return False/None; refused settings raise `ConfigError` before anything
+changes, for the view to show next to its field.
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtGui import QUndoStack
 
 from app.commands import (
     AddNodeCommand,
@@ -32,74 +37,74 @@ from app.commands import (
     GraphCommand,
     MoveNodesCommand,
     PasteCommand,
+    ProjectEditCommand,
     RemoveNodesCommand,
     RenameCommand,
+    SetAttrCommand,
     SetParamsCommand,
 )
-from core.document.graph import Graph, LayerCatalog
+from core.document.graph import Graph, GraphEvent, LayerCatalog
 from core.document.project import Project, load_project, save_project
-from core.errors import FormatError, GraphError
+from core.errors import ConfigError, FormatError, GraphError
+from core.run import TrainSettings
+
+if TYPE_CHECKING:
+    from core.data import TaskInfo
+    from core.document.analysis import Analysis, Fix
 
 __all__ = ["DocumentController", "default_catalog"]
 
 
 def default_catalog() -> LayerCatalog:
     """The layer registry as a graph catalog (importing core.engine.layers registers the layers)."""
-    with contextlib.suppress(ImportError):
-        import core.engine.layers  # noqa: F401  (registers the built-in layers)
+    import core.engine.layers  # noqa: F401  (registers the built-in layers)
     from core.engine.layers.spec import CATALOG
 
     return CATALOG
 
 
-def _analyze_function() -> Any:
-    """`core.document.analysis.analyze` with a per-document cache, or None where it is missing."""
-    try:
-        from core.document.analysis import AnalysisCache, analyze
-    except ImportError:
-        return None
+Analyzer = Callable[..., "Analysis"]
+
+
+def _analyze_function() -> Analyzer:
+    """`core.document.analysis.analyze` with a per-document cache."""
+    from core.document.analysis import AnalysisCache, analyze
+
     cache = AnalysisCache()
 
-    def run(graph: Graph, **context: Any) -> Any:
+    def run(graph: Graph, **context: Any) -> Analysis:
         return analyze(graph, cache=cache, **context)
 
     return run
 
 
-class TrainConfigCommand(QUndoCommand):
-    """Replace the project's train_config (one undo step; edits of one field merge)."""
+def changed_paths(before: Any, after: Any, prefix: tuple[str, ...] = ()) -> frozenset[tuple]:
+    """The key paths where two settings values differ (nested dicts are walked).
 
-    ID = 7301
+    Two edits of the same paths merge into one undo step (typing in one field)."""
+    if not (isinstance(before, Mapping) and isinstance(after, Mapping)):
+        return frozenset() if before == after else frozenset({prefix})
+    out: set[tuple] = set()
+    for key in set(before) | set(after):
+        out |= changed_paths(before.get(key), after.get(key), (*prefix, str(key)))
+    return frozenset(out)
 
-    def __init__(
-        self,
-        controller: DocumentController,
-        before: Mapping[str, Any],
-        after: Mapping[str, Any],
-        text: str,
-    ) -> None:
-        super().__init__(text)
-        self.controller = controller
-        self.before = copy.deepcopy(dict(before))
-        self.after = copy.deepcopy(dict(after))
-        self.fields = frozenset(
-            k for k in set(self.before) | set(self.after) if self.before.get(k) != self.after.get(k)
-        )
 
-    def id(self) -> int:
-        return self.ID
+def _describe_change(paths: Iterable[tuple]) -> str:
+    names = sorted({" ".join(p).replace("_", " ") for p in paths})
+    return "Set " + ", ".join(names)
 
-    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 (Qt override)
-        if not isinstance(other, TrainConfigCommand) or other.fields != self.fields:
-            return False
-        self.after = copy.deepcopy(other.after)
-        return True
 
-    def redo(self) -> None:
-        self.controller._apply_train_config(self.after)
+def _checked_data_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """`config` as the project keeps it (`core.run.data_settings`); ConfigError if not valid."""
+    from core.data import DataConfig
+    from core.run import data_settings
 
-    def undo(self) -> None:
-        self.controller._apply_train_config(self.before)
+    raw = {k: copy.deepcopy(v) for k, v in config.items() if k != "seed"}
+    try:
+        return data_settings(DataConfig.from_dict(raw))
+    except TypeError as exc:
+        raise ConfigError(f"The data settings are not valid: {exc}.") from None
 
 
 class DocumentController(QObject):
@@ -111,6 +116,7 @@ class DocumentController(QObject):
     pathChanged = Signal(str)
     cleanChanged = Signal(bool)  # True when the document equals the saved file
     message = Signal(str)
+    projectChanged = Signal(str)  # a project field changed: an edit, its undo or redo
     trainConfigChanged = Signal()  # the project's train_config changed (edit, undo, redo)
 
     def __init__(self, catalog: LayerCatalog | None = None, parent: QObject | None = None) -> None:
@@ -120,16 +126,16 @@ class DocumentController(QObject):
         self.project = Project(graph=self.graph)
         self.undo_stack = QUndoStack(self)
         self.path: str | None = None
-        self.analysis: Any = None
+        self.analysis: Analysis | None = None
         self.analysis_context: dict[str, Any] = {"n_features": None, "task": None}
         self._analysis_pending = False
-        self._analyze = _analyze_function()
+        self._analyze: Analyzer = _analyze_function()
         self._unsubscribe = self.graph.subscribe(self._on_graph_event)
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
 
     # ------------------------------------------------------------------ events
 
-    def _on_graph_event(self, event: Any) -> None:
+    def _on_graph_event(self, event: GraphEvent) -> None:
         self.graphEvent.emit(event)
         self.schedule_analysis()
 
@@ -145,13 +151,9 @@ class DocumentController(QObject):
         self._analysis_pending = True
         QTimer.singleShot(0, self.analyze_now)
 
-    def analyze_now(self) -> Any:
+    def analyze_now(self) -> Analysis | None:
         """Run the shape check now and emit `analysisChanged`; returns the analysis."""
         self._analysis_pending = False
-        if self._analyze is None:
-            self._analyze = _analyze_function()
-        if self._analyze is None:
-            return None
         try:
             self.analysis = self._analyze(self.graph, **self.analysis_context)
         except GraphError as exc:  # a bug in the checker must not take the editor down
@@ -160,7 +162,9 @@ class DocumentController(QObject):
         self.analysisChanged.emit(self.analysis)
         return self.analysis
 
-    def set_analysis_context(self, n_features: int | None = None, task: str | None = None) -> None:
+    def set_analysis_context(
+        self, n_features: int | None = None, task: TaskInfo | None = None
+    ) -> None:
         """Tell the shape check the data's feature count and task; re-checks."""
         self.analysis_context = {"n_features": n_features, "task": task}
         self.schedule_analysis()
@@ -176,7 +180,9 @@ class DocumentController(QObject):
         self.undo_stack.push(command)
         return True
 
-    def _build(self, factory: Any, *args: Any, **kwargs: Any) -> GraphCommand | None:
+    def _build(
+        self, factory: Callable[..., GraphCommand], *args: Any, **kwargs: Any
+    ) -> GraphCommand | None:
         try:
             return factory(self.graph, *args, **kwargs)
         except GraphError as exc:
@@ -259,7 +265,7 @@ class DocumentController(QObject):
         cmd = self._build(RenameCommand, node_id, name)
         return cmd is not None and self._push(cmd)
 
-    def apply_fix(self, fix: Any) -> bool:
+    def apply_fix(self, fix: Fix) -> bool:
         """Apply an analysis `Fix` (insert a layer on an edge, or set parameters) as one step."""
         cmd = self._build(ApplyFixCommand, fix)
         if cmd is None or not self._push(cmd):
@@ -286,31 +292,82 @@ class DocumentController(QObject):
         positions = layered_layout(list(g.nodes), [(e.src, e.dst) for e in g.edges])
         return self.move_nodes(positions, "Auto-layout")
 
-    # ------------------------------------------------------------------ run settings
+    # ------------------------------------------------------------------ project fields
 
-    def set_train_config(self, config: Mapping[str, Any], text: str = "") -> bool:
-        """Replace the project's train_config with `config` as one undo step (consecutive
-        edits of the same fields merge); `trainConfigChanged` follows.
+    def _field_changed(self, name: str) -> None:
+        self.projectChanged.emit(name)
+        if name == "train_config":
+            self.trainConfigChanged.emit()
 
-        The one path for run-settings edits: `TrainingSession.update_train_config` checks
-        the new value and calls this. False when nothing changed.
-        """
-        before = copy.deepcopy(dict(self.project.train_config))
-        after = copy.deepcopy(dict(config))
-        if before == after:
+    def _set_field(self, name: str, value: Any, text: str, *, merge: bool = True) -> bool:
+        """Set one project field as one undo step; consecutive edits of the same keys merge."""
+        before = getattr(self.project, name)
+        if before == value:
             return False
-        if not text:
-            changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
-            text = "Set " + ", ".join(k.replace("_", " ") for k in changed)
-        self.undo_stack.push(TrainConfigCommand(self, before, after, text))  # redo applies it
+        paths = changed_paths(before, value)
+        self.undo_stack.push(
+            SetAttrCommand(
+                self.project,
+                name,
+                copy.deepcopy(value),
+                text or _describe_change(paths),
+                changed=self._field_changed,
+                merge_key=(name, paths) if merge else None,
+            )
+        )  # push runs redo, which sets it
         return True
 
-    def _apply_train_config(self, config: Mapping[str, Any]) -> None:
-        target = self.project.train_config
-        if dict(target) != dict(config):
-            target.clear()
-            target.update(copy.deepcopy(dict(config)))
-        self.trainConfigChanged.emit()
+    def train_settings(self) -> TrainSettings:
+        """The project's training settings, typed (`TrainSettings` owns the defaults)."""
+        return TrainSettings.from_dict(self.project.train_config)
+
+    def set_train_config(self, config: Mapping[str, Any], text: str = "") -> bool:
+        """Replace the training settings (checked first: ConfigError, nothing changed) as one
+        undo step; consecutive edits of the same settings merge. False when nothing changed.
+        """
+        return self._set_field("train_config", TrainSettings.from_dict(config).to_dict(), text)
+
+    def update_train_config(self, changes: Mapping[str, Any], text: str = "") -> bool:
+        """`set_train_config` with `changes` merged into the current settings
+        (`early_stopping` merges key by key)."""
+        merged = copy.deepcopy(self.project.train_config)
+        for key, value in changes.items():
+            if key == "early_stopping" and isinstance(value, Mapping):
+                merged[key] = {**dict(merged.get(key) or {}), **value}
+            else:
+                merged[key] = copy.deepcopy(value)
+        return self.set_train_config(merged, text)
+
+    def set_data_config(self, config: Mapping[str, Any], text: str = "") -> bool:
+        """Replace the data settings (roles, preprocessing, splits) as one undo step.
+
+        `config` is the project's `data_config` form (`core.run.data_settings`); it is
+        checked first (ConfigError, nothing changed). False when nothing changed.
+        """
+        return self._set_field("data_config", _checked_data_config(config), text, merge=False)
+
+    def set_data_source(self, path: str | None, config: Mapping[str, Any], text: str = "") -> bool:
+        """Use another data file with its data settings: one undo step setting both."""
+        changes = {
+            name: value
+            for name, value in (
+                ("data_path", path),
+                ("data_config", _checked_data_config(config)),
+            )
+            if getattr(self.project, name) != value
+        }
+        if not changes:
+            return False
+        name = os.path.basename(path) if path else "no data file"
+        self.undo_stack.push(
+            ProjectEditCommand(
+                self.project,
+                copy.deepcopy(changes),
+                text or f"Use {name}",
+                changed=self._field_changed,
+            )
+        )
+        return True
 
     # ------------------------------------------------------------------ files
 
@@ -334,7 +391,7 @@ class DocumentController(QObject):
             )
         self.undo_stack.setClean()
         self._set_path(path)
-        self.documentReset.emit()
+        self.documentReset.emit()  # views of the project fields reload from the new project
         self.trainConfigChanged.emit()
         self.cleanChanged.emit(True)
 

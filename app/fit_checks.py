@@ -9,11 +9,10 @@ one-click button that applies its `core.document.analysis.Fix` through
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from app.session import TrainingSession, _analysis_errors
+from app.session import TrainingSession
+from core.document.analysis import Fix
 
 
 class FitChecks(QWidget):
@@ -35,17 +34,15 @@ class FitChecks(QWidget):
         session.dataError.connect(lambda _t: self.refresh())
         self.refresh()
 
-    def problems(self) -> list[tuple[str, Any]]:
-        """(message, fix or None) for each problem that blocks training."""
-        out: list[tuple[str, Any]] = []
+    def problems(self) -> list[tuple[str, Fix | None]]:
+        """(message, fix or None) for each problem that blocks training: the data problem,
+        then every problem of the analysis (each one blocks)."""
+        out: list[tuple[str, Fix | None]] = []
         if self.session.data_error:
             out.append((self.session.data_error, None))
-        analysis = getattr(self.controller, "analysis", None)
-        wanted = set(_analysis_errors(analysis))
-        for p in getattr(analysis, "problems", ()) or ():
-            message = str(getattr(p, "message", p))
-            if message in wanted:
-                out.append((message, getattr(p, "fix", None)))
+        analysis = self.controller.analysis
+        if analysis is not None:
+            out.extend((p.message, p.fix) for p in analysis.problems)
         return out
 
     def refresh(self) -> None:
@@ -63,7 +60,7 @@ class FitChecks(QWidget):
             label.setStyleSheet("color: #8a4b00;")
             h.addWidget(label, 1)
             if fix is not None:
-                button = QPushButton(str(getattr(fix, "label", "Fix")))
+                button = QPushButton(fix.label)
                 button.setToolTip("Apply this fix (Undo reverts it)")
                 button.clicked.connect(lambda _c=False, f=fix: self.controller.apply_fix(f))
                 h.addWidget(button)

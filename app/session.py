@@ -1,31 +1,55 @@
-"""The training session: the data, the built model and its trained weights for one window.
+"""The training session: a thin Qt client of `core.run` for one window.
 
-`TrainingSession` is the Qt-side owner of everything a run needs and
-produces: the opened CSV `Table`, its column profiles, the `DataConfig` and
-the prepared `Dataset`; the model built from the controller's graph and its
-trained weights; the `TrainingWorker` of the current run. It offers
-start/pause/resume/stop/step, "train N more epochs", reset weights, test-split
-metrics after a run and saving the trained model as a `.lfmodel` bundle. The
-logic lives in `core` (`core.data`, `core.run`, `core.engine.training`,
-`core.bundle`); the session only sequences it, keeps the project's
-`data_config` / `train_config` dicts in sync, and re-emits progress as
-signals. Panels are views of the session and hold no state of their own.
+`TrainingSession` holds what a run needs but the project does not keep: the
+opened CSV (`Table` and column profiles, a cache of the project's data file),
+the `Dataset` prepared from it with `core.run.project_data_config`, the model
+of the current run with its trained weights, and the `TrainingWorker` running
+it. It owns no project state: opening a file and every data edit (roles,
+preprocessing, splits) become one undoable command of the `DocumentController`,
+and the session follows the project through the controller's `projectChanged`
+(edits, undo, redo) and `documentReset` (New/Open), re-reading or re-preparing
+the data as needed. Runs go through `core.run`: `build_and_compile`, the
+`trainer` (`core.run.training_events` unless a test injects another; "train
+more" continues with `initial_epoch`), `evaluate_arrays` for the test split and
+`save_trained` for the `.lfmodel` bundle. Progress is re-emitted as signals;
+panels are views of the session and the controller.
 """
 
 from __future__ import annotations
 
-import copy
 import math
 import os
+import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
+from app.document import DocumentController
 from app.worker import BatchChunk, TrainingWorker
-from core.errors import LayerForgeError
+from core.errors import ConfigError, LayerForgeError
+from core.run import (
+    Trainer,
+    TrainResult,
+    TrainSettings,
+    build_and_compile,
+    data_settings,
+    evaluate_arrays,
+    project_data_config,
+    record_epoch,
+    save_trained,
+    training_events,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from core.bundle import BundledModel
+    from core.data import ColumnProfile, DataConfig, Dataset, Table
+    from core.document.project import Project
+    from core.engine.models import Model
+    from core.engine.training import EpochEnded, Event, TrainingFinished
 
 #: Test split offered for a freshly opened CSV (the data config's own default is 0).
 DEFAULT_TEST_SPLIT = 0.1
@@ -40,27 +64,20 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
 
 
-def _analysis_errors(analysis: Any) -> list[str]:
-    out = []
-    for p in getattr(analysis, "problems", ()) or ():
-        level = getattr(p, "severity", None) or getattr(p, "level", None)
-        if level is None or str(level).lower() in ("error", "fatal"):
-            out.append(str(getattr(p, "message", None) or p))
-    return out
+def _same_file(a: str | None, b: str | None) -> bool:
+    return bool(a) and bool(b) and os.path.abspath(str(a)) == os.path.abspath(str(b))
 
 
 class TrainingSession(QObject):
-    """Data + model + run state of one window; see the module docstring.
+    """The data cache, the model and the runs of one window; see the module docstring.
 
     Signals: `dataChanged()` (table, profiles, config or dataset changed),
     `dataError(str)` (a plain-words data problem; "" when cleared),
     `stateChanged(str)` (idle/running/paused/stopping), `runStarted(bool)` (True
     for a fresh run that clears the plots, False to continue), `batches(BatchChunk)`,
-    `epochEnded(event)`, `runFinished(event, str)` (the event and a plain
-    summary), `errored(str, str)` (message, traceback), `testMetrics(dict)`,
-    `readinessChanged(bool, str)` (can start, reason), `message(str)`,
-    `trainConfigChanged()` (the project's train_config changed: an edit through
-    `update_train_config`, undo/redo, New/Open).
+    `epochEnded(EpochEnded)`, `runFinished(TrainingFinished, str)` (the event and a
+    plain summary), `errored(str, str)` (message, traceback), `testMetrics(dict)`,
+    `readinessChanged(bool, str)` (can start, reason), `message(str)`.
     """
 
     dataChanged = Signal()
@@ -74,22 +91,30 @@ class TrainingSession(QObject):
     testMetrics = Signal(object)
     readinessChanged = Signal(bool, str)
     message = Signal(str)
-    trainConfigChanged = Signal()
 
-    def __init__(self, controller: Any, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        controller: DocumentController,
+        parent: QObject | None = None,
+        *,
+        trainer: Trainer = training_events,
+    ) -> None:
         super().__init__(parent)
         self.controller = controller
-        self.table: Any = None
-        self.profiles: list[Any] = []
-        self.data_config: Any = None
-        self.dataset: Any = None
+        self.trainer = trainer
+        self.table: Table | None = None
+        self.profiles: list[ColumnProfile] = []
+        self.dataset: Dataset | None = None
         self.data_error = ""
-        self.model: Any = None
-        self.model_settings: Any = None
+        self._table_path: str | None = None
+        self._prepared: DataConfig | None = None  # what `dataset` was prepared with
+        self._config: DataConfig | None = None  # the same, with the target it used filled in
+        self.model: Model | None = None
+        self.model_settings: TrainSettings | None = None
         self.epochs_done = 0
         self.history: dict[str, list[float]] = {}
         self.test_metrics: dict[str, float] = {}
-        self.last_finished: Any = None
+        self.last_finished: TrainingFinished | None = None
         self.last_error: tuple[str, str] | None = None
         self.worker: TrainingWorker | None = None
         self.state = IDLE
@@ -98,186 +123,190 @@ class TrainingSession(QObject):
         self._graph_changed = False
         controller.graphEvent.connect(self._on_graph_event)
         controller.documentReset.connect(self.load_from_project)
-        config_changed = getattr(controller, "trainConfigChanged", None)
-        if config_changed is not None:  # edits, undo/redo and New/Open all pass here
-            config_changed.connect(self._on_train_config_changed)
-        if hasattr(controller, "analysisChanged"):
-            controller.analysisChanged.connect(lambda _a: self._emit_readiness())
+        controller.projectChanged.connect(self._on_project_changed)
+        controller.analysisChanged.connect(lambda _a: self._emit_readiness())
 
-    # ------------------------------------------------------------------ project sync
+    # ------------------------------------------------------------------ project
     @property
-    def project(self) -> Any:
+    def project(self) -> Project:
         return self.controller.project
 
     @property
-    def train_config(self) -> dict[str, Any]:
-        return self.project.train_config
+    def data_config(self) -> DataConfig | None:
+        """The data settings the current dataset uses (target filled in), or None."""
+        return self._config if self.table is not None else None
 
-    def update_train_config(self, changes: Mapping[str, Any], text: str = "") -> bool:
-        """Merge `changes` into the project's train_config: checked by core.run, then
-        applied as one undoable step through the controller (`set_train_config`).
-
-        Raises ConfigError (nothing changed) when the result is not valid; returns False
-        when nothing changed. `trainConfigChanged` follows a change.
-        """
-        from core.run import TrainSettings
-
-        merged = copy.deepcopy(self.project.train_config)
-        for key, value in changes.items():
-            if key == "early_stopping" and isinstance(value, Mapping):
-                es = dict(merged.get("early_stopping") or {})
-                es.update(value)
-                merged[key] = es
-            else:
-                merged[key] = copy.deepcopy(value)
-        TrainSettings.from_dict(merged)  # raises ConfigError with a plain message
-        setter = getattr(self.controller, "set_train_config", None)
-        if callable(setter):
-            return bool(setter(merged, text))
-        if merged == self.project.train_config:  # a controller without undo support
-            return False
-        self.project.train_config.clear()
-        self.project.train_config.update(merged)
-        self._on_train_config_changed()
-        return True
-
-    def _on_train_config_changed(self) -> None:
-        self._emit_readiness()
-        self.trainConfigChanged.emit()
-
-    def settings(self) -> Any:
-        from core.run import TrainSettings
-
-        return TrainSettings.from_dict(self.project.train_config)
+    def settings(self) -> TrainSettings:
+        return self.controller.train_settings()
 
     def load_from_project(self) -> None:
         """Re-open the project's data file (after New/Open), or clear the data."""
         if self.is_running():
             self.stop_and_wait()
-        self.model = None
-        self.epochs_done = 0
-        path = self.project.data_path
-        if path:
-            p = path
-            if not os.path.isabs(p) and self.project.path:
-                p = os.path.join(os.path.dirname(self.project.path), p)
-            self.open_csv(p, keep_config=True)
-        else:
-            self.table, self.profiles, self.dataset, self.data_config = None, [], None, None
-            self._set_data_error("")
-            self.dataChanged.emit()
-            self._emit_readiness()
+        self._forget_model()
+        self._table_path = None
+        self._sync_data()
 
-    # ------------------------------------------------------------------ data
-    def open_csv(self, path: str | os.PathLike[str], *, keep_config: bool = False) -> bool:
-        """Read and prepare a CSV; False (and `dataError`) when it cannot be used."""
-        from core.data import DataConfig, profile_table, read_csv
+    def _on_project_changed(self, _field: str) -> None:
+        self._sync_data()
+
+    def _data_file(self) -> str | None:
+        path = self.project.data_path
+        if path and not os.path.isabs(path) and self.project.path:
+            path = os.path.join(os.path.dirname(self.project.path), path)
+        return os.path.abspath(path) if path else None
+
+    def _sync_data(self) -> None:
+        """Bring the table and dataset in line with the project (a no-op when they are)."""
+        path = self._data_file()
+        if path is None:
+            if self.table is not None or self.data_error:
+                self._clear_data()
+            return
+        if not _same_file(self._table_path, path) and not self._read(path):
+            return
+        try:
+            config = project_data_config(self.project, self.settings())
+        except LayerForgeError as exc:
+            self._prepare_failed(describe(exc))
+            return
+        if config == self._prepared and (self.dataset is not None or self.data_error):
+            self._emit_readiness()
+            return
+        self._prepare(config)
+
+    def _clear_data(self) -> None:
+        self.table, self.profiles, self.dataset = None, [], None
+        self._table_path, self._prepared, self._config = None, None, None
+        self._forget_model()
+        self._set_data_error("")
+        self.controller.set_analysis_context(n_features=None, task=None)
+        self.dataChanged.emit()
+
+    def _read(self, path: str, *, keep_on_error: bool = False) -> bool:
+        """Read and profile the CSV at `path`; False (and `dataError`) when it cannot be
+        used, which clears the data unless `keep_on_error` (a file chosen by hand)."""
+        from core.data import profile_table, read_csv
 
         try:
             table = read_csv(path)
             profiles = profile_table(table)
         except (LayerForgeError, OSError, ValueError) as exc:
+            if not keep_on_error:
+                self.table, self.profiles, self.dataset = None, [], None
+                self._table_path, self._prepared, self._config = None, None, None
+                self.dataChanged.emit()
             self._set_data_error(describe(exc))
-            self.message.emit(f"Could not open {os.path.basename(str(path))}")
+            self.message.emit(f"Could not open {os.path.basename(path)}")
             return False
-        same_file = keep_config or (
-            self.project.data_path
-            and os.path.abspath(str(self.project.data_path)) == os.path.abspath(str(path))
-        )
-        config = None
-        if same_file and self.project.data_config:
-            try:
-                config = DataConfig.from_dict(dict(self.project.data_config))
-            except (LayerForgeError, TypeError, ValueError) as exc:
-                self.message.emit(f"The saved data settings were reset: {describe(exc)}")
-        if config is None:
-            config = DataConfig(
-                validation_split=float(self.project.train_config.get("validation_split", 0.2)),
-                test_split=DEFAULT_TEST_SPLIT,
-                seed=int(self.project.train_config.get("seed") or 0),
-            )
-        self.table, self.profiles = table, profiles
-        self.project.data_path = str(os.path.abspath(str(path)))
-        self.model = None
-        self.epochs_done = 0
-        self._set_data_error("")
-        self.apply_data_config(config)
-        self.message.emit(f"Opened {os.path.basename(str(path))}: {table.n_rows:,} rows")
+        self.table, self.profiles, self._table_path = table, profiles, path
+        self._prepared = None
         return True
 
-    def apply_data_config(self, config: Any) -> bool:
-        """Use `config` (a DataConfig): re-prepare the dataset and sync the project."""
+    def _prepare(self, config: DataConfig) -> None:
         from core.data import prepare
 
-        self.data_config = config
-        self.project.data_config = config.to_dict()
-        if self.table is None:
-            self.dataChanged.emit()
-            return False
+        if self.is_running():
+            self.stop_and_wait()
+            self.message.emit("The data changed, so the run was stopped.")
+        assert self.table is not None
+        self._prepared, self._config = config, config
+        self._forget_model()
         try:
             self.dataset = prepare(self.table, config)
         except (LayerForgeError, ValueError) as exc:
-            self.dataset = None
-            self._set_data_error(describe(exc))
-            self._update_analysis_context()
-            self.dataChanged.emit()
-            return False
+            self._prepare_failed(describe(exc))
+            return
         if config.target is None:
-            self.data_config = replace(config, target=self.dataset.target)
-            self.project.data_config = self.data_config.to_dict()
+            self._config = replace(config, target=self.dataset.target)
         self._set_data_error("")
-        self.model = None
-        self.epochs_done = 0
-        self._update_analysis_context()
+        self.controller.set_analysis_context(
+            n_features=self.dataset.n_features, task=self.dataset.task
+        )
         self.dataChanged.emit()
+
+    def _prepare_failed(self, text: str) -> None:
+        self.dataset = None
+        self._set_data_error(text)
+        self.controller.set_analysis_context(n_features=None, task=None)
+        self.dataChanged.emit()
+
+    # ------------------------------------------------------------------ data edits
+    def open_csv(self, path: str | os.PathLike[str]) -> bool:
+        """Use the CSV at `path` as the project's data: one undo step (file + settings).
+
+        The same file as the project's keeps its settings; another one starts with the
+        suggested target and a `DEFAULT_TEST_SPLIT` test share. False (and `dataError`)
+        when the file cannot be used.
+        """
+        from core.data import DataConfig, suggest_target
+
+        full = os.path.abspath(str(path))
+        if not self._read(full, keep_on_error=True):
+            return False
+        if _same_file(self._data_file(), full) and self.project.data_config:
+            settings = dict(self.project.data_config)
+        else:
+            config = DataConfig(test_split=DEFAULT_TEST_SPLIT, target=suggest_target(self.profiles))
+            settings = data_settings(config)
+        name = os.path.basename(full)
+        try:
+            changed = self.controller.set_data_source(full, settings, f"Open {name}")
+        except ConfigError as exc:  # the project's saved settings do not fit any more
+            self.message.emit(f"The saved data settings were reset: {describe(exc)}")
+            changed = self.controller.set_data_source(full, {}, f"Open {name}")
+        if not changed:
+            self._sync_data()  # the same file and settings: read it again
+        assert self.table is not None
+        self.message.emit(f"Opened {name}: {self.table.n_rows:,} rows")
         return True
 
-    def change_data_config(self, **changes: Any) -> bool:
-        """A copy of the current DataConfig with `changes` (roles merge); re-prepares."""
-        from core.data import DataConfig
+    def change_data_config(self, text: str = "", **changes: Any) -> bool:
+        """Set data settings (`roles` merge into the current ones) as one undo step.
 
-        base = self.data_config or DataConfig()
+        False (and `dataError`) when the result is not valid; nothing changes then.
+        """
+        base = self.data_config
+        if base is None:
+            return False
         if "roles" in changes:
-            roles = dict(base.roles)
-            roles.update(changes.pop("roles"))
-            changes["roles"] = roles
+            changes["roles"] = {**base.roles, **changes["roles"]}
         try:
             config = replace(base, **changes)
         except (LayerForgeError, ValueError, TypeError) as exc:
             self._set_data_error(describe(exc))
             return False
-        return self.apply_data_config(config)
+        return self._edit_data(config, text)
 
     def set_role(self, column: str, role: str) -> bool:
-        """Make `column` a feature, the target, or ignored."""
+        """Make `column` a feature, the target, or ignored (one undo step)."""
+        base = self.data_config
+        if base is None:
+            return False
+        text = f"Make '{column}' {'the target' if role == 'target' else 'a ' + role}"
+        if role == "ignore":
+            text = f"Ignore '{column}'"
         if role == "target":
-            roles = {
-                k: v
-                for k, v in (self.data_config.roles if self.data_config else {}).items()
-                if k != column
-            }
-            old = self.data_config.target if self.data_config else None
+            roles = {k: v for k, v in base.roles.items() if k != column}
+            old = base.target
             if old and old != column:
                 roles[old] = "ignore" if roles.get(old) == "ignore" else "feature"
-            base = self.data_config
-            return self.apply_data_config(replace(base, target=column, roles=roles, task=None))
-        if self.data_config is not None and self.data_config.target == column:
-            return self.change_data_config(target=None, roles={column: role})
-        return self.change_data_config(roles={column: role})
+            return self._edit_data(replace(base, target=column, roles=roles, task=None), text)
+        if base.target == column:
+            return self.change_data_config(text, target=None, roles={column: role})
+        return self.change_data_config(text, roles={column: role})
+
+    def _edit_data(self, config: DataConfig, text: str) -> bool:
+        try:
+            return self.controller.set_data_config(data_settings(config), text)
+        except ConfigError as exc:
+            self._set_data_error(describe(exc))
+            return False
 
     def _set_data_error(self, text: str) -> None:
         self.data_error = text
         self.dataError.emit(text)
         self._emit_readiness()
-
-    def _update_analysis_context(self) -> None:
-        setter = getattr(self.controller, "set_analysis_context", None)
-        if setter is None:
-            return
-        if self.dataset is not None:
-            setter(n_features=self.dataset.n_features, task=self.dataset.task)
-        else:
-            setter(n_features=None, task=None)
 
     # ------------------------------------------------------------------ readiness
     def readiness(self) -> tuple[bool, str]:
@@ -285,24 +314,21 @@ class TrainingSession(QObject):
         if self.is_running():
             return False, "Training is running."
         if self.table is None:
-            return False, "Open a CSV file in the Data panel first."
+            return False, self.data_error or "Open a CSV file in the Data panel first."
         if self.dataset is None:
             return False, self.data_error or "The data cannot be used yet."
-        errors = _analysis_errors(getattr(self.controller, "analysis", None))
-        if errors:
-            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-            return False, f"Fix the network first: {errors[0]}{more}"
-        try:
-            self.settings()
-        except LayerForgeError as exc:
-            return False, describe(exc)
+        analysis = self.controller.analysis
+        problems = analysis.problems if analysis is not None else []
+        if problems:  # every problem of the analysis blocks training
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            return False, f"Fix the network first: {problems[0].message}{more}"
         return True, "Ready to train."
 
     def _emit_readiness(self) -> None:
         ok, reason = self.readiness()
         self.readinessChanged.emit(ok, reason)
 
-    def _on_graph_event(self, _event: Any) -> None:
+    def _on_graph_event(self, _event: object) -> None:
         self._graph_changed = True
         self._emit_readiness()
 
@@ -313,45 +339,9 @@ class TrainingSession(QObject):
     def has_model(self) -> bool:
         return self.model is not None
 
-    def _build(self) -> Any:
-        from core.run import build_and_compile
-
-        settings = self.settings()
-        model = build_and_compile(self.controller.graph, self.dataset, settings)
-        self.model_settings = settings.resolved(self.dataset.task)
-        self._graph_changed = False
-        return model
-
-    def _events(
-        self, model: Any, settings: Any, initial_epoch: int, epochs: int
-    ) -> Callable[[], Iterator[Any]]:
-        """The factory the worker calls in its thread: core.engine.training.train over the split."""
-        from core.run import _early_stopping
-
-        dataset = self.dataset
-        has_val = len(dataset.x_val) > 0
-
-        def factory() -> Iterator[Any]:
-            from core.engine.training import train
-
-            cbs = []
-            stopper = _early_stopping(settings, has_val)
-            if stopper is not None:
-                cbs.append(stopper)
-            return train(
-                model,
-                dataset.x_train,
-                dataset.y_train,
-                epochs=epochs,
-                batch_size=settings.batch_size,
-                validation_data=(dataset.x_val, dataset.y_val) if has_val else None,
-                callbacks=cbs,
-                shuffle=True,
-                seed=settings.seed,
-                initial_epoch=initial_epoch,
-            )
-
-        return factory
+    def _forget_model(self) -> None:
+        self.model = None
+        self.epochs_done = 0
 
     def start(self, *, paused: bool = False) -> bool:
         """Start a fresh run from newly initialised weights (the plots are cleared)."""
@@ -369,26 +359,33 @@ class TrainingSession(QObject):
         if not ok:
             self.message.emit(reason)
             return False
+        dataset = self.dataset
+        assert dataset is not None
         try:
-            settings = self.settings().resolved(self.dataset.task)
+            settings = self.settings()
             if more_epochs is None:
-                self.model = self._build()
+                self.model = build_and_compile(self.controller.graph, dataset, settings)
+                self._graph_changed = False
                 self.epochs_done = 0
                 self.history = {}
-                initial, final = 0, settings.epochs
             else:
-                initial, final = self.epochs_done, self.epochs_done + more_epochs
+                settings = replace(settings, epochs=self.epochs_done + more_epochs)
         except LayerForgeError as exc:
             text = describe(exc)
             self.errored.emit(text, text)
             self.message.emit(text)
             return False
+        self.model_settings = settings.resolved(dataset.task)
         self.last_finished = None
         self.last_error = None
         self.test_metrics = {}
         self.samples_seen = 0
-        factory = self._events(self.model, settings, initial, final)
-        worker = TrainingWorker(factory, self, start_paused=paused)
+        model, trainer, initial = self.model, self.trainer, self.epochs_done
+
+        def events() -> Iterator[Event]:  # called in the worker thread
+            return trainer(model, dataset, settings, initial_epoch=initial)
+
+        worker = TrainingWorker(events, self, start_paused=paused)
         worker.batches.connect(self._on_batches)
         worker.epochEnded.connect(self._on_epoch)
         worker.trainingFinished.connect(self._on_finished)
@@ -411,7 +408,7 @@ class TrainingSession(QObject):
             self._set_state(RUNNING)
 
     def step(self) -> bool:
-        """Run exactly one batch, then pause (starts a paused run when idle)."""
+        """Run exactly one more batch, then pause (starts a paused run when idle)."""
         if self.worker is None or self.state == IDLE:
             if self.model is not None and not self._graph_changed and self.epochs_done:
                 started = self.train_more(1, paused=True)
@@ -436,8 +433,7 @@ class TrainingSession(QObject):
         worker = self.worker
         if worker is None:
             return True
-        ended = worker.shutdown(timeout_ms)
-        return ended
+        return worker.shutdown(timeout_ms)
 
     def shutdown(self) -> None:
         """Stop any run and wait for the thread: call before the window goes away."""
@@ -463,8 +459,7 @@ class TrainingSession(QObject):
         if self.is_running():
             self.message.emit("Stop the run before resetting the weights.")
             return
-        self.model = None
-        self.epochs_done = 0
+        self._forget_model()
         self.history = {}
         self.test_metrics = {}
         self.message.emit("Weights reset; the next run starts from new random weights.")
@@ -485,13 +480,9 @@ class TrainingSession(QObject):
         self.samples_seen = chunk.samples_seen
         self.batches.emit(chunk)
 
-    def _on_epoch(self, event: Any) -> None:
+    def _on_epoch(self, event: EpochEnded) -> None:
         self.epochs_done = int(event.epoch) + 1
-        for key, value in dict(event.logs).items():
-            try:
-                self.history.setdefault(str(key), []).append(float(value))
-            except (TypeError, ValueError):
-                continue
+        record_epoch(self.history, event)
         self.epochEnded.emit(event)
 
     def _end_worker(self) -> None:
@@ -502,7 +493,7 @@ class TrainingSession(QObject):
         self.worker = None
         self._set_state(IDLE)
 
-    def _on_finished(self, event: Any) -> None:
+    def _on_finished(self, event: TrainingFinished) -> None:
         self._end_worker()
         self.last_finished = event
         summary = self.finish_summary(event)
@@ -516,19 +507,17 @@ class TrainingSession(QObject):
         self.errored.emit(message, details)
         self.message.emit(f"Training failed: {message}")
 
-    def finish_summary(self, event: Any) -> str:
-        reason = str(getattr(event, "reason", "completed"))
-        epoch = int(getattr(event, "epoch", 0)) + 1
-        batch = int(getattr(event, "batch", 0)) + 1
-        if reason == "diverged":
+    def finish_summary(self, event: TrainingFinished) -> str:
+        epoch, batch = int(event.epoch) + 1, int(event.batch) + 1
+        if event.reason == "diverged":
             return (
                 f"Training diverged at epoch {epoch}, batch {batch}: the loss became NaN or "
                 "infinite. Try a lower learning rate (e.g. 10x smaller) or scale the inputs "
                 "(Data panel > Scale). The weights of the last good epoch were kept."
             )
-        if reason == "stopped":
+        if event.reason == "stopped":
             return f"Stopped at epoch {epoch}, batch {batch}."
-        if reason == "early_stopping":
+        if event.reason == "early_stopping":
             return f"Early stopping after epoch {epoch}: the monitored value stopped improving."
         return f"Training finished: {self.epochs_done} epoch(s)."
 
@@ -539,8 +528,6 @@ class TrainingSession(QObject):
             self.testMetrics.emit({})
             return {}
         try:
-            from core.run import evaluate_arrays
-
             metrics = evaluate_arrays(self.model, self.dataset.x_test, self.dataset.y_test)
         except (LayerForgeError, ValueError, FloatingPointError) as exc:
             self.message.emit(f"Could not evaluate on the test split: {describe(exc)}")
@@ -555,43 +542,33 @@ class TrainingSession(QObject):
             return False, "Train the network first."
         if self.is_running():
             return False, "Stop the run before saving the model."
-        try:
-            import core.bundle  # noqa: F401
-        except ImportError:
-            return False, "Saving models is not available in this version."
         return True, ""
 
-    def save_model(self, path: str | os.PathLike[str]) -> str:
-        """Write the trained model as a .lfmodel bundle; returns the path written."""
-        written = self._write_bundle(path)
-        self.message.emit(f"Saved the trained model to {written}")
-        return written
-
-    def _write_bundle(self, path: str | os.PathLike[str]) -> str:
+    def result(self) -> TrainResult:
+        """The trained model and its records as `core.run` describes a finished run."""
         ok, reason = self.can_save_model()
         if not ok:
             raise LayerForgeError(reason)
-        from core.bundle import save_model_bundle
-
-        settings = self.model_settings or self.settings().resolved(self.dataset.task)
-        meta = {
-            "metrics": {"test": dict(self.test_metrics)},
-            "history": {k: list(v) for k, v in self.history.items()},
-            "epochs_run": self.epochs_done,
-            "train_settings": settings.to_dict(),
-        }
-        written = save_model_bundle(
-            self.model,
-            path,
-            pipeline=self.dataset.pipeline,
-            task=self.dataset.task,
-            metadata=meta,
+        assert self.model is not None and self.dataset is not None
+        return TrainResult(
+            model=self.model,
+            dataset=self.dataset,
+            settings=self.model_settings or self.settings().resolved(self.dataset.task),
             graph=self.controller.graph,
-            compile_info={"loss": settings.loss, "metrics": list(settings.metrics)},
+            history={k: list(v) for k, v in self.history.items()},
+            metrics={"test": dict(self.test_metrics)},
+            finished=self.last_finished,
+            epochs_run=self.epochs_done,
+            data_config=self._config,
         )
-        return str(written)
 
-    def trained_bundle(self) -> Any:
+    def save_model(self, path: str | os.PathLike[str]) -> str:
+        """Write the trained model as a .lfmodel bundle; returns the path written."""
+        written = str(save_trained(self.result(), path))
+        self.message.emit(f"Saved the trained model to {written}")
+        return written
+
+    def trained_bundle(self) -> BundledModel | None:
         """The trained model as a `core.bundle.BundledModel` (for export), or None.
 
         It goes through a temporary `.lfmodel` file so that exports see exactly
@@ -599,11 +576,8 @@ class TrainingSession(QObject):
         """
         if not self.can_save_model()[0]:
             return None
-        import tempfile
-
         from core.bundle import load_model
 
         with tempfile.TemporaryDirectory(prefix="layerforge-") as tmp:
-            path = os.path.join(tmp, "trained.lfmodel")
-            self._write_bundle(path)
+            path = save_trained(self.result(), os.path.join(tmp, "trained.lfmodel"))
             return load_model(path)

@@ -1,9 +1,12 @@
 """The Training dock: run settings, run controls, progress and the latest metrics.
 
-`TrainingPanel` is a view of a `TrainingSession`: its settings form edits the
-project's `train_config` through `session.update_train_config` (one undoable
-step; optimizer, learning rate, epochs, batch size, loss, metrics, validation
-split, seed, early stopping) and follows `session.trainConfigChanged`; its
+`TrainingPanel` is a view of a `TrainingSession` and its controller: its
+settings form shows the project's `core.run.TrainSettings` (which owns the
+defaults) and edits them through `controller.update_train_config` (one
+undoable step each; optimizer, learning rate, epochs, batch size, loss,
+metrics, seed, early stopping), following `controller.trainConfigChanged`
+(edits, undo/redo, New/Open); the validation share is a data setting, edited
+in the Data panel. Its
 buttons call the session (Start, Pause/Resume, Stop, Step, Train N more,
 Reset weights, Save model); it shows progress (epoch and batch, elapsed, ETA,
 samples/s), the latest training/validation/test metrics, why Start is
@@ -22,6 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -30,6 +34,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QMessageBox,
     QProgressBar,
@@ -41,8 +46,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.session import IDLE, PAUSED, RUNNING, STOPPING, TrainingSession, describe
-from app.widgets.labels import ERROR_STYLE, make_label, share_spin_box
-from app.worker import GUI_GATE
+from app.widgets.labels import ERROR_STYLE, make_label
+from app.worker import GUI_GATE, BatchChunk
+from core.engine.training import EpochEnded, TrainingFinished
 from core.errors import LayerForgeError
 
 #: How often the progress read-outs are rewritten while a run delivers data (ms).
@@ -101,10 +107,11 @@ class TrainingPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("TrainingPanel")
         self.session = session
+        self.controller = session.controller
         self._loading = False
         self._epochs_total = 0
         self._epoch_start = 0
-        self._last_chunk: Any = None
+        self._last_chunk: BatchChunk | None = None
         self._samples_at_start = 0
         self._error_details = ""
 
@@ -121,10 +128,9 @@ class TrainingPanel(QWidget):
         self.loss.addItems(LOSSES)
         self.metrics = QLineEdit()
         self.metrics.setPlaceholderText("from the task, e.g. accuracy")
-        self.validation_split = share_spin_box()
-        self.validation_split.setDecimals(2)
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
+        self.seed.setToolTip("Fixes the data split, the initial weights and the shuffling")
         self.early_stopping = QCheckBox("Stop early")
         self.early_stopping.setToolTip(
             "Stop when the monitored value has not improved for 'patience' epochs"
@@ -142,7 +148,6 @@ class TrainingPanel(QWidget):
         form.addRow("Batch size", self.batch_size)
         form.addRow("Loss", self.loss)
         form.addRow("Metrics", self.metrics)
-        form.addRow("Validation split", self.validation_split)
         form.addRow("Seed", self.seed)
         form.addRow(self.early_stopping)
         form.addRow("Patience", self.patience)
@@ -151,8 +156,9 @@ class TrainingPanel(QWidget):
         self.monitor.setToolTip("The value early stopping watches")
         # Spin boxes size themselves for their largest value (2^31 for the seed); a
         # modest minimum lets the form fit the dock.
-        for spin in (self.epochs, self.batch_size, self.seed, self.patience, self.validation_split):
+        for spin in (self.epochs, self.batch_size, self.seed, self.patience):
             spin.setMinimumWidth(70)
+            spin.setKeyboardTracking(False)  # typed digits count once, on Enter or leaving
         # Fields take the width left by the labels; rows wrap rather than push the dock wider.
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
@@ -269,7 +275,6 @@ class TrainingPanel(QWidget):
         self.batch_size.valueChanged.connect(lambda v: self._commit({"batch_size": int(v)}))
         self.loss.currentIndexChanged.connect(self._commit_loss)
         self.metrics.editingFinished.connect(self._commit_metrics)
-        self.validation_split.valueChanged.connect(self._commit_validation_split)
         self.seed.valueChanged.connect(lambda v: self._commit({"seed": int(v)}))
         self.early_stopping.toggled.connect(self._commit_early_stopping)
         self.patience.valueChanged.connect(lambda _v: self._commit_early_stopping())
@@ -283,12 +288,10 @@ class TrainingPanel(QWidget):
         session.runFinished.connect(self._on_finished)
         session.errored.connect(self._on_error)
         session.testMetrics.connect(self._on_test_metrics)
-        session.controller.documentReset.connect(self.load_settings)
-        # Follow the project's settings wherever they change (edits through the session,
-        # undo/redo, New/Open): the session relays all of them.
-        session.trainConfigChanged.connect(self.load_settings)
+        # Follow the project's settings wherever they change (edits, undo/redo, New/Open).
+        self.controller.trainConfigChanged.connect(self.load_settings)
         session.runStarted.connect(lambda _fresh: self.load_settings())
-        self._last_epoch: Any = None
+        self._last_epoch: EpochEnded | None = None
         self._readout_pending = False
         self._readout_timer = QTimer(self)
         self._readout_timer.setInterval(READOUT_MS)
@@ -299,39 +302,36 @@ class TrainingPanel(QWidget):
 
     # ------------------------------------------------------------------ settings
     def load_settings(self) -> None:
-        """Show the project's train_config in the form."""
-        cfg = self.session.train_config
+        """Show the project's training settings in the form."""
+        s = self.controller.train_settings()
         self._loading = True
         try:
-            self.optimizer.setCurrentText(str(cfg.get("optimizer", "adam")))
-            self.learning_rate.setText(f"{float(cfg.get('learning_rate', 0.001)):g}")
-            self.epochs.setValue(int(cfg.get("epochs", 20)))
-            self.batch_size.setValue(int(cfg.get("batch_size", 32)))
-            loss = cfg.get("loss")
-            if loss and self.loss.findText(loss) < 0:
-                self.loss.addItem(loss)
-            self.loss.setCurrentIndex(self.loss.findText(loss) if loss else 0)
-            self.metrics.setText(", ".join(cfg.get("metrics") or []))
-            self.validation_split.setValue(float(cfg.get("validation_split", 0.2)))
-            self.seed.setValue(int(cfg.get("seed") or 0))
-            es = dict(cfg.get("early_stopping") or {})
-            self.early_stopping.setChecked(bool(es.get("enabled", False)))
-            self.patience.setValue(int(es.get("patience", 5)))
-            self.monitor.setCurrentText(str(es.get("monitor", "val_loss")))
+            self.optimizer.setCurrentText(s.optimizer)
+            self.learning_rate.setText(f"{s.learning_rate:g}")
+            self.epochs.setValue(s.epochs)
+            self.batch_size.setValue(s.batch_size)
+            if s.loss and self.loss.findText(s.loss) < 0:
+                self.loss.addItem(s.loss)
+            self.loss.setCurrentIndex(self.loss.findText(s.loss) if s.loss else 0)
+            self.metrics.setText(", ".join(s.metrics))
+            self.seed.setValue(s.seed or 0)
+            self.early_stopping.setChecked(s.early_stopping.enabled)
+            self.patience.setValue(s.early_stopping.patience)
+            self.monitor.setCurrentText(s.early_stopping.monitor)
         finally:
             self._loading = False
 
-    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt override)
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         self.load_settings()
         super().showEvent(event)
 
     def _commit(self, changes: Mapping[str, Any]) -> bool:
-        """Apply a settings edit through the session: checked, then one undo step."""
+        """Apply a settings edit through the controller: checked, then one undo step."""
         if self._loading:
             return True
         self._loading = True  # the form already shows the new value
         try:
-            self.session.update_train_config(changes)
+            self.controller.update_train_config(changes)
         except LayerForgeError as exc:
             self.settings_error.setText(describe(exc))
             self.settings_error.show()
@@ -360,11 +360,6 @@ class TrainingPanel(QWidget):
     def _commit_metrics(self) -> None:
         names = [m.strip() for m in self.metrics.text().split(",") if m.strip()]
         self._commit({"metrics": names})
-
-    def _commit_validation_split(self, value: float) -> None:
-        if self._commit({"validation_split": float(value)}) and not self._loading:
-            if self.session.data_config is not None and not self.session.is_running():
-                self.session.change_data_config(validation_split=float(value))
 
     def _commit_early_stopping(self) -> None:
         self._commit(
@@ -436,7 +431,6 @@ class TrainingPanel(QWidget):
             self.batch_size,
             self.loss,
             self.metrics,
-            self.validation_split,
             self.seed,
             self.early_stopping,
             self.patience,
@@ -461,7 +455,7 @@ class TrainingPanel(QWidget):
         self._last_chunk = None
         self._readout_pending = False
         self._epoch_start = self.session.epochs_done
-        cfg_epochs = int(self.session.train_config.get("epochs", 1))
+        cfg_epochs = self.controller.train_settings().epochs
         self._epochs_total = (
             cfg_epochs if fresh else self._epoch_start + int(self.more_epochs.value())
         )
@@ -479,12 +473,12 @@ class TrainingPanel(QWidget):
         self.status_box.show()
         self._readout_timer.start()
 
-    def _on_batches(self, chunk: Any) -> None:
+    def _on_batches(self, chunk: BatchChunk) -> None:
         # Only remember it: the labels follow on the read-out tick (`refresh_readouts`).
         self._last_chunk = chunk
         self._readout_pending = True
 
-    def _on_epoch(self, event: Any) -> None:
+    def _on_epoch(self, event: EpochEnded) -> None:
         self._last_epoch = event
         self._readout_pending = True
 
@@ -529,12 +523,12 @@ class TrainingPanel(QWidget):
             self.summary, compact_metrics(batch_logs, getattr(event, "logs", None)) or position
         )
 
-    def _on_finished(self, event: Any, summary: str) -> None:
+    def _on_finished(self, event: TrainingFinished, summary: str) -> None:
         self._readout_timer.stop()
         self._readout_pending = True
         self.refresh_readouts()
-        reason = str(getattr(event, "reason", "completed"))
-        details = str(getattr(event, "message", "") or "")
+        reason = event.reason
+        details = event.message or ""
         if reason == "diverged":
             self.show_notice(summary, details)
         else:
@@ -594,7 +588,7 @@ class TrainingPanel(QWidget):
         box.open()
 
 
-def _set_text(label: Any, text: str) -> None:
+def _set_text(label: QLabel, text: str) -> None:
     """Set a label's text only when it changed (each Qt call costs a GIL hand-off)."""
     if label.text() != text:
         label.setText(text)

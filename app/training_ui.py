@@ -29,9 +29,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.data_panel import DataPanel, csv_paths_from_mime
+from app.document import DocumentController
 from app.fit_checks import FitChecks
 from app.session import PAUSED, RUNNING, TrainingSession
 from app.training_panel import TrainingPanel
+from core.run import Trainer, training_events
 
 if TYPE_CHECKING:
     from app.plots import PlotsPanel
@@ -176,7 +178,9 @@ def _dock(
     return dock
 
 
-def _defer_data_until_shown(window: QMainWindow, controller: Any, session: TrainingSession) -> None:
+def _defer_data_until_shown(
+    window: QMainWindow, controller: DocumentController, session: TrainingSession
+) -> None:
     """Read the project's CSV after the window is first shown, not while it is built.
 
     The session re-reads the data on every `documentReset`; before the window has been
@@ -212,9 +216,14 @@ def _defer_data_until_shown(window: QMainWindow, controller: Any, session: Train
     window.installEventFilter(_FirstShow(window))
 
 
-def install(window: QMainWindow, controller: Any) -> TrainingUI:
-    """Add the Data, Training and Plots docks and their menu actions to `window`."""
-    session = TrainingSession(controller, window)
+def install(
+    window: QMainWindow, controller: DocumentController, *, trainer: Trainer = training_events
+) -> TrainingUI:
+    """Add the Data, Training and Plots docks and their menu actions to `window`.
+
+    `trainer` runs the trainings (`core.run.training_events`; tests inject their own).
+    """
+    session = TrainingSession(controller, window, trainer=trainer)
     data_panel = DataPanel(session)
     fit_checks = FitChecks(session)
     training_panel = TrainingPanel(session)

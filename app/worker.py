@@ -3,7 +3,8 @@
 This is the thin adapter between the Qt-free trainer and the GUI: it iterates
 the generator in a worker thread, pauses by waiting between events, stops by
 closing the generator, steps by advancing to the next `BatchEnded` and
-pausing again, coalesces batch events at the source into at most ~10
+pausing again (each Step request is counted, so N clicks run exactly N
+batches), coalesces batch events at the source into at most ~10
 `BatchChunk` deliveries a second, turns an exception into an `errored` signal
 carrying the traceback text, and waits between steps while the GUI thread is
 busy painting (`GuiGate`): every PySide6 call releases the GIL, so a GUI
@@ -22,23 +23,22 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
+from core.engine.training import BatchEnded, EpochEnded, Event, TrainingFinished
+
 #: Minimum seconds between two batch deliveries (~10 per second: the plots redraw at
 #: 10 Hz and the read-outs at 5 Hz; each delivery costs the worker an acknowledgement).
 DELIVERY_INTERVAL = 0.1
-#: Optional periodic GIL yield (seconds of uninterrupted work; 0 = off). The `GuiGate`
-#: makes it unnecessary; kept for callers that want a worker to sleep now and then.
-GIL_YIELD_INTERVAL = 0.0
 #: Longest a worker waits for the GUI thread to run the slots of one delivery (seconds).
 ACK_WAIT = 0.01
 #: Longest a worker waits for a busy GUI thread before it carries on anyway (seconds).
 GATE_MAX_WAIT = 0.25
 
-EventFactory = Callable[[], Iterator[Any]]
+EventFactory = Callable[[], Iterator[Event]]
 
 # Qt's raster engine hands large fills to a GUI thread pool and waits for it. With a
 # training thread busy on one of few cores, that hand-off costs more than it saves:
@@ -97,11 +97,6 @@ class GuiGate:
 GUI_GATE = GuiGate()
 
 
-def _kind(event: Any) -> str:
-    """The event's class name: "BatchEnded", "EpochEnded", "TrainingFinished"."""
-    return type(event).__name__
-
-
 def _scalar_logs(logs: Mapping[str, Any] | None) -> dict[str, float]:
     out: dict[str, float] = {}
     for key, value in (logs or {}).items():
@@ -148,17 +143,6 @@ class BatchChunk:
         return int(self.step.shape[0])
 
 
-@dataclass(frozen=True)
-class RunStopped:
-    """What the worker reports when the user stopped the run (generator closed)."""
-
-    reason: str
-    epoch: int
-    batch: int
-    logs: Mapping[str, float]
-    message: str
-
-
 def _column(logs: list[Mapping[str, Any]], key: str) -> np.ndarray:
     """The values of `key` in each batch's logs as a read-only float64 array (NaN if absent)."""
     nan = float("nan")
@@ -186,10 +170,10 @@ class _Coalescer:
 
     def __init__(self) -> None:
         self.step = 0
-        self.pending: list[Any] = []
+        self.pending: list[BatchEnded] = []
         self._last_logs: dict[str, float] = {}
 
-    def add(self, event: Any) -> None:
+    def add(self, event: BatchEnded) -> None:
         self.pending.append(event)
 
     def __len__(self) -> int:
@@ -199,7 +183,7 @@ class _Coalescer:
     def last_logs(self) -> dict[str, float]:
         """The scalar logs of the newest batch (pending or delivered)."""
         if self.pending:
-            return _scalar_logs(getattr(self.pending[-1], "logs", None))
+            return _scalar_logs(self.pending[-1].logs)
         return self._last_logs
 
     def take(self) -> BatchChunk | None:
@@ -210,7 +194,7 @@ class _Coalescer:
         n = len(events)
         start = self.step
         self.step += n
-        logs = [getattr(ev, "logs", None) or {} for ev in events]
+        logs = [ev.logs or {} for ev in events]
         keys: dict[str, None] = {}
         first = logs[0].keys()
         if all(lg.keys() == first for lg in logs):  # the usual case: the same logs every batch
@@ -225,11 +209,7 @@ class _Coalescer:
             if not np.isnan(column).all() or all(_is_number(lg[key]) for lg in logs if key in lg):
                 series[str(key)] = column
         pos = np.asarray(
-            [
-                getattr(ev, "epoch", 0)
-                + (getattr(ev, "batch", 0) + 1) / max(int(getattr(ev, "batches", 1) or 1), 1)
-                for ev in events
-            ],
+            [ev.epoch + (ev.batch + 1) / max(int(ev.batches or 1), 1) for ev in events],
             dtype=np.float64,
         )
         pos.setflags(write=False)
@@ -238,10 +218,10 @@ class _Coalescer:
         ev = events[-1]
         self._last_logs = _scalar_logs(logs[-1])
         return BatchChunk(
-            epoch=int(getattr(ev, "epoch", 0)),
-            batch=int(getattr(ev, "batch", 0)),
-            batches=int(getattr(ev, "batches", 0) or 0),
-            samples_seen=int(getattr(ev, "samples_seen", 0) or 0),
+            epoch=int(ev.epoch),
+            batch=int(ev.batch),
+            batches=int(ev.batches or 0),
+            samples_seen=int(ev.samples_seen or 0),
             logs=dict(self._last_logs),
             step=step,
             epoch_pos=pos,
@@ -261,10 +241,10 @@ class TrainingWorker(QThread):
     """Iterate a training generator in a thread; control it from the GUI thread.
 
     `factory()` is called inside the worker thread and must return the event
-    iterator (typically `lambda: core.engine.training.train(model, x, y, ...)`).
+    iterator (typically `core.run.training_events(model, dataset, settings)`).
     Signals (delivered queued to receivers in the GUI thread):
-    `batches(BatchChunk)`, `epochEnded(event)`, `trainingFinished(event)` (the
-    generator's `TrainingFinished`, or a `RunStopped` after Stop),
+    `batches(BatchChunk)`, `epochEnded(EpochEnded)`, `trainingFinished(TrainingFinished)`
+    (the generator's own, or one with reason "stopped" after Stop),
     `errored(message, traceback_text)`, `pausedChanged(bool)`.
     """
 
@@ -281,7 +261,6 @@ class TrainingWorker(QThread):
         parent: QObject | None = None,
         *,
         delivery_interval: float = DELIVERY_INTERVAL,
-        gil_yield_interval: float = GIL_YIELD_INTERVAL,
         start_paused: bool = False,
         gate: GuiGate | None = GUI_GATE,
         ack_wait: float = ACK_WAIT,
@@ -289,11 +268,10 @@ class TrainingWorker(QThread):
         super().__init__(parent)
         self._factory = factory
         self._delivery_interval = delivery_interval
-        self._gil_yield_interval = gil_yield_interval
         self._gate = gate
         self._ack_wait = ack_wait
         self._acked = threading.Event()
-        self._pending_epochs: list[Any] = []
+        self._pending_epochs: list[EpochEnded] = []
         #: Where the thread's time went (for benchmarks.ui_latency): deliveries made, seconds
         #: spent emitting and waiting for acknowledgements, wall and CPU seconds of `run`.
         self.deliveries = 0
@@ -306,11 +284,11 @@ class TrainingWorker(QThread):
         self._cond = threading.Condition()
         self._paused = start_paused
         self._stop = False
-        self._step_pending = False
+        self._steps = 0  # batches still to run before pausing again (Step requests)
         self._interrupt = start_paused
         self._coalescer = _Coalescer()
         self._delivered_batches = 0
-        self._last_batch: Any = None
+        self._last_batch: BatchEnded | None = None
         self.stop_requested_at: float | None = None
 
     # -- control, called from the GUI thread ---------------------------------------------
@@ -318,28 +296,28 @@ class TrainingWorker(QThread):
     # attribute the worker reads once per event without taking the lock (reads are atomic
     # under the GIL); only when it is set does the worker take the lock.
     def _update_interrupt(self) -> None:
-        self._interrupt = self._paused or self._stop or self._step_pending
+        self._interrupt = self._paused or self._stop or self._steps > 0
 
     def pause(self) -> None:
         with self._cond:
             self._paused = True
-            self._step_pending = False
+            self._steps = 0
             self._update_interrupt()
             self._cond.notify_all()
 
     def resume(self) -> None:
         with self._cond:
             self._paused = False
-            self._step_pending = False
+            self._steps = 0
             self._update_interrupt()
             self._cond.notify_all()
         self.pausedChanged.emit(False)
 
     def step(self) -> None:
-        """Run exactly one more batch, then pause."""
+        """Run one more batch, then pause; N requests before it pauses run N batches."""
         with self._cond:
             self._paused = False
-            self._step_pending = True
+            self._steps += 1
             self._update_interrupt()
             self._cond.notify_all()
 
@@ -374,14 +352,14 @@ class TrainingWorker(QThread):
 
     # -- the worker thread ---------------------------------------------------------------
     def _control(self, batch_ended: bool) -> bool:
-        """Handle a raised `_interrupt`: a finished step pauses; block while paused.
-
-        Returns False when a stop was requested.
+        """Handle a raised `_interrupt`: count a stepped batch (the last one pauses); block
+        while paused. Returns False when a stop was requested.
         """
         with self._cond:
-            if batch_ended and self._step_pending:
-                self._step_pending = False
-                self._paused = True
+            if batch_ended and self._steps > 0:
+                self._steps -= 1
+                if self._steps == 0:
+                    self._paused = True
                 self._update_interrupt()
             if self._stop:
                 return False
@@ -427,29 +405,21 @@ class TrainingWorker(QThread):
         last = pending[-1] if pending else self._last_batch
         if last is None:
             return fallback_epoch, -1, {}
-        epoch = int(getattr(last, "epoch", 0))
-        return (
-            max(epoch, fallback_epoch),
-            int(getattr(last, "batch", 0)),
-            _scalar_logs(getattr(last, "logs", None)),
-        )
+        return max(int(last.epoch), fallback_epoch), int(last.batch), _scalar_logs(last.logs)
 
-    def run(self) -> None:  # noqa: C901 - one loop, kept together for readability
+    def run(self) -> None:
         """The hot loop: per batch one list append, a clock read and two attribute reads.
 
         The seed network runs a batch in ~70 us, so a few microseconds of bookkeeping per
         batch are several per cent of the throughput; everything else is done per delivery.
         """
         pending = self._coalescer.pending
-        generator: Iterator[Any] | None = None
+        generator: Iterator[Event] | None = None
         clock = time.perf_counter
         interval = self._delivery_interval
         last_flush = clock()
-        last_yield = last_flush
         last_epoch = 0
         gate = self._gate
-        yield_every = self._gil_yield_interval
-        kinds: dict[type, str] = {}
         started, cpu0 = last_flush, time.thread_time()
         try:
             if self._interrupt and not self._control(False):
@@ -457,17 +427,14 @@ class TrainingWorker(QThread):
                 return
             generator = self._factory()
             for event in generator:
-                cls = type(event)
-                kind = kinds.get(cls)
-                if kind is None:
-                    kind = kinds[cls] = cls.__name__
-                if kind == "BatchEnded":
+                is_batch = isinstance(event, BatchEnded)
+                if is_batch:
                     pending.append(event)
-                elif kind == "EpochEnded":
+                elif isinstance(event, EpochEnded):
                     # delivered with the next tick: a fast network ends >100 epochs a second
-                    last_epoch = int(getattr(event, "epoch", last_epoch))
+                    last_epoch = int(event.epoch)
                     self._pending_epochs.append(event)
-                elif kind == "TrainingFinished":
+                elif isinstance(event, TrainingFinished):
                     self._flush()
                     self.trainingFinished.emit(event)
                     return
@@ -477,10 +444,7 @@ class TrainingWorker(QThread):
                     last_flush = now
                 if gate is not None and gate.depth:
                     gate.wait_idle()  # while the GUI paints, let it have the GIL undisturbed
-                if yield_every and now - last_yield >= yield_every:
-                    time.sleep(0.0005)
-                    last_yield = clock()
-                if self._interrupt and not self._control(kind == "BatchEnded"):
+                if self._interrupt and not self._control(is_batch):
                     where = self._last_position(last_epoch)
                     self._flush()
                     self._close(generator)
@@ -502,19 +466,26 @@ class TrainingWorker(QThread):
             self.run_cpu = time.thread_time() - cpu0
 
     @staticmethod
-    def _close(generator: Iterator[Any]) -> None:
+    def _close(generator: Iterator[Event]) -> None:
         close = getattr(generator, "close", None)
         if close is not None:
             close()
 
     def _emit_stopped(
-        self, epoch: int, batch: int, logs: Mapping[str, float], reason: str = "stopped"
+        self,
+        epoch: int,
+        batch: int,
+        logs: Mapping[str, float],
+        reason: Literal["stopped", "completed"] = "stopped",
     ) -> None:
+        """Report the end of a run the generator did not report itself (Stop, or it ran out)."""
         if reason == "stopped":
             where = f"epoch {epoch + 1}" + (f", batch {batch + 1}" if batch >= 0 else "")
             message = f"Stopped by you at {where}."
         else:
             message = "Training finished."
         self.trainingFinished.emit(
-            RunStopped(reason=reason, epoch=epoch, batch=batch, logs=dict(logs), message=message)
+            TrainingFinished(
+                reason=reason, epoch=epoch, batch=batch, logs=dict(logs), message=message
+            )
         )

@@ -23,7 +23,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EarlyStoppingSettings",
     "TrainResult",
-    "TrainerFactory",
+    "Trainer",
     "TrainSettings",
     "build_and_compile",
     "check_graph",
@@ -404,8 +404,18 @@ def early_stopping_callback(settings: TrainSettings, has_validation: bool) -> Ca
     )
 
 
-#: The signature of `training_events`: what the GUI session runs (tests inject their own).
-TrainerFactory = Callable[..., Iterator["Event"]]
+class Trainer(Protocol):
+    """What runs a training: `training_events` (the GUI session takes another in tests)."""
+
+    def __call__(
+        self,
+        model: Model,
+        dataset: Dataset,
+        settings: TrainSettings,
+        callbacks: Iterable[Callback] = (),
+        *,
+        initial_epoch: int = 0,
+    ) -> Iterator[Event]: ...
 
 
 def training_events(

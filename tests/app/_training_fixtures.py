@@ -1,30 +1,33 @@
 """Shared helpers for the training UI tests: a seed-like CSV, the seed graph, fakes.
 
-`write_seed_csv` writes a binary-classification CSV with 8 numeric features
-(the shape of the seed program's data); `add_seed_graph` builds
+`seed_csv` gives a binary-classification CSV with 8 numeric features (the
+shape of the seed program's data); `add_seed_graph` builds
 Input(8) -> Dense(10, relu) -> Dense(10, relu) -> Dense(1, sigmoid) through
-the controller; `use_fake_engine` swaps the session's model building and
-trainer for `counting_train` so the Qt side is tested without the engine.
+the controller; `fake_trainer` is a trainer to inject into the session
+(`TrainingSession(controller, trainer=...)`) that yields `counting_train`'s
+events, so the Qt side is tested with exact event streams.
 """
 
 from __future__ import annotations
 
-import importlib.util
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tests.app._fakes import TrainingFinished, counting_train
+from app.document import DocumentController
+from core.engine.training import BatchEnded, Event, TrainingFinished
+from core.run import Trainer, TrainSettings
+from tests.app._fakes import counting_train
+
+if TYPE_CHECKING:
+    from core.data import Dataset
+    from core.engine.callbacks import Callback
+    from core.engine.models import Model
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def engine_available() -> bool:
-    return all(
-        importlib.util.find_spec(m) is not None
-        for m in ("core.engine.models", "core.document.analysis", "core.engine.training")
-    )
 
 
 def seed_csv(tmp_path: Path, n: int = 400, seed: int = 0) -> Path:
@@ -43,77 +46,48 @@ def seed_csv(tmp_path: Path, n: int = 400, seed: int = 0) -> Path:
     return path
 
 
-def add_seed_graph(controller: Any, n_features: int = 8) -> list[str]:
+def add_seed_graph(controller: DocumentController, n_features: int = 8) -> list[str]:
     ids = [controller.add_node("Input", 0, 0, {"shape": [n_features]})]
     for units, act, x in ((10, "relu", 200), (10, "relu", 400), (1, "sigmoid", 600)):
         ids.append(controller.add_node("Dense", x, 0, {"units": units, "activation": act}))
+    assert all(ids)
     for a, b in zip(ids, ids[1:], strict=False):
         assert controller.connect(a, b)
     return ids
 
 
-class FakeModel:
-    def __init__(self) -> None:
-        self.w = [np.zeros((8, 1), dtype=np.float32)]
-
-    def get_weights(self) -> list[np.ndarray]:
-        return [w.copy() for w in self.w]
-
-    def set_weights(self, ws: list[np.ndarray]) -> None:
-        self.w = [np.array(w) for w in ws]
-
-    def evaluate(self, x: Any, y: Any, **_kw: Any) -> dict[str, float]:
-        return {"loss": 0.5, "accuracy": 0.75}
-
-
-def use_fake_engine(
-    monkeypatch: Any,
+def fake_trainer(
     *,
     batches: int = 20,
     delay: float = 0.0,
     diverge_at: tuple[int, int] | None = None,
     fail_at: int | None = None,
-):
-    from app.session import TrainingSession
+    calls: list[tuple[int, int]] | None = None,
+) -> Trainer:
+    """A `core.run.Trainer` that yields `counting_train`'s events instead of training.
 
-    calls: list[tuple[int, int]] = []
+    It runs epochs `initial_epoch` .. `settings.epochs - 1` of `batches` batches each
+    (so "train more" numbers its epochs on), records `(initial_epoch, settings.epochs)`
+    in `calls`, and can end in divergence at `diverge_at` (epoch, batch) or raise at
+    step `fail_at`. The session builds the real model; only the trainer is swapped.
+    """
 
-    def build(self: TrainingSession) -> Any:
-        self.model_settings = self.settings().resolved(self.dataset.task)
-        self._graph_changed = False
-        return FakeModel()
+    def trainer(
+        model: Model,
+        dataset: Dataset,
+        settings: TrainSettings,
+        callbacks: Iterable[Callback] = (),
+        *,
+        initial_epoch: int = 0,
+    ) -> Iterator[Event]:
+        if calls is not None:
+            calls.append((initial_epoch, settings.epochs))
+        epochs = settings.epochs - initial_epoch
+        for ev in counting_train(epochs=epochs, batches=batches, delay=delay, fail_at=fail_at):
+            ev = replace(ev, epoch=ev.epoch + initial_epoch)
+            if isinstance(ev, BatchEnded) and (ev.epoch, ev.batch) == diverge_at:
+                yield TrainingFinished("diverged", ev.epoch, ev.batch, {}, "loss became nan")
+                return
+            yield ev
 
-    def events(self: TrainingSession, model: Any, settings: Any, initial: int, epochs: int):
-        calls.append((initial, epochs))
-
-        def factory():
-            if diverge_at is not None:
-
-                def gen():
-                    for ev in counting_train(
-                        epochs=diverge_at[0] + 1, batches=batches, delay=delay
-                    ):
-                        if type(ev).__name__ == "BatchEnded" and (ev.epoch, ev.batch) == diverge_at:
-                            yield TrainingFinished(
-                                "diverged", ev.epoch, ev.batch, {}, "loss became nan"
-                            )
-                            return
-                        yield ev
-
-                return gen()
-
-            def shifted():
-                for ev in counting_train(
-                    epochs=epochs - initial, batches=batches, delay=delay, fail_at=fail_at
-                ):
-                    if hasattr(ev, "epoch"):
-                        ev = type(ev)(**{**ev.__dict__, "epoch": ev.epoch + initial})
-                    yield ev
-
-            return shifted()
-
-        return factory
-
-    monkeypatch.setattr(TrainingSession, "_build", build)
-    monkeypatch.setattr(TrainingSession, "_events", events)
-    return calls
+    return trainer

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from PySide6.QtGui import QImage
 
@@ -25,6 +26,7 @@ def _run(args, tmp_path):
     env.pop("WAYLAND_DISPLAY", None)
     env.pop("QT_QPA_PLATFORM", None)  # --screenshot must choose offscreen by itself
     env["XDG_CONFIG_HOME"] = str(tmp_path / "cfg")
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])  # this checkout's code
     return subprocess.run(
         [sys.executable, "-m", "app", *args],
         capture_output=True,
@@ -67,9 +69,16 @@ def test_missing_project_is_a_clear_error(tmp_path):
 
 
 def test_startup_imports_no_heavy_modules(tmp_path):
-    """Launch stays fast: plots, data and export libraries load only when used."""
+    """Launch stays fast: plots, data and export libraries load only when used.
+
+    The example project's CSV is read on purpose `DATA_DELAY_MS` after the first frame;
+    that delay is lengthened here, so a slow first frame on a busy machine cannot let
+    the planned read into the check.
+    """
     code = (
         "import sys\n"
+        "import app.training_ui\n"
+        "app.training_ui.DATA_DELAY_MS = 60_000\n"
         "from app.gui import create_application, build_window\n"
         "app = create_application()\n"
         "w = build_window(None, persist_settings=False)\n"
@@ -78,7 +87,12 @@ def test_startup_imports_no_heavy_modules(tmp_path):
         " if m in sys.modules]\n"
         "print('HEAVY', heavy)\n"
     )
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path))
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        XDG_CONFIG_HOME=str(tmp_path),
+        PYTHONPATH=str(Path(__file__).resolve().parents[2]),
+    )
     proc = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,

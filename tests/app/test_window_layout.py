@@ -9,7 +9,7 @@ from PySide6.QtCore import QPoint, QRect
 from PySide6.QtWidgets import QAbstractButton, QMessageBox, QScrollArea, QTabBar, QWidget
 
 from tests.app._gui_helpers import make_window
-from tests.app._training_fixtures import engine_available, seed_csv, use_fake_engine
+from tests.app._training_fixtures import fake_trainer, seed_csv
 from tests.app.test_screenshot import _run
 
 REPO = Path(__file__).resolve().parents[2]
@@ -75,7 +75,6 @@ def _scroll_of(panel: QWidget) -> QScrollArea:
 # ----------------------------------------------------------------------------- 2. plots
 
 
-@pytest.mark.skipif(not engine_available(), reason="needs the training engine")
 def test_bottom_area_is_tall_and_plots_sit_side_by_side(qtbot, tmp_path):
     w = _window(qtbot)
     t = w.training
@@ -86,7 +85,7 @@ def test_bottom_area_is_tall_and_plots_sit_side_by_side(qtbot, tmp_path):
 
     add_seed_graph(w.controller)
     w.controller.analyze_now()
-    t.session.update_train_config({"epochs": 2})
+    w.controller.update_train_config({"epochs": 2})
     t.training_panel.start_button.click()
     qtbot.waitUntil(lambda: not t.session.is_running(), timeout=20000)
     assert t.plots_dock.isVisible() and not t.plots_dock.visibleRegion().isEmpty()
@@ -155,13 +154,13 @@ def test_data_panel_fits_the_left_dock_with_roles_visible(qtbot, tmp_path):
 # ----------------------------------------------------------------------------- 5. settings
 
 
-def test_panel_follows_train_config_and_edits_are_undoable(qtbot, tmp_path, monkeypatch):
-    use_fake_engine(monkeypatch, batches=3)
+def test_panel_follows_train_config_and_edits_are_undoable(qtbot, tmp_path):
     w = _window(qtbot)
     t, c = w.training, w.controller
+    t.session.trainer = fake_trainer(batches=3)
     panel = t.training_panel
     # a config changed behind the panel's back shows when the run starts
-    t.session.update_train_config({"epochs": 3})
+    c.update_train_config({"epochs": 3})
     assert t.data_panel.open_path(str(seed_csv(tmp_path)))
     from tests.app._training_fixtures import add_seed_graph
 

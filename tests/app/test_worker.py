@@ -1,4 +1,7 @@
-"""The training worker: delivery, coalescing, pause/resume/step/stop, errors, shutdown."""
+"""The training worker: delivery, coalescing, pause/resume/step/stop, errors, shutdown.
+
+How fast it delivers, stops and shuts down is measured in `benchmarks.gui_timings`.
+"""
 
 from __future__ import annotations
 
@@ -7,27 +10,23 @@ import time
 import numpy as np
 import pytest
 
-from app.worker import BatchChunk, RunStopped, TrainingWorker
+from app.worker import BatchChunk, TrainingWorker
+from core.engine.training import EpochEnded, TrainingFinished
 from tests.app._fakes import counting_train
 
 
 class Recorder:
     def __init__(self, worker: TrainingWorker) -> None:
         self.chunks: list[BatchChunk] = []
-        self.epochs: list[object] = []
-        self.finished: list[object] = []
+        self.epochs: list[EpochEnded] = []
+        self.finished: list[TrainingFinished] = []
         self.errors: list[tuple[str, str]] = []
         self.paused: list[bool] = []
-        self.finished_at: float | None = None
         worker.batches.connect(self.chunks.append)
         worker.epochEnded.connect(self.epochs.append)
-        worker.trainingFinished.connect(self._finish)
+        worker.trainingFinished.connect(self.finished.append)
         worker.errored.connect(lambda m, t: self.errors.append((m, t)))
         worker.pausedChanged.connect(self.paused.append)
-
-    def _finish(self, ev: object) -> None:
-        self.finished_at = time.perf_counter()
-        self.finished.append(ev)
 
     @property
     def n_batches(self) -> int:
@@ -64,28 +63,14 @@ def test_all_batches_arrive_coalesced_in_order(qtbot, make_worker) -> None:
     assert rec.finished[-1].reason == "completed"
 
 
-def test_delivery_rate_is_bounded(qtbot, make_worker) -> None:
-    # 1 ms per batch for ~0.6 s: without coalescing ~600 deliveries
-    worker, rec = make_worker(lambda: counting_train(epochs=1, batches=600, delay=0.001))
-    t0 = time.perf_counter()
-    with qtbot.waitSignal(worker.trainingFinished, timeout=10_000):
-        worker.start()
-    elapsed = time.perf_counter() - t0
-    assert rec.n_batches == 600
-    assert len(rec.chunks) <= 20 * elapsed + 3
-
-
-def test_stop_mid_epoch_returns_quickly(qtbot, make_worker) -> None:
+def test_stop_mid_epoch_reports_where(qtbot, make_worker) -> None:
     worker, rec = make_worker(lambda: counting_train(epochs=5, batches=10_000, delay=0.002))
     worker.start()
     qtbot.waitUntil(lambda: rec.n_batches > 20, timeout=5000)
-    t0 = time.perf_counter()
     worker.stop()
-    qtbot.waitUntil(lambda: bool(rec.finished), timeout=2000)
-    latency = rec.finished_at - t0
-    assert latency < 0.5, f"stop took {latency * 1000:.0f} ms"
+    qtbot.waitUntil(lambda: bool(rec.finished), timeout=5000)
     ev = rec.finished[-1]
-    assert isinstance(ev, RunStopped) and ev.reason == "stopped"
+    assert isinstance(ev, TrainingFinished) and ev.reason == "stopped"
     assert ev.epoch == 0 and 20 <= ev.batch < 10_000
     assert "epoch 1" in ev.message
     assert worker.wait(2000)
@@ -113,15 +98,20 @@ def test_step_advances_exactly_one_batch(qtbot, make_worker) -> None:
     assert rec.n_batches == 0
     for expected in (1, 2, 3):
         worker.step()
-        qtbot.waitUntil(lambda e=expected: rec.n_batches == e, timeout=2000)
+        qtbot.waitUntil(lambda e=expected: rec.n_batches == e and worker.is_paused(), timeout=2000)
         qtbot.wait(50)
         assert rec.n_batches == expected
-    # step over the epoch boundary: the epoch event comes with the next batch
+    # Two requests before the worker pauses again run exactly two batches, across the
+    # epoch boundary (the epoch event comes with the delivery of the next batch).
     worker.step()
     worker.step()
-    qtbot.waitUntil(lambda: rec.n_batches >= 4, timeout=2000)
+    qtbot.waitUntil(lambda: rec.n_batches == 5 and worker.is_paused(), timeout=2000)
     qtbot.wait(100)
-    assert rec.n_batches in (4, 5)
+    assert rec.n_batches == 5 and rec.epochs == []  # paused right after the batch
+    worker.step()  # the first epoch's event, then the second epoch's first batch
+    qtbot.waitUntil(lambda: rec.n_batches == 6 and worker.is_paused(), timeout=2000)
+    qtbot.wait(100)
+    assert rec.n_batches == 6 and [e.epoch for e in rec.epochs] == [0]
     worker.stop()
     qtbot.waitUntil(lambda: bool(rec.finished), timeout=2000)
 
@@ -141,9 +131,7 @@ def test_stop_while_paused_and_shutdown(qtbot, make_worker) -> None:
     worker, rec = make_worker(lambda: counting_train(epochs=1, batches=50), start_paused=True)
     worker.start()
     qtbot.waitUntil(lambda: rec.paused[-1:] == [True], timeout=2000)
-    t0 = time.perf_counter()
-    assert worker.shutdown(2000)
-    assert time.perf_counter() - t0 < 1.0
+    assert worker.shutdown(5000)
     qtbot.waitUntil(lambda: bool(rec.finished), timeout=2000)
     assert rec.finished[-1].reason == "stopped"
 
