@@ -388,6 +388,7 @@ class DocumentController(QObject):
                 data_config=copy.deepcopy(project.data_config),
                 train_config=copy.deepcopy(project.train_config),
                 path=project.path,
+                runs=copy.deepcopy(project.runs),
             )
         self.undo_stack.setClean()
         self._set_path(path)

@@ -193,15 +193,14 @@ def data_changes(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def train_changes(args: argparse.Namespace, current: Mapping[str, Any]) -> dict[str, Any]:
-    """The training-setting changes the flags ask for, merged into `current`'s form."""
+    """The training-setting changes the flags ask for, merged into `current`'s form (the
+    validation share is a data setting: see `data_changes`)."""
     out: dict[str, Any] = {}
     for key in ("learning_rate", "optimizer", "loss"):
         if getattr(args, key, None) is not None:
             out[key] = getattr(args, key)
     if getattr(args, "metrics", None) is not None:
         out["metrics"] = list(args.metrics)
-    if getattr(args, "validation_split", None) is not None:
-        out["validation_split"] = args.validation_split
     if hasattr(args, "early_stopping"):
         es = dict(current.get("early_stopping") or {})
         if args.early_stopping is None:
