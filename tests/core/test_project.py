@@ -402,7 +402,7 @@ def v1_file(data_config: dict[str, Any], training: dict[str, Any]) -> dict[str, 
     return {
         "format": "layerforge-project",
         "format_version": 1,
-        "graph": Graph().to_dict(positions=True),
+        "graph": project_to_dict(Project(graph=Graph()))["graph"],
         "data": {"path": None, "config": data_config},
         "training": training,
     }
