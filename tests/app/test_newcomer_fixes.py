@@ -118,19 +118,18 @@ def test_export_dialog_without_keras_names_the_extra(
     assert "Keras is not installed" in text and 'pip install "layerforge[keras]"' in text
 
 
-def test_epoch_axis_reads_epoch_after_one_step(qtbot, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_epoch_axis_reads_epoch_after_one_step(qtbot, tmp_path) -> None:  # noqa: ANN001
     from PySide6.QtWidgets import QMainWindow
 
     from app.document import DocumentController
     from app.session import PAUSED
     from app.training_ui import install
-    from tests.app._training_fixtures import add_seed_graph, seed_csv, use_fake_engine
+    from tests.app._training_fixtures import add_seed_graph, fake_trainer, seed_csv
 
-    use_fake_engine(monkeypatch, batches=200, delay=0.002)
     window = QMainWindow()
     controller = DocumentController(parent=window)
     qtbot.addWidget(window)
-    t = install(window, controller)
+    t = install(window, controller, trainer=fake_trainer(batches=200, delay=0.002))
     window.resize(1200, 800)
     window.show()
     try:
