@@ -52,6 +52,8 @@ def _cumulative(y01: Any, score: Any) -> tuple[np.ndarray, np.ndarray, np.ndarra
     s = np.asarray(score, dtype=np.float64).ravel()
     if len(y) != len(s):
         raise ValueError(f"Expected one score per row. Received {len(s)} scores for {len(y)} rows.")
+    if len(s) and s.min() == s.max():  # one score for every row (a baseline): no sort
+        return np.array([y.sum()]), np.array([len(y) - y.sum()]), s[:1]
     order = np.argsort(s, kind="mergesort")[::-1]
     s, y = s[order], y[order]
     last = np.r_[np.flatnonzero(np.diff(s)), len(s) - 1] if len(s) else np.zeros(0, np.int64)

@@ -61,7 +61,9 @@ def _img(png: bytes, alt: str) -> str:
 def _num(v: float | None, pct: bool = False) -> str:
     if v is None or (isinstance(v, float) and not np.isfinite(v)):
         return "–"
-    return f"{v * 100:.1f} %" if pct else f"{v:.4g}"
+    if pct:
+        return f"{v * 100:.1f} %"
+    return f"{v:.4f}" if abs(v) < 1e-3 else f"{v:.4g}"
 
 
 def _compare_rows(ev: Evaluation) -> list[tuple[str, str, str, bool]]:
