@@ -29,6 +29,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -203,6 +204,12 @@ class DataPanel(QWidget):
         self.scale = QComboBox()
         self.scale.addItems(SCALE)
         self.scale.setToolTip("How numeric features are scaled (fitted on training rows)")
+        self.scale_target = QCheckBox("Standardize the target")
+        self.scale_target.setObjectName("scaleTarget")
+        self.scale_target.setToolTip(
+            "Train on (target - mean) / standard deviation of the training rows; predictions, "
+            "metrics and exports are turned back into the target's own units"
+        )
         self.validation_split = share_spin_box()
         self.test_split = share_spin_box()
         self.split_label = make_label(name="splitLabel")
@@ -210,6 +217,7 @@ class DataPanel(QWidget):
         options.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         options.addRow("Missing values", self.impute)
         options.addRow("Scaling", self.scale)
+        options.addRow(self.scale_target)  # regression targets only: hidden otherwise
         # Both shares on one row: the dock is short once the tables have their room.
         self.validation_split.setToolTip("Share of the rows kept for validation")
         self.test_split.setToolTip("Share of the rows kept for the final test")
@@ -263,6 +271,7 @@ class DataPanel(QWidget):
         self.open_button.clicked.connect(self.open_dialog)
         self.impute.currentTextChanged.connect(lambda v: self._change(impute=v))
         self.scale.currentTextChanged.connect(lambda v: self._change(scale=v))
+        self.scale_target.toggled.connect(lambda on: self._change(scale_target=bool(on)))
         self.validation_split.valueChanged.connect(
             lambda v: self._change(validation_split=round(float(v), 4))
         )
@@ -372,9 +381,11 @@ class DataPanel(QWidget):
             if cfg is not None:
                 self.impute.setCurrentText(cfg.impute)
                 self.scale.setCurrentText(cfg.scale)
+                self.scale_target.setChecked(bool(cfg.scale_target))
                 self.validation_split.setValue(float(cfg.validation_split))
                 self.test_split.setValue(float(cfg.test_split))
             ds = s.dataset
+            self.scale_target.setVisible(ds is not None and ds.task.kind == "regression")
             if ds is not None:
                 task = ds.task
                 classes = (

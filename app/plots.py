@@ -267,6 +267,11 @@ class PlotsPanel(QWidget):
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.plot_for("loss")
 
+    def set_note(self, name: str, note: str) -> None:
+        """Title the `name` plot "name (note)", or just "name" when `note` is empty
+        (e.g. a loss computed on a standardized target, not in the target's units)."""
+        self.plot_for(name).plot.setTitle(f"{name} ({note})" if note else name)
+
     # -- data in ---------------------------------------------------------------------------
     def plot_for(self, name: str) -> MetricPlot:
         plot = self.plots.get(name)

@@ -254,6 +254,14 @@ def install(
     session.runStarted.connect(show_run_panels)
 
     session.runStarted.connect(lambda fresh: plots.clear() if fresh else None)
+
+    def label_loss(*_args: Any) -> None:
+        # the loss of a standardized regression target is not in the target's units
+        pipeline = getattr(session.dataset, "pipeline", None)
+        scaled = getattr(pipeline, "target_scaling", None) is not None
+        plots.set_note("loss", "on the standardized target" if scaled else "")
+
+    session.runStarted.connect(label_loss)
     session.batches.connect(lambda chunk: plots.add_chunk(chunk))
     session.epochEnded.connect(lambda event: plots.add_epoch_event(event))
     if hasattr(window, "statusBar"):
