@@ -6,27 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QMainWindow
 
-from app.document import DocumentController
-from app.training_ui import install
+from tests.app.test_training_panel import ui  # noqa: F401 - the window with the training UI
 
 DIABETES = Path(__file__).resolve().parents[2] / "resources" / "datasets" / "diabetes.csv"
-
-
-@pytest.fixture
-def ui(qtbot):  # noqa: ANN001, ANN201
-    window = QMainWindow()
-    controller = DocumentController(parent=window)
-    qtbot.addWidget(window)
-    t = install(window, controller)
-    window.resize(1200, 800)
-    window.show()
-    t.data_dock.raise_()
-    yield window, controller, t
-    t.session.shutdown()
 
 
 def _network(controller, n_features: int) -> None:  # noqa: ANN001
@@ -38,8 +22,9 @@ def _network(controller, n_features: int) -> None:  # noqa: ANN001
     controller.analyze_now()
 
 
-def test_standardize_target_checkbox_follows_the_task_and_toggles(ui, qtbot) -> None:  # noqa: ANN001
+def test_standardize_target_checkbox_follows_the_task_and_toggles(ui, qtbot) -> None:  # noqa: ANN001, F811
     _w, _c, t = ui
+    t.data_dock.raise_()
     box = t.data_panel.scale_target
     assert t.data_panel.open_path(str(DIABETES))
     qtbot.waitUntil(lambda: box.isVisible(), timeout=2000)
@@ -57,7 +42,7 @@ def test_standardize_target_checkbox_follows_the_task_and_toggles(ui, qtbot) -> 
     qtbot.waitUntil(lambda: not box.isVisible(), timeout=2000)
 
 
-def test_training_labels_the_loss_and_reports_metrics_in_target_units(ui, qtbot) -> None:  # noqa: ANN001
+def test_training_labels_the_loss_and_reports_metrics_in_target_units(ui, qtbot) -> None:  # noqa: ANN001, F811
     _w, controller, t = ui
     assert t.data_panel.open_path(str(DIABETES))
     _network(controller, t.session.dataset.n_features)
