@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt
 
-from tests.app.test_training_panel import ui  # noqa: F401 - the window with the training UI
+from tests.app.test_training_panel import make_ui, ui  # noqa: F401 - the training UI window
 
 DIABETES = Path(__file__).resolve().parents[2] / "resources" / "datasets" / "diabetes.csv"
 
