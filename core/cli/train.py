@@ -41,7 +41,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--metrics-json", metavar="FILE", help="also write the final metrics as JSON to FILE"
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    add_setting_flags(p, saved="unset flags take the project's settings (the file is not changed)")
+    add_setting_flags(
+        p, saved="unset flags take the project's settings, which these flags do not change"
+    )
     p.add_argument(
         "--no-record",
         action="store_true",
