@@ -42,7 +42,11 @@ and `runs` are thin views of this package. Modules, one job each:
 - `runs`: `RunRecord` in `Project.runs`; `record_from_training`,
   `add_run`, `remove_run` / `insert_run` (undo), `restore_run` (network +
   settings), `summary_row`.
-- `plots` and `html_report`: Pillow charts and the self-contained HTML report.
+- `from_bundle`: `evaluate_bundle(bundle, rows)` and `bundle_importance` for a saved
+  `.lfmodel` (the CLI's `evaluate`); regression values in the target's units
+  (`results.target_units(pipeline)` undoes the target scaling).
+- `plots` and `html_report`: Pillow charts (PNG bytes) and the self-contained HTML
+  report (`write_report(path, evaluation, importance=...)`).
 
 A predict function (`results.model_predictor(model)`) maps network inputs
 (n, d) float32 to raw outputs; class codes follow the task's `class_labels`.

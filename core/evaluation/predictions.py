@@ -111,7 +111,9 @@ class PredictionsTable:
             self._write(target, order)
 
     def _write(self, fh: TextIO, order: Sequence[int] | np.ndarray | None) -> None:
-        writer = csv.writer(fh, lineterminator="\n")
+        writer = csv.writer(
+            fh, lineterminator="\r\n"
+        )  # RFC 4180: cells holding CR or LF get quoted
         writer.writerow(self.columns)
         for rec in self.records(order):
             writer.writerow([_cell(v) for v in rec.values()])

@@ -44,6 +44,8 @@ __all__ = [
 ]
 
 RECORD_VERSION = 1
+#: Evaluations of tasks with more classes keep no confusion matrix in the run record.
+MAX_CLASSES = 50
 
 
 def _clean(value: Any) -> Any:
@@ -197,6 +199,14 @@ def record_from_training(
         "rows": {"train": len(ds.x_train), "validation": len(ds.x_val), "test": len(ds.x_test)},
     }
     ev = evaluation.to_json() if hasattr(evaluation, "to_json") else evaluation
+    if ev is not None and len((ev.get("confusion_matrix") or {}).get("labels", ())) > MAX_CLASSES:
+        # keep the project file small: the summary numbers, not K x K counts
+        ev = {k: v for k, v in ev.items() if k not in ("confusion_matrix", "per_class")}
+        ev["baseline"] = {
+            k: v
+            for k, v in dict(ev.get("baseline") or {}).items()
+            if k not in ("confusion_matrix", "per_class")
+        }
     return RunRecord(
         id=new_run_id(started),
         started=started.astimezone(_dt.timezone.utc).isoformat(timespec="seconds"),

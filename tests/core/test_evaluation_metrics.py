@@ -168,3 +168,31 @@ def test_binary_threshold_changes_counts_like_sklearn() -> None:
         assert (at.predictions.predicted == np.where(p >= t, "yes", "no")).all()
     lo, hi = ev.with_threshold(0.2), ev.with_threshold(0.8)
     assert lo.model.classification.matrix[:, 1].sum() > hi.model.classification.matrix[:, 1].sum()
+
+
+@given(st.text(min_size=1, max_size=12))
+@settings(max_examples=200, deadline=None)
+def test_csv_cells_never_start_a_formula(label: str) -> None:
+    import csv
+    import io
+
+    from core.evaluation.predictions import PredictionsTable, spreadsheet_safe
+
+    table = PredictionsTable(
+        "binary",
+        np.array([1]),
+        np.array([label], dtype=object),
+        np.array([label], dtype=object),
+        np.array([0.25]),
+        np.array([0.75]),
+        np.array([0.75]),
+    )
+    buf = io.StringIO()
+    table.write_csv(buf)
+    row = next(iter(csv.DictReader(io.StringIO(buf.getvalue(), newline=""))))
+    for cell in (row["actual"], row["predicted"]):
+        assert cell == spreadsheet_safe(label)
+        if cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            float(cell)  # only a plain number may start that way
+        else:
+            assert cell in (label, "'" + label)

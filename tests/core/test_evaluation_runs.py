@@ -118,3 +118,25 @@ def test_damaged_records_and_runs_fields_are_refused(tmp_path: Path) -> None:
     p.write_text(json.dumps(d))
     with pytest.raises(FormatError, match="'runs' must be a list of objects"):
         load_project(p, catalog=CATALOG)
+
+
+def test_many_class_evaluations_keep_only_the_summary(trained) -> None:
+    _, result = trained
+    labels = [f"c{i}" for i in range(60)]
+    big = {
+        "task": "multiclass",
+        "accuracy": 0.5,
+        "roc_auc": 0.9,
+        "confusion_matrix": {"labels": labels, "matrix": [[0] * 60] * 60},
+        "per_class": {lab: {} for lab in labels},
+        "baseline": {"accuracy": 0.1, "confusion_matrix": {}, "per_class": {}},
+    }
+    record = record_from_training(result, evaluation=big)
+    assert record.evaluation == {
+        "task": "multiclass",
+        "accuracy": 0.5,
+        "roc_auc": 0.9,
+        "baseline": {"accuracy": 0.1},
+    }
+    small = record_from_training(result, evaluation={**big, "confusion_matrix": {"labels": ["a"]}})
+    assert "per_class" in small.evaluation
