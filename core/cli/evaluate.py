@@ -87,7 +87,7 @@ def _text(ev: Any) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     from core.cli._common import format_value, load_model_and_data, metric_columns
-    from core.evaluation.from_bundle import bundle_importance, evaluate_bundle
+    from core.evaluation.from_bundle import bundle_boundary, bundle_importance, evaluate_bundle
 
     bundle, table = load_model_and_data(args)
     metrics = bundle.evaluate(table.df)
@@ -95,12 +95,14 @@ def run(args: argparse.Namespace) -> int:
     if args.report:
         from core.evaluation.html_report import write_report
 
+        importance = bundle_importance(bundle, table.df)
         write_report(
             args.report,
             ev,
             title=f"Evaluation of {_name(args.model)}",
             facts={"model": _name(args.model), "data": _name(args.data), "target": bundle.target},
-            importance=bundle_importance(bundle, table.df),
+            importance=importance,
+            boundary=bundle_boundary(bundle, table.df, importance),
         )
     if args.predictions:
         ev.predictions.write_csv(args.predictions, ev.predictions.worst_first())

@@ -99,6 +99,8 @@ def _range(values: np.ndarray) -> tuple[float, float]:
 def _targets(y: np.ndarray, kind: str) -> np.ndarray:
     from core.evaluation.baselines import class_codes
 
+    if len(y) == 0:
+        return np.zeros(0)
     if kind == "regression":
         return np.asarray(y, dtype=np.float64).reshape(len(y), -1)[:, 0]
     return class_codes(y, kind)
@@ -150,7 +152,7 @@ def plan_boundary(
             fill,
             points=pts,
             point_targets=targets,
-            ranges=(_range(pts_x[:, 0]),),
+            ranges=(_range(x[:, 0]),),
         )
     if not numeric and features is None:
         cats = ", ".join(f"'{g.name}'" for g in groups[:4])
@@ -184,6 +186,7 @@ def plan_boundary(
         var = s**2
         share = tuple(float(v / var.sum()) if var.sum() else 0.0 for v in var[:2])
         pts = (pts_x - center) @ comps.T
+        every = (x - center) @ comps.T
         return BoundaryPlan(
             PCA,
             "",
@@ -195,7 +198,7 @@ def plan_boundary(
             comps,
             pts,
             targets,
-            (_range(pts[:, 0]), _range(pts[:, 1])),
+            (_range(every[:, 0]), _range(every[:, 1])),
             share,
         )
     axes = tuple(int(i) for i in features)
@@ -213,7 +216,7 @@ def plan_boundary(
         fill,
         points=pts,
         point_targets=targets,
-        ranges=(_range(pts[:, 0]), _range(pts[:, 1])),
+        ranges=(_range(x[:, axes[0]]), _range(x[:, axes[1]])),
     )
 
 

@@ -17,7 +17,7 @@ from core.evaluation.baselines import Baseline, baseline_from_targets
 from core.evaluation.importance import Importances, feature_groups, permutation_importance
 from core.evaluation.results import Evaluation, evaluate_outputs, target_units
 
-__all__ = ["bundle_importance", "evaluate_bundle"]
+__all__ = ["bundle_boundary", "bundle_importance", "evaluate_bundle"]
 
 
 def evaluate_bundle(bundle: Any, rows: Any, threshold: float | None = None) -> Evaluation:
@@ -73,3 +73,34 @@ def bundle_importance(
         n_repeats=n_repeats,
         seed=seed,
     )
+
+
+def bundle_boundary(
+    bundle: Any, rows: Any, importance: Importances | None = None, resolution: int = 200
+) -> tuple[Any, Any | None]:
+    """(plan, grid) of the decision boundary over the labelled `rows` (the points drawn).
+
+    The plane is the two most important numeric inputs (or a PCA of all of
+    them); `grid` is None when the plan cannot be a map (`plan.reason` says why).
+    """
+    from core.evaluation.boundary import BoundaryRenderer, plan_boundary
+
+    x, y, _ = bundle.labelled(rows)
+    units = target_units(bundle.pipeline)
+    kind = bundle.task_kind or bundle.pipeline.task.kind
+    plan = plan_boundary(
+        x,
+        units(y),
+        kind=kind,
+        feature_names=bundle.pipeline.feature_names,
+        groups=feature_groups(bundle.pipeline, bundle.feature_names),
+        importance=importance,
+    )
+    if plan.mode not in ("features", "pca"):
+        return plan, None
+    grid = BoundaryRenderer(plan, resolution).render(
+        lambda a: units(bundle.predict_raw(a, batch_size=8192)),
+        kind,
+        bundle.pipeline.task.class_labels,
+    )
+    return plan, grid

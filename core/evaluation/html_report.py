@@ -126,14 +126,41 @@ def _cell(v: Any) -> str:
     return "" if v is None else str(v)
 
 
+def _boundary_section(plan: Any, grid: Any | None) -> str:
+    esc = html.escape
+    head = "<section><h2>What the model decides where</h2>"
+    if grid is None:
+        return f"{head}<p>{esc(plan.reason)}</p></section>"
+    if plan.mode == "features":
+        how = (
+            f"the two most important inputs, '{plan.axis_names[0]}' and "
+            f"'{plan.axis_names[1]}', with every other input at its median"
+        )
+    else:
+        how = (
+            "the first two principal components of all inputs "
+            f"({sum(plan.explained_variance) * 100:.0f} % of their spread)"
+        )
+    return (
+        f"{head}<p class='muted'>The model's answer over {esc(how)}, in standardised "
+        "units; dots are the evaluated rows, coloured by their actual value.</p>"
+        f"{_img(plots.boundary_png(grid, plan), 'decision boundary')}</section>"
+    )
+
+
 def render_report(
     ev: Evaluation,
     *,
     title: str = "Model evaluation",
     facts: Mapping[str, str] | None = None,
     importance: Importances | None = None,
+    boundary: tuple[Any, Any | None] | None = None,
 ) -> str:
-    """The report as one HTML string (see the module docstring)."""
+    """The report as one HTML string (see the module docstring).
+
+    `boundary` is a (`BoundaryPlan`, `BoundaryGrid` or None) pair: a map, or the
+    plan's explanation of why there is none.
+    """
     esc = html.escape
     when = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     facts_text = " · ".join(f"{esc(k)}: {esc(str(v))}" for k, v in (facts or {}).items())
@@ -235,6 +262,8 @@ def render_report(
             f"{importance.n_rows} rows; bars show the {esc(importance.describe())}."
             f"</p>{_img(png, 'feature importance')}</section>"
         )
+    if boundary is not None:
+        parts.append(_boundary_section(*boundary))
     parts.append(
         f"<section><h2>The rows the model got most wrong</h2>{_worst(ev)}"
         f"<p class='muted'>{ev.n_rows} rows evaluated; row numbers count data rows "

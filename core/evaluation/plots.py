@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw, ImageFont
 __all__ = [
     "Chart",
     "bars_png",
+    "boundary_png",
     "confusion_png",
     "histogram_png",
     "nice_ticks",
@@ -154,13 +155,20 @@ class Chart:
                     width=width * SCALE,
                 )
 
-    def points(self, xs: Any, ys: Any, color: str, radius: float = 2.5) -> None:
+    def points(
+        self, xs: Any, ys: Any, color: str, radius: float = 2.5, outline: str | None = None
+    ) -> None:
         r = radius * SCALE
         layer = Image.new("RGBA", self.img.size, (0, 0, 0, 0))
         d = ImageDraw.Draw(layer)
         rgb = Image.new("RGB", (1, 1), color).getpixel((0, 0))
         for x, y in zip(self.px(xs).tolist(), self.py(ys).tolist(), strict=True):
-            d.ellipse([x - r, y - r, x + r, y + r], fill=(*rgb, 150))
+            if outline is None:
+                d.ellipse([x - r, y - r, x + r, y + r], fill=(*rgb, 150))
+            else:
+                d.ellipse(
+                    [x - r, y - r, x + r, y + r], fill=(*rgb, 235), outline=outline, width=SCALE
+                )
         self.img.paste(layer, (0, 0), layer)
         self.draw = ImageDraw.Draw(self.img)
 
@@ -377,4 +385,84 @@ def bars_png(
         c.draw.text(
             (c.box[0] - 6 * SCALE, float(c.py(i + 0.5))), n, font=c.small, fill=INK, anchor="rm"
         )
+    return c.png()
+
+
+def _rgb(color: str) -> np.ndarray:
+    return np.array(Image.new("RGB", (1, 1), color).getpixel((0, 0)), dtype=np.float64)
+
+
+#: A perceptually ordered ramp (viridis key colours) for regression maps.
+_RAMP = np.array(
+    [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]], np.float64
+)
+
+
+def _ramp(t: np.ndarray) -> np.ndarray:
+    t = np.clip(t, 0.0, 1.0) * (len(_RAMP) - 1)
+    lo = np.floor(t).astype(int).clip(0, len(_RAMP) - 2)
+    f = (t - lo)[..., None]
+    return _RAMP[lo] * (1 - f) + _RAMP[lo + 1] * f
+
+
+def boundary_png(grid: Any, plan: Any, title: str | None = None) -> bytes:
+    """A `BoundaryGrid` as a map (class colour, paler where the model is unsure; or a
+    value ramp for regression) with the plan's training points on top."""
+    (x0, x1), (y0, y1) = plan.ranges[0], plan.ranges[1]
+    if title is None:
+        title = "Predicted value" if grid.kind == "regression" else "Decision boundary"
+    c = Chart(
+        width=460,
+        height=400,
+        title=title,
+        xlabel=plan.axis_names[0],
+        ylabel=plan.axis_names[1],
+        xlim=(x0, x1),
+        ylim=(y0, y1),
+    )
+    white = np.array([255.0, 255.0, 255.0])
+    pts, targets = plan.points, plan.point_targets
+    if grid.kind == "regression":
+        values = [grid.predicted.ravel()] + ([targets] if pts is not None and len(pts) else [])
+        lo, hi = float(min(v.min() for v in values)), float(max(v.max() for v in values))
+        rgb = _ramp((grid.predicted - lo) / ((hi - lo) or 1.0))
+    else:
+        colors = np.array(
+            [_rgb(PALETTE[k % len(PALETTE)]) for k in range(max(2, len(grid.labels)))]
+        )
+        if grid.confidence is not None and colors.shape[0] == 2:
+            p = grid.confidence[..., None]  # probability of the second class
+            rgb = colors[0] * (1 - p) + colors[1] * p
+            strength = np.abs(2 * p - 1)
+        else:
+            rgb = colors[grid.predicted]
+            conf = grid.confidence if grid.confidence is not None else np.ones(grid.predicted.shape)
+            strength = ((conf - 1 / len(colors)) / (1 - 1 / len(colors)))[..., None]
+        rgb = white * (1 - 0.55 * strength) + rgb * 0.55 * strength
+    img = Image.fromarray(np.flipud(rgb).clip(0, 255).astype(np.uint8), "RGB")
+    l, t, r, b = (int(v) for v in c.box)
+    c.img.paste(img.resize((r - l, b - t), Image.BILINEAR), (l, t))
+    c.axes()
+    if pts is not None and len(pts):
+        if grid.kind == "regression":
+            edges = np.linspace(lo, hi, 9)
+            legend = []
+            for k in range(len(edges) - 1):
+                sel = (targets >= edges[k]) & (targets <= edges[k + 1])
+                shade = _ramp(np.array([(k + 0.5) / (len(edges) - 1)]))[0]
+                hexcolor = "#{:02x}{:02x}{:02x}".format(*(int(v) for v in shade))
+                c.points(pts[sel, 0], pts[sel, 1], hexcolor, radius=3.2, outline="#ffffff")
+                if k in (0, len(edges) - 2):
+                    legend.append((f"{edges[k]:.4g} to {edges[k + 1]:.4g}", hexcolor))
+            c.legend(legend, corner="tr")
+        else:
+            items = []
+            for k, label in enumerate(
+                grid.labels or [str(i) for i in range(int(targets.max()) + 1)]
+            ):
+                sel = targets == k
+                color = PALETTE[k % len(PALETTE)]
+                c.points(pts[sel, 0], pts[sel, 1], color, radius=3.2, outline="#ffffff")
+                items.append((str(label), color))
+            c.legend(items[:8], corner="tr")
     return c.png()

@@ -105,7 +105,8 @@ def test_multiclass_evaluate_json_report_and_predictions(tmp_path: Path, capsys)
     assert got["headline"] in text.replace("&#x27;", "'")
     assert "<script" not in text and "http" not in text.split("<style>")[0]
     images = [s.split('"')[0] for s in text.split("data:image/png;base64,")[1:]]
-    assert len(images) >= 3  # confusion matrix, ROC, importance
+    assert len(images) == 4  # confusion matrix, ROC, importance, decision boundary
+    assert "What the model decides where" in text and "&#x27;a&#x27; and &#x27;b&#x27;" in text
     for b64 in images:
         with Image.open(io.BytesIO(base64.b64decode(b64))) as im:
             assert im.format == "PNG" and im.width > 300
@@ -239,3 +240,28 @@ def test_a_project_that_cannot_be_saved_still_trains_and_says_the_run_was_not_re
     assert code == 0, err
     assert "note: the run was not recorded in" in out and "Permission denied" in out
     assert proj.with_suffix(".lfmodel").is_file() and proj.read_text() == before
+
+
+def test_report_on_text_only_inputs_explains_instead_of_a_map(tmp_path: Path, capsys) -> None:
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(
+        {
+            "colour": rng.choice(["red", "blue", "green"], 120),
+            "size": rng.choice(["s", "m", "l"], 120),
+        }
+    )
+    df["label"] = np.where(df["colour"] == "red", "yes", "no")
+    df.to_csv(tmp_path / "t.csv", index=False)
+    proj = _trained(tmp_path, capsys, tmp_path / "t.csv", "label", epochs=3)
+    code, _, err = cli(
+        capsys,
+        "evaluate",
+        proj.with_suffix(".lfmodel"),
+        "--data",
+        tmp_path / "t.csv",
+        "--report",
+        tmp_path / "t.html",
+    )
+    assert code == 0, err
+    text = (tmp_path / "t.html").read_text()
+    assert "What the model decides where" in text and "Every input is a category" in text

@@ -354,3 +354,31 @@ def test_activation_health_flags_dead_relus_and_saturated_tanh() -> None:
     assert health["t"].flagged == 2 and "saturated" in health["t"].hint
     r.bias.data[...] = 1.0
     assert activation_health(model, x)[0].level == "ok"
+
+
+def test_boundary_picture_shows_each_side_in_its_class_colour() -> None:
+    import io
+
+    from PIL import Image
+
+    from core.evaluation.plots import PALETTE, SCALE, Chart, boundary_png
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, size=(200, 2)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.float32).reshape(-1, 1)
+    plan = plan_boundary(x, y, kind="binary", feature_names=["left", "right"], max_points=0)
+    grid = BoundaryRenderer(plan, 40).render(
+        lambda a: 1 / (1 + np.exp(-30 * a[:, :1])), "binary", ("no", "yes")
+    )
+    with Image.open(io.BytesIO(boundary_png(grid, plan))) as im:
+        frame = Chart()  # same layout as the picture's plot area
+        l, t, r, b = frame.box
+        mid = (t + b) // 2
+        left, right = im.getpixel((l + 10 * SCALE, mid)), im.getpixel((r - 10 * SCALE, mid))
+
+    def closeness(pixel, colour: str) -> float:
+        target = Image.new("RGB", (1, 1), colour).getpixel((0, 0))
+        return sum((a - b) ** 2 for a, b in zip(pixel, target, strict=True))
+
+    assert closeness(left, PALETTE[0]) < closeness(left, PALETTE[1])
+    assert closeness(right, PALETTE[1]) < closeness(right, PALETTE[0])
