@@ -16,6 +16,7 @@ from sklearn import metrics as skm
 
 from core.bundle import load_model
 from core.cli import main
+from tests.core.evaluation_data import text_only_csv
 
 
 def cli(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, str]:
@@ -243,15 +244,7 @@ def test_a_project_that_cannot_be_saved_still_trains_and_says_the_run_was_not_re
 
 
 def test_report_on_text_only_inputs_explains_instead_of_a_map(tmp_path: Path, capsys) -> None:
-    rng = np.random.default_rng(0)
-    df = pd.DataFrame(
-        {
-            "colour": rng.choice(["red", "blue", "green"], 120),
-            "size": rng.choice(["s", "m", "l"], 120),
-        }
-    )
-    df["label"] = np.where(df["colour"] == "red", "yes", "no")
-    df.to_csv(tmp_path / "t.csv", index=False)
+    text_only_csv(tmp_path / "t.csv", n=120)
     proj = _trained(tmp_path, capsys, tmp_path / "t.csv", "label", epochs=3)
     code, _, err = cli(
         capsys,

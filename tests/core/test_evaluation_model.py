@@ -32,6 +32,7 @@ from core.evaluation import (
 )
 from core.evaluation.predictions import spreadsheet_safe
 from core.run import TrainSettings, train_project
+from tests.core.evaluation_data import text_only_csv
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
 
@@ -284,15 +285,7 @@ def test_boundary_on_one_feature_or_text_only_explains_instead(tmp_path) -> None
     assert plan.mode == "curve" and "single input ('age')" in plan.reason
     curve = BoundaryRenderer(plan, 30).render(lambda a: 1 / (1 + np.exp(-a)), "binary")
     assert curve.predicted.shape == (1, 30)
-    rng = np.random.default_rng(0)
-    df = pd.DataFrame(
-        {
-            "colour": rng.choice(["red", "blue", "green"], 60),
-            "size": rng.choice(["s", "m", "l"], 60),
-        }
-    )
-    df["label"] = np.where(df["colour"] == "red", "yes", "no")
-    df.to_csv(tmp_path / "t.csv", index=False)
+    text_only_csv(tmp_path / "t.csv", n=60)
     ds = prepare(read_csv(tmp_path / "t.csv"), DataConfig(target="label"))
     plan = plan_for_dataset(ds)
     assert plan.mode == "none" and not plan.drawable
