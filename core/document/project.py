@@ -89,7 +89,8 @@ def default_train_config() -> dict[str, Any]:
 
 @dataclass
 class Project:
-    """Everything a user saves about one piece of work, except trained weights."""
+    """Everything a user saves about one piece of work; the trained weights live beside it
+    (`trained` is their manifest, see core.document.trained_state)."""
 
     graph: Graph
     data_path: str | None = None
@@ -98,6 +99,8 @@ class Project:
     path: str | None = None
     #: Recorded training runs as plain JSON objects (see core.evaluation.runs).
     runs: list[dict[str, Any]] = field(default_factory=list)
+    #: The manifest of the trained state saved beside the project (core.document.trained_state).
+    trained: dict[str, Any] | None = None
 
     def data_problem(self) -> str | None:
         """Why the data file cannot be used (missing, a folder), or None if fine or unset."""
@@ -149,7 +152,10 @@ def project_to_dict(project: Project, *, path: str | None = None) -> dict[str, A
             "config": copy.deepcopy(project.data_config),
         },
         "training": copy.deepcopy(project.train_config),
-    } | ({"runs": copy.deepcopy(project.runs)} if project.runs else {})
+    } | (
+        ({"runs": copy.deepcopy(project.runs)} if project.runs else {})
+        | ({"trained": copy.deepcopy(project.trained)} if project.trained is not None else {})
+    )
 
 
 def _check_train_config(cfg: dict[str, Any]) -> dict[str, Any]:
@@ -198,6 +204,9 @@ def project_from_dict(
     runs = d.get("runs") or []
     if not isinstance(runs, list) or not all(isinstance(r, dict) for r in runs):
         raise FormatError(f"'runs' must be a list of objects. Received: {_json_kind(runs)}")
+    trained = d.get("trained")
+    if trained is not None and not isinstance(trained, dict):
+        raise FormatError(f"'trained' must be an object. Received: {_json_kind(trained)}")
     resolved: str | None = None
     if data_path:
         p = Path(data_path.replace("\\", "/")) if os.sep == "/" else Path(data_path)
@@ -211,6 +220,7 @@ def project_from_dict(
         train_config=_check_train_config(training),
         path=str(Path(path).resolve()) if path is not None else None,
         runs=copy.deepcopy(runs),
+        trained=copy.deepcopy(trained),
     )
 
 

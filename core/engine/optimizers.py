@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -57,6 +57,9 @@ def _number(
 
 class Optimizer:
     """Base class: learning rate (float or schedule), clipping, flat buffers, `step()`."""
+
+    #: Attributes holding the per-parameter state arrays `_build_slots` makes (None if unused).
+    _SLOTS: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -186,6 +189,56 @@ class Optimizer:
     def _build_slots(self, size: int, dtype: np.dtype) -> None:
         """Allocate per-parameter state (momentum, moments) as flat arrays."""
 
+    def save_own_variables(self, store: MutableMapping[str, np.ndarray]) -> None:
+        """Keras 3 API: put the optimizer's state (step count and slots) into `store`.
+
+        Keys are "iterations" and the slot names ("m", "v", ...); the arrays are copies.
+        """
+        store["iterations"] = np.asarray(self.iterations, dtype=np.int64)
+        for attr in self._SLOTS:
+            value = getattr(self, attr, None)
+            if value is not None:
+                store[attr.lstrip("_")] = np.array(value, copy=True)
+
+    def load_own_variables(self, store: Mapping[str, Any]) -> None:
+        """Keras 3 API: restore the state `save_own_variables` wrote, into a built optimizer.
+
+        Every slot this optimizer uses must be present with its size; a missing,
+        extra or wrongly sized array is a ConfigError and nothing changes.
+        """
+        owner = type(self).__name__
+        if not self.built:
+            raise ConfigError(
+                f"{owner}: Expected build(variables) before load_own_variables(). "
+                "Received: an optimizer with no variables."
+            )
+        size = int(self._params.shape[0])
+        wanted = {a.lstrip("_"): a for a in self._SLOTS if getattr(self, a, None) is not None}
+        extra = sorted(set(store) - set(wanted) - {"iterations"})
+        missing = sorted(set(wanted) - set(store))
+        if extra or missing or "iterations" not in store:
+            raise ConfigError(
+                f"{owner}: Expected the state arrays {sorted(['iterations', *wanted])}. "
+                f"Received: {sorted(store)}."
+            )
+        arrays = {}
+        for key in wanted:
+            arr = np.asarray(store[key])
+            if arr.shape != (size,) or arr.dtype.kind not in "fiu":
+                raise ConfigError(
+                    f"{owner}: state '{key}' Expected {size} numbers. "
+                    f"Received: shape {arr.shape}, dtype {arr.dtype}."
+                )
+            arrays[key] = arr
+        it = np.asarray(store["iterations"])
+        if it.shape != () or it.dtype.kind not in "iu" or int(it) < 0:
+            raise ConfigError(
+                f"{owner}: state 'iterations' Expected a whole number >= 0. Received: {it!r}."
+            )
+        for key, arr in arrays.items():
+            getattr(self, wanted[key])[...] = arr
+        self.iterations = int(it)
+
     def _check_bound(self) -> None:
         for v in self._variables:
             if v.grad is None or not np.shares_memory(v.grad, self._grads):
@@ -301,6 +354,8 @@ class Optimizer:
 class SGD(Optimizer):
     """Gradient descent with optional (Nesterov) momentum, Keras 3 rule."""
 
+    _SLOTS = ("_m",)
+
     def __init__(
         self,
         learning_rate: Any = 0.01,
@@ -344,6 +399,8 @@ class SGD(Optimizer):
 
 class RMSprop(Optimizer):
     """RMSprop, Keras 3 rule (epsilon inside the square root; optional momentum, centered)."""
+
+    _SLOTS = ("_v", "_avg", "_m")
 
     def __init__(
         self,
@@ -408,6 +465,8 @@ class RMSprop(Optimizer):
 class Adagrad(Optimizer):
     """Adagrad, Keras 3 rule: acc += g^2; p -= lr * g / sqrt(acc + epsilon)."""
 
+    _SLOTS = ("_acc",)
+
     def __init__(
         self,
         learning_rate: Any = 0.001,
@@ -448,6 +507,8 @@ class Adagrad(Optimizer):
 
 class Adam(Optimizer):
     """Adam, Keras 3 rule (bias correction folded into the step size; optional AMSGrad)."""
+
+    _SLOTS = ("_m", "_v", "_vhat")
 
     def __init__(
         self,
