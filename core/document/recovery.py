@@ -66,8 +66,8 @@ class RecoveryEntry:
     data_name: str | None
     reason: str
 
-    def describe(self) -> str:
-        """What the copy holds, in a line: "Untitled.lfproj: 4 layers, 12 epochs trained, …"."""
+    def contents(self) -> list[str]:
+        """What the copy holds, item by item: layers, the trained model, the data file."""
         parts = [f"{self.layers} layer{'s' if self.layers != 1 else ''}"]
         if self.epochs_trained:
             e = self.epochs_trained
@@ -75,8 +75,12 @@ class RecoveryEntry:
         else:
             parts.append("no trained model")
         if self.data_name:
-            parts.append(f"data {self.data_name}")
-        return f"{self.document_name}: " + ", ".join(parts)
+            parts.append(f"the data file {self.data_name}")
+        return parts
+
+    def describe(self) -> str:
+        """What the copy holds, in a line: "Untitled.lfproj: 4 layers, no trained model, …"."""
+        return f"{self.document_name}: " + ", ".join(self.contents())
 
     def saved_text(self, now: _dt.datetime | None = None) -> str:
         """When it was saved, in local time, e.g. "today at 14:03:12" or "2026-12-01 09:15"."""

@@ -23,8 +23,11 @@ left out instead of being loaded. A project without a trained model has no
 
 `capture_state` copies a live model's state, `restore_model` rebuilds a
 compiled model from a state and the project's data, `save_with_state` /
-`load_with_state` write and read the pair. Qt-free: the app and any other
-front end call these.
+`load_with_state` write and read the pair. `EpochSnapshots` is a training
+callback that copies the weights and optimizer state at epoch ends, so that a
+consistent state of a run still in progress can be autosaved from another
+thread. `BatchCurves` collects the per-batch curves of runs. Qt-free: the app
+and any other front end call these.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ import json
 import math
 import os
 import re
+import threading
+import time
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -46,11 +51,16 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from core.document.fileio import atomic_write
+from core.document.graph_io import graph_from_dict, graph_to_dict
 from core.document.project import PROJECT_SUFFIX, Project, load_project, save_project
+from core.engine.callbacks import Callback
 from core.errors import FormatError, LayerForgeError
 
 __all__ = [
     "STATE_SUFFIX",
+    "BatchCurves",
+    "EpochSnapshot",
+    "EpochSnapshots",
     "STATE_VERSION",
     "LoadedProject",
     "TrainedState",
@@ -59,7 +69,9 @@ __all__ = [
     "load_with_state",
     "read_state",
     "restore_model",
+    "same_network",
     "save_with_state",
+    "snapshot_state",
     "state_path_for",
     "write_state",
 ]
@@ -145,7 +157,7 @@ def capture_state(
     `network` is the graph the model was built from (a `Graph` or its dict),
     `settings` the resolved training settings as a dict.
     """
-    net = network.to_dict(positions=False) if hasattr(network, "to_dict") else network
+    net = network if isinstance(network, Mapping) else graph_to_dict(network, positions=False)
     optimizer: dict[str, np.ndarray] = {}
     opt = getattr(model, "optimizer", None)
     if opt is not None and getattr(opt, "built", False):
@@ -181,7 +193,7 @@ def _positionless(network: Mapping[str, Any]) -> dict[str, Any]:
 
 def same_network(state: TrainedState, graph: Any) -> bool:
     """True when `graph` (ignoring positions) is the network the state was trained on."""
-    return _positionless(graph.to_dict(positions=False)) == state.network
+    return _positionless(graph_to_dict(graph, positions=False)) == state.network
 
 
 def restore_model(state: TrainedState, dataset: Any, catalog: Any | None = None) -> Any:
@@ -192,7 +204,6 @@ def restore_model(state: TrainedState, dataset: Any, catalog: Any | None = None)
     reason when the data is not the data the model was trained on or the arrays do
     not fit the network.
     """
-    from core.document.graph import Graph
     from core.run import TrainSettings, build_and_compile
 
     if data_signature(dataset) != state.data_signature:
@@ -205,7 +216,7 @@ def restore_model(state: TrainedState, dataset: Any, catalog: Any | None = None)
 
         catalog = CATALOG
     try:
-        graph = Graph.from_dict(copy.deepcopy(state.network), catalog=catalog)
+        graph = graph_from_dict(copy.deepcopy(state.network), catalog=catalog)
         model = build_and_compile(graph, dataset, TrainSettings.from_dict(state.settings))
         model.set_weights(state.weights)
         if state.optimizer:
@@ -216,6 +227,123 @@ def restore_model(state: TrainedState, dataset: Any, catalog: Any | None = None)
             f"The trained model was not restored: {' '.join(str(exc).split())}"
         ) from None
     return model
+
+
+@dataclass(frozen=True)
+class EpochSnapshot:
+    """Copies of a model's weights and optimizer state after `epochs_done` epochs, with the
+    logs of each epoch of this run (`first_epoch` is the run's first)."""
+
+    epochs_done: int
+    weights: list[np.ndarray]
+    optimizer: dict[str, np.ndarray]
+    first_epoch: int = 0
+    logs: tuple[dict[str, float | None], ...] = ()
+
+
+class EpochSnapshots(Callback):
+    """Copies the weights and optimizer state at an epoch's end, at most every `min_interval_s`.
+
+    It runs in the training thread, between two optimizer steps, so the copy is
+    consistent; `latest` (read from any thread) is the newest copy or None.
+    """
+
+    def __init__(self, min_interval_s: float = 10.0) -> None:
+        super().__init__()
+        self.min_interval_s = float(min_interval_s)
+        self.latest: EpochSnapshot | None = None
+        self._last = -math.inf
+        self._lock = threading.Lock()
+        self._logs: list[dict[str, float | None]] = []
+        self._first: int | None = None
+
+    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+        if self._first is None:
+            self._first = int(epoch)
+        self._logs.append({str(k): _finite_or_none(v) for k, v in dict(logs or {}).items()})
+        now = time.monotonic()
+        if now - self._last < self.min_interval_s or self.model is None:
+            return
+        self._last = now
+        optimizer: dict[str, np.ndarray] = {}
+        opt = getattr(self.model, "optimizer", None)
+        if opt is not None and getattr(opt, "built", False):
+            opt.save_own_variables(optimizer)
+        snap = EpochSnapshot(
+            int(epoch) + 1, self.model.get_weights(), optimizer, self._first, tuple(self._logs)
+        )
+        with self._lock:
+            self.latest = snap
+
+
+def snapshot_state(snapshot: EpochSnapshot, base: TrainedState) -> TrainedState:
+    """`base` (the run's metadata) with the weights of `snapshot` and curves cut to its epochs."""
+    n = snapshot.epochs_done
+    history = {k: list(v[: snapshot.first_epoch]) for k, v in base.history.items()}
+    for i, logs in enumerate(snapshot.logs):
+        for k, v in logs.items():
+            values = history.setdefault(k, [])
+            values.extend([None] * (snapshot.first_epoch + i - len(values)))
+            values.append(v)
+    curves = dict(base.batch_curves)
+    pos = curves.get("epoch_pos")
+    if pos is not None and len(pos):
+        keep = int(np.searchsorted(pos, n, side="right"))
+        curves = {k: v[:keep] for k, v in curves.items()}
+    return TrainedState(
+        weights=list(snapshot.weights),
+        optimizer=dict(snapshot.optimizer),
+        epochs_done=n,
+        settings=copy.deepcopy(base.settings),
+        network=copy.deepcopy(base.network),
+        data_signature=base.data_signature,
+        history=history,
+        batch_curves=curves,
+        test_metrics={},
+        finish={
+            "reason": "interrupted",
+            "epoch": n - 1,
+            "batch": 0,
+            "summary": f"Recovered after {n} epoch(s) of a run that did not finish.",
+        },
+    )
+
+
+class BatchCurves:
+    """The per-batch curves of a model's runs: "epoch_pos" and one array per log name."""
+
+    def __init__(self) -> None:
+        self._parts: dict[str, list[np.ndarray]] = {}
+        self._size = 0
+
+    def clear(self) -> None:
+        self._parts, self._size = {}, 0
+
+    def add(self, epoch_pos: Any, series: Mapping[str, Any]) -> None:
+        """Append one delivery: positions in epochs and each log's values (NaN where absent)."""
+        pos = np.asarray(epoch_pos, dtype=np.float64)
+        n = int(pos.shape[0])
+        if n == 0:
+            return
+        names = set(self._parts) | {str(k) for k in series} | {"epoch_pos"}
+        for name in names:
+            parts = self._parts.setdefault(name, [])
+            if not parts and self._size:
+                parts.append(np.full(self._size, np.nan))
+            value = pos if name == "epoch_pos" else series.get(name)
+            arr = np.full(n, np.nan) if value is None else np.asarray(value, dtype=np.float64)
+            parts.append(arr if arr.shape == (n,) else np.full(n, np.nan))
+        self._size += n
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {k: np.concatenate(v) for k, v in self._parts.items() if v}
+
+    def load(self, curves: Mapping[str, np.ndarray]) -> None:
+        """Start from saved curves (a restored model)."""
+        self.clear()
+        pos = curves.get("epoch_pos")
+        if pos is not None:
+            self.add(pos, {k: v for k, v in curves.items() if k != "epoch_pos"})
 
 
 # ------------------------------------------------------------------ the sidecar file

@@ -50,7 +50,7 @@ def test_a_copy_is_found_with_what_it_holds_and_loads_back(tmp_path) -> None:
     assert entry.document_name == "mine.lfproj" and entry.layers == 4
     assert entry.epochs_trained == 5 and entry.data_name == "seed_binary.csv"
     assert entry.describe() == (
-        "mine.lfproj: 4 layers, a model trained for 5 epochs, data seed_binary.csv"
+        "mine.lfproj: 4 layers, a model trained for 5 epochs, the data file seed_binary.csv"
     )
     assert entry.saved_text().startswith("today at ")
 

@@ -313,3 +313,48 @@ def test_optimizer_state_round_trip_and_checks() -> None:
     sgd.build([Tensor(np.ones(3, np.float32), requires_grad=True)])
     with pytest.raises(ConfigError, match="Expected the state arrays"):
         sgd.load_own_variables(store)
+
+
+def test_epoch_snapshots_give_a_consistent_state_of_a_run_in_progress(trained) -> None:
+    from core.document.trained_state import EpochSnapshots, snapshot_state
+
+    _path, project, dataset, settings, model, state = trained
+    snaps = EpochSnapshots(min_interval_s=0.0)
+    from core.engine.training import train
+
+    for _event in train(
+        model,
+        dataset.x_train,
+        dataset.y_train,
+        epochs=5,
+        batch_size=32,
+        initial_epoch=3,
+        callbacks=[snaps],
+        seed=0,
+    ):
+        pass
+    snap = snaps.latest
+    assert snap.epochs_done == 5 and snap.first_epoch == 3 and len(snap.logs) == 2
+    for a, b in zip(snap.weights, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert int(snap.optimizer["iterations"]) == model.optimizer.iterations
+    # the GUI had seen only the first three epochs' logs and some batches of epoch 4
+    state.batch_curves = {"epoch_pos": np.array([1.0, 3.5, 4.5, 5.5]), "loss": np.ones(4)}
+    out = snapshot_state(snap, state)
+    assert out.epochs_done == 5 and len(out.history["loss"]) == 5
+    assert out.history["loss"][3] == pytest.approx(snap.logs[0]["loss"])
+    assert out.batch_curves["epoch_pos"].tolist() == [1.0, 3.5, 4.5]
+    assert out.finish["reason"] == "interrupted"
+
+
+def test_batch_curves_line_up_series_that_start_late() -> None:
+    from core.document.trained_state import BatchCurves
+
+    c = BatchCurves()
+    c.add([0.5, 1.0], {"loss": [1.0, 0.9]})
+    c.add([1.5], {"loss": [0.8], "accuracy": [0.7]})
+    arrays = c.arrays()
+    assert arrays["epoch_pos"].tolist() == [0.5, 1.0, 1.5]
+    assert np.isnan(arrays["accuracy"][:2]).all() and arrays["accuracy"][2] == 0.7
+    c.load(arrays)
+    assert c.arrays()["loss"].tolist() == [1.0, 0.9, 0.8]
