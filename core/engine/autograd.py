@@ -278,6 +278,61 @@ class Tensor:
     def T(self) -> Tensor:  # noqa: N802 - NumPy's name
         return _ops.transpose(self, None)
 
+    # ------------------------------------- comparisons, conversions (no gradient)
+    # Elementwise like NumPy and Keras tensors: `a == b` is a boolean Tensor, `bool(t)`
+    # works for one element only, and hashing stays by identity.
+    __hash__ = object.__hash__
+
+    def _compare(self, other: Any, fn: Callable[[Any, Any], Any]) -> Tensor:
+        out = np.asarray(fn(self.data, getattr(other, "data", other)))
+        return Tensor(out, dtype=out.dtype)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.not_equal)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return self._compare(other, np.less)
+
+    def __le__(self, other: Any) -> Tensor:
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return self._compare(other, np.greater_equal)
+
+    def __and__(self, other: Any) -> Tensor:
+        return self._compare(other, np.logical_and)
+
+    def __or__(self, other: Any) -> Tensor:
+        return self._compare(other, np.logical_or)
+
+    def __invert__(self) -> Tensor:
+        out = np.invert(self.data) if self.data.dtype != np.bool_ else ~self.data
+        return Tensor(out, dtype=out.dtype)
+
+    def __abs__(self) -> Tensor:
+        return _ops.abs(self)
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.data)
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    def __index__(self) -> int:
+        return int(self.data)
+
+    def __format__(self, spec: str) -> str:
+        return format(self.data.item(), spec) if self.data.size == 1 else format(str(self), spec)
+
 
 def _consumer_counts(root: Tensor) -> dict[int, int]:
     """id(node) -> number of edges into it from nodes reachable from `root` (iterative)."""

@@ -136,6 +136,22 @@ class CallbackList(Callback):
         for cb in self.callbacks:
             cb.on_epoch_end(epoch, logs)
 
+    def on_test_begin(self, logs: Logs | None = None) -> None:
+        for cb in self.callbacks:
+            cb.on_test_begin({} if logs is None else logs)
+
+    def on_test_end(self, logs: Logs | None = None) -> None:
+        for cb in self.callbacks:
+            cb.on_test_end({} if logs is None else logs)
+
+    def on_predict_begin(self, logs: Logs | None = None) -> None:
+        for cb in self.callbacks:
+            cb.on_predict_begin({} if logs is None else logs)
+
+    def on_predict_end(self, logs: Logs | None = None) -> None:
+        for cb in self.callbacks:
+            cb.on_predict_end({} if logs is None else logs)
+
     def on_train_batch_begin(self, batch: int, logs: Logs | None = None) -> None:
         logs = {} if logs is None else logs
         for hook in self._batch_begin:
@@ -168,6 +184,14 @@ class History(Callback):
             self.history.setdefault(k, []).append(v)
         if self.model is not None:
             self.model.history = self
+
+    def record_partial_epoch(self, epoch: int, logs: Logs) -> None:
+        """Record the running logs of an epoch that stopped early (a diverged run)."""
+        if logs and (not self.epoch or self.epoch[-1] != epoch):
+            for k in list(self.history):  # keys the partial epoch lacks stay aligned
+                if k not in logs:
+                    self.history[k].append(math.nan)
+            self.on_epoch_end(epoch, logs)
 
 
 def _mode_op(monitor: str, mode: str, owner: str) -> Callable[[float, float], bool]:

@@ -30,9 +30,16 @@ def _array(x: Any) -> np.ndarray:
 
 
 def _match_targets(y_true: np.ndarray, pred: np.ndarray, owner: str) -> np.ndarray:
-    """y_true in pred's shape and dtype: (n,) against (n, 1) is accepted like Keras."""
+    """y_true in pred's shape and dtype: (n,) against (n, 1) is accepted like Keras.
+
+    One target per row against several outputs per row (n,) or (n, 1) vs (n, k) is
+    broadcast across the outputs, as Keras does.
+    """
     if y_true.shape != pred.shape:
-        if y_true.size != pred.size:
+        one_per_row = pred.ndim == 2 and y_true.size == pred.shape[0] and y_true.ndim <= 2
+        if one_per_row and y_true.size != pred.size:
+            y_true = np.broadcast_to(y_true.reshape(-1, 1), pred.shape)
+        elif y_true.size != pred.size:
             raise DataError(
                 f"{owner}: Expected targets of shape {pred.shape} to match the model output. "
                 f"Received: targets of shape {y_true.shape}. Check the number of output units "
@@ -110,6 +117,10 @@ class Loss:
         return self._node(y_true, as_tensor(y_pred), None, "none", self.call_numpy)
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
+        if type(self).call_numpy is Loss.call_numpy and type(self).call is not Loss.call:
+            # a Keras-style subclass: call(y_true, y_pred) gives per-sample Tensor values
+            values = as_tensor(self.call(_target(y_true, y_pred), as_tensor(y_pred)))
+            return reduce_values(values, sample_weight, self.reduction)
         return self._node(y_true, as_tensor(y_pred), sample_weight, self.reduction, self.call_numpy)
 
     def _node(
@@ -556,6 +567,31 @@ def get(identifier: Any) -> Loss:
     raise ConfigError(f"Expected a loss name or Loss instance. Received: {identifier!r}")
 
 
+def _target(y_true: Any, y_pred: Any) -> Tensor:
+    """y_true as a constant Tensor in y_pred's float type and rank (Keras squeezes or
+    expands a trailing axis of 1 the same way)."""
+    arr = np.asarray(getattr(y_true, "data", y_true))
+    pred = as_tensor(y_pred)
+    if arr.ndim == pred.data.ndim - 1 and pred.data.shape[-1:] == (1,):
+        arr = arr[..., None]
+    elif arr.ndim == pred.data.ndim + 1 and arr.shape[-1:] == (1,):
+        arr = arr[..., 0]
+    return Tensor(arr.astype(pred.data.dtype, copy=False))
+
+
+def reduce_values(values: Tensor, sample_weight: Any, reduction: str | None) -> Tensor:
+    """Per-sample loss values weighted by `sample_weight` and reduced like Keras."""
+    if sample_weight is not None:
+        w = np.asarray(getattr(sample_weight, "data", sample_weight), dtype=values.data.dtype)
+        w = w.reshape(w.shape + (1,) * (values.data.ndim - w.ndim))
+        values = values * w
+    if reduction in ("none", None):
+        return values
+    if reduction == "sum":
+        return values.sum()
+    return values.sum() * (1.0 / max(values.data.size, 1))
+
+
 class LossFunctionWrapper(Loss):
     """A user function (y_true, y_pred Tensor) -> per-sample Tensor, mean-reduced."""
 
@@ -566,9 +602,5 @@ class LossFunctionWrapper(Loss):
         self.fn = fn
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
-        values = as_tensor(self.fn(y_true, y_pred))
-        if sample_weight is not None:
-            values = values * np.asarray(sample_weight, dtype=values.data.dtype)
-        if self.reduction in ("none", None):
-            return values
-        return values.sum() if self.reduction == "sum" else values.mean()
+        values = as_tensor(self.fn(_target(y_true, y_pred), as_tensor(y_pred)))
+        return reduce_values(values, sample_weight, self.reduction)

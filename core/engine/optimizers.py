@@ -326,6 +326,11 @@ class Optimizer:
                 ).reshape(-1)
         self.step()
 
+    def apply(self, grads: Sequence[Any], trainable_variables: Sequence[Any] | None = None) -> None:
+        """Keras 3 API: apply `grads` to `trainable_variables` (default: the built ones)."""
+        variables = self._variables if trainable_variables is None else trainable_variables
+        self.apply_gradients(zip(grads, variables, strict=True))
+
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict[str, Any]:
         lr = self._learning_rate

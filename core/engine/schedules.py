@@ -2,7 +2,7 @@
 
 A schedule maps the optimizer's step count (the number of updates applied so
 far, starting at 0) to a learning rate. `ExponentialDecay`,
-`PiecewiseConstantDecay` (step decay) and `CosineDecay` (with optional linear
+`InverseTimeDecay`, `PiecewiseConstantDecay` (step decay) and `CosineDecay` (with optional linear
 warm-up) follow `keras.optimizers.schedules`; each round-trips through
 `get_config()` -> JSON -> `from_config()`, and `serialize`/`deserialize` give
 the `{"class_name": ..., "config": ...}` form optimizers store.
@@ -71,6 +71,41 @@ class ExponentialDecay(LearningRateSchedule):
         if self.staircase:
             p = math.floor(p)
         return self.initial_learning_rate * self.decay_rate**p
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "decay_rate": self.decay_rate,
+            "staircase": self.staircase,
+            "name": self.name,
+        }
+
+
+class InverseTimeDecay(LearningRateSchedule):
+    """lr = initial_learning_rate / (1 + decay_rate * step / decay_steps) (floored if staircase)."""
+
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        decay_steps: int,
+        decay_rate: float,
+        staircase: bool = False,
+        name: str = "InverseTimeDecay",
+    ) -> None:
+        self.initial_learning_rate = _positive(
+            "InverseTimeDecay", "initial_learning_rate", initial_learning_rate, allow_zero=True
+        )
+        self.decay_steps = _positive("InverseTimeDecay", "decay_steps", decay_steps)
+        self.decay_rate = _positive("InverseTimeDecay", "decay_rate", decay_rate, allow_zero=True)
+        self.staircase = bool(staircase)
+        self.name = name
+
+    def __call__(self, step: int) -> float:
+        p = step / self.decay_steps
+        if self.staircase:
+            p = math.floor(p)
+        return self.initial_learning_rate / (1.0 + self.decay_rate * p)
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -162,6 +197,7 @@ class CosineDecay(LearningRateSchedule):
 
 ALL_SCHEDULES: dict[str, type[LearningRateSchedule]] = {
     "ExponentialDecay": ExponentialDecay,
+    "InverseTimeDecay": InverseTimeDecay,
     "PiecewiseConstantDecay": PiecewiseConstantDecay,
     "CosineDecay": CosineDecay,
 }

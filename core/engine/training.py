@@ -36,7 +36,17 @@ from typing import Any, Literal
 
 import numpy as np
 
+from core.engine import settings
 from core.engine.allocator import keep_working_memory
+from core.engine.batches import (
+    ArrayBatches,
+    DatasetBatches,
+    is_dataset,
+    materialize,
+    row_weights,
+    rows,
+    take,
+)
 from core.engine.callbacks import Callback, CallbackList, EarlyStopping
 from core.engine.random import default_generator, make_generator, set_random_seed
 from core.errors import ConfigError
@@ -97,18 +107,6 @@ class TrainingFinished:
 Event = BatchEnded | EpochEnded | TrainingFinished
 
 
-def rows(x: Any) -> int:
-    """The number of samples in an array or in the first array of a list."""
-    return len(x[0]) if isinstance(x, (list, tuple)) else len(x)
-
-
-def take(x: Any, idx: Any) -> Any:
-    """Rows `idx` (an index array or slice) of an array or of each array of a list."""
-    if isinstance(x, (list, tuple)):
-        return [a[idx] for a in x]
-    return x[idx]
-
-
 def split_validation(x: Any, y: Any, fraction: float) -> tuple[Any, Any, Any, Any]:
     """Keras's validation_split: the LAST `fraction` of the rows, before any shuffling."""
     if not 0.0 <= fraction < 1.0:
@@ -137,6 +135,7 @@ def run_test_steps(
     y: Any,
     batch_size: int,
     on_batch: Callable[[int, Mapping[str, float]], None] | None = None,
+    sample_weight: np.ndarray | None = None,
 ) -> dict[str, float]:
     """Loss and metrics of checked `(x, y)` through `model.test_step`, batch by batch.
 
@@ -148,12 +147,29 @@ def run_test_steps(
     logs: Mapping[str, float] = {}
     for b, lo in enumerate(range(0, rows(x), batch_size)):
         sl = slice(lo, lo + batch_size)
-        logs = step((take(x, sl), take(y, sl)))
+        if sample_weight is None:
+            logs = _floats(step((take(x, sl), take(y, sl))))
+        else:
+            logs = _floats(step((take(x, sl), take(y, sl), sample_weight[sl])))
         if on_batch is not None:
             on_batch(b, logs)
     logs = dict(logs) if logs else model.get_metrics_result()
     model.reset_metrics()
     return logs
+
+
+def _floats(logs: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Step logs with Tensor or NumPy values (a custom train_step's) as Python floats."""
+    if all(type(v) is float for v in logs.values()):
+        return logs
+    return {k: _scalar(v) for k, v in logs.items()}
+
+
+def _scalar(v: Any) -> Any:
+    try:
+        return float(np.asarray(getattr(v, "data", v)))
+    except (TypeError, ValueError):
+        return v
 
 
 def _loss_reader(model: Any) -> Callable[[Mapping[str, float]], float | None]:
@@ -198,20 +214,29 @@ def _loss_problem(model: Any, loss: float | None) -> str | None:
 def train(
     model: Any,
     x: Any,
-    y: Any,
+    y: Any = None,
     *,
     epochs: int,
     batch_size: int | None = 32,
-    validation_data: Sequence[Any] | None = None,
+    validation_data: Sequence[Any] | Any = None,
     validation_split: float = 0.0,
     shuffle: bool = True,
     seed: int | None = None,
     callbacks: Iterable[Callback] = (),
     initial_epoch: int = 0,
+    sample_weight: Any = None,
+    class_weight: Any = None,
 ) -> Iterator[Event]:
-    """Train a compiled `model`, yielding events (see the module docstring)."""
+    """Train a compiled `model`, yielding events (see the module docstring).
+
+    `x` is arrays (with `y`) or a batch dataset (a keras.utils.PyDataset). The epochs
+    and batches per epoch are capped by `core.engine.settings.max_epochs()` and
+    `max_steps_per_epoch()` (Keras's KERAS_MAX_EPOCHS debugging limits) when set.
+    """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ConfigError(f"Expected epochs to be a whole number >= 0. Received: {epochs!r}")
+    if settings.max_epochs() is not None:
+        epochs = min(epochs, settings.max_epochs())
     batch_size = 32 if batch_size is None else batch_size
     if (
         isinstance(batch_size, bool)
@@ -222,8 +247,21 @@ def train(
     keep_working_memory()
     if seed is not None:
         set_random_seed(seed)  # dropout masks and lazily built weights follow the seed
-    x, y = model.prepare(x, y, where="fit")
+    batch_size = int(batch_size)
+    x_val = y_val = None
+    if is_dataset(x):
+        source: Any = DatasetBatches(x, model, class_weight)
+    else:
+        x, y = model.prepare(x, y, where="fit")
+        weights = row_weights(y, sample_weight, class_weight, "fit")
+        if validation_split and validation_data is None:
+            x, y, x_val, y_val = split_validation(x, y, validation_split)
+            if weights is not None:
+                weights = weights[: rows(x)]
+        source = ArrayBatches(x, y, weights, batch_size, shuffle)
     if validation_data is not None:
+        if is_dataset(validation_data):
+            validation_data = materialize(validation_data)[:2]
         if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
             raise ConfigError(
                 "Expected validation_data=(x_val, y_val). Received: "
@@ -233,19 +271,20 @@ def train(
         x_val, y_val = model.prepare(
             validation_data[0], validation_data[1], where="validation_data", training=False
         )
-    elif validation_split:
-        x, y, x_val, y_val = split_validation(x, y, validation_split)
-    else:
-        x_val = y_val = None
     rng = make_generator(seed) if seed is not None else default_generator()
-    n = rows(x)
-    batch_size = int(batch_size)
-    batches = max(1, math.ceil(n / batch_size))
+    batches = source.batches
+    step_limit = settings.max_steps_per_epoch()
+    if step_limit is not None:
+        batches = min(batches, step_limit)
     cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(callbacks)
     cbs.set_model(model)
     cbs.set_params({"epochs": epochs, "steps": batches, "verbose": 0, "batch_size": batch_size})
     model.stop_training = False
     cbs.on_train_begin()
+    resume = getattr(model, "_resume_epoch", None)  # set by BackupAndRestore
+    if resume is not None:
+        del model._resume_epoch
+        initial_epoch = max(initial_epoch, int(resume))
     good_weights = model.get_weights()
     good_iterations = model.optimizer.iterations
     epoch = initial_epoch
@@ -262,15 +301,12 @@ def train(
             model.reset_metrics()
             batch_loss = _loss_reader(model)
             cbs.on_epoch_begin(epoch)
-            order = rng.permutation(n) if shuffle else None
             diverged = False
-            for batch in range(batches):
-                lo, hi = batch * batch_size, min(n, (batch + 1) * batch_size)
-                idx = order[lo:hi] if order is not None else slice(lo, hi)
+            for batch, data in enumerate(source.epoch(rng, step_limit)):
                 if batch_hooks:
                     cbs.on_train_batch_begin(batch)
-                logs = MappingProxyType(step((take(x, idx), take(y, idx))))
-                seen += hi - lo
+                logs = MappingProxyType(_floats(step(data)))
+                seen += rows(data[0])
                 if batch_hooks:
                     cbs.on_train_batch_end(batch, logs)
                 what = _loss_problem(model, batch_loss(logs))

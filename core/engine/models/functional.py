@@ -29,7 +29,8 @@ from core.engine import losses as _losses
 from core.engine import metrics as _metrics
 from core.engine import optimizers as _optimizers
 from core.engine.autograd import Tensor, no_grad
-from core.engine.callbacks import Callback, History, ProgbarLogger
+from core.engine.batches import is_dataset, materialize, row_weights
+from core.engine.callbacks import Callback, CallbackList, History, ProgbarLogger
 from core.engine.layers import InputLayer, Layer, SymbolicTensor, deserialize, serialize
 from core.engine.layers.base import unique_name
 from core.engine.models.summary import print_summary
@@ -665,10 +666,10 @@ class Model:
         stream: Any = None,
     ) -> History:
         """Train for `epochs`; returns the History (`.history` dict of per-epoch lists)."""
-        if class_weight is not None or sample_weight is not None or steps_per_epoch is not None:
+        if steps_per_epoch is not None:
             raise ConfigError(
-                "fit: class_weight, sample_weight and steps_per_epoch are not supported yet. "
-                "Expected them to be None."
+                "fit: steps_per_epoch is not supported yet. Expected None (one pass over the "
+                "data per epoch)."
             )
         del validation_steps, validation_batch_size, validation_freq
         verbose = _verbosity(verbose)
@@ -690,11 +691,15 @@ class Model:
             seed=seed,
             callbacks=cbs,
             initial_epoch=initial_epoch,
+            sample_weight=sample_weight,
+            class_weight=class_weight,
         ):
             if isinstance(event, TrainingFinished):
                 finished = event
         self.last_run = finished
         if finished is not None and finished.reason == "diverged":
+            # keep what the run did: the epochs before, and the diverged epoch's running logs
+            history.record_partial_epoch(finished.epoch, finished.logs)
             warnings.warn(finished.message, RuntimeWarning, stacklevel=2)
         self.history = history
         return history
@@ -712,20 +717,29 @@ class Model:
         stream: Any = None,
     ) -> Any:
         """Loss and metrics on (x, y): a scalar, a list [loss, *metrics], or a dict."""
-        if sample_weight is not None:
-            raise ConfigError("evaluate: sample_weight is not supported yet. Expected None.")
+        if is_dataset(x):
+            x, y, sample_weight = materialize(x)
         x, y = self.prepare(x, y, where="evaluate", training=False)
+        weights = row_weights(y, sample_weight, None, "evaluate")
         batch_size = int(batch_size or 32)
+        cbs = CallbackList(list(callbacks or []), model=self)
+        cbs.on_test_begin({})
         steps_total = max(1, math.ceil(rows(x) / batch_size))
         bar = ProgbarLogger(_verbosity(verbose), stream=stream)
         bar.set_params({"epochs": 1, "steps": steps_total})
         bar.on_train_begin()
         bar.start_timer()
         logs = run_test_steps(
-            self, x, y, batch_size, bar.on_train_batch_end if bar.verbose == 1 else None
+            self,
+            x,
+            y,
+            batch_size,
+            bar.on_train_batch_end if bar.verbose == 1 else None,
+            sample_weight=weights,
         )
         if bar.verbose:
             bar.on_epoch_end(0, logs)
+        cbs.on_test_end(dict(logs))
         if return_dict:
             return logs
         values = list(logs.values())
@@ -740,6 +754,10 @@ class Model:
         callbacks: Any = None,
     ) -> Any:
         """Outputs for x, computed in batches without gradients (probabilities, not logits)."""
+        if is_dataset(x):
+            x = materialize(x)[0]
+        cbs = CallbackList(list(callbacks or []), model=self)
+        cbs.on_predict_begin({})
         if not self.built:
             self._ensure_built(_prepare_unbuilt(x, "predict"))
         x = self._prepare_x(x, "predict")
@@ -761,6 +779,7 @@ class Model:
         if v:
             steps_total = max(1, math.ceil(n / batch_size))
             (sys.stdout).write(f"{steps_total}/{steps_total} " + "━" * 20 + "\n")
+        cbs.on_predict_end({})
         return results if self._multi_out else results[0]
 
     def predict_on_batch(self, x: Any) -> Any:

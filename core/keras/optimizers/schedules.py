@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.engine.schedules import (
     CosineDecay,
     ExponentialDecay,
+    InverseTimeDecay,
     LearningRateSchedule,
     PiecewiseConstantDecay,
     deserialize,
@@ -15,6 +16,7 @@ from core.keras._unsupported import missing_names
 __all__ = [
     "CosineDecay",
     "ExponentialDecay",
+    "InverseTimeDecay",
     "LearningRateSchedule",
     "PiecewiseConstantDecay",
     "deserialize",
