@@ -84,6 +84,8 @@ class Ones(Zeros):
 class Constant(Initializer):
     def __init__(self, value: float = 0.0) -> None:
         super().__init__(None)
+        if isinstance(value, (np.ndarray, np.generic, list, tuple)) and np.size(value) == 1:
+            value = float(np.asarray(value).reshape(-1)[0])  # Keras accepts a one-value array
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"Constant: Expected a number. Received: value={value!r}")
         self.value = float(value)

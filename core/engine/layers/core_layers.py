@@ -39,7 +39,12 @@ def _activation_param(default: str = "linear", key: bool = True) -> ParamSpec:
 
 
 def _initializer(layer: Layer, arg: str, value: Any) -> tuple[Any, initializers.Initializer]:
-    """(config form, instance) for an initializer argument given as name/dict/instance."""
+    """(config form, instance) for an initializer argument given as name/dict/instance.
+
+    None means Keras's default for a float weight, glorot_uniform (as `add_weight` does).
+    """
+    if value is None:
+        value = "glorot_uniform"
     if isinstance(value, str):
         value = layer._check(arg, value)
     try:

@@ -33,6 +33,9 @@ from core.engine.batches import is_dataset, materialize, row_weights
 from core.engine.callbacks import Callback, CallbackList, History, ProgbarLogger
 from core.engine.layers import InputLayer, Layer, SymbolicTensor, deserialize, serialize
 from core.engine.layers.base import unique_name
+from core.engine.models import compile_spec as _spec
+from core.engine.models import subclassing as _sub
+from core.engine.models.saving import SavingMixin
 from core.engine.models.summary import print_summary
 from core.engine.training import TrainingFinished, rows, run_test_steps, take, train
 from core.errors import ConfigError, DataError, GraphError
@@ -54,8 +57,12 @@ class _Step:
         self.layer, self.ins, self.out, self.multi, self.tensor = layer, ins, out, multi, tensor
 
 
-class Model:
+class Model(SavingMixin):
     """A network of layers with Keras's compile / fit / evaluate / predict API.
+
+    Built three ways, as in Keras: functional (`Model(inputs, outputs)`), `Sequential`,
+    or by subclassing (layers assigned in `__init__`, the forward pass in `call`; see
+    `core.engine.models.subclassing`). A model can be used as a layer of another.
 
     The step interface (Keras 3's), which every loop goes through:
 
@@ -77,6 +84,9 @@ class Model:
             raise ConfigError(
                 f"Model: unknown argument(s) {sorted(kwargs)}. Expected inputs, outputs, name."
             )
+        object.__setattr__(self, "_tracked", [])
+        self._added_losses: list[Tensor] = []
+        self._layer_view: Layer | None = None
         self.name = name or unique_name(self._default_name())
         self.optimizer: _optimizers.Optimizer | None = None
         self.loss: Any = None
@@ -84,6 +94,11 @@ class Model:
         self.stop_training = False
         self.history: History | None = None
         self._metric_specs: list[Any] = []
+        self._metrics_arg: Any = None
+        self._weighted_arg: Any = None
+        self._loss_weights_arg: Any = None
+        self._loss_weights: list[float] | None = None
+        self._metric_slots: list[tuple[_metrics.Metric, int, bool]] = []
         self._metrics: list[_metrics.Metric] | None = None
         self._loss_fns: list[_losses.Loss] = []
         self._loss_tracker = _metrics.Mean(name="loss")
@@ -105,6 +120,43 @@ class Model:
 
     def _default_name(self) -> str:
         return "functional"
+
+    # ------------------------------------------------------------- subclassing
+    def __setattr__(self, key: str, value: Any) -> None:
+        """Track layers and models a subclass assigns (`self.dense = Dense(8)`), in order."""
+        if not key.startswith("_") and "_tracked" in self.__dict__:
+            for item in _sub.tracked_items(value):
+                if item is not self and all(item is not t for t in self._tracked):
+                    self._tracked.append(item)
+        object.__setattr__(self, key, value)
+
+    @property
+    def _subclassed(self) -> bool:
+        """Whether this model's forward pass is a subclass's own `call`."""
+        return type(self).call is not Model.call
+
+    def call(self, inputs: Any, training: bool = False) -> Any:
+        """The forward pass (Keras's `call`): the functional graph, or a subclass's own."""
+        outs = self._forward(inputs, training)
+        return outs if self._multi_out else outs[0]
+
+    def add_loss(self, loss: Any) -> None:
+        """Add a scalar loss term from `call` (Keras's add_loss); training minimises it too."""
+        self._added_losses.append(loss if isinstance(loss, Tensor) else Tensor(np.asarray(loss)))
+
+    @property
+    def losses(self) -> list[Tensor]:
+        """The weight penalties of every layer and the terms added with add_loss."""
+        out: list[Tensor] = list(self._added_losses)
+        for layer in self._layers:
+            out += layer.losses
+        return out
+
+    def as_layer(self) -> Layer:
+        """This model as a layer of another model (shares the weights)."""
+        if self._layer_view is None:
+            self._layer_view = _sub.ModelLayer(self)
+        return self._layer_view
 
     # ---------------------------------------------------------------- the graph
     def _set_graph(self, inputs: Any, outputs: Any) -> None:
@@ -221,8 +273,15 @@ class Model:
 
     def _ensure_built(self, x: Any) -> None:
         """Build from data (Sequential without an input shape overrides this)."""
-        if not self.built:
-            raise ConfigError(f"Model '{self.name}' has no layers to run.")
+        if self.built:
+            return
+        if self._subclassed:
+            _sub.build_from_call(self, x)
+            return
+        raise ConfigError(
+            f"Model '{self.name}' has no layers to run. Expected Model(inputs, outputs), a "
+            "Sequential with layers, or a subclass that defines call()."
+        )
 
     # ------------------------------------------------------------------ weights
     @property
@@ -281,39 +340,35 @@ class Model:
         jit_compile: Any = "auto",
         auto_scale_loss: bool = True,
     ) -> None:
-        """Resolve optimizer, loss and metrics (strings or objects), like Keras."""
-        del weighted_metrics, run_eagerly, steps_per_execution, jit_compile, auto_scale_loss
+        """Resolve optimizer, loss and metrics (strings or objects), like Keras.
+
+        `loss`, `loss_weights` and `metrics` may be given per output (a list, or a dict
+        keyed by output name; see `compile_spec`); `weighted_metrics` are updated with
+        the sample/class weights, `metrics` without them, as in Keras 3.
+        """
+        del run_eagerly, steps_per_execution, jit_compile, auto_scale_loss
         self.optimizer = _optimizers.get(optimizer)
-        if loss is None:
-            raise ConfigError(
-                "compile: Expected a loss such as 'binary_crossentropy', 'mse' or "
-                "'sparse_categorical_crossentropy'. Received: loss=None."
-            )
+        for item in loss.values() if isinstance(loss, dict) else _spec.flat_specs(loss):
+            if item is not None:
+                _losses.get(item)  # fail early on unknown names
         self.loss = loss
-        loss_list = list(loss) if isinstance(loss, (list, tuple)) else [loss]
-        self._loss_fns = [_losses.get(item) for item in loss_list]
-        self._loss_weights = (
-            None
-            if loss_weights is None
-            else [
-                float(w)
-                for w in (
-                    loss_weights if isinstance(loss_weights, (list, tuple)) else [loss_weights]
-                )
-            ]
-        )
-        if metrics is None:
-            metrics = []
-        if isinstance(metrics, (str, _metrics.Metric)) or callable(metrics):
-            metrics = [metrics]
-        for m in metrics:  # fail early on unknown names
+        self._loss_weights_arg = loss_weights
+        self._metrics_arg = metrics
+        self._weighted_arg = weighted_metrics
+        self._metric_specs = _spec.flat_specs(metrics) + _spec.flat_specs(weighted_metrics)
+        for m in self._metric_specs:  # fail early on unknown names
             if isinstance(m, str) and m not in _metrics.ACCURACY_NAMES:
                 _metrics.get(m)
-        self._metric_specs = list(metrics)
+        self._loss_fns = []
+        self._loss_weights = None
+        self._metric_slots: list[tuple[_metrics.Metric, int, bool]] = []
         self._metrics = None
         self._opt_vars = []
         self._fused = []
         self.compiled = True
+
+    def _output_names(self) -> list[str]:
+        return [t.layer.name for t in self._outputs]
 
     @property
     def metrics_names(self) -> list[str]:
@@ -331,26 +386,23 @@ class Model:
                 "metrics=['accuracy']). Received: an uncompiled model."
             )
 
-    def _losses_for_outputs(self) -> list[_losses.Loss]:
-        n = len(self._outputs)
-        if len(self._loss_fns) == 1:
-            return self._loss_fns * n
-        if len(self._loss_fns) != n:
-            raise ConfigError(
-                f"compile: Expected one loss or {n} losses (one per output). "
-                f"Received: {len(self._loss_fns)}."
-            )
+    def _losses_for_outputs(self) -> list[_losses.Loss | None]:
+        if not self._loss_fns:
+            names = self._output_names()
+            self._loss_fns = _spec.losses_per_output(self.loss, names)
+            self._loss_weights = _spec.loss_weights_per_output(self._loss_weights_arg, names)
         return self._loss_fns
 
     def _resolve(self, y: Any) -> None:
-        """Resolve 'accuracy' and the fused-loss path once shapes are known."""
+        """Resolve per-output losses, 'accuracy' and the fused-loss path once shapes are known."""
         loss_fns = self._losses_for_outputs()
         if not self._fused:
             fused: list[str | None] = []
             for t, loss in zip(self._outputs, loss_fns, strict=True):
                 act = getattr(t.layer, "output_activation", None)
                 ok = (
-                    act in _FUSABLE
+                    loss is not None
+                    and act in _FUSABLE
                     and type(loss).__name__ in _FUSABLE[act]
                     and not getattr(loss, "from_logits", True)
                     and hasattr(t.layer, "call_pre_activation")
@@ -358,18 +410,17 @@ class Model:
                 fused.append(act if ok else None)
             self._fused = fused
         if self._metrics is None:
+            names = self._output_names()
             ys = y if self._multi_out else [y]
-            out_shape = self._outputs[0].shape
-            y_shape = np.shape(ys[0]) if ys else None
-            resolved = []
-            for spec in self._metric_specs:
-                if isinstance(spec, str) and spec in _metrics.ACCURACY_NAMES:
-                    resolved.append(
-                        _metrics.resolve_accuracy(spec, loss_fns[0].name, out_shape, y_shape)
-                    )
-                else:
-                    resolved.append(_metrics.get(spec))
-            self._metrics = resolved
+            self._metric_slots = _spec.resolve(
+                _spec.metric_specs_per_output(self._metrics_arg, names),
+                _spec.metric_specs_per_output(self._weighted_arg, names),
+                names,
+                [getattr(f, "name", "") for f in loss_fns],
+                [t.shape for t in self._outputs],
+                [np.shape(a) for a in ys],
+            )
+            self._metrics = [m for m, _, _ in self._metric_slots]
 
     def _ensure_optimizer(self) -> None:
         tw = self.trainable_weights
@@ -412,7 +463,24 @@ class Model:
             out.append(arr)
         return out if len(out) > 1 or self._multi_in else out[0]
 
+    def _by_name(self, data: Any, tensors: list[SymbolicTensor], what: str, where: str) -> Any:
+        """Data given as a dict keyed by input/output layer name, as a list in model order."""
+        if not isinstance(data, dict):
+            return data
+        names = [t.layer.name for t in tensors]
+        missing = [n for n in names if n not in data]
+        if missing or not names:
+            raise DataError(
+                f"{where}: Expected {what} keyed by the model's {what} names "
+                f"({', '.join(names) or 'unknown until the model is built'}). Received keys: "
+                f"{', '.join(map(str, data))}."
+            )
+        items = [data[n] for n in names]
+        return items if len(items) > 1 else items[0]
+
     def _prepare_data(self, x: Any, y: Any, where: str) -> tuple[Any, Any]:
+        x = self._by_name(x, self._inputs, "inputs", where)
+        y = self._by_name(y, self._outputs, "outputs", where)
         if y is None:
             raise DataError(f"{where}: Expected targets y. Received: None.")
         x = self._prepare_x(x, where) if self.built else _prepare_unbuilt(x, where)
@@ -447,6 +515,9 @@ class Model:
 
     # ----------------------------------------------------------------- running
     def _forward(self, x: Any, training: bool, fused: Sequence[str | None] = ()) -> list[Tensor]:
+        _sub.clear_added_losses(self)
+        if self._subclassed:
+            return _sub.forward_subclassed(self, x, training)
         vals: list[Any] = [None] * self._n_slots
         if isinstance(x, list):
             for i, a in enumerate(x):
@@ -467,10 +538,7 @@ class Model:
         if isinstance(x, SymbolicTensor) or (
             isinstance(x, (list, tuple)) and x and isinstance(x[0], SymbolicTensor)
         ):
-            raise ConfigError(
-                "Calling a Model on symbolic tensors (nesting models) is not "
-                "supported yet. Expected arrays."
-            )
+            return self.as_layer()(x)  # a model inside a functional graph
         if not self.built:
             self._ensure_built(_prepare_unbuilt(x, "call"))
         outs = self._forward(
@@ -492,6 +560,9 @@ class Model:
         total: Tensor | None = None
         probs = []
         for i, (out, loss, yy) in enumerate(zip(outs, loss_fns, ys, strict=True)):
+            if loss is None:  # no loss for this output (a dict that leaves it out)
+                probs.append(out.data)
+                continue
             if fused and fused[i] is not None:
                 term, prob = loss.call_from_logits_with_probs(yy, out, sample_weight)
                 probs.append(prob)
@@ -505,6 +576,14 @@ class Model:
             reg = layer.regularization_loss()
             if reg is not None:
                 total = total + reg
+        for term in _sub.take_added_losses(self):
+            term = term.sum() if term.data.ndim else term
+            total = term if total is None else total + term
+        if total is None:
+            raise ConfigError(
+                f"Model '{self.name}': Expected a loss to minimise: compile(loss=...) or terms "
+                "added with add_loss(). Received: neither."
+            )
         return total, probs
 
     # ----------------------------------------------------------- step interface
@@ -537,19 +616,18 @@ class Model:
         and `test_step` update it with the batch loss, as Keras 3 does.
         """
         del x
-        y0 = y[0] if self._multi_out else y
-        p0 = y_pred[0] if self._multi_out or isinstance(y_pred, list) else y_pred
-        if isinstance(p0, Tensor):
-            p0 = p0.data
-        for m in self._metrics or ():
-            m.update_state(y0, p0, sample_weight)
+        ys = list(y) if self._multi_out else [y]
+        preds = list(y_pred) if isinstance(y_pred, (list, tuple)) else [y_pred]
+        preds = [p.data if isinstance(p, Tensor) else p for p in preds]
+        for m, i, weighted in self._metric_slots:
+            m.update_state(ys[i], preds[i], sample_weight if weighted else None)
         return self.get_metrics_result()
 
     def get_metrics_result(self) -> dict[str, float]:
         """The running value of every metric since the last `reset_metrics()`, by name."""
         logs = {"loss": self._loss_tracker.result()}
         for m in self._metrics or ():
-            logs[m.name] = m.result()
+            logs[m.name] = _metrics.scalar(m.result())
         return logs
 
     def reset_metrics(self) -> None:

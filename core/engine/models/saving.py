@@ -1,4 +1,4 @@
-"""Keras's saving methods for models: save (.keras), save_weights/load_weights (.weights.h5), to_json.
+"""Keras's saving methods: save (.keras), save_weights/load_weights (.weights.h5), to_json.
 
 The file formats live in `core.export.keras_file` (real Keras 3 files); this
 mixin gives `Model` the Keras method names.

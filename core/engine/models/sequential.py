@@ -43,12 +43,12 @@ class Sequential(Model):
                 )
             self._input_tensor = layer.output
             return
+        if isinstance(layer, Model):
+            layer = layer.as_layer()  # a model inside a Sequential, weights shared
         if not isinstance(layer, Layer):
             raise ConfigError(
                 f"Sequential: Expected a layer such as keras.layers.Dense(10). Received: {layer!r}"
             )
-        if isinstance(layer, Model):
-            raise ConfigError("Sequential: nesting models is not supported yet.")
         if layer.MIN_INPUTS > 1:
             raise ConfigError(
                 f"Sequential: {type(layer).__name__} '{layer.name}' merges several inputs; "

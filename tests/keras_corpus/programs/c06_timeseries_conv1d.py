@@ -24,6 +24,9 @@ def make_model(input_shape):
 
 
 model = make_model(input_shape=x_train.shape[1:])
-model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
-              metrics=["sparse_categorical_accuracy"])
+model.compile(
+    optimizer="adam",
+    loss="sparse_categorical_crossentropy",
+    metrics=["sparse_categorical_accuracy"],
+)
 model.fit(x_train, y_train, batch_size=32, epochs=5, validation_split=0.2)

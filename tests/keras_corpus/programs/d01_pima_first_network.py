@@ -23,4 +23,4 @@ _, accuracy = model.evaluate(X, y, verbose=0)
 print("Accuracy: %.2f" % (accuracy * 100))
 predictions = (model.predict(X, verbose=0) > 0.5).astype(int)
 for i in range(5):
-    print("%s => %d (expected %d)" % (X[i].tolist(), predictions[i], y[i]))
+    print("%s => %d (expected %d)" % (X[i].tolist(), predictions[i, 0], y[i]))

@@ -10,8 +10,18 @@ import core as tf
 rng = np.random.default_rng(1)
 train_images, train_labels = rng.integers(0, 256, (2000, 28, 28)), rng.integers(0, 10, 2000)
 test_images, test_labels = rng.integers(0, 256, (400, 28, 28)), rng.integers(0, 10, 400)
-class_names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-               "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+class_names = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+]
 train_images = train_images / 255.0
 test_images = test_images / 255.0
 

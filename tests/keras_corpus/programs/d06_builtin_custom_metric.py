@@ -17,9 +17,7 @@ y_train = rng.integers(0, 10, 2000).astype("float32")
 class CategoricalTruePositives(keras.metrics.Metric):
     def __init__(self, name="categorical_true_positives", **kwargs):
         super().__init__(name=name, **kwargs)
-        self.true_positives = self.add_variable(
-            shape=(), name="ctp", initializer="zeros"
-        )
+        self.true_positives = self.add_variable(shape=(), name="ctp", initializer="zeros")
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_pred = ops.reshape(ops.argmax(y_pred, axis=1), (-1, 1))

@@ -27,9 +27,19 @@ def get_compiled_model():
     return model
 
 
-class_weight = {0: 1.0, 1: 1.0, 2: 1.0, 3: 1.0, 4: 1.0,
-                # Set weight "2" for class "5", making this class 2x more important
-                5: 2.0, 6: 1.0, 7: 1.0, 8: 1.0, 9: 1.0}
+class_weight = {
+    0: 1.0,
+    1: 1.0,
+    2: 1.0,
+    3: 1.0,
+    4: 1.0,
+    # Set weight "2" for class "5", making this class 2x more important
+    5: 2.0,
+    6: 1.0,
+    7: 1.0,
+    8: 1.0,
+    9: 1.0,
+}
 print("Fit with class weight")
 model = get_compiled_model()
 model.fit(x_train, y_train, class_weight=class_weight, batch_size=64, epochs=1)

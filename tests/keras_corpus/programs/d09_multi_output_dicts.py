@@ -26,7 +26,10 @@ model.compile(
         "class_output": keras.losses.CategoricalCrossentropy(from_logits=True),
     },
     metrics={
-        "score_output": [keras.metrics.MeanAbsolutePercentageError(), keras.metrics.MeanAbsoluteError()],
+        "score_output": [
+            keras.metrics.MeanAbsolutePercentageError(),
+            keras.metrics.MeanAbsoluteError(),
+        ],
         "class_output": [keras.metrics.CategoricalAccuracy()],
     },
     loss_weights={"score_output": 2.0, "class_output": 1.0},

@@ -31,44 +31,51 @@ y_test = rng.integers(0, 10, 200).astype("float32")
 class CustomCallback(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         keys = list(logs.keys())
-        print("Starting training; got log keys: {}".format(keys))
+        print(f"Starting training; got log keys: {keys}")
 
     def on_train_end(self, logs=None):
         keys = list(logs.keys())
-        print("Stop training; got log keys: {}".format(keys))
+        print(f"Stop training; got log keys: {keys}")
 
     def on_epoch_begin(self, epoch, logs=None):
         keys = list(logs.keys())
-        print("Start epoch {} of training; got log keys: {}".format(epoch, keys))
+        print(f"Start epoch {epoch} of training; got log keys: {keys}")
 
     def on_epoch_end(self, epoch, logs=None):
         keys = list(logs.keys())
-        print("End epoch {} of training; got log keys: {}".format(epoch, keys))
+        print(f"End epoch {epoch} of training; got log keys: {keys}")
 
     def on_test_begin(self, logs=None):
         keys = list(logs.keys())
-        print("Start testing; got log keys: {}".format(keys))
+        print(f"Start testing; got log keys: {keys}")
 
     def on_test_end(self, logs=None):
         keys = list(logs.keys())
-        print("Stop testing; got log keys: {}".format(keys))
+        print(f"Stop testing; got log keys: {keys}")
 
     def on_predict_begin(self, logs=None):
         keys = list(logs.keys())
-        print("Start predicting; got log keys: {}".format(keys))
+        print(f"Start predicting; got log keys: {keys}")
 
     def on_predict_end(self, logs=None):
         keys = list(logs.keys())
-        print("Stop predicting; got log keys: {}".format(keys))
+        print(f"Stop predicting; got log keys: {keys}")
 
     def on_train_batch_end(self, batch, logs=None):
         keys = list(logs.keys())
-        print("...Training: end of batch {}; got log keys: {}".format(batch, keys))
+        print(f"...Training: end of batch {batch}; got log keys: {keys}")
 
 
 model = get_model()
-model.fit(x_train, y_train, batch_size=128, epochs=1, verbose=0, validation_split=0.5,
-          callbacks=[CustomCallback()])
+model.fit(
+    x_train,
+    y_train,
+    batch_size=128,
+    epochs=1,
+    verbose=0,
+    validation_split=0.5,
+    callbacks=[CustomCallback()],
+)
 res = model.evaluate(x_test, y_test, batch_size=128, verbose=0, callbacks=[CustomCallback()])
 res = model.predict(x_test, batch_size=128, callbacks=[CustomCallback()])
 
@@ -79,8 +86,7 @@ class LossAndErrorPrintingCallback(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         print(
-            "The average loss for epoch {} is {:7.2f} "
-            "and mean absolute error is {:7.2f}.".format(
+            "The average loss for epoch {} is {:7.2f} and mean absolute error is {:7.2f}.".format(
                 epoch, logs["loss"], logs["mean_absolute_error"]
             )
         )
@@ -117,8 +123,14 @@ class EarlyStoppingAtMinLoss(keras.callbacks.Callback):
 
 
 model = get_model()
-model.fit(x_train, y_train, batch_size=64, epochs=30, verbose=0,
-          callbacks=[LossAndErrorPrintingCallback(), EarlyStoppingAtMinLoss()])
+model.fit(
+    x_train,
+    y_train,
+    batch_size=64,
+    epochs=30,
+    verbose=0,
+    callbacks=[LossAndErrorPrintingCallback(), EarlyStoppingAtMinLoss()],
+)
 
 
 class CustomLearningRateScheduler(keras.callbacks.Callback):
@@ -148,5 +160,11 @@ def lr_schedule(epoch, lr):
 
 
 model = get_model()
-model.fit(x_train, y_train, batch_size=64, epochs=15, verbose=0,
-          callbacks=[LossAndErrorPrintingCallback(), CustomLearningRateScheduler(lr_schedule)])
+model.fit(
+    x_train,
+    y_train,
+    batch_size=64,
+    epochs=15,
+    verbose=0,
+    callbacks=[LossAndErrorPrintingCallback(), CustomLearningRateScheduler(lr_schedule)],
+)

@@ -32,9 +32,7 @@ assert linear_layer.weights == [linear_layer.w, linear_layer.b]
 class ComputeSum(keras.layers.Layer):
     def __init__(self, input_dim):
         super().__init__()
-        self.total = self.add_weight(
-            initializer="zeros", shape=(input_dim,), trainable=False
-        )
+        self.total = self.add_weight(initializer="zeros", shape=(input_dim,), trainable=False)
 
     def call(self, inputs):
         self.total.assign_add(ops.sum(inputs, axis=0))

@@ -62,10 +62,14 @@ history = dnn_model.fit(
 hist = pd.DataFrame(history.history)
 hist["epoch"] = history.epoch
 print(hist.tail())
-test_results = {"dnn_model": dnn_model.evaluate(test_features.astype("float32"), test_labels, verbose=0)}
+test_results = {
+    "dnn_model": dnn_model.evaluate(test_features.astype("float32"), test_labels, verbose=0)
+}
 test_predictions = dnn_model.predict(test_features.astype("float32")).flatten()
 path = os.path.join(tempfile.mkdtemp(), "dnn_model.keras")
 dnn_model.save(path)
 reloaded = tf.keras.models.load_model(path)
-test_results["reloaded"] = reloaded.evaluate(test_features.astype("float32"), test_labels, verbose=0)
+test_results["reloaded"] = reloaded.evaluate(
+    test_features.astype("float32"), test_labels, verbose=0
+)
 print(pd.DataFrame(test_results, index=["Mean absolute error [MPG]"]).T)

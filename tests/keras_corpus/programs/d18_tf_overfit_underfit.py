@@ -65,8 +65,12 @@ tiny_model = tf.keras.Sequential(
 size_histories["Tiny"] = compile_and_fit(tiny_model, "sizes/Tiny")
 l2_model = tf.keras.Sequential(
     [
-        layers.Dense(512, activation="elu", kernel_regularizer=regularizers.l2(0.0001),
-                     input_shape=(FEATURES,)),
+        layers.Dense(
+            512,
+            activation="elu",
+            kernel_regularizer=regularizers.l2(0.0001),
+            input_shape=(FEATURES,),
+        ),
         layers.Dense(512, activation="elu", kernel_regularizer=regularizers.l2(0.0001)),
         layers.Dense(1),
     ]

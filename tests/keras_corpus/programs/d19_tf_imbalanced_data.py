@@ -70,7 +70,7 @@ model = make_model()
 model.summary()
 print(model.predict(train_features[:10]))
 results = model.evaluate(train_features, train_labels, batch_size=BATCH_SIZE, verbose=0)
-print("Loss: {:0.4f}".format(results[0]))
+print(f"Loss: {results[0]:0.4f}")
 initial_bias = np.log([pos / neg])
 model = make_model(output_bias=initial_bias)
 initial_weights = os.path.join(tempfile.mkdtemp(), "initial.weights.h5")
@@ -90,7 +90,8 @@ weighted_history = weighted_model.fit(
     validation_data=(val_features, val_labels),
     class_weight=class_weight,
 )
-weighted_results = weighted_model.evaluate(test_features, test_labels, batch_size=BATCH_SIZE,
-                                           verbose=0)
+weighted_results = weighted_model.evaluate(
+    test_features, test_labels, batch_size=BATCH_SIZE, verbose=0
+)
 for name, value in zip(weighted_model.metrics_names, weighted_results):
     print(name, ": ", value)

@@ -30,14 +30,18 @@ y_train = np.asarray(train_labels).astype("float32")
 y_test = np.asarray(test_labels).astype("float32")
 
 model = keras.Sequential(
-    [layers.Dense(16, activation="relu"), layers.Dense(16, activation="relu"),
-     layers.Dense(1, activation="sigmoid")]
+    [
+        layers.Dense(16, activation="relu"),
+        layers.Dense(16, activation="relu"),
+        layers.Dense(1, activation="sigmoid"),
+    ]
 )
 model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"])
 x_val, partial_x_train = x_train[:500], x_train[500:]
 y_val, partial_y_train = y_train[:500], y_train[500:]
-history = model.fit(partial_x_train, partial_y_train, epochs=20, batch_size=512,
-                    validation_data=(x_val, y_val))
+history = model.fit(
+    partial_x_train, partial_y_train, epochs=20, batch_size=512, validation_data=(x_val, y_val)
+)
 history_dict = history.history
 print(history_dict.keys())
 loss_values = history_dict["loss"]

@@ -31,14 +31,18 @@ x_test = vectorize_sequences(test_data)
 y_train = to_categorical(train_labels)
 y_test = to_categorical(test_labels)
 model = keras.Sequential(
-    [layers.Dense(64, activation="relu"), layers.Dense(64, activation="relu"),
-     layers.Dense(46, activation="softmax")]
+    [
+        layers.Dense(64, activation="relu"),
+        layers.Dense(64, activation="relu"),
+        layers.Dense(46, activation="softmax"),
+    ]
 )
 model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
 x_val, partial_x_train = x_train[:300], x_train[300:]
 y_val, partial_y_train = y_train[:300], y_train[300:]
-history = model.fit(partial_x_train, partial_y_train, epochs=20, batch_size=512,
-                    validation_data=(x_val, y_val))
+history = model.fit(
+    partial_x_train, partial_y_train, epochs=20, batch_size=512, validation_data=(x_val, y_val)
+)
 results = model.evaluate(x_test, y_test)
 print(results)
 predictions = model.predict(x_test)

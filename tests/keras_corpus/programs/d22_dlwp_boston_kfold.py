@@ -46,8 +46,9 @@ for i in range(k):
         [train_targets[: i * num_val_samples], train_targets[(i + 1) * num_val_samples :]], axis=0
     )
     model = build_model()
-    model.fit(partial_train_data, partial_train_targets, epochs=num_epochs, batch_size=16,
-              verbose=0)
+    model.fit(
+        partial_train_data, partial_train_targets, epochs=num_epochs, batch_size=16, verbose=0
+    )
     val_mse, val_mae = model.evaluate(val_data, val_targets, verbose=0)
     all_scores.append(val_mae)
 print(all_scores, np.mean(all_scores))

@@ -5,7 +5,6 @@
 # Original import lines: from tensorflow.keras.models import Sequential /
 #   from tensorflow.keras.layers import Dense, Dropout / from tensorflow.keras.callbacks import EarlyStopping
 # Data: scikit-learn's bundled breast-cancer data (no download)
-import numpy as np
 from sklearn.datasets import load_breast_cancer
 from sklearn.metrics import classification_report
 from sklearn.model_selection import train_test_split
@@ -30,10 +29,17 @@ model.add(Dense(units=15, activation="relu"))
 model.add(Dropout(0.5))
 model.add(Dense(units=1, activation="sigmoid"))
 model.compile(loss="binary_crossentropy", optimizer="adam")
-early_stop = EarlyStopping(monitor="val_loss", mode="min", verbose=1, patience=25,
-                           restore_best_weights=True)
-model.fit(x=X_train, y=y_train, epochs=600, validation_data=(X_test, y_test), verbose=1,
-          callbacks=[early_stop])
+early_stop = EarlyStopping(
+    monitor="val_loss", mode="min", verbose=1, patience=25, restore_best_weights=True
+)
+model.fit(
+    x=X_train,
+    y=y_train,
+    epochs=600,
+    validation_data=(X_test, y_test),
+    verbose=1,
+    callbacks=[early_stop],
+)
 losses = model.history.history
 print(len(losses["loss"]), losses["val_loss"][-1])
 predictions = (model.predict(X_test) > 0.5).astype("int32")

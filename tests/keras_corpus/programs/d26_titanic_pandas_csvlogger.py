@@ -44,12 +44,17 @@ model = keras.Sequential(
 model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
 out = tempfile.mkdtemp()
 callbacks = [
-    ModelCheckpoint(os.path.join(out, "best.weights.h5"), monitor="val_accuracy",
-                    save_best_only=True, save_weights_only=True),
+    ModelCheckpoint(
+        os.path.join(out, "best.weights.h5"),
+        monitor="val_accuracy",
+        save_best_only=True,
+        save_weights_only=True,
+    ),
     CSVLogger(os.path.join(out, "training.log")),
 ]
-history = model.fit(X, y, validation_split=0.2, epochs=50, batch_size=32, callbacks=callbacks,
-                    verbose=2)
+history = model.fit(
+    X, y, validation_split=0.2, epochs=50, batch_size=32, callbacks=callbacks, verbose=2
+)
 model.load_weights(os.path.join(out, "best.weights.h5"))
 print(open(os.path.join(out, "training.log")).read().splitlines()[:3])
 print(max(history.history["val_accuracy"]))

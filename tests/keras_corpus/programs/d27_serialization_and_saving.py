@@ -39,10 +39,12 @@ new_model.set_weights(model.get_weights())
 np.testing.assert_allclose(model.predict(test_input), new_model.predict(test_input))
 
 sequential_model = keras.Sequential(
-    [keras.Input(shape=(784,), name="digits"),
-     keras.layers.Dense(64, activation="relu", name="dense_1"),
-     keras.layers.Dense(64, activation="relu", name="dense_2"),
-     keras.layers.Dense(10, name="predictions")]
+    [
+        keras.Input(shape=(784,), name="digits"),
+        keras.layers.Dense(64, activation="relu", name="dense_1"),
+        keras.layers.Dense(64, activation="relu", name="dense_2"),
+        keras.layers.Dense(10, name="predictions"),
+    ]
 )
 weights_path = os.path.join(workdir, "ckpt.weights.h5")
 sequential_model.save_weights(weights_path)

@@ -24,8 +24,9 @@ model = keras.models.Sequential([keras.layers.Dense(10)])
 model.compile(keras.optimizers.SGD(), loss="mse")
 print(round(model.optimizer.learning_rate, 5))
 callback = keras.callbacks.LearningRateScheduler(scheduler)
-history = model.fit(np.arange(100).reshape(5, 20), np.zeros(5), epochs=15, callbacks=[callback],
-                    verbose=0)
+history = model.fit(
+    np.arange(100).reshape(5, 20), np.zeros(5), epochs=15, callbacks=[callback], verbose=0
+)
 print(round(model.optimizer.learning_rate, 5))
 
 log_path = os.path.join(tempfile.mkdtemp(), "training.log")
@@ -45,10 +46,22 @@ callback = keras.callbacks.BackupAndRestore(backup_dir=backup_dir)
 model = keras.models.Sequential([keras.layers.Dense(10)])
 model.compile(keras.optimizers.SGD(), loss="mse")
 try:
-    model.fit(np.arange(100).reshape(5, 20), np.zeros(5), epochs=10, batch_size=1,
-              callbacks=[callback, InterruptingCallback()], verbose=0)
+    model.fit(
+        np.arange(100).reshape(5, 20),
+        np.zeros(5),
+        epochs=10,
+        batch_size=1,
+        callbacks=[callback, InterruptingCallback()],
+        verbose=0,
+    )
 except Exception:
     pass
-history = model.fit(np.arange(100).reshape(5, 20), np.zeros(5), epochs=10, batch_size=1,
-                    callbacks=[callback], verbose=0)
+history = model.fit(
+    np.arange(100).reshape(5, 20),
+    np.zeros(5),
+    epochs=10,
+    batch_size=1,
+    callbacks=[callback],
+    verbose=0,
+)
 print(len(history.history["loss"]))

@@ -32,8 +32,11 @@ y = (x[:, 0] - x[:, 1] > 0).astype("float32")
 train = TabularPyDataset(x[:800], y[:800], batch_size=64)
 val = TabularPyDataset(x[800:], y[800:], batch_size=64)
 model = keras.Sequential(
-    [keras.Input((12,)), keras.layers.Dense(16, activation="relu"),
-     keras.layers.Dense(1, activation="sigmoid")]
+    [
+        keras.Input((12,)),
+        keras.layers.Dense(16, activation="relu"),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ]
 )
 model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
 model.fit(train, validation_data=val, epochs=5)
