@@ -6,13 +6,14 @@ from typing import Any
 
 from core.engine.models import Model, Sequential
 from core.errors import ConfigError
-from core.export import keras_file
 from core.keras._unsupported import missing_names
 from core.keras.saving import _objects, load_model, save_model
 
 
 def model_from_json(json_string: str, custom_objects: dict[str, Any] | None = None) -> Model:
     """A new model (fresh weights) from `model.to_json()` text."""
+    from core.export import keras_file  # imported on use: core.export pulls in pandas
+
     return keras_file.from_json(json_string, _objects(custom_objects))
 
 

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from core.export import keras_file
 from core.keras._unsupported import missing_names
 
 _REGISTERED: dict[str, Any] = {}
@@ -69,6 +68,8 @@ def load_model(
     safe_mode: bool = True,
 ) -> Any:
     """The model saved in a `.keras` file, compiled when the file has compile settings."""
+    from core.export import keras_file  # imported on use: core.export pulls in pandas
+
     return keras_file.load_keras(filepath, _objects(custom_objects), compile)
 
 
