@@ -87,7 +87,12 @@ def _text(ev: Any) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     from core.cli._common import format_value, load_model_and_data, metric_columns
-    from core.evaluation.from_bundle import bundle_boundary, bundle_importance, evaluate_bundle
+    from core.evaluation.from_bundle import (
+        bundle_boundary,
+        bundle_importance,
+        evaluate_bundle,
+        explain_worst_row,
+    )
 
     bundle, table = load_model_and_data(args)
     metrics = bundle.evaluate(table.df)
@@ -103,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
             facts={"model": _name(args.model), "data": _name(args.data), "target": bundle.target},
             importance=importance,
             boundary=bundle_boundary(bundle, table.df, importance),
+            explanation=explain_worst_row(bundle, table.df, ev),
         )
     if args.predictions:
         ev.predictions.write_csv(args.predictions, ev.predictions.worst_first())

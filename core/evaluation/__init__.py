@@ -42,8 +42,9 @@ and `runs` are thin views of this package. Modules, one job each:
 - `runs`: `RunRecord` in `Project.runs`; `record_from_training`,
   `add_run`, `remove_run` / `insert_run` (undo), `restore_run` (network +
   settings), `summary_row`.
-- `from_bundle`: `evaluate_bundle(bundle, rows)` and `bundle_importance` for a saved
-  `.lfmodel` (the CLI's `evaluate`); regression values in the target's units
+- `from_bundle`: `evaluate_bundle(bundle, rows)`, `bundle_importance`,
+  `bundle_boundary` and `explain_worst_row` for a saved `.lfmodel` (the CLI's
+  `evaluate` and its report); regression values in the target's units
   (`results.target_units(pipeline)` undoes the target scaling).
 - `plots` and `html_report`: Pillow charts (PNG bytes) and the self-contained HTML
   report (`write_report(path, evaluation, importance=...)`).

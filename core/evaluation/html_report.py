@@ -155,11 +155,13 @@ def render_report(
     facts: Mapping[str, str] | None = None,
     importance: Importances | None = None,
     boundary: tuple[Any, Any | None] | None = None,
+    explanation: tuple[str, Sequence[tuple[str, float]]] | None = None,
 ) -> str:
     """The report as one HTML string (see the module docstring).
 
     `boundary` is a (`BoundaryPlan`, `BoundaryGrid` or None) pair: a map, or the
-    plan's explanation of why there is none.
+    plan's explanation of why there is none. `explanation` is (sentence,
+    [(input column, contribution)]) for one row (`from_bundle.explain_worst_row`).
     """
     esc = html.escape
     when = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -264,6 +266,21 @@ def render_report(
         )
     if boundary is not None:
         parts.append(_boundary_section(*boundary))
+    if explanation is not None and explanation[1]:
+        sentence, pairs = explanation
+        png = plots.bars_png(
+            [name for name, _ in pairs],
+            [value for _, value in pairs],
+            [0.0] * len(pairs),
+            "Why this prediction",
+            "contribution (integrated gradients)",
+        )
+        parts.append(
+            "<section><h2>The worst row, explained</h2>"
+            f"<p>{esc(sentence)}</p><p class='muted'>Blue bars pushed the answer up, "
+            "red bars down, compared with an average row; they add up to the difference."
+            f"</p>{_img(png, 'explanation of one prediction')}</section>"
+        )
     parts.append(
         f"<section><h2>The rows the model got most wrong</h2>{_worst(ev)}"
         f"<p class='muted'>{ev.n_rows} rows evaluated; row numbers count data rows "

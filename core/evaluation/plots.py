@@ -373,7 +373,7 @@ def bars_png(
         height=60 + 26 * k + 30,
         title=title,
         xlabel=xlabel,
-        xlim=(lo, hi * 1.08),
+        xlim=(lo * 1.08, hi * 1.08),
         ylim=(k, 0),
     )
     c.box[0] = label_w * SCALE

@@ -106,7 +106,8 @@ def test_multiclass_evaluate_json_report_and_predictions(tmp_path: Path, capsys)
     assert got["headline"] in text.replace("&#x27;", "'")
     assert "<script" not in text and "http" not in text.split("<style>")[0]
     images = [s.split('"')[0] for s in text.split("data:image/png;base64,")[1:]]
-    assert len(images) == 4  # confusion matrix, ROC, importance, decision boundary
+    assert len(images) == 5  # confusion matrix, ROC, importance, boundary, one explanation
+    assert "The worst row, explained" in text and "for an average row" in text
     assert "What the model decides where" in text and "&#x27;a&#x27; and &#x27;b&#x27;" in text
     for b64 in images:
         with Image.open(io.BytesIO(base64.b64decode(b64))) as im:
