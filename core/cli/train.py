@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     from core.cli._common import ProgressBar, metrics_table
     from core.document.project import load_project
     from core.engine.layers.spec import CATALOG
-    from core.run import TrainSettings, save_trained, train_project
+    from core.run import TrainSettings, loss_note, save_trained, train_project
 
     project = load_project(args.project, catalog=CATALOG)
     apply_to_project(project, args)
@@ -95,6 +95,9 @@ def run(args: argparse.Namespace) -> int:
     )
     print(settings_text(result))
     print(metrics_table(result.metrics))
+    note = loss_note(ds.pipeline, result.settings.loss)
+    if note:
+        print(f"Note: {note}.")
     written = save_trained(result, out)
     print(f"Saved the trained model to {written}")
     if args.metrics_json:

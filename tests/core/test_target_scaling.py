@@ -285,6 +285,10 @@ def test_diabetes_learns_with_the_cli_defaults(
     assert test["r2"] >= 0.35, out
     assert test["mae"] < 60  # in the target's units (mean about 152)
     assert "standardized for training" in out
+    table_and_note = out[out.index("split ") :]
+    assert "Note: loss (mean_squared_error) is computed on the standardized target" in (
+        " ".join(table_and_note.split())
+    )
 
 
 def test_results_and_baseline_are_in_target_units(trained: tuple[Path, Path, object]) -> None:
