@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
@@ -155,6 +156,8 @@ class DataPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("DataPanel")
         self.session = session
+        #: Asked before another file replaces the data (and the trained model); False = keep.
+        self.before_replace: Callable[[], bool] = lambda: True
         self._loading = False
         self.setAcceptDrops(True)
 
@@ -318,6 +321,9 @@ class DataPanel(QWidget):
             self.open_path(path)
 
     def open_path(self, path: str) -> bool:
+        """Open `path` as the data (after `before_replace` agreed to drop the model)."""
+        if not self.before_replace():
+            return False
         ok = self.session.open_csv(path)
         if ok:
             add_recent_data_file(path)

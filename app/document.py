@@ -16,6 +16,13 @@ to the event loop, announced with `analysisChanged`. Refused graph edits never
 raise into the GUI: they emit `message(str)` with the plain-language reason
 and return False/None; refused settings raise `ConfigError` before anything
 changes, for the view to show next to its field.
+
+The controller also holds the project's trained state
+(`core.document.trained_state.TrainedState`): the one loaded with the file,
+or the one the training session hands over after each run. Saving writes it
+beside the project; a trained state that is not saved yet counts as an
+unsaved change, so `is_modified()` and `modifiedChanged` cover both the
+undoable edits and "trained since the last save".
 """
 
 from __future__ import annotations
@@ -44,7 +51,8 @@ from app.commands import (
     SetParamsCommand,
 )
 from core.document.graph import Graph, GraphEvent, LayerCatalog
-from core.document.project import Project, load_project, save_project
+from core.document.project import Project
+from core.document.trained_state import TrainedState, load_with_state, save_with_state
 from core.errors import ConfigError, FormatError, GraphError
 from core.run import TrainSettings
 
@@ -107,6 +115,10 @@ def _checked_data_config(config: Mapping[str, Any]) -> dict[str, Any]:
         raise ConfigError(f"The data settings are not valid: {exc}.") from None
 
 
+#: Stands for "the file's trained state is not known" (a recovered copy): never equal.
+_NOT_SAVED = object()
+
+
 class DocumentController(QObject):
     """Owns the graph, the undo stack and the file; see the module docstring."""
 
@@ -118,6 +130,8 @@ class DocumentController(QObject):
     message = Signal(str)
     projectChanged = Signal(str)  # a project field changed: an edit, its undo or redo
     trainConfigChanged = Signal()  # the project's train_config changed (edit, undo, redo)
+    modifiedChanged = Signal(bool)  # True when there are unsaved edits or an unsaved model
+    trainedStateChanged = Signal()  # the document's trained state was replaced or dropped
 
     def __init__(self, catalog: LayerCatalog | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -130,6 +144,12 @@ class DocumentController(QObject):
         self.analysis_context: dict[str, Any] = {"n_features": None, "task": None}
         self._analysis_pending = False
         self._analyze: Analyzer = _analyze_function()
+        #: The trained state that goes with the document (None: no trained model).
+        self.trained_state: TrainedState | None = None
+        #: Why the trained state saved with the opened file could not be used, if it could not.
+        self.trained_problem: str | None = None
+        self._saved_state: object | None = None  # the trained state the file holds
+        self._modified = False
         self._unsubscribe = self.graph.subscribe(self._on_graph_event)
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
 
@@ -141,6 +161,7 @@ class DocumentController(QObject):
 
     def _on_clean_changed(self, clean: bool) -> None:
         self.cleanChanged.emit(clean)
+        self._emit_modified()
 
     # ------------------------------------------------------------------ analysis
 
@@ -375,8 +396,16 @@ class DocumentController(QObject):
         self.path = path
         self.pathChanged.emit(path or "")
 
-    def _reset(self, project: Project | None, path: str | None) -> None:
+    def _reset(
+        self,
+        project: Project | None,
+        path: str | None,
+        state: TrainedState | None = None,
+        problem: str | None = None,
+    ) -> None:
         self.undo_stack.clear()
+        self.trained_state, self.trained_problem = state, problem
+        self._saved_state = state
         if project is None:
             self.graph.clear()
             self.project = Project(graph=self.graph)
@@ -395,28 +424,78 @@ class DocumentController(QObject):
         self.documentReset.emit()  # views of the project fields reload from the new project
         self.trainConfigChanged.emit()
         self.cleanChanged.emit(True)
+        self._emit_modified()
 
     def new(self) -> None:
         """An empty, unsaved document."""
         self._reset(None, None)
 
     def open(self, path: str | os.PathLike[str]) -> None:
-        """Load a project file; raises core.errors.FormatError with a plain message."""
-        project = load_project(path, catalog=self.catalog)
-        self._reset(project, str(Path(path).resolve()))
+        """Load a project file and its trained state; raises core.errors.FormatError with a
+        plain message when the project cannot be read (a trained state that cannot be read
+        only leaves `trained_problem` set)."""
+        loaded = load_with_state(path, catalog=self.catalog)
+        self._reset(loaded.project, str(Path(path).resolve()), loaded.state, loaded.problem)
 
-    def load_project(self, project: Project, path: str | None = None) -> None:
-        """Show an already-loaded Project (e.g. an example) as a fresh document."""
-        self._reset(project, path)
+    def load_project(
+        self,
+        project: Project,
+        path: str | None = None,
+        state: TrainedState | None = None,
+        *,
+        modified: bool = False,
+    ) -> None:
+        """Show an already-loaded Project (an example, a recovered copy) as a fresh document.
+
+        `modified`: the document is not what its file holds (a recovered copy), so it
+        shows the unsaved mark and closing asks first.
+        """
+        self._reset(project, path, state)
+        if modified:
+            self.undo_stack.resetClean()  # no undo step is clean: the document is unsaved
+            self._saved_state = _NOT_SAVED
+            self._emit_modified()
 
     def save(self, path: str | os.PathLike[str] | None = None) -> None:
-        """Save to `path` (or the current path); raises FormatError on failure."""
+        """Save to `path` (or the current path) with the trained state beside it; raises
+        FormatError on failure."""
         target = path if path is not None else self.path
         if target is None:
             raise FormatError("The project has no file yet. Choose where to save it (Save As).")
-        save_project(self.project, target)
-        self.undo_stack.setClean()
+        save_with_state(self.project, self.trained_state, target)
         self._set_path(str(Path(target).resolve()))
+        self.mark_clean()
+
+    def mark_clean(self) -> None:
+        """The document now equals its file: no unsaved edits, no unsaved model."""
+        self.undo_stack.setClean()
+        self._saved_state = self.trained_state
+        self._emit_modified()
+
+    # ------------------------------------------------------------------ trained state
+
+    def set_trained_state(self, state: TrainedState | None) -> None:
+        """Attach the session's newest trained state (None: the model was dropped).
+
+        It is an unsaved change until the next save, unless it is what the file holds.
+        """
+        if state is self.trained_state:
+            return
+        self.trained_state = state
+        self.trained_problem = None
+        self.trainedStateChanged.emit()
+        self._emit_modified()
+
+    def has_unsaved_model(self) -> bool:
+        """True when a trained state is newer than the file (trained since the last save)."""
+        return self.trained_state is not None and self.trained_state is not self._saved_state
 
     def is_modified(self) -> bool:
-        return not self.undo_stack.isClean()
+        """Unsaved edits (any undo step since the save) or a model trained since the save."""
+        return not self.undo_stack.isClean() or self.trained_state is not self._saved_state
+
+    def _emit_modified(self) -> None:
+        modified = self.is_modified()
+        if modified != self._modified:
+            self._modified = modified
+            self.modifiedChanged.emit(modified)

@@ -1,7 +1,11 @@
 """File commands of the main window: new, open, save, save as, examples, export diagram.
 
 `FileOps` turns menu commands into controller calls with the dialogs around
-them: it asks Save / Discard / Cancel before replacing a modified document,
+them: it asks Save / Discard / Cancel before replacing or closing a document
+with unsaved edits or an unsaved trained model (New, Open, Open Recent,
+Examples, dropped files, Quit, closing the window, and opening another CSV
+when that would drop an unsaved model), stops a run in progress first so
+that the weights trained so far are part of what is saved,
 shows a plain message when a file cannot be read or written, and remembers
 opened and saved files in the recent list. The three questions a person is
 asked (`ask_open_path`, `ask_save_path`, `ask_save_changes`) are methods so
@@ -66,13 +70,26 @@ class FileOps:
         path, _ = QFileDialog.getSaveFileName(self.w, title, start, filters)
         return path or None
 
-    def ask_save_changes(self) -> str:
+    def unsaved_text(self) -> str:
+        """What would be lost, in words: the edits, the trained model, or both."""
+        c = self.controller
+        edits = not c.undo_stack.isClean()
+        state = c.trained_state if c.has_unsaved_model() else None
+        model = f"the model trained for {state.epochs_done} epoch(s)" if state else ""
+        if edits and model:
+            return f"Your changes and {model} will be lost if you don't save them."
+        if model:
+            return f"{model[0].upper()}{model[1:]} has not been saved and will be lost."
+        return "Your changes will be lost if you don't save them."
+
+    def ask_save_changes(self, question: str | None = None) -> str:
         """ "save", "discard" or "cancel" for the unsaved changes of the document."""
         box = QMessageBox(self.w)
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle("Unsaved changes")
-        box.setText(f"Save the changes to “{self.w.document_name()}” before closing?")
-        box.setInformativeText("Your changes will be lost if you don't save them.")
+        box.setObjectName("saveChangesBox")
+        box.setText(question or f"Save the changes to “{self.w.document_name()}” before closing?")
+        box.setInformativeText(self.unsaved_text())
         box.setStandardButtons(
             QMessageBox.StandardButton.Save
             | QMessageBox.StandardButton.Discard
@@ -108,11 +125,31 @@ class FileOps:
             return False
         return True
 
+    def _settle_run(self) -> None:
+        """Stop a run in progress so that its weights so far belong to the document."""
+        training = getattr(self.w, "training", None)
+        if training is not None:
+            training.session.finish_run_now()
+
     def maybe_save(self) -> bool:
         """True when it is fine to replace or close the document (saved or discarded)."""
+        self._settle_run()
         if not self.controller.is_modified():
             return True
         answer = self.ask_save_changes()
+        if answer == SAVE:
+            return self.save()
+        return answer == DISCARD
+
+    def maybe_save_model(self) -> bool:
+        """Before another data file replaces the trained model: ask when it is not saved."""
+        self._settle_run()
+        if not self.controller.has_unsaved_model():
+            return True
+        answer = self.ask_save_changes(
+            f"Opening another data file discards the trained model. Save “"
+            f"{self.w.document_name()}” first?"
+        )
         if answer == SAVE:
             return self.save()
         return answer == DISCARD

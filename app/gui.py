@@ -166,12 +166,12 @@ def run_gui(argv: Sequence[str]) -> int:
         errors = window.files.errors  # type: ignore[attr-defined]
         if errors:
             title, message = errors[0]
-            window.controller.undo_stack.setClean()  # type: ignore[attr-defined]
+            window.controller.mark_clean()  # type: ignore[attr-defined]
             window.close()  # type: ignore[attr-defined]
             print(f"layerforge: {title}: {' '.join(message.split())}", file=sys.stderr)
             return 1
         ok = save_screenshot(window, args.screenshot, _parse_size(args.size))
-        window.controller.undo_stack.setClean()  # type: ignore[attr-defined]
+        window.controller.mark_clean()  # type: ignore[attr-defined]
         window.close()  # type: ignore[attr-defined]
         if not ok:
             print(f"layerforge: could not write {args.screenshot}", file=sys.stderr)

@@ -104,7 +104,7 @@ class MainWindow(QMainWindow):
         self.summary.nodeActivated.connect(lambda nid: self.select_ids([nid]))
         self.palette.layerActivated.connect(lambda _t: self.view.setFocus())
         controller.message.connect(self.show_message)
-        controller.cleanChanged.connect(lambda _m: self._update_title())
+        controller.modifiedChanged.connect(lambda _m: self._update_title())
         controller.pathChanged.connect(lambda _p: self._update_title())
         controller.documentReset.connect(self._on_reset)
         controller.analysisChanged.connect(lambda _a: self._update_status())

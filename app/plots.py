@@ -25,6 +25,7 @@ import csv
 import math
 import os
 from collections.abc import Iterable, Mapping
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -319,6 +320,28 @@ class PlotsPanel(QWidget):
             plot.clear()
         self.redraw()
         self.readout.setText("")
+
+    def reset(self) -> None:
+        """Start over with only the loss plot: no data, and no chart left for a metric of
+        another run or task."""
+        for name in [n for n in self.plots if n != "loss"]:
+            self._plot_grid.removeItem(self.plots.pop(name).plot)
+        self.plot_for("loss")
+        self.clear()
+
+    def show_curves(self, batch_curves: Mapping[str, Any], history: Mapping[str, Any]) -> None:
+        """Draw saved curves (a restored model): the per-batch series ("epoch_pos" and one
+        array per log) and the per-epoch logs (None where a value was missing)."""
+        self.reset()
+        pos = batch_curves.get("epoch_pos")
+        if pos is not None and len(pos):
+            series = {k: v for k, v in batch_curves.items() if k != "epoch_pos"}
+            self.add_chunk(SimpleNamespace(epoch_pos=pos, series=series))
+        epochs = max((len(v) for v in history.values()), default=0)
+        for i in range(epochs):
+            logs = {k: v[i] for k, v in history.items() if i < len(v) and v[i] is not None}
+            self.add_epoch(i, logs)
+        self.redraw()
 
     # -- drawing ---------------------------------------------------------------------------
     def redraw(self) -> None:

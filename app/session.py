@@ -13,6 +13,15 @@ the data as needed. Runs go through `core.run`: `build_and_compile`, the
 more" continues with `initial_epoch`), `evaluate_arrays` for the test split and
 `save_trained` for the `.lfmodel` bundle. Progress is re-emitted as signals;
 panels are views of the session and the controller.
+
+The trained model is part of the document: after each run the session hands
+a copy of its state (`core.document.trained_state.TrainedState`) to the
+controller, which saves it with the project; after New/Open it restores the
+model the controller loaded (weights, optimizer state, curves, test
+metrics). Whenever the model is dropped or restored, `modelChanged` tells
+every view to show what is there now, never a previous run's numbers.
+During a run, `EpochSnapshots` keeps a consistent copy of the weights at
+epoch ends for the recovery copy (`recovery_state`).
 """
 
 from __future__ import annotations
@@ -21,13 +30,15 @@ import math
 import os
 import tempfile
 import time
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
 
 from app.document import DocumentController
 from app.worker import BatchChunk, TrainingWorker
+from core.document.trained_state import BatchCurves, EpochSnapshots, TrainedState
 from core.errors import ConfigError, LayerForgeError
 from core.run import (
     Trainer,
@@ -55,6 +66,40 @@ if TYPE_CHECKING:
 DEFAULT_TEST_SPLIT = 0.1
 
 IDLE, RUNNING, PAUSED, STOPPING = "idle", "running", "paused", "stopping"
+
+#: Seconds between two weight snapshots during a run (for the recovery copy).
+SNAPSHOT_SECONDS = 10.0
+
+
+def snapshot_interval() -> float:
+    """`SNAPSHOT_SECONDS`, or a third of $LAYERFORGE_AUTOSAVE_SECONDS when that is shorter."""
+    try:
+        autosave = float(os.environ.get("LAYERFORGE_AUTOSAVE_SECONDS", "") or "nan")
+    except ValueError:
+        autosave = float("nan")
+    return min(SNAPSHOT_SECONDS, autosave / 3) if autosave > 0 else SNAPSHOT_SECONDS
+
+
+@dataclass(frozen=True)
+class RestoredFinish:
+    """How a restored model's last run ended (stands in for the trainer's event)."""
+
+    reason: str = "completed"
+    epoch: int = 0
+    batch: int = 0
+    message: str = ""
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> RestoredFinish:
+        def whole(v: Any) -> int:
+            return int(v) if isinstance(v, int) and not isinstance(v, bool) else 0
+
+        return cls(
+            str(d.get("reason") or "completed"),
+            whole(d.get("epoch")),
+            whole(d.get("batch")),
+            str(d.get("summary") or ""),
+        )
 
 
 def describe(exc: BaseException) -> str:
@@ -91,6 +136,7 @@ class TrainingSession(QObject):
     testMetrics = Signal(object)
     readinessChanged = Signal(bool, str)
     message = Signal(str)
+    modelChanged = Signal()  # the trained model was dropped or restored: views start over
 
     def __init__(
         self,
@@ -121,6 +167,11 @@ class TrainingSession(QObject):
         self.run_started_at: float | None = None
         self.samples_seen = 0
         self._graph_changed = False
+        self.model_network: dict[str, Any] | None = None  # the graph the model was built from
+        self.batch_curves = BatchCurves()
+        self.restored_from: TrainedState | None = None  # the state the model came from
+        self._snapshots: EpochSnapshots | None = None
+        self._loading_document = False
         controller.graphEvent.connect(self._on_graph_event)
         controller.documentReset.connect(self.load_from_project)
         controller.projectChanged.connect(self._on_project_changed)
@@ -140,12 +191,23 @@ class TrainingSession(QObject):
         return self.controller.train_settings()
 
     def load_from_project(self) -> None:
-        """Re-open the project's data file (after New/Open), or clear the data."""
+        """Re-open the project's data file (after New/Open), or clear the data; then restore
+        the trained model the controller loaded with the project, if any."""
         if self.is_running():
             self.stop_and_wait()
-        self._forget_model()
-        self._table_path = None
-        self._sync_data()
+        self._loading_document = True
+        try:
+            self._forget_model()
+            self._table_path = None
+            self._sync_data()
+        finally:
+            self._loading_document = False
+        state = self.controller.trained_state
+        if state is not None:
+            self.restore_state(state)
+        elif self.controller.trained_problem:
+            self.message.emit(self.controller.trained_problem)
+        self.modelChanged.emit()
 
     def _on_project_changed(self, _field: str) -> None:
         self._sync_data()
@@ -340,8 +402,119 @@ class TrainingSession(QObject):
         return self.model is not None
 
     def _forget_model(self) -> None:
+        """Drop the trained model and its results; the document loses it too, unless the
+        document itself is being replaced (New/Open)."""
+        had = self.model is not None
         self.model = None
+        self.model_network = None
         self.epochs_done = 0
+        self.history = {}
+        self.test_metrics = {}
+        self.last_finished = None
+        self.last_error = None
+        self.restored_from = None
+        self.batch_curves.clear()
+        if self._loading_document:
+            return
+        self.controller.set_trained_state(None)
+        if had:
+            self.modelChanged.emit()
+
+    # ------------------------------------------------------------------ trained state
+    def capture_state(self) -> TrainedState | None:
+        """A copy of the trained model's state for the document (None without a model)."""
+        if self.model is None or self.dataset is None or self.model_network is None:
+            return None
+        from core.document.trained_state import capture_state
+
+        settings = self.model_settings or self.settings().resolved(self.dataset.task)
+        finish: dict[str, Any] = {}
+        event = self.last_finished
+        if event is not None:
+            finish = {
+                "reason": str(event.reason),
+                "epoch": int(event.epoch),
+                "batch": int(event.batch),
+                "summary": self.finish_summary(event),
+            }
+        elif self.last_error is not None:
+            finish = {"reason": "error", "summary": f"Training failed: {self.last_error[0]}"}
+        return capture_state(
+            self.model,
+            network=self.model_network,
+            dataset=self.dataset,
+            settings=settings.to_dict(),
+            epochs_done=self.epochs_done,
+            history=self.history,
+            batch_curves=self.batch_curves.arrays(),
+            test_metrics=self.test_metrics,
+            finish=finish,
+        )
+
+    def _hand_state_to_document(self) -> None:
+        if self.model is not None and self.epochs_done > 0:
+            state = self.capture_state()
+            if state is not None:
+                self.controller.set_trained_state(state)
+
+    def recovery_state(self) -> TrainedState | None:
+        """The trained state for a recovery copy: during a run, the newest epoch snapshot
+        (the weights are changing); otherwise the document's."""
+        if not (self.is_running() and self._snapshots is not None):
+            return self.controller.trained_state
+        snap = self._snapshots.latest
+        if snap is None or self.dataset is None or self.model_network is None:
+            return self.controller.trained_state
+        from core.document.trained_state import data_signature, snapshot_state
+
+        settings = self.model_settings or self.settings().resolved(self.dataset.task)
+        base = TrainedState(
+            weights=[],
+            optimizer={},
+            epochs_done=self.epochs_done,
+            settings=settings.to_dict(),
+            network=self.model_network,
+            data_signature=data_signature(self.dataset),
+            history={k: list(v) for k, v in self.history.items()},
+            batch_curves=self.batch_curves.arrays(),
+        )
+        return snapshot_state(snap, base)
+
+    def restore_state(self, state: TrainedState) -> bool:
+        """Rebuild the trained model from `state` (weights, optimizer, curves, results).
+
+        False, with the reason in `message`, when the data is not open or is not the
+        data the model was trained on; the document keeps the state either way.
+        """
+        from core.document.trained_state import restore_model, same_network
+
+        if self.dataset is None:
+            self.message.emit(
+                "The trained model was not restored: open the data it was trained on first."
+            )
+            return False
+        try:
+            model = restore_model(state, self.dataset, self.controller.catalog)
+        except LayerForgeError as exc:
+            self.message.emit(describe(exc))
+            return False
+        self.model = model
+        self.model_network = state.network
+        self.model_settings = TrainSettings.from_dict(state.settings)
+        self.epochs_done = state.epochs_done
+        self.history = {
+            k: [math.nan if v is None else float(v) for v in vals]
+            for k, vals in state.history.items()
+        }
+        self.test_metrics = dict(state.test_metrics)
+        self.batch_curves.load(state.batch_curves)
+        self.last_finished = RestoredFinish.from_dict(state.finish) if state.finish else None  # type: ignore[assignment]
+        self.restored_from = state
+        self._graph_changed = not same_network(state, self.controller.graph)
+        self.modelChanged.emit()
+        self._emit_readiness()
+        self.message.emit(f"Restored the trained model: {state.describe()}.")
+        return True
 
     def start(self, *, paused: bool = False) -> bool:
         """Start a fresh run from newly initialised weights (the plots are cleared)."""
@@ -364,10 +537,13 @@ class TrainingSession(QObject):
         try:
             settings = self.settings()
             if more_epochs is None:
-                self.model = build_and_compile(self.controller.graph, dataset, settings)
+                from core.document.graph_io import graph_to_dict
+
+                model = build_and_compile(self.controller.graph, dataset, settings)
+                self._forget_model()  # a fresh run replaces the trained model
+                self.model = model
+                self.model_network = graph_to_dict(self.controller.graph, positions=False)
                 self._graph_changed = False
-                self.epochs_done = 0
-                self.history = {}
             else:
                 settings = replace(settings, epochs=self.epochs_done + more_epochs)
         except LayerForgeError as exc:
@@ -381,9 +557,11 @@ class TrainingSession(QObject):
         self.test_metrics = {}
         self.samples_seen = 0
         model, trainer, initial = self.model, self.trainer, self.epochs_done
+        snapshots = EpochSnapshots(snapshot_interval())
+        self._snapshots = snapshots
 
         def events() -> Iterator[Event]:  # called in the worker thread
-            return trainer(model, dataset, settings, initial_epoch=initial)
+            return trainer(model, dataset, settings, [snapshots], initial_epoch=initial)
 
         worker = TrainingWorker(events, self, start_paused=paused)
         worker.batches.connect(self._on_batches)
@@ -435,6 +613,20 @@ class TrainingSession(QObject):
             return True
         return worker.shutdown(timeout_ms)
 
+    def finish_run_now(self, timeout_ms: int = 10_000) -> None:
+        """Stop a run in progress and wait for it; its end is handled before this returns
+        (the weights so far, the curves and the test metrics go to the document)."""
+        worker = self.worker
+        if worker is None or self.state == IDLE:
+            return
+        self._set_state(STOPPING)
+        worker.shutdown(timeout_ms)
+        # The worker's last signals are queued for this object: deliver them now.
+        QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall)
+        if self.worker is worker:  # no end was delivered (the thread did not stop in time)
+            self._end_worker()
+            self._hand_state_to_document()
+
     def shutdown(self) -> None:
         """Stop any run and wait for the thread: call before the window goes away."""
         worker = self.worker
@@ -460,8 +652,6 @@ class TrainingSession(QObject):
             self.message.emit("Stop the run before resetting the weights.")
             return
         self._forget_model()
-        self.history = {}
-        self.test_metrics = {}
         self.message.emit("Weights reset; the next run starts from new random weights.")
 
     # ------------------------------------------------------------------ worker events
@@ -478,6 +668,7 @@ class TrainingSession(QObject):
 
     def _on_batches(self, chunk: BatchChunk) -> None:
         self.samples_seen = chunk.samples_seen
+        self.batch_curves.add(chunk.epoch_pos, chunk.series)
         self.batches.emit(chunk)
 
     def _on_epoch(self, event: EpochEnded) -> None:
@@ -498,12 +689,14 @@ class TrainingSession(QObject):
         self.last_finished = event
         summary = self.finish_summary(event)
         self.evaluate_test()
+        self._hand_state_to_document()
         self.runFinished.emit(event, summary)
         self.message.emit(summary)
 
     def _on_errored(self, message: str, details: str) -> None:
         self._end_worker()
         self.last_error = (message, details)
+        self._hand_state_to_document()
         self.errored.emit(message, details)
         self.message.emit(f"Training failed: {message}")
 

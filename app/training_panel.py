@@ -290,6 +290,7 @@ class TrainingPanel(QWidget):
         session.testMetrics.connect(self._on_test_metrics)
         # Follow the project's settings wherever they change (edits, undo/redo, New/Open).
         self.controller.trainConfigChanged.connect(self.load_settings)
+        session.modelChanged.connect(self.show_model)
         session.runStarted.connect(lambda _fresh: self.load_settings())
         self._last_epoch: EpochEnded | None = None
         self._readout_pending = False
@@ -544,6 +545,47 @@ class TrainingPanel(QWidget):
             )
         self.position.setText(self.position.text().split(" (paused)")[0])
         self._on_state(self.session.state)
+
+    def show_model(self) -> None:
+        """Start over from the session's model: empty read-outs when it has none (New, Open,
+        another CSV, reset weights), the restored model's numbers when it was restored."""
+        if self.session.is_running():
+            return
+        self._readout_timer.stop()
+        self._readout_pending = False
+        self._last_chunk = None
+        self._last_epoch = None
+        self.hide_notice()
+        for label in (self.timing, self.latest, self.epoch_metrics, self.test_label):
+            label.setText("")
+        self.progress.setValue(0)
+        self.progress.setFormat("")
+        s = self.session
+        if s.model is None:
+            self.position.setText("Not started")
+            self.summary.setText("")
+            self.status_box.hide()
+        else:
+            n = s.epochs_done
+            last = {k: v[-1] for k, v in s.history.items() if v}
+            self.position.setText(f"Epoch {n}/{n} · restored")
+            if last:
+                self.epoch_metrics.setText(f"Epoch {n}: " + format_logs(last))
+            self.summary.setText(compact_metrics(None, last) or f"Epoch {n}/{n}")
+            self.progress.setValue(1000)
+            self.progress.setFormat(f"Epoch {n}/{n} · restored")
+            self.status_box.show()
+            self._on_test_metrics(s.test_metrics)
+            finish = getattr(s.last_finished, "message", "")
+            self.show_notice(
+                f"Trained model restored ({s.restored_from.describe()})."
+                if s.restored_from is not None
+                else "Trained model restored.",
+                finish,
+                error=False,
+            )
+        self._on_state(s.state)
+        self._on_readiness(*s.readiness())
 
     def _on_error(self, message: str, details: str) -> None:
         self._readout_timer.stop()

@@ -123,8 +123,8 @@ class _WindowGuard(QObject):
                 event.acceptProposedAction()
                 self.data_panel.open_path(paths[0])
                 return True
-        elif kind == QEvent.Type.Close:
-            self.session.shutdown()
+        elif kind == QEvent.Type.Close and not hasattr(obj, "files"):
+            self.session.shutdown()  # a bare window; a MainWindow stops the run when it closes
         return False
 
 
@@ -225,6 +225,9 @@ def install(
     """
     session = TrainingSession(controller, window, trainer=trainer)
     data_panel = DataPanel(session)
+    files = getattr(window, "files", None)
+    if files is not None:  # another CSV drops the trained model: ask first when it is unsaved
+        data_panel.before_replace = files.maybe_save_model
     fit_checks = FitChecks(session)
     training_panel = TrainingPanel(session)
     plots = LazyPlots()
@@ -253,7 +256,7 @@ def install(
 
     session.runStarted.connect(show_run_panels)
 
-    session.runStarted.connect(lambda fresh: plots.clear() if fresh else None)
+    session.runStarted.connect(lambda fresh: plots.reset() if fresh else None)
 
     def label_loss(*_args: Any) -> None:
         # the loss of a standardized regression target is not in the target's units
@@ -262,6 +265,18 @@ def install(
         plots.set_note("loss", "on the standardized target" if scaled else "")
 
     session.runStarted.connect(label_loss)
+
+    def show_model_curves() -> None:
+        """The plots follow the model: empty when it is dropped, its curves when restored."""
+        if session.is_running():
+            return
+        if session.model is not None:
+            plots.show_curves(session.batch_curves.arrays(), session.history)
+            label_loss()
+        elif plots.built:
+            plots.reset()
+
+    session.modelChanged.connect(show_model_curves)
     session.batches.connect(lambda chunk: plots.add_chunk(chunk))
     session.epochEnded.connect(lambda event: plots.add_epoch_event(event))
     if hasattr(window, "statusBar"):
@@ -306,6 +321,7 @@ def install(
     session.stateChanged.connect(sync_actions)
     session.readinessChanged.connect(sync_actions)
     session.runFinished.connect(sync_actions)
+    session.modelChanged.connect(sync_actions)
     sync_actions()
 
     _defer_data_until_shown(window, controller, session)
@@ -315,6 +331,9 @@ def install(
     app = QApplication.instance()
     if app is not None:
         app.aboutToQuit.connect(session.shutdown)
+    closing = getattr(window, "closing", None)
+    if closing is not None:
+        closing.connect(session.shutdown)
     window.destroyed.connect(lambda *_: None)
     return TrainingUI(
         session,

@@ -13,7 +13,7 @@ def make_window(qtbot: Any, show: bool = True) -> Any:
     controller = DocumentController()
     window = MainWindow(controller, persist_settings=False)
     # Closing at teardown must never open the modal 'save changes?' box.
-    qtbot.addWidget(window, before_close_func=lambda w: w.controller.undo_stack.setClean())
+    qtbot.addWidget(window, before_close_func=lambda w: w.controller.mark_clean())
     window.resize(1200, 800)
     if show:
         window.show()
@@ -33,4 +33,4 @@ def add_chain(controller: Any) -> list[str]:
 
 def mark_clean(controller: Any) -> None:
     """Pretend the document was just saved, so closing does not ask."""
-    controller.undo_stack.setClean()
+    controller.mark_clean()

@@ -66,6 +66,6 @@ def test_double_click_on_a_row_selects_the_layer(qtbot, window):
 
 def test_new_document_empties_the_table(qtbot, window):
     add_chain(window.controller)
-    window.controller.undo_stack.setClean()
+    window.controller.mark_clean()
     window.files.new_document()
     qtbot.waitUntil(lambda: window.summary.row_texts() == [], timeout=2000)

@@ -285,4 +285,4 @@ def test_latest_metrics_show_at_the_top_without_scrolling(qtbot, tmp_path):
     for label in (panel.progress, panel.summary):
         top = label.mapTo(view, QPoint(0, 0)).y()
         assert 0 <= top and top + label.height() <= view.height()
-    w.controller.undo_stack.setClean()
+    w.controller.mark_clean()
