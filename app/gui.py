@@ -44,6 +44,12 @@ def _parser() -> argparse.ArgumentParser:
         default=f"{SCREENSHOT_SIZE[0]}x{SCREENSHOT_SIZE[1]}",
         help="window size for --screenshot, WIDTHxHEIGHT (default %(default)s)",
     )
+    p.add_argument(
+        "--recover",
+        action="store_true",
+        help="restore the newest recovery copy left by a LayerForge that did not close "
+        "normally, without asking",
+    )
     p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     return p
 
@@ -95,16 +101,18 @@ def build_window(
     persist_settings: bool = True,
     headless: bool = False,
     example: bool = True,
+    recovery: bool = True,
 ) -> object:
     """Controller + main window with `project` (or, if `example`, the seed example) open.
 
     `headless`: nobody can answer a dialog; errors are recorded in `window.files.errors`.
+    `recovery`: autosave and crash recovery (off for screenshots).
     """
     from app.document import DocumentController
     from app.main_window import MainWindow
 
     controller = DocumentController()
-    window = MainWindow(controller, persist_settings=persist_settings)
+    window = MainWindow(controller, persist_settings=persist_settings, recovery=recovery)
     window.files.headless = headless
     if project:
         window.files.open_path(project)
@@ -162,7 +170,7 @@ def run_gui(argv: Sequence[str]) -> int:
 
     app = create_application()
     if args.screenshot:
-        window = build_window(args.project, persist_settings=False, headless=True)
+        window = build_window(args.project, persist_settings=False, headless=True, recovery=False)
         errors = window.files.errors  # type: ignore[attr-defined]
         if errors:
             title, message = errors[0]
@@ -195,6 +203,10 @@ def run_gui(argv: Sequence[str]) -> int:
 
         title, message = files.errors[0]
         QTimer.singleShot(0, lambda: QMessageBox.warning(window, title, message))
+    from app.recovery import offer_recovery, restore_latest
+
+    # Work left by a LayerForge that was killed or crashed: offer it once the window is up.
+    QTimer.singleShot(0, lambda: (restore_latest if args.recover else offer_recovery)(window))
     if os.environ.get("LAYERFORGE_EXIT_WHEN_SHOWN"):
         # Used by benchmarks/startup.py: report once the first frame is drawn, then quit.
         def _report() -> None:

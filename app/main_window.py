@@ -49,7 +49,9 @@ class MainWindow(QMainWindow):
 
     closing = Signal()
 
-    def __init__(self, controller: Any, persist_settings: bool = True) -> None:
+    def __init__(
+        self, controller: Any, persist_settings: bool = True, recovery: bool = True
+    ) -> None:
         super().__init__()
         self.controller = controller
         self.persist_settings = persist_settings
@@ -119,6 +121,11 @@ class MainWindow(QMainWindow):
         from app.export_dialog import add_export_action
 
         add_export_action(self, self.training.session.trained_bundle, self._export_context)
+        self.recovery: Any = None
+        if recovery:  # autosave and crash recovery (off for --screenshot)
+            from app.recovery import install as install_recovery
+
+            self.recovery = install_recovery(self)
         self.apply_default_dock_sizes()
         if persist_settings:
             self.restore_settings()

@@ -1,4 +1,4 @@
-"""Fixtures for the Qt tests; isolates QSettings so tests never touch the user's."""
+"""Fixtures for the Qt tests; isolates QSettings and recovery copies from the user's."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import pytest
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    # Recovery copies of the test windows go to the test's folder, never the user's.
+    monkeypatch.setenv("LAYERFORGE_RECOVERY_DIR", str(tmp_path / "recovery"))
     from PySide6.QtCore import QCoreApplication, QSettings
 
     QCoreApplication.setOrganizationName("LayerForgeTests")
