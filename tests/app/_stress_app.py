@@ -51,12 +51,12 @@ def main(seconds: float) -> int:
         state["finished"] = event
         state["trained"] = time.perf_counter() - state["t0"]
         state["panel_paints"] = t.plots.graphics.paints - state["panel_paints_before"]
-        window.controller.undo_stack.setClean()  # quitting must not ask to save
+        window.controller.mark_clean()  # quitting must not ask to save
         QTimer.singleShot(100, app.quit)
 
     def on_error(message: str, details: str) -> None:
         state["errored"] = details or message
-        window.controller.undo_stack.setClean()
+        window.controller.mark_clean()
         app.quit()
 
     session.runFinished.connect(on_finished)
@@ -97,7 +97,7 @@ def main(seconds: float) -> int:
     busy_timer.timeout.connect(busy)
     watchdog = QTimer()
     watchdog.setSingleShot(True)
-    watchdog.timeout.connect(lambda: (window.controller.undo_stack.setClean(), app.quit()))
+    watchdog.timeout.connect(lambda: (window.controller.mark_clean(), app.quit()))
     watchdog.start(int((seconds + 60) * 1000))
     QTimer.singleShot(0, start)
 
@@ -116,7 +116,7 @@ def main(seconds: float) -> int:
         f"finished={getattr(finished, 'reason', None)}, ended={ended}, "
         f"idle={session.state == IDLE}"
     )
-    window.controller.undo_stack.setClean()  # closing must not ask to save
+    window.controller.mark_clean()  # closing must not ask to save
     window.close()
     if state["errored"]:
         print(state["errored"], file=sys.stderr)

@@ -28,6 +28,7 @@ def test_training_thread_with_painting_gui_exits_cleanly(tmp_path: Path) -> None
         QT_QPA_PLATFORM="offscreen",
         PYTHONFAULTHANDLER="1",
         XDG_CONFIG_HOME=str(tmp_path),  # the window's settings stay out of the user's
+        LAYERFORGE_RECOVERY_DIR=str(tmp_path / "recovery"),  # and its recovery copies
     )
     proc = subprocess.run(
         [sys.executable, str(SCRIPT), "10"],
