@@ -267,12 +267,27 @@ def layer_from_keras(entry: dict[str, Any], custom_objects: dict[str, Any] | Non
         dtype = (dtype.get("config") or {}).get("name")
     if dtype not in (None, "float32"):
         cfg["dtype"] = dtype
+    for key, value in list(cfg.items()):
+        if key.endswith("_initializer") and isinstance(value, dict):
+            cfg[key] = _initializer_config(value)
     if cls_name == "Normalization" and isinstance(cfg.get("axis"), list):
         axis = cfg["axis"]
         cfg["axis"] = axis[0] if len(axis) == 1 else tuple(axis)
     if custom is not None and hasattr(cls, "from_config"):
         return cls.from_config(cfg)
     return cls(**_kwargs_for(cls.__init__, cfg, f"Layer '{cfg.get('name')}' ({cls_name})"))
+
+
+def _initializer_config(value: dict[str, Any]) -> dict[str, Any]:
+    """A Keras initializer entry narrowed to the arguments LayerForge's class takes."""
+    from core.engine import initializers
+
+    name = str(value.get("class_name"))
+    cls = getattr(initializers, name, None)
+    if not isinstance(cls, type):
+        return value
+    config = _kwargs_for(cls.__init__, dict(value.get("config") or {}), f"Initializer {name}")
+    return {"class_name": name, "config": config}
 
 
 def _history_of(arg: Any) -> list[tuple[str, int, int]]:
