@@ -67,7 +67,6 @@ __all__ = [
     "Sequential",
     "UnsupportedFeatureError",
     "Variable",
-    "__version__",
     "activations",
     "backend",
     "callbacks",

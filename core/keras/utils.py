@@ -96,7 +96,7 @@ def get_file(fname: str | None = None, origin: str | None = None, **kwargs: Any)
     subdir = kwargs.get("cache_subdir", "datasets")
     if subdir != "datasets":
         name = f"../{subdir}/{name}"
-    return str(cached_file(name, origin or "(no origin given)", "get_file"))
+    return str(cached_file(name, origin or "(no origin given)", "", "keras.utils.get_file"))
 
 
 def clear_session() -> None:

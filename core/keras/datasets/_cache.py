@@ -20,13 +20,17 @@ def cache_dir() -> Path:
     return Path(home) / "datasets"
 
 
-def cached_file(fname: str, origin: str, dataset: str) -> Path:
-    """The path of `fname` in the cache folder, or a DataError saying where to put it."""
+def cached_file(fname: str, origin: str, dataset: str, caller: str | None = None) -> Path:
+    """The path of `fname` in the cache folder, or a DataError saying where to put it.
+
+    `caller` names the call in the message (default keras.datasets.<dataset>.load_data).
+    """
     path = cache_dir() / fname
     if path.exists():
         return path
+    caller = caller or f"keras.datasets.{dataset}.load_data"
     raise DataError(
-        f"keras.datasets.{dataset}.load_data: Expected the file {fname} in Keras's cache "
+        f"{caller}: Expected the file {fname} in Keras's cache "
         f"folder. Received: no file at {path}. LayerForge does not download; download "
         f"{origin} on a machine with network access and put it at {path} (or set KERAS_HOME).",
         path=str(path),
