@@ -43,7 +43,7 @@ __all__ = [
     "save_project",
 ]
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 FILE_KIND = "layerforge-project"
 PROJECT_SUFFIX = ".lfproj"
 
@@ -77,8 +77,15 @@ def _v1_to_v2(d: dict[str, Any]) -> dict[str, Any]:
     return d
 
 
+def _v2_to_v3(d: dict[str, Any]) -> dict[str, Any]:
+    """Format 3 may carry a `trained` object: the manifest of the trained state saved beside
+    the file (`core.document.trained_state`). A format 2 file has none, so nothing changes;
+    the new number keeps an older LayerForge from opening (and then saving without) it."""
+    return d
+
+
 #: version -> function turning a project dict of that version into version + 1.
-PROJECT_MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2}
+PROJECT_MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def default_train_config() -> dict[str, Any]:

@@ -48,7 +48,7 @@ def test_round_trip(tmp_path: Path) -> None:
     assert proj.path == str(path.resolve())
     raw = json.loads(path.read_text())
     assert raw["format"] == "layerforge-project"
-    assert raw["format_version"] == project_mod.FORMAT_VERSION == 2
+    assert raw["format_version"] == project_mod.FORMAT_VERSION == 3
     assert raw["data"]["path"] == "data/train.csv"  # relative to the project file
     loaded = load_project(path, catalog=FakeCatalog())
     assert graph_to_dict(loaded.graph) == graph_to_dict(proj.graph)
@@ -271,14 +271,14 @@ def test_bad_files_give_one_line_errors(tmp_path: Path, content: Any, message: s
 
 def test_newer_format(tmp_path: Path) -> None:
     d = json.loads(good_text(tmp_path))
-    d["format_version"] = 3
+    d["format_version"] = 4
     with pytest.raises(FormatError) as info:
         load_project(write(tmp_path, json.dumps(d)))
     assert str(info.value).endswith(
-        "This file was made by a newer LayerForge (format 3); this version reads up to format 2. "
+        "This file was made by a newer LayerForge (format 4); this version reads up to format 3. "
         "Update LayerForge to open it."
     )
-    d["format_version"] = 2
+    d["format_version"] = 3
     d["graph"]["format_version"] = 2
     with pytest.raises(FormatError, match="newer LayerForge \\(format 2\\)"):
         load_project(write(tmp_path, json.dumps(d)))
@@ -372,14 +372,16 @@ def test_deeply_nested_file(tmp_path: Path) -> None:
 def test_project_migrations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     d = json.loads(good_text(tmp_path))
 
-    def v2_to_v3(old: dict[str, Any]) -> dict[str, Any]:
+    current = project_mod.FORMAT_VERSION  # a file written today, read by a later version
+
+    def upgrade(old: dict[str, Any]) -> dict[str, Any]:
         old["training"]["epochs"] = 99
         return old
 
-    monkeypatch.setattr(project_mod, "FORMAT_VERSION", 3)
-    monkeypatch.setitem(project_mod.PROJECT_MIGRATIONS, 2, v2_to_v3)
+    monkeypatch.setattr(project_mod, "FORMAT_VERSION", current + 1)
+    monkeypatch.setitem(project_mod.PROJECT_MIGRATIONS, current, upgrade)
     assert project_from_dict(d).train_config["epochs"] == 99
-    monkeypatch.delitem(project_mod.PROJECT_MIGRATIONS, 2)
+    monkeypatch.delitem(project_mod.PROJECT_MIGRATIONS, current)
     with pytest.raises(FormatError, match="missing migration"):
         project_from_dict(d)
 

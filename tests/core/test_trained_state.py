@@ -143,9 +143,13 @@ def test_the_sidecar_is_a_plain_npz_without_pickles(trained) -> None:
 
 
 def test_a_project_saved_by_the_current_release_opens_without_trained_state(tmp_path) -> None:
-    path = _copy_example(tmp_path, "iris")
     raw = json.loads((EXAMPLES / "iris.lfproj").read_text())
-    assert "trained" not in raw  # the file format of the release users have today
+    assert raw["format_version"] == 2 and "trained" not in raw  # what users have today
+    path = tmp_path / "iris.lfproj"
+    data = (EXAMPLES / raw["data"]["path"]).resolve()
+    shutil.copy(data, tmp_path / data.name)
+    raw["data"]["path"] = data.name
+    path.write_text(json.dumps(raw))
     loaded = load_with_state(path)
     assert loaded.state is None and loaded.problem is None
     assert len(loaded.project.graph) == len(load_project(EXAMPLES / "iris.lfproj").graph)
