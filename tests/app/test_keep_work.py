@@ -45,6 +45,13 @@ def answer_box(qtbot, button: QMessageBox.StandardButton, seen: list[tuple[str, 
     QTimer.singleShot(0, answer)
 
 
+def drop_on(window, path: Path) -> tuple[bool, bool]:
+    """Drag `path` onto the window and drop it: (enter accepted, drop accepted)."""
+    from tests.app.test_main_window import _drop
+
+    return _drop(window, [path])
+
+
 def open_and_wait(qtbot, window, path: Path) -> None:
     assert window.files.open_path(str(path))
     session = window.training.session
@@ -114,17 +121,28 @@ def test_quit_new_and_drop_ask_before_dropping_an_unsaved_model(qtbot, tmp_path)
     assert "model trained for 4 epoch(s) has not been saved" in seen[-1][1]
 
     answer_box(qtbot, QMessageBox.StandardButton.Cancel, seen)
-    w._open_dropped(str(EXAMPLES / "iris.lfproj"))  # a dropped project
-    assert len(seen) == 2 and w.controller.path == str(path.resolve())
+    assert drop_on(w, EXAMPLES / "iris.lfproj") == (True, True)  # a project dropped on it
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=5000)
+    assert w.controller.path == str(path.resolve())
 
     answer_box(qtbot, QMessageBox.StandardButton.Cancel, seen)
-    w.training.data_panel.open_path(str(DATASETS / "diabetes.csv"))  # a dropped CSV
-    assert len(seen) == 3 and "discards the trained model" in seen[-1][0]
-    assert w.training.session.has_model()
+    assert drop_on(w, DATASETS / "diabetes.csv") == (True, True)  # a CSV dropped on it
+    qtbot.waitUntil(lambda: len(seen) == 3, timeout=5000)
+    assert "discards the trained model" in seen[-1][0]
+    assert w.training.session.has_model() and w.controller.project.data_path.endswith(
+        "seed_binary.csv"
+    )
+
+    recent_menu = w.submenus["recent"]
+    recent_menu.aboutToShow.emit()  # File > Open Recent fills itself as it opens
+    entry = next(a for a in recent_menu.actions() if a.text().endswith("seed.lfproj"))
+    answer_box(qtbot, QMessageBox.StandardButton.Cancel, seen)
+    entry.trigger()
+    assert len(seen) == 4 and w.training.session.has_model()
 
     answer_box(qtbot, QMessageBox.StandardButton.Save, seen)
     w.actions_by_key["new"].trigger()
-    assert len(seen) == 4 and len(w.controller.graph) == 0
+    assert len(seen) == 5 and len(w.controller.graph) == 0
     assert load_project(path).trained["epochs_done"] == 4  # Save wrote the model
 
 
