@@ -14,6 +14,7 @@ import ctypes
 import io
 import os
 import re
+import stat
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -46,6 +47,17 @@ MISSING_VALUES: tuple[str, ...] = (
 )
 DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
 SAMPLE_BYTES = 64 * 1024
+#: The sample grows (for wide files) until it holds this many line breaks...
+SAMPLE_LINES = 21
+#: ...or this many bytes. A first line (the header) longer than this is refused.
+MAX_SAMPLE_BYTES = 16 * 1024 * 1024
+#: Byte-order marks, longest first (the UTF-32-LE mark starts like UTF-16-LE's).
+_BOMS: tuple[tuple[bytes, str, str], ...] = (
+    (b"\xff\xfe\x00\x00", "utf-32", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "utf-32", "UTF-32"),
+    (b"\xff\xfe", "utf-16", "UTF-16"),
+    (b"\xfe\xff", "utf-16", "UTF-16"),
+)
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _NUMBER = re.compile(r"^\s*[-+]?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?\s*$")
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
@@ -95,6 +107,18 @@ def _check_path(path: str | os.PathLike[str]) -> Path:
             "Expected a CSV file. Received: a directory. Choose a .csv file inside it.",
             path=str(p),
         )
+    try:
+        mode = p.stat().st_mode
+    except OSError as exc:
+        raise DataError(
+            f"The file cannot be read ({exc.strerror or exc}). Check the path.", path=str(p)
+        ) from None
+    if not stat.S_ISREG(mode):
+        raise DataError(
+            "Expected a CSV file. Received: a special file (a pipe, socket or device), which "
+            "could block or never end. Save the data to a regular .csv file first.",
+            path=str(p),
+        )
     if not os.access(p, os.R_OK):
         raise DataError(
             "The file cannot be read (permission denied). Check its permissions "
@@ -105,9 +129,26 @@ def _check_path(path: str | os.PathLike[str]) -> Path:
 
 
 def _read_sample(p: Path) -> bytes:
+    """The start of the file: at least `SAMPLE_BYTES`, grown for wide files until it
+    holds `SAMPLE_LINES` line breaks (so the whole header and some rows are in it)
+    or `MAX_SAMPLE_BYTES`. A first line longer than that is refused."""
     try:
         with p.open("rb") as fh:
-            return fh.read(SAMPLE_BYTES)
+            sample = fh.read(SAMPLE_BYTES)
+            while sample.count(b"\n") < SAMPLE_LINES and len(sample) < MAX_SAMPLE_BYTES:
+                more = fh.read(min(len(sample), MAX_SAMPLE_BYTES - len(sample)))
+                if not more:
+                    break
+                sample += more
+            if b"\n" not in sample and b"\r" not in sample and fh.read(1):
+                raise DataError(
+                    f"Expected a CSV file with one record per line. Received: a first line "
+                    f"longer than {MAX_SAMPLE_BYTES // (1024 * 1024)} MB (no line break), "
+                    "which is not a table LayerForge can read. Check that the file is a CSV "
+                    "export with line breaks between rows.",
+                    path=str(p),
+                )
+            return sample
     except OSError as exc:
         raise DataError(
             f"The file cannot be read ({exc.strerror or exc}). Check that it exists "
@@ -125,17 +166,39 @@ def _looks_binary(sample: bytes) -> bool:
     return control > 0.05 * min(len(sample), 4096)
 
 
+def _wide_encoding(sample: bytes) -> tuple[str, str] | None:
+    """(codec, how it was recognised) for UTF-16/UTF-32 text, else None.
+
+    A byte-order mark decides; without one, text whose every other byte is NUL
+    (ASCII stored as UTF-16) is read as UTF-16 of that byte order.
+    """
+    for bom, codec, label in _BOMS:
+        if sample.startswith(bom):
+            return codec, f"the file starts with a {label} byte-order mark"
+    head = sample[: 4096 - 4096 % 2]
+    head = head[: len(head) - len(head) % 2]
+    if len(head) >= 4 and b"\x00" in head:
+        even, odd = head[0::2], head[1::2]
+        why = "most other bytes are NUL (UTF-16 text without a byte-order mark)"
+        if odd.count(0) >= 0.8 * len(odd) and 0 not in even:
+            return "utf-16-le", why
+        if even.count(0) >= 0.8 * len(even) and 0 not in odd:
+            return "utf-16-be", why
+    return None
+
+
 def _choose_encoding(sample: bytes, whole_file: bool) -> tuple[str, str | None, str]:
     """Return (pandas encoding, note, decoded sample text)."""
+    wide = _wide_encoding(sample)
+    if wide is not None:
+        codec, why = wide
+        unit = 4 if codec.startswith("utf-32") else 2
+        cut = sample if whole_file else sample[: len(sample) - len(sample) % unit]
+        text = cut.decode(codec, errors="replace")
+        return codec, f"read as {codec.upper()} ({why})", text
     if sample.startswith(b"\xef\xbb\xbf"):
         enc = "utf-8-sig"
         note = None
-    elif sample.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return (
-            "utf-16",
-            "read as UTF-16 (the file starts with a UTF-16 byte-order mark)",
-            (sample.decode("utf-16", errors="replace")),
-        )
     else:
         enc = "utf-8"
         note = None
@@ -242,6 +305,14 @@ def _duplicate(names: list[str]) -> str | None:
     return None
 
 
+def _binary_error(where: str) -> DataError:
+    return DataError(
+        "Expected a text CSV file. Received: binary data (it looks like a spreadsheet, "
+        "archive or image). Save or export it as CSV (comma-separated values) first.",
+        path=where,
+    )
+
+
 def read_csv(path: str | os.PathLike[str], *, nrows: int | None = None) -> Table:
     """Read a CSV file into a `Table`, or raise `DataError` saying why not.
 
@@ -252,21 +323,19 @@ def read_csv(path: str | os.PathLike[str], *, nrows: int | None = None) -> Table
     sample = _read_sample(p)
     size = p.stat().st_size
     whole = len(sample) >= size
-    if not sample.strip(b" \t\r\n\xef\xbb\xbf"):
+    if _wide_encoding(sample) is None and _looks_binary(sample):
+        raise _binary_error(where)
+    encoding, note, text = _choose_encoding(sample, whole)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip(" \t\r\n"):
         raise DataError(
             "The file is empty. Expected a header row and at least one data row. "
             "Export the sheet again, or choose another file.",
             path=where,
         )
-    if _looks_binary(sample):
-        raise DataError(
-            "Expected a text CSV file. Received: binary data (it looks like a spreadsheet, "
-            "archive or image). Save or export it as CSV (comma-separated values) first.",
-            path=where,
-        )
-    encoding, note, text = _choose_encoding(sample, whole)
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    if _looks_binary(text[:4096].encode("utf-8", errors="replace")):
+        raise _binary_error(where)
     delimiter = _sniff_delimiter(text, whole)
     rows = _records(text, delimiter, limit=500)
     if not rows:
@@ -476,6 +545,9 @@ def _parse(
         nrows=nrows,
         engine="c",
         on_bad_lines="error",
+        # never memory-map: a file truncated while it is read would kill the
+        # process with SIGBUS instead of raising an error
+        memory_map=False,
     )
     for _attempt in range(5):
         if fast_na is not None:

@@ -1,0 +1,7 @@
+"""`python -m core.cli ...`: the headless command line without the app's entry point."""
+
+import sys
+
+from core.cli import main
+
+sys.exit(main())
