@@ -88,9 +88,17 @@ def format_for(fmt: str | None, out: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from core.cli._common import load_model_file
+    from core.cli._outputs import check_output
     from core.export import export_model
 
     args.format = format_for(args.format, args.out)
+    out = check_output(
+        args.out, flag="--out", inputs=[args.model, args.data], expected=[SUFFIXES[args.format]]
+    )
+    if args.format == "numpy":  # the weights file beside the script
+        check_output(
+            out.with_suffix(".npz"), flag="--out", inputs=[args.model, args.data], expected=[".npz"]
+        )
     bundle = load_model_file(args.model)
     rows = args.data if (args.data and args.format != "predictions") else None
     report = export_model(

@@ -11,7 +11,6 @@ stopping) are saved in the project.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from core.cli._common import finish_parser
@@ -60,13 +59,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     import core.engine.layers  # noqa: F401 - registers the layer types
+    from core.cli._outputs import check_output
     from core.cli.summary import graph_summary_text
     from core.document.analysis import analyze
     from core.document.project import save_project
     from core.errors import FormatError
     from core.run import new_project_from_csv
 
-    out = Path(args.out)
+    out = check_output(args.out, flag="--out", inputs=[args.data], expected=[".lfproj"])
     if out.exists() and not args.force:
         raise FormatError(
             f"{out}: already exists. Choose another --out, or pass --force to overwrite it."

@@ -36,6 +36,10 @@ def run(args: argparse.Namespace) -> int:
     from core.cli._common import load_model_and_data
     from core.document.fileio import atomic_write
 
+    if args.out:
+        from core.cli._outputs import check_output
+
+        check_output(args.out, flag="--out", inputs=[args.model, args.data], expected=[".csv"])
     bundle, table = load_model_and_data(args)
     prediction = bundle.predict(table.df)
     pred = prediction.to_frame()

@@ -67,6 +67,20 @@ def write_json(path: str | os.PathLike[str], data: Any) -> None:
     atomic_write_text(path, json.dumps(data, indent=2, allow_nan=True) + "\n", action="written")
 
 
+def _checked_outputs(args: argparse.Namespace, project: Any) -> Path:
+    """The model path; `UsageError` when an output would overwrite an input or another output."""
+    from core.cli._outputs import check_output
+
+    inputs = [args.project, args.data or getattr(project, "data_path", None)]
+    out = Path(args.out) if args.out else Path(args.project).with_suffix(".lfmodel")
+    check_output(out, flag="--out", inputs=inputs, expected=[".lfmodel"])
+    if args.metrics_json:
+        check_output(
+            args.metrics_json, flag="--metrics-json", inputs=[*inputs, out], expected=[".json"]
+        )
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     import core.engine.layers  # noqa: F401 - registers the layer types
     from core.cli._common import ProgressBar, metrics_table
@@ -76,10 +90,10 @@ def run(args: argparse.Namespace) -> int:
 
     project = load_project(args.project, catalog=CATALOG)
     apply_to_project(project, args)
+    out = _checked_outputs(args, project)
     settings = TrainSettings.from_dict(project.train_config).with_overrides(
         epochs=args.epochs, batch_size=args.batch_size, seed=args.seed
     )
-    out = Path(args.out) if args.out else Path(args.project).with_suffix(".lfmodel")
     bar = ProgressBar(enabled=not args.quiet)
     start = time.perf_counter()
     result = train_project(project, data_path=args.data, settings=settings, on_event=bar)
