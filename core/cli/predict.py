@@ -2,7 +2,8 @@
 
 Writes the input rows plus prediction columns: `prediction` (the class label,
 or the value for regression) and `probability_<label>` per class.
-Columns are matched by name; extra columns are ignored.
+Columns are matched by name; extra columns are ignored. Text cells that a
+spreadsheet would run as formulas are escaped (`core.export.predictions`).
 """
 
 from __future__ import annotations
@@ -31,10 +32,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    import pandas as pd
-
     from core.cli._common import load_model_and_data
     from core.document.fileio import atomic_write
+    from core.export.predictions import CSV_OPTIONS, predictions_table
 
     if args.out:
         from core.cli._outputs import check_output
@@ -42,24 +42,14 @@ def run(args: argparse.Namespace) -> int:
         check_output(args.out, flag="--out", inputs=[args.model, args.data], expected=[".csv"])
     bundle, table = load_model_and_data(args)
     prediction = bundle.predict(table.df)
-    pred = prediction.to_frame()
-    frame = table.df.reset_index(drop=True)
-    taken = {str(c) for c in frame.columns}
-    renamed = {}
-    for col in pred.columns:
-        name = col
-        while name in taken:
-            name = f"{name}_"
-        renamed[col] = name
-        taken.add(name)
-    out = pd.concat([frame, pred.rename(columns=renamed)], axis=1)
+    out = predictions_table(table.df, prediction.to_frame())
     if not args.out:
-        out.to_csv(sys.stdout, index=False)
+        out.to_csv(sys.stdout, **CSV_OPTIONS)
         return 0
 
     def write(fh: BinaryIO) -> None:
         text = io.TextIOWrapper(fh, encoding="utf-8", newline="")
-        out.to_csv(text, index=False)
+        out.to_csv(text, **CSV_OPTIONS)
         text.flush()
         text.detach()
 

@@ -387,6 +387,7 @@ def _write_predictions(
 ) -> ExportReport:
     import pandas as pd
 
+    from core.export.predictions import CSV_OPTIONS, predictions_table
     from core.export.verify import verify_predictions
 
     if data is None:
@@ -406,14 +407,9 @@ def _write_predictions(
         raw = bundle.predict_raw(frame.to_numpy(np.float32))
         raw = np.asarray(raw, np.float64).reshape(len(frame), -1)
         pred = pd.DataFrame({f"output_{i}": raw[:, i] for i in range(raw.shape[1])})
-    out = frame.reset_index(drop=True).copy()
-    for col in pred.columns:
-        name = col
-        while name in out.columns:
-            name = f"{name}_"
-        out[name] = pred[col].to_numpy()
+    out = predictions_table(frame, pred)
     with _staged(target, ".csv") as tmp:
-        out.to_csv(tmp, index=False, float_format="%.9g")
+        out.to_csv(tmp, float_format="%.9g", **CSV_OPTIONS)
         check = None
         if verify:
             written = out[out.columns[len(frame.columns) :]]
