@@ -55,3 +55,21 @@ class DataError(LayerForgeError, ValueError):
 
 class FormatError(LayerForgeError, ValueError):
     """A project, model or export file that cannot be read or written."""
+
+
+class ResourceError(LayerForgeError):
+    """A network, batch or file that would not fit in this computer's memory (or is
+    otherwise beyond reason); `layer` names the culprit, `need`/`available` are bytes."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        layer: str | None = None,
+        need: int | None = None,
+        available: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.layer = layer
+        self.need = need
+        self.available = available

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from core.errors import ConfigError, DataError, GraphError
+from core.resources import MAX_BATCH_SIZE, MAX_EPOCHS, check_graph_memory
 
 if TYPE_CHECKING:
     from core.data import DataConfig, Dataset
@@ -234,11 +235,19 @@ _TRAIN_FIELDS: dict[str, Rule] = {
         "a list of metric names",
         tuple,
     ),
-    "epochs": (lambda v: _is_int(v) and v >= 1, "a whole number >= 1", int),
-    "batch_size": (lambda v: _is_int(v) and v >= 1, "a whole number >= 1", int),
+    "epochs": (
+        lambda v: _is_int(v) and 1 <= v <= MAX_EPOCHS,
+        f"a whole number from 1 to {MAX_EPOCHS:,}",
+        int,
+    ),
+    "batch_size": (
+        lambda v: _is_int(v) and 1 <= v <= MAX_BATCH_SIZE,
+        f"a whole number from 1 to {MAX_BATCH_SIZE:,}",
+        int,
+    ),
     "seed": (
-        lambda v: v is None or _is_int(v),
-        "a whole number or null",
+        lambda v: v is None or (_is_int(v) and 0 <= v < 2**63),
+        "a whole number from 0 to 2**63 - 1, or null",
         lambda v: None if v is None else int(v),
     ),
     "early_stopping": (
@@ -349,6 +358,12 @@ def build_and_compile(graph: Graph, dataset: Dataset, settings: TrainSettings) -
 
     analysis = check_graph(graph, dataset)
     settings = settings.resolved(dataset.task)
+    check_graph_memory(
+        graph,
+        analysis=analysis,
+        batch_size=min(settings.batch_size, max(len(dataset.x_train), 1)),
+        optimizer=settings.optimizer,
+    )
     model = build_model(graph, seed=settings.seed, analysis=analysis)
     model.compile(
         optimizer=make_optimizer(settings),
@@ -694,6 +709,11 @@ def new_project_from_csv(
     train_config = TrainSettings.from_dict(
         {**copy.deepcopy(STARTER_TRAINING), "loss": task.loss, "metrics": list(task.metrics)}
     ).to_dict()
+    check_graph_memory(
+        graph,
+        batch_size=min(int(train_config["batch_size"]), max(len(dataset.x_train), 1)),
+        optimizer=str(train_config["optimizer"]),
+    )
     return Project(
         graph=graph,
         data_path=str(Path(csv_path).resolve()),

@@ -65,13 +65,35 @@ def _not_available(name: str):  # noqa: ANN202 - returns a run function
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse `argv`, run the subcommand, and return the process exit code."""
-    parser = build_parser()
-    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    try:
+        parser = build_parser()
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        return run_parsed(parser, args)
+    except KeyboardInterrupt:  # Ctrl+C while starting up: quiet, exit 130
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _printable_streams() -> None:
+    """Text that the terminal cannot encode (a lone surrogate in a layer name) is
+    printed as a backslash escape instead of raising UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError, TypeError):
+                pass
+
+
+def run_parsed(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """Run the parsed subcommand `args`: errors become one line and an exit code."""
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 2
     from core.cli._common import UsageError
 
+    _printable_streams()
     try:
         return int(args.func(args) or 0)
     except UsageError as exc:

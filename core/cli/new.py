@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
     from core.document.analysis import analyze
     from core.document.project import save_project
     from core.errors import FormatError
+    from core.resources import estimate_graph_memory, format_bytes
     from core.run import new_project_from_csv
 
     out = check_output(args.out, flag="--out", inputs=[args.data], expected=[".lfproj"])
@@ -80,6 +81,14 @@ def run(args: argparse.Namespace) -> int:
         f"Wrote {out} for {args.data} (target '{cfg.get('target')}'; loss "
         f"{train.get('loss')}; metrics {', '.join(train.get('metrics') or []) or '-'})."
     )
-    print(graph_summary_text(out.stem, analyze(project.graph)))
+    analysis = analyze(project.graph)
+    print(graph_summary_text(out.stem, analysis))
+    need = estimate_graph_memory(project.graph, analysis=analysis)
+    if need.total > need.available * 0.25:
+        print(
+            f"note: training this network needs about {format_bytes(need.total)} of the "
+            f"{format_bytes(need.available)} of memory available now "
+            f"({analysis.total_params:,} parameters)."
+        )
     print(f"Train it with: layerforge train {out}")
     return 0

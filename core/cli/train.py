@@ -3,7 +3,9 @@
 Shows a progress bar on stderr, prints the settings it used and the final
 train/validation/test metrics on stdout, writes the `.lfmodel` bundle (default: next to the project)
 and, with `--metrics-json FILE`, the metrics as JSON keyed by split and Keras
-metric name. Uses the same path as the GUI (`core.run`).
+metric name. Uses the same path as the GUI (`core.run`). Ctrl+C stops after
+the current batch and saves the model trained so far, marked as interrupted
+in its metadata (exit code 130; see `core.cli._interrupt`).
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.cli._common import finish_parser
 from core.cli._settings import add_setting_flags, apply_to_project, settings_text
 from core.document.fileio import atomic_write_text
+
+if TYPE_CHECKING:
+    from core.cli._interrupt import StopOnInterrupt
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -83,10 +88,11 @@ def _checked_outputs(args: argparse.Namespace, project: Any) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     import core.engine.layers  # noqa: F401 - registers the layer types
-    from core.cli._common import ProgressBar, metrics_table
+    from core.cli._common import ProgressBar
+    from core.cli._interrupt import StopOnInterrupt
     from core.document.project import load_project
     from core.engine.layers.spec import CATALOG
-    from core.run import TrainSettings, loss_note, save_trained, train_project
+    from core.run import TrainSettings, train_project
 
     project = load_project(args.project, catalog=CATALOG)
     apply_to_project(project, args)
@@ -95,13 +101,44 @@ def run(args: argparse.Namespace) -> int:
         epochs=args.epochs, batch_size=args.batch_size, seed=args.seed
     )
     bar = ProgressBar(enabled=not args.quiet)
+    stopper = StopOnInterrupt()
+
+    def on_event(event: Any) -> None:
+        stopper.seen(event)
+        bar(event)
+
     start = time.perf_counter()
-    result = train_project(project, data_path=args.data, settings=settings, on_event=bar)
-    elapsed = time.perf_counter() - start
+    try:
+        result = train_project(
+            project,
+            data_path=args.data,
+            settings=settings,
+            callbacks=[stopper],
+            on_event=on_event,
+        )
+        elapsed = time.perf_counter() - start
+        return _report_and_save(args, result, out, elapsed, stopper, settings.epochs)
+    finally:
+        stopper.restore()
+
+
+def _report_and_save(
+    args: argparse.Namespace,
+    result: Any,
+    out: Path,
+    elapsed: float,
+    stopper: StopOnInterrupt,
+    epochs_planned: int,
+) -> int:
+    from core.cli._common import metrics_table
+    from core.run import loss_note, save_trained
+
     ds = result.dataset
     for notice in getattr(ds, "notices", []) or []:
         print(f"note: {notice}", file=sys.stderr)
     reason = getattr(result.finished, "reason", "completed") if result.finished else "completed"
+    if stopper.interrupted:
+        reason = "interrupted"
     print(
         f"Trained {result.epochs_run} epoch{'s' if result.epochs_run != 1 else ''} "
         f"({reason}) in {elapsed:.1f} s on {len(ds.x_train)} rows "
@@ -109,11 +146,17 @@ def run(args: argparse.Namespace) -> int:
     )
     print(settings_text(result))
     print(metrics_table(result.metrics))
-    note = loss_note(ds.pipeline, result.settings.loss)
+    note = loss_note(result.dataset.pipeline, result.settings.loss)
     if note:
         print(f"Note: {note}.")
-    written = save_trained(result, out)
-    print(f"Saved the trained model to {written}")
+    extra = (
+        stopper.metadata(result.finished, result.epochs_run, epochs_planned)
+        if stopper.interrupted
+        else None
+    )
+    written = save_trained(result, out, metadata=extra)
+    kind = "interrupted" if stopper.interrupted else "trained"
+    print(f"Saved the {kind} model to {written}")
     if args.metrics_json:
         write_json(args.metrics_json, result.metrics)
         print(f"Wrote the metrics to {args.metrics_json}")
@@ -121,4 +164,4 @@ def run(args: argparse.Namespace) -> int:
         from core.evaluation.runs import record_in_project_file
 
         print(record_in_project_file(args.project, result.run))
-    return 0
+    return 130 if stopper.interrupted else 0

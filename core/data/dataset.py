@@ -50,6 +50,29 @@ class DataConfig:
     scale_target: bool = True
 
     def __post_init__(self) -> None:
+        if self.target == "":
+            self.target = None
+        if self.target is not None and not isinstance(self.target, str):
+            raise ConfigError(
+                f"Expected the target as a column name (text) or null. Received: {self.target!r}."
+            )
+        if not isinstance(self.roles, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in self.roles.items()
+        ):
+            raise ConfigError(
+                "Expected roles as an object of column name -> 'feature', 'target' or "
+                f"'ignore'. Received: {_short_repr(self.roles)}."
+            )
+        if not _is_whole(self.seed) or not 0 <= self.seed < 2**63:
+            raise ConfigError(
+                f"Expected the data seed as a whole number from 0 to 2**63 - 1. "
+                f"Received: {_short_repr(self.seed)}."
+            )
+        for flag in ("stratify", "scale_target"):
+            if not isinstance(getattr(self, flag), bool):
+                raise ConfigError(
+                    f"Expected {flag} true or false. Received: {_short_repr(getattr(self, flag))}."
+                )
         if self.impute not in IMPUTE:
             raise ConfigError(f"Expected impute in {IMPUTE}. Received: {self.impute!r}.")
         if self.scale not in SCALE:
@@ -67,7 +90,11 @@ class DataConfig:
                 )
         for name in ("validation_split", "test_split"):
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not 0.0 <= float(value) < 1.0:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not 0.0 <= float(value) < 1.0
+            ):
                 raise ConfigError(f"Expected {name} in [0, 1). Received: {value!r}.")
         if self.validation_split + self.test_split >= 1.0:
             raise ConfigError(
@@ -91,15 +118,32 @@ class DataConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> DataConfig:
+        if not isinstance(d, dict):
+            raise ConfigError(
+                f"Expected the data settings as an object. Received: {_short_repr(d)}."
+            )
         known = set(cls.__dataclass_fields__)
-        unknown = sorted(set(d) - known)
+        unknown = sorted(str(k) for k in set(d) - known)
         if unknown:
             raise ConfigError(
                 f"Expected data settings among {sorted(known)}. Received unknown keys: {unknown}."
             )
-        kw = {k: (dict(v) if k == "roles" else v) for k, v in d.items()}
-        kw.setdefault("scale_target", False)  # saved before the option existed
-        return cls(**kw)
+        values = dict(d)
+        if isinstance(values.get("roles"), dict):
+            values["roles"] = dict(values["roles"])
+        elif values.get("roles") is None:
+            values.pop("roles", None)
+        values.setdefault("scale_target", False)  # saved before the option existed
+        return cls(**values)
+
+
+def _is_whole(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def _short_repr(v: Any, limit: int = 60) -> str:
+    text = repr(v)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass

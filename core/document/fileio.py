@@ -5,20 +5,86 @@ command-line outputs) goes through here, so a crash or a full disk mid-write
 never leaves a half-written file in place of the old one, and the temporary
 file is always removed. A new file gets mode 0o644; an overwritten one keeps
 its permissions. Failures become one-line `FormatError`s naming the file.
+
+A process killed mid-save cannot remove its temporary file. Temporaries are
+named `.<file>.<pid>.<random><suffix>`, so the next save of the same file
+removes those whose process is gone (`clean_stray_temporaries`); an in-flight
+save of a live process is never touched.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from core.errors import FormatError
 
-__all__ = ["atomic_write", "atomic_write_text", "check_target", "replace_into", "staged_path"]
+__all__ = [
+    "atomic_write",
+    "atomic_write_text",
+    "check_target",
+    "clean_stray_temporaries",
+    "replace_into",
+    "staged_path",
+]
+
+#: Temporaries of the old naming (no process id) older than this are stray.
+STALE_SECONDS = 60.0
+#: mkstemp's random part.
+_RANDOM = r"[a-z0-9_]{8}"
+
+
+def _temp_prefix(name: str) -> str:
+    return f".{name}.{os.getpid()}."
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True  # possibly another thread's save in progress
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists, owned by someone else
+    return True
+
+
+def clean_stray_temporaries(folder: Path, name: str, suffix: str = ".tmp") -> list[Path]:
+    """Remove the temporaries that killed saves of `name` left in `folder`; returns them.
+
+    Only exact temporary names are considered: `.<name>.<pid>.<random><suffix>`
+    whose process no longer runs, and the older `.<name>.<random><suffix>` once
+    it is `STALE_SECONDS` old.
+    """
+    pattern = re.compile(rf"^\.{re.escape(name)}\.(?:(\d+)\.)?{_RANDOM}{re.escape(suffix)}$")
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        m = pattern.match(entry.name)
+        if m is None:
+            continue
+        try:
+            if m.group(1) is not None:
+                if _alive(int(m.group(1))):
+                    continue
+            elif now - entry.stat(follow_symlinks=False).st_mtime < STALE_SECONDS:
+                continue
+            os.unlink(entry.path)
+            removed.append(Path(entry.path))
+        except OSError:
+            continue
+    return removed
 
 
 def check_target(
@@ -66,9 +132,10 @@ def atomic_write(
     """
     target = Path(path)
     folder = check_target(target, action)
+    clean_stray_temporaries(folder, target.name)
     tmp_name: str | None = None
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(target.name), suffix=".tmp", dir=folder)
         with os.fdopen(fd, "wb") as fh:
             write(fh)
             fh.flush()
@@ -103,7 +170,8 @@ def staged_path(
     file before keeping it): write to the yielded path, then `replace_into`.
     """
     folder = check_target(target, action, error=error)
-    fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=suffix, dir=folder)
+    clean_stray_temporaries(folder, target.stem, suffix)
+    fd, name = tempfile.mkstemp(prefix=_temp_prefix(target.stem), suffix=suffix, dir=folder)
     os.close(fd)
     tmp = Path(name)
     try:

@@ -68,19 +68,20 @@ def get(obj: Any, path: tuple[Any, ...]) -> Any:
     return obj
 
 
-def mutate(doc: Any, rng: np.random.Generator) -> Any:
+def mutate(doc: Any, rng: np.random.Generator, pool: list[Any] | None = None) -> Any:
+    pool = REPLACEMENTS if pool is None else pool
     doc = json.loads(json.dumps(doc))
     for _ in range(int(rng.integers(1, 4))):
         locations = paths(doc)
         loc = locations[int(rng.integers(len(locations)))]
         op = int(rng.integers(5))
         if not loc:
-            return REPLACEMENTS[int(rng.integers(len(REPLACEMENTS)))]
+            return pool[int(rng.integers(len(pool)))]
         parent, key = get(doc, loc[:-1]), loc[-1]
         if op == 0:  # delete
             del parent[key]
         elif op == 1:  # replace
-            parent[key] = REPLACEMENTS[int(rng.integers(len(REPLACEMENTS)))]
+            parent[key] = pool[int(rng.integers(len(pool)))]
         elif op == 2:  # retype
             value = parent[key]
             choices = [str(value), [value], {"v": value}, json.dumps(value)]
@@ -144,3 +145,96 @@ def test_mutated_projects_load_or_fail_cleanly(
         outcomes[check(path, tmp_path)] += 1
     assert sum(outcomes.values()) == N_CASES >= 2000
     assert outcomes["ok"] > 100 and outcomes["error"] > 100, outcomes
+
+
+# --------------------------------------------------------------------------- the CLI's path
+
+#: The values issue 11 found in the field, on top of the generic replacements.
+HOSTILE: list[Any] = [
+    -7,
+    1.5,
+    "ab",
+    [1, 1],
+    10**13,
+    2**64 + 1,
+    "\ud800",
+    1e-300,
+    -(10**9),
+    {"units": 3},
+]
+N_TRAIN_CASES = int(__import__("os").environ.get("LF_FUZZ_N", 10_000))
+
+
+def real_project(folder: Path) -> Path:
+    """A small project with every layer kind the fuzz should reach, on 12 rows of data."""
+    import core.engine.layers  # noqa: F401 - registers the layer types
+    from core.engine.layers.spec import CATALOG
+
+    rng = np.random.default_rng(0)
+    n = 12
+    lines = ["a,b,c,y"] + [
+        f"{rng.normal():.3f},{rng.normal():.3f},{'xy'[i % 2]},{'pqr'[i % 3]}" for i in range(n)
+    ]
+    (folder / "d.csv").write_text("\n".join(lines) + "\n")
+    g = Graph(catalog=CATALOG)
+    i = g.add_node("Input", {"shape": [4]}).id
+    d = g.add_node("Dense", {"units": 4, "activation": "relu"}).id
+    bn = g.add_node("BatchNormalization", {}).id
+    ln = g.add_node("LayerNormalization", {}).id
+    dr = g.add_node("Dropout", {"rate": 0.1}).id
+    side = g.add_node("Dense", {"units": 3, "activation": "tanh"}).id
+    cat = g.add_node("Concatenate", {}).id
+    out = g.add_node("Dense", {"units": 3, "activation": "softmax"}, name="output").id
+    edges = [(i, d), (d, bn), (bn, ln), (ln, dr), (i, side), (dr, cat), (side, cat), (cat, out)]
+    for a, b in edges:
+        g.connect(a, b)
+    cfg = default_train_config()
+    cfg.update(metrics=["accuracy"], epochs=1, batch_size=16)
+    data = {"target": "y", "roles": {"c": "feature"}, "validation_split": 0.25, "seed": 1}
+    path = folder / "p.lfproj"
+    save_project(Project(g, str(folder / "d.csv"), data, cfg, path=str(path)), path)
+    return path
+
+
+def test_mutated_projects_train_through_the_cli_or_fail_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 11's done-when: 10,000 mutated projects through the path `layerforge train`
+    takes (load -> analyse -> build -> train 1 epoch of one batch -> evaluate -> save).
+
+    Each case exits 0 with a model written, or 1/2 with one line on stderr; nothing
+    else (no traceback, no other exit code) may come out. The parser is built once
+    and `run_parsed` is the command line's own dispatch, so the case runs exactly
+    what `layerforge train CASE --epochs 1 --quiet --out M` runs.
+    """
+    import contextlib
+    import io
+
+    from core.cli import build_parser, run_parsed
+    from core.document import fileio
+
+    monkeypatch.setattr(fileio.os, "fsync", lambda fd: None)  # speed; tested elsewhere
+    monkeypatch.setattr(project_mod.os, "fsync", lambda fd: None)
+    base = json.loads(real_project(tmp_path).read_text())
+    parser = build_parser()
+    rng = np.random.default_rng(20261202)
+    case_path, model = tmp_path / "case.lfproj", tmp_path / "case.lfmodel"
+    outcomes: dict[int, int] = {}
+    pool = REPLACEMENTS + HOSTILE
+    for case in range(N_TRAIN_CASES):
+        doc = mutate(base, rng, pool)
+        case_path.write_text(json.dumps(doc))
+        argv = ["train", str(case_path), "--epochs", "1", "--quiet", "--out", str(model)]
+        err = io.StringIO()
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+            try:
+                code = run_parsed(parser, parser.parse_args(argv))
+            except SystemExit as exc:  # a usage error (exit 2), as argparse reports it
+                code = int(exc.code or 0)
+        text = err.getvalue()
+        assert code in (0, 1, 2), (case, code, text, doc)
+        if code:
+            assert len(text.strip().splitlines()) == 1 and "Traceback" not in text, (case, text)
+        outcomes[code] = outcomes.get(code, 0) + 1
+    assert sum(outcomes.values()) == N_TRAIN_CASES
+    assert outcomes.get(0, 0) > 1000 and outcomes.get(1, 0) > 1000, outcomes

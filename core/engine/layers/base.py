@@ -277,7 +277,8 @@ class Layer:
 
         Keras 2 (`add_weight("w", (3, 4))`) and Keras 3 (`add_weight(shape=(3, 4),
         initializer="random_normal")`, name optional) call forms both work; the
-        default initializer is glorot_uniform, as in Keras.
+        default initializer is glorot_uniform, as in Keras. A weight that would not
+        fit in memory raises `ResourceError` naming the layer.
         """
         if isinstance(name, (tuple, list, int)) and shape is None:
             name, shape = None, name  # Keras 3: the first positional argument is the shape
@@ -303,6 +304,11 @@ class Layer:
             k = 1
             while name in taken:
                 name, k = f"variable_{k}", k + 1
+        from core.resources import check_allocation
+
+        check_allocation(
+            self.name, f"'{name}' weights", shape, np.dtype(dtype or self.dtype).itemsize
+        )
         init = initializers.get("glorot_uniform" if initializer is None else initializer)
         data = init(tuple(shape), str(np.dtype(dtype or self.dtype)), rng)
         var = Variable(

@@ -39,6 +39,11 @@ def _axes(cls: str, axis: Any, input_shape: Shape) -> tuple[int, ...]:
             )
         if input_shape[a] is None:
             raise ShapeError(None, f"{cls} needs a known size along axis {a}.")
+        if a % ndim in out:
+            raise ShapeError(
+                None,
+                f"{cls} axis {list(axes)} names axis {a % ndim} twice. Expected each axis once.",
+            )
         out.append(a % ndim)
     return tuple(sorted(out))
 
