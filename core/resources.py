@@ -110,7 +110,12 @@ def _computer(available: int) -> str:
 
 
 def check_allocation(
-    owner: str, what: str, shape: Any, itemsize: int = FLOAT_BYTES, available: int | None = None
+    owner: str,
+    what: str,
+    shape: Any,
+    itemsize: int = FLOAT_BYTES,
+    available: int | None = None,
+    fix: str = "Use fewer units or a smaller input.",
 ) -> None:
     """`ResourceError` when an array of `shape` for `owner` could not be allocated."""
     try:
@@ -124,8 +129,7 @@ def check_allocation(
     if need > free * HEADROOM:
         raise ResourceError(
             f"{owner} would need {format_bytes(need)} for its {what} (shape "
-            f"{tuple(int(d) for d in shape)}); {_computer(free)}. Use fewer units or "
-            "a smaller input.",
+            f"{tuple(int(d) for d in shape)}); {_computer(free)}. {fix}",
             layer=owner,
             need=need,
             available=free,

@@ -4,9 +4,14 @@ This module knows bytes, not models. `write_bundle` writes a `BundleContents`
 (two JSON objects and a list of arrays) atomically (temporary file +
 `os.replace`); `read_bundle` reads one back and checks everything that can be
 checked without building the network: the archive members and their sizes,
-valid JSON objects with the LayerForge envelope (`format`, `format_version`),
-the metadata fields the predictor relies on, and the weight arrays (loaded
-with `allow_pickle=False`, numeric and finite). Every bad file becomes a
+valid JSON objects with the LayerForge envelope (`format`, `format_version`)
+and nested at most `MAX_JSON_DEPTH` deep, the metadata fields the predictor
+relies on, and the weight arrays (loaded with `allow_pickle=False`, numeric
+and finite). Before any array is read, the `.npy` headers inside
+`weights.npz` are read alone: each declared shape must be backed by as many
+bytes as it claims and fit in memory, and, when the caller knows the shapes
+the architecture needs (`expected_shapes`), match them, so a small hostile
+file cannot make LayerForge allocate gigabytes. Every bad file becomes a
 one-line `FormatError` naming the file. No pickle, no eval.
 
 The model side (turning a trained model into contents and contents back into
@@ -20,7 +25,7 @@ import json
 import math
 import os
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -52,6 +57,12 @@ MAX_JSON_BYTES = 64 * 1024 * 1024
 MAX_WEIGHTS_BYTES = 4 * 1024 * 1024 * 1024
 #: The task kinds metadata.json may name.
 TASK_KINDS = (None, "regression", "binary", "multiclass")
+#: Weights larger than this overflow float32 arithmetic at once (trained ones are tiny).
+MAX_ABS_WEIGHT = 1e30
+#: JSON nested deeper than this is refused (a real config is about 10 deep).
+MAX_JSON_DEPTH = 64
+#: (shape, dtype) of every array in weights.npz, as its header declares it.
+Declared = list[tuple[tuple[int, ...], np.dtype]]
 
 
 @dataclass
@@ -121,7 +132,11 @@ def write_bundle(path: str | os.PathLike[str], contents: BundleContents) -> Path
 # --------------------------------------------------------------------------- reading
 
 
-def _read_zip(p: Path) -> dict[str, bytes]:
+def _read_zip(
+    p: Path, wanted: Sequence[str] = MEMBERS, weights_limit: int | None = None
+) -> dict[str, bytes]:
+    """The bytes of the members `wanted`; weights.npz unpacked up to `weights_limit` bytes
+    (default: `MAX_WEIGHTS_BYTES` or what memory allows), JSON up to `MAX_JSON_BYTES`."""
     if not p.exists():
         raise FormatError(f"{p}: model file not found.")
     if p.is_dir():
@@ -146,13 +161,17 @@ def _read_zip(p: Path) -> dict[str, bytes]:
                     f"{p}: not a complete LayerForge model: {', '.join(missing)} "
                     f"{'is' if len(missing) == 1 else 'are'} missing from the archive."
                 )
-            for name in MEMBERS:
+            for name in wanted:
                 info = zf.getinfo(name)
-                limit = MAX_WEIGHTS_BYTES if name == "weights.npz" else MAX_JSON_BYTES
+                limit = MAX_JSON_BYTES
+                if name == "weights.npz":
+                    limit = min(MAX_WEIGHTS_BYTES, _memory_cap())
+                    if weights_limit is not None:
+                        limit = min(limit, weights_limit)
                 if info.file_size > limit:
                     raise FormatError(
-                        f"{p}: {name} is implausibly large ({info.file_size} "
-                        "bytes); the file is damaged."
+                        f"{p}: {name} is implausibly large ({info.file_size:,} bytes "
+                        f"unpacked, at most {limit:,} expected); the file is damaged."
                     )
                 with zf.open(info) as fh:
                     data = fh.read(limit + 1)
@@ -180,6 +199,32 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed")
 
 
+def _memory_cap() -> int:
+    """The most bytes of weights worth unpacking: what this computer can hold."""
+    from core.resources import HEADROOM, available_memory
+
+    return int(available_memory() * HEADROOM)
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in `value` (iterative: no recursion limit)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            items = item.values()
+        elif isinstance(item, list):
+            items = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_JSON_DEPTH:
+            return deepest
+        stack.extend((v, level + 1) for v in items)
+    return deepest
+
+
 def _read_json(p: Path, name: str, data: bytes) -> dict[str, Any]:
     try:
         value = json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
@@ -187,6 +232,11 @@ def _read_json(p: Path, name: str, data: bytes) -> dict[str, Any]:
         raise FormatError(f"{p}: {name} is not valid JSON ({one_line(str(exc))}).") from None
     if not isinstance(value, dict):
         raise FormatError(f"{p}: {name} must hold a JSON object. Received: {type(value).__name__}.")
+    if _depth(value) > MAX_JSON_DEPTH:
+        raise FormatError(
+            f"{p}: {name} is nested more than {MAX_JSON_DEPTH} levels deep; a LayerForge "
+            "model never is. The file is damaged or was not written by LayerForge."
+        )
     return value
 
 
@@ -220,17 +270,89 @@ def _check_metadata(p: Path, meta: dict[str, Any]) -> None:
         raise FormatError(f"{p}: metadata.json: unknown task {task_kind!r}.")
 
 
-def _read_weights(p: Path, data: bytes) -> list[np.ndarray]:
+def _declared_arrays(p: Path, data: bytes) -> Declared:
+    """Shape and dtype of each array in weights.npz from its `.npy` header alone.
+
+    Each member must hold the bytes its header declares (no more is ever
+    allocated than the file really holds), numbers only, within `_memory_cap`.
+    """
+    from numpy.lib import format as npy
+
+    out: Declared = []
+    total = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = sorted(zf.namelist())
+            expected = [f"w{i:04d}.npy" for i in range(len(names))]
+            if names != expected:
+                shown = ", ".join(n.removesuffix(".npy") for n in names[:5])
+                raise FormatError(
+                    f"{p}: weights.npz holds unexpected arrays ({shown}); the file is damaged."
+                )
+            for i, name in enumerate(names):
+                info = zf.getinfo(name)
+                with zf.open(info) as fh:
+                    version = npy.read_magic(fh)
+                    if version == (1, 0):
+                        shape, _, dtype = npy.read_array_header_1_0(fh)
+                    elif version in ((2, 0), (3, 0)):
+                        shape, _, dtype = npy.read_array_header_2_0(fh)
+                    else:
+                        raise ValueError(f"unknown .npy version {version}")
+                    header = fh.tell()
+                if dtype.hasobject or dtype.kind not in "fiu":
+                    raise FormatError(
+                        f"{p}: weight array {i} holds {dtype} values, expected numbers."
+                    )
+                need = math.prod(int(d) for d in shape) * dtype.itemsize
+                held = info.file_size - header
+                if need > held:
+                    raise FormatError(
+                        f"{p}: weight array {i} declares shape {tuple(shape)} ({need:,} bytes) "
+                        f"but holds {max(held, 0):,} bytes; the file is damaged."
+                    )
+                total += need
+                out.append((tuple(int(d) for d in shape), dtype))
+    except FormatError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - zipfile and numpy raise many kinds on damage
+        raise FormatError(
+            f"{p}: weights.npz cannot be read ({one_line(str(exc))}); the file is damaged."
+        ) from None
+    cap = _memory_cap()
+    if total > cap:
+        from core.resources import format_bytes
+
+        raise FormatError(
+            f"{p}: the weights would need {format_bytes(total)}, more than the "
+            f"{format_bytes(cap)} this computer can hold now."
+        )
+    return out
+
+
+def _check_shapes(p: Path, declared: Declared, wanted: Sequence[tuple[int, ...]]) -> None:
+    if len(wanted) != len(declared):
+        raise FormatError(
+            f"{p}: the weights do not fit the architecture: expected {len(wanted)} arrays, "
+            f"the file has {len(declared)}."
+        )
+    for i, (want, (got, _)) in enumerate(zip(wanted, declared, strict=True)):
+        if tuple(want) != tuple(got):
+            raise FormatError(
+                f"{p}: the weights do not fit the architecture: array {i} should have shape "
+                f"{tuple(want)}, the file has {tuple(got)}."
+            )
+
+
+def _read_weights(
+    p: Path, data: bytes, wanted: Sequence[tuple[int, ...]] | None = None
+) -> list[np.ndarray]:
+    declared = _declared_arrays(p, data)
+    if wanted is not None:
+        _check_shapes(p, declared, wanted)
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            keys = sorted(npz.files)
-            expected = [f"w{i:04d}" for i in range(len(keys))]
-            if keys != expected:
-                raise FormatError(
-                    f"{p}: weights.npz holds unexpected arrays "
-                    f"({', '.join(keys[:5])}); the file is damaged."
-                )
-            arrays = [np.asarray(npz[k]) for k in keys]
+            arrays = [np.asarray(npz[f"w{i:04d}"]) for i in range(len(declared))]
     except FormatError:
         raise
     except Exception as exc:  # noqa: BLE001 - np.load raises many kinds on damaged data
@@ -245,25 +367,44 @@ def _read_weights(p: Path, data: bytes) -> list[np.ndarray]:
                 f"{p}: weight array {i} contains NaN or infinite values; the "
                 "model cannot be used. Retrain it."
             )
+        if a.size and float(np.max(np.abs(a))) > MAX_ABS_WEIGHT:
+            raise FormatError(
+                f"{p}: weight array {i} holds values as large as {float(np.max(np.abs(a))):.3g}; "
+                "arithmetic with them overflows, so the model cannot give meaningful "
+                "predictions. The file is damaged; retrain the model."
+            )
     return arrays
 
 
 def read_bundle_info(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The bundle's metadata.json (checked), without reading the weights."""
     p = Path(path)
-    members = _read_zip(p)
+    members = _read_zip(p, ("metadata.json",))
     meta = _read_json(p, "metadata.json", members["metadata.json"])
     _check_envelope(p, "metadata.json", meta)
     return meta
 
 
-def read_bundle(path: str | os.PathLike[str]) -> BundleContents:
-    """Read and check a `.lfmodel` file; every problem is a one-line FormatError."""
+def read_bundle(
+    path: str | os.PathLike[str],
+    expected_shapes: Callable[[dict[str, Any]], Sequence[tuple[int, ...]]] | None = None,
+) -> BundleContents:
+    """Read and check a `.lfmodel` file; every problem is a one-line FormatError.
+
+    `expected_shapes(config)`, when given, returns the weight shapes the
+    architecture in config.json needs; the arrays' declared shapes must match
+    them before any array is read.
+    """
     p = Path(path)
-    members = _read_zip(p)
+    members = _read_zip(p, ("metadata.json", "config.json"))
     meta = _read_json(p, "metadata.json", members["metadata.json"])
     config = _read_json(p, "config.json", members["config.json"])
     _check_envelope(p, "metadata.json", meta)
     _check_envelope(p, "config.json", config)
     _check_metadata(p, meta)
-    return BundleContents(meta, config, _read_weights(p, members["weights.npz"]))
+    wanted = expected_shapes(config) if expected_shapes is not None else None
+    limit = None
+    if wanted is not None:  # float64 at most, plus the zip's and the headers' own bytes
+        limit = sum(math.prod(s) * 8 for s in wanted) + 4096 * (len(wanted) + 1)
+    data = _read_zip(p, ("weights.npz",), limit)["weights.npz"]
+    return BundleContents(meta, config, _read_weights(p, data, wanted))

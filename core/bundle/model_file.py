@@ -24,12 +24,20 @@ import numpy as np
 
 from core.bundle.file_format import BundleContents, jsonable, one_line, read_bundle, write_bundle
 from core.bundle.predictor import BundledModel, name_of
-from core.errors import FormatError, LayerForgeError
+from core.errors import FormatError, LayerForgeError, ResourceError
 
 __all__ = ["load_model", "save_model_bundle"]
 
 #: What rebuilding a model from a damaged config can raise.
-_BUILD_ERRORS = (LayerForgeError, KeyError, TypeError, ValueError, AttributeError, IndexError)
+_BUILD_ERRORS = (
+    LayerForgeError,
+    KeyError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    IndexError,
+    RecursionError,
+)
 
 
 def _version() -> str:
@@ -234,13 +242,19 @@ def _read_preprocessing(p: Path, config: dict[str, Any]) -> tuple[Any | None, An
     return pipeline, task
 
 
-def _set_weights(p: Path, model: Any, weights: list[np.ndarray], input_shape: Any) -> None:
-    """Load `weights` into `model`, after checking their count and shapes."""
+def _built_weights(p: Path, model: Any, input_shape: Any) -> list[np.ndarray]:
+    """The freshly built model's own weight arrays (their shapes are what the file must hold)."""
     try:
         _ensure_built(model, input_shape)
-        current = [np.asarray(w) for w in model.get_weights()]
+        return [np.asarray(w) for w in model.get_weights()]
+    except ResourceError:
+        raise
     except (LayerForgeError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise FormatError(f"{p}: the architecture cannot be built: {one_line(str(exc))}") from None
+
+
+def _set_weights(p: Path, model: Any, weights: list[np.ndarray], current: list[np.ndarray]) -> None:
+    """Load `weights` into `model`, after checking their count and shapes."""
     if len(current) != len(weights):
         raise FormatError(
             f"{p}: the weights do not fit the architecture: expected {len(current)} arrays, "
@@ -263,11 +277,20 @@ def _set_weights(p: Path, model: Any, weights: list[np.ndarray], input_shape: An
 def load_model(path: str | os.PathLike[str]) -> BundledModel:
     """Read a `.lfmodel` file; every problem is a one-line FormatError naming the file."""
     p = Path(path)
-    contents = read_bundle(p)
+    built: dict[str, Any] = {}
+
+    def expected_shapes(config: dict[str, Any]) -> list[tuple[int, ...]]:
+        # the architecture first (every weight guarded by core.resources), so that the
+        # file's arrays are checked against it before any of them is read
+        built["pipeline"], built["task"] = _read_preprocessing(p, config)
+        built["model"] = _build(p, config)
+        built["current"] = _built_weights(p, built["model"], config.get("input_shape"))
+        return [tuple(w.shape) for w in built["current"]]
+
+    contents = read_bundle(p, expected_shapes)
     config = contents.config
-    pipeline, task = _read_preprocessing(p, config)
-    model = _build(p, config)
-    _set_weights(p, model, contents.weights, config.get("input_shape"))
+    pipeline, task, model = built["pipeline"], built["task"], built["model"]
+    _set_weights(p, model, contents.weights, built["current"])
     loss = config.get("loss") or (task.loss if task is not None else None)
     metrics = config.get("metrics") or (list(task.metrics) if task is not None else [])
     if isinstance(loss, str) and isinstance(metrics, list):

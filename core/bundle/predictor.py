@@ -172,10 +172,26 @@ class BundledModel:
     # ------------------------------------------------------------------ use
 
     def predict_raw(self, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
-        """The network's outputs for an already preprocessed float matrix."""
-        return np.asarray(
-            self.model.predict(np.asarray(x, np.float32), batch_size=batch_size, verbose=0)
-        )
+        """The network's outputs for an already preprocessed float matrix.
+
+        Outputs that are not finite numbers (overflow to inf, or NaN) would turn into
+        one class for every row and empty probabilities: they raise `DataError` instead.
+        """
+        with np.errstate(over="ignore", invalid="ignore"):  # checked just below, in words
+            out = np.asarray(
+                self.model.predict(np.asarray(x, np.float32), batch_size=batch_size, verbose=0)
+            )
+        if out.dtype.kind == "f" and out.size and not np.isfinite(out).all():
+            bad = ~np.isfinite(out.reshape(len(out), -1)).all(axis=1)
+            first = int(np.flatnonzero(bad)[0])
+            raise DataError(
+                f"The model's outputs are not finite numbers (infinite or NaN) for "
+                f"{int(bad.sum())} of {len(out)} rows (first: row {first + 1}), so its "
+                "predictions would be meaningless. Its weights or these input values are too "
+                "large for float32 arithmetic; check the inputs, or retrain the model.",
+                path=self.path,
+            )
+        return out
 
     def predict(self, rows: Any, batch_size: int = 256) -> Prediction:
         """Labels and probabilities (classification) or values (regression) for raw rows."""

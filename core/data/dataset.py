@@ -14,6 +14,7 @@ import numpy as np
 
 from core.data.preprocess import (
     IMPUTE,
+    MAX_ONEHOT,
     SCALE,
     Pipeline,
     TargetScaling,
@@ -212,9 +213,9 @@ def _features(
             if p.name not in config.roles:
                 continue
             kind = "numeric" if p.minimum is not None else "categorical"
-            if kind == "categorical" and p.distinct > 1000:
+            if kind == "categorical" and p.distinct > MAX_ONEHOT:
                 raise DataError(
-                    f"Expected at most 1000 categories in a one-hot encoded feature. "
+                    f"Expected at most {MAX_ONEHOT} categories in a one-hot encoded feature. "
                     f"Received: {p.distinct} distinct values. Set this column's role to "
                     "ignore.",
                     path=table.path,

@@ -36,6 +36,9 @@ SCALE = ("standardize", "minmax", "none")
 FEATURE_KINDS = ("numeric", "boolean", "categorical")
 #: Values beyond this magnitude are refused: they overflow float32 or the statistics.
 MAX_ABS = 1e30
+#: Most categories one column may be one-hot encoded into (training refuses more, and
+#: a saved pipeline with more is refused as damaged).
+MAX_ONEHOT = 1000
 BLOCK_ROWS = 8_192
 
 
@@ -77,18 +80,29 @@ class ColumnSpec:
                 raise FormatError(f"Expected a column kind in {FEATURE_KINDS}. Received: {kind!r}.")
             scale = d.get("scale") or {"offset": 0.0, "scale": 1.0}
             iv = d.get("impute_value")
+            cats = d.get("categories", ())
+            if not isinstance(cats, (list, tuple)) or len(cats) > MAX_ONEHOT:
+                got = f"{len(cats):,} categories" if isinstance(cats, list) else type(cats).__name__
+                raise FormatError(
+                    f"Expected at most {MAX_ONEHOT} categories for column "
+                    f"{str(d.get('column'))[:80]!r}. Received: {got}. The file is damaged."
+                )
             return cls(
                 column=str(d["column"]),
                 kind=kind,
                 impute_value=None if iv is None else float(iv),
                 offset=float(scale["offset"]),
                 scale=float(scale["scale"]),
-                categories=tuple(str(c) for c in d.get("categories", ())),
+                categories=tuple(str(c) for c in cats),
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except FormatError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            shown = repr(d)
+            shown = shown if len(shown) <= 200 else shown[:197] + "..."
             raise FormatError(
                 f"Expected a preprocessing column entry with column, kind, impute_value, "
-                f"scale and categories. Received: {d!r} ({exc})."
+                f"scale and categories. Received: {shown} ({exc})."
             ) from exc
 
 
@@ -293,7 +307,15 @@ class Pipeline:
         self, df: pd.DataFrame, *, path: str | None = None, header_lines: int = 1
     ) -> np.ndarray:
         """Float32 matrix (n_rows, n_features) for `df`, columns matched by name."""
+        from core.resources import check_allocation
+
         self.check_columns(df, path=path)
+        check_allocation(
+            "the preprocessing",
+            "feature table",
+            (len(df), self.n_features),
+            fix="Predict fewer rows at a time.",
+        )
         out = np.empty((len(df), self.n_features), dtype=np.float32)
         self._fill(df, out, None, path=path, header_lines=header_lines)
         return out

@@ -380,5 +380,6 @@ def test_bundle_modules_import_in_one_direction() -> None:
     assert not {n for n in imported_modules(file_format) if n.startswith("core.")} - {
         "core.document.fileio",
         "core.errors",
+        "core.resources",  # how much memory unpacking the weights may take
     }
     assert "core.bundle.model_file" not in imported_modules(predictor)
