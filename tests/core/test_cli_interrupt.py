@@ -22,9 +22,11 @@ import pytest
 from core.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
-#: What the installed `layerforge` script does, with a line once Python is running it.
-ENTRY = "import sys; print('ready', file=sys.stderr, flush=True); " + (
-    "from app.__main__ import main; sys.exit(main())"
+#: What the installed `layerforge` script does (import `main`, call it), with a line just
+#: before `main` runs.
+ENTRY = (
+    "import sys; from app.__main__ import main; "
+    "print('ready', file=sys.stderr, flush=True); sys.exit(main())"
 )
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
