@@ -214,14 +214,24 @@ def train_changes(args: argparse.Namespace, current: Mapping[str, Any]) -> dict[
 
 
 def check_shares(data_config: Mapping[str, Any]) -> None:
-    """A usage error when the validation and test shares leave no training rows."""
-    val = float(data_config.get("validation_split", 0.0) or 0.0)
-    test = float(data_config.get("test_split", 0.0) or 0.0)
+    """A usage error when the validation and test shares leave no training rows.
+
+    A share that is not a number is left to the data settings' own check
+    (`DataConfig`), which names it.
+    """
+    val = _share(data_config.get("validation_split"))
+    test = _share(data_config.get("test_split"))
     if val + test >= 1.0:
         raise UsageError(
             f"--validation-split {val:g} and --test-split {test:g} add up to {val + test:g}; "
             "expected less than 1, so that rows are left to train on"
         )
+
+
+def _share(value: Any) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
+        return float(value)
+    return 0.0
 
 
 def apply_to_project(project: Any, args: argparse.Namespace) -> None:
