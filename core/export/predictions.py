@@ -12,32 +12,26 @@ that is a plain number such as `-1.5` is not a formula.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["CSV_OPTIONS", "FORMULA_START", "escape_cell", "predictions_table", "spreadsheet_safe"]
+from core.evaluation.predictions import spreadsheet_safe as _escape_text
+
+__all__ = ["CSV_OPTIONS", "escape_cell", "predictions_table", "spreadsheet_safe_frame"]
 
 #: `DataFrame.to_csv` options for predictions: CRLF records (RFC 4180), so that a
 #: cell holding a carriage return is quoted instead of splitting its row.
 CSV_OPTIONS: dict[str, Any] = {"index": False, "lineterminator": "\r\n"}
 
-#: First characters that make a spreadsheet evaluate a cell (OWASP CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-
 
 def escape_cell(value: Any) -> Any:
-    """`value` with a leading `'` when it is text a spreadsheet would run as a formula."""
-    if not isinstance(value, str) or not value.startswith(FORMULA_START):
-        return value
-    if _PLAIN_NUMBER.match(value):
-        return value
-    return "'" + value
+    """`value` with a leading `'` when it is text a spreadsheet would run as a formula
+    (`core.evaluation.predictions.spreadsheet_safe`); anything else unchanged."""
+    return _escape_text(value) if isinstance(value, str) else value
 
 
-def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+def spreadsheet_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of `df` whose text cells and column names are escaped (see `escape_cell`)."""
     out = df.copy(deep=False)
     for i in range(len(df.columns)):
@@ -62,4 +56,4 @@ def predictions_table(rows: pd.DataFrame, predictions: pd.DataFrame) -> pd.DataF
         renamed[col] = name
         taken.add(name)
     pred = predictions.reset_index(drop=True).rename(columns=renamed)
-    return spreadsheet_safe(pd.concat([frame, pred], axis=1))
+    return spreadsheet_safe_frame(pd.concat([frame, pred], axis=1))

