@@ -314,7 +314,9 @@ def test_truncated_every_length_is_a_format_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("key", "value", "message"),
     [
-        ("epochs", 0, "'epochs': Expected a whole number >= 1. Received: 0"),
+        ("epochs", 0, "'epochs': Expected a whole number from 1 to 1,000,000. Received: 0"),
+        ("epochs", 10**7, "'epochs': Expected a whole number from 1 to 1,000,000"),
+        ("batch_size", 10**9, "'batch_size': Expected a whole number from 1 to 16,777,216"),
         ("epochs", 2.5, "'epochs'"),
         ("batch_size", "32", "'batch_size'"),
         ("learning_rate", -1, "'learning_rate': Expected a number > 0"),

@@ -136,9 +136,10 @@ def _with_norm(doc: dict[str, Any], kind: str, axis: Any) -> None:
 
 
 CASES: dict[str, tuple[Any, str]] = {
-    "negative seed": (lambda d: d["data"]["config"].update(seed=-3), "seed"),
-    "fractional seed": (lambda d: d["data"]["config"].update(seed=1.5), "seed"),
-    "string seed": (lambda d: d["data"]["config"].update(seed="x"), "seed"),
+    # the project's one seed lives in the training settings (a data-settings seed is ignored)
+    "negative seed": (lambda d: d["training"].update(seed=-3), "seed"),
+    "fractional seed": (lambda d: d["training"].update(seed=1.5), "seed"),
+    "string seed": (lambda d: d["training"].update(seed="x"), "seed"),
     "roles as text": (lambda d: d["data"]["config"].update(roles="ab"), "roles"),
     "target as a list": (lambda d: d["data"]["config"].update(target=["animal"]), "target"),
     "target as an object": (lambda d: d["data"]["config"].update(target={"a": 1}), "target"),
@@ -155,7 +156,7 @@ CASES: dict[str, tuple[Any, str]] = {
     ),
     "batch size 0": (lambda d: d["training"].update(batch_size=0), "batch_size"),
     "batch size 10**12": (lambda d: d["training"].update(batch_size=10**12), "batch_size"),
-    "training seed -1": (lambda d: d["training"].update(seed=-1), "seed"),
+    "stratify as text": (lambda d: d["data"]["config"].update(stratify="yes"), "stratify"),
 }
 
 
