@@ -116,8 +116,24 @@ def _walk(root: Any) -> list[Any]:
     return out
 
 
+def _loss_sources(model: Any) -> list[Any]:
+    """The model's parts that may call add_loss: user-written layers and models.
+
+    LayerForge's own layers never add losses, so a model of built-in layers has none and
+    the per-batch cost is one cached lookup. Cached until the model's layer list changes.
+    """
+    layers = getattr(model, "_layers", ())
+    key = (id(layers), len(layers))
+    cached = model.__dict__.get("_lf_loss_sources")
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    items = [it for it in _walk(model) if not type(it).__module__.startswith("core.")]
+    object.__setattr__(model, "_lf_loss_sources", (key, items))
+    return items
+
+
 def clear_added_losses(model: Any) -> None:
-    for item in _walk(model):
+    for item in _loss_sources(model):
         if getattr(item, "_added_losses", None):
             item._added_losses = []
 
@@ -125,7 +141,7 @@ def clear_added_losses(model: Any) -> None:
 def take_added_losses(model: Any) -> list[Tensor]:
     """The loss terms added with add_loss during the last forward pass (then forgotten)."""
     terms: list[Tensor] = []
-    for item in _walk(model):
+    for item in _loss_sources(model):
         added = getattr(item, "_added_losses", None)
         if added:
             terms.extend(added)
