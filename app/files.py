@@ -210,6 +210,9 @@ class FileOps:
         return self._save_to(path)
 
     def _save_to(self, path: str) -> bool:
+        training = getattr(self.w, "training", None)
+        if training is not None:  # during a run, save the weights trained so far
+            training.session.hand_snapshot_to_document()
         if not self._attempt("Cannot save project", lambda: self.controller.save(path)):
             return False
         recent.add_recent_file(path)

@@ -480,6 +480,14 @@ class TrainingSession(QObject):
         )
         return snapshot_state(snap, base)
 
+    def hand_snapshot_to_document(self) -> None:
+        """During a run, make the newest epoch snapshot the document's trained state, so
+        that Save keeps the weights trained so far (the run's end hands over the last)."""
+        if self.is_running():
+            state = self.recovery_state()
+            if state is not None and state is not self.controller.trained_state:
+                self.controller.set_trained_state(state)
+
     def restore_state(self, state: TrainedState) -> bool:
         """Rebuild the trained model from `state` (weights, optimizer, curves, results).
 

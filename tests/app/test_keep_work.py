@@ -248,3 +248,32 @@ def test_data_choices_are_unsaved_changes_too(qtbot, tmp_path) -> None:
     assert w.training.data_panel.open_path(str(DATASETS / "iris.csv"))
     assert w.isWindowModified()
     w.controller.mark_clean()
+
+
+def test_saving_during_a_run_keeps_the_weights_trained_so_far(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("LAYERFORGE_AUTOSAVE_SECONDS", "0.3")  # snapshots every 0.1 s
+    path = copy_example(tmp_path)
+    project = load_project(path)
+    project.train_config["epochs"] = 100_000
+    save_project(project, path)
+    w = make_window(qtbot)
+    open_and_wait(qtbot, w, path)
+    session = w.training.session
+    qtbot.mouseClick(w.training.training_panel.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: (
+            session._snapshots is not None
+            and session._snapshots.latest is not None
+            and session._snapshots.latest.epochs_done >= 2
+        ),
+        timeout=30_000,
+    )
+    w.actions_by_key["save"].trigger()
+    assert session.is_running()  # saving does not stop the run
+    saved = load_project(path).trained
+    assert saved is not None and saved["epochs_done"] >= 2
+    assert len(saved["history"]["loss"]) == saved["epochs_done"]
+    with qtbot.waitSignal(session.runFinished, timeout=30_000):
+        session.stop()
+    assert w.isWindowModified()  # the run's final weights are newer than the file
+    w.controller.mark_clean()
