@@ -183,6 +183,10 @@ class DocumentController(QObject):
         self.analysisChanged.emit(self.analysis)
         return self.analysis
 
+    def current_analysis(self) -> Analysis | None:
+        """The analysis of the graph as it is now, or None while a re-check is pending."""
+        return None if self._analysis_pending else self.analysis
+
     def set_analysis_context(
         self, n_features: int | None = None, task: TaskInfo | None = None
     ) -> None:

@@ -50,6 +50,7 @@ from core.run import (
     project_data_config,
     record_epoch,
     save_trained,
+    split_seed,
     training_events,
 )
 
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
 
     from core.bundle import BundledModel
     from core.data import ColumnProfile, DataConfig, Dataset, Table
+    from core.document.analysis import Analysis
     from core.document.project import Project
     from core.engine.models import Model
     from core.engine.training import EpochEnded, Event, TrainingFinished
@@ -209,7 +211,11 @@ class TrainingSession(QObject):
             self.message.emit(self.controller.trained_problem)
         self.modelChanged.emit()
 
-    def _on_project_changed(self, _field: str) -> None:
+    def _on_project_changed(self, field: str) -> None:
+        if field == "train_config" and self._prepared is not None:
+            if self._prepared.seed == split_seed(self.settings()):
+                self._emit_readiness()  # only the seed of the training settings moves the data
+                return
         self._sync_data()
 
     def _data_file(self) -> str | None:
@@ -524,6 +530,15 @@ class TrainingSession(QObject):
         self.message.emit(f"Restored the trained model: {state.describe()}.")
         return True
 
+    def _analysis_for(self, dataset: Dataset) -> Analysis | None:
+        """The controller's analysis when it is current and made for `dataset` (the build
+        then need not analyse the graph again), else None."""
+        analysis = self.controller.current_analysis()
+        context = self.controller.analysis_context
+        if context.get("n_features") == dataset.n_features and context.get("task") is dataset.task:
+            return analysis
+        return None
+
     def start(self, *, paused: bool = False) -> bool:
         """Start a fresh run from newly initialised weights (the plots are cleared)."""
         return self._launch(more_epochs=None, paused=paused)
@@ -547,7 +562,9 @@ class TrainingSession(QObject):
             if more_epochs is None:
                 from core.document.graph_io import graph_to_dict
 
-                model = build_and_compile(self.controller.graph, dataset, settings)
+                model = build_and_compile(
+                    self.controller.graph, dataset, settings, self._analysis_for(dataset)
+                )
                 self._forget_model()  # a fresh run replaces the trained model
                 self.model = model
                 self.model_network = graph_to_dict(self.controller.graph, positions=False)

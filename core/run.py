@@ -333,14 +333,17 @@ def load_data(
 # --------------------------------------------------------------------------- model
 
 
-def check_graph(graph: Graph, dataset: Dataset) -> Analysis:
+def check_graph(graph: Graph, dataset: Dataset, analysis: Analysis | None = None) -> Analysis:
     """The graph's analysis against the data; a GraphError listing every problem.
 
+    `analysis` is that analysis when the caller already has it (the GUI's controller
+    keeps one up to date with the data's feature count and task); else it is made here.
     Every `Problem` of an analysis blocks training (`Analysis.ok`), so all are listed.
     """
     from core.document.analysis import analyze
 
-    analysis = analyze(graph, n_features=dataset.n_features, task=dataset.task)
+    if analysis is None:
+        analysis = analyze(graph, n_features=dataset.n_features, task=dataset.task)
     if analysis.problems:
         lines = [p.message for p in analysis.problems]
         plural = "s" if len(lines) > 1 else ""
@@ -351,12 +354,14 @@ def check_graph(graph: Graph, dataset: Dataset) -> Analysis:
     return analysis
 
 
-def build_and_compile(graph: Graph, dataset: Dataset, settings: TrainSettings) -> Model:
-    """A compiled model for `graph`, checked against `dataset` first (see `check_graph`);
-    the graph is analysed once."""
+def build_and_compile(
+    graph: Graph, dataset: Dataset, settings: TrainSettings, analysis: Analysis | None = None
+) -> Model:
+    """A compiled model for `graph`, checked against `dataset` first (see `check_graph`,
+    which takes `analysis` when the caller has it); the graph is analysed at most once."""
     from core.document.analysis import build_model
 
-    analysis = check_graph(graph, dataset)
+    analysis = check_graph(graph, dataset, analysis)
     settings = settings.resolved(dataset.task)
     check_graph_memory(
         graph,

@@ -297,3 +297,26 @@ def test_update_train_config_is_one_undo_step_and_announced(session, qtbot) -> N
     with pytest.raises(ConfigError, match="learning_rate"):
         c.update_train_config({"learning_rate": -1})
     assert c.undo_stack.count() == n + 1 and len(seen) == 2
+
+
+def test_a_start_reuses_the_controllers_current_analysis(
+    make_session, tmp_path, qtbot, monkeypatch
+) -> None:
+    import core.document.analysis as analysis_module
+
+    session = make_session(batches=2)
+    ready(session, tmp_path)
+    session.controller.update_train_config({"epochs": 1})
+    runs: list[object] = []
+    real = analysis_module.analyze
+    monkeypatch.setattr(analysis_module, "analyze", lambda *a, **k: runs.append(a) or real(*a, **k))
+    with qtbot.waitSignal(session.runFinished, timeout=10_000):
+        assert session.start()
+    assert runs == []  # the build used the analysis the controller keeps
+    c = session.controller
+    node = next(iter(c.graph.nodes.values()))
+    assert c.move_nodes({node.id: (node.x + 10, node.y)})  # an edit: a re-check is pending
+    assert c.current_analysis() is None
+    with qtbot.waitSignal(session.runFinished, timeout=10_000):
+        assert session.start()
+    assert len(runs) == 1  # now the build analysed the graph itself, once
