@@ -130,6 +130,8 @@ def follow(trace: Trace) -> Callable[..., Any]:
     def hook(frame: FrameType, event: str, arg: Any) -> None:
         if trace.done or not frame.f_code.co_filename.startswith(SOURCES):
             return
+        if frame.f_code.co_name == "eventFilter":  # sees every widget event, not the value
+            return
         if event == "call":
             try:
                 this = frame.f_locals.get("self")
@@ -197,6 +199,9 @@ def _window(app: Any) -> Any:
 
 def _start_and_stop(app: Any, w: Any, trace: Trace) -> None:
     t = w.training
+    end = time.perf_counter() + 0.2  # a person's click comes after the window has settled
+    while time.perf_counter() < end:
+        app.processEvents()
     t.training_panel.start_button.click()
     _wait(app, lambda: trace.done or not t.session.is_running(), timeout=120)
     t.session.stop()
@@ -279,7 +284,6 @@ def csv_path(app: Any) -> Trace:
     def act() -> None:
         w.training.data_panel.open_path(text)
         _wait(app, lambda: w.training.session.dataset is not None)
-        w.controller.analyze_now()
         _start_and_stop(app, w, trace)
 
     result = _run(trace, act)
