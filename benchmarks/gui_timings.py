@@ -1,4 +1,4 @@
-"""How fast the run controls, data preview and plots answer (budgets the tests once timed).
+"""How fast the run controls and the data preview answer (budgets the tests once timed).
 
 `python -m benchmarks.gui_timings [--repeat N] [--json]` measures, with the
 offscreen Qt platform:
@@ -15,9 +15,8 @@ offscreen Qt platform:
   joined. Budget 2 s.
 - **million-row preview**: a 1,000,000-row frame shown in the Data panel's
   virtual `DataFrameModel` and scrolled to the end. Budget 2 s.
-- **plot redraw at 100k points**: one new batch point added to curves of 100,000,
-  then `PlotsPanel.redraw()` and a repaint (the steady state of a long run; the
-  median of 5). Budget 0.15 s.
+
+(The plots' redraw time is `benchmarks.plots_redraw`.)
 
 The table shows the median and the worst of `--repeat` runs; the machine is
 shared, so read medians.
@@ -45,7 +44,6 @@ BUDGETS = {
     "Stop button (s)": 0.5,
     "window close while training (s)": 2.0,
     "million-row preview (s)": 2.0,
-    "plot redraw at 100k points (s)": 0.15,
 }
 
 
@@ -169,31 +167,6 @@ def million_row_preview(app: Any) -> float:
     return elapsed
 
 
-def plot_redraw(app: Any) -> float:
-    from app.plots import PlotsPanel
-    from app.worker import BatchChunk
-
-    def chunk(start: int, n: int) -> BatchChunk:
-        steps = np.arange(start + 1, start + n + 1)
-        loss = 1.0 / steps
-        return BatchChunk(0, 0, 1000, 0, {}, steps, steps / 1000, {"loss": loss, "acc": 1 - loss})
-
-    panel = PlotsPanel()
-    panel.resize(800, 500)
-    panel.show()
-    for start in range(0, 100_000, 1000):
-        panel.add_chunk(chunk(start, 1000))
-    times = []
-    for i in range(5):
-        panel.add_chunk(chunk(100_000 + i, 1))
-        t0 = time.perf_counter()
-        panel.redraw()
-        panel.graphics.viewport().repaint()  # the view's own repaint() paints no scene
-        times.append(time.perf_counter() - t0)
-    panel.close()
-    return statistics.median(times)
-
-
 CASES: dict[str, Callable[[Any], float]] = {
     "worker stop (s)": worker_stop,
     "worker shutdown while paused (s)": worker_shutdown_paused,
@@ -201,7 +174,6 @@ CASES: dict[str, Callable[[Any], float]] = {
     "Stop button (s)": stop_button,
     "window close while training (s)": window_close,
     "million-row preview (s)": million_row_preview,
-    "plot redraw at 100k points (s)": plot_redraw,
 }
 
 
