@@ -47,6 +47,11 @@ class Metric:
     """
 
     def __init__(self, name: str | None = None, dtype: Any = None, **kwargs: Any) -> None:
+        if kwargs:
+            raise ConfigError(
+                f"{type(self).__name__}: unknown argument(s) {sorted(kwargs)}. Expected name "
+                "and dtype."
+            )
         self.name = name or _snake(type(self).__name__)
         self.dtype = dtype
         self._variables: list[tuple[Any, np.ndarray]] = []
