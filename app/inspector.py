@@ -441,6 +441,11 @@ class InspectorWidget(QWidget):
             if old is not None:
                 old.hide()
                 old.deleteLater()
+        memory = self.memory_problem(analysis)
+        if memory:
+            msg = make_label(f"⚠ {memory}", role="error", name="memoryProblem")
+            self.problems_layout.addWidget(msg)
+            msg.show()
         for p in info.problems(analysis, node.id):
             msg = make_label(f"⚠ {p.message}", role="error", name="problem")
             self.problems_layout.addWidget(msg)
@@ -452,6 +457,23 @@ class InspectorWidget(QWidget):
                 btn.clicked.connect(lambda _=False, fx=p.fix: self.controller.apply_fix(fx))
                 self.problems_layout.addWidget(btn)
                 btn.show()
+
+    def memory_problem(self, analysis: Any) -> str | None:
+        """Why training this network would not fit in memory (`core.resources`), naming the
+        layer and the size, with the project's batch size and optimizer; else None."""
+        if analysis is None:
+            return None
+        from core.resources import memory_problem
+
+        cfg = self.controller.project.train_config
+        batch = cfg.get("batch_size")
+        return memory_problem(
+            self.controller.graph,
+            batch_size=batch if isinstance(batch, int) and batch > 0 else 32,
+            optimizer=str(cfg.get("optimizer") or "adam"),
+            n_features=self.controller.analysis_context.get("n_features"),
+            analysis=analysis,
+        )
 
     def _on_graph_event(self, event: Any) -> None:
         name = type(event).__name__

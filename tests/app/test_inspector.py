@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QSpinBox
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QSpinBox
 
 from app.inspector import ParseError, format_value, parse_value
 from tests.app._gui_helpers import add_chain, make_window
@@ -211,3 +211,25 @@ def test_nullable_choice_offers_none(qtbot, window):
     combo.setFocus()
     qtbot.keyClicks(combo, "l2")
     assert window.controller.graph.node(ids[1]).params["kernel_regularizer"] == "l2"
+
+
+def test_a_layer_too_big_for_memory_is_named_as_you_type(qtbot, window):
+    """Typing a huge Dense width shows, at once, which layer would need how much memory."""
+    ids = add_chain(window.controller)
+    _select(qtbot, window, ids[1])
+    spin = window.inspector.field("units").editor
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, "2000000000")
+    window.controller.analyze_now()
+
+    def shown() -> str:
+        labels = window.inspector.findChildren(QLabel, "memoryProblem")
+        return " ".join(lb.text() for lb in labels if lb.isVisibleTo(window.inspector))
+
+    qtbot.waitUntil(lambda: "would need" in shown(), timeout=3000)
+    text = shown()
+    assert "dense" in text and ("GiB" in text or "TiB" in text) and "this computer has" in text
+    window.actions_by_key["undo"].trigger()
+    window.controller.analyze_now()
+    qtbot.waitUntil(lambda: shown() == "", timeout=3000)
