@@ -17,6 +17,7 @@ import threading
 from typing import Any
 
 from core.engine.callbacks import Callback
+from core.engine.training import BatchEnded
 
 
 class StopOnInterrupt(Callback):
@@ -38,7 +39,7 @@ class StopOnInterrupt(Callback):
 
     def seen(self, event: Any) -> None:
         """Follow the trainer's events (the `on_event` hook) to know the current batch."""
-        if type(event).__name__ == "BatchEnded":
+        if isinstance(event, BatchEnded):
             self.last = (int(event.epoch), int(event.batch))
 
     def _handle(self, signum: int, frame: Any) -> None:
