@@ -34,7 +34,8 @@ from PySide6.QtWidgets import (
 from app import analysis_info as info
 from app.widgets.labels import make_label
 from app.widgets.spin import FloatSpinBox
-from core.errors import GraphError
+from core.document.graph import GraphEvent, GraphReset, NodeRemoved, NodeRenamed, ParamsChanged
+from core.errors import ConfigError, GraphError
 
 _INT_MAX = 2**31 - 1
 _LINE_KINDS = ("str", "shape", "axes", "optional_float")
@@ -179,8 +180,8 @@ class ParamField(QWidget):
     def _submit(self, value: Any) -> None:
         try:
             value = self.spec.validate(value, self.owner)
-        except ValueError as exc:  # ConfigError is a ValueError
-            self.show_error(_short(str(exc)))
+        except ConfigError as exc:  # the field already says where: show the rest
+            self.show_error(exc.plain())
             return
         self.show_error(None)
         self._on_value(self.spec.name, value)
@@ -225,12 +226,6 @@ class ParamField(QWidget):
                     self.show_error(None)
         finally:
             w.blockSignals(False)
-
-
-def _short(message: str) -> str:
-    """Drop the "Dense argument `units`: " prefix; the field already says where."""
-    head, sep, tail = message.partition(": ")
-    return tail if sep and "argument" in head else message
 
 
 class InspectorWidget(QWidget):
@@ -475,17 +470,13 @@ class InspectorWidget(QWidget):
             analysis=analysis,
         )
 
-    def _on_graph_event(self, event: Any) -> None:
-        name = type(event).__name__
-        node_id = getattr(event, "node_id", None)
-        if name == "GraphReset" or (name == "NodeRemoved" and node_id == self._node_id):
+    def _on_graph_event(self, event: GraphEvent) -> None:
+        if isinstance(event, GraphReset) or (
+            isinstance(event, NodeRemoved) and event.node_id == self._node_id
+        ):
             self._count = 0
             self._show_node(None)
-        elif (
-            node_id is not None
-            and node_id == self._node_id
-            and name in ("ParamsChanged", "NodeRenamed")
-        ):
+        elif isinstance(event, (ParamsChanged, NodeRenamed)) and event.node_id == self._node_id:
             self._refresh_values()
 
     # ------------------------------------------------------------------ edits

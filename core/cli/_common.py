@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TextIO
 
+from core.engine.training import BatchEnded, EpochEnded, Event, TrainingFinished
+
 if TYPE_CHECKING:
     from core.bundle import BundledModel
     from core.data import Table
@@ -148,22 +150,21 @@ class ProgressBar:
         self._epochs: int | None = None
         self._dirty = False
 
-    def __call__(self, event: Any) -> None:
+    def __call__(self, event: Event) -> None:
         if not self.enabled:
             return
-        kind = type(event).__name__
-        if kind == "BatchEnded":
+        if isinstance(event, BatchEnded):
             self._batch(event)
-        elif kind == "EpochEnded":
+        elif isinstance(event, EpochEnded):
             self._epoch(event)
-        elif kind == "TrainingFinished":
+        elif isinstance(event, TrainingFinished):
             self._finish(event)
 
     def _write(self, text: str) -> None:
         self.stream.write(text)
         self.stream.flush()
 
-    def _batch(self, e: Any) -> None:
+    def _batch(self, e: BatchEnded) -> None:
         if not self.tty:
             return
         now = time.monotonic()
@@ -181,16 +182,15 @@ class ProgressBar:
         self._write(line[:160].ljust(80))
         self._dirty = True
 
-    def _epoch(self, e: Any) -> None:
+    def _epoch(self, e: EpochEnded) -> None:
         self._epochs = e.epochs
         prefix = "\r" if self.tty and self._dirty else ""
         self._dirty = False
         line = f"Epoch {e.epoch + 1}/{e.epochs} - {e.elapsed:.1f}s - {_logs_text(e.logs)}"
         self._write(prefix + line.ljust(80 if self.tty else 0) + "\n")
 
-    def _finish(self, e: Any) -> None:
+    def _finish(self, e: TrainingFinished) -> None:
         if self.tty and self._dirty:
             self._write("\n")
-        message = getattr(e, "message", "") or ""
-        if getattr(e, "reason", "completed") != "completed" and message:
-            self._write(f"{message}\n")
+        if e.reason != "completed" and e.message:
+            self._write(f"{e.message}\n")

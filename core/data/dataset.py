@@ -296,7 +296,7 @@ def prepare(table: Table, config: DataConfig) -> Dataset:
             strata=strata,
         )
     except DataError as exc:
-        raise DataError(exc.message, path=table.path) from exc
+        raise DataError(exc.detail, path=table.path, row=exc.row, column=exc.column) from exc
     del strata
     a, b = len(tr), len(tr) + len(va)
     # one position array, train | val | test; each split is a slice of it

@@ -206,28 +206,27 @@ def _arity(cls: type) -> tuple[int, int | None]:
     return getattr(cls, "MIN_INPUTS", 1), getattr(cls, "MAX_INPUTS", 1)
 
 
-def _strip_owner(message: str, type_name: str) -> str:
-    """ "Dense: argument `units` ..." -> "argument `units` ..." (we prefix the node)."""
-    prefix = f"{type_name}: "
-    return message[len(prefix) :] if message.startswith(prefix) else message
+def _reason(exc: ConfigError, type_name: str) -> str:
+    """The error without its place when the place is the layer type (the problem names the node)."""
+    return exc.detail if exc.where == type_name else exc.message
 
 
 def _make_layer(cls: type, node: Node) -> tuple[Any, str | None]:
     try:
         return cls(name=node.name, **node.params), None
     except ConfigError as exc:
-        return None, str(exc)
+        return None, _reason(exc, node.type)
     except (TypeError, ValueError, LayerForgeError) as exc:
         return None, f"{type(exc).__name__}: {exc}"
 
 
-def _compute(layer: Any, in_shape: Any) -> _Outcome:
+def _compute(layer: Any, in_shape: Any, type_name: str) -> _Outcome:
     try:
         out = layer.compute_output_shape(in_shape)
     except ShapeError as exc:
         return _Outcome(None, 0, exc.message, "shape")
     except ConfigError as exc:
-        return _Outcome(None, 0, str(exc), "config")
+        return _Outcome(None, 0, _reason(exc, type_name), "config")
     except Exception as exc:  # a layer bug must not take the canvas down: report it
         return _Outcome(None, 0, f"{type(exc).__name__}: {exc}", "bug")
     try:
@@ -344,10 +343,12 @@ def analyze(
         layer, cfg_error = cache.layer(layer_key, lambda cls=cls, node=node: _make_layer(cls, node))
         if layer is None:
             shapes[nid] = None
-            problems.append(Problem(nid, f"{label}: {_strip_owner(cfg_error or '', node.type)}"))
+            problems.append(Problem(nid, f"{label}: {cfg_error}"))
             continue
         shape_key = (layer_key, _freeze(in_shape))
-        out = cache.outcome(shape_key, lambda layer=layer, s=in_shape: _compute(layer, s))
+        out = cache.outcome(
+            shape_key, lambda layer=layer, s=in_shape, t=node.type: _compute(layer, s, t)
+        )
         if out.kind != "ok":
             shapes[nid] = None
             problems.append(_shape_problem(graph, node, ins, in_shapes, out))
@@ -398,7 +399,7 @@ def _shape_problem(
     label = f"{node.type} '{node.name}'"
     names = [graph.node(s).name for s in ins]
     if out.kind == "config":
-        return Problem(node.id, f"{label}: {_strip_owner(out.error or '', node.type)}")
+        return Problem(node.id, f"{label}: {out.error}")
     if out.kind == "bug":
         return Problem(node.id, f"{label} could not be checked ({out.error}).")
     reason = out.error or "the shapes do not fit"

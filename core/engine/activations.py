@@ -113,9 +113,13 @@ def canonical_name(identifier: Any) -> str:
         if key in _BY_NAME:
             return key
         close = difflib.get_close_matches(key, NAMES, n=1)
-        hint = f" Did you mean '{close[0]}'?" if close else ""
+        fix = f"Did you mean '{close[0]}'?" if close else None
+        expected = f"one of: {', '.join(NAMES)}"
         raise ConfigError(
-            f"Unknown activation '{identifier}'. Expected one of: {', '.join(NAMES)}.{hint}"
+            f"Unknown activation '{identifier}'. Expected {expected}." + (f" {fix}" if fix else ""),
+            expected=expected,
+            received=f"'{identifier}'",
+            fix=fix,
         )
     name = getattr(identifier, "__name__", None)
     if callable(identifier) and name in _BY_NAME and _BY_NAME[name] is identifier:

@@ -10,7 +10,6 @@ computing, which is how a functional `Model(inputs, outputs)` is described.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import inspect
 import math
@@ -20,7 +19,14 @@ import numpy as np
 
 from core.engine import initializers, regularizers, settings
 from core.engine.autograd import Tensor, no_grad
-from core.engine.layers.spec import ParamSpec, register, snake_case, type_name
+from core.engine.layers.spec import (
+    ParamSpec,
+    argument_error,
+    register,
+    snake_case,
+    type_name,
+    unknown_argument,
+)
 from core.engine.random import default_generator, make_generator
 from core.errors import ConfigError, ShapeError
 
@@ -189,14 +195,9 @@ class Layer:
         if name is None:
             name = unique_name(snake_case(cls_name))
         elif not isinstance(name, str) or not name.strip():
-            raise ConfigError(
-                f"{cls_name}: argument `name` Expected a non-empty text. Received: name={name!r}"
-            )
+            raise argument_error(cls_name, "name", name, "a non-empty text")
         if not isinstance(trainable, (bool, np.bool_)):
-            raise ConfigError(
-                f"{cls_name}: argument `trainable` Expected True or False. "
-                f"Received: trainable={trainable!r}"
-            )
+            raise argument_error(cls_name, "trainable", trainable, "True or False")
         self.name: str = name
         self._trainable = bool(trainable)
         self.built = False
@@ -208,10 +209,7 @@ class Layer:
         dtype = kwargs.pop("dtype", None)
         if dtype is not None:
             if str(np.dtype(dtype)) not in ("float32", "float64"):
-                raise ConfigError(
-                    f"{cls_name}: argument `dtype` Expected 'float32' or 'float64'. "
-                    f"Received: dtype={dtype!r}"
-                )
+                raise argument_error(cls_name, "dtype", dtype, "'float32' or 'float64'")
             self.dtype = str(np.dtype(dtype))
         if "batch_input_shape" in kwargs:
             self._input_shape_arg = tuple(kwargs.pop("batch_input_shape"))
@@ -220,21 +218,13 @@ class Layer:
             if isinstance(shape, int):
                 shape = (shape,)
             if not isinstance(shape, (list, tuple)):
-                raise ConfigError(
-                    f"{cls_name}: argument `input_shape` Expected a shape such as (8,). "
-                    f"Received: input_shape={shape!r}"
-                )
+                raise argument_error(cls_name, "input_shape", shape, "a shape such as (8,)")
             self._input_shape_arg = (None,) + tuple(shape)
         if "input_dim" in kwargs:
             self._input_shape_arg = (None, int(kwargs.pop("input_dim")))
         if kwargs:
-            bad = next(iter(kwargs))
             known = [p.name for p in self.PARAMS] + list(_COMMON_KWARGS)
-            close = difflib.get_close_matches(bad, known, n=1)
-            hint = f" Did you mean '{close[0]}'?" if close else ""
-            raise ConfigError(
-                f"{cls_name}: unknown argument `{bad}`. Expected one of: {', '.join(known)}.{hint}"
-            )
+            raise unknown_argument(cls_name, next(iter(kwargs)), known)
 
     # ---------------------------------------------------------------- helpers
     def _check(self, name: str, value: Any) -> Any:
@@ -613,17 +603,14 @@ class InputLayer(Layer):
         except TypeError:
             kind = ""
         if kind not in "biuf":
-            raise ConfigError(
-                "Input: argument `dtype` Expected a numeric type such as 'float32' or 'int32'. "
-                f"Received: dtype={input_dtype!r}"
+            raise argument_error(
+                "Input", "dtype", input_dtype, "a numeric type such as 'float32' or 'int32'"
             )
         #: The dtype of the data this input takes (computation is in floating point).
         self.input_dtype = str(np.dtype(input_dtype or "float32"))
         self.shape: tuple[int, ...] = self._check("shape", shape)
         if any(d is None or d == -1 for d in self.shape):
-            raise ConfigError(
-                f"Input: argument `shape` Expected positive sizes. Received: shape={shape!r}"
-            )
+            raise argument_error("Input", "shape", shape, "positive sizes")
         self.built = True
         self.output = SymbolicTensor((None,) + self.shape, self, (), self.input_dtype)
 

@@ -15,7 +15,7 @@ import numpy as np
 from core.engine import activations, initializers, regularizers
 from core.engine.autograd import Tensor, as_tensor
 from core.engine.layers.base import Layer, Shape
-from core.engine.layers.spec import ParamSpec, register
+from core.engine.layers.spec import ParamSpec, argument_error, register
 from core.engine.ops import activation as _activation
 from core.engine.ops import dense as _dense
 from core.engine.ops import reshape as _reshape
@@ -253,9 +253,7 @@ class Dropout(Layer):
         super().__init__(name=name, **kwargs)
         self.rate: float = self._check("rate", rate)
         if self.rate >= 1.0:
-            raise ConfigError(
-                f"Dropout: argument `rate` Expected a value in [0, 1). Received: rate={rate!r}"
-            )
+            raise argument_error("Dropout", "rate", rate, "a value in [0, 1)")
         self.seed: int | None = self._check("seed", seed)
         self.rng: np.random.Generator | None = (
             None if self.seed is None else make_generator(self.seed)

@@ -52,10 +52,8 @@ class ParamSpec:
         """
         name = self.name
 
-        def fail(expected: str, hint: str = "") -> ConfigError:
-            return ConfigError(
-                f"{owner}: argument `{name}` Expected {expected}. Received: {name}={value!r}{hint}"
-            )
+        def fail(expected: str, fix: str | None = None) -> ConfigError:
+            return argument_error(owner, name, value, expected, fix)
 
         if value is None and (self.nullable or self.kind == "optional_float"):
             return None
@@ -84,7 +82,7 @@ class ParamSpec:
         elif self.kind == "choice":
             if value not in self.choices:
                 close = difflib.get_close_matches(str(value), self.choices, n=1)
-                hint = f". Did you mean '{close[0]}'?" if close else ""
+                hint = f"Did you mean '{close[0]}'?" if close else None
                 allowed = ", ".join(map(repr, self.choices))
                 if self.nullable:
                     allowed += " or None"
@@ -172,14 +170,38 @@ def validate_params(cls: type, params: dict[str, Any], owner: str | None = None)
     out: dict[str, Any] = {}
     for name, value in params.items():
         if name not in specs:
-            close = difflib.get_close_matches(name, list(specs), n=1)
-            hint = f" Did you mean '{close[0]}'?" if close else ""
-            raise ConfigError(
-                f"{owner}: unknown argument `{name}`. Expected one of: "
-                f"{', '.join(specs) or '(none)'}.{hint}"
-            )
+            raise unknown_argument(owner, name, list(specs))
         out[name] = specs[name].validate(value, owner)
     return out
+
+
+def argument_error(
+    owner: str, name: str, value: Any, expected: str, fix: str | None = None
+) -> ConfigError:
+    """ "Dense: argument `units` Expected a positive integer. Received: units=0" (Keras's words)."""
+    received = f"{name}={value!r}"
+    tail = f". {fix}" if fix else ""
+    return ConfigError(
+        f"argument `{name}` Expected {expected}. Received: {received}{tail}",
+        where=owner,
+        expected=expected,
+        received=received,
+        fix=fix,
+    )
+
+
+def unknown_argument(owner: str, name: str, known: list[str]) -> ConfigError:
+    """ "Dense: unknown argument `unitz`. Expected one of: units, .... Did you mean 'units'?" """
+    close = difflib.get_close_matches(name, known, n=1)
+    expected = f"one of: {', '.join(known) or '(none)'}"
+    fix = f"Did you mean '{close[0]}'?" if close else None
+    return ConfigError(
+        f"unknown argument `{name}`. Expected {expected}." + (f" {fix}" if fix else ""),
+        where=owner,
+        expected=expected,
+        received=f"`{name}`",
+        fix=fix,
+    )
 
 
 class _Catalog:
