@@ -104,6 +104,9 @@ class Analysis:
     inputs: dict[str, list[str]] = field(default_factory=dict)
     #: Advice that does not stop training (e.g. linear layers that collapse into one).
     warnings: list[Problem] = field(default_factory=list)
+    #: The checked, unbuilt layer of each node when this analysis owns them (made without
+    #: a shared cache); `build_model` takes them instead of checking the parameters again.
+    layers: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -243,8 +246,13 @@ def analyze(
     task: object | None = None,
     cache: AnalysisCache | None = None,
 ) -> Analysis:
-    """Shapes, parameter counts and problems for every node of `graph`. Never raises."""
+    """Shapes, parameter counts and problems for every node of `graph`. Never raises.
+
+    Without a `cache` the analysis owns the layers it checks, and `build_model` reuses
+    them; layers in a shared cache (the GUI's) never go into a model.
+    """
     get_class, known = _registry()
+    owns_layers = cache is None
     cache = cache if cache is not None else AnalysisCache()
     nodes = graph.nodes
     order = graph.topological_order()
@@ -355,6 +363,8 @@ def analyze(
             continue
         shapes[nid] = out.shape
         counts[nid] = out.params
+        if owns_layers:
+            analysis.layers[nid] = layer
 
     if input_ids and not output_ids:
         problems.append(
@@ -562,8 +572,11 @@ def _check_against_data(
 def build_model(graph: Graph, *, seed: int | None = None, analysis: Analysis | None = None) -> Any:
     """A functional `core.engine.models.Model` for `graph`; GraphError listing problems if not ok.
 
-    Layers are named after their nodes and created in topological order from one
-    Generator seeded with `seed` (None: the process-wide default generator).
+    Pass the `analysis` of `graph` when there is one (the graph is analysed once per
+    build); the layers it owns are taken from it, so their parameters are not checked
+    a second time. Layers are named after their nodes and their weights are created in
+    topological order from one Generator seeded with `seed` (None: the process-wide
+    default generator).
     """
     analysis = analysis if analysis is not None else analyze(graph)
     if not analysis.ok:
@@ -577,7 +590,9 @@ def build_model(graph: Graph, *, seed: int | None = None, analysis: Analysis | N
     for nid in analysis.order:
         node = graph.node(nid)
         cls = get_class(node.type)
-        layer = cls(name=node.name, **node.params)
+        layer = analysis.layers.pop(nid, None)  # taken once: a second build makes its own
+        if layer is None or type(layer) is not cls or layer.name != node.name:
+            layer = cls(name=node.name, **node.params)
         if node.type == "Input":
             tensors[nid] = layer.output
             continue

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pytest
 
+from core.data.profile import TaskInfo
 from core.document.analysis import (
     Analysis,
     AnalysisCache,
@@ -20,8 +22,10 @@ from core.document.analysis import (
 )
 from core.document.graph import Graph
 from core.engine.layers import CATALOG
+from core.engine.layers.spec import ParamSpec
 from core.errors import GraphError
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
 BINARY = SimpleNamespace(
     kind="binary",
     n_classes=2,
@@ -361,8 +365,7 @@ def test_output_with_image_shape_against_task() -> None:
 
 
 def test_real_task_info_from_core_data() -> None:
-    profile = pytest.importorskip("core.data.profile")
-    task = profile.TaskInfo.classification(("a", "b", "c"))
+    task = TaskInfo.classification(("a", "b", "c"))
     g = new_graph()
     mlp(g, out=1, act="sigmoid")
     assert "use Dense(3, softmax)" in analyze(g, task=task).message()
@@ -452,7 +455,6 @@ def test_build_model_refuses_broken_graph() -> None:
 
 
 def test_build_model_names_layers_after_nodes_and_predicts() -> None:
-    pytest.importorskip("core.engine.models")
     g = new_graph()
     i = g.add_node("Input", {"shape": [4]}).id
     a = g.add_node("Dense", {"units": 6, "activation": "relu"}).id
@@ -472,3 +474,68 @@ def test_build_model_names_layers_after_nodes_and_predicts() -> None:
     np.testing.assert_allclose(np.asarray(same.predict(x, verbose=0)), y)
     total = sum(layer.count_params() for layer in model.layers)
     assert total == analyze(g).total_params
+
+
+def _count_units_checks(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Record every value a `units` ParamSpec checks (the check itself still runs)."""
+    seen: list[Any] = []
+    check = ParamSpec.validate
+
+    def counting(self: ParamSpec, value: Any, owner: str = "layer") -> Any:
+        if self.name == "units":
+            seen.append(value)
+        return check(self, value, owner)
+
+    monkeypatch.setattr(ParamSpec, "validate", counting)
+    return seen
+
+
+def test_a_build_analyses_once_and_checks_each_parameter_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    g = new_graph()
+    mlp(g, hidden=(37,))
+    seen = _count_units_checks(monkeypatch)
+    analysis = analyze(g, n_features=8, task=BINARY)
+    assert seen == [37, 1]
+    model = build_model(g, seed=0, analysis=analysis)  # no second analysis, no second check
+    assert seen == [37, 1]
+    assert [layer.units for layer in model.layers[1:]] == [37, 1]
+    # the analysis's layers went into that model: a second build makes its own
+    again = build_model(g, seed=0, analysis=analysis)
+    assert seen == [37, 1, 37, 1]
+    assert not {id(la) for la in again.layers} & {id(la) for la in model.layers}
+    x = np.ones((2, 8), np.float32)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), again.predict(x, verbose=0))
+
+
+def test_layers_in_a_shared_cache_never_go_into_a_model() -> None:
+    g = new_graph()
+    mlp(g)
+    cache = AnalysisCache()
+    analysis = analyze(g, cache=cache)
+    assert analysis.layers == {}
+    model = build_model(g, seed=0, analysis=analysis)
+    again = build_model(g, seed=0, analysis=analyze(g, cache=cache))
+    assert not {id(la) for la in again.layers} & {id(la) for la in model.layers}
+
+
+def test_core_run_checks_the_data_and_builds_from_one_analysis(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import core.document.analysis as analysis_module
+    from core.document.project import load_project
+    from core.run import TrainSettings, build_and_compile, load_data
+
+    project = load_project(EXAMPLES / "iris.lfproj", catalog=CATALOG)
+    dataset = load_data(project)
+    calls: list[int] = []
+    real = analysis_module.analyze
+
+    def counting(*args: Any, **kwargs: Any) -> Analysis:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(analysis_module, "analyze", counting)
+    model = build_and_compile(project.graph, dataset, TrainSettings())
+    assert len(calls) == 1 and model.compiled
