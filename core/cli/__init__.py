@@ -43,24 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
-        try:
-            module = importlib.import_module(f"core.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"core.cli.{name}":
-                raise
-            unavailable = subparsers.add_parser(name, help="(not yet available)")
-            unavailable.set_defaults(func=_not_available(name))
-            continue
-        module.add_parser(subparsers)
+        importlib.import_module(f"core.cli.{name}").add_parser(subparsers)
     return parser
-
-
-def _not_available(name: str):  # noqa: ANN202 - returns a run function
-    def run(args: argparse.Namespace) -> int:
-        print(f"error: `layerforge {name}` is not available in this version yet.", file=sys.stderr)
-        return 1
-
-    return run
 
 
 def main(argv: Sequence[str] | None = None) -> int:

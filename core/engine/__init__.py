@@ -4,3 +4,5 @@ optimizers, schedules, callbacks, initializers, regularizers and the trainer.
 Everything a Keras-style model needs to build, train and predict, with NumPy
 only. The Keras-compatible face over it is `core.keras`.
 """
+
+from core.engine import ops as _ops  # noqa: F401 - registers Tensor's operators (see autograd)

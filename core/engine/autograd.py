@@ -6,8 +6,12 @@ backward closure that maps the output gradient to one gradient per parent.
 `Tensor.backward()` walks an iterative topological order (no recursion, so a
 chain of thousands of ops is fine) and *accumulates* into leaves' `.grad`.
 A leaf whose `.grad` is already an array (a view into a model's flat gradient
-buffer, for instance) is accumulated into in place. The differentiable
-primitives themselves live in `core.engine.ops`; the operators here delegate to them.
+buffer, for instance) is accumulated into in place.
+
+The differentiable primitives live in `core.engine.ops`, which imports this module
+(and never the other way round): Tensor's operators (`+`, `@`, `.sum()`, ...) call
+them through `OPERATORS`, a table that `core.engine.ops` fills when it is imported
+(`core.engine` imports it, so any engine import has the operators ready).
 """
 
 from __future__ import annotations
@@ -20,6 +24,47 @@ from typing import Any
 import numpy as np
 
 Backward = Callable[[np.ndarray], Sequence["np.ndarray | None"]]
+
+#: Names of the primitives Tensor's operators call (see `register_operators`).
+OPERATOR_NAMES = (
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "neg",
+    "pow",
+    "matmul",
+    "getitem",
+    "sum",
+    "mean",
+    "max",
+    "min",
+    "reshape",
+    "transpose",
+)
+
+
+class _OperatorTable:
+    """The primitives behind Tensor's operators, one attribute per name in OPERATOR_NAMES."""
+
+    def __getattr__(self, name: str) -> Any:  # only reached before registration
+        raise RuntimeError(
+            f"Tensor operator '{name}' is not registered. Expected core.engine.ops to be "
+            "imported first (importing core.engine does it)."
+        )
+
+
+OPERATORS = _OperatorTable()
+
+
+def register_operators(**primitives: Callable[..., Any]) -> None:
+    """Install the primitives Tensor's operators call (`core.engine.ops` does, once)."""
+    unknown = set(primitives) - set(OPERATOR_NAMES)
+    if unknown:
+        raise ValueError(f"Unknown Tensor operators: {sorted(unknown)}")
+    for name, fn in primitives.items():
+        setattr(OPERATORS, name, fn)
+
 
 _state = threading.local()
 
@@ -84,30 +129,6 @@ class Tensor:
         if getattr(_state, "enabled", True):
             for p in parents:
                 if p.requires_grad:
-                    out.requires_grad = True
-                    out._parents = parents
-                    out._backward = backward
-                    break
-        return out
-
-    @staticmethod
-    def _make_accumulating(
-        data: np.ndarray,
-        parents: tuple[Tensor, ...],
-        backward: Backward,
-        leaves: tuple[Tensor, ...],
-    ) -> Tensor:
-        """Like `_make`, for ops whose backward accumulates into `leaves` itself.
-
-        Fused ops (dense) add their weight gradients straight into the leaves'
-        `.grad` (in place when preset, e.g. a view of a flat buffer) instead of
-        handing them to the walk; the leaves are not graph parents, but the output
-        still needs gradients when any of them does. Use `accumulate_into`.
-        """
-        out = Tensor._make(data, parents, backward)
-        if not out.requires_grad and getattr(_state, "enabled", True):
-            for leaf in leaves:
-                if leaf.requires_grad:
                     out.requires_grad = True
                     out._parents = parents
                     out._backward = backward
@@ -214,69 +235,69 @@ class Tensor:
 
     # -------------------------------------------------------------- operators
     def __add__(self, other: Any) -> Tensor:
-        return _ops.add(self, other)
+        return OPERATORS.add(self, other)
 
     def __radd__(self, other: Any) -> Tensor:
-        return _ops.add(other, self)
+        return OPERATORS.add(other, self)
 
     def __sub__(self, other: Any) -> Tensor:
-        return _ops.sub(self, other)
+        return OPERATORS.sub(self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
-        return _ops.sub(other, self)
+        return OPERATORS.sub(other, self)
 
     def __mul__(self, other: Any) -> Tensor:
-        return _ops.mul(self, other)
+        return OPERATORS.mul(self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        return _ops.mul(other, self)
+        return OPERATORS.mul(other, self)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return _ops.div(self, other)
+        return OPERATORS.div(self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return _ops.div(other, self)
+        return OPERATORS.div(other, self)
 
     def __neg__(self) -> Tensor:
-        return _ops.neg(self)
+        return OPERATORS.neg(self)
 
     def __pow__(self, exponent: Any) -> Tensor:
-        return _ops.pow(self, exponent)
+        return OPERATORS.pow(self, exponent)
 
     def __matmul__(self, other: Any) -> Tensor:
-        return _ops.matmul(self, other)
+        return OPERATORS.matmul(self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return _ops.matmul(other, self)
+        return OPERATORS.matmul(other, self)
 
     def __getitem__(self, index: Any) -> Tensor:
-        return _ops.getitem(self, index)
+        return OPERATORS.getitem(self, index)
 
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return _ops.sum(self, axis=axis, keepdims=keepdims)
+        return OPERATORS.sum(self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return _ops.mean(self, axis=axis, keepdims=keepdims)
+        return OPERATORS.mean(self, axis=axis, keepdims=keepdims)
 
     def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return _ops.max(self, axis=axis, keepdims=keepdims)
+        return OPERATORS.max(self, axis=axis, keepdims=keepdims)
 
     def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return _ops.min(self, axis=axis, keepdims=keepdims)
+        return OPERATORS.min(self, axis=axis, keepdims=keepdims)
 
     def reshape(self, *shape: Any) -> Tensor:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        return _ops.reshape(self, shape)
+        return OPERATORS.reshape(self, shape)
 
     def transpose(self, *axes: Any) -> Tensor:
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
-        return _ops.transpose(self, axes or None)
+        return OPERATORS.transpose(self, axes or None)
 
     @property
     def T(self) -> Tensor:  # noqa: N802 - NumPy's name
-        return _ops.transpose(self, None)
+        return OPERATORS.transpose(self, None)
 
     # ------------------------------------- comparisons, conversions (no gradient)
     # Elementwise like NumPy and Keras tensors: `a == b` is a boolean Tensor, `bool(t)`
@@ -351,27 +372,6 @@ def _consumer_counts(root: Tensor) -> dict[int, int]:
     return counts
 
 
-def _topological_order(root: Tensor) -> list[Tensor]:
-    """Nodes that need gradients, parents before children (iterative DFS)."""
-    order: list[Tensor] = []
-    visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        key = id(node)
-        if key in visited:
-            continue
-        visited.add(key)
-        stack.append((node, True))
-        for parent in node._parents:
-            if parent.requires_grad and id(parent) not in visited:
-                stack.append((parent, False))
-    return order
-
-
 def accumulate_into(leaf: Tensor, grad: np.ndarray) -> None:
     """Add `grad` to `leaf.grad` (in place when it is already an array; `grad` is owned)."""
     if leaf.grad is None:
@@ -385,6 +385,3 @@ def as_tensor(value: Any, dtype: Any = None) -> Tensor:
     if isinstance(value, Tensor):
         return value
     return Tensor(value, dtype=dtype)
-
-
-from core.engine import ops as _ops  # noqa: E402  (ops imports Tensor from this module)

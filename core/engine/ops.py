@@ -3,6 +3,8 @@
 Each op computes its output with NumPy and hands `Tensor._make` a closure that
 maps the output gradient to one gradient per input (None where an input needs
 none). Every broadcasting binary op reduces its gradients with `unbroadcast`.
+Importing this module registers the primitives behind Tensor's operators
+(`register_operators`, at the end), so `core.engine.autograd` never imports it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from core.engine.autograd import Tensor, accumulate_into, as_tensor, is_grad_enabled
+from core.engine.autograd import (
+    Tensor,
+    accumulate_into,
+    as_tensor,
+    is_grad_enabled,
+    register_operators,
+)
 from core.errors import ConfigError, DataError
 
 
@@ -991,3 +999,21 @@ def normalize(
         return grads
 
     return Tensor._make(y, tuple(parents), backward), mean, var
+
+
+register_operators(
+    add=add,
+    sub=sub,
+    mul=mul,
+    div=div,
+    neg=neg,
+    pow=pow,
+    matmul=matmul,
+    getitem=getitem,
+    sum=sum,
+    mean=mean,
+    max=max,
+    min=min,
+    reshape=reshape,
+    transpose=transpose,
+)

@@ -1,6 +1,12 @@
-"""Autograd engine: accumulation, no_grad, detach, deep chains, in-place grad views."""
+"""Autograd engine: accumulation, no_grad, detach, deep chains, in-place grad views,
+and the one-way autograd <- ops import (Tensor's operators come from a table ops fills)."""
 
 from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -117,3 +123,42 @@ def test_float32_stays_float32() -> None:
     assert y.dtype == np.float32
     y.sum().backward()
     assert x.grad.dtype == np.float32
+
+
+def _engine_imports(module: object) -> set[str]:
+    tree = ast.parse(Path(module.__file__).read_text())  # type: ignore[attr-defined]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found |= {f"{node.module}.{a.name}" for a in node.names} | {node.module}
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+    return {m for m in found if m.startswith("core.engine")}
+
+
+def test_autograd_and_ops_import_in_one_direction() -> None:
+    from core.engine import autograd
+
+    assert _engine_imports(autograd) == set()  # Tensor knows the ops only by their table
+    assert "core.engine.autograd" in _engine_imports(ops)
+
+
+def test_every_operator_is_registered_by_ops() -> None:
+    from core.engine.autograd import OPERATOR_NAMES, OPERATORS
+
+    for name in OPERATOR_NAMES:
+        assert getattr(OPERATORS, name) is getattr(ops, name)
+
+
+def test_operators_work_in_a_fresh_interpreter_that_imports_only_autograd() -> None:
+    code = (
+        "from core.engine.autograd import Tensor\n"
+        "x = Tensor([1.0, 2.0], requires_grad=True)\n"
+        "((x * x).sum() - x.sum() / 2).backward()\n"
+        "print(x.grad.tolist())\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[1.5, 3.5]"
