@@ -7,8 +7,8 @@ move, set_params, rename, paste, load, clear); each refused edit raises a typed
 accepted edit notifies subscribers with a frozen event so views can mirror the
 document. Its JSON form (writing, reading with checks, migrations, the
 clipboard form) is `core.document.graph_io`. This module imports only the
-standard library (and the standard-library-only `core.errors`); layer
-knowledge comes through the `LayerCatalog` protocol.
+standard library (and the standard-library-only `core.errors` and
+`core.naming`); layer knowledge comes through the `LayerCatalog` protocol.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from types import MappingProxyType
 from typing import Any, Protocol
 
 from core.errors import GraphError
+from core.naming import snake_case
 
 __all__ = [
     "MISSING",
@@ -137,11 +138,6 @@ class LayerCatalog(Protocol):
     def base_name(self, type_name: str) -> str: ...
 
 
-def _snake_case(class_name: str) -> str:
-    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
-
-
 class _AnyCatalog:
     """Catalog used when none is given: any type, any number of inputs."""
 
@@ -155,7 +151,7 @@ class _AnyCatalog:
         return {}
 
     def base_name(self, type_name: str) -> str:
-        return _snake_case(type_name)
+        return snake_case(type_name)
 
 
 class _Missing:

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from core.engine.autograd import Tensor, as_tensor
-from core.engine.naming import snake_name
 from core.errors import ConfigError, DataError
+from core.naming import snake_case
 
 EPSILON = 1e-7
 REDUCTIONS = ("sum_over_batch_size", "sum", "none", None)
@@ -104,7 +104,7 @@ class Loss:
                 f"{type(self).__name__}: Expected reduction one of 'sum_over_batch_size', "
                 f"'sum', 'none'. Received: reduction={reduction!r}"
             )
-        self.name = name or snake_name(type(self).__name__)
+        self.name = name or snake_case(type(self).__name__)
         self.reduction = reduction
         self.dtype = dtype
 

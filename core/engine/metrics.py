@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from core.engine.naming import snake_name
 from core.errors import ConfigError
+from core.naming import snake_case
 
 
 def _np(x: Any) -> np.ndarray:
@@ -52,7 +52,7 @@ class Metric:
                 f"{type(self).__name__}: unknown argument(s) {sorted(kwargs)}. Expected name "
                 "and dtype."
             )
-        self.name = name or _snake(type(self).__name__)
+        self.name = name or snake_case(type(self).__name__)
         self.dtype = dtype
         self._variables: list[tuple[Any, np.ndarray]] = []
 
@@ -111,11 +111,6 @@ class Metric:
 def scalar(value: Any) -> float:
     """A metric result as a Python float (results may be Tensors or NumPy scalars)."""
     return float(np.asarray(getattr(value, "data", value)))
-
-
-def _snake(name: str) -> str:
-    """Keras's metric names: "R2Score" -> "r2_score", "AUC" -> "auc"."""
-    return snake_name(name, after_digit=False).replace("r2score", "r2_score")
 
 
 class Mean(Metric):

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 
 from core.engine import schedules as _schedules
-from core.engine.naming import snake_name
 from core.errors import ConfigError
+from core.naming import snake_case
 
 schedules = _schedules  # keras.optimizers.schedules
 
@@ -104,7 +104,7 @@ class Optimizer:
         self.weight_decay = (
             None if weight_decay is None else _number(owner, "weight_decay", weight_decay)
         )
-        self.name = name or snake_name(owner)
+        self.name = name or snake_case(owner)
         self.iterations = 0
         self.built = False
         self._variables: list[Any] = []

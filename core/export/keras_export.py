@@ -19,7 +19,6 @@ import dataclasses
 import datetime as _dt
 import io
 import json
-import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ import numpy as np
 
 from core.errors import FormatError
 from core.export.graph_ir import NetIR, Step, check_supported, describe
+from core.naming import snake_case
 
 __all__ = ["keras_layer_order", "keras_model_config", "keras_safe", "write_keras"]
 
@@ -35,12 +35,6 @@ KERAS_FORMAT_VERSION = "3.0.0"
 
 #: Layer types that .keras files express beyond the ones every export format supports.
 KERAS_EXTRA_LAYERS: tuple[str, ...] = ("ReLU", "LeakyReLU", "Softmax", "Normalization")
-
-
-def _snake(name: str) -> str:
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def _tensor(shape: Any, layer: str) -> dict[str, Any]:
@@ -417,7 +411,7 @@ def _weights_h5(
         layers_group = f.create_group("layers")
         used: dict[str, int] = {}
         for (cls, arrays), lname in zip(layers, names, strict=True):
-            key = _snake(cls)
+            key = snake_case(cls)
             if key in used:
                 used[key] += 1
                 key = f"{key}_{used[key]}"

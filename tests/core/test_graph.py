@@ -34,6 +34,7 @@ from core.document.graph import (
 )
 from core.document.graph_io import graph_from_dict, graph_to_dict, subgraph_dict
 from core.errors import GraphError
+from core.naming import snake_case
 
 
 class FakeCatalog:
@@ -66,7 +67,7 @@ class FakeCatalog:
         return dict(self.DEFAULTS.get(type_name, {}))
 
     def base_name(self, type_name: str) -> str:
-        return graph_mod._snake_case(type_name)
+        return snake_case(type_name)
 
     def types(self) -> list[str]:
         return list(self.ARITY)
@@ -584,16 +585,17 @@ def test_graph_error_hierarchy() -> None:
 
 
 def test_graph_module_imports_only_stdlib() -> None:
-    """graph, graph_io and versioning import only stdlib, core.errors and each other."""
+    """graph, graph_io, versioning and naming import only stdlib, core.errors and each other."""
     import sys
 
     import core.document.graph_io as graph_io
     import core.document.versioning as versioning_mod
+    import core.naming as naming_mod
     from tests._imports import imported_modules, top_level
 
     allowed = set(sys.stdlib_module_names) | {"__future__"}
-    own = {"core.errors", "core.document.versioning", "core.document.graph"}
-    for module in (graph_mod, graph_io, versioning_mod):
+    own = {"core.errors", "core.naming", "core.document.versioning", "core.document.graph"}
+    for module in (graph_mod, graph_io, versioning_mod, naming_mod):
         names = imported_modules(module)
         first_party = {n for n in names if n.split(".")[0] == "core"}
         assert first_party <= own, (module.__name__, first_party - own)

@@ -23,12 +23,12 @@ from core.engine.layers.spec import (
     ParamSpec,
     argument_error,
     register,
-    snake_case,
     type_name,
     unknown_argument,
 )
 from core.engine.random import default_generator, make_generator
 from core.errors import ConfigError, ShapeError
+from core.naming import snake_case
 
 Shape = tuple[int | None, ...]
 

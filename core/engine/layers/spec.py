@@ -11,7 +11,6 @@ the `LayerCatalog` protocol that `core.document.graph` expects.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from core.errors import ConfigError, GraphError
+from core.naming import snake_case
 
 #: Kinds of parameter the inspector knows how to edit.
 PARAM_KINDS = ("int", "float", "bool", "choice", "str", "shape", "axes", "optional_float")
@@ -119,12 +119,6 @@ class ParamSpec:
         if self.maximum is not None and value > self.maximum:
             raise fail(f"a value <= {self.maximum:g}")
         return value
-
-
-def snake_case(class_name: str) -> str:
-    """Keras's automatic base name: "BatchNormalization" -> "batch_normalization"."""
-    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
 
 
 _REGISTRY: dict[str, type] = {}
