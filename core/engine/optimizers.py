@@ -20,11 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from core.engine import schedules as _schedules
+from core.engine import schedules  # also keras.optimizers.schedules
 from core.errors import ConfigError
 from core.naming import snake_case
-
-schedules = _schedules  # keras.optimizers.schedules
 
 
 def _number(
@@ -63,7 +61,7 @@ class Optimizer:
 
     def __init__(
         self,
-        learning_rate: float | _schedules.LearningRateSchedule = 0.001,
+        learning_rate: float | schedules.LearningRateSchedule = 0.001,
         weight_decay: float | None = None,
         clipnorm: float | None = None,
         clipvalue: float | None = None,
@@ -72,10 +70,10 @@ class Optimizer:
     ) -> None:
         owner = type(self).__name__
         if isinstance(learning_rate, dict):
-            learning_rate = _schedules.deserialize(learning_rate)
-        if not isinstance(learning_rate, _schedules.LearningRateSchedule):
+            learning_rate = schedules.deserialize(learning_rate)
+        if not isinstance(learning_rate, schedules.LearningRateSchedule):
             learning_rate = _number(owner, "learning_rate", learning_rate)
-        self._learning_rate: float | _schedules.LearningRateSchedule = learning_rate
+        self._learning_rate: float | schedules.LearningRateSchedule = learning_rate
         set_clips = [
             n
             for n, v in (
@@ -122,16 +120,16 @@ class Optimizer:
     def learning_rate(self) -> float:
         """The rate the next step uses (a schedule is evaluated at `iterations`)."""
         lr = self._learning_rate
-        if isinstance(lr, _schedules.LearningRateSchedule):
+        if isinstance(lr, schedules.LearningRateSchedule):
             return float(lr(self.iterations))
         return lr
 
     @learning_rate.setter
-    def learning_rate(self, value: float | _schedules.LearningRateSchedule) -> None:
-        if isinstance(value, _schedules.LearningRateSchedule):
+    def learning_rate(self, value: float | schedules.LearningRateSchedule) -> None:
+        if isinstance(value, schedules.LearningRateSchedule):
             self._learning_rate = value
             return
-        if isinstance(self._learning_rate, _schedules.LearningRateSchedule):
+        if isinstance(self._learning_rate, schedules.LearningRateSchedule):
             raise ConfigError(
                 f"{type(self).__name__}: this optimizer's learning rate is a schedule "
                 f"({type(self._learning_rate).__name__}). Expected a schedule to replace it. "
@@ -336,8 +334,8 @@ class Optimizer:
         lr = self._learning_rate
         return {
             "name": self.name,
-            "learning_rate": _schedules.serialize(lr)
-            if isinstance(lr, _schedules.LearningRateSchedule)
+            "learning_rate": schedules.serialize(lr)
+            if isinstance(lr, schedules.LearningRateSchedule)
             else lr,
             "weight_decay": self.weight_decay,
             "clipnorm": self.clipnorm,
@@ -349,7 +347,7 @@ class Optimizer:
     def from_config(cls, config: dict[str, Any]) -> Optimizer:
         config = dict(config)
         if isinstance(config.get("learning_rate"), dict):
-            config["learning_rate"] = _schedules.deserialize(config["learning_rate"])
+            config["learning_rate"] = schedules.deserialize(config["learning_rate"])
         return cls(**config)
 
     def __repr__(self) -> str:

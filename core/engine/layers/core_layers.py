@@ -22,10 +22,6 @@ from core.engine.ops import reshape as _reshape
 from core.engine.random import default_generator, make_generator
 from core.errors import ConfigError, ShapeError
 
-_ACTIVATION_CHOICES = activations.NAMES
-_INIT_CHOICES = initializers.NAMES
-_REG_CHOICES = regularizers.NAMES
-
 
 def _activation_param(default: str = "linear", key: bool = True) -> ParamSpec:
     return ParamSpec(
@@ -33,7 +29,7 @@ def _activation_param(default: str = "linear", key: bool = True) -> ParamSpec:
         "choice",
         default,
         "Function applied to the output.",
-        choices=_ACTIVATION_CHOICES,
+        choices=activations.NAMES,
         key=key,
     )
 
@@ -96,17 +92,21 @@ class Dense(Layer):
             "choice",
             "glorot_uniform",
             "How the weights start.",
-            choices=_INIT_CHOICES,
+            choices=initializers.NAMES,
         ),
         ParamSpec(
-            "bias_initializer", "choice", "zeros", "How the biases start.", choices=_INIT_CHOICES
+            "bias_initializer",
+            "choice",
+            "zeros",
+            "How the biases start.",
+            choices=initializers.NAMES,
         ),
         ParamSpec(
             "kernel_regularizer",
             "choice",
             None,
             "Penalty on the weights (None = no penalty).",
-            choices=_REG_CHOICES,
+            choices=regularizers.NAMES,
             nullable=True,
         ),
         ParamSpec(
@@ -121,7 +121,7 @@ class Dense(Layer):
             "choice",
             None,
             "Penalty on the biases (None = no penalty).",
-            choices=_REG_CHOICES,
+            choices=regularizers.NAMES,
             nullable=True,
         ),
         ParamSpec(
