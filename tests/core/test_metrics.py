@@ -6,11 +6,11 @@ import json
 
 import numpy as np
 import pytest
+import sklearn.metrics as sk
 
 from core.engine import metrics
 from core.errors import ConfigError
 
-sk = pytest.importorskip("sklearn.metrics")
 RNG = np.random.default_rng(1)
 
 
