@@ -40,9 +40,10 @@ from core.engine.models.summary import print_summary
 from core.engine.training import TrainingFinished, rows, run_test_steps, take, train
 from core.errors import ConfigError, DataError, GraphError
 
-_FUSABLE = {
-    "sigmoid": ("BinaryCrossentropy",),
-    "softmax": ("CategoricalCrossentropy", "SparseCategoricalCrossentropy"),
+#: Output activation -> the loss classes (exactly these, not subclasses) computed from logits.
+_FUSABLE: dict[str, tuple[type, ...]] = {
+    "sigmoid": (_losses.BinaryCrossentropy,),
+    "softmax": (_losses.CategoricalCrossentropy, _losses.SparseCategoricalCrossentropy),
 }
 
 
@@ -403,7 +404,7 @@ class Model(SavingMixin):
                 ok = (
                     loss is not None
                     and act in _FUSABLE
-                    and type(loss).__name__ in _FUSABLE[act]
+                    and type(loss) in _FUSABLE[act]
                     and not getattr(loss, "from_logits", True)
                     and hasattr(t.layer, "call_pre_activation")
                 )
