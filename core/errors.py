@@ -79,7 +79,8 @@ class ShapeError(GraphError):
 
 
 class DataError(LayerForgeError, ValueError):
-    """A problem with a user's data file or arrays; `path`, `row` and `column` make `where`.
+    """A problem with a user's data file or arrays; `where` (the call, e.g. "fit: x"),
+    `path`, `row` and `column` make the place.
 
     The other parts (`expected`, `received`, `fix`) are keywords as for every error.
     """
@@ -88,6 +89,7 @@ class DataError(LayerForgeError, ValueError):
         self,
         message: str | None = None,
         *,
+        where: str | None = None,
         path: str | None = None,
         row: int | None = None,
         column: str | None = None,
@@ -96,7 +98,7 @@ class DataError(LayerForgeError, ValueError):
         self.path = path
         self.row = row
         self.column = column
-        place = []
+        place = [where] if where else []
         if path is not None:
             place.append(str(path))
         if row is not None:

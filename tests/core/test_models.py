@@ -160,8 +160,9 @@ def test_bad_input_errors() -> None:
         model.fit(X, Y[:60], verbose=0)
     bad = X.copy()
     bad[5, 2] = np.nan
-    with pytest.raises(DataError, match="row 5, column 2"):
+    with pytest.raises(DataError, match="fit: x, row 5, column '2': Expected finite") as info:
         model.fit(bad, Y, verbose=0)
+    assert (info.value.row, info.value.column, info.value.received) == (5, "2", "nan")
     with pytest.raises(DataError, match=r"Expected input of shape \(None, 8\).*\(64, 7\)"):
         model.fit(X[:, :7], Y, verbose=0)
     with pytest.raises(ConfigError, match="Did you mean 'adam'"):

@@ -498,11 +498,12 @@ class Model(SavingMixin):
             if arr.dtype.kind == "f":
                 arr = arr.astype(np.float32, copy=False)
                 if not np.isfinite(arr).all():
-                    row = int(np.argwhere(~np.isfinite(arr.reshape(len(arr), -1)))[0][0])
                     raise DataError(
-                        f"{where}: Expected finite target values. Received: NaN or infinity "
-                        f"in y at row {row}. Drop or fill the missing targets.",
-                        row=row,
+                        where=f"{where}: y" + ("" if len(ys) == 1 else f"[{i}]"),
+                        row=int(np.argwhere(~np.isfinite(arr.reshape(len(arr), -1)))[0][0]),
+                        expected="finite target values",
+                        received="NaN or infinity",
+                        fix="Drop or fill the missing targets",
                     )
             if arr.ndim == 0 or len(arr) != n:
                 raise DataError(
@@ -1018,15 +1019,13 @@ def _as_float32(a: Any, where: str) -> np.ndarray:
         raise DataError(f"{where}: Expected an array of samples. Received: a scalar.")
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
         bad = np.argwhere(~np.isfinite(arr))[0]
-        row = int(bad[0])
-        col = int(bad[1]) if len(bad) > 1 else None
-        value = arr[tuple(bad)]
         raise DataError(
-            f"{where}: Expected finite numbers. Received: {value} at row {row}"
-            + (f", column {col}" if col is not None else "")
-            + ". Drop or impute missing values (e.g. pandas fillna) before training.",
-            row=row,
-            column=None if col is None else str(col),
+            where=where,
+            row=int(bad[0]),
+            column=str(int(bad[1])) if len(bad) > 1 else None,
+            expected="finite numbers",
+            received=str(arr[tuple(bad)]),
+            fix="Drop or impute missing values (e.g. pandas fillna) before training",
         )
     return np.ascontiguousarray(arr)
 
