@@ -236,3 +236,18 @@ def test_a_layer_too_big_for_memory_is_named_as_you_type(qtbot, window):
     window.actions_by_key["undo"].trigger()
     window.controller.analyze_now()
     qtbot.waitUntil(lambda: shown() == "", timeout=3000)
+
+
+def test_the_form_follows_renames_undo_and_a_new_document(qtbot, window):
+    ids = add_chain(window.controller)
+    _select(qtbot, window, ids[1])
+    window.controller.rename(ids[1], "hidden")  # an edit from another view
+    assert window.inspector.name_edit.text() == "hidden"
+    window.controller.set_params(ids[1], {"units": 24})
+    assert window.inspector.field("units").editor.value() == 24
+    window.actions_by_key["undo"].trigger()
+    assert window.inspector.field("units").editor.value() == 16
+    window.actions_by_key["undo"].trigger()
+    assert window.inspector.name_edit.text() == "dense"
+    window.controller.new()  # the graph is reset: nothing is selected any more
+    assert window.inspector.node_id is None
