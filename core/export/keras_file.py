@@ -23,7 +23,8 @@ import numpy as np
 
 from core.errors import ConfigError, FormatError, GraphError
 from core.export.graph_ir import describe
-from core.export.keras_export import _snake, keras_model_config, write_keras
+from core.export.keras_export import keras_model_config, write_keras
+from core.naming import snake_case
 
 #: Keras config keys that carry no setting LayerForge needs when their value is the default.
 _IGNORED = {
@@ -130,7 +131,7 @@ def _weight_groups(model: Any) -> list[tuple[str, Any]]:
     keys: list[tuple[str, Any]] = []
     used: dict[str, int] = {}
     for cls, layer in entries:
-        key = _snake(cls)
+        key = snake_case(cls)
         if key in used:
             used[key] += 1
             key = f"{key}_{used[key]}"

@@ -141,3 +141,23 @@ def test_step_data_of_the_wrong_arity_is_a_clear_error() -> None:
     x, y = model.prepare(X, Y)
     with pytest.raises(ConfigError, match=r"\(x, y\)"):
         model.train_step((x, y, None, None))
+
+
+def test_logs_hold_floats_for_a_metric_that_keeps_its_state_in_variables() -> None:
+    class Positives(keras.metrics.Metric):
+        def __init__(self, name: str = "positives", **kwargs: Any) -> None:
+            super().__init__(name=name, **kwargs)
+            self.hits = self.add_weight(name="hits", initializer="zeros")
+
+        def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+            self.hits.assign_add(float((np.asarray(y_pred) > 0.5).sum()))
+
+        def result(self) -> Any:
+            return self.hits
+
+    model = _compiled(keras.Sequential)
+    model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=[Positives()])
+    history = model.fit(X, Y, epochs=2, batch_size=32, verbose=0)
+    assert all(type(v) is float for v in history.history["positives"])
+    logs = model.evaluate(X, Y, verbose=0, return_dict=True)
+    assert type(logs["positives"]) is float and 0 <= logs["positives"] <= len(X)

@@ -629,7 +629,8 @@ class Model(SavingMixin):
         """The running value of every metric since the last `reset_metrics()`, by name."""
         logs = {"loss": self._loss_tracker.result()}
         for m in self._metrics or ():
-            logs[m.name] = _metrics.scalar(m.result())
+            value = m.result()  # a Keras-style metric may hold its state in Variables
+            logs[m.name] = value if type(value) is float else _metrics.scalar(value)
         return logs
 
     def reset_metrics(self) -> None:
