@@ -19,6 +19,7 @@ import dataclasses
 import datetime as _dt
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
