@@ -172,31 +172,17 @@ def _scalar(v: Any) -> Any:
         return v
 
 
-def _loss_reader(model: Any) -> Callable[[Mapping[str, float]], float | None]:
-    """A function from a step's logs to that batch's loss (None when it cannot tell).
+def _runaway_limit(model: Any) -> float:
+    """The batch loss above which a run has run away (-inf until the model has a reference)."""
+    reference = getattr(model, _REFERENCE_ATTR, None)
+    return -math.inf if reference is None else RUNAWAY_FACTOR * max(reference, 0.0)
 
-    The loss tracker (`model.metrics[0]`, as in Keras) holds a running total and count;
-    the batch loss is what one step added. A `train_step` override that leaves the
-    tracker alone is read from its logs' "loss".
+
+def _loss_problem(model: Any, loss: float) -> str | None:
+    """What is wrong with a batch loss (not finite, or a runaway), or None when it is fine.
+
+    The first finite loss a model sees becomes its reference (the untrained network's).
     """
-    tracker = model.metrics[0] if model.metrics else None
-    if not (hasattr(tracker, "total") and hasattr(tracker, "count")):
-        return lambda logs: logs.get("loss")
-    last = [tracker.total, tracker.count]
-
-    def read(logs: Mapping[str, float]) -> float | None:
-        total, count = tracker.total, tracker.count
-        added, n = total - last[0], count - last[1]
-        last[0], last[1] = total, count
-        return added / n if n else logs.get("loss")
-
-    return read
-
-
-def _loss_problem(model: Any, loss: float | None) -> str | None:
-    """What is wrong with a batch loss (not finite, or a runaway), or None when it is fine."""
-    if loss is None:
-        return None
     if not math.isfinite(loss):
         return f"the loss became {loss}"
     reference = getattr(model, _REFERENCE_ATTR, None)
@@ -295,11 +281,16 @@ def train(
     message = ""
     batch_hooks = cbs.has_batch_hooks
     step = model.train_step
+    limit = _runaway_limit(model)
     try:
         for epoch in range(initial_epoch, epochs):
             start = time.perf_counter()
             model.reset_metrics()
-            batch_loss = _loss_reader(model)
+            # The batch loss is what a step added to the loss tracker (model.metrics[0], as
+            # in Keras); a train_step that leaves the tracker alone is read from its logs.
+            tracker = model.metrics[0] if model.metrics else None
+            tracked = hasattr(tracker, "total") and hasattr(tracker, "count")
+            total, count = (tracker.total, tracker.count) if tracked else (0.0, 0.0)
             cbs.on_epoch_begin(epoch)
             diverged = False
             for batch, data in enumerate(source.epoch(rng, step_limit)):
@@ -309,11 +300,18 @@ def train(
                 seen += rows(data[0])
                 if batch_hooks:
                     cbs.on_train_batch_end(batch, logs)
-                what = _loss_problem(model, batch_loss(logs))
-                if what is not None:
-                    diverged = True
-                    last_logs = logs
-                    break
+                if tracked and tracker.count != count:
+                    loss = (tracker.total - total) / (tracker.count - count)
+                    total, count = tracker.total, tracker.count
+                else:
+                    loss = logs.get("loss")
+                if loss is not None and not -math.inf < loss <= limit:  # NaN, inf, runaway, first
+                    what = _loss_problem(model, loss)
+                    limit = _runaway_limit(model)
+                    if what is not None:
+                        diverged = True
+                        last_logs = logs
+                        break
                 yield BatchEnded(epoch, batch, batches, logs, seen)
                 last_logs = logs
                 if model.stop_training:

@@ -674,10 +674,16 @@ class Model(SavingMixin):
                 self.metrics[0].update_state(float(loss.data), count=len(y))
                 return self.compute_metrics(x, y, y_pred)
 
-        The default adds the fused logits path (stable cross-entropy from logits) and
-        skips the update when the loss is not finite.
+        `metrics[0]` is the loss tracker: the trainer reads each batch's loss from what
+        the step added to it (or from the logs' "loss" when it is left alone) to stop a
+        diverging run. The default adds the fused logits path (stable cross-entropy
+        from logits) and skips the update when the loss is not finite.
         """
-        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        if type(data) is tuple and len(data) == 2:  # the loops' (x, y), without a call
+            x, y = data
+            sample_weight = None
+        else:
+            x, y, sample_weight = unpack_x_y_sample_weight(data)
         self.optimizer.zero_grad()
         _, probs = self._step_loss(x, y, sample_weight, True)
         return self.compute_metrics(x, y, probs, sample_weight)
