@@ -41,6 +41,7 @@ OPERATOR_NAMES = (
     "min",
     "reshape",
     "transpose",
+    "abs",
 )
 
 
@@ -337,7 +338,7 @@ class Tensor:
         return Tensor(out, dtype=out.dtype)
 
     def __abs__(self) -> Tensor:
-        return _ops.abs(self)
+        return OPERATORS.abs(self)
 
     def __bool__(self) -> bool:
         return bool(self.data)

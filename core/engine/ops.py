@@ -1016,4 +1016,5 @@ register_operators(
     min=min,
     reshape=reshape,
     transpose=transpose,
+    abs=abs,
 )
