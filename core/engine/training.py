@@ -160,9 +160,10 @@ def run_test_steps(
 
 def _floats(logs: Mapping[str, Any]) -> Mapping[str, Any]:
     """Step logs with Tensor or NumPy values (a custom train_step's) as Python floats."""
-    if all(type(v) is float for v in logs.values()):
-        return logs
-    return {k: _scalar(v) for k, v in logs.items()}
+    for v in logs.values():  # a plain loop: this runs on every step
+        if type(v) is not float:
+            return {k: _scalar(v) for k, v in logs.items()}
+    return logs
 
 
 def _scalar(v: Any) -> Any:
