@@ -161,3 +161,21 @@ def test_logs_hold_floats_for_a_metric_that_keeps_its_state_in_variables() -> No
     assert all(type(v) is float for v in history.history["positives"])
     logs = model.evaluate(X, Y, verbose=0, return_dict=True)
     assert type(logs["positives"]) is float and 0 <= logs["positives"] <= len(X)
+
+
+def test_a_term_added_with_add_loss_is_part_of_every_step_loss() -> None:
+    class Penalised(keras.layers.Layer):
+        def call(self, inputs: Any) -> Any:
+            self.add_loss(7.0)
+            return inputs
+
+    keras.utils.set_random_seed(0)
+    plain = keras.Sequential(_layers())
+    plain.compile(optimizer="sgd", loss="binary_crossentropy")
+    keras.utils.set_random_seed(0)
+    penalised = keras.Sequential([*_layers(), Penalised()])
+    penalised.compile(optimizer="sgd", loss="binary_crossentropy")
+    base = plain.evaluate(X, Y, batch_size=len(X), verbose=0)
+    assert penalised.evaluate(X, Y, batch_size=len(X), verbose=0) == pytest.approx(base + 7.0)
+    logs = penalised.train_on_batch(X, Y, return_dict=True)
+    assert logs["loss"] == pytest.approx(base + 7.0, rel=1e-5)
