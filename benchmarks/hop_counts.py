@@ -197,6 +197,15 @@ def _window(app: Any) -> Any:
     return w
 
 
+def _discard(w: Any) -> None:
+    """Closing must not ask to save (an edit, or a trained model, is unsaved work)."""
+    mark_clean = getattr(w.controller, "mark_clean", None)
+    if callable(mark_clean):
+        mark_clean()
+    else:  # revisions before the controller kept the trained state
+        w.controller.undo_stack.setClean()
+
+
 def _start_and_stop(app: Any, w: Any, trace: Trace) -> None:
     t = w.training
     end = time.perf_counter() + 0.2  # a person's click comes after the window has settled
@@ -239,7 +248,7 @@ def units(app: Any) -> Trace:
         _start_and_stop(app, w, trace)
 
     result = _run(trace, act)
-    w.controller.undo_stack.setClean()
+    _discard(w)
     w.close()
     return result
 
@@ -259,7 +268,7 @@ def learning_rate(app: Any) -> Trace:
         _start_and_stop(app, w, trace)
 
     result = _run(trace, act)
-    w.controller.undo_stack.setClean()
+    _discard(w)
     w.close()
     return result
 
@@ -287,7 +296,7 @@ def csv_path(app: Any) -> Trace:
         _start_and_stop(app, w, trace)
 
     result = _run(trace, act)
-    w.controller.undo_stack.setClean()
+    _discard(w)
     w.close()
     shutil.rmtree(folder, ignore_errors=True)
     return result
