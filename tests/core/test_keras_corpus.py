@@ -39,7 +39,7 @@ EXPECTED_UNSUPPORTED = {
     ),
     "c06_timeseries_conv1d": ("UnsupportedFeatureError", "keras.layers.Conv1D is not supported"),
 }
-#: Programs quick enough on real Keras (torch backend) for every test run.
+#: Programs quick enough on real Keras (on its installed CPU backend) for every test run.
 KERAS_SUBSET = [
     "d09_multi_output_dicts",
     "d11_writing_callbacks",
@@ -53,7 +53,8 @@ KERAS_SUBSET = [
 
 
 def _run(backend: str, out: Path, names: list[str] = ()) -> dict:
-    env = {**os.environ, "KERAS_MAX_EPOCHS": "1", "KERAS_BACKEND": "torch"}
+    # KERAS_BACKEND is the installed CPU backend (tests/conftest.py chose it).
+    env = {**os.environ, "KERAS_MAX_EPOCHS": "1"}
     cmd = [sys.executable, "-m", "tests.keras_corpus.runner", "--backend", backend]
     proc = subprocess.run(
         [*cmd, "--out", str(out), *names],
@@ -101,11 +102,21 @@ def test_pass_rate_of_dense_programs(results: dict) -> None:
     assert passed / len(DENSE) >= 0.9, f"{passed}/{len(DENSE)}"
 
 
+#: Programs real Keras runs only on its torch and TensorFlow backends: on JAX a custom
+#: `train_step`/`test_step` is stateless and takes `(state, data)`, not `(data)`.
+STATEFUL_STEPS = {"d16_custom_test_step"}
+
+
 def test_final_losses_match_real_keras(results: dict, tmp_path) -> None:
     pytest.importorskip("keras")
-    theirs = _run("keras", tmp_path / "keras.json", KERAS_SUBSET)
+    subset = [
+        name
+        for name in KERAS_SUBSET
+        if not (os.environ.get("KERAS_BACKEND") == "jax" and name in STATEFUL_STEPS)
+    ]
+    theirs = _run("keras", tmp_path / "keras.json", subset)
     ratios = []
-    for name in KERAS_SUBSET:
+    for name in subset:
         assert theirs[name]["status"] == "passed", theirs[name].get("error")
         ours_loss = results[name]["final"]["loss"]
         keras_loss = theirs[name]["final"]["loss"]

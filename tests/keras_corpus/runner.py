@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import io
 import json
 import math
@@ -146,8 +147,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True)
     parser.add_argument("names", nargs="*")
     args = parser.parse_args(argv)
-    if args.backend == "keras":
-        os.environ.setdefault("KERAS_BACKEND", "torch")
+    if args.backend == "keras" and "KERAS_BACKEND" not in os.environ:
+        # Keras alone defaults to TensorFlow; use whichever CPU backend is installed.
+        installed = [b for b in ("torch", "jax") if importlib.util.find_spec(b) is not None]
+        if installed:
+            os.environ["KERAS_BACKEND"] = installed[0]
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     results: dict[str, Any] = {}
     for path in programs():
