@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import inspect
 import math
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -154,6 +155,25 @@ def _shape_of(x: Any) -> Shape:
 
 # ------------------------------------------------------------------------ layer
 _COMMON_KWARGS = ("name", "trainable", "dtype", "input_shape", "input_dim", "batch_input_shape")
+
+
+def assign_weights(variables: Sequence[Any], weights: Sequence[Any], owner: str = "") -> None:
+    """Copy `weights` into `variables` in order, after checking every count and shape
+    (nothing is written unless all match). `owner` prefixes the error ("Dense 'd': ")."""
+    if len(weights) != len(variables):
+        raise ConfigError(
+            f"{owner}set_weights Expected {len(variables)} arrays "
+            f"(shapes {[v.shape for v in variables]}). Received: {len(weights)}."
+        )
+    arrays = [np.asarray(w) for w in weights]
+    for v, w in zip(variables, arrays, strict=True):
+        if v.data.shape != w.shape:
+            raise ConfigError(
+                f"{owner}set_weights: weight '{getattr(v, 'path', '?')}' Expected shape "
+                f"{v.data.shape}. Received: {w.shape}."
+            )
+    for v, w in zip(variables, arrays, strict=True):
+        v.data[...] = w
 
 
 class Layer:
@@ -387,22 +407,7 @@ class Layer:
 
     def set_weights(self, weights: list[Any]) -> None:
         """Copy arrays into the existing weights, in `weights` order (shapes must match)."""
-        cls = type_name(type(self))
-        mine = self._all_weights()
-        if len(weights) != len(mine):
-            raise ConfigError(
-                f"{cls} '{self.name}': set_weights Expected {len(mine)} arrays "
-                f"(shapes {[v.shape for v in mine]}). Received: {len(weights)}."
-            )
-        arrays = [np.asarray(w) for w in weights]
-        for v, w in zip(mine, arrays, strict=True):
-            if v.data.shape != w.shape:
-                raise ConfigError(
-                    f"{cls} '{self.name}': weight '{v.path}' Expected shape {v.data.shape}. "
-                    f"Received: {w.shape}."
-                )
-        for v, w in zip(mine, arrays, strict=True):
-            v.data[...] = w
+        assign_weights(self._all_weights(), weights, f"{type_name(type(self))} '{self.name}': ")
 
     def regularization_loss(self) -> Tensor | None:
         """Sum of this layer's weight penalties from the current variables, or None."""

@@ -32,7 +32,7 @@ from core.engine.autograd import Tensor, no_grad
 from core.engine.batches import is_dataset, materialize, row_weights
 from core.engine.callbacks import Callback, CallbackList, History, ProgbarLogger
 from core.engine.layers import InputLayer, Layer, SymbolicTensor, deserialize, serialize
-from core.engine.layers.base import unique_name
+from core.engine.layers.base import assign_weights, unique_name
 from core.engine.models import compile_spec as _spec
 from core.engine.models import subclassing as _sub
 from core.engine.models.saving import SavingMixin
@@ -309,21 +309,8 @@ class Model(SavingMixin):
         return [v.data.copy() for v in self.weights]
 
     def set_weights(self, weights: Sequence[Any]) -> None:
-        ws = self.weights
-        if len(weights) != len(ws):
-            raise ConfigError(
-                f"set_weights: Expected {len(ws)} arrays (shapes {[v.shape for v in ws]}). "
-                f"Received: {len(weights)}."
-            )
-        arrays = [np.asarray(w) for w in weights]
-        for v, w in zip(ws, arrays, strict=True):
-            if v.data.shape != w.shape:
-                raise ConfigError(
-                    f"set_weights: weight '{getattr(v, 'path', '?')}' Expected shape "
-                    f"{v.data.shape}. Received: {w.shape}."
-                )
-        for v, w in zip(ws, arrays, strict=True):
-            v.data[...] = w
+        """Copy arrays into the model's weights, in `weights` order (shapes must match)."""
+        assign_weights(self.weights, weights, f"Model '{self.name}': ")
 
     def count_params(self) -> int:
         return sum(v.data.size for v in self.weights)
