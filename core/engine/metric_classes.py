@@ -81,7 +81,31 @@ def accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
     return eq.mean(axis=-1) if eq.ndim > 1 else eq
 
 
-class BinaryCrossentropy(MeanMetricWrapper):
+class _Crossentropy(MeanMetricWrapper):
+    """A cross-entropy metric: its loss function with `from_logits`, and label smoothing
+    where that loss has it (`label_smoothing` None: it has none)."""
+
+    def __init__(
+        self,
+        fn: Any,
+        name: str,
+        dtype: Any,
+        from_logits: bool,
+        label_smoothing: float | None = None,
+    ) -> None:
+        self.from_logits = bool(from_logits)
+        self.label_smoothing = None if label_smoothing is None else float(label_smoothing)
+        extra = () if self.label_smoothing is None else (self.label_smoothing,)
+        super().__init__(lambda t, p: fn(t, p, self.from_logits, *extra), name, dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        config = {**super().get_config(), "from_logits": self.from_logits}
+        if self.label_smoothing is not None:
+            config["label_smoothing"] = self.label_smoothing
+        return config
+
+
+class BinaryCrossentropy(_Crossentropy):
     def __init__(
         self,
         name: str = "binary_crossentropy",
@@ -89,22 +113,10 @@ class BinaryCrossentropy(MeanMetricWrapper):
         from_logits: bool = False,
         label_smoothing: float = 0.0,
     ) -> None:
-        self.from_logits, self.label_smoothing = bool(from_logits), float(label_smoothing)
-        super().__init__(
-            lambda t, p: binary_crossentropy(t, p, self.from_logits, self.label_smoothing),
-            name,
-            dtype,
-        )
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "from_logits": self.from_logits,
-            "label_smoothing": self.label_smoothing,
-        }
+        super().__init__(binary_crossentropy, name, dtype, from_logits, label_smoothing)
 
 
-class CategoricalCrossentropy(MeanMetricWrapper):
+class CategoricalCrossentropy(_Crossentropy):
     def __init__(
         self,
         name: str = "categorical_crossentropy",
@@ -113,22 +125,10 @@ class CategoricalCrossentropy(MeanMetricWrapper):
         label_smoothing: float = 0.0,
         axis: int = -1,
     ) -> None:
-        self.from_logits, self.label_smoothing = bool(from_logits), float(label_smoothing)
-        super().__init__(
-            lambda t, p: categorical_crossentropy(t, p, self.from_logits, self.label_smoothing),
-            name,
-            dtype,
-        )
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "from_logits": self.from_logits,
-            "label_smoothing": self.label_smoothing,
-        }
+        super().__init__(categorical_crossentropy, name, dtype, from_logits, label_smoothing)
 
 
-class SparseCategoricalCrossentropy(MeanMetricWrapper):
+class SparseCategoricalCrossentropy(_Crossentropy):
     def __init__(
         self,
         name: str = "sparse_categorical_crossentropy",
@@ -136,13 +136,7 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
         from_logits: bool = False,
         axis: int = -1,
     ) -> None:
-        self.from_logits = bool(from_logits)
-        super().__init__(
-            lambda t, p: sparse_categorical_crossentropy(t, p, self.from_logits), name, dtype
-        )
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "from_logits": self.from_logits}
+        super().__init__(sparse_categorical_crossentropy, name, dtype, from_logits)
 
 
 class RootMeanSquaredError(Mean):
