@@ -1,7 +1,8 @@
 """The main window: composes the canvas, the docks, the menus and the status bar.
 
-Composition only. The canvas (`app.canvas.view.CanvasView`) is the central
-widget; the docks are Layers (left), Inspector (right), Summary and History
+Composition only. The central widget is the `Workspace` (`app.workspace`), one
+tab per step of the work; its first page, Network, is the canvas
+(`app.canvas.view.CanvasView`). The docks are Layers (left), Inspector (right), Summary and History
 (bottom, tabbed). Other panels (Data, Training, Plots) join through
 `add_dock`. Menus come from `app.actions`, file commands from `app.files`. The
 window title shows the document name and the unsaved-changes mark; closing a
@@ -36,6 +37,7 @@ from app.palette import PaletteWidget
 from app.summary import SummaryWidget
 from app.theme import ERROR, OK
 from app.widgets.start_page import StartPage
+from app.workspace import Workspace
 
 Area = Qt.DockWidgetArea
 #: Bumped whenever the default dock layout changes, so an older saved layout is ignored.
@@ -73,7 +75,9 @@ class MainWindow(QMainWindow):
             self.setWindowIcon(QIcon(str(icon)))
 
         self.view = CanvasView(controller)
-        self.setCentralWidget(self.view)
+        self.workspace = Workspace(self)
+        self.workspace.add_page("network", "Network", self.view, tip="Build the network")
+        self.setCentralWidget(self.workspace)
         self.start_page = StartPage(self.view)
         self.palette = PaletteWidget(controller, add_layer=self.add_layer_from_palette)
         self.inspector = InspectorWidget(controller)
