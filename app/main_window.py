@@ -125,6 +125,9 @@ class MainWindow(QMainWindow):
         from app.export_dialog import add_export_action
 
         add_export_action(self, self.training.session.trained_bundle, self._export_context)
+        from app.results import install as install_results
+
+        self.results = install_results(self)
         self.recovery: Any = None
         if recovery:  # autosave and crash recovery (off for --screenshot)
             from app.recovery import install as install_recovery

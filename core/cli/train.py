@@ -3,7 +3,10 @@
 Shows a progress bar on stderr, prints the settings it used and the final
 train/validation/test metrics on stdout, writes the `.lfmodel` bundle (default: next to the project)
 and, with `--metrics-json FILE`, the metrics as JSON keyed by split and Keras
-metric name. Uses the same path as the GUI (`core.run`). Ctrl+C stops after
+metric name. Unless `--no-record`, the run is recorded in the project file and,
+when it trained on the project's own data and split, the trained model is kept
+with the project (`core.keep_run`), so the app opens it trained. Uses the same
+path as the GUI (`core.run`). Ctrl+C stops after
 the current batch and saves the model trained so far, marked as interrupted
 in its metadata (exit code 130; see `core.cli._interrupt`).
 """
@@ -52,7 +55,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--no-record",
         action="store_true",
-        help="do not record the run in the project file (see `layerforge runs`)",
+        help="leave the project file as it is: no run record (see `layerforge runs`), "
+        "no trained model kept with it",
     )
     return finish_parser(p, run)
 
@@ -160,8 +164,11 @@ def _report_and_save(
     if args.metrics_json:
         write_json(args.metrics_json, result.metrics)
         print(f"Wrote the metrics to {args.metrics_json}")
-    if not args.no_record and result.run is not None:
-        from core.evaluation.runs import record_in_project_file
+    if not args.no_record:
+        from core.keep_run import keep_in_project
 
-        print(record_in_project_file(args.project, result.run))
+        for line in keep_in_project(
+            args.project, result, data_path=args.data, interrupted=stopper.interrupted
+        ):
+            print(line)
     return 130 if stopper.interrupted else 0

@@ -9,7 +9,7 @@ and `runs` are thin views of this package. Modules, one job each:
   recall / F1 / support, `cell_rows(i, j)` for "click a cell, show its rows").
   A class absent from the rows keeps a zero row (support 0).
 - `curves`: `roc_curve`, `pr_curve` (area = average precision) and
-  `one_vs_rest_roc` (macro mean area) -> `Curve` (x, y, thresholds, auc,
+  `one_vs_rest_roc` (macro mean area), `one_vs_rest_pr` -> `Curve` (x, y, thresholds, auc,
   note saying why an area is undefined).
 - `regression`: `regression_report(actual, predicted)` -> MAE, RMSE, R²
   (None with `r2_note` for a single-valued target) and residuals.
@@ -20,7 +20,9 @@ and `runs` are thin views of this package. Modules, one job each:
   baseline=)` and `evaluate_predictor` -> `Evaluation`: `.model` and
   `.baseline_scores` (`Scores`: classification/regression report, ROC
   curves + `roc_auc`, binary `pr`), `.predictions`, `.headline`,
-  `.with_threshold(t)` (binary threshold slider), `.to_json()` (the CLI keys).
+  `.with_threshold(t)` (binary threshold slider: the curves are kept, the
+  matrix, per-class metrics and table follow), `.pr_curves` (one-vs-rest
+  precision-recall, computed once on first use), `.to_json()` (the CLI keys).
 - `headline`: the sentence "82 % accurate on 154 test rows; always guessing
   'no' would get 65 %."
 - `predictions`: `PredictionsTable` (actual, predicted, probability or
@@ -65,7 +67,7 @@ from core.evaluation.boundary import (
     plan_for_dataset,
 )
 from core.evaluation.classification import ClassificationReport, classification_report
-from core.evaluation.curves import Curve, one_vs_rest_roc, pr_curve, roc_curve
+from core.evaluation.curves import Curve, one_vs_rest_pr, one_vs_rest_roc, pr_curve, roc_curve
 from core.evaluation.explain import Explanation, explain_row
 from core.evaluation.health import LayerHealth, activation_health
 from core.evaluation.histograms import HistogramRecorder
@@ -122,6 +124,7 @@ __all__ = [
     "find_run",
     "insert_run",
     "model_predictor",
+    "one_vs_rest_pr",
     "one_vs_rest_roc",
     "permutation_importance",
     "plan_boundary",

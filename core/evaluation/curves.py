@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Curve", "one_vs_rest_roc", "pr_curve", "roc_curve"]
+__all__ = ["Curve", "one_vs_rest_pr", "one_vs_rest_roc", "pr_curve", "roc_curve"]
 
 
 @dataclass(frozen=True)
@@ -122,3 +122,16 @@ def one_vs_rest_roc(
         names = ", ".join(f"'{s}'" for s in skipped)
         note = f"macro mean over {len(areas)} of {len(labels)} classes ({names} left out: no rows)"
     return curves, float(np.mean(areas)), note
+
+
+def one_vs_rest_pr(y_true: Any, probabilities: Any, labels: Sequence[str]) -> dict[str, Curve]:
+    """The precision-recall curve of each class against the rest (binary: the second class).
+
+    A class absent from the rows gets a single-point curve with `auc` None and a note.
+    """
+    codes = np.asarray(y_true, dtype=np.int64).ravel()
+    probs = np.asarray(probabilities, dtype=np.float64)
+    labels = [str(lab) for lab in labels]
+    if len(labels) == 2:
+        return {labels[1]: pr_curve(codes == 1, probs[:, 1])}
+    return {lab: pr_curve(codes == k, probs[:, k]) for k, lab in enumerate(labels)}

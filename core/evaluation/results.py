@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ from core.evaluation.classification import (
     classification_report,
     predict_classes,
 )
-from core.evaluation.curves import Curve, one_vs_rest_roc, pr_curve
+from core.evaluation.curves import Curve, one_vs_rest_pr, one_vs_rest_roc, pr_curve
 from core.evaluation.predictions import PredictionsTable
 from core.evaluation.regression import RegressionReport, regression_report
 
@@ -157,6 +158,18 @@ class Evaluation:
 
         return headline(self)
 
+    @cached_property
+    def pr_curves(self) -> dict[str, Curve]:
+        """Precision-recall curve per class, one-vs-rest (binary: the positive class only).
+
+        Computed on first use (one sort of the scores per class) and kept.
+        """
+        if self.probabilities is None:
+            return {}
+        if self.model.pr is not None and len(self.labels) == 2:
+            return {self.labels[1]: self.model.pr}
+        return one_vs_rest_pr(self.actual, self.probabilities, self.labels)
+
     def with_threshold(self, threshold: float) -> Evaluation:
         """The same evaluation with another decision threshold (binary tasks only)."""
         if self.task != "binary" or self.probabilities is None:
@@ -165,7 +178,10 @@ class Evaluation:
             )
         if not 0.0 <= float(threshold) <= 1.0:
             raise DataError(f"Expected a threshold from 0 to 1. Received {threshold}.")
-        scores = _class_scores(self.actual, self.probabilities, self.labels, float(threshold))
+        assert self.model.classification is not None
+        y_pred = predict_classes(self.probabilities, float(threshold))
+        report = classification_report(self.actual, y_pred, self.labels, float(threshold))
+        scores = replace(self.model, classification=report)  # the curves do not depend on it
         table = _table(
             self.task,
             self.labels,
@@ -241,6 +257,14 @@ def evaluate_outputs(
     if len(np.asarray(outputs)) != n:
         raise DataError(
             f"Expected one prediction per row. Received {len(np.asarray(outputs))} for {n} rows."
+        )
+    finite = np.isfinite(np.asarray(outputs, dtype=np.float64))
+    if not finite.all():
+        bad = int(np.count_nonzero(~finite.reshape(n, -1).all(axis=1)))
+        raise DataError(
+            f"Expected the model's outputs to be numbers. Received NaN or infinity for {bad} "
+            f"of the {n} {split} rows: the weights have diverged. Train again with a lower "
+            "learning rate, or reset the weights."
         )
     if kind == "regression":
         actual = np.asarray(targets, dtype=np.float64).reshape(n, -1)[:, 0]

@@ -19,7 +19,6 @@ import datetime as _dt
 import hashlib
 import json
 import math
-import os
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from typing import Any
 
 from core.document.graph import Graph
 from core.document.graph_io import graph_from_dict, graph_to_dict
-from core.errors import FormatError, LayerForgeError
+from core.errors import FormatError
 
 __all__ = [
     "RunRecord",
@@ -36,7 +35,6 @@ __all__ = [
     "insert_run",
     "network_fingerprint",
     "record_from_training",
-    "record_in_project_file",
     "remove_run",
     "restore_run",
     "runs_of",
@@ -254,27 +252,6 @@ def find_run(project: Any, run_id: str) -> RunRecord:
 def add_run(project: Any, record: RunRecord) -> None:
     """Append `record` to the project's runs."""
     project.runs.append(record.to_dict())
-
-
-def record_in_project_file(path: str | os.PathLike[str], record: RunRecord) -> str:
-    """Append `record` to the runs of the project file at `path`; a sentence says what happened.
-
-    The file is read again and only its runs change, so settings a command
-    overrode for one run do not leak into it. A project file that cannot be
-    written (read-only, a full disk) is not an error of the run: the sentence
-    says the run was not recorded and why.
-    """
-    import core.document.project as project_file
-    from core.engine.layers.spec import CATALOG
-
-    try:
-        project = project_file.load_project(path, catalog=CATALOG)
-        add_run(project, record)
-        project_file.save_project(project, path)
-    except (OSError, LayerForgeError) as exc:
-        why = getattr(exc, "strerror", None) or str(exc)
-        return f"note: the run was not recorded in {path}: {why}."
-    return f"Recorded run {record.id} in {path} (see `layerforge runs {path}`)."
 
 
 def insert_run(project: Any, record: RunRecord, index: int) -> None:

@@ -228,6 +228,7 @@ def test_a_project_that_cannot_be_saved_still_trains_and_says_the_run_was_not_re
     tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import core.document.project as project_module
+    import core.document.trained_state as state_module
 
     data = _classes(tmp_path / "animals.csv")
     proj = tmp_path / "p.lfproj"
@@ -238,6 +239,7 @@ def test_a_project_that_cannot_be_saved_still_trains_and_says_the_run_was_not_re
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(project_module, "save_project", refuse)
+    monkeypatch.setattr(state_module, "save_project", refuse)  # with the trained model
     code, out, err = cli(capsys, "train", proj, "--epochs", "1", "--quiet")
     assert code == 0, err
     assert "note: the run was not recorded in" in out and "Permission denied" in out

@@ -10,7 +10,7 @@ from sklearn import metrics as skm
 
 from core.evaluation.baselines import baseline_from_targets
 from core.evaluation.classification import classification_report, confusion_matrix
-from core.evaluation.curves import one_vs_rest_roc, pr_curve, roc_curve
+from core.evaluation.curves import one_vs_rest_pr, one_vs_rest_roc, pr_curve, roc_curve
 from core.evaluation.regression import regression_report
 from core.evaluation.results import evaluate_outputs
 
@@ -99,6 +99,22 @@ def test_macro_one_vs_rest_auc_matches_sklearn(k: int, seed: int) -> None:
     assert note == "" and len(curves) == k
 
 
+@given(st.integers(3, 5), st.integers(0, 10_000))
+@settings(max_examples=40, deadline=None)
+def test_one_vs_rest_pr_areas_match_sklearn(k: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(k * 3, 80))
+    y = rng.integers(0, k - 1, n)  # the last class is absent
+    probs = np.round(rng.dirichlet(np.ones(k), n), 2)
+    curves = one_vs_rest_pr(y, probs, [str(i) for i in range(k)])
+    assert list(curves) == [str(i) for i in range(k)]
+    for c in range(k - 1):
+        if (y == c).any():
+            expected = skm.average_precision_score(y == c, probs[:, c])
+            assert curves[str(c)].auc == pytest.approx(expected)
+    assert curves[str(k - 1)].auc is None and "no positive rows" in curves[str(k - 1)].note
+
+
 @given(
     st.lists(st.floats(-1e3, 1e3).map(lambda v: round(v, 3)), min_size=2, max_size=50),
     st.integers(0, 1000),
@@ -166,6 +182,7 @@ def test_binary_threshold_changes_counts_like_sklearn() -> None:
         assert at.model.roc_auc == pytest.approx(skm.roc_auc_score(y, p))
         assert at.model.pr_auc == pytest.approx(skm.average_precision_score(y, p))
         assert (at.predictions.predicted == np.where(p >= t, "yes", "no")).all()
+    assert ev.with_threshold(0.3).pr_curves["yes"] is ev.model.pr  # curves are kept
     lo, hi = ev.with_threshold(0.2), ev.with_threshold(0.8)
     assert lo.model.classification.matrix[:, 1].sum() > hi.model.classification.matrix[:, 1].sum()
 
@@ -196,3 +213,18 @@ def test_csv_cells_never_start_a_formula(label: str) -> None:
             float(cell)  # only a plain number may start that way
         else:
             assert cell in (label, "'" + label)
+
+
+def test_non_finite_outputs_are_refused_in_plain_words() -> None:
+    from core.errors import DataError
+
+    base = baseline_from_targets("binary", ["no", "yes"], np.array([[0], [1]]))
+    with pytest.raises(DataError, match=r"NaN or infinity for 1 of the 3 test rows"):
+        evaluate_outputs(
+            np.array([[0.2], [np.nan], [0.9]]),
+            np.array([[0], [1], [1]]),
+            kind="binary",
+            labels=["no", "yes"],
+            baseline=base,
+            split="test",
+        )
