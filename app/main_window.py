@@ -128,6 +128,9 @@ class MainWindow(QMainWindow):
         from app.results import install as install_results
 
         self.results = install_results(self)
+        from app.results.learned_view import install as install_learned
+
+        self.learned = install_learned(self)
         self.recovery: Any = None
         if recovery:  # autosave and crash recovery (off for --screenshot)
             from app.recovery import install as install_recovery

@@ -21,7 +21,10 @@ model the controller loaded (weights, optimizer state, curves, test
 metrics). Whenever the model is dropped or restored, `modelChanged` tells
 every view to show what is there now, never a previous run's numbers.
 During a run, `EpochSnapshots` keeps a consistent copy of the weights at
-epoch ends for the recovery copy (`recovery_state`).
+epoch ends for the recovery copy (`recovery_state`), and `histograms` (a
+`core.evaluation.histograms.HistogramRecorder`, fed in the training thread)
+keeps copies of each layer's weight and gradient histograms per epoch; they
+are part of the trained state too.
 """
 
 from __future__ import annotations
@@ -39,7 +42,8 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
 from app.document import DocumentController
 from app.worker import BatchChunk, TrainingWorker
 from core.document.trained_state import BatchCurves, EpochSnapshots, TrainedState
-from core.errors import ConfigError, LayerForgeError
+from core.errors import ConfigError, FormatError, LayerForgeError
+from core.evaluation.histograms import HistogramRecorder
 from core.run import (
     Trainer,
     TrainResult,
@@ -171,6 +175,8 @@ class TrainingSession(QObject):
         self._graph_changed = False
         self.model_network: dict[str, Any] | None = None  # the graph the model was built from
         self.batch_curves = BatchCurves()
+        #: Weight and gradient histograms per layer per epoch of the model's runs.
+        self.histograms = HistogramRecorder()
         self.restored_from: TrainedState | None = None  # the state the model came from
         self._snapshots: EpochSnapshots | None = None
         self._loading_document = False
@@ -420,6 +426,7 @@ class TrainingSession(QObject):
         self.last_error = None
         self.restored_from = None
         self.batch_curves.clear()
+        self.histograms.clear()
         if self._loading_document:
             return
         self.controller.set_trained_state(None)
@@ -455,6 +462,7 @@ class TrainingSession(QObject):
             batch_curves=self.batch_curves.arrays(),
             test_metrics=self.test_metrics,
             finish=finish,
+            histograms=self.histograms.to_arrays(),
         )
 
     def _hand_state_to_document(self) -> None:
@@ -484,6 +492,7 @@ class TrainingSession(QObject):
             history={k: list(v) for k, v in self.history.items()},
             batch_curves=self.batch_curves.arrays(),
         )
+        base.histogram_layers, base.histograms = self.histograms.to_arrays()
         return snapshot_state(snap, base)
 
     def hand_snapshot_to_document(self) -> None:
@@ -522,6 +531,13 @@ class TrainingSession(QObject):
         }
         self.test_metrics = dict(state.test_metrics)
         self.batch_curves.load(state.batch_curves)
+        try:
+            self.histograms = HistogramRecorder.from_arrays(
+                state.histogram_layers, state.histograms
+            )
+        except FormatError as exc:  # the weights are fine; only the histograms are lost
+            self.histograms = HistogramRecorder()
+            self.message.emit(f"The weight histograms were not restored: {describe(exc)}")
         self.last_finished = RestoredFinish.from_dict(state.finish) if state.finish else None  # type: ignore[assignment]
         self.restored_from = state
         self._graph_changed = not same_network(state, self.controller.graph)
@@ -585,8 +601,10 @@ class TrainingSession(QObject):
         snapshots = EpochSnapshots(snapshot_interval())
         self._snapshots = snapshots
 
+        callbacks = [snapshots, self.histograms.callback()]
+
         def events() -> Iterator[Event]:  # called in the worker thread
-            return trainer(model, dataset, settings, [snapshots], initial_epoch=initial)
+            return trainer(model, dataset, settings, callbacks, initial_epoch=initial)
 
         worker = TrainingWorker(events, self, start_paused=paused)
         worker.batches.connect(self._on_batches)

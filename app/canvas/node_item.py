@@ -5,8 +5,10 @@ key settings) from the graph and the node's output shape, parameter count and
 problems from the scene's copy of the latest analysis: a rounded card with a
 coloured category strip, "Dense 10 · relu" as the title, the layer name, the
 output shape and parameter count, ports left and right, and a red outline and
-"!" badge when the shape check reports a problem. Moving the card moves its
-edges live; the scene turns a finished drag into one undo step.
+"!" badge when the shape check reports a problem. After a run, a pill at its
+lower edge shows the layer's activation health (`app.canvas.health_badge`),
+which the scene holds. Moving the card moves its edges live; the scene turns
+a finished drag into one undo step.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.canvas.health_badge import HEIGHT as HEALTH_HEIGHT
+from app.canvas.health_badge import HealthBadge
 from app.canvas.port_item import PortItem
 from app.canvas.style import CORNER, NODE_HEIGHT, NODE_WIDTH, STRIP, LayerMeta, key_settings
 
@@ -93,6 +97,7 @@ class NodeItem(QGraphicsItem):
         self.output_port.setPos(NODE_WIDTH, NODE_HEIGHT / 2)
         self.badge = BadgeItem(node_id, self)
         self.badge.setPos(NODE_WIDTH - 4, 4)
+        self.health_badge = HealthBadge(self)
 
     def canvas(self) -> CanvasScene:
         return self.scene()  # type: ignore[return-value]
@@ -142,6 +147,16 @@ class NodeItem(QGraphicsItem):
         self.setToolTip(tip)
         self.badge.setToolTip(tip)
         self.update()
+
+    def refresh_health(self) -> None:
+        """Show the activation health the scene holds for this layer, or hide the pill."""
+        health = self.canvas().health_of(self.node_id)
+        if health is None:
+            self.health_badge.clear_health()
+            return
+        self.health_badge.show_health(health.label, health.level, health.hint)
+        pill = self.health_badge
+        pill.setPos(NODE_WIDTH - 12 - pill.width, NODE_HEIGHT - HEALTH_HEIGHT / 2)
 
     # ------------------------------------------------------------------ painting
 

@@ -3,7 +3,9 @@
 The scene creates, removes and repositions node and edge items only in answer
 to graph events re-emitted by the `DocumentController` (`graphEvent`), and it
 keeps a per-node digest of the latest analysis (shape text, parameter text,
-problems) that the items read when they paint. It turns gestures into
+problems) that the items read when they paint, and the activation health of
+the trained model's layers by node id (`set_health`, given by the "What it
+learned" hub after a run; empty otherwise). It turns gestures into
 controller calls: a finished drag becomes one `move_nodes`, a connection drag
 from an output port becomes `connect` (or a refusal with the reason), a click
 on a problem badge becomes `apply_fix`.
@@ -11,6 +13,7 @@ on a problem badge becomes `apply_fix`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -86,6 +89,7 @@ class CanvasScene(QGraphicsScene):
         self._edges_of: dict[str, set[tuple[str, str]]] = {}
         self._meta: dict[str, LayerMeta] = {}
         self._info: dict[str, NodeInfo] = {}
+        self._health: dict[str, Any] = {}
         self._syncing = False
         self._dragged: dict[str, NodeItem] = {}
         self._connect_src: str | None = None
@@ -105,6 +109,19 @@ class CanvasScene(QGraphicsScene):
 
     def node_info(self, node_id: str) -> NodeInfo:
         return self._info.get(node_id, _EMPTY)
+
+    def health_of(self, node_id: str) -> Any | None:
+        """The `core.evaluation.health.LayerHealth` shown on the node's card, or None."""
+        return self._health.get(node_id)
+
+    def set_health(self, health: Mapping[str, Any]) -> None:
+        """Show these layers' activation health (node id -> LayerHealth); {} clears all."""
+        changed = set(self._health) | set(health)
+        self._health = dict(health)
+        for nid in changed:
+            item = self.nodes.get(nid)
+            if item is not None:
+                item.refresh_health()
 
     def selected_ids(self) -> list[str]:
         """Selected node ids in document order."""
@@ -185,6 +202,7 @@ class CanvasScene(QGraphicsScene):
         self.nodes[node_id] = item
         self._edges_of.setdefault(node_id, set())
         item.refresh()
+        item.refresh_health()
 
     def _remove_node(self, node_id: str) -> None:
         item = self.nodes.pop(node_id, None)

@@ -8,7 +8,9 @@ sentence and model-vs-baseline metrics), `confusion` (the heat map),
 precision/recall/F1/support), `curves` (ROC and precision-recall plots),
 `regression` (predicted against actual, residuals), `predictions` (the table of
 every evaluated row, its filter and CSV export), `text` (number formats) and
-`install` (the one call the main window makes).
+`install` (the one call the main window makes). The "What it learned" page is
+`learned_view` (the page and its own `install`), `learned_hub` (what it shows,
+and the health badges on the canvas) and `learned_charts` (its pyqtgraph charts).
 """
 
 from __future__ import annotations

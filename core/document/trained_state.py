@@ -9,8 +9,11 @@ Saving a project that has a trained model writes two files, side by side:
   (graph JSON without positions) and a signature of the data it was trained on
   (fitted preprocessing and split sizes);
 - `name.lfstate.npz` (the sidecar) holds the arrays: `weights/0000`, … in the
-  model's weight order, `optimizer/<slot>` (step count, moments) and
-  `batch/<series>` (the per-batch curves the plots show). It is a plain,
+  model's weight order, `optimizer/<slot>` (step count, moments),
+  `batch/<series>` (the per-batch curves the plots show) and `hist/<part>`
+  (the per-layer weight and gradient histograms of each epoch, in
+  `core.evaluation.histograms.HistogramRecorder.to_arrays` form; the layer
+  names are in the manifest's "histogram_layers"). It is a plain,
   uncompressed NumPy archive read with `allow_pickle=False`; every array's
   declared size is checked against the file before it is read.
 
@@ -69,6 +72,7 @@ __all__ = [
     "load_with_state",
     "read_state",
     "restore_model",
+    "network_matches",
     "same_network",
     "save_with_state",
     "snapshot_state",
@@ -79,7 +83,9 @@ __all__ = [
 STATE_SUFFIX = ".lfstate.npz"
 STATE_VERSION = 1
 _SHA_RE = re.compile(r"[0-9a-f]{64}")
-_MEMBER_RE = re.compile(r"(weights/\d{4,}|optimizer/[a-z_]+|batch/[A-Za-z0-9_.\-]+)\.npy")
+_MEMBER_RE = re.compile(
+    r"(weights/\d{4,}|optimizer/[a-z_]+|batch/[A-Za-z0-9_.\-]+|hist/[a-z_]+)\.npy"
+)
 
 
 @dataclass
@@ -90,7 +96,9 @@ class TrainedState:
     `save_own_variables` store; `batch_curves` maps "epoch_pos" and each
     per-batch log name to equally long arrays; `history` maps each per-epoch
     log name to its values (None where a value was not finite); `finish`
-    holds "reason", "epoch", "batch" and "summary" of the last run.
+    holds "reason", "epoch", "batch" and "summary" of the last run;
+    `histograms` the per-epoch weight and gradient histograms of `histogram_layers`
+    (`HistogramRecorder.to_arrays`; empty when none were recorded).
     """
 
     weights: list[np.ndarray]
@@ -104,6 +112,8 @@ class TrainedState:
     test_metrics: dict[str, float] = field(default_factory=dict)
     finish: dict[str, Any] = field(default_factory=dict)
     saved_at: str | None = None
+    histogram_layers: list[str] = field(default_factory=list)
+    histograms: dict[str, np.ndarray] = field(default_factory=dict)
 
     def describe(self) -> str:
         """One line for a person: epochs, how the run ended, the latest loss."""
@@ -151,12 +161,15 @@ def capture_state(
     batch_curves: Mapping[str, Any] | None = None,
     test_metrics: Mapping[str, Any] | None = None,
     finish: Mapping[str, Any] | None = None,
+    histograms: tuple[list[str], Mapping[str, np.ndarray]] | None = None,
 ) -> TrainedState:
     """A copy of `model`'s trained state (call it while no run changes the model).
 
     `network` is the graph the model was built from (a `Graph` or its dict),
-    `settings` the resolved training settings as a dict.
+    `settings` the resolved training settings as a dict, `histograms` the
+    (layer names, arrays) of `HistogramRecorder.to_arrays`.
     """
+    hist_layers, hist_arrays = histograms if histograms is not None else ([], {})
     net = network if isinstance(network, Mapping) else graph_to_dict(network, positions=False)
     optimizer: dict[str, np.ndarray] = {}
     opt = getattr(model, "optimizer", None)
@@ -179,6 +192,8 @@ def capture_state(
             if _finite_or_none(v) is not None
         },
         finish=copy.deepcopy(dict(finish or {})),
+        histogram_layers=[str(n) for n in hist_layers],
+        histograms={str(k): np.array(v, copy=True) for k, v in hist_arrays.items()},
     )
 
 
@@ -193,7 +208,12 @@ def _positionless(network: Mapping[str, Any]) -> dict[str, Any]:
 
 def same_network(state: TrainedState, graph: Any) -> bool:
     """True when `graph` (ignoring positions) is the network the state was trained on."""
-    return _positionless(graph_to_dict(graph, positions=False)) == state.network
+    return network_matches(state.network, graph)
+
+
+def network_matches(network: Mapping[str, Any], graph: Any) -> bool:
+    """True when `graph` (ignoring positions) is the network `network` (graph JSON) describes."""
+    return _positionless(graph_to_dict(graph, positions=False)) == _positionless(network)
 
 
 def restore_model(state: TrainedState, dataset: Any, catalog: Any | None = None) -> Any:
@@ -290,6 +310,10 @@ def snapshot_state(snapshot: EpochSnapshot, base: TrainedState) -> TrainedState:
     if pos is not None and len(pos):
         keep = int(np.searchsorted(pos, n, side="right"))
         curves = {k: v[:keep] for k, v in curves.items()}
+    hists = dict(base.histograms)
+    epochs = hists.get("epochs")
+    if epochs is not None:  # every histogram array is indexed by epoch first
+        hists = {k: v[epochs < n] for k, v in hists.items()}
     return TrainedState(
         weights=list(snapshot.weights),
         optimizer=dict(snapshot.optimizer),
@@ -306,6 +330,8 @@ def snapshot_state(snapshot: EpochSnapshot, base: TrainedState) -> TrainedState:
             "batch": 0,
             "summary": f"Recovered after {n} epoch(s) of a run that did not finish.",
         },
+        histogram_layers=list(base.histogram_layers),
+        histograms=hists,
     )
 
 
@@ -364,6 +390,8 @@ def _arrays(state: TrainedState) -> dict[str, np.ndarray]:
         out[f"optimizer/{k}"] = np.asarray(v)
     for k, v in state.batch_curves.items():
         out[f"batch/{k}"] = np.asarray(v, dtype=np.float64)
+    for k, v in state.histograms.items():
+        out[f"hist/{k}"] = np.asarray(v)
     for name, arr in out.items():
         if arr.dtype.kind not in "fiub":
             raise FormatError(f"The trained state's array {name} is not numeric ({arr.dtype}).")
@@ -405,6 +433,7 @@ def write_state(state: TrainedState, project_path: str | os.PathLike[str]) -> di
     atomic_write(target, write, action="saved")
     saved_at = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     state.saved_at = saved_at
+    extra = {"histogram_layers": list(state.histogram_layers)} if state.histograms else {}
     return {
         "version": STATE_VERSION,
         "file": target.name,
@@ -419,6 +448,7 @@ def write_state(state: TrainedState, project_path: str | os.PathLike[str]) -> di
         "history": copy.deepcopy(state.history),
         "test_metrics": dict(state.test_metrics),
         "finish": copy.deepcopy(state.finish),
+        **extra,
     }
 
 
@@ -480,6 +510,12 @@ def _check_manifest(m: Any) -> dict[str, Any]:
     )
     need("finish", lambda v: isinstance(v, dict), "an object")
     need("saved_at", lambda v: v is None or isinstance(v, str), "a time stamp")
+    if "histogram_layers" in m:
+        need(
+            "histogram_layers",
+            lambda v: isinstance(v, list) and all(isinstance(n, str) for n in v),
+            "a list of layer names",
+        )
     return m
 
 
@@ -568,6 +604,9 @@ def read_state(manifest: Any, project_path: str | os.PathLike[str]) -> TrainedSt
     if len(lengths) > 1 or any(len(s) != 1 for s in lengths):
         raise FormatError(f"{path.name}: the per-batch curves are not equally long lists.")
     slots = {k[len("optimizer/") :]: v for k, v in arrays.items() if k.startswith("optimizer/")}
+    hists = {k[len("hist/") :]: v for k, v in arrays.items() if k.startswith("hist/")}
+    if hists and "histogram_layers" not in m:
+        raise FormatError(f"{path.name}: histograms without 'trained.histogram_layers'.")
     return TrainedState(
         weights=[arrays[k] for k in weight_keys],
         optimizer=slots,
@@ -580,6 +619,8 @@ def read_state(manifest: Any, project_path: str | os.PathLike[str]) -> TrainedSt
         test_metrics={str(k): float(v) for k, v in m["test_metrics"].items()},
         finish=copy.deepcopy(m["finish"]),
         saved_at=m.get("saved_at"),
+        histogram_layers=list(m.get("histogram_layers", [])) if hists else [],
+        histograms=hists,
     )
 
 

@@ -111,37 +111,10 @@ def explain_worst_row(
 ) -> tuple[str, list[tuple[str, float]]]:
     """(sentence, contributions per input column) explaining the row the model got most wrong.
 
-    Integrated gradients from the training mean (zero for standardised inputs) to
-    the row, for the predicted class (or the value), summed per input column.
+    See `core.evaluation.learned.explain_evaluated_row`.
     """
-    from core.evaluation.explain import explain_row
+    from core.evaluation.learned import explain_evaluated_row, worst_position
 
     x, _, _ = bundle.labelled(rows)
-    pos = int(ev.predictions.worst_first()[0])
-    table = ev.predictions
-    labels = list(bundle.pipeline.task.class_labels)
-    output = None
-    if ev.is_classification:
-        predicted = str(table.predicted[pos])
-        output = 0 if len(labels) == 2 else labels.index(predicted)
-    e = explain_row(
-        bundle.model,
-        x[pos],
-        feature_names=bundle.pipeline.feature_names,
-        output_index=output,
-        output_names=labels[1:] if len(labels) == 2 else labels,
-        pipeline=bundle.pipeline,
-    )
-    groups = feature_groups(bundle.pipeline, bundle.feature_names)
-    if ev.is_classification:
-        what = f"p('{labels[1]}') = {e.value:.2f}" if len(labels) == 2 else f"p = {e.value:.2f}"
-        sentence = (
-            f"Row {table.row[pos]}: actual '{table.actual[pos]}', predicted "
-            f"'{table.predicted[pos]}' ({what}; {e.reference_value:.2f} for an average row)."
-        )
-    else:
-        sentence = (
-            f"Row {table.row[pos]}: actual {table.actual[pos]:.4g}, predicted {e.value:.4g} "
-            f"({e.reference_value:.4g} for an average row)."
-        )
-    return sentence, e.grouped(groups)
+    r = explain_evaluated_row(bundle.model, x, ev, worst_position(ev), bundle.pipeline)
+    return r.sentence, list(r.contributions)

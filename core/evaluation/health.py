@@ -5,8 +5,10 @@ layer whose output goes through relu, sigmoid or tanh. A ReLU unit is dead
 when it outputs 0 on every row (it no longer learns); a sigmoid or tanh unit
 is saturated when at least 90 % of the rows put it in the flat ends of its
 curve (sigmoid below 0.01 or above 0.99, tanh beyond ±0.99), where its
-gradient is nearly zero. Output layers are left out: a confident sigmoid or
-softmax output is what training aims for. Each layer gets a plain-words hint.
+gradient is nearly zero. A layer is judged by the activation it ends with
+(Dense or Activation with relu, sigmoid or tanh; a ReLU layer without a
+negative slope). Output layers are left out: a confident sigmoid or softmax
+output is what training aims for. Each layer gets a plain-words hint.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import numpy as np
 
 from core.engine.autograd import Tensor, no_grad
 
-__all__ = ["LayerHealth", "activation_health", "layer_outputs"]
+__all__ = ["LayerHealth", "activation_health", "judged_activation", "layer_outputs"]
 
 SATURATED_SHARE = 0.9
 WARN_SHARE = 0.25
@@ -38,6 +40,12 @@ class LayerHealth:
     @property
     def share(self) -> float:
         return self.flagged / self.units if self.units else 0.0
+
+    @property
+    def label(self) -> str:
+        """A few words for a badge: "40 % dead" (relu) or "10 % saturated"."""
+        word = "dead" if self.activation == "relu" else "saturated"
+        return f"{self.share * 100:.0f} % {word}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,14 +94,24 @@ def _hint(activation: str, layer: str, units: int, flagged: int) -> tuple[str, s
     )
 
 
+def judged_activation(layer: Any) -> str | None:
+    """ "relu", "sigmoid" or "tanh" when `layer`'s output can die or saturate, else None."""
+    act = getattr(layer, "output_activation", None)
+    if act in ("relu", "sigmoid", "tanh"):
+        return str(act)
+    if type(layer).__name__ == "ReLU" and not getattr(layer, "negative_slope", 0.0):
+        return "relu"  # a plain ReLU layer leaves output_activation unset
+    return None
+
+
 def activation_health(model: Any, x: np.ndarray, max_rows: int = 2000) -> list[LayerHealth]:
     """Health of every hidden relu/sigmoid/tanh layer on (up to `max_rows` of) rows `x`."""
     x = np.asarray(x, dtype=np.float32)[:max_rows]
     outputs = {id(t.layer) for t in getattr(model, "outputs", [])}
     report = []
     for layer, out in layer_outputs(model, x):
-        act = getattr(layer, "output_activation", None)
-        if act not in ("relu", "sigmoid", "tanh") or id(layer) in outputs or out.ndim < 2:
+        act = judged_activation(layer)
+        if act is None or id(layer) in outputs or out.ndim < 2:
             continue
         a = out.reshape(len(out), -1)
         if act == "relu":

@@ -1,30 +1,43 @@
 """Weight and gradient histograms per layer per epoch, recorded while training.
 
 A `HistogramRecorder` keeps, for each epoch it is fed, one histogram of each
-layer's trainable weights and one of their gradients (the last batch's
-gradient, which the optimizer leaves in the weights' `.grad` until the next
-step). Feed it with its `callback()` in the trainer's callbacks, or call
-`record(model, epoch)` from an `EpochEnded` handler in the training thread.
+layer's trainable weights and one of their gradients: the last batch's
+gradient (after any clipping), which the optimizer leaves in the weights'
+`.grad` until the next step. Feed it with its `callback()` in the trainer's
+callbacks (it then runs in the training thread, between two steps), or call
+`record(model, epoch)`. One record costs a few tens of microseconds for a
+small network (`Histogram.of` bins with one `bincount`, not `np.histogram`).
 It holds only copies, behind a lock, so a view may read it from another
 thread. Past `max_epochs` recorded epochs it keeps every other one.
+`to_arrays` / `from_arrays` turn it into a few plain NumPy arrays and back
+(the trained state keeps them beside the weights).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from core.engine.callbacks import Callback
+from core.errors import FormatError
 
 __all__ = ["Histogram", "HistogramCallback", "HistogramRecorder", "LayerSnapshot"]
+
+#: The statistics kept beside the counts, in this order (`to_arrays`' "*_stats" columns).
+STATS = ("mean", "std", "min", "max")
 
 
 @dataclass(frozen=True)
 class Histogram:
-    """Counts over `bins` equal bins from min to max, with summary statistics."""
+    """Counts over `bins` equal bins from min to max (the last bin holds max), with statistics.
+
+    When every value is the same the bins span min - 0.5 .. max + 0.5; without
+    any finite value the counts are zero and the statistics NaN.
+    """
 
     counts: np.ndarray
     edges: np.ndarray
@@ -33,17 +46,38 @@ class Histogram:
     minimum: float
     maximum: float
 
+    @property
+    def total(self) -> int:
+        return int(self.counts.sum())
+
     @classmethod
     def of(cls, values: np.ndarray, bins: int = 30) -> Histogram:
         v = np.asarray(values, dtype=np.float64).ravel()
-        v = v[np.isfinite(v)]
-        if v.size == 0:
-            return cls(np.zeros(bins, np.int64), np.linspace(0, 1, bins + 1), 0.0, 0.0, 0.0, 0.0)
-        lo, hi = float(v.min()), float(v.max())
-        if lo == hi:
-            lo, hi = lo - 0.5, hi + 0.5
-        counts, edges = np.histogram(v, bins=bins, range=(lo, hi))
-        return cls(counts, edges, float(v.mean()), float(v.std()), float(v.min()), float(v.max()))
+        lo, hi = (float(v.min()), float(v.max())) if v.size else (np.nan, np.nan)
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            v = v[np.isfinite(v)]
+            if v.size == 0:
+                return cls.empty(bins)
+            lo, hi = float(v.min()), float(v.max())
+        n = v.size
+        mean = float(v.sum()) / n
+        d = v - mean
+        std = float(np.sqrt(np.dot(d, d) / n))
+        return cls(_bin_counts(v, lo, hi, bins), _edges(lo, hi, bins), mean, std, lo, hi)
+
+    @classmethod
+    def empty(cls, bins: int = 30) -> Histogram:
+        nan = float("nan")
+        return cls(np.zeros(bins, np.int64), _edges(0.0, 1.0, bins), nan, nan, nan, nan)
+
+    @classmethod
+    def from_stats(cls, counts: np.ndarray, stats: Sequence[float]) -> Histogram:
+        """A histogram from its counts and (mean, std, min, max): `to_arrays`' form."""
+        mean, std, lo, hi = (float(s) for s in stats)
+        counts = np.asarray(counts, dtype=np.int64)
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            return cls.empty(len(counts))
+        return cls(counts, _edges(lo, hi, len(counts)), mean, std, lo, hi)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -56,9 +90,25 @@ class Histogram:
         }
 
 
+def _span(lo: float, hi: float) -> tuple[float, float]:
+    return (lo - 0.5, hi + 0.5) if lo == hi else (lo, hi)
+
+
+def _edges(lo: float, hi: float, bins: int) -> np.ndarray:
+    lo, hi = _span(lo, hi)
+    return lo + (hi - lo) / bins * np.arange(bins + 1, dtype=np.float64)
+
+
+def _bin_counts(v: np.ndarray, lo: float, hi: float, bins: int) -> np.ndarray:
+    lo, hi = _span(lo, hi)
+    idx = ((v - lo) * (bins / (hi - lo))).astype(np.intp)  # >= 0: lo is the minimum
+    np.minimum(idx, bins - 1, out=idx)
+    return np.bincount(idx, minlength=bins)
+
+
 @dataclass(frozen=True)
 class LayerSnapshot:
-    """One layer at the end of one epoch."""
+    """One layer at the end of one epoch (`gradients` None before its first step)."""
 
     epoch: int
     layer: str
@@ -70,8 +120,8 @@ class HistogramRecorder:
     """Collects `LayerSnapshot`s per epoch (see the module docstring)."""
 
     def __init__(self, bins: int = 30, max_epochs: int = 400) -> None:
-        self.bins = bins
-        self.max_epochs = max(2, max_epochs)
+        self.bins = int(bins)
+        self.max_epochs = max(2, int(max_epochs))
         self._stride = 1
         self._lock = threading.Lock()
         self._epochs: dict[int, dict[str, LayerSnapshot]] = {}
@@ -83,16 +133,14 @@ class HistogramRecorder:
             return
         snaps: dict[str, LayerSnapshot] = {}
         for layer in getattr(model, "layers", []):
-            weights = [w for w in layer.trainable_weights]
+            weights = layer.trainable_weights
             if not weights:
                 continue
-            values = np.concatenate([np.asarray(w.data).ravel() for w in weights])
+            values = np.concatenate([w.data.ravel() for w in weights])
             grads = [w.grad for w in weights]
             grad_hist = None
             if all(g is not None for g in grads):
-                grad_hist = Histogram.of(
-                    np.concatenate([np.asarray(g).ravel() for g in grads]), self.bins
-                )
+                grad_hist = Histogram.of(np.concatenate([g.ravel() for g in grads]), self.bins)
             snaps[layer.name] = LayerSnapshot(
                 epoch, layer.name, Histogram.of(values, self.bins), grad_hist
             )
@@ -101,9 +149,12 @@ class HistogramRecorder:
                 if name not in self._layers:
                     self._layers.append(name)
             self._epochs[epoch] = snaps
-            if len(self._epochs) > self.max_epochs:
-                self._stride *= 2
-                self._epochs = {e: s for e, s in self._epochs.items() if e % self._stride == 0}
+            self._thin()
+
+    def _thin(self) -> None:
+        while len(self._epochs) > self.max_epochs:
+            self._stride *= 2
+            self._epochs = {e: s for e, s in self._epochs.items() if e % self._stride == 0}
 
     @property
     def layers(self) -> list[str]:
@@ -114,6 +165,10 @@ class HistogramRecorder:
     def epochs(self) -> list[int]:
         with self._lock:
             return sorted(self._epochs)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._epochs)
 
     def at(self, epoch: int) -> dict[str, LayerSnapshot]:
         """Every layer's snapshot at `epoch` (the nearest recorded epoch at or before it)."""
@@ -134,6 +189,79 @@ class HistogramRecorder:
 
     def callback(self) -> HistogramCallback:
         return HistogramCallback(self)
+
+    # ------------------------------------------------------------------ plain arrays
+
+    def to_arrays(self) -> tuple[list[str], dict[str, np.ndarray]]:
+        """(layer names, arrays): "epochs" (E,), "weights_counts" / "gradients_counts"
+        (E, L, bins) and "weights_stats" / "gradients_stats" (E, L, 4: mean, std, min,
+        max; NaN where a layer has no histogram that epoch). Empty when nothing is recorded."""
+        with self._lock:
+            layers = list(self._layers)
+            epochs = sorted(self._epochs)
+            if not epochs or not layers:
+                return [], {}
+            shape = (len(epochs), len(layers))
+            out: dict[str, np.ndarray] = {"epochs": np.asarray(epochs, dtype=np.int64)}
+            for kind in ("weights", "gradients"):
+                counts = np.zeros((*shape, self.bins), dtype=np.int64)
+                stats = np.full((*shape, len(STATS)), np.nan)
+                for i, e in enumerate(epochs):
+                    for j, name in enumerate(layers):
+                        snap = self._epochs[e].get(name)
+                        h = getattr(snap, kind, None) if snap is not None else None
+                        if h is not None:
+                            counts[i, j] = h.counts
+                            stats[i, j] = (h.mean, h.std, h.minimum, h.maximum)
+                out[f"{kind}_counts"] = counts
+                out[f"{kind}_stats"] = stats
+            return layers, out
+
+    @classmethod
+    def from_arrays(
+        cls, layers: Sequence[str], arrays: Mapping[str, np.ndarray], max_epochs: int = 400
+    ) -> HistogramRecorder:
+        """The recorder `to_arrays` describes; FormatError names what does not fit."""
+        layers = [str(n) for n in layers]
+        epochs = np.asarray(arrays.get("epochs", np.zeros(0, np.int64)))
+        if epochs.ndim != 1 or epochs.dtype.kind not in "iu":
+            raise FormatError(f"histograms: Expected whole epoch numbers. Received {epochs!r:.60}.")
+        shape = (len(epochs), len(layers))
+        parts: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        bins = 0
+        for kind in ("weights", "gradients"):
+            counts = np.asarray(arrays.get(f"{kind}_counts"))
+            stats = np.asarray(arrays.get(f"{kind}_stats"))
+            if counts.ndim != 3 or counts.shape[:2] != shape or counts.shape[2] < 1:
+                raise FormatError(
+                    f"histograms: Expected {kind} counts of shape ({shape[0]}, {shape[1]}, bins). "
+                    f"Received {counts.shape}."
+                )
+            if stats.shape != (*shape, len(STATS)):
+                raise FormatError(
+                    f"histograms: Expected {kind} statistics of shape "
+                    f"({shape[0]}, {shape[1]}, {len(STATS)}). Received {stats.shape}."
+                )
+            bins = counts.shape[2]
+            parts[kind] = (counts, stats)
+        rec = cls(bins=bins, max_epochs=max(max_epochs, len(epochs)))
+        rec._layers = layers
+        for i, e in enumerate(epochs.tolist()):
+            snaps = {}
+            for j, name in enumerate(layers):
+                w_counts, w_stats = parts["weights"][0][i, j], parts["weights"][1][i, j]
+                if np.isnan(w_stats).all():
+                    continue
+                g_counts, g_stats = parts["gradients"][0][i, j], parts["gradients"][1][i, j]
+                grads = None if np.isnan(g_stats).all() else Histogram.from_stats(g_counts, g_stats)
+                snaps[name] = LayerSnapshot(
+                    int(e), name, Histogram.from_stats(w_counts, w_stats), grads
+                )
+            rec._epochs[int(e)] = snaps
+        if len(epochs) > 1:
+            gaps = np.diff(np.sort(epochs))
+            rec._stride = int(max(1, gaps.min()))
+        return rec
 
 
 class HistogramCallback(Callback):
