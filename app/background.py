@@ -1,10 +1,12 @@
-"""Run a function in Qt's thread pool and hand its result back to the GUI thread.
+"""Run a function in a Qt thread pool and hand its result back to the GUI thread.
 
 `BackgroundJobs.run(key, compute, done)` starts `compute()` in a pool thread
 and later calls `done(result, error)` in the GUI thread (`error` is "" or a
-plain line). A newer job under the same key makes an older one's result stale:
-it is dropped, never delivered. `compute` must work on copies only (it runs
-while the GUI goes on); `cancel(key)` drops whatever is in flight.
+plain line, `app.session.describe`). A newer job under the same key makes an
+older one's result stale: it is dropped, never delivered. `call` does the same
+at once, on the GUI thread, for work too small to hand off. `compute` must work
+on copies only (it runs while the GUI goes on); `cancel(key)` drops whatever is
+in flight.
 """
 
 from __future__ import annotations
@@ -15,18 +17,22 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from app.session import describe
 from core.errors import LayerForgeError
 
-__all__ = ["BackgroundJobs", "describe_error"]
+__all__ = ["BackgroundJobs"]
 
 Done = Callable[[Any, str], None]
 
 
-def describe_error(exc: BaseException) -> str:
-    """One plain line for a person: a LayerForge error's message, else type and text."""
-    if isinstance(exc, LayerForgeError):
-        return " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+def _attempt(compute: Callable[[], Any]) -> tuple[Any, str]:
+    """(result, "") or (None, the reason in plain words); unexpected errors are printed too."""
+    try:
+        return compute(), ""
+    except Exception as exc:  # noqa: BLE001 - reported to the view, never lost in a thread
+        if not isinstance(exc, (LayerForgeError, ValueError, FloatingPointError)):
+            traceback.print_exc()
+        return None, describe(exc)
 
 
 class _Delivery(QObject):
@@ -41,12 +47,7 @@ class _Job(QRunnable):
         self.key, self.generation, self.compute, self.out = key, generation, compute, out
 
     def run(self) -> None:
-        try:
-            result, error = self.compute(), ""
-        except Exception as exc:  # noqa: BLE001 - reported to the view, never lost in a thread
-            result, error = None, describe_error(exc)
-            if not isinstance(exc, (LayerForgeError, ValueError, FloatingPointError)):
-                traceback.print_exc()
+        result, error = _attempt(self.compute)
         self.out.done.emit(self.key, self.generation, result, error)
 
 
@@ -65,6 +66,11 @@ class BackgroundJobs(QObject):
         self._generation += 1
         self._current[key] = (self._generation, done)
         self._pool.start(_Job(key, self._generation, compute, self._delivery))
+
+    def call(self, key: str, compute: Callable[[], Any], done: Done) -> None:
+        """Compute now, on this thread (a job of `key` in flight is dropped), then `done`."""
+        self.cancel(key)
+        done(*_attempt(compute))
 
     def cancel(self, key: str) -> None:
         self._current.pop(key, None)

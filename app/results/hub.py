@@ -16,13 +16,13 @@ threads, and a result that arrives after the model changed again is dropped.
 
 from __future__ import annotations
 
-import traceback
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
 
+from app.background import BackgroundJobs
+from app.session import describe
 from core.errors import LayerForgeError
 
 if TYPE_CHECKING:
@@ -32,35 +32,6 @@ if TYPE_CHECKING:
 NONE, TRAINING, COMPUTING, READY, ERROR = "none", "training", "computing", "ready", "error"
 #: Rows x curves up to which the metrics are computed on the GUI thread (about 25 ms).
 SYNC_LIMIT = 20_000
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, LayerForgeError):
-        return " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
-
-
-class _Delivery(QObject):
-    """Carries a worker's result back to the GUI thread (queued: it lives there)."""
-
-    done = Signal(int, object, str)
-
-
-class _Job(QRunnable):
-    """Computes one evaluation from copied arrays in a pool thread."""
-
-    def __init__(self, generation: int, compute: Callable[[], Any], delivery: _Delivery) -> None:
-        super().__init__()
-        self.generation, self.compute, self.delivery = generation, compute, delivery
-
-    def run(self) -> None:
-        try:
-            ev, error = self.compute(), ""
-        except Exception as exc:  # noqa: BLE001 - reported on the page, never lost in a thread
-            ev, error = None, _describe(exc)
-            if not isinstance(exc, (LayerForgeError, ValueError, FloatingPointError)):
-                traceback.print_exc()
-        self.delivery.done.emit(self.generation, ev, error)
 
 
 def _curve_count(dataset: Any) -> int:
@@ -96,11 +67,9 @@ class ResultsHub(QObject):
         self.status = NONE
         self.message = "Train the network to see how good it is here."
         self.sync_limit = SYNC_LIMIT
-        self._generation = 0
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
-        self._delivery = _Delivery(self)
-        self._delivery.done.connect(self._on_done)
+        pool = QThreadPool(self)
+        pool.setMaxThreadCount(1)
+        self.jobs = BackgroundJobs(self, pool)
         session.runStarted.connect(self._on_run_started)
         session.runFinished.connect(lambda *_a: self.refresh())
         session.errored.connect(lambda *_a: self.refresh())
@@ -130,19 +99,18 @@ class ResultsHub(QObject):
             choice = choose_split(dataset)
             outputs = np.array(model_predictor(model)(np.asarray(choice.x, dtype=np.float32)))
         except (LayerForgeError, ValueError, FloatingPointError) as exc:
-            self._set(None, ERROR, f"The results could not be computed: {_describe(exc)}")
+            self._set(None, ERROR, f"The results could not be computed: {describe(exc)}")
             return
-        self._generation += 1
         rows = len(choice.y) * _curve_count(dataset)
         if rows <= self.sync_limit:
-            _Job(self._generation, lambda: _compute(dataset, outputs), self._delivery).run()
+            self.jobs.call("results", lambda: _compute(dataset, outputs), self._on_done)
             return
         self._set(None, COMPUTING, f"Computing the results on {len(choice.y):,} rows…")
-        self._pool.start(_Job(self._generation, lambda: _compute(dataset, outputs), self._delivery))
+        self.jobs.run("results", lambda: _compute(dataset, outputs), self._on_done)
 
-    def _on_done(self, generation: int, ev: Evaluation | None, error: str) -> None:
-        if generation != self._generation or self.session.is_running():
-            return  # the model changed while this was computed
+    def _on_done(self, ev: Evaluation | None, error: str) -> None:
+        if self.session.is_running():
+            return  # a run started while this was computed
         if ev is None:
             self._set(None, ERROR, f"The results could not be computed: {error}")
         else:
@@ -159,10 +127,10 @@ class ResultsHub(QObject):
     # ------------------------------------------------------------------ plumbing
     def _set(self, ev: Evaluation | None, status: str, message: str) -> None:
         if ev is None and status != COMPUTING:
-            self._generation += 1  # a result still being computed is no longer wanted
+            self.jobs.cancel("results")  # a result still being computed is no longer wanted
         self.evaluation, self.status, self.message = ev, status, message
         self.changed.emit()
 
     def wait(self, timeout_ms: int = 5000) -> bool:
         """Block until a computation in the pool has finished (window close, tests)."""
-        return bool(self._pool.waitForDone(timeout_ms))
+        return self.jobs.wait(timeout_ms)

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from app.background import BackgroundJobs, describe_error
+from app.background import BackgroundJobs
+from app.session import describe
 from core.document.graph import NodeMoved
 from core.document.trained_state import network_matches
 from core.errors import LayerForgeError
@@ -132,7 +133,7 @@ class LearnedHub(QObject):
             self.health = health_by_node(training_health(self.model, dataset), self.network)
         except (LayerForgeError, ValueError, FloatingPointError) as exc:
             self.health = {}
-            session.message.emit(f"Activation health was not measured: {describe_error(exc)}")
+            session.message.emit(f"Activation health was not measured: {describe(exc)}")
         self._show_health()
         self.modelChanged.emit()
         self.histogramsChanged.emit()
@@ -171,10 +172,7 @@ class LearnedHub(QObject):
 
         work = importance_rows(dataset) * max(int(copy.count_params()), 1)
         if work <= SYNC_IMPORTANCE_WORK:
-            try:
-                self._importance_done(compute(), "")
-            except (LayerForgeError, ValueError, FloatingPointError) as exc:
-                self._importance_done(None, describe_error(exc))
+            self.jobs.call("importance", compute, self._importance_done)
             return
         self.importance_busy = True
         self.importance_note = "Measuring feature importance on the validation rows…"

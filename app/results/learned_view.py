@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.background import describe_error
 from app.results.learned_hub import LearnedHub
+from app.session import describe
 from app.worker import GUI_GATE
 from core.errors import LayerForgeError
 
@@ -378,7 +378,7 @@ class LearnedView(QWidget):
         except (LayerForgeError, ValueError, FloatingPointError) as exc:
             self.explanation = None
             self.explain_chart.set_bars([], [])
-            self.sentence.setText(f"This row could not be explained: {describe_error(exc)}")
+            self.sentence.setText(f"This row could not be explained: {describe(exc)}")
             return False
         names = [name for name, _ in self.explanation.contributions]
         values = [value for _, value in self.explanation.contributions]
