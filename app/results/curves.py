@@ -46,12 +46,18 @@ def _plot(title: str, xlabel: str, ylabel: str) -> pg.PlotWidget:
 
 
 class CurvesPanel:
-    """The ROC plot and the precision-recall plot (the page lays them out)."""
+    """The ROC plot and the precision-recall plot (the page lays them out).
+
+    `set_evaluation` draws the curves; `set_threshold` moves only the operating
+    point (the curves do not depend on the threshold).
+    """
 
     def __init__(self) -> None:
         self.roc = _plot("ROC", "false positive rate", "true positive rate")
         self.pr = _plot("Precision–recall", "recall", "precision")
         self.titles: dict[str, str] = {}
+        self.drawn: Any = None  # the ROC curves drawn now
+        self._points: list[Any] = []
 
     def set_evaluation(self, ev: Any) -> None:
         roc_item, pr_item = self.roc.getPlotItem(), self.pr.getPlotItem()
@@ -66,33 +72,45 @@ class CurvesPanel:
         model = ev.model
         binary = ev.task == "binary"
         for k, (label, curve) in enumerate(model.roc.items()):
-            pen = pg.mkPen(COLORS[k % len(COLORS)], width=2)
             name = label if curve.auc is not None else f"{label} (no rows)"
-            roc_item.plot(curve.x, curve.y, pen=pen, name=f"{name}  {score(curve.auc)}")
-        codes = np.asarray(ev.actual)
+            self._curve(roc_item, curve, k, f"{name}  {score(curve.auc)}")
         for k, (label, curve) in enumerate(ev.pr_curves.items()):
-            color = COLORS[(k if not binary else 0) % len(COLORS)]
-            pen = pg.mkPen(color, width=2)
-            pr_item.plot(curve.x, curve.y, pen=pen, name=f"{label}  {score(curve.auc)}")
+            self._curve(pr_item, curve, k, f"{label}  {score(curve.auc)}")
             if binary:  # chance level: the positive class's share of the rows
-                share = float(np.mean(codes == 1)) if len(codes) else 0.0
+                share = float(np.mean(np.asarray(ev.actual) == 1)) if ev.n_rows else 0.0
                 pr_item.plot([0, 1], [share, share], pen=dashed)
         roc_what = "ROC AUC" if binary else "ROC, macro AUC"
         self.titles["roc"] = f"{roc_what} {score(model.roc_auc)}"
+        self._points = []
         if binary:
             self.titles["pr"] = f"Precision–recall, AUC {score(model.pr_auc)} ('{ev.labels[1]}')"
-            self._operating_point(ev, roc_item, pr_item)
+            spot = {"symbol": "o", "symbolSize": 9, "symbolBrush": (213, 94, 0), "pen": None}
+            self._points = [roc_item.plot([0], [0], name="threshold", **spot)]
+            self._points.append(pr_item.plot([0], [0], **spot))
+            self.set_threshold(ev)
         else:
             self.titles["pr"] = "Precision–recall (one vs rest)"
         roc_item.setTitle(self.titles["roc"], size="10pt", color="#1f2430")
         pr_item.setTitle(self.titles["pr"], size="10pt", color="#1f2430")
+        self.drawn = model.roc
 
-    def _operating_point(self, ev: Any, roc_item: Any, pr_item: Any) -> None:
-        """The current threshold's point: ROC (1 - recall of class 0, recall of class 1),
-        PR (recall, precision of class 1), from the report at that threshold."""
+    @staticmethod
+    def _curve(item: Any, curve: Any, k: int, name: str) -> None:
+        line = item.plot(
+            curve.x, curve.y, pen=pg.mkPen(COLORS[k % len(COLORS)], width=2), name=name
+        )
+        line.setDownsampling(auto=True, method="peak")  # 100k-point curves draw fast
+        line.setClipToView(True)
+
+    def set_threshold(self, ev: Any) -> None:
+        """Put the operating point at the threshold of `ev` (a two-class evaluation):
+        ROC (1 - recall of class 0, recall of class 1), PR (recall, precision of class 1)."""
+        if not self._points:
+            return
         report = ev.model.classification
         recall, precision = report.recall, report.precision
-        spot = {"symbol": "o", "symbolSize": 9, "symbolBrush": (213, 94, 0), "pen": None}
-        name = f"threshold {ev.threshold:.2f}"
-        roc_item.plot([1.0 - recall[0]], [recall[1]], name=name, **spot)
-        pr_item.plot([recall[1]], [precision[1]], **spot)
+        self._points[0].setData([1.0 - recall[0]], [recall[1]])
+        self._points[1].setData([recall[1]], [precision[1]])
+        legend = self.roc.getPlotItem().legend
+        if legend is not None:
+            legend.getLabel(self._points[0]).setText(f"threshold {ev.threshold:.2f}")

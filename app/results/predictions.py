@@ -58,6 +58,7 @@ class PredictionsModel(QAbstractTableModel):
         self.columns: list[str] = []
         self._order = np.zeros(0, dtype=np.int64)  # all positions, sorted
         self._filter: np.ndarray | None = None
+        self._correct: np.ndarray | None = None
         self.shown = np.zeros(0, dtype=np.int64)  # the positions on screen, in order
 
     def set_table(self, table: Any) -> None:
@@ -65,6 +66,7 @@ class PredictionsModel(QAbstractTableModel):
         self.beginResetModel()
         self.table = table
         self.columns = list(table.columns) if table is not None else []
+        self._correct = table.correct if table is not None else None  # computed once
         self._order = table.worst_first() if table is not None else np.zeros(0, dtype=np.int64)
         self._update_shown()
         self.endResetModel()
@@ -119,7 +121,7 @@ class PredictionsModel(QAbstractTableModel):
             align = Qt.AlignmentFlag.AlignRight if numeric else Qt.AlignmentFlag.AlignLeft
             return int(align | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.BackgroundRole:
-            correct = self.table.correct
+            correct = self._correct
             if correct is not None and not correct[pos]:
                 return QColor(ERROR_SOFT)
         return None
@@ -198,13 +200,17 @@ class PredictionsPanel(QWidget):
         error = columns.index("error") if table is not None else -1
         header = self.view.horizontalHeader()
         header.setSortIndicator(error, Qt.SortOrder.DescendingOrder)
+        fm = self.view.fontMetrics()
+        widest = str(int(table.row.max())) if table is not None and len(table) else "0"
         for col, name in enumerate(columns):
             # p(actual) is 1 - error: shown by the error column, kept in the CSV
             self.view.setColumnHidden(col, name == "probability_actual")
-            mode = QHeaderView.ResizeMode
-            header.setSectionResizeMode(
-                col, mode.ResizeToContents if name == "row" else mode.Stretch
-            )
+            if name == "row":  # a fixed width: sizing to contents would read 1000 rows
+                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
+                width = max(fm.horizontalAdvance("Row") + 30, fm.horizontalAdvance(widest) + 16)
+                header.resizeSection(col, width)
+            else:
+                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
         self._show_count()
 
     def set_filter(self, positions: np.ndarray | None, what: str = "") -> None:

@@ -167,9 +167,9 @@ class ResultsView(QWidget):
         ev = self.hub.evaluation
         ready = self.hub.status == READY and ev is not None
         self.status.setText(self.hub.message)
-        self.status.setVisible(not ready)
-        self.headline.setVisible(ready)
+        self.headline.setVisible(ready)  # hide before showing: one layout pass, not two
         self.body.setVisible(ready)
+        self.status.setVisible(not ready)
         if not ready:
             self._actual = None
             return
@@ -198,7 +198,10 @@ class ResultsView(QWidget):
         self.threshold.setVisible(binary)
         if binary:
             self.threshold.set_threshold(float(ev.threshold), ev.labels[1])
-        self.curves.set_evaluation(ev)
+        if self.curves.drawn is ev.model.roc:  # the same curves at another threshold
+            self.curves.set_threshold(ev)
+        else:
+            self.curves.set_evaluation(ev)
 
     # ------------------------------------------------------------------ the cell filter
     def show_cell(self, actual: int, predicted: int) -> None:

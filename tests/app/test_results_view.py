@@ -243,3 +243,24 @@ def test_a_project_trained_from_the_cli_opens_with_its_results(
     assert "No test row is 'c'" in view.headline.note.text()
     qtbot.mouseClick(view.matrix, LEFT, pos=view.matrix.cell_rect(2, 2).center())
     assert view.predictions.model.rowCount() == 0  # an empty cell lists no rows, no crash
+
+
+def test_a_single_valued_test_target_shows_no_r2_and_why(qtbot: Any) -> None:
+    from app.results.headline import Headline
+    from core.evaluation import baseline_from_targets, evaluate_outputs
+
+    base = baseline_from_targets("regression", (), np.array([1.0, 2.0, 4.0]))
+    ev = evaluate_outputs(
+        np.array([2.9, 3.2, 3.0]),
+        np.array([3.0, 3.0, 3.0]),
+        kind="regression",
+        baseline=base,
+        split="test",
+    )
+    headline = Headline()
+    qtbot.addWidget(headline)
+    headline.set_evaluation(ev)
+    assert headline.text("R²") == "—" and headline.text("R²", "baseline") == "—"
+    notes = [headline.grid.itemAtPosition(r, 3).widget().text() for r in range(1, 4)]
+    assert ev.model.regression.r2_note in notes and notes[-1].startswith("no R²: every one")
+    assert headline.text("MAE") == value(ev.model.regression.mae)
