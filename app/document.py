@@ -141,7 +141,11 @@ class DocumentController(QObject):
         self.undo_stack = QUndoStack(self)
         self.path: str | None = None
         self.analysis: Analysis | None = None
-        self.analysis_context: dict[str, Any] = {"n_features": None, "task": None}
+        self.analysis_context: dict[str, Any] = {
+            "n_features": None,
+            "task": None,
+            "input_shape": None,
+        }
         self._analysis_pending = False
         self._analyze: Analyzer = _analyze_function()
         #: The trained state that goes with the document (None: no trained model).
@@ -188,10 +192,13 @@ class DocumentController(QObject):
         return None if self._analysis_pending else self.analysis
 
     def set_analysis_context(
-        self, n_features: int | None = None, task: TaskInfo | None = None
+        self,
+        n_features: int | None = None,
+        task: TaskInfo | None = None,
+        input_shape: tuple[int, ...] | None = None,
     ) -> None:
-        """Tell the shape check the data's feature count and task; re-checks."""
-        self.analysis_context = {"n_features": n_features, "task": task}
+        """Tell the shape check the data's feature count, sample shape and task; re-checks."""
+        self.analysis_context = {"n_features": n_features, "task": task, "input_shape": input_shape}
         self.schedule_analysis()
 
     # ------------------------------------------------------------------ edits

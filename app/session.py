@@ -295,7 +295,9 @@ class TrainingSession(QObject):
             self._config = replace(config, target=self.dataset.target)
         self._set_data_error("")
         self.controller.set_analysis_context(
-            n_features=self.dataset.n_features, task=self.dataset.task
+            n_features=self.dataset.n_features,
+            task=self.dataset.task,
+            input_shape=self.dataset.input_shape,
         )
         self.dataChanged.emit()
 
@@ -551,7 +553,10 @@ class TrainingSession(QObject):
         then need not analyse the graph again), else None."""
         analysis = self.controller.current_analysis()
         context = self.controller.analysis_context
-        if context.get("n_features") == dataset.n_features and context.get("task") is dataset.task:
+        if (
+            context.get("input_shape") == dataset.input_shape
+            and context.get("task") is dataset.task
+        ):
             return analysis
         return None
 

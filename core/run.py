@@ -314,7 +314,7 @@ def load_data(
 ) -> Dataset:
     """The project's `Dataset`: its CSV (or `data_path`) read and prepared by
     `project_data_config`."""
-    from core.data import prepare, read_csv
+    from core.data.dataset import load_dataset
 
     settings = settings or TrainSettings.from_dict(project.train_config)
     path = data_path if data_path is not None else project.data_path
@@ -327,7 +327,7 @@ def load_data(
         problem = project.data_problem()
         if problem:
             raise DataError(problem + " Or pass --data FILE.csv on the command line.")
-    return prepare(read_csv(path), project_data_config(project, settings))
+    return load_dataset(path, project_data_config(project, settings))
 
 
 # --------------------------------------------------------------------------- model
@@ -343,7 +343,7 @@ def check_graph(graph: Graph, dataset: Dataset, analysis: Analysis | None = None
     from core.document.analysis import analyze
 
     if analysis is None:
-        analysis = analyze(graph, n_features=dataset.n_features, task=dataset.task)
+        analysis = analyze(graph, input_shape=dataset.input_shape, task=dataset.task)
     if analysis.problems:
         lines = [p.message for p in analysis.problems]
         plural = "s" if len(lines) > 1 else ""

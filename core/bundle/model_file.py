@@ -125,10 +125,8 @@ def save_model_bundle(
         task = getattr(pipeline, "task", None)
     weights = [np.asarray(w) for w in model.get_weights()]
     feature_names = list(pipeline.feature_names) if pipeline is not None else []
-    n_features = int(pipeline.n_features) if pipeline is not None else None
-    if n_features is None:
-        shape = _input_shape(model)
-        n_features = shape[-1] if shape else None
+    input_shape = tuple(pipeline.input_shape) if pipeline is not None else _input_shape(model)
+    n_features = int(np.prod(input_shape)) if input_shape else None
     if not feature_names and metadata and metadata.get("feature_names"):
         feature_names = [str(f) for f in metadata["feature_names"]]
     if not feature_names and n_features:
@@ -160,7 +158,7 @@ def save_model_bundle(
     config = {
         "model": _model_config(model),
         "graph": _graph_without_positions(graph) if graph is not None else None,
-        "input_shape": [n_features] if n_features else None,
+        "input_shape": list(input_shape) if input_shape else None,
         "pipeline": pipeline.to_dict() if pipeline is not None else None,
         "task": task.to_dict() if task is not None and hasattr(task, "to_dict") else None,
         "loss": comp.get("loss"),

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from core.bundle.inputs import ModelInputs, image_inputs
 from core.errors import DataError, LayerForgeError
 
 if TYPE_CHECKING:
@@ -148,9 +149,49 @@ class BundledModel:
             f"file path. Received: {type(rows).__name__}."
         )
 
+    def inputs(self, source: Any) -> ModelInputs:
+        """The network's input for `source` and the rows each sample belongs to.
+
+        `source` is what `predict` takes; for a model trained on an image folder it is a
+        folder of images, an image file or a list of them. An array already shaped like
+        the model's samples (rows, *input_shape) is taken as already preprocessed.
+        """
+        spec = getattr(self.pipeline, "input_spec", None)
+        if (
+            spec is not None
+            and isinstance(source, np.ndarray)
+            and source.ndim == len(spec.input_shape) + 1
+            and tuple(source.shape[1:]) == tuple(spec.input_shape)
+        ):
+            import pandas as pd
+
+            n = len(source)
+            return ModelInputs(pd.DataFrame(index=range(n)), source, np.arange(n))
+        if getattr(spec, "kind", None) == "images":
+            return image_inputs(spec, source)
+        df, path = self._frame(source)
+        x = self._table_features(df, path)
+        return ModelInputs(df, x, np.arange(len(x)))
+
     def features(self, rows: Any) -> np.ndarray:
-        """The float32 matrix the network sees for `rows` (preprocessing applied)."""
-        df, path = self._frame(rows)
+        """What the network sees for `rows` (preprocessing applied; see `inputs`)."""
+        return self.inputs(rows).x
+
+    def predict_table(self, source: Any, batch_size: int = 256) -> tuple[pd.DataFrame, ModelInputs]:
+        """(the prediction columns, one row per row of the inputs; the inputs): rows that give
+        no sample (an unreadable image) have empty predictions."""
+        inputs = self.inputs(source)
+        if len(inputs.x):
+            frame = self.decode(self.predict_raw(inputs.x, batch_size=batch_size)).to_frame()
+        else:
+            frame = self.decode(np.zeros((0, self._n_outputs()), np.float32)).to_frame()
+        return inputs.aligned(frame), inputs
+
+    def _n_outputs(self) -> int:
+        task = getattr(self.pipeline, "task", None)
+        return int(getattr(task, "output_units", 1) or 1)
+
+    def _table_features(self, df: pd.DataFrame, path: str | None) -> np.ndarray:
         if self.pipeline is not None:
             return self.pipeline.transform(df, path=path)
         names = self.feature_names

@@ -2,7 +2,9 @@
 
 Writes the input rows plus prediction columns: `prediction` (the class label,
 or the value for regression) and `probability_<label>` per class.
-Columns are matched by name; extra columns are ignored. Text cells that a
+Columns are matched by name; extra columns are ignored. A model trained on an
+image folder takes a folder of images (or one image) as `--data` and writes one
+row per image file (its path and folder first). Text cells that a
 spreadsheet would run as formulas are escaped (`core.export.predictions`).
 """
 
@@ -22,7 +24,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="predict with a trained model on a CSV",
         description="Apply a trained .lfmodel to the rows of a CSV file.",
     )
-    add_model_and_data(p, "the rows to predict")
+    add_model_and_data(p, "the rows to predict (a folder of images for an image model)")
     p.add_argument(
         "--out",
         metavar="PRED.csv",
@@ -32,7 +34,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.cli._common import load_model_and_data
+    from core.cli._common import load_model_file
     from core.document.fileio import atomic_write
     from core.export.predictions import CSV_OPTIONS, predictions_table
 
@@ -40,9 +42,11 @@ def run(args: argparse.Namespace) -> int:
         from core.cli._outputs import check_output
 
         check_output(args.out, flag="--out", inputs=[args.model, args.data], expected=[".csv"])
-    bundle, table = load_model_and_data(args)
-    prediction = bundle.predict(table.df)
-    out = predictions_table(table.df, prediction.to_frame())
+    bundle = load_model_file(args.model)
+    prediction, inputs = bundle.predict_table(args.data)
+    out = predictions_table(inputs.rows, prediction)
+    for notice in inputs.notices:
+        print(f"Note: {notice}", file=sys.stderr)
     if not args.out:
         out.to_csv(sys.stdout, **CSV_OPTIONS)
         return 0

@@ -5,6 +5,7 @@ array, so the data is materialised once)."""
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -12,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from core.data.inputs import InputOptions, parse_options
+from core.data.pixels import PixelLayout, PixelOptions, pixel_range, shared_pixel_scaling
 from core.data.preprocess import (
     IMPUTE,
     MAX_ONEHOT,
@@ -49,6 +52,9 @@ class DataConfig:
     stratify: bool = True
     task: str | None = None
     scale_target: bool = True
+    #: What one sample is beyond a flat row (see `core.data.inputs`): pixel columns as
+    #: images, an image folder, a text column or series windows; None for a table.
+    input: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.target == "":
@@ -102,9 +108,20 @@ class DataConfig:
                 "Expected validation_split + test_split < 1. Received: "
                 f"{self.validation_split} + {self.test_split}."
             )
+        parse_options(self.input)  # wrong input settings are refused now, not at training
+
+    @property
+    def input_options(self) -> InputOptions | None:
+        """The typed `input` settings (None: the table's rows are the samples)."""
+        return parse_options(self.input)
+
+    @property
+    def input_kind(self) -> str:
+        """ "table", or the kind of the `input` settings ("pixels", "images", ...)."""
+        return str(self.input["kind"]) if self.input is not None else "table"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "target": self.target,
             "roles": dict(self.roles),
             "impute": self.impute,
@@ -116,6 +133,9 @@ class DataConfig:
             "task": self.task,
             "scale_target": self.scale_target,
         }
+        if self.input is not None:
+            out["input"] = copy.deepcopy(self.input)
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> DataConfig:
@@ -166,7 +186,39 @@ class Dataset:
 
     @property
     def n_features(self) -> int:
-        return int(self.x_train.shape[1])
+        """Numbers per sample (height x width x channels for images)."""
+        return int(np.prod(self.x_train.shape[1:]))
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """The shape of one sample (no batch dimension): (features,), (h, w, c), ..."""
+        return tuple(int(d) for d in self.x_train.shape[1:])
+
+    @classmethod
+    def from_splits(
+        cls,
+        x: np.ndarray,
+        y: np.ndarray,
+        a: int,
+        b: int,
+        pipeline: Pipeline,
+        notices: list[str],
+    ) -> Dataset:
+        """A dataset whose splits are `x[:a]`, `x[a:b]`, `x[b:]` (and the same of `y`)."""
+        return cls(
+            x_train=x[:a],
+            y_train=y[:a],
+            x_val=x[a:b],
+            y_val=y[a:b],
+            x_test=x[b:],
+            y_test=y[b:],
+            feature_names=pipeline.feature_names,
+            input_columns=pipeline.input_columns,
+            task=pipeline.task,  # type: ignore[arg-type]
+            pipeline=pipeline,
+            notices=notices,
+            target=pipeline.target or "",
+        )
 
     def split(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         if name not in ("train", "val", "test"):
@@ -202,13 +254,20 @@ def _features(
         if col not in names:
             notices.append(f"a role was set for column '{col}', which is not in the file; ignored")
     feats: list[tuple[str, str]] = []
+    pixels = config.input_kind == "pixels"
     for p in profile_table(table, target):
         if p.name == target:
             continue
         role = config.roles.get(p.name, p.suggested_role)
+        if pixels and p.name not in config.roles:
+            # every column but the target is a pixel, constant (a blank border) or not
+            role = "feature"
         if role != "feature":
             continue
         kind = p.kind
+        if pixels:
+            feats.append((p.name, "numeric"))
+            continue
         if kind in ("identifier", "text", "constant"):
             if p.name not in config.roles:
                 continue
@@ -234,13 +293,21 @@ def _features(
     return feats
 
 
-def prepare(table: Table, config: DataConfig) -> Dataset:
-    """Build the `Dataset` for `table` as described by `config`."""
-    notices = list(table.notices)
-    if table.truncated:
-        notices.append("only the first rows of the file were read (preview)")
-    profiles = profile_table(table)
-    target = config.target or suggest_target(profiles)
+@dataclass
+class SplitRows:
+    """Which table rows go to which split: `order` holds train | val | test positions
+    (`order[:a]`, `order[a:b]`, `order[b:]`); `codes` the class code of every table row
+    (None for regression)."""
+
+    order: np.ndarray
+    a: int
+    b: int
+    codes: np.ndarray | None
+
+
+def target_and_task(table: Table, config: DataConfig) -> tuple[str, TaskInfo]:
+    """The target column (the configured one, or the suggested one) and its task."""
+    target = config.target or suggest_target(profile_table(table))
     if target is None:
         raise DataError(
             "Expected a column that can be a target (numbers, categories or yes/no). "
@@ -248,12 +315,21 @@ def prepare(table: Table, config: DataConfig) -> Dataset:
             "Check that the file is the right one.",
             path=table.path,
         )
-    task = detect_task(table, target, task=config.task)
-    features = _features(table, target, config, notices)
-    df = table.df
-    header_lines = 1 if table.has_header else 0
-    where = dict(path=table.path, header_lines=header_lines)
+    return target, detect_task(table, target, task=config.task)
 
+
+def split_rows(
+    table: Table,
+    config: DataConfig,
+    target: str,
+    task: TaskInfo,
+    notices: list[str],
+    required: list[str] | None = None,
+) -> SplitRows:
+    """Drop the rows without a target (and, with impute = drop, those missing one of the
+    `required` columns), then split the rest at random (stratified by class when asked)."""
+    df = table.df
+    where = dict(path=table.path, header_lines=1 if table.has_header else 0)
     tcodes: np.ndarray | None = None
     if task.kind == "regression":
         keep = df[target].notna().to_numpy()
@@ -263,9 +339,9 @@ def prepare(table: Table, config: DataConfig) -> Dataset:
     dropped_target = int(len(df) - keep.sum())
     if dropped_target:
         notices.append(f"dropped {dropped_target} row(s) with no value in the target '{target}'")
-    if config.impute == "drop":
+    if config.impute == "drop" and required:
         before = int(keep.sum())
-        for name, _ in features:
+        for name in required:
             keep &= df[name].notna().to_numpy()
         if before - int(keep.sum()):
             notices.append(
@@ -304,19 +380,49 @@ def prepare(table: Table, config: DataConfig) -> Dataset:
     del tr, va, te
     if rows is not None:
         order = rows[order]
-        del rows
+    return SplitRows(order, a, b, tcodes)
+
+
+def class_targets(codes: np.ndarray, task: TaskInfo) -> np.ndarray:
+    """Training targets from class codes: (n, 1) 0/1 for binary, else one-hot (n, K)."""
+    if task.kind == "binary":
+        return codes.astype(np.float32).reshape(-1, 1)
+    return np.take(np.eye(task.n_classes, dtype=np.float32), codes, axis=0)
+
+
+def prepare(table: Table, config: DataConfig) -> Dataset:
+    """Build the `Dataset` for `table` as described by `config`."""
+    kind = config.input_kind
+    if kind == "images":
+        raise DataError(
+            "Expected an image folder for image settings. Received: a table. Open a folder "
+            "with one sub-folder per class, or clear the image settings.",
+            path=table.path,
+        )
+    notices = list(table.notices)
+    if table.truncated:
+        notices.append("only the first rows of the file were read (preview)")
+    target, task = target_and_task(table, config)
+    features = _features(table, target, config, notices)
+    df = table.df
+    where = dict(path=table.path, header_lines=1 if table.has_header else 0)
+    split = split_rows(table, config, target, task, notices, [name for name, _ in features])
+    order, a, b, tcodes = split.order, split.a, split.b, split.codes
+    options = config.input_options
     cache: dict[str, np.ndarray] = {}
     pipeline = Pipeline.fit(
         df,
         features,
         rows=order[:a],
         impute=config.impute,
-        scale=config.scale,
+        scale="none" if isinstance(options, PixelOptions) else config.scale,
         task=task,
         target=target,
         cache=cache,
         **where,
     )
+    if isinstance(options, PixelOptions):
+        pipeline = _pixel_pipeline(table, pipeline, options, order[:a])
     if task.kind == "regression" and config.scale_target:
         values = numeric_values(df[target], target, **where)
         pipeline = pipeline.with_target_scaling(TargetScaling.fit(values[order[:a]]))
@@ -328,31 +434,51 @@ def prepare(table: Table, config: DataConfig) -> Dataset:
     release_free_memory()
     x = np.empty((len(order), pipeline.n_features), dtype=np.float32)
     pipeline._fill(df, x, order, cache=cache, **where)
+    if isinstance(pipeline.input_spec, PixelLayout):
+        x = pipeline.input_spec.reshape(x)
     if tcodes is not None:
         codes = tcodes[order]
         del tcodes
-        if task.kind == "binary":
-            y = codes.astype(np.float32).reshape(-1, 1)
-        else:
-            y = np.take(np.eye(task.n_classes, dtype=np.float32), codes, axis=0)
+        y = class_targets(codes, task)
     else:
         y = pipeline.encode_target(df[target], rows=order, **where)
-    return Dataset(
-        x_train=x[:a],
-        y_train=y[:a],
-        x_val=x[a:b],
-        y_val=y[a:b],
-        x_test=x[b:],
-        y_test=y[b:],
-        feature_names=pipeline.feature_names,
-        input_columns=pipeline.input_columns,
-        task=task,
-        pipeline=pipeline,
-        notices=notices,
-        target=target,
-    )
+    return Dataset.from_splits(x, y, a, b, pipeline, notices)
+
+
+def _pixel_pipeline(
+    table: Table, pipeline: Pipeline, options: PixelOptions, train_rows: np.ndarray
+) -> Pipeline:
+    """`pipeline` (fitted without scaling) with every pixel column scaled to [0, 1] by the
+    training rows' range, and its samples arranged as images of the chosen shape."""
+    layout = PixelLayout(options.shape)
+    layout.check_width(pipeline.n_features, path=table.path)
+    not_numbers = [c.column for c in pipeline.columns if c.kind != "numeric"]
+    if not_numbers:
+        raise DataError(
+            f"Expected only numeric pixel columns for images. Received: {len(not_numbers)} "
+            f"column(s) of categories or yes/no values ('{not_numbers[0]}'"
+            + (" and more" if len(not_numbers) > 1 else "")
+            + "). Set their role to ignore, or clear the image shape.",
+            path=table.path,
+            column=not_numbers[0],
+        )
+    header_lines = 1 if table.has_header else 0
+    values = [
+        numeric_values(table.df[c.column], c.column, path=table.path, header_lines=header_lines)[
+            train_rows
+        ]
+        for c in pipeline.columns
+    ]
+    scaled = shared_pixel_scaling(pipeline.columns, *pixel_range(values))
+    return Pipeline(scaled, task=pipeline.task, target=pipeline.target, input_spec=layout)
 
 
 def load_dataset(path: str | os.PathLike[str], config: DataConfig | None = None) -> Dataset:
-    """Read `path` and prepare it with `config` (defaults: suggested target, 80/20 split)."""
-    return prepare(read_csv(path), config or DataConfig())
+    """Read `path` (a CSV file, or an image folder under image settings) and prepare it
+    with `config` (defaults: suggested target, 80/20 split)."""
+    config = config or DataConfig()
+    if config.input_kind == "images":
+        from core.data.image_dataset import prepare_image_folder
+
+        return prepare_image_folder(path, config)
+    return prepare(read_csv(path), config)

@@ -12,6 +12,12 @@ A regression target can be standardized too (`TargetScaling`, fitted on the
 training rows): the network then learns `(y - offset) / scale`, and
 `decode_predictions` / `target_values` turn its outputs back into the
 target's own units. A pipeline saved without it (older files) has none.
+
+When a sample is more than a flat row, `input_spec` (see `core.data.inputs`)
+says what it is: pixel columns arranged as images, an image folder, a
+tokenized text column or windows over a series. `input_shape` is then the
+shape of one sample, and `transform` hands the flat features (if any) to the
+spec to shape them.
 """
 
 from __future__ import annotations
@@ -24,13 +30,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.data.inputs import InputSpec, spec_from_dict
 from core.data.profile import _FALSE, TaskInfo, _workers, format_label, labels_of
 from core.errors import DataError, FormatError
 
 FORMAT = "layerforge.pipeline"
-#: Version 2 added `target_scaling`; a pipeline without it is still written as
-#: version 1, so that only files an older reader would mis-scale are refused by it.
-VERSION = 2
+#: Version 2 added `target_scaling`, version 3 `input` (a shaped sample); a pipeline
+#: is written with the oldest version that holds it, so that only files an older reader
+#: would misread are refused by it.
+VERSION = 3
 IMPUTE = ("mean", "median", "drop")
 SCALE = ("standardize", "minmax", "none")
 FEATURE_KINDS = ("numeric", "boolean", "categorical")
@@ -215,16 +223,31 @@ class Pipeline:
         task: TaskInfo | None = None,
         target: str | None = None,
         target_scaling: TargetScaling | None = None,
+        input_spec: InputSpec | None = None,
     ) -> None:
         self.columns: tuple[ColumnSpec, ...] = tuple(columns)
         self._task = task
         self.target = target
         self.target_scaling = target_scaling
+        self.input_spec = input_spec
 
     # ------------------------------------------------------------------ properties
     @property
     def input_columns(self) -> list[str]:
-        return [c.column for c in self.columns]
+        extra = getattr(self.input_spec, "column", None)
+        return [c.column for c in self.columns] + ([extra] if extra else [])
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """The shape of one sample as the network sees it (no batch dimension)."""
+        if self.input_spec is not None:
+            return tuple(self.input_spec.input_shape)
+        return (self.n_features,)
+
+    @property
+    def input_kind(self) -> str:
+        """ "table" for flat rows, else the input spec's kind ("pixels", "images", ...)."""
+        return self.input_spec.kind if self.input_spec is not None else "table"
 
     @property
     def feature_names(self) -> list[str]:
@@ -244,7 +267,23 @@ class Pipeline:
 
     def with_target_scaling(self, scaling: TargetScaling | None) -> Pipeline:
         """The same pipeline with `scaling` for its (regression) target."""
-        return Pipeline(self.columns, task=self._task, target=self.target, target_scaling=scaling)
+        return Pipeline(
+            self.columns,
+            task=self._task,
+            target=self.target,
+            target_scaling=scaling,
+            input_spec=self.input_spec,
+        )
+
+    def with_input(self, spec: InputSpec | None) -> Pipeline:
+        """The same pipeline whose samples are shaped by `spec`."""
+        return Pipeline(
+            self.columns,
+            task=self._task,
+            target=self.target,
+            target_scaling=self.target_scaling,
+            input_spec=spec,
+        )
 
     # ------------------------------------------------------------------ fit
     @classmethod
@@ -306,7 +345,8 @@ class Pipeline:
     def transform(
         self, df: pd.DataFrame, *, path: str | None = None, header_lines: int = 1
     ) -> np.ndarray:
-        """Float32 matrix (n_rows, n_features) for `df`, columns matched by name."""
+        """The network's input for `df`, columns matched by name: the float32 matrix
+        (n_rows, n_features), shaped by the input spec when there is one."""
         from core.resources import check_allocation
 
         self.check_columns(df, path=path)
@@ -317,8 +357,11 @@ class Pipeline:
             fix="Predict fewer rows at a time.",
         )
         out = np.empty((len(df), self.n_features), dtype=np.float32)
-        self._fill(df, out, None, path=path, header_lines=header_lines)
-        return out
+        if self.columns:
+            self._fill(df, out, None, path=path, header_lines=header_lines)
+        if self.input_spec is None:
+            return out
+        return self.input_spec.shape_table(df, out, path=path, header_lines=header_lines)
 
     def check_columns(self, df: pd.DataFrame, *, path: str | None = None) -> None:
         present = {str(c) for c in df.columns}
@@ -520,9 +563,10 @@ class Pipeline:
 
     # ------------------------------------------------------------------ JSON
     def to_dict(self) -> dict[str, Any]:
-        return {
+        version = 3 if self.input_spec is not None else 2 if self.target_scaling is not None else 1
+        out = {
             "format": FORMAT,
-            "version": VERSION if self.target_scaling is not None else 1,
+            "version": version,
             "target": self.target,
             "task": self._task.to_dict() if self._task is not None else None,
             "columns": [c.to_dict() for c in self.columns],
@@ -531,6 +575,9 @@ class Pipeline:
                 self.target_scaling.to_dict() if self.target_scaling is not None else None
             ),
         }
+        if self.input_spec is not None:
+            out["input"] = self.input_spec.to_dict()
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Pipeline:
@@ -557,13 +604,15 @@ class Pipeline:
             task=task,
             target=d.get("target"),
             target_scaling=TargetScaling.from_dict(ts) if ts is not None else None,
+            input_spec=spec_from_dict(d["input"]) if d.get("input") is not None else None,
         )
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Pipeline) and self.to_dict() == other.to_dict()
 
     def __repr__(self) -> str:
-        return f"Pipeline({len(self.columns)} columns -> {self.n_features} features)"
+        shape = f", samples {self.input_shape}" if self.input_spec is not None else ""
+        return f"Pipeline({len(self.columns)} columns -> {self.n_features} features{shape})"
 
 
 # ---------------------------------------------------------------------- helpers

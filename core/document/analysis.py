@@ -245,8 +245,12 @@ def analyze(
     n_features: int | None = None,
     task: object | None = None,
     cache: AnalysisCache | None = None,
+    input_shape: tuple[int, ...] | None = None,
 ) -> Analysis:
     """Shapes, parameter counts and problems for every node of `graph`. Never raises.
+
+    `input_shape` is the shape of one data sample (an image's (height, width,
+    channels), a text's (tokens,), ...); without it `n_features` means (n_features,).
 
     Without a `cache` the analysis owns the layers it checks, and `build_model` reuses
     them; layers in a shared cache (the GUI's) never go into a model.
@@ -373,7 +377,8 @@ def analyze(
                 f"The network has no output layer — connect layers after '{names[input_ids[0]]}'.",
             )
         )
-    _check_against_data(graph, analysis, n_features, task)
+    sample = tuple(input_shape) if input_shape else (n_features,) if n_features else None
+    _check_against_data(graph, analysis, sample, task)
     analysis.warnings.extend(_linear_stack_warnings(graph))
     return analysis
 
@@ -473,31 +478,37 @@ def _activation_of(node: Node) -> str | None:
 
 
 def _check_against_data(
-    graph: Graph, analysis: Analysis, n_features: int | None, task: object | None
+    graph: Graph, analysis: Analysis, sample: tuple[int, ...] | None, task: object | None
 ) -> None:
     problems = analysis.problems
-    if n_features is not None and len(analysis.input_ids) == 1:
+    if sample is not None and len(analysis.input_ids) == 1:
         nid = analysis.input_ids[0]
         shape = analysis.shapes.get(nid)
         node = graph.node(nid)
         if shape is not None:
             dims = tuple(shape[1:])
             size = math.prod(d for d in dims if d is not None)
-            if dims != (n_features,):
+            if dims != sample:
                 if len(dims) == 1:
                     what = f"takes {dims[0]} feature{'s' if dims[0] != 1 else ''}"
                 else:
                     what = f"takes shape {_dims(shape)} ({size} values per sample)"
+                want = ", ".join(str(d) for d in sample) + ("," if len(sample) == 1 else "")
+                has = (
+                    f"{sample[0]} after encoding"
+                    if len(sample) == 1
+                    else f"samples of shape ({want})"
+                )
                 problems.append(
                     Problem(
                         nid,
-                        f"Input '{node.name}' {what} but the data has {n_features} after "
-                        f"encoding — set Input shape to ({n_features},)",
+                        f"Input '{node.name}' {what} but the data has {has} — set Input shape "
+                        f"to ({want})",
                         Fix(
-                            f"Set Input shape to ({n_features},)",
+                            f"Set Input shape to ({want})",
                             "set_params",
                             nid,
-                            {"shape": [n_features]},
+                            {"shape": list(sample)},
                         ),
                     )
                 )

@@ -117,6 +117,9 @@ class Project:
         if not p.is_absolute() and self.path:
             p = Path(self.path).parent / p
         try:
+            shaped = (self.data_config or {}).get("input")
+            if p.is_dir() and isinstance(shaped, dict) and shaped.get("kind") == "images":
+                return None
             if p.is_dir():
                 return f"The data path {p} is a folder, not a data file. Choose a CSV file."
             if p.is_file():

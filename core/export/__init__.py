@@ -25,6 +25,7 @@ import numpy as np
 
 from core.document.fileio import replace_into, staged_path
 from core.errors import FormatError, LayerForgeError
+from core.export.outside import sample_inputs, without_shaped_input
 from core.export.verify import DEFAULT_ROWS, Check, ExportError
 
 __all__ = [
@@ -185,12 +186,19 @@ def export_model(
     if fmt not in FORMATS:
         raise ExportError(f"Unknown export format {fmt!r}. Expected one of: {', '.join(FORMATS)}.")
     bundle = as_bundle(bundle_or_model, pipeline)
+    spec = getattr(bundle.pipeline, "input_spec", None)
+    if spec is not None:
+        # images, text or series: verified on preprocessed samples (the user's own, or drawn)
+        rows = bundle.features(rows) if rows is not None else sample_inputs(spec, n_rows)
+    bundle, outside = without_shaped_input(bundle, fmt)
     target = Path(path)
     if not target.suffix:
         target = target.with_suffix(SUFFIXES[fmt])
     try:
         writer = _WRITERS[fmt]
-        return writer(bundle, target, verify, rows, n_rows, data)
+        report = writer(bundle, target, verify, rows, n_rows, data)
+        report.notes[:0] = outside
+        return report
     except ExportError:
         raise
     except LayerForgeError:
@@ -395,15 +403,16 @@ def _write_predictions(
             "The predictions export needs a data file. Expected --data CSV "
             "(the rows to predict). Received: none."
         )
-    if isinstance(data, (str, os.PathLike)):
+    if bundle.pipeline is not None:
+        pred, inputs = bundle.predict_table(data)
+        frame = inputs.rows
+    elif isinstance(data, (str, os.PathLike)):
         from core.data import read_csv
 
         frame = read_csv(data).df
     else:
         frame = data
-    if bundle.pipeline is not None:
-        pred = bundle.predict(frame).to_frame()
-    else:
+    if bundle.pipeline is None:
         raw = bundle.predict_raw(frame.to_numpy(np.float32))
         raw = np.asarray(raw, np.float64).reshape(len(frame), -1)
         pred = pd.DataFrame({f"output_{i}": raw[:, i] for i in range(raw.shape[1])})

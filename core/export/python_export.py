@@ -257,9 +257,14 @@ def keras_model_json(bundle: Any) -> tuple[str, list[str]]:
         "missing": _missing_values(),
     }
     notes = [*notes, *more]
+    reuse = (
+        "reuses the preprocessing fitted in LayerForge"
+        if bundle.pipeline is not None
+        else "has no preprocessing"
+    )
     notes.append(
-        "the script reuses the preprocessing fitted in LayerForge and trains the "
-        "network from scratch; it does not load LayerForge's trained weights"
+        f"the script {reuse} and trains the network from scratch; it does not load "
+        "LayerForge's trained weights"
     )
     return _json(description), notes
 

@@ -1,0 +1,125 @@
+"""Images, pixel tables, text and series travel into the .lfmodel bundle: a saved
+model predicts on new image folders / CSVs exactly as the trained model did on
+the same preprocessed samples, `layerforge predict` works as for tables, and an
+export that cannot carry the preprocessing says plainly what stays outside."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.bundle import load_model
+from core.cli.__main__ import main
+from core.data.image_folder import scan_folder
+from core.export import export_model
+from core.run import save_trained, train_project
+from tests.core.shaped_data import digits_csv, image_folder, project, write_image
+
+IMAGE_NET = [
+    ("Input", {"shape": [8, 8, 1]}),
+    ("Flatten", {}),
+    ("Dense", {"units": 8, "activation": "relu"}),
+    ("Dense", {"units": 1, "activation": "sigmoid"}),
+]
+
+
+@pytest.fixture(scope="module")
+def image_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, object]:
+    tmp = tmp_path_factory.mktemp("images")
+    root = image_folder(tmp / "imgs", per_class=10)
+    result = train_project(project(root, IMAGE_NET, {"input": {"kind": "images"}}))
+    path = save_trained(result, tmp / "img.lfmodel")
+    return root, path, result
+
+
+def test_image_bundle_predicts_like_the_trained_model(image_model: tuple) -> None:
+    root, path, result = image_model
+    bundle = load_model(path)
+    assert bundle.pipeline == result.dataset.pipeline
+    assert bundle.config["input_shape"] == [8, 8, 1]
+    frame, inputs = bundle.predict_table(root)
+    scan = scan_folder(root)
+    assert list(inputs.rows["file"]) == [scan.relative(f) for f in scan.files]
+    want = result.model.predict(inputs.x, verbose=0)[:, 0]
+    np.testing.assert_allclose(frame["probability_light"].to_numpy(), want, rtol=1e-6)
+    trained_on = result.dataset.pipeline.input_spec.load(scan.files).x
+    np.testing.assert_array_equal(bundle.features(root), trained_on)
+
+
+def test_cli_predict_on_a_new_image_folder(
+    image_model: tuple, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, path, _ = image_model
+    new = image_folder(tmp_path / "new", classes=("dark", "light"), per_class=2, seed=9)
+    (new / "dark" / "bad.png").write_bytes(b"nope")
+    write_image(new / "loose.jpg", np.full((12, 12), 220))
+    out = tmp_path / "pred.csv"
+    assert main(["predict", str(path), "--data", str(new), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "1 image file(s) could not be read and have no prediction (dark/bad.png)" in err
+    assert "resized 1 image(s) to 8x8" in err
+    table = pd.read_csv(out, keep_default_na=False)
+    assert list(table.columns) == [
+        "file",
+        "folder",
+        "prediction",
+        "probability_dark",
+        "probability_light",
+    ]
+    assert list(table["file"]) == [
+        "loose.jpg",
+        "dark/bad.png",
+        "dark/dark_000.png",
+        "dark/dark_001.png",
+        "light/light_000.png",
+        "light/light_001.png",
+    ]
+    assert table.loc[1, "prediction"] == "" and table.loc[0, "folder"] == ""
+    assert set(table["prediction"]) <= {"", "dark", "light"}
+
+
+@pytest.mark.parametrize("fmt", ["onnx", "numpy"])
+def test_export_says_what_stays_outside(image_model: tuple, tmp_path: Path, fmt: str) -> None:
+    _, path, _ = image_model
+    report = export_model(str(path), fmt, tmp_path / f"m.{'onnx' if fmt == 'onnx' else 'py'}")
+    assert report.verified
+    note = report.notes[0]
+    assert note.startswith("preprocessing stays outside this file: each image read with Pillow")
+    assert "resized to 8x8" in note and "divided by 255" in note
+    assert "input is that preprocessed float32 array of shape (N, 8, 8, 1)" in note
+    assert "its output is the probability of 'light' (against 'dark')" in note
+
+
+def test_bundle_and_predictions_exports_keep_the_preprocessing(
+    image_model: tuple, tmp_path: Path
+) -> None:
+    root, path, _ = image_model
+    report = export_model(str(path), "bundle", tmp_path / "copy.lfmodel")
+    assert report.verified and report.notes == []
+    assert load_model(tmp_path / "copy.lfmodel").pipeline.input_kind == "images"
+    report = export_model(str(path), "predictions", tmp_path / "p.csv", data=str(root))
+    assert report.verified and report.rows == 20
+
+
+def test_pixel_csv_bundle_round_trip(tmp_path: Path) -> None:
+    csv = digits_csv(tmp_path / "digits.csv", n=200)
+    net = [
+        ("Input", {"shape": [8, 8, 1]}),
+        ("Flatten", {}),
+        ("Dense", {"units": 10, "activation": "softmax"}),
+    ]
+    config = {"target": "digit", "input": {"kind": "pixels", "shape": [8, 8, 1]}}
+    result = train_project(project(csv, net, config))
+    path = save_trained(result, tmp_path / "digits.lfmodel")
+    bundle = load_model(path)
+    rows = pd.read_csv(csv).head(20)
+    want = result.model.predict(result.dataset.pipeline.transform(rows), verbose=0)
+    pred = bundle.predict(rows)
+    np.testing.assert_allclose(pred.probabilities, want, rtol=1e-6)
+    out = tmp_path / "pred.csv"
+    assert main(["predict", str(path), "--data", str(csv), "--out", str(out)]) == 0
+    written = pd.read_csv(out)
+    assert len(written) == 200 and "probability_9" in written.columns
