@@ -1,4 +1,4 @@
-"""Per-class precision, recall, F1 and support, one row per class and a macro average.
+"""Per-class precision, recall, F1 and support, one row per class and their mean ("macro avg").
 
 Shows a `core.evaluation.ClassificationReport` as it is: a class none of the
 evaluated rows belongs to is listed with support 0 (greyed, with a tooltip
@@ -49,7 +49,7 @@ class ClassTable(QTableWidget):
         labels = list(report.labels)
         p, r, f, s = report.precision, report.recall, report.f1, report.support
         self.setRowCount(len(labels) + 1)
-        self.setVerticalHeaderLabels([*labels, "macro average"])
+        self.setVerticalHeaderLabels([*labels, "macro avg"])
         for i, label in enumerate(labels):
             cells = (score(p[i]), score(r[i]), score(f[i]), str(int(s[i])))
             absent = int(s[i]) == 0
@@ -73,6 +73,6 @@ class ClassTable(QTableWidget):
             self.setItem(row, col, item)
 
     def text(self, label: str, column: str) -> str:
-        """The cell of class `label` (or "macro average") in `column` (for tests)."""
+        """The cell of class `label` (or "macro avg") in `column` (for tests)."""
         rows = [self.verticalHeaderItem(i).text() for i in range(self.rowCount())]
         return self.item(rows.index(label), COLUMNS.index(column)).text()

@@ -45,6 +45,13 @@ def _plot(title: str, xlabel: str, ylabel: str) -> pg.PlotWidget:
     return w
 
 
+def _legend(label: str, curve: Any, binary: bool) -> str:
+    """'AUC 0.851' (two classes), "setosa: AUC 0.990", or "virginica: no rows"."""
+    if curve.auc is None:
+        return f"{label}: no rows" if not binary else "no AUC (one class only)"
+    return f"AUC {score(curve.auc)}" if binary else f"{label}: AUC {score(curve.auc)}"
+
+
 class CurvesPanel:
     """The ROC plot and the precision-recall plot (the page lays them out).
 
@@ -72,10 +79,9 @@ class CurvesPanel:
         model = ev.model
         binary = ev.task == "binary"
         for k, (label, curve) in enumerate(model.roc.items()):
-            name = label if curve.auc is not None else f"{label} (no rows)"
-            self._curve(roc_item, curve, k, f"{name}  {score(curve.auc)}")
+            self._curve(roc_item, curve, k, _legend(label, curve, binary))
         for k, (label, curve) in enumerate(ev.pr_curves.items()):
-            self._curve(pr_item, curve, k, f"{label}  {score(curve.auc)}")
+            self._curve(pr_item, curve, k, _legend(label, curve, binary))
             if binary:  # chance level: the positive class's share of the rows
                 share = float(np.mean(np.asarray(ev.actual) == 1)) if ev.n_rows else 0.0
                 pr_item.plot([0, 1], [share, share], pen=dashed)

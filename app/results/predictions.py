@@ -200,18 +200,27 @@ class PredictionsPanel(QWidget):
         error = columns.index("error") if table is not None else -1
         header = self.view.horizontalHeader()
         header.setSortIndicator(error, Qt.SortOrder.DescendingOrder)
-        fm = self.view.fontMetrics()
-        widest = str(int(table.row.max())) if table is not None and len(table) else "0"
         for col, name in enumerate(columns):
             # p(actual) is 1 - error: shown by the error column, kept in the CSV
             self.view.setColumnHidden(col, name == "probability_actual")
-            if name == "row":  # a fixed width: sizing to contents would read 1000 rows
-                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
-                width = max(fm.horizontalAdvance("Row") + 30, fm.horizontalAdvance(widest) + 16)
-                header.resizeSection(col, width)
-            else:
-                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
+            header.resizeSection(col, self._width(col, name))
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
         self._show_count()
+
+    def _width(self, col: int, name: str) -> int:
+        """A column wide enough for its title (and the sort arrow) and its widest text."""
+        fm = self.view.fontMetrics()
+        title = str(self.model.headerData(col, Qt.Orientation.Horizontal))
+        table = self.model.table
+        if name == "row":
+            sample = [str(int(table.row.max())) if len(table) else "0"]
+        elif name in ("actual", "predicted") and table.kind != "regression":
+            sample = sorted({str(v) for v in table.actual[:1000]}, key=len)[-1:]
+        else:
+            sample = ["-0000.0"]
+        widest = max(fm.horizontalAdvance(t) for t in [*sample, ""])
+        return min(max(fm.horizontalAdvance(title) + 28, widest + 16), 180)
 
     def set_filter(self, positions: np.ndarray | None, what: str = "") -> None:
         """Show only `positions` (described by `what`), or every row."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -124,6 +124,14 @@ class ResultsView(QWidget):
         self.threshold.thresholdChanged.connect(hub.set_threshold)
         self.predictions.show_all.clicked.connect(self._clear_cell)
         self.refresh()
+
+    # ------------------------------------------------------------------ saved layout
+    def layout_state(self) -> QByteArray:
+        """Where the person put the divider between the charts and the table."""
+        return self.body.saveState()
+
+    def restore_layout_state(self, state: QByteArray) -> bool:
+        return bool(self.body.restoreState(state))
 
     # ------------------------------------------------------------------ lazily built charts
     @property
