@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from core.engine.tracing import walk_log
+
 Backward = Callable[[np.ndarray], Sequence["np.ndarray | None"]]
 
 #: Names of the primitives Tensor's operators call (see `register_operators`).
@@ -205,8 +207,11 @@ class Tensor:
         grads: dict[int, np.ndarray] = {id(self): g}
         ready: list[Tensor] = [self]
         pop, push, take = ready.pop, ready.append, grads.pop
+        log = walk_log()  # a plan being traced learns the visiting order
         while ready:
             node = pop()
+            if log is not None:
+                log.append(node)
             g = take(id(node), None)
             fn = node._backward
             if fn is None:

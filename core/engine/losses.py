@@ -18,6 +18,9 @@ from typing import Any
 import numpy as np
 
 from core.engine.autograd import Tensor, as_tensor
+from core.engine.ops import _sigmoid_fwd
+from core.engine.tracing import traceable
+from core.engine.workspace import FRESH, Fresh, Workspace
 from core.errors import ConfigError, DataError
 from core.naming import snake_case
 
@@ -112,21 +115,39 @@ class Loss:
     def call_numpy(self, y_true: Any, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
 
+    def compute(
+        self, y_true: Any, pred: np.ndarray, logits: bool, ws: Fresh | Workspace = FRESH
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """(per-sample values, d(values)/d(pred), probabilities or None): the loss kernel.
+
+        `logits` asks for the loss of pre-activation logits (cross-entropies). Built-in
+        losses write every array into `ws` (see `core.engine.workspace`); the default
+        runs `call_numpy`.
+        """
+        values, grad = self.call_numpy(y_true, pred)
+        return values, grad, None
+
     def call(self, y_true: Any, y_pred: Any) -> Tensor:
         """Per-sample losses as a Tensor (Keras's `Loss.call`)."""
-        return self._node(y_true, as_tensor(y_pred), None, "none", self.call_numpy)
+        return self._node(y_true, as_tensor(y_pred), None, "none")
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
         if type(self).call_numpy is Loss.call_numpy and type(self).call is not Loss.call:
             # a Keras-style subclass: call(y_true, y_pred) gives per-sample Tensor values
             values = as_tensor(self.call(_target(y_true, y_pred), as_tensor(y_pred)))
             return reduce_values(values, sample_weight, self.reduction)
-        return self._node(y_true, as_tensor(y_pred), sample_weight, self.reduction, self.call_numpy)
+        return self._node(y_true, as_tensor(y_pred), sample_weight, self.reduction)
 
+    @traceable
     def _node(
-        self, y_true: Any, pred: Tensor, sample_weight: Any, reduction: str | None, fn: Any
+        self,
+        y_true: Any,
+        pred: Tensor,
+        sample_weight: Any,
+        reduction: str | None,
+        logits: bool = False,
     ) -> Tensor:
-        values, grad = fn(y_true, pred.data)
+        values, grad, _ = self.compute(y_true, pred.data, logits)
         return self._wrap(values, grad, pred, sample_weight, reduction)
 
     def _wrap(
@@ -157,7 +178,7 @@ class Loss:
                 return (grad * gg.reshape(gg.shape + (1,) * (grad.ndim - gg.ndim)),)
 
             return Tensor._make(values.astype(dtype, copy=False), (pred,), backward_none)
-        scale = 1.0 if reduction == "sum" else 1.0 / max(values.size, 1)
+        scale = reduction_scale(values, reduction)
         out = np.asarray(np.add.reduce(values, axis=None) * scale, dtype=dtype)
         cast = dtype.type
 
@@ -181,6 +202,11 @@ class Loss:
         return f"{type(self).__name__}({self.get_config()})"
 
 
+def reduction_scale(values: np.ndarray, reduction: str | None) -> float:
+    """The factor a reduced loss applies to the sum of its per-sample values."""
+    return 1.0 if reduction == "sum" else 1.0 / max(values.size, 1)
+
+
 class MeanSquaredError(Loss):
     """mean((y_true - y_pred) ** 2, axis=-1)."""
 
@@ -193,11 +219,22 @@ class MeanSquaredError(Loss):
         super().__init__(name, reduction, dtype)
 
     def call_numpy(self, y_true: Any, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        t = _match_targets(_array(y_true), y_pred, "mean_squared_error")
-        d = y_pred - t
-        k = d.shape[-1] if d.ndim > 1 else 1
-        values = (d * d).mean(axis=-1) if d.ndim > 1 else d * d
-        return values, d * (2.0 / k)
+        values, grad, _ = self.compute(y_true, y_pred, False)
+        return values, grad
+
+    def compute(
+        self, y_true: Any, pred: np.ndarray, logits: bool, ws: Fresh | Workspace = FRESH
+    ) -> tuple[np.ndarray, np.ndarray, None]:
+        t = _match_targets(_array(y_true), pred, "mean_squared_error")
+        d = np.subtract(pred, t, out=ws.get("d", pred.shape, pred.dtype))
+        sq = np.multiply(d, d, out=ws.get("sq", pred.shape, pred.dtype))
+        if d.ndim > 1:
+            values = np.mean(sq, axis=-1, out=ws.get("values", pred.shape[:-1], pred.dtype))
+            d *= 2.0 / d.shape[-1]
+        else:
+            values = sq
+            d *= 2.0
+        return values, d, None
 
 
 class MeanAbsoluteError(Loss):
@@ -259,29 +296,33 @@ class _CrossEntropy(Loss):
         self.from_logits = bool(from_logits)
 
     def call_numpy(self, y_true: Any, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        if self.from_logits:
-            return self._logits(y_true, y_pred)
-        return self._probs(y_true, y_pred)
+        values, grad, _ = self.compute(y_true, y_pred, False)
+        return values, grad
+
+    def compute(
+        self, y_true: Any, pred: np.ndarray, logits: bool, ws: Fresh | Workspace = FRESH
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        if logits or self.from_logits:
+            return self._logits_probs(y_true, pred, ws)
+        values, grad = self._probs(y_true, pred)
+        return values, grad, None
 
     def call_from_logits(self, y_true: Any, logits: Any, sample_weight: Any = None) -> Tensor:
         """The same loss computed from the last layer's pre-activation logits (fused, stable)."""
-        return self._node(y_true, as_tensor(logits), sample_weight, self.reduction, self._logits)
+        return self._node(y_true, as_tensor(logits), sample_weight, self.reduction, True)
 
+    @traceable
     def call_from_logits_with_probs(
         self, y_true: Any, logits: Any, sample_weight: Any = None
     ) -> tuple[Tensor, np.ndarray]:
         """`call_from_logits` plus the probabilities (sigmoid/softmax of the logits) it computed
         on the way, so metrics need not recompute them."""
         logits = as_tensor(logits)
-        values, grad, probs = self._logits_probs(y_true, logits.data)
+        values, grad, probs = self._logits_probs(y_true, logits.data, FRESH)
         return self._wrap(values, grad, logits, sample_weight, self.reduction), probs
 
-    def _logits(self, y_true: Any, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        values, grad, _ = self._logits_probs(y_true, z)
-        return values, grad
-
     def _logits_probs(
-        self, y_true: Any, z: np.ndarray
+        self, y_true: Any, z: np.ndarray, ws: Fresh | Workspace
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per-sample loss, its gradient w.r.t. the logits, and the probabilities."""
         raise NotImplementedError
@@ -309,34 +350,36 @@ class BinaryCrossentropy(_CrossEntropy):
         self.label_smoothing = _smoothing("BinaryCrossentropy", label_smoothing)
         self.axis = int(axis)
 
-    def _targets(self, y_true: Any, pred: np.ndarray) -> np.ndarray:
+    def _targets(self, y_true: Any, pred: np.ndarray, ws: Fresh | Workspace = FRESH) -> np.ndarray:
         t = _match_targets(_array(y_true), pred, "binary_crossentropy")
         if self.label_smoothing:
-            t = t * (1.0 - self.label_smoothing) + 0.5 * self.label_smoothing
+            smoothed = np.multiply(t, 1.0 - self.label_smoothing, out=ws.get("t", t.shape, t.dtype))
+            smoothed += 0.5 * self.label_smoothing
+            return smoothed
         return t
 
-    def _finish(self, elem: np.ndarray, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _finish(
+        self, elem: np.ndarray, grad: np.ndarray, ws: Fresh | Workspace = FRESH
+    ) -> tuple[np.ndarray, np.ndarray]:
         if elem.ndim > 1:
             k = elem.shape[-1]
             if k == 1:  # the mean over one unit is that unit
                 return elem.reshape(elem.shape[:-1]), grad
-            return elem.mean(axis=-1), grad * (1.0 / k)
+            grad *= 1.0 / k
+            return np.mean(elem, axis=-1, out=ws.get("values", elem.shape[:-1], elem.dtype)), grad
         return elem, grad
 
     def _logits_probs(
-        self, y_true: Any, z: np.ndarray
+        self, y_true: Any, z: np.ndarray, ws: Fresh | Workspace
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        t = self._targets(y_true, z)
-        e = np.abs(z)  # e = exp(-|z|), in (0, 1]: never overflows
-        np.negative(e, out=e)
-        np.exp(e, out=e)
-        p = e + 1.0
-        np.divide(1.0, p, out=p)  # sigmoid(|z|) = 1 / (1 + e)
-        np.multiply(p, e, out=p, where=z < 0)  # sigmoid(-|z|) = e / (1 + e)
-        elem = np.log1p(e)  # max(z, 0) - z t + log1p(exp(-|z|))
-        elem += np.maximum(z, 0)
-        elem -= z * t
-        values, grad = self._finish(elem, p - t)
+        t = self._targets(y_true, z, ws)
+        elem = ws.get("elem", z.shape, z.dtype)
+        grad = ws.get("grad", z.shape, z.dtype)
+        np.logaddexp(0.0, z, out=elem)  # softplus(z) = max(z, 0) + log1p(exp(-|z|)), stable
+        elem -= np.multiply(z, t, out=grad)  # softplus(z) - z t
+        p = _sigmoid_fwd(z, ws.get("p", z.shape, z.dtype))  # the sigmoid activation's own
+        np.subtract(p, t, out=grad)
+        values, grad = self._finish(elem, grad, ws)
         return values, grad, p
 
     def _probs(self, y_true: Any, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -380,16 +423,16 @@ class CategoricalCrossentropy(_CrossEntropy):
         return t
 
     def _logits_probs(
-        self, y_true: Any, z: np.ndarray
+        self, y_true: Any, z: np.ndarray, ws: Fresh | Workspace
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         t = self._targets(y_true, z)
-        shifted = z - z.max(axis=-1, keepdims=True)
-        e = np.exp(shifted)
-        s = e.sum(axis=-1, keepdims=True)
-        logp = shifted - np.log(s)
-        values = -(t * logp).sum(axis=-1)
+        e, s, logp = _softmax_parts(z, ws)
+        np.multiply(t, logp, out=logp)
+        values = np.add.reduce(logp, axis=-1, out=ws.get("values", z.shape[:-1], z.dtype))
+        np.negative(values, out=values)
         e /= s
-        grad = e * t.sum(axis=-1, keepdims=True) - t
+        grad = np.multiply(e, np.add.reduce(t, axis=-1, keepdims=True, out=s), out=logp)
+        grad -= t
         return values, grad, e
 
     def _probs(self, y_true: Any, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -430,17 +473,21 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
         return _sparse_labels(lab, pred, "sparse_categorical_crossentropy"), keep
 
     def _logits_probs(
-        self, y_true: Any, z: np.ndarray
+        self, y_true: Any, z: np.ndarray, ws: Fresh | Workspace
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         lab, keep = self._labels(y_true, z)
-        shifted = z - z.max(axis=-1, keepdims=True)
-        e = np.exp(shifted)
-        s = e.sum(axis=-1, keepdims=True)
-        idx = lab[..., None]
-        values = (np.log(s) - np.take_along_axis(shifted, idx, axis=-1))[..., 0]
+        rows = z.shape[:-1]
+        e, s, shifted = _softmax_parts(z, ws, log=False)
+        # flat positions of the labelled logits: row * classes + label
+        at = np.add(_row_starts(rows, z.shape[-1], ws), lab, out=ws.get("at", rows, np.intp))
+        values = np.log(s.reshape(rows), out=ws.get("values", rows, z.dtype))
+        values -= np.take(shifted.reshape(-1), at, out=ws.get("pick", rows, z.dtype), mode="clip")
         e /= s
-        grad = e.copy()
-        np.put_along_axis(grad, idx, np.take_along_axis(e, idx, axis=-1) - 1, axis=-1)
+        grad = ws.get("grad", z.shape, z.dtype)
+        np.copyto(grad, e)
+        picked = np.take(e.reshape(-1), at, out=ws.get("pick", rows, z.dtype), mode="clip")
+        picked -= 1
+        np.put(grad.reshape(-1), at, picked, mode="clip")
         values, grad = self._mask(values, grad, keep)
         return values, grad, e
 
@@ -467,6 +514,33 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "ignore_class": self.ignore_class}
+
+
+def _softmax_parts(
+    z: np.ndarray, ws: Fresh | Workspace, log: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(exp(shifted), row sums, log-probabilities) of logits `z` over the last axis, where
+    shifted = z - max(z); with `log=False` the third array is `shifted` itself."""
+    shifted = np.subtract(
+        z,
+        np.max(z, axis=-1, keepdims=True, out=ws.get("rows", z.shape[:-1] + (1,), z.dtype)),
+        out=ws.get("shifted", z.shape, z.dtype),
+    )
+    e = np.exp(shifted, out=ws.get("e", z.shape, z.dtype))
+    s = np.add.reduce(e, axis=-1, keepdims=True, out=ws.get("rows", z.shape[:-1] + (1,), z.dtype))
+    if log:
+        shifted -= np.log(s, out=ws.get("log_s", s.shape, s.dtype))
+    return e, s, shifted
+
+
+def _row_starts(rows: tuple[int, ...], classes: int, ws: Fresh | Workspace) -> np.ndarray:
+    """The flat index of each row's first class (0, classes, 2 classes, ...)."""
+    if isinstance(ws, Workspace) and "row_starts" in ws.arrays:
+        return ws.arrays["row_starts"]
+    starts = np.arange(0, int(np.prod(rows, dtype=np.intp)) * classes, classes, dtype=np.intp)
+    out = ws.get("row_starts", rows, np.intp)
+    out[...] = starts.reshape(rows)
+    return out
 
 
 def _smoothing(owner: str, value: Any) -> float:
@@ -567,6 +641,7 @@ def get(identifier: Any) -> Loss:
     raise ConfigError(f"Expected a loss name or Loss instance. Received: {identifier!r}")
 
 
+@traceable
 def _target(y_true: Any, y_pred: Any) -> Tensor:
     """y_true as a constant Tensor in y_pred's float type and rank (Keras squeezes or
     expands a trailing axis of 1 the same way)."""

@@ -20,6 +20,7 @@ from core.engine.autograd import (
     is_grad_enabled,
     register_operators,
 )
+from core.engine.tracing import traceable
 from core.errors import ConfigError, DataError
 
 
@@ -46,6 +47,7 @@ def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
 
 
 # ------------------------------------------------------------------ arithmetic
+@traceable
 def add(a: Any, b: Any) -> Tensor:
     a, b = _pair(a, b)
     sa, sb = a.data.shape, b.data.shape
@@ -56,6 +58,7 @@ def add(a: Any, b: Any) -> Tensor:
     return Tensor._make(a.data + b.data, (a, b), backward)
 
 
+@traceable
 def sub(a: Any, b: Any) -> Tensor:
     a, b = _pair(a, b)
     sa, sb = a.data.shape, b.data.shape
@@ -66,6 +69,7 @@ def sub(a: Any, b: Any) -> Tensor:
     return Tensor._make(a.data - b.data, (a, b), backward)
 
 
+@traceable
 def mul(a: Any, b: Any) -> Tensor:
     a, b = _pair(a, b)
     ad, bd = a.data, b.data
@@ -79,6 +83,7 @@ def mul(a: Any, b: Any) -> Tensor:
     return Tensor._make(ad * bd, (a, b), backward)
 
 
+@traceable
 def div(a: Any, b: Any) -> Tensor:
     a, b = _pair(a, b)
     ad, bd = a.data, b.data
@@ -93,11 +98,13 @@ def div(a: Any, b: Any) -> Tensor:
     return Tensor._make(out, (a, b), backward)
 
 
+@traceable
 def neg(a: Any) -> Tensor:
     a = as_tensor(a)
     return Tensor._make(-a.data, (a,), lambda g: (-g,))
 
 
+@traceable
 def pow(a: Any, exponent: Any) -> Tensor:  # noqa: A001 - mirrors NumPy's name
     """a ** exponent; the exponent may be a constant or a Tensor."""
     if isinstance(exponent, Tensor):
@@ -125,6 +132,7 @@ def pow(a: Any, exponent: Any) -> Tensor:  # noqa: A001 - mirrors NumPy's name
     return Tensor._make(out.astype(ad.dtype, copy=False), (a,), backward)
 
 
+@traceable
 def matmul(a: Any, b: Any) -> Tensor:
     a, b = _pair(a, b)
     ad, bd = a.data, b.data
@@ -154,6 +162,7 @@ def _expand(g: np.ndarray, shape: tuple[int, ...], axis: Any, keepdims: bool) ->
     return np.broadcast_to(g, shape)
 
 
+@traceable
 def sum(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
     a = as_tensor(a)
     shape = a.data.shape
@@ -165,6 +174,7 @@ def sum(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A0
     return Tensor._make(np.asarray(out), (a,), backward)
 
 
+@traceable
 def mean(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     a = as_tensor(a)
     shape = a.data.shape
@@ -195,27 +205,32 @@ def _extreme(a: Any, axis: Any, keepdims: bool, fn: Any) -> Tensor:
     return Tensor._make(np.asarray(result), (a,), backward)
 
 
+@traceable
 def max(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
     return _extreme(a, axis, keepdims, np.max)
 
 
+@traceable
 def min(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
     return _extreme(a, axis, keepdims, np.min)
 
 
 # --------------------------------------------------------------------- shaping
+@traceable
 def reshape(a: Any, shape: tuple[int, ...]) -> Tensor:
     a = as_tensor(a)
     old = a.data.shape
     return Tensor._make(a.data.reshape(shape), (a,), lambda g: (g.reshape(old),))
 
 
+@traceable
 def transpose(a: Any, axes: Any = None) -> Tensor:
     a = as_tensor(a)
     inverse = None if axes is None else tuple(np.argsort(axes))
     return Tensor._make(np.transpose(a.data, axes), (a,), lambda g: (np.transpose(g, inverse),))
 
 
+@traceable
 def getitem(a: Any, index: Any) -> Tensor:
     a = as_tensor(a)
     if isinstance(index, Tensor):
@@ -230,6 +245,7 @@ def getitem(a: Any, index: Any) -> Tensor:
     return Tensor._make(a.data[index], (a,), backward)
 
 
+@traceable
 def concatenate(tensors: Any, axis: int = 0) -> Tensor:
     """Join tensors along an existing axis."""
     ts = [as_tensor(t) for t in tensors]
@@ -244,6 +260,7 @@ def concatenate(tensors: Any, axis: int = 0) -> Tensor:
     return Tensor._make(out, tuple(ts), backward)
 
 
+@traceable
 def stack(tensors: Any, axis: int = 0) -> Tensor:
     """Join tensors along a new axis."""
     ts = [as_tensor(t) for t in tensors]
@@ -257,30 +274,35 @@ def stack(tensors: Any, axis: int = 0) -> Tensor:
 
 
 # ------------------------------------------------------------------ elementwise
+@traceable
 def exp(a: Any) -> Tensor:
     a = as_tensor(a)
     out = np.exp(a.data)
     return Tensor._make(out, (a,), lambda g: (g * out,))
 
 
+@traceable
 def log(a: Any) -> Tensor:
     a = as_tensor(a)
     ad = a.data
     return Tensor._make(np.log(ad), (a,), lambda g: (g / ad,))
 
 
+@traceable
 def sqrt(a: Any) -> Tensor:
     a = as_tensor(a)
     out = np.sqrt(a.data)
     return Tensor._make(out, (a,), lambda g: (g / (out + out),))
 
 
+@traceable
 def abs(a: Any) -> Tensor:  # noqa: A001 - mirrors NumPy's name
     a = as_tensor(a)
     ad = a.data
     return Tensor._make(np.abs(ad), (a,), lambda g: (g * np.sign(ad),))
 
 
+@traceable
 def clip(a: Any, lo: float | None, hi: float | None) -> Tensor:
     """Clip to [lo, hi]; the gradient passes where lo <= a <= hi."""
     a = as_tensor(a)
@@ -307,18 +329,21 @@ def _select(a: Any, b: Any, take_a: np.ndarray, out: np.ndarray) -> Tensor:
     return Tensor._make(out, (a, b), backward)
 
 
+@traceable
 def maximum(a: Any, b: Any) -> Tensor:
     """Elementwise maximum; a tie sends the gradient to `a`."""
     a, b = _pair(a, b)
     return _select(a, b, a.data >= b.data, np.maximum(a.data, b.data))
 
 
+@traceable
 def minimum(a: Any, b: Any) -> Tensor:
     """Elementwise minimum; a tie sends the gradient to `a`."""
     a, b = _pair(a, b)
     return _select(a, b, a.data <= b.data, np.minimum(a.data, b.data))
 
 
+@traceable
 def where(cond: Any, a: Any, b: Any) -> Tensor:
     """`a` where `cond` holds, else `b` (cond is a constant boolean array)."""
     c = np.asarray(cond.data if isinstance(cond, Tensor) else cond, dtype=bool)
@@ -484,34 +509,63 @@ def _relu_fwd(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return np.maximum(z, 0, out=out)
 
 
-def _relu_bwd(g: np.ndarray, z: np.ndarray | None, y: np.ndarray) -> np.ndarray:
+def _relu_bwd(
+    g: np.ndarray, z: np.ndarray | None, y: np.ndarray, out: np.ndarray | None = None
+) -> np.ndarray:
     # y = max(z, 0) >= 0, so sign(y) is the 0/1 mask already in y's dtype (one cheap
     # float multiply instead of a compare plus a mixed bool-float multiply).
-    return g * np.sign(y)
+    mask = np.sign(y, out=out)
+    mask *= g
+    return mask
 
 
 def _tanh_fwd(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return np.tanh(z, out=out)
 
 
-def _tanh_bwd(g: np.ndarray, z: np.ndarray | None, y: np.ndarray) -> np.ndarray:
-    return g * (1 - y * y)
+def _tanh_bwd(
+    g: np.ndarray, z: np.ndarray | None, y: np.ndarray, out: np.ndarray | None = None
+) -> np.ndarray:
+    d = np.multiply(y, y, out=out)  # g * (1 - y^2)
+    np.subtract(1, d, out=d)
+    d *= g
+    return d
 
 
-def _sigmoid_bwd(g: np.ndarray, z: np.ndarray | None, y: np.ndarray) -> np.ndarray:
-    return g * (y * (1 - y))
+def _sigmoid_bwd(
+    g: np.ndarray, z: np.ndarray | None, y: np.ndarray, out: np.ndarray | None = None
+) -> np.ndarray:
+    d = np.subtract(1, y, out=out)  # g * (y * (1 - y))
+    d *= y
+    d *= g
+    return d
 
 
-def _softmax_fwd(z: np.ndarray, out: np.ndarray | None = None, axis: int = -1) -> np.ndarray:
-    y = np.subtract(z, z.max(axis=axis, keepdims=True), out=out)
+def _softmax_fwd(
+    z: np.ndarray,
+    out: np.ndarray | None = None,
+    axis: int = -1,
+    work: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """Softmax along `axis`; `work` = (row buffer, full buffer) avoids every allocation."""
+    row = None if work is None else work[0]
+    y = np.subtract(z, np.max(z, axis=axis, keepdims=True, out=row), out=out)
     np.exp(y, out=y)
-    y /= y.sum(axis=axis, keepdims=True)
+    y /= _add_reduce(y, axis=axis, keepdims=True, out=row)
     return y
 
 
-def _softmax_bwd(g: np.ndarray, z: np.ndarray | None, y: np.ndarray, axis: int = -1) -> np.ndarray:
-    gy = g * y
-    gy -= y * gy.sum(axis=axis, keepdims=True)
+def _softmax_bwd(
+    g: np.ndarray,
+    z: np.ndarray | None,
+    y: np.ndarray,
+    axis: int = -1,
+    out: np.ndarray | None = None,
+    work: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    row, full = (None, None) if work is None else work
+    gy = np.multiply(g, y, out=out)
+    gy -= np.multiply(y, _add_reduce(gy, axis=axis, keepdims=True, out=row), out=full)
     return gy
 
 
@@ -639,7 +693,7 @@ def _gelu_erf_bwd(g: np.ndarray, z: np.ndarray | None, y: np.ndarray) -> np.ndar
 
 #: name -> (forward, backward, backward needs the pre-activation input)
 ACTIVATION_RULES: dict[str, tuple[Any, Any, bool]] = {
-    "linear": (_linear_fwd, lambda g, z, y: g, False),
+    "linear": (_linear_fwd, lambda g, z, y, out=None: g, False),
     "relu": (_relu_fwd, _relu_bwd, False),
     "sigmoid": (_sigmoid_fwd, _sigmoid_bwd, False),
     "tanh": (_tanh_fwd, _tanh_bwd, False),
@@ -665,6 +719,7 @@ def _unary(a: Any, forward: Any, backward: Any) -> Tensor:
     return Tensor._make(y, (a,), lambda g: (backward(g, z, y),))
 
 
+@traceable
 def activation(a: Any, name: str) -> Tensor:
     """Apply the activation called `name` (a key of ACTIVATION_RULES) as one graph node."""
     forward, backward, _ = ACTIVATION_RULES[name]
@@ -673,18 +728,22 @@ def activation(a: Any, name: str) -> Tensor:
     return _unary(a, forward, backward)
 
 
+@traceable
 def tanh(a: Any) -> Tensor:
     return _unary(a, _tanh_fwd, _tanh_bwd)
 
 
+@traceable
 def sigmoid(a: Any) -> Tensor:
     return _unary(a, _sigmoid_fwd, _sigmoid_bwd)
 
 
+@traceable
 def relu(a: Any) -> Tensor:
     return _unary(a, _relu_fwd, _relu_bwd)
 
 
+@traceable
 def leaky_relu(a: Any, alpha: float = 0.2) -> Tensor:
     """max(a, alpha * a) for 0 <= alpha <= 1 (Keras's default negative slope is 0.2)."""
     alpha = float(alpha)
@@ -695,6 +754,7 @@ def leaky_relu(a: Any, alpha: float = 0.2) -> Tensor:
     )
 
 
+@traceable
 def elu(a: Any, alpha: float = 1.0) -> Tensor:
     alpha = float(alpha)
     a = as_tensor(a)
@@ -703,10 +763,12 @@ def elu(a: Any, alpha: float = 1.0) -> Tensor:
     return Tensor._make(y, (a,), lambda g: (np.where(z > 0, g, g * (y + alpha)),))
 
 
+@traceable
 def selu(a: Any) -> Tensor:
     return _unary(a, _selu_fwd, _selu_bwd)
 
 
+@traceable
 def gelu(a: Any, approximate: bool = False) -> Tensor:
     """GELU; exact erf form by default (Keras), tanh approximation when approximate=True."""
     if approximate:
@@ -714,28 +776,34 @@ def gelu(a: Any, approximate: bool = False) -> Tensor:
     return _unary(a, _gelu_erf_fwd, _gelu_erf_bwd)
 
 
+@traceable
 def softplus(a: Any) -> Tensor:
     return _unary(a, _softplus_fwd, _softplus_bwd)
 
 
+@traceable
 def softsign(a: Any) -> Tensor:
     return _unary(a, _softsign_fwd, _softsign_bwd)
 
 
+@traceable
 def swish(a: Any) -> Tensor:
     return _unary(a, _swish_fwd, _swish_bwd)
 
 
+@traceable
 def hard_sigmoid(a: Any) -> Tensor:
     return _unary(a, _hard_sigmoid_fwd, _hard_sigmoid_bwd)
 
 
+@traceable
 def softmax(a: Any, axis: int = -1) -> Tensor:
     a = as_tensor(a)
     y = _softmax_fwd(a.data, None, axis)
     return Tensor._make(y, (a,), lambda g: (_softmax_bwd(g, None, y, axis),))
 
 
+@traceable
 def log_softmax(a: Any, axis: int = -1) -> Tensor:
     a = as_tensor(a)
     z = a.data
@@ -772,6 +840,7 @@ def _reduce(loss: np.ndarray, grad_fn: Any, parents: tuple[Tensor, ...], reducti
     )
 
 
+@traceable
 def softmax_cross_entropy(
     logits: Any, targets: Any, axis: int = -1, reduction: str = "none"
 ) -> Tensor:
@@ -801,6 +870,7 @@ def softmax_cross_entropy(
     return _reduce(loss, grad_fn, (z, t), reduction)
 
 
+@traceable
 def sparse_softmax_cross_entropy(logits: Any, labels: Any, reduction: str = "none") -> Tensor:
     """Cross-entropy of logits (..., C) against integer class labels (...).
 
@@ -847,6 +917,7 @@ def sparse_softmax_cross_entropy(logits: Any, labels: Any, reduction: str = "non
     return _reduce(loss, grad_fn, (z,), reduction)
 
 
+@traceable
 def sigmoid_binary_cross_entropy(logits: Any, targets: Any, reduction: str = "none") -> Tensor:
     """Elementwise -[t log s(z) + (1-t) log(1-s(z))], stable for any logits.
 
@@ -875,6 +946,34 @@ def sigmoid_binary_cross_entropy(logits: Any, targets: Any, reduction: str = "no
 
 
 # ---------------------------------------------------------------- fused layers
+def dense_forward(
+    xd: np.ndarray,
+    wd: np.ndarray,
+    bd: np.ndarray | None,
+    activation: str,
+    z: np.ndarray | None = None,
+    y: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(pre-activation z, output y) of activation(xd @ wd + bd), into `z`/`y` when given.
+
+    y is z itself (activated in place) unless the activation's backward needs z; a
+    plan passes its preallocated buffers, eager lets NumPy allocate: the same calls.
+    """
+    z = _dot(xd, wd, out=z) if xd.ndim == 2 else np.matmul(xd, wd, out=z)
+    if bd is not None:
+        z += bd
+    forward, _, needs_z = ACTIVATION_RULES[activation]
+    if forward is _linear_fwd:
+        return z, z
+    if not needs_z:
+        return z, forward(z, z)  # in place: backward reads y only
+    if y is None:
+        return z, forward(z)
+    np.copyto(y, forward(z))
+    return z, y
+
+
+@traceable
 def dense(x: Any, kernel: Tensor, bias: Tensor | None, activation: str = "linear") -> Tensor:
     """activation(x @ kernel + bias) as ONE graph node with one backward closure.
 
@@ -887,22 +986,10 @@ def dense(x: Any, kernel: Tensor, bias: Tensor | None, activation: str = "linear
     xd = x.data
     wd = kernel.data
     flat = xd.ndim == 2
-    z = _dot(xd, wd) if flat else xd @ wd  # np.dot: the same GEMM, less call overhead
-    if bias is not None:
-        z += bias.data
+    z, y = dense_forward(xd, wd, None if bias is None else bias.data, activation)
     forward, backward, needs_z = ACTIVATION_RULES[activation]
-    if forward is _linear_fwd:
-        y = z
-        act_bwd = None
-        z_keep = None
-    elif needs_z:
-        y = forward(z)
-        act_bwd = backward
-        z_keep = z
-    else:
-        y = forward(z, z)  # in place: backward reads y only
-        act_bwd = backward
-        z_keep = None
+    act_bwd = None if forward is _linear_fwd else backward
+    z_keep = z if needs_z else None
     out = Tensor.__new__(Tensor)
     out.data = y
     out.grad = None
@@ -945,6 +1032,7 @@ def dense(x: Any, kernel: Tensor, bias: Tensor | None, activation: str = "linear
     return out
 
 
+@traceable
 def normalize(
     x: Any,
     gamma: Tensor | None,

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from core.engine.autograd import Tensor, as_tensor
+from core.engine.tracing import traceable
 from core.errors import ConfigError
 
 
@@ -32,6 +33,7 @@ class Regularizer:
     l1: float = 0.0
     l2: float = 0.0
 
+    @traceable
     def __call__(self, x: Any) -> Tensor:
         x = as_tensor(x)
         xd = x.data

@@ -28,15 +28,17 @@ import numpy as np
 from core.engine import losses as _losses
 from core.engine import metrics as _metrics
 from core.engine import optimizers as _optimizers
-from core.engine.autograd import Tensor, no_grad
+from core.engine.autograd import Tensor
 from core.engine.batches import is_dataset, materialize, row_weights
 from core.engine.callbacks import Callback, CallbackList, History, ProgbarLogger
 from core.engine.layers import InputLayer, Layer, SymbolicTensor, deserialize, serialize
 from core.engine.layers.base import assign_weights, unique_name
 from core.engine.models import compile_spec as _spec
+from core.engine.models import planned as _planned
 from core.engine.models import subclassing as _sub
 from core.engine.models.saving import SavingMixin
 from core.engine.models.summary import print_summary
+from core.engine.plan import PlanInfo, StepRunner
 from core.engine.training import TrainingFinished, rows, run_test_steps, take, train
 from core.errors import ConfigError, DataError, GraphError
 
@@ -111,6 +113,9 @@ class Model(SavingMixin):
         self._layers: list[Layer] = []
         self._reg_layers: list[Layer] = []
         self._multi_in = self._multi_out = False
+        self._steps = StepRunner()
+        #: Keras's run_eagerly: True runs every step eagerly instead of replaying a plan.
+        self.run_eagerly = False
         if inputs is not None or outputs is not None:
             if inputs is None or outputs is None:
                 raise ConfigError(
@@ -233,6 +238,7 @@ class Model(SavingMixin):
         ]
         self._fused = []
         self._opt_vars = []
+        self._steps.reset()
 
     @property
     def built(self) -> bool:
@@ -334,7 +340,9 @@ class Model(SavingMixin):
         keyed by output name; see `compile_spec`); `weighted_metrics` are updated with
         the sample/class weights, `metrics` without them, as in Keras 3.
         """
-        del run_eagerly, steps_per_execution, jit_compile, auto_scale_loss
+        del steps_per_execution, jit_compile, auto_scale_loss
+        self.run_eagerly = bool(run_eagerly)
+        self._steps.reset("compile(run_eagerly=True)" if run_eagerly else "")
         self.optimizer = _optimizers.get(optimizer)
         for item in loss.values() if isinstance(loss, dict) else _spec.flat_specs(loss):
             if item is not None:
@@ -627,20 +635,22 @@ class Model(SavingMixin):
             m.reset_state()
 
     def _step_loss(self, x: Any, y: Any, sample_weight: Any, training: bool) -> tuple[float, Any]:
-        """Forward one batch and compute its loss (fused where possible); backward in training.
+        """Forward one batch and compute its loss (fused where possible); backward and the
+        update in training (see `core.engine.models.planned.loss_step`).
 
         Returns the loss value and the per-output probabilities. A non-finite loss takes
         no optimizer step, so the weights stay as they were.
         """
-        outs = self._forward(x, training, self._fused)
-        loss_t, probs = self._loss_and_probs(outs, y, sample_weight, self._fused)
-        value = float(loss_t.data)
-        if training and math.isfinite(value):
-            if loss_t.requires_grad:
-                loss_t.backward()
-            self.optimizer.step()
-        self._loss_tracker.update_state(value, count=len(probs[0]))
-        return value, probs
+        return _planned.loss_step(self, x, y, sample_weight, training)
+
+    def plan_info(self, kind: str = "train") -> PlanInfo:
+        """How this model's steps of `kind` ("train", "test", "predict") run: replayed from
+        a traced plan, or eagerly and why (`core.engine.plan`)."""
+        return self._steps.info(kind)
+
+    def batch_buffers(self, specs: list[tuple[tuple[int, ...], Any]]) -> list[np.ndarray] | None:
+        """Arrays the trainer may gather a batch into (see `planned.batch_buffers`)."""
+        return _planned.batch_buffers(self, specs)
 
     def train_step(self, data: Any) -> dict[str, float]:
         """One optimizer step on one batch; returns the running logs (Keras 3's contract).
@@ -671,8 +681,7 @@ class Model(SavingMixin):
             sample_weight = None
         else:
             x, y, sample_weight = unpack_x_y_sample_weight(data)
-        self.optimizer.zero_grad()
-        _, probs = self._step_loss(x, y, sample_weight, True)
+        _, probs = self._step_loss(x, y, sample_weight, True)  # zeroes the gradients itself
         return self.compute_metrics(x, y, probs, sample_weight)
 
     def test_step(self, data: Any) -> dict[str, float]:
@@ -682,8 +691,7 @@ class Model(SavingMixin):
         validation pass call this method, so a subclass may override it.
         """
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        with no_grad():
-            _, probs = self._step_loss(x, y, sample_weight, False)
+        _, probs = self._step_loss(x, y, sample_weight, False)
         return self.compute_metrics(x, y, probs, sample_weight)
 
     def predict_step(self, data: Any) -> Any:
@@ -694,8 +702,7 @@ class Model(SavingMixin):
         override it (returning Tensors or arrays).
         """
         x = data[0] if isinstance(data, tuple) else data
-        with no_grad():
-            outs = self._forward(x, False)
+        outs = [np.array(getattr(o, "data", o)) for o in _planned.predict_batch(self, x)]
         return outs if self._multi_out else outs[0]
 
     def prepare(
@@ -837,18 +844,25 @@ class Model(SavingMixin):
         x = self._prepare_x(x, "predict")
         batch_size = int(batch_size or 32)
         n = rows(x)
-        chunks: list[list[np.ndarray]] = [[] for _ in self._outputs]
-        step = self.predict_step
+        own_step = type(self).predict_step is Model.predict_step
+        results: list[np.ndarray] | None = None
         for lo in range(0, n, batch_size):
-            out = step(take(x, slice(lo, lo + batch_size)))
-            for i, o in enumerate(out if self._multi_out else [out]):
-                chunks[i].append(o.data if isinstance(o, Tensor) else np.asarray(o))
-        results = [
-            np.concatenate(c)
-            if c
-            else np.zeros((0,) + tuple(d or 0 for d in t.shape[1:]), np.float32)
-            for c, t in zip(chunks, self._outputs, strict=True)
-        ]
+            batch = take(x, slice(lo, lo + batch_size))
+            if own_step:  # the plan's arrays, copied into the results below
+                out: Any = _planned.predict_batch(self, batch)
+            else:
+                out = self.predict_step(batch)
+                out = out if self._multi_out else [out]
+            arrays = [np.asarray(getattr(o, "data", o)) for o in out]
+            if results is None:
+                results = [np.empty((n,) + a.shape[1:], a.dtype) for a in arrays]
+            for dst, a in zip(results, arrays, strict=True):
+                dst[lo : lo + len(a)] = a
+        if results is None:
+            results = [
+                np.zeros((0,) + tuple(d or 0 for d in t.shape[1:]), np.float32)
+                for t in self._outputs
+            ]
         v = _verbosity(verbose)
         if v:
             steps_total = max(1, math.ceil(n / batch_size))

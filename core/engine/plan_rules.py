@@ -1,0 +1,188 @@
+"""Allocation-free replay rules for the ops that dominate a training step.
+
+A rule turns one traced call into plan steps over preallocated arrays and returns a
+`core.engine.plan.Node` (or None to let the call be replayed generically). Each rule
+issues exactly the NumPy calls its eager op issues, in the same order, with `out=`:
+dense layers (`x @ W + b`, then the activation in place) and the built-in losses
+(their kernels take a `Workspace`, see `core.engine.workspace`). `RULES` maps the
+undecorated op function to its rule.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from core.engine import losses as _losses
+from core.engine import ops
+from core.engine.autograd import Tensor
+from core.engine.layers.base import Variable
+from core.engine.plan import Builder, GradWriter, Node, PlanError, Step
+from core.engine.tracing import Call
+from core.engine.workspace import Workspace
+
+#: Activations whose backward writes into a given array (`bwd(g, z, y, out)`).
+_BACKWARD_INTO = {"relu", "sigmoid", "tanh"}
+
+
+def _bound(call: Call) -> dict[str, Any]:
+    args = inspect.signature(call.fn).bind(*call.args, **call.kwargs)
+    args.apply_defaults()
+    return dict(args.arguments)
+
+
+def _activation_forward(fwd: Callable[..., Any], z: np.ndarray, y: np.ndarray) -> None:
+    np.copyto(y, fwd(z))
+
+
+def _activation_backward(
+    bwd: Callable[..., Any], g: np.ndarray, z: np.ndarray | None, y: np.ndarray, out: np.ndarray
+) -> None:
+    np.copyto(out, bwd(g, z, y))
+
+
+def _add_into(view: np.ndarray, tmp: np.ndarray) -> None:
+    view += tmp
+
+
+def _param_steps(
+    writer: GradWriter, var: Any, fn: Callable[..., Any], args: tuple[Any, ...]
+) -> list[Step]:
+    """`fn(*args, out)` into the weight's gradient: written when first, else added (eager's +=)."""
+    dst, add_to = writer.target(var)
+    steps: list[Step] = [(fn, (*args, dst))]
+    if add_to is not None:
+        steps.append((_add_into, (add_to, dst)))
+    return steps
+
+
+def dense_rule(call: Call, b: Builder) -> Node | None:
+    """`ops.dense`: the same GEMM, bias add and in-place activation as eager, into buffers."""
+    a = _bound(call)
+    x, kernel, bias, act = a["x"], a["kernel"], a["bias"], a["activation"]
+    if not isinstance(x, Tensor) or not isinstance(kernel, Variable):
+        return None
+    if bias is not None and not isinstance(bias, Variable):
+        return None
+    out: Tensor = call.result
+    xa = b.value(x, "op 'dense'").array
+    wa = kernel.data
+    ba = None if bias is None else bias.data
+    fwd, bwd, needs_z = ops.ACTIVATION_RULES[act]
+    linear = fwd is ops._linear_fwd
+    z = b.scratch(out.data)
+    y = b.scratch(out.data) if needs_z and not linear else z
+    b.output(out, y)
+    flat = xa.ndim == 2
+    # the calls of ops.dense_forward, in its order
+    steps: list[Step] = [(ops._dot if flat else np.matmul, (xa, wa, z))]
+    if ba is not None:
+        steps.append((np.add, (z, ba, z)))
+    if not linear:
+        steps.append((fwd, (z, z)) if not needs_z else (_activation_forward, (fwd, z, y)))
+
+    def make_backward(
+        g: np.ndarray, edges: list[np.ndarray | None], writer: GradWriter
+    ) -> list[Step]:
+        # the calls of backward_dense in ops.dense, in its order
+        back: list[Step] = []
+        if linear:
+            gz = g
+        else:
+            gz = b.scratch(y)
+            z_keep = z if needs_z else None
+            if act in _BACKWARD_INTO:
+                back.append((bwd, (g, z_keep, y, gz)))
+            elif act == "softmax":
+                row = np.empty(y.shape[:-1] + (1,), y.dtype)
+                back.append((bwd, (g, None, y, -1, gz, (row, b.scratch(y)))))
+            else:
+                back.append((_activation_backward, (bwd, g, z_keep, y, gz)))
+        x2 = xa if flat else xa.reshape(-1, xa.shape[-1])
+        g2 = gz if flat else gz.reshape(-1, gz.shape[-1])
+        if kernel.requires_grad:
+            back += _param_steps(writer, kernel, ops._dot, (x2.T, g2))
+        if bias is not None and bias.requires_grad:
+            back += _param_steps(writer, bias, ops._add_reduce, (g2, 0, None))
+        if edges and edges[0] is not None:
+            back.append((ops._dot if flat else np.matmul, (gz, wa.T, edges[0])))
+        return back
+
+    return Node(call, steps, make_backward, False)
+
+
+def _is_static(arr: np.ndarray, ws: Workspace) -> bool:
+    """Whether `arr` is (a view of) one of the workspace's arrays."""
+    owned = {id(a) for a in ws.arrays.values()}
+    while arr is not None:
+        if id(arr) in owned:
+            return True
+        arr = arr.base  # type: ignore[assignment]
+    return False
+
+
+def loss_rule(call: Call, b: Builder) -> Node | None:
+    """A built-in loss reduced to a scalar without sample weights: its kernel into a
+    workspace, the sum into a preallocated scalar (eager's `_wrap`)."""
+    a = _bound(call)
+    loss = a["self"]
+    with_probs = "logits" in a and "pred" not in a
+    pred = a["logits"] if with_probs else a["pred"]
+    logits = True if with_probs else bool(a["logits"])
+    reduction = loss.reduction if with_probs else a["reduction"]
+    if (
+        a["sample_weight"] is not None
+        or reduction not in ("sum_over_batch_size", "sum")
+        or not isinstance(pred, Tensor)
+        or type(loss).compute.__module__ != _losses.__name__
+    ):
+        return None
+    where = f"loss '{loss.name}'"
+    y = b.arg(a["y_true"], where)
+    za = b.value(pred, where).array
+    ws = Workspace()
+    np.copyto(za, pred.data)  # the traced logits: the warm-up call allocates the workspace
+    values, grad, probs = loss.compute(y, za, logits, ws)
+    if not (_is_static(values, ws) and _is_static(grad, ws)):
+        return None  # a kernel that allocates its results: replay it generically
+    scale = _losses.reduction_scale(values, reduction)
+    head: Tensor = call.result[0] if with_probs else call.result
+    total = np.empty((), head.data.dtype)
+    b.output(head, total)
+    if with_probs:
+        if probs is None or not _is_static(probs, ws):
+            return None
+        b.output(call.result[1], probs)
+    b.nbytes += ws.nbytes
+    cast = head.data.dtype.type
+
+    def forward() -> None:
+        loss.compute(y, za, logits, ws)
+        np.add.reduce(values, None, None, total)
+        np.multiply(total, scale, total)
+
+    def make_backward(
+        g: np.ndarray, edges: list[np.ndarray | None], writer: GradWriter
+    ) -> list[Step]:
+        edge = edges[0] if edges else None
+        if edge is None:
+            return []
+
+        def backward() -> None:
+            np.multiply(grad, cast(float(g) * scale), edge)
+
+        return [(backward, ())]
+
+    return Node(call, [(forward, ())], make_backward, False)
+
+
+RULES: dict[Callable[..., Any], Callable[[Call, Builder], Node | None]] = {
+    ops.dense.__wrapped_op__: dense_rule,  # type: ignore[attr-defined]
+    _losses.Loss._node.__wrapped_op__: loss_rule,  # type: ignore[attr-defined]
+    _losses._CrossEntropy.call_from_logits_with_probs.__wrapped_op__: loss_rule,  # type: ignore[attr-defined]
+}
+
+__all__ = ["RULES", "PlanError", "dense_rule", "loss_rule"]
