@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from core.engine.workspace import Workspace
 from core.errors import ConfigError
 from core.naming import snake_case
 
@@ -215,7 +216,14 @@ def mean_squared_error(y_true: Any, y_pred: Any) -> np.ndarray:
 
 
 class _CountingAccuracy(MeanMetricWrapper):
-    """An accuracy whose unweighted update counts hits directly (the same sums, fewer passes)."""
+    """An accuracy whose unweighted update counts hits directly (the same sums, fewer passes),
+    in scratch arrays kept per batch shape (a planned training step allocates nothing)."""
+
+    def _scratch(self, what: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        ws = self.__dict__.get("_ws")
+        if ws is None or len(ws.arrays) > 16:
+            ws = self.__dict__["_ws"] = Workspace()
+        return ws.get(f"{what}{shape}", shape, dtype)
 
     def _hits(self, t: np.ndarray, p: np.ndarray) -> np.ndarray | None:
         """Boolean hits, one per sample, or None when the general path must decide."""
@@ -245,7 +253,10 @@ class BinaryAccuracy(_CountingAccuracy):
             if t.size != p.size:
                 return None
             t = t.reshape(p.shape)
-        return (t > 0.5) == (p > self.threshold)
+        hits = np.greater(t, 0.5, out=self._scratch("t", t.shape, bool))
+        return np.equal(
+            hits, np.greater(p, self.threshold, out=self._scratch("p", p.shape, bool)), out=hits
+        )
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "threshold": self.threshold}
@@ -263,7 +274,10 @@ class SparseCategoricalAccuracy(_CountingAccuracy):
     def _hits(self, t: np.ndarray, p: np.ndarray) -> np.ndarray | None:
         if p.ndim != 2 or t.size != p.shape[0]:
             return None
-        return t.reshape(-1).astype(np.int64, copy=False) == np.argmax(p, axis=-1)
+        n = (p.shape[0],)
+        best = np.argmax(p, axis=-1, out=self._scratch("best", n, np.intp))
+        labels = t.reshape(-1).astype(np.int64, copy=False)
+        return np.equal(labels, best, out=self._scratch("hits", n, bool))
 
 
 class MeanAbsoluteError(MeanMetricWrapper):

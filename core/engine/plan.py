@@ -433,6 +433,20 @@ def _sum_contributions(v: Value, b: Builder, steps: list[Step]) -> np.ndarray | 
     return acc
 
 
+def _check_effects(trace: Trace, watch: Sequence[Any], before: Sequence[np.ndarray]) -> None:
+    """Raise PlanError when a watched variable changed other than through a traced effect."""
+    from core.engine.layer_ops import EFFECT_OPS
+
+    effects = {getattr(op, "__wrapped_op__", op) for op in EFFECT_OPS}
+    written = {id(c.args[0]) for c in trace.calls if c.fn in effects and c.args}
+    for v, old in zip(watch, before, strict=True):
+        if id(v) not in written and not np.array_equal(v.data, old, equal_nan=True):
+            raise PlanError(
+                f"weight '{getattr(v, 'path', '?')}' changed during the step outside the "
+                "traced ops (a layer that updates its state with NumPy)"
+            )
+
+
 # ------------------------------------------------------------------ runner
 def _key(tag: Any, arrays: Sequence[np.ndarray]) -> Any:
     return (tag, *((a.shape, a.dtype) for a in arrays))
@@ -506,14 +520,17 @@ class StepRunner:
         traced: Callable[..., Any],
         optimizer: Any,
         params: Any,
+        watch: Sequence[Any] = (),
     ) -> Any:
         """Run `traced` eagerly on the runner's input buffers while recording it, and keep
         the plan built from the record.
 
         For "train", `traced` returns (loss Tensor, results); backward and the
         optimizer's update follow here, and `(loss value, results)` is returned. Other
-        kinds run without gradients and return what `traced` returned.
+        kinds run without gradients and return what `traced` returned. `watch` lists
+        variables (non-trainable weights) that only traced effect ops may change.
         """
+        before = [np.array(v.data, copy=True) for v in watch]
         key = _key(tag, arrays)
         bufs = self.input_buffers([(a.shape, a.dtype) for a in arrays])
         for dst, src in zip(bufs, arrays, strict=True):
@@ -539,6 +556,7 @@ class StepRunner:
             with recording(trace), no_grad():
                 out = returned = traced(*bufs)
         try:
+            _check_effects(trace, watch, before)
             plan = build(kind, trace, bufs, returned, optimizer, root)
         except PlanError as exc:
             self.failed[(kind, key)] = str(exc)

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from core.engine.autograd import Tensor, as_tensor
+from core.engine.layer_ops import relu_general
 from core.engine.layers.base import Layer
 from core.engine.layers.spec import ParamSpec, register
 from core.engine.ops import leaky_relu as _leaky_relu
@@ -53,16 +52,7 @@ class ReLU(Layer):
         x = as_tensor(inputs)
         if self.max_value is None and not self.negative_slope and not self.threshold:
             return _relu(x)
-        z = x.data
-        below = z < self.threshold
-        out = np.where(below, self.negative_slope * (z - self.threshold), z)
-        slope = np.where(below, self.negative_slope, 1.0)
-        if self.max_value is not None:
-            over = z >= self.max_value
-            out = np.where(over, self.max_value, out)
-            slope = np.where(over, 0.0, slope)
-        slope = slope.astype(z.dtype)
-        return Tensor._make(out.astype(z.dtype), (x,), lambda g: (g * slope,))
+        return relu_general(x, self.max_value, self.negative_slope, self.threshold)
 
 
 @register

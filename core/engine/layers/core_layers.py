@@ -14,12 +14,13 @@ import numpy as np
 
 from core.engine import activations, initializers, regularizers
 from core.engine.autograd import Tensor, as_tensor
+from core.engine.layer_ops import dropout as _dropout
 from core.engine.layers.base import Layer, Shape
 from core.engine.layers.spec import ParamSpec, argument_error, register
 from core.engine.ops import activation as _activation
 from core.engine.ops import dense as _dense
 from core.engine.ops import reshape as _reshape
-from core.engine.random import default_generator, make_generator
+from core.engine.random import make_generator
 from core.errors import ConfigError, ShapeError
 
 
@@ -223,10 +224,6 @@ class Activation(Layer):
         return as_tensor(inputs)
 
 
-def _dropout_op(x: Tensor, mask: np.ndarray) -> Tensor:
-    return Tensor._make(x.data * mask, (x,), lambda g: (g * mask,))
-
-
 @register
 class Dropout(Layer):
     """Keras Dropout: zero a random `rate` of inputs while training, scale the rest."""
@@ -263,11 +260,7 @@ class Dropout(Layer):
         x = as_tensor(inputs)
         if not training or self.rate == 0.0:
             return x
-        rng = self.rng if self.rng is not None else default_generator()
-        keep = rng.random(x.data.shape, dtype=np.float64) >= self.rate
-        mask = keep.astype(x.data.dtype)
-        mask *= 1.0 / (1.0 - self.rate)
-        return _dropout_op(x, mask)
+        return _dropout(x, self.rate, self.rng)
 
 
 @register

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from core.engine.autograd import Tensor, as_tensor
+from core.engine.layer_ops import batch_norm_inference, moving_average
 from core.engine.layers.base import Layer, Shape
 from core.engine.layers.core_layers import _initializer
 from core.engine.layers.spec import ParamSpec, register
@@ -171,24 +172,13 @@ class BatchNormalization(_Norm):
             out, mean, var = normalize(
                 x, self.gamma, self.beta, self._reduce_axes, self.epsilon, bshape
             )
-            m = self.momentum
-            mm, mv = self.moving_mean.data, self.moving_variance.data
-            mm *= m
-            mm += (1.0 - m) * mean.reshape(mm.shape)
-            mv *= m
-            mv += (1.0 - m) * var.reshape(mv.shape)
+            moving_average(self.moving_mean, mean, self.momentum)
+            moving_average(self.moving_variance, var, self.momentum)
             return out
         # Inference: an affine map with constant statistics.
-        inv = 1.0 / np.sqrt(self.moving_variance.data + self.epsilon)
-        shift = -self.moving_mean.data * inv
-        y = x * inv.reshape(bshape).astype(x.data.dtype) + shift.reshape(bshape).astype(
-            x.data.dtype
+        return batch_norm_inference(
+            x, self.moving_mean, self.moving_variance, self.gamma, self.beta, self.epsilon, bshape
         )
-        if self.gamma is not None:
-            y = y * self.gamma.reshape(bshape)
-        if self.beta is not None:
-            y = y + self.beta.reshape(bshape)
-        return y
 
 
 @register

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from core.engine.autograd import Tensor, as_tensor
+from core.engine.layer_ops import standardize
 from core.engine.layers.base import Layer, Shape
 from core.engine.layers.spec import ParamSpec, register
 from core.errors import ConfigError, DataError
@@ -112,13 +113,9 @@ class Normalization(Layer):
         self.count.data[...] = arr.shape[0]
 
     def call(self, inputs: Any, training: bool = False) -> Tensor:
-        x = as_tensor(inputs)
-        dtype = x.data.dtype
-        mean = self.mean.data.reshape(self._bshape).astype(dtype)
-        std = np.maximum(np.sqrt(self.variance.data), _EPSILON).reshape(self._bshape).astype(dtype)
-        if self.invert:
-            return x * std + mean
-        return (x - mean) * (1.0 / std).astype(dtype)
+        return standardize(
+            as_tensor(inputs), self.mean, self.variance, self.invert, self._bshape, _EPSILON
+        )
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

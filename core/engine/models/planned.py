@@ -89,7 +89,8 @@ def loss_step(model: Any, x: Any, y: Any, sw: Any, training: bool) -> tuple[floa
                 outs = model._forward(bx, training, model._fused)
                 return model._loss_and_probs(outs, by, bsw, model._fused)
 
-            out = runner.trace(kind, layout, arrays, traced, model.optimizer, _params(model))
+            watch = model.non_trainable_weights if training else ()
+            out = runner.trace(kind, layout, arrays, traced, model.optimizer, _params(model), watch)
             value = out[0] if training else float(out[0].data)
             probs = out[1]
             model._loss_tracker.update_state(value, count=len(probs[0]))

@@ -1,0 +1,356 @@
+"""The compiled training step (core.engine.plan): bit-identical to eager, rebuilt as shapes
+change, eager with a reason where it cannot replay, and allocation-free once built.
+
+Every comparison trains the same model twice from the same seed, once replaying plans
+(the default) and once with compile(run_eagerly=True), and requires the same bits:
+epoch logs, validation logs, weights, optimizer state, evaluate and predict.
+"""
+
+from __future__ import annotations
+
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from core import keras
+from core.engine import losses, ops, optimizers
+from core.engine.autograd import Tensor
+from core.engine.layers import Layer, layer_classes, type_name
+from core.engine.training import train
+
+L = keras.layers
+RNG = np.random.default_rng(3)
+X = RNG.standard_normal((40, 6)).astype(np.float32)
+Y_BIN = (X[:, 0] + X[:, 1] > 0).astype(np.float32)
+Y_REG = (X[:, :2] @ np.array([0.5, -1.0], np.float32)).astype(np.float32)
+Y_CLS = (np.argmax(X[:, :3], axis=1)).astype(np.int64)
+Y_HOT = np.eye(3, dtype=np.float32)[Y_CLS]
+
+Builder = Callable[[], Any]
+
+
+def _seq(*layers: Layer, head: Layer | None = None, shape: tuple[int, ...] = (6,)) -> Any:
+    return keras.Sequential(
+        [L.Input(shape=shape), *layers, head or L.Dense(1, activation="sigmoid")]
+    )
+
+
+def _two_branch(merge: Layer) -> Any:
+    inp = L.Input(shape=(6,))
+    a = L.Dense(4, activation="tanh")(inp)
+    b = L.Dense(4, activation="relu")(inp)
+    out = L.Dense(1, activation="sigmoid")(merge([a, b]))
+    return keras.Model(inp, out)
+
+
+def _normalization() -> Any:
+    norm = L.Normalization()
+    norm.adapt(X)
+    return _seq(norm, L.Dense(5, activation="relu"))
+
+
+#: A small binary classifier around each built-in layer type.
+LAYER_MODELS: dict[str, Builder] = {
+    "Dense": lambda: _seq(L.Dense(5, activation="relu"), L.Dense(4, activation="tanh")),
+    "Activation": lambda: _seq(L.Dense(5), L.Activation("elu")),
+    "Dropout": lambda: _seq(L.Dense(8, activation="relu"), L.Dropout(0.3)),
+    "Flatten": lambda: _seq(L.Reshape((3, 2)), L.Flatten(), L.Dense(4, activation="relu")),
+    "Reshape": lambda: _seq(L.Dense(6), L.Reshape((2, 3)), L.Dense(2), L.Flatten()),
+    "Add": lambda: _two_branch(L.Add()),
+    "Concatenate": lambda: _two_branch(L.Concatenate()),
+    "BatchNormalization": lambda: _seq(L.Dense(5), L.BatchNormalization(), L.ReLU()),
+    "LayerNormalization": lambda: _seq(L.Dense(5), L.LayerNormalization()),
+    "Normalization": _normalization,
+    "ReLU": lambda: _seq(L.Dense(5), L.ReLU(max_value=1.0, negative_slope=0.1, threshold=0.1)),
+    "LeakyReLU": lambda: _seq(L.Dense(5), L.LeakyReLU(0.2)),
+    "Softmax": lambda: _seq(L.Dense(3), L.Softmax(), head=L.Dense(1, activation="sigmoid")),
+}
+
+
+def _generic_model(cls: type) -> Any:
+    """A layer type this table does not know: its defaults between two Dense layers."""
+    return _seq(L.Dense(6, activation="relu"), cls(), L.Flatten())
+
+
+def _fit_both(
+    build: Builder,
+    y: np.ndarray = Y_BIN,
+    loss: Any = "binary_crossentropy",
+    optimizer: Callable[[], Any] = lambda: "adam",
+    metrics: Any = ("accuracy",),
+    **fit: Any,
+) -> tuple[Any, Any]:
+    """The same model trained with plans and eagerly; asserts every result is identical."""
+    runs = []
+    for eager in (False, True):
+        keras.utils.set_random_seed(7)
+        model = build()
+        model.compile(
+            optimizer=optimizer(),
+            loss=loss,
+            metrics=list(metrics) if metrics else None,
+            run_eagerly=eager,
+        )
+        fit = {"epochs": 3, "batch_size": 16, "validation_split": 0.25, **fit}
+        history = model.fit(X, y, verbose=0, seed=11, **fit)
+        yv = y if not isinstance(y, list) else y
+        result = {
+            "history": history.history,
+            "weights": model.get_weights(),
+            "slots": {k: v for k, v in _slots(model.optimizer).items()},
+            "evaluate": model.evaluate(X, yv, batch_size=16, verbose=0, return_dict=True),
+            "predict": model.predict(X, batch_size=16, verbose=0),
+        }
+        runs.append((model, result))
+    (planned, a), (eager, b) = runs
+    assert a["history"] == b["history"]
+    assert a["evaluate"] == b["evaluate"]
+    _same_bits(a["weights"], b["weights"])
+    _same_bits(list(a["slots"].values()), list(b["slots"].values()))
+    preds_a = a["predict"] if isinstance(a["predict"], list) else [a["predict"]]
+    preds_b = b["predict"] if isinstance(b["predict"], list) else [b["predict"]]
+    _same_bits(preds_a, preds_b)
+    assert eager.plan_info().mode == "eager"
+    return planned, eager
+
+
+def _slots(opt: Any) -> dict[str, np.ndarray]:
+    store: dict[str, np.ndarray] = {}
+    opt.save_own_variables(store)
+    return store
+
+
+def _same_bits(a: list[np.ndarray], b: list[np.ndarray]) -> None:
+    assert len(a) == len(b)
+    for x, y in zip(a, b, strict=True):
+        x, y = np.asarray(x), np.asarray(y)
+        assert x.shape == y.shape and x.dtype == y.dtype
+        assert x.tobytes() == y.tobytes()
+
+
+@pytest.mark.parametrize(
+    "cls", [c for c in layer_classes() if type_name(c) != "Input"], ids=type_name
+)
+def test_every_layer_trains_bit_identically_with_a_plan(cls: type) -> None:
+    build = LAYER_MODELS.get(type_name(cls))
+    if build is None:
+        try:
+            _generic_model(cls).predict(X[:2], verbose=0)
+        except Exception as exc:  # noqa: BLE001 - the message tells how to cover it
+            pytest.fail(
+                f"layer {type_name(cls)} has no entry in LAYER_MODELS and its defaults do not "
+                f"run between Dense layers ({exc}). Add a small model for it to LAYER_MODELS."
+            )
+        build = lambda: _generic_model(cls)  # noqa: E731
+    planned, _ = _fit_both(build)
+    if type_name(cls) in LAYER_MODELS:  # the built-in layers all replay from plans
+        for kind in ("train", "test", "predict"):
+            info = planned.plan_info(kind)
+            assert info.mode == "planned", (kind, info)
+
+
+OPTIMIZERS: dict[str, Callable[[], Any]] = {
+    "sgd": lambda: optimizers.SGD(0.05),
+    "sgd_momentum": lambda: optimizers.SGD(0.05, momentum=0.9),
+    "sgd_nesterov_clipnorm": lambda: optimizers.SGD(
+        0.05, momentum=0.5, nesterov=True, clipnorm=0.5
+    ),
+    "rmsprop": lambda: optimizers.RMSprop(0.01),
+    "rmsprop_centered_momentum": lambda: optimizers.RMSprop(0.01, momentum=0.5, centered=True),
+    "adagrad_clipvalue": lambda: optimizers.Adagrad(0.05, clipvalue=0.1),
+    "adam": lambda: optimizers.Adam(0.01),
+    "adam_amsgrad_global_clipnorm": lambda: optimizers.Adam(
+        0.01, amsgrad=True, global_clipnorm=0.5
+    ),
+    "adamw": lambda: optimizers.AdamW(0.01, weight_decay=0.05),
+    "adam_schedule": lambda: optimizers.Adam(
+        keras.optimizers.schedules.ExponentialDecay(0.01, decay_steps=2, decay_rate=0.5)
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_every_optimizer_updates_bit_identically(name: str) -> None:
+    assert {type(OPTIMIZERS[n]()) for n in OPTIMIZERS} >= set(optimizers.ALL_OPTIMIZERS.values())
+    planned, _ = _fit_both(LAYER_MODELS["Dense"], optimizer=OPTIMIZERS[name])
+    assert planned.plan_info().mode == "planned"
+
+
+def _head(units: int, activation: str) -> Builder:
+    return lambda: _seq(L.Dense(5, activation="relu"), head=L.Dense(units, activation=activation))
+
+
+class _Scaled(losses.Loss):
+    """A Keras-style loss written with ops (per-sample values from `call`)."""
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        d = y_pred - y_true
+        return ops.mean(d * d * 0.5, axis=-1)
+
+
+LOSSES: dict[str, tuple[Builder, np.ndarray, Callable[[], Any]]] = {
+    "mse": (_head(1, "linear"), Y_REG, lambda: "mse"),
+    "mae": (_head(1, "linear"), Y_REG, lambda: "mae"),
+    "huber": (_head(1, "linear"), Y_REG, lambda: losses.Huber(0.5)),
+    "bce_probs": (_head(1, "sigmoid"), Y_BIN, lambda: "binary_crossentropy"),
+    "bce_logits": (_head(1, "linear"), Y_BIN, lambda: losses.BinaryCrossentropy(True)),
+    "bce_smoothing": (_head(1, "sigmoid"), Y_BIN, lambda: losses.BinaryCrossentropy(False, 0.1)),
+    "cce_probs": (_head(3, "softmax"), Y_HOT, lambda: "categorical_crossentropy"),
+    "cce_logits": (_head(3, "linear"), Y_HOT, lambda: losses.CategoricalCrossentropy(True)),
+    "cce_smoothing": (
+        _head(3, "softmax"),
+        Y_HOT,
+        lambda: losses.CategoricalCrossentropy(False, 0.2),
+    ),
+    "scce_probs": (_head(3, "softmax"), Y_CLS, lambda: "sparse_categorical_crossentropy"),
+    "scce_logits": (_head(3, "linear"), Y_CLS, lambda: losses.SparseCategoricalCrossentropy(True)),
+    "scce_ignore": (
+        _head(3, "softmax"),
+        Y_CLS,
+        lambda: losses.SparseCategoricalCrossentropy(ignore_class=1),
+    ),
+    "keras_style_subclass": (_head(1, "linear"), Y_REG, lambda: _Scaled()),
+    "function": (_head(1, "linear"), Y_REG, lambda: lambda t, p: ops.mean(ops.abs(p - t), axis=-1)),
+}
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_every_loss_is_bit_identical(name: str) -> None:
+    build, y, loss = LOSSES[name]
+    _fit_both(build, y=y, loss=loss(), metrics=None)
+
+
+def test_sample_and_class_weights_regularizers_and_several_outputs() -> None:
+    weights = np.linspace(0.5, 1.5, len(X)).astype(np.float32)
+    _fit_both(LAYER_MODELS["Dense"], sample_weight=weights)
+    _fit_both(LAYER_MODELS["Dense"], class_weight={0: 1.0, 1: 3.0})
+
+    def regularized() -> Any:
+        return _seq(
+            L.Dense(5, activation="relu", kernel_regularizer="l2", bias_regularizer="l1"),
+            L.Dense(3, kernel_regularizer="l1_l2"),
+        )
+
+    planned, _ = _fit_both(regularized)
+    assert planned.plan_info().mode == "planned"
+
+    def two_outputs() -> Any:
+        inp = L.Input(shape=(6,))
+        h = L.Dense(6, activation="relu")(inp)
+        return keras.Model(
+            inp, [L.Dense(1, activation="sigmoid", name="p")(h), L.Dense(1, name="r")(h)]
+        )
+
+    keras.utils.set_random_seed(0)
+    runs = []
+    for eager in (False, True):
+        keras.utils.set_random_seed(1)
+        m = two_outputs()
+        m.compile(
+            "adam", ["binary_crossentropy", "mse"], loss_weights=[1.0, 0.5], run_eagerly=eager
+        )
+        h = m.fit(X, [Y_BIN, Y_REG], epochs=2, batch_size=16, verbose=0, seed=2)
+        runs.append((h.history, m.get_weights(), m.plan_info().mode))
+    assert runs[0][0] == runs[1][0]
+    _same_bits(runs[0][1], runs[1][1])
+    assert runs[0][2] == "planned"
+
+
+def test_a_partial_last_batch_gets_its_own_plan_and_shapes_rebuild_it() -> None:
+    keras.utils.set_random_seed(0)
+    m = LAYER_MODELS["Dense"]()
+    m.compile("adam", "binary_crossentropy")
+    m.fit(X, Y_BIN, epochs=2, batch_size=16, verbose=0)  # 16, 16, 8
+    shapes = sorted(key[1][0] for key in m._steps.plans["train"])
+    assert shapes == [(8, 6), (16, 6)]
+    m.fit(X, Y_BIN, epochs=1, batch_size=10, verbose=0)
+    assert ((10, 6), np.dtype(np.float32)) in [key[1] for key in m._steps.plans["train"]]
+    m.optimizer.build(m.trainable_weights)  # a new parameter buffer: the plans are stale
+    before = m.optimizer.iterations
+    m.train_on_batch(X[:10], Y_BIN[:10])
+    assert m.optimizer.iterations == before + 1
+    m.compile("sgd", "binary_crossentropy")
+    assert not any(m._steps.plans.values())
+
+
+class _NumpyLayer(Layer):
+    """A custom layer that computes on .data with NumPy: the plan cannot see it."""
+
+    def call(self, inputs: Any, training: bool = False) -> Any:
+        x = inputs if isinstance(inputs, Tensor) else Tensor(inputs)
+        return Tensor(np.tanh(x.data))
+
+
+def test_an_untraceable_step_runs_eagerly_and_says_why() -> None:
+    planned, _ = _fit_both(lambda: _seq(_NumpyLayer(), L.Dense(4, activation="relu")))
+    info = planned.plan_info()
+    assert info.mode == "eager"
+    assert "computed outside the traced ops" in info.reason
+
+
+def test_subclassed_train_step_and_run_eagerly_keep_eager() -> None:
+    class Custom(keras.Model):
+        def train_step(self, data: Any) -> Any:
+            return super().train_step(data)
+
+    inp = L.Input(shape=(6,))
+    m = Custom(inp, L.Dense(1, activation="sigmoid")(inp))
+    m.compile("adam", "binary_crossentropy")
+    assert m.batch_buffers([((16, 6), np.float32)]) is None  # batches are not gathered in place
+    m.fit(X, Y_BIN, epochs=1, batch_size=16, verbose=0)
+    assert m.plan_info().mode == "planned"  # super().train_step still replays the plan
+    m.compile("adam", "binary_crossentropy", run_eagerly=True)
+    assert m.plan_info().reason == "compile(run_eagerly=True)"
+
+
+def test_a_training_step_allocates_no_array_once_the_plan_is_built() -> None:
+    keras.utils.set_random_seed(0)
+    x = RNG.standard_normal((4096, 16)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.float32)
+    m = keras.Sequential(
+        [
+            L.Input(shape=(16,)),
+            L.Dense(64, activation="relu"),
+            L.Dense(32, activation="tanh"),
+            L.Dense(1, activation="sigmoid"),
+        ]
+    )
+    m.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    x, y = m.prepare(x, y)
+    for _ in range(3):  # trace, then replay
+        m.train_step((x, y))
+    assert m.plan_info().mode == "planned" and not m.plan_info().generic
+    # NumPy's ufuncs keep a transient iteration buffer of np.getbufsize() elements for
+    # broadcasting (the bias add); shrink it so that the smallest array the step could
+    # allocate (4096 x 1 float32, 16 KiB) stands far above it.
+    old_bufsize = np.setbufsize(16)
+    tracemalloc.start()
+    try:
+        m.train_step((x, y))
+        before = tracemalloc.take_snapshot()
+        tracemalloc.reset_peak()
+        start, _ = tracemalloc.get_traced_memory()
+        for _ in range(5):
+            m.train_step((x, y))
+        _, peak = tracemalloc.get_traced_memory()
+        after = tracemalloc.take_snapshot()
+    finally:
+        tracemalloc.stop()
+        np.setbufsize(old_bufsize)
+    assert peak - start < 8 * 1024, peak - start
+    domain = [tracemalloc.DomainFilter(True, np.lib.tracemalloc_domain)]
+    grown = after.filter_traces(domain).compare_to(before.filter_traces(domain), "filename")
+    assert sum(s.size_diff for s in grown) <= 0
+
+
+def test_trainer_events_and_reuse_of_the_plans_forward_for_validation() -> None:
+    keras.utils.set_random_seed(0)
+    m = LAYER_MODELS["Dense"]()
+    m.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    events = list(train(m, X, Y_BIN, epochs=2, batch_size=16, validation_split=0.25))
+    assert events[-1].reason == "completed"
+    assert m.plan_info("test").mode == "planned"
+    assert m.plan_info("train").calls >= 3
