@@ -1,4 +1,4 @@
-"""The Data dock: open a CSV, preview it, choose column roles, preprocessing and splits.
+"""The Data page: open a CSV, preview it, choose column roles, preprocessing and splits.
 
 `DataPanel` is a view of a `TrainingSession`'s data: a CSV is opened by a
 dialog, by dropping a file on the panel (or the window, see
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QByteArray,
     QModelIndex,
     QPersistentModelIndex,
     QSettings,
@@ -40,7 +41,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QScrollArea,
-    QSplitter,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
@@ -51,6 +51,7 @@ from PySide6.QtWidgets import (
 
 from app.session import TrainingSession
 from app.widgets.labels import ERROR_STYLE, make_label, share_spin_box
+from app.widgets.splitters import make_splitter, pack_splitters, unpack_splitters
 
 if TYPE_CHECKING:  # pandas loads with the first CSV, not at start-up
     import pandas as pd
@@ -58,6 +59,10 @@ if TYPE_CHECKING:  # pandas loads with the first CSV, not at start-up
     from core.data import ColumnProfile
 
 ROLES = ("feature", "target", "ignore")
+#: Rows of the file the preview shows at least, when the page is tall enough (1400x900 is).
+PREVIEW_ROWS = 10.5
+#: Rows read to fit the preview's column widths to their contents.
+PREVIEW_FIT_ROWS = 100
 IMPUTE = ("mean", "median", "drop")
 SCALE = ("standardize", "minmax", "none")
 RECENT_KEY = "recentDataFiles"
@@ -101,6 +106,10 @@ class DataFrameModel(QAbstractTableModel):
         super().__init__(parent)
         self._df = df
         self._columns = [str(c) for c in df.columns] if df is not None else []
+
+    @property
+    def frame(self) -> pd.DataFrame | None:
+        return self._df
 
     def set_frame(self, df: pd.DataFrame | None) -> None:
         self.beginResetModel()
@@ -147,8 +156,25 @@ class DataFrameModel(QAbstractTableModel):
         return str(section + 1)
 
 
+def _titled(title: str, table: QWidget) -> QGroupBox:
+    """`table` in a group box named `title`, with no extra margins."""
+    box = QGroupBox(title)
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(4, 4, 4, 4)
+    layout.addWidget(table)
+    return box
+
+
+def _table_chrome(table: QTableView) -> int:
+    """Height of a table's header and frame: what it needs besides its rows."""
+    header = table.horizontalHeader()
+    return (header.height() if header.height() > 0 else header.sizeHint().height()) + 2 * (
+        table.frameWidth()
+    )
+
+
 class DataPanel(QWidget):
-    """The Data dock's widget; see the module docstring."""
+    """The Data page; see the module docstring."""
 
     csvOpened = Signal(str)
 
@@ -174,7 +200,6 @@ class DataPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.open_button)
         top.addWidget(self.recent_button)
-        top.addStretch(1)
 
         self.error_label = make_label(
             name="dataError", style=ERROR_STYLE, selectable=True, hidden=True
@@ -188,6 +213,9 @@ class DataPanel(QWidget):
         self.preview.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.preview.verticalHeader().setDefaultSectionSize(22)
         self.preview.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        # Columns as wide as their names and first rows (not all rows: a million would be slow).
+        self.preview.horizontalHeader().setResizeContentsPrecision(PREVIEW_FIT_ROWS)
+        self.preview.horizontalHeader().setMaximumSectionSize(240)
 
         self.columns = QTableWidget(0, 5)
         self.columns.setObjectName("columnProfile")
@@ -236,9 +264,10 @@ class DataPanel(QWidget):
         options_box = QGroupBox("Preprocessing and splits")
         options_box.setLayout(options)
 
-        # Preview | column table | task and options, in one splitter that fills the dock:
-        # the tables scroll themselves and shrink first, so the dock needs no outer scroll
-        # bar. The options pane scrolls on its own only when the dock is very short.
+        # The page: the rows of the file on top (they get the height the columns leave);
+        # below, the column table with the role selectors and, beside it, the task and
+        # the options. Splitters let the person move the borders; until they do, each
+        # resize gives the column table the room for all its rows (`fit_splitter`).
         options_pane = QWidget()
         options_layout = QVBoxLayout(options_pane)
         options_layout.setContentsMargins(0, 0, 0, 0)
@@ -251,22 +280,27 @@ class DataPanel(QWidget):
         self.options_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.options_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.options_scroll.setWidget(options_pane)
+        self.options_scroll.setMinimumWidth(280)
         for table in (self.preview, self.columns):
             table.setMinimumHeight(70)
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.setObjectName("dataSplitter")
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(self.preview)
-        self.splitter.addWidget(self.columns)
-        self.splitter.addWidget(self.options_scroll)
-        for index, stretch in enumerate((1, 1, 0)):
-            self.splitter.setStretchFactor(index, stretch)
-        self._user_sized = False  # set by a drag of the splitter: then it is kept
+        self.rows_box = _titled("Rows", self.preview)
+        self.columns_box = _titled("Columns and their roles", self.columns)
+        self.lower_splitter = make_splitter(
+            Qt.Orientation.Horizontal,
+            "dataLowerSplitter",
+            [(self.columns_box, 1), (self.options_scroll, 0)],
+        )
+        self.splitter = make_splitter(
+            Qt.Orientation.Vertical, "dataSplitter", [(self.rows_box, 1), (self.lower_splitter, 0)]
+        )
+        self._user_sized = False  # set by a drag of a splitter: then its sizes are kept
         self.splitter.splitterMoved.connect(self._on_splitter_moved)
+        self.lower_splitter.splitterMoved.connect(self._on_splitter_moved)
 
+        top.addWidget(self.file_label, 1)  # the file facts beside the buttons
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(top)
-        layout.addWidget(self.file_label)  # own row: the file facts wrap at the dock's width
         layout.addWidget(self.error_label)
         layout.addWidget(self.notices_label)
         layout.addWidget(self.splitter, 1)
@@ -295,19 +329,44 @@ class DataPanel(QWidget):
         self._user_sized = True
 
     def fit_splitter(self, force: bool = False) -> bool:
-        """Give the options pane the height it needs and split the rest between the
-        preview and the column table; done at each resize until the person drags the
-        splitter (their sizes are kept after that). True when the sizes were set."""
+        """Size the page's parts; done at each resize until the person drags a splitter
+        (their sizes are kept after that). The column table gets the height of all its
+        rows (at most what leaves the preview `PREVIEW_ROWS` rows), the options pane the
+        width of its form, the preview the rest. True when the sizes were set."""
         total = self.splitter.height()
         if (self._user_sized and not force) or total < 200:
             return False
-        pane = self.options_scroll.widget()
-        want = pane.sizeHint().height() + 2
-        options = max(min(want, total - 2 * 95), 120)  # the tables keep ~3 rows each
-        rest = max(total - options - 2 * self.splitter.handleWidth(), 0)
-        preview = rest * 9 // 20  # the column table (roles) gets the larger share
-        self.splitter.setSizes([preview, rest - preview, options])
+        rows_chrome = max(self.rows_box.sizeHint().height() - self.preview.sizeHint().height(), 0)
+        preview_min = (
+            rows_chrome
+            + _table_chrome(self.preview)
+            + round(PREVIEW_ROWS * self.preview.verticalHeader().defaultSectionSize())
+        )
+        columns_chrome = max(
+            self.columns_box.sizeHint().height() - self.columns.sizeHint().height(), 0
+        )
+        rows = self.columns.rowCount()
+        table = _table_chrome(self.columns) + sum(self.columns.rowHeight(r) for r in range(rows))
+        options = self.options_scroll.widget().sizeHint().height() + 2
+        lower = max(columns_chrome + table, options, 160)
+        lower = min(lower, total - preview_min - self.splitter.handleWidth())
+        lower = max(lower, min(160, total // 2))
+        self.splitter.setSizes([total - lower - self.splitter.handleWidth(), lower])
+        width = self.lower_splitter.width()
+        pane = min(max(self.options_scroll.widget().sizeHint().width() + 24, 320), width // 2)
+        self.lower_splitter.setSizes([width - pane - self.lower_splitter.handleWidth(), pane])
         return True
+
+    def layout_state(self) -> QByteArray:
+        """The splitters' sizes, for the person's saved layout."""
+        return pack_splitters(self.splitter, self.lower_splitter)
+
+    def restore_layout_state(self, state: QByteArray) -> bool:
+        """Sizes saved by `layout_state`; kept from then on, like a drag of the splitter."""
+        if unpack_splitters(state, self.splitter, self.lower_splitter):
+            self._user_sized = True
+            return True
+        return False
 
     # ------------------------------------------------------------------ opening
     def open_dialog(self) -> None:
@@ -365,7 +424,10 @@ class DataPanel(QWidget):
         self._loading = True
         try:
             table = s.table
-            self.model.set_frame(table.df if table is not None else None)
+            frame = table.df if table is not None else None
+            if frame is not self.model.frame:
+                self.model.set_frame(frame)
+                self.preview.resizeColumnsToContents()
             if table is None:
                 self.file_label.setText("No data yet. Open a CSV file or drop one here.")
             else:

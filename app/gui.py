@@ -1,13 +1,16 @@
-"""Start the desktop app: `layerforge [PROJECT] [--screenshot OUT.png]`.
+"""Start the desktop app: `layerforge [PROJECT] [--screenshot OUT.png [--view KEY]]`.
 
 `run_gui(argv)` parses the arguments, creates the QApplication (names for
 QSettings, the theme), the document controller and the main window, opens the
 given project (or the seed example when it is installed, or an empty document
 with the start card), and either runs the event loop or, with
 `--screenshot`, renders the window off-screen at a fixed size to a PNG and
-exits 0. A project that cannot be opened is one line on stderr and exit 1
-with `--screenshot` (no dialog); in the GUI the window opens (empty, with the
-start card) and the reason is shown in a dialog over it. With `--screenshot`
+exits 0; `--view KEY` first brings that workspace page forward (`network`,
+alias `canvas`, `data`, `training`, and the pages other parts add), and an
+unknown key exits 2 naming the pages there are. A project that cannot be
+opened is one line on stderr and exit 1 with `--screenshot` (no dialog); in
+the GUI the window opens (empty, with the start card) and the reason is shown
+in a dialog over it. With `--screenshot`
 and no display, the offscreen platform is chosen automatically. Heavy modules
 (pyqtgraph, the engine) are not imported here.
 """
@@ -25,6 +28,10 @@ APP_NAME = "LayerForge"
 ORG_NAME = "LayerForge"
 ORG_DOMAIN = "layerforge.app"
 SCREENSHOT_SIZE = (1400, 900)
+#: Other names `--view` accepts for a workspace page.
+VIEW_ALIASES = {"canvas": "network"}
+#: How long `--screenshot` waits at most for the project's data to be read (s).
+SETTLE_SECONDS = 20.0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,6 +45,13 @@ def _parser() -> argparse.ArgumentParser:
         "--screenshot",
         metavar="OUT.png",
         help="render the main window off-screen to a PNG and exit",
+    )
+    p.add_argument(
+        "--view",
+        metavar="KEY",
+        default="network",
+        help="with --screenshot: the page to render (network or canvas, data, training, "
+        "results, …; default %(default)s)",
     )
     p.add_argument(
         "--size",
@@ -137,23 +151,61 @@ def _select_showcase_layer(window: object) -> None:
     window.select_ids([pick])  # type: ignore[attr-defined]
 
 
-def save_screenshot(window: object, out: str, size: tuple[int, int]) -> bool:
-    """Lay out, analyse and render `window` at `size` to the PNG `out`."""
+def view_key(window: object, view: str) -> str:
+    """The workspace page `view` names (an alias resolved); ValueError lists the pages."""
+    workspace = window.workspace  # type: ignore[attr-defined]
+    key = VIEW_ALIASES.get(view.strip().lower(), view.strip().lower())
+    if not workspace.has_page(key):
+        keys = workspace.keys()
+        names = [f"{k} (or {a})" if a else k for k in keys for a in [_alias_of(k)]]
+        raise ValueError(
+            f"--view expects one of the window's pages: {', '.join(names)}. Received: '{view}'."
+        )
+    return key
+
+
+def _alias_of(key: str) -> str:
+    return next((alias for alias, target in VIEW_ALIASES.items() if target == key), "")
+
+
+def _settle(window: object, seconds: float = SETTLE_SECONDS) -> None:
+    """Run the event loop until the project's data is read (or failed), at most `seconds`."""
     from PySide6.QtCore import QCoreApplication, QEventLoop
 
-    window.resize(*size)  # type: ignore[attr-defined]
-    window.show()  # type: ignore[attr-defined]
+    session = getattr(getattr(window, "training", None), "session", None)
+    project = window.controller.project  # type: ignore[attr-defined]
+    wants_data = session is not None and bool(getattr(project, "data_path", None))
+    deadline = time.perf_counter() + seconds
+    while True:
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        loaded = not wants_data or session.table is not None or bool(session.data_error)
+        if loaded or time.perf_counter() > deadline:
+            break
+        time.sleep(0.01)
     for _ in range(3):
         QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+
+
+def save_screenshot(window: object, out: str, size: tuple[int, int], view: str = "network") -> bool:
+    """Lay out, analyse and render `window` at `size`, page `view` in front, to the PNG `out`."""
+    from PySide6.QtCore import QCoreApplication, QEventLoop
+
+    key = view_key(window, view)
+    window.resize(*size)  # type: ignore[attr-defined]
+    window.show()  # type: ignore[attr-defined]
+    _settle(window)
     controller = window.controller  # type: ignore[attr-defined]
     if hasattr(controller, "analyze_now"):
         controller.analyze_now()
     _select_showcase_layer(window)
-    fit = getattr(window.view, "fit_all", None)  # type: ignore[attr-defined]
-    if callable(fit):
-        fit()
+    window.workspace.show_page(key)  # type: ignore[attr-defined]
     for _ in range(3):
         QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+    if key == "network":
+        fit = getattr(window.view, "fit_all", None)  # type: ignore[attr-defined]
+        if callable(fit):
+            fit()
+    _settle(window, 0.0)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     return bool(window.grab().save(out))  # type: ignore[attr-defined]
 
@@ -178,7 +230,13 @@ def run_gui(argv: Sequence[str]) -> int:
             window.close()  # type: ignore[attr-defined]
             print(f"layerforge: {title}: {' '.join(message.split())}", file=sys.stderr)
             return 1
-        ok = save_screenshot(window, args.screenshot, _parse_size(args.size))
+        try:
+            ok = save_screenshot(window, args.screenshot, _parse_size(args.size), args.view)
+        except ValueError as exc:
+            window.controller.mark_clean()  # type: ignore[attr-defined]
+            window.close()  # type: ignore[attr-defined]
+            print(f"layerforge: {exc}", file=sys.stderr)
+            return 2
         window.controller.mark_clean()  # type: ignore[attr-defined]
         window.close()  # type: ignore[attr-defined]
         if not ok:

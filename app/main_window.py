@@ -1,14 +1,17 @@
-"""The main window: composes the canvas, the docks, the menus and the status bar.
+"""The main window: composes the workspace pages, the run bar, the menus and the status bar.
 
 Composition only. The central widget is the `Workspace` (`app.workspace`), one
-tab per step of the work; its first page, Network, is the canvas
-(`app.canvas.view.CanvasView`). The docks are Layers (left), Inspector (right), Summary and History
-(bottom, tabbed). Other panels (Data, Training, Plots) join through
-`add_dock`. Menus come from `app.actions`, file commands from `app.files`. The
-window title shows the document name and the unsaved-changes mark; closing a
-modified document asks first; geometry and dock state persist in QSettings;
-files dropped on the window are opened by the handler registered for their
-suffix (`.lfproj` opens the project).
+tab per step of the work. Its first page, Network, is an `app.network_page.NetworkPage`:
+the canvas (`app.canvas.view.CanvasView`) with its docks, Layers (left),
+Inspector (right), Summary and History (bottom, tabbed), which stay on that
+page. The training UI (`app.training_ui`) adds the Data and Training pages and
+the run bar; other parts add their pages after those. Menus come from
+`app.actions`, file commands from `app.files`. The window title shows the
+document name and the unsaved-changes mark; closing a modified document asks
+first; the window's geometry and toolbars, the Network page's docks and each
+page's own layout (`layout_state()`) persist in QSettings; files dropped on
+the window are opened by the handler registered for their suffix (`.lfproj`
+opens the project).
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QUndoView,
-    QWidget,
 )
 
 from app import analysis_info as info
@@ -33,6 +35,7 @@ from app.canvas.style import NODE_HEIGHT, NODE_WIDTH
 from app.canvas.view import CanvasView
 from app.files import FileOps
 from app.inspector import InspectorWidget
+from app.network_page import NetworkPage
 from app.palette import PaletteWidget
 from app.summary import SummaryWidget
 from app.theme import ERROR, OK
@@ -40,10 +43,9 @@ from app.widgets.start_page import StartPage
 from app.workspace import Workspace
 
 Area = Qt.DockWidgetArea
-#: Bumped whenever the default dock layout changes, so an older saved layout is ignored.
-_STATE_VERSION = 2
-#: Default dock sizes at 1400x900: left (Layers/Data), right (Inspector/Training), bottom.
-LEFT_DOCK_WIDTH, RIGHT_DOCK_WIDTH, BOTTOM_DOCK_HEIGHT = 300, 340, 280
+#: Bumped whenever the default layout changes, so an older saved layout is ignored.
+#: 3: pages (Network with its docks, Data, Training, ...) and the run bar.
+_STATE_VERSION = 3
 
 
 class MainWindow(QMainWindow):
@@ -58,25 +60,24 @@ class MainWindow(QMainWindow):
         self.controller = controller
         self.persist_settings = persist_settings
         self.untitled_name = "Untitled.lfproj"
-        self.docks: dict[str, QDockWidget] = {}
         self.submenus: dict[str, Any] = {}
         self._selection: list[str] = []
         #: lower-case suffix -> handler(path) -> bool, for files dropped on the window.
         self.drop_handlers: dict[str, Callable[[str], bool]] = {}
         self.setObjectName("MainWindow")
         self.setAcceptDrops(True)
-        self.setDockOptions(
-            QMainWindow.DockOption.AllowTabbedDocks
-            | QMainWindow.DockOption.AllowNestedDocks
-            | QMainWindow.DockOption.AnimatedDocks
-        )
         icon = Path(__file__).resolve().parent.parent / "resources" / "icons" / "layerforge.png"
         if icon.is_file():
             self.setWindowIcon(QIcon(str(icon)))
 
         self.view = CanvasView(controller)
         self.workspace = Workspace(self)
-        self.workspace.add_page("network", "Network", self.view, tip="Build the network")
+        self.network_page = NetworkPage(self.view)
+        #: The Network page's docks by key (the page owns them).
+        self.docks: dict[str, QDockWidget] = self.network_page.docks
+        self.workspace.add_page(
+            "network", "Network", self.network_page, tip="Build the network: layers and wires"
+        )
         self.setCentralWidget(self.workspace)
         self.start_page = StartPage(self.view)
         self.palette = PaletteWidget(controller, add_layer=self.add_layer_from_palette)
@@ -86,10 +87,11 @@ class MainWindow(QMainWindow):
         self.history.setEmptyLabel("Opened document")
         self.history.setObjectName("undoHistory")
 
-        self.add_dock("palette", "Layers", self.palette, Area.LeftDockWidgetArea)
-        self.add_dock("inspector", "Inspector", self.inspector, Area.RightDockWidgetArea)
-        self.add_dock("summary", "Summary", self.summary, Area.BottomDockWidgetArea)
-        self.add_dock(
+        add_dock = self.network_page.add_dock
+        add_dock("palette", "Layers", self.palette, Area.LeftDockWidgetArea)
+        add_dock("inspector", "Inspector", self.inspector, Area.RightDockWidgetArea)
+        add_dock("summary", "Summary", self.summary, Area.BottomDockWidgetArea)
+        add_dock(
             "history", "History", self.history, Area.BottomDockWidgetArea, tabify_with="summary"
         )
 
@@ -142,69 +144,13 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ composition
 
-    def add_dock(
-        self,
-        key: str,
-        title: str,
-        widget: QWidget,
-        area: Qt.DockWidgetArea,
-        tabify_with: str | None = None,
-    ) -> QDockWidget:
-        """Add a panel as a dock (listed in View ▸ Panels); tabbed with another if asked."""
-        dock = QDockWidget(title, self)
-        dock.setObjectName(f"dock_{key}")
-        dock.setWidget(widget)
-        dock.setFeatures(
-            QDockWidget.DockWidgetFeature.DockWidgetClosable
-            | QDockWidget.DockWidgetFeature.DockWidgetMovable
-            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-        )
-        self.addDockWidget(area, dock)
-        if tabify_with is not None and tabify_with in self.docks:
-            self.tabifyDockWidget(self.docks[tabify_with], dock)
-            self.docks[tabify_with].raise_()
-        self.docks[key] = dock
-        return dock
-
     def apply_default_dock_sizes(self) -> None:
-        """Side docks wide enough for their forms; a bottom area tall enough for plots."""
-        self.resizeDocks(
-            [self.docks["palette"], self.docks["inspector"]],
-            [LEFT_DOCK_WIDTH, RIGHT_DOCK_WIDTH],
-            Qt.Orientation.Horizontal,
-        )
-        self.resizeDocks([self.docks["summary"]], [BOTTOM_DOCK_HEIGHT], Qt.Orientation.Vertical)
+        """The Network page's docks at their default sizes."""
+        self.network_page.apply_default_dock_sizes()
 
     def hide_stale_tab_bars(self) -> int:
-        """Hide dock tab bars Qt created while tabifying but no longer uses.
-
-        Tabifying docks into more than one area before the window is first laid out
-        leaves extra QTabBars behind (visible, but placed under the docks and the
-        canvas, where their base line shows as a stray stroke). A tab bar in use sits
-        beside its docks; a stale one overlaps a dock or the central widget.
-        Returns how many were hidden.
-        """
-        from PySide6.QtWidgets import QTabBar
-
-        covers = [d.geometry() for d in self.docks.values() if d.isVisible() and not d.isFloating()]
-        central = self.centralWidget()
-        if central is not None:
-            covers.append(central.geometry())
-        hidden = 0
-        for bar in self.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
-            if bar.isVisible() and any(r.intersects(bar.geometry()) for r in covers):
-                bar.hide()
-                hidden += 1
-        return hidden
-
-    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt override)
-        super().showEvent(event)
-        QTimer.singleShot(0, self.hide_stale_tab_bars)
-
-    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt override)
-        super().resizeEvent(event)
-        if self.isVisible():
-            QTimer.singleShot(0, self.hide_stale_tab_bars)
+        """Hide the stale dock tab bars of the Network page (see `NetworkPage`)."""
+        return self.network_page.hide_stale_tab_bars()
 
     # ------------------------------------------------------------------ state
 
@@ -296,20 +242,38 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ settings
 
     def restore_settings(self) -> None:
+        """The person's layout: window geometry and toolbars, the Network page's docks and
+        each page's own layout (a layout saved under another `_STATE_VERSION` is ignored)."""
         s = QSettings()
         geometry = s.value("mainWindow/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
             self.resize(1400, 900)
+        if s.value("mainWindow/layoutVersion") != str(_STATE_VERSION):
+            return
         state = s.value("mainWindow/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state, _STATE_VERSION)
+        state = s.value("mainWindow/networkPage")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.network_page.restoreState(state, _STATE_VERSION)
+        for key in self.workspace.keys():
+            restore = getattr(self.workspace.page(key), "restore_layout_state", None)
+            saved = s.value(f"mainWindow/pages/{key}")
+            if callable(restore) and isinstance(saved, QByteArray) and not saved.isEmpty():
+                restore(saved)
 
     def save_settings(self) -> None:
         s = QSettings()
+        s.setValue("mainWindow/layoutVersion", str(_STATE_VERSION))
         s.setValue("mainWindow/geometry", self.saveGeometry())
         s.setValue("mainWindow/state", self.saveState(_STATE_VERSION))
+        s.setValue("mainWindow/networkPage", self.network_page.saveState(_STATE_VERSION))
+        for key in self.workspace.keys():
+            layout_state = getattr(self.workspace.page(key), "layout_state", None)
+            if callable(layout_state):
+                s.setValue(f"mainWindow/pages/{key}", layout_state())
 
     # ------------------------------------------------------------------ events
 

@@ -1,22 +1,24 @@
 """Live training curves with pyqtgraph: loss and each metric, per batch and per epoch.
 
-`PlotsPanel` shows one plot per quantity ("loss", then each metric). Each plot
-has three curves created once: the per-batch value smoothed with an
-exponential moving average, the per-epoch training value and the per-epoch
-validation value. Data arrives as `app.worker.BatchChunk`s and epoch events
-and is appended to growing NumPy buffers (capacity doubles, full data kept for
-CSV export and the hover read-out); the buffers, the thinning, the smoothing
-and the view ranges are the Qt-free `app.series`. A ~10 Hz timer calls
-`setData` only on plots that changed. Each frame must stay cheap because it
-competes with the training thread for the GIL: the batch curve is drawn from
-bucket means of at most ~2,000 points (`ThinnedSeries`), the view ranges are
-computed from running min/max and grow in steps (pyqtgraph's auto-range would
-rescan the data and re-lay out the axis text every frame), and redraws and
-paints run inside `app.worker.GUI_GATE.busy()` so that the worker pauses
-meanwhile. The toolbar offers a log-scale toggle, autoscale, and export of the
-curves as PNG and CSV; one legend in its own row above the plots names the
-three series (inside a plot it would cover curves); moving the mouse over a
-plot shows the values under the cursor.
+`PlotsPanel` shows one plot per quantity ("loss", then each metric), in a
+grid: two side by side, and more columns only when another row would make a
+plot shorter than `MIN_PLOT_HEIGHT`. Each plot has three curves created once:
+the per-batch value smoothed with an exponential moving average, the per-epoch
+training value and the per-epoch validation value. Data arrives as
+`app.worker.BatchChunk`s and epoch events and is appended to growing NumPy
+buffers (capacity doubles, full data kept for CSV export and the hover
+read-out); the buffers, the thinning, the smoothing and the view ranges are
+the Qt-free `app.series`. A ~10 Hz timer calls `setData` only on plots that
+changed. Each frame must stay cheap because it competes with the training
+thread for the GIL: the batch curve is drawn from bucket means of at most
+~2,000 points (`ThinnedSeries`), the view ranges are computed from running
+min/max and grow in steps (pyqtgraph's auto-range would rescan the data and
+re-lay out the axis text every frame), and redraws and paints run inside
+`app.worker.GUI_GATE.busy()` so that the worker pauses meanwhile. The toolbar
+offers a log-scale toggle, autoscale, and export of the curves as PNG and CSV;
+one legend in its own row above the plots names the three series (inside a
+plot it would cover curves); moving the mouse over a plot shows the values
+under the cursor.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ from app.worker import GUI_GATE, GuiGate
 
 #: Redraw period of the plots (ms): ~10 Hz is plenty for training curves.
 REDRAW_MS = 100
+#: A plot gets at least this height (px) before the grid adds a column instead of a row.
+MIN_PLOT_HEIGHT = 230
 
 SERIES = ("batch", "train", "val")
 SERIES_LABELS = {"batch": "batch (smoothed)", "train": "train (epoch)", "val": "validation (epoch)"}
@@ -201,7 +205,7 @@ class _GatedGraphicsLayoutWidget(pg.GraphicsLayoutWidget):
 
 
 class PlotsPanel(QWidget):
-    """The Plots dock's widget: one `MetricPlot` per quantity, toolbar, hover read-out."""
+    """The plots' widget: one `MetricPlot` per quantity, toolbar, hover read-out."""
 
     hoverText = Signal(str)
 
@@ -230,6 +234,7 @@ class PlotsPanel(QWidget):
         self.legend.layout.setContentsMargins(4, 0, 4, 0)
         self.legend.setMaximumHeight(22)
         self._plot_grid.setContentsMargins(0, 0, 0, 0)
+        self._columns = 1
         grid = self.graphics.ci.layout
         grid.setVerticalSpacing(0)
         grid.setRowStretchFactor(1, 1)
@@ -277,7 +282,10 @@ class PlotsPanel(QWidget):
     def plot_for(self, name: str) -> MetricPlot:
         plot = self.plots.get(name)
         if plot is None:
-            item = self._plot_grid.addPlot(row=0, col=len(self.plots))  # side by side
+            item = pg.PlotItem()
+            n = len(self.plots)
+            if self._columns_for(n + 1) == self._columns:
+                self._plot_grid.addItem(item, row=n // self._columns, col=n % self._columns)
             first = next(iter(self.plots.values()), None)
             if first is not None:
                 item.setXLink(first.plot)
@@ -289,7 +297,31 @@ class PlotsPanel(QWidget):
                     self.legend.addItem(plot.curves[series], SERIES_LABELS[series])
                 self.legend.setMaximumWidth(self.legend.layout.minimumWidth() + 20)
             self.plots[name] = plot
+            if item not in self._plot_grid.items:
+                self._arrange()
         return plot
+
+    def _columns_for(self, n: int) -> int:
+        """Columns of the plot grid for `n` plots: two side by side, more columns only when
+        the rows would make a plot shorter than `MIN_PLOT_HEIGHT`."""
+        height = self.graphics.height()
+        max_rows = max(1, height // MIN_PLOT_HEIGHT) if height > 0 else 2
+        return max(min(n, 2), math.ceil(n / max_rows), 1)
+
+    def _arrange(self) -> None:
+        """Lay the plots out again in `_columns_for` columns, in their order."""
+        self._columns = self._columns_for(len(self.plots))
+        items = [p.plot for p in self.plots.values()]
+        for item in items:
+            if item in self._plot_grid.items:
+                self._plot_grid.removeItem(item)
+        for i, item in enumerate(items):
+            self._plot_grid.addItem(item, row=i // self._columns, col=i % self._columns)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        if self.plots and self._columns_for(len(self.plots)) != self._columns:
+            self._arrange()
 
     def add_chunk(self, chunk: Any) -> None:
         """Append a `BatchChunk`'s per-batch values (x = position in epochs)."""
@@ -327,6 +359,7 @@ class PlotsPanel(QWidget):
         for name in [n for n in self.plots if n != "loss"]:
             self._plot_grid.removeItem(self.plots.pop(name).plot)
         self.plot_for("loss")
+        self._arrange()
         self.clear()
 
     def show_curves(self, batch_curves: Mapping[str, Any], history: Mapping[str, Any]) -> None:

@@ -390,7 +390,7 @@ class TrainingSession(QObject):
         if self.is_running():
             return False, "Training is running."
         if self.table is None:
-            return False, self.data_error or "Open a CSV file in the Data panel first."
+            return False, self.data_error or "Open a CSV file on the Data page first."
         if self.dataset is None:
             return False, self.data_error or "The data cannot be used yet."
         analysis = self.controller.analysis
@@ -754,7 +754,7 @@ class TrainingSession(QObject):
             return (
                 f"Training diverged at epoch {epoch}, batch {batch}: the loss became NaN or "
                 "infinite. Try a lower learning rate (e.g. 10x smaller) or scale the inputs "
-                "(Data panel > Scale). The weights of the last good epoch were kept."
+                "(Data page > Scaling). The weights of the last good epoch were kept."
             )
         if event.reason == "stopped":
             return f"Stopped at epoch {epoch}, batch {batch}."

@@ -1,4 +1,4 @@
-"""The Training dock: run settings, run controls, progress and the latest metrics.
+"""Run settings, run controls, progress and the latest metrics of the current run.
 
 `TrainingPanel` is a view of a `TrainingSession` and its controller: its
 settings form shows the project's `core.run.TrainSettings` (which owns the
@@ -6,15 +6,15 @@ defaults) and edits them through `controller.update_train_config` (one
 undoable step each; optimizer, learning rate, epochs, batch size, loss,
 metrics, seed, early stopping), following `controller.trainConfigChanged`
 (edits, undo/redo, New/Open); the validation share is a data setting, edited
-in the Data panel. Its
-buttons call the session (Start, Pause/Resume, Stop, Step, Train N more,
-Reset weights, Save model); it shows progress (epoch and batch, elapsed, ETA,
-samples/s), the latest training/validation/test metrics, why Start is
-disabled, and divergence or error messages with the details on demand. Once
-a run starts, a compact read-out (progress and the latest metrics) sits at
-the top of the panel, so it is visible without scrolling. Deliveries only
-record the newest values; the labels are rewritten on a 5 Hz tick (each Qt
-call from Python hands the GIL to the training thread and back).
+on the Data page. Its buttons call the session (Start, Pause/Resume, Stop,
+Step, Train N more, Reset weights, Save model) and it says why Start is
+disabled. Two more widgets show the run and are placed by the composer
+(`app.training_ui`): `readout` (epoch and batch, elapsed, ETA, samples/s, the
+latest training/validation values, the test score, and how the run ended or
+why it failed, in plain words) and `status_box` (progress bar and the newest
+metrics or the outcome, for the run bar). Deliveries only record the newest
+values; the labels are rewritten on a 5 Hz tick (each Qt call from Python
+hands the GIL to the training thread and back).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSizePolicy,
@@ -53,6 +52,9 @@ from core.errors import LayerForgeError
 
 #: How often the progress read-outs are rewritten while a run delivers data (ms).
 READOUT_MS = 200
+#: Width of the progress bar in the run bar (px): room for "Epoch 100/100 · batch 10/10 · 100 %".
+PROGRESS_WIDTH = 280
+SUMMARY_STYLE = "font-weight: 600;"
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad")
 LOSSES = (
@@ -219,45 +221,55 @@ class TrainingPanel(QWidget):
 
         # --- progress and read-outs -----------------------------------------------------
         self.progress = QProgressBar()
+        self.progress.setObjectName("runProgress")
         self.progress.setRange(0, 1000)
         self.progress.setValue(0)
         self.progress.setTextVisible(True)
         self.progress.setFormat("")
-        # The compact read-out at the top: where the run is and its newest metrics.
+        self.progress.setFixedWidth(PROGRESS_WIDTH)
+        # The compact read-out for the run bar: where the run is and its newest metrics.
         self.status_box = QWidget()
         self.status_box.setObjectName("runStatus")
-        self.summary = make_label(name="runSummary")
-        self.summary.setStyleSheet("font-weight: 600;")
-        status_layout = QVBoxLayout(self.status_box)
-        status_layout.setContentsMargins(0, 0, 0, 4)
-        status_layout.setSpacing(2)
+        self.summary = make_label(name="runSummary", wrap=False)
+        self.summary.setStyleSheet(SUMMARY_STYLE)
+        # long metric lines are cut at the bar's edge rather than widening the window
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.summary.setMinimumWidth(0)
+        status_layout = QHBoxLayout(self.status_box)
+        status_layout.setContentsMargins(6, 0, 0, 0)
+        status_layout.setSpacing(10)
         status_layout.addWidget(self.progress)
-        status_layout.addWidget(self.summary)
-        self.status_box.hide()  # until the first run: before it, the settings come first
-        self.position = make_label("Not started", name="position")
-        self.timing = make_label(name="timing")
+        status_layout.addWidget(self.summary, 1)
+        self.status_box.hide()  # until the first run: before it, there is nothing to show
+        # The full read-out, for the Training page: position and speed, the latest batch
+        # and epoch values, the test score, and the run's outcome or failure.
+        self.position = make_label("Not started", name="position", wrap=False)
+        self.timing = make_label(name="timing", role="muted")
         self.latest = make_label(name="latestMetrics")
         self.epoch_metrics = make_label(name="epochMetrics")
-        self.test_label = make_label(name="testMetrics")
+        self.test_label = make_label(name="testMetrics", selectable=True)
+        self.test_label.setStyleSheet("font-weight: 600; font-size: 13px;")
         self.notice = make_label(name="runNotice", selectable=True)
-        self.details_button = QPushButton("Details…")
-        self.details_button.hide()
-        notice_row = QHBoxLayout()
-        notice_row.addWidget(self.notice, 1)
-        notice_row.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.readout = QWidget()
+        self.readout.setObjectName("runReadout")
+        place = QHBoxLayout()
+        place.setSpacing(16)
+        place.addWidget(self.position)
+        place.addWidget(self.timing, 1)
+        readout = QVBoxLayout(self.readout)
+        readout.setContentsMargins(0, 0, 0, 0)
+        readout.setSpacing(3)
+        readout.addLayout(place)
+        readout.addWidget(self.latest)
+        readout.addWidget(self.epoch_metrics)
+        readout.addWidget(self.test_label)
+        readout.addWidget(self.notice)
 
         layout = QVBoxLayout(self)
-        layout.addWidget(self.status_box)
         layout.addWidget(settings_box)
         layout.addWidget(self.settings_error)
         layout.addLayout(controls)
         layout.addWidget(self.reason)
-        layout.addWidget(self.position)
-        layout.addWidget(self.timing)
-        layout.addWidget(self.latest)
-        layout.addWidget(self.epoch_metrics)
-        layout.addWidget(self.test_label)
-        layout.addLayout(notice_row)
         layout.addStretch(1)
 
         # --- wiring ---------------------------------------------------------------------
@@ -268,7 +280,6 @@ class TrainingPanel(QWidget):
         self.more_button.clicked.connect(self._more)
         self.reset_button.clicked.connect(session.reset_weights)
         self.save_button.clicked.connect(self._save_dialog)
-        self.details_button.clicked.connect(self.show_details)
         self.optimizer.currentTextChanged.connect(lambda v: self._commit({"optimizer": v}))
         self.learning_rate.editingFinished.connect(self._commit_learning_rate)
         self.epochs.valueChanged.connect(lambda v: self._commit({"epochs": int(v)}))
@@ -468,6 +479,8 @@ class TrainingPanel(QWidget):
             self.epoch_metrics.setText("")
         self.position.setText("Starting…")
         self.summary.setText("Starting…")
+        self.summary.setStyleSheet(SUMMARY_STYLE)
+        self.summary.setToolTip("")
         self.timing.setText("")
         self.progress.setValue(0)
         self.progress.setFormat("")
@@ -529,13 +542,11 @@ class TrainingPanel(QWidget):
         self._readout_pending = True
         self.refresh_readouts()
         reason = event.reason
-        details = event.message or ""
-        if reason == "diverged":
-            self.show_notice(summary, details)
-        else:
-            self.show_notice(
-                summary, details if details and details != summary else "", error=False
-            )
+        # the summary already says what happened (the divergence in plain words)
+        details = event.message or "" if reason != "diverged" else ""
+        self.show_notice(summary, details, error=reason == "diverged")
+        if reason != "completed":  # the run bar says how the run ended
+            self._show_outcome(summary.split(": ")[0].rstrip("."), error=reason == "diverged")
         if reason == "completed":
             self.progress.setValue(1000)
             self.progress.setFormat(
@@ -560,6 +571,8 @@ class TrainingPanel(QWidget):
             label.setText("")
         self.progress.setValue(0)
         self.progress.setFormat("")
+        self.summary.setStyleSheet(SUMMARY_STYLE)
+        self.summary.setToolTip("")
         s = self.session
         if s.model is None:
             self.position.setText("Not started")
@@ -592,42 +605,42 @@ class TrainingPanel(QWidget):
         self._readout_pending = True
         self.refresh_readouts()
         self.show_notice(f"Training failed: {message}", details)
+        self._show_outcome(f"Training failed: {message}", error=True)
         self._on_state(self.session.state)
 
     def _on_test_metrics(self, metrics: Mapping[str, float]) -> None:
         if metrics:
             self.test_label.setText("Test split: " + format_logs(metrics))
         elif self.session.dataset is not None and len(self.session.dataset.x_test) == 0:
-            self.test_label.setText("No test split (set a test share in the Data panel).")
+            self.test_label.setText("No test split (set a test share on the Data page).")
         else:
             self.test_label.setText("")
 
+    def _show_outcome(self, text: str, *, error: bool) -> None:
+        """How the run ended, in the run bar (instead of its newest metrics)."""
+        self.summary.setText(text)
+        self.summary.setToolTip(text)
+        self.summary.setStyleSheet(SUMMARY_STYLE + (ERROR_STYLE if error else ""))
+        self.status_box.show()
+
     # ------------------------------------------------------------------ messages
     def show_notice(self, text: str, details: str, *, error: bool = True) -> None:
+        """The run's outcome or failure in plain words; `details` (a traceback, say) only
+        when they add to `text`, as the label's tooltip."""
         self.notice.setText(text)
-        self.notice.setStyleSheet("color: #b00020;" if error else "")
+        self.notice.setStyleSheet(ERROR_STYLE if error else "")
         self.notice.show()
-        self._error_details = details
-        self.details_button.setVisible(bool(details))
+        self._error_details = details if details and details not in text else ""
+        self.notice.setToolTip(self._error_details)
 
     def hide_notice(self) -> None:
         self.notice.setText("")
+        self.notice.setToolTip("")
         self._error_details = ""
-        self.details_button.hide()
 
     def details_text(self) -> str:
+        """What the notice's tooltip adds to its text (empty when nothing)."""
         return self._error_details
-
-    def show_details(self) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Information,
-            "Details",
-            self.notice.text(),
-            QMessageBox.StandardButton.Close,
-            self,
-        )
-        box.setDetailedText(self._error_details)
-        box.open()
 
 
 def _set_text(label: QLabel, text: str) -> None:

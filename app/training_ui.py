@@ -1,14 +1,18 @@
-"""Compose the training UI into a main window: Data, Training and Plots docks and menus.
+"""Compose the training UI into a main window: the Data and Training pages, the run bar, menus.
 
 `install(window, controller)` is the one call the main window makes: it
-creates the `TrainingSession` for the controller's project, the Data dock
-(`DataPanel`), the Training dock (`FitChecks` + `TrainingPanel`) and the Plots
-dock (`PlotsPanel`), wires the session's progress to the plots, adds
-Data ▸ Open CSV… and Training ▸ Start/Pause/Stop/Step/… menu actions, accepts
-CSV files dropped on the window, and stops a run cleanly (thread joined)
-when the window closes or the application quits. For a fast start, the plots
-(pyqtgraph) are built on first show or first data (`LazyPlots`), and a project
-opened before the window is shown reads its CSV (pandas) only once it is.
+creates the `TrainingSession` for the controller's project, adds the Data
+page (`DataPanel`) and the Training page (`TrainingPage`: `FitChecks` and
+`TrainingPanel` beside the run's read-out and the `PlotsPanel`) to the
+window's `Workspace` (a bare QMainWindow gets one as its central widget),
+puts the `RunBar` (Train / Pause / Stop, progress, status) on the window,
+wires the session's progress to the plots, adds Data ▸ Open CSV… and
+Training ▸ Start/Pause/Stop/Step/… menu actions, accepts CSV files dropped on
+the window, and stops a run cleanly (thread joined) when the window closes or
+the application quits. Starting a run never changes the page a person is on.
+For a fast start, the plots (pyqtgraph) are built on first show or first data
+(`LazyPlots`), and a project opened before the window is shown reads its CSV
+(pandas) only once it is.
 """
 
 from __future__ import annotations
@@ -20,10 +24,8 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QDockWidget,
     QMainWindow,
     QMenu,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -31,8 +33,11 @@ from PySide6.QtWidgets import (
 from app.data_panel import DataPanel, csv_paths_from_mime
 from app.document import DocumentController
 from app.fit_checks import FitChecks
+from app.run_bar import RunBar
 from app.session import PAUSED, RUNNING, TrainingSession
+from app.training_page import TrainingPage
 from app.training_panel import TrainingPanel
+from app.workspace import Workspace
 from core.run import Trainer, training_events
 
 if TYPE_CHECKING:
@@ -51,11 +56,15 @@ class TrainingUI:
     training_panel: TrainingPanel
     fit_checks: FitChecks
     plots: LazyPlots
-    data_dock: QDockWidget
-    training_dock: QDockWidget
-    plots_dock: QDockWidget
+    workspace: Workspace
+    training_page: TrainingPage
+    run_bar: RunBar
     actions: dict[str, QAction]
     guard: QObject
+
+    def show_page(self, key: str) -> None:
+        """Bring a page of the workspace forward ("data", "training", ...)."""
+        self.workspace.show_page(key)
 
 
 class LazyPlots(QWidget):
@@ -148,34 +157,15 @@ def _menu(window: QMainWindow, title: str) -> QMenu:
     return menu
 
 
-def _scrolling(widget: QWidget) -> QScrollArea:
-    """`widget` in a frameless scroll area, so a tall panel never sets the window's height."""
-    scroll = QScrollArea()
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-    # Panels lay themselves out to the dock's width; they scroll only vertically.
-    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    scroll.setWidget(widget)
-    return scroll
-
-
-def _dock(
-    window: QMainWindow,
-    title: str,
-    name: str,
-    widget: QWidget,
-    area: Qt.DockWidgetArea,
-    tabify_with: str,
-) -> QDockWidget:
-    """A dock tabbed with an existing panel when the window offers `add_dock`."""
-    add_dock = getattr(window, "add_dock", None)
-    if callable(add_dock):
-        return add_dock(name, title, widget, area, tabify_with=tabify_with)
-    dock = QDockWidget(title, window)
-    dock.setObjectName(f"dock_{name}")
-    dock.setWidget(widget)
-    window.addDockWidget(area, dock)
-    return dock
+def _workspace(window: QMainWindow) -> Workspace:
+    """The window's workspace; a bare QMainWindow gets one as its central widget."""
+    workspace = getattr(window, "workspace", None)
+    if isinstance(workspace, Workspace):
+        return workspace
+    workspace = Workspace(window)
+    window.setCentralWidget(workspace)
+    window.workspace = workspace  # type: ignore[attr-defined]
+    return workspace
 
 
 def _defer_data_until_shown(
@@ -219,7 +209,7 @@ def _defer_data_until_shown(
 def install(
     window: QMainWindow, controller: DocumentController, *, trainer: Trainer = training_events
 ) -> TrainingUI:
-    """Add the Data, Training and Plots docks and their menu actions to `window`.
+    """Add the Data and Training pages, the run bar and their menu actions to `window`.
 
     `trainer` runs the trainings (`core.run.training_events`; tests inject their own).
     """
@@ -232,29 +222,22 @@ def install(
     training_panel = TrainingPanel(session)
     plots = LazyPlots()
 
-    run_widget = QWidget()
-    run_layout = QVBoxLayout(run_widget)
-    run_layout.setContentsMargins(0, 0, 0, 0)
-    run_layout.addWidget(fit_checks)
-    run_layout.addWidget(training_panel, 1)
-    scroll = _scrolling(run_widget)
-
-    # The data panel fills its dock (a splitter of its tables and options): no outer scroll.
-    data_dock = _dock(
-        window, "Data", "data", data_panel, Qt.DockWidgetArea.LeftDockWidgetArea, "palette"
+    workspace = _workspace(window)
+    workspace.add_page(
+        "data",
+        "Data",
+        data_panel,
+        after="network",
+        tip="Your CSV: its rows, the role of each column, the splits",
     )
-    training_dock = _dock(
-        window, "Training", "training", scroll, Qt.DockWidgetArea.RightDockWidgetArea, "inspector"
+    training_page = TrainingPage([fit_checks, training_panel], training_panel.readout, plots)
+    workspace.add_page(
+        "training",
+        "Training",
+        training_page,
+        after="data",
+        tip="Settings, the run and its live curves",
     )
-    plots_dock = _dock(
-        window, "Plots", "plots", plots, Qt.DockWidgetArea.BottomDockWidgetArea, "summary"
-    )
-
-    def show_run_panels(*_args: Any) -> None:
-        training_dock.raise_()
-        plots_dock.raise_()
-
-    session.runStarted.connect(show_run_panels)
 
     session.runStarted.connect(lambda fresh: plots.reset() if fresh else None)
 
@@ -312,11 +295,16 @@ def install(
         ok, reason = session.readiness()
         actions["start"].setEnabled(ok)
         actions["start"].setStatusTip(reason)
+        actions["start"].setToolTip(reason or "Train the network (F5)")
         actions["pause"].setEnabled(state in (RUNNING, PAUSED))
+        actions["pause"].setIconText("Resume" if state == PAUSED else "Pause")
         actions["stop"].setEnabled(state in (RUNNING, PAUSED))
         actions["more"].setEnabled(ok and session.has_model())
         actions["reset"].setEnabled(not session.is_running() and session.has_model())
         actions["save_model"].setEnabled(session.can_save_model()[0])
+
+    run_bar = RunBar(actions, training_panel.status_box, window)
+    window.addToolBar(Qt.ToolBarArea.TopToolBarArea, run_bar)
 
     session.stateChanged.connect(sync_actions)
     session.readinessChanged.connect(sync_actions)
@@ -341,9 +329,9 @@ def install(
         training_panel,
         fit_checks,
         plots,
-        data_dock,
-        training_dock,
-        plots_dock,
+        workspace,
+        training_page,
+        run_bar,
         actions,
         guard,
     )

@@ -263,7 +263,7 @@ def learning_rate(app: Any) -> Trace:
     trace = Trace("learning rate", lambda v: type(v) is float and v == 0.0123, is_optimizer)
 
     def act() -> None:
-        w.training.training_dock.raise_()
+        w.training.show_page("training")
         _type(app, field_, "0.0123")
         _start_and_stop(app, w, trace)
 

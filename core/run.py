@@ -190,7 +190,7 @@ class TrainSettings:
         unknown = sorted(set(d) - set(_TRAIN_FIELDS))
         if unknown:
             where = (
-                " The validation share is a data setting (the Data panel, or the project's "
+                " The validation share is a data setting (the Data page, or the project's "
                 "data.config.validation_split)."
                 if "validation_split" in unknown
                 else ""
@@ -321,7 +321,7 @@ def load_data(
     if not path:
         raise DataError(
             "Expected a data file for this project. Received: none is set. Choose a CSV in "
-            "the Data panel, or pass --data FILE.csv on the command line."
+            "the Data page, or pass --data FILE.csv on the command line."
         )
     if data_path is None:
         problem = project.data_problem()

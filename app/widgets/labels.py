@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QWidget
 
-#: The colour of the error labels of the Data and Training docks.
+#: The colour of the error labels of the Data and Training pages.
 ERROR_STYLE = "color: #b00020;"
 
 

@@ -128,7 +128,7 @@ class Project:
             return f"The data file {p} cannot be used: {exc.strerror or exc}."
         return (
             f"The data file '{p.name}' was not found at {p}. "
-            "Choose it again in the Data panel or move it back."
+            "Choose it again on the Data page or move it back."
         )
 
 

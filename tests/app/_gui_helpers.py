@@ -34,3 +34,13 @@ def add_chain(controller: Any) -> list[str]:
 def mark_clean(controller: Any) -> None:
     """Pretend the document was just saved, so closing does not ask."""
     controller.mark_clean()
+
+
+def click_page(qtbot: Any, window: Any, key: str) -> None:
+    """Bring the workspace page `key` forward the way a person does: a click on its tab."""
+    from PySide6.QtCore import Qt
+
+    bar = window.workspace.tabBar()
+    pos = bar.tabRect(window.workspace.keys().index(key)).center()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=pos)
+    assert window.workspace.current_key() == key

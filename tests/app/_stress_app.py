@@ -77,8 +77,7 @@ def main(seconds: float) -> int:
             QTimer.singleShot(50, start)
             return
         window.controller.update_train_config({"epochs": 1_000_000, "batch_size": 16})
-        t.training_dock.raise_()
-        t.plots_dock.raise_()
+        t.show_page("training")
         t.plots.panel  # noqa: B018 - build the plots now, so they paint from the first batch
         state["panel_paints_before"] = t.plots.graphics.paints
         state["t0"] = time.perf_counter()

@@ -10,21 +10,25 @@ from core.document.graph_io import graph_to_dict
 from tests.app._gui_helpers import add_chain, make_window
 
 
-def test_smoke_window_composes_docks_menus_and_status(qtbot):
+def test_smoke_window_composes_pages_docks_menus_and_status(qtbot):
     w = make_window(qtbot)
     assert w.isVisible()
     assert w.windowTitle() == "Untitled.lfproj[*] — LayerForge"
-    for key in ("palette", "inspector", "summary", "history", "data", "training", "plots"):
+    # the workflow's pages, in order; the canvas docks live on the Network page
+    assert w.workspace.keys()[:3] == ["network", "data", "training"]
+    page = w.network_page
+    assert w.workspace.page("network") is page and page.centralWidget() is w.view
+    for key in ("palette", "inspector", "summary", "history"):
         assert isinstance(w.docks[key], QDockWidget)
-        assert w.docks[key].widget() is not None
-    assert w.dockWidgetArea(w.docks["palette"]) == Qt.DockWidgetArea.LeftDockWidgetArea
-    assert w.dockWidgetArea(w.docks["inspector"]) == Qt.DockWidgetArea.RightDockWidgetArea
-    assert w.dockWidgetArea(w.docks["summary"]) == Qt.DockWidgetArea.BottomDockWidgetArea
-    assert w.docks["history"] in w.tabifiedDockWidgets(w.docks["summary"])
+        assert w.docks[key].widget() is not None and w.docks[key].parent() is page
+    assert page.dockWidgetArea(w.docks["palette"]) == Qt.DockWidgetArea.LeftDockWidgetArea
+    assert page.dockWidgetArea(w.docks["inspector"]) == Qt.DockWidgetArea.RightDockWidgetArea
+    assert page.dockWidgetArea(w.docks["summary"]) == Qt.DockWidgetArea.BottomDockWidgetArea
+    assert w.docks["history"] in page.tabifiedDockWidgets(w.docks["summary"])
+    assert w.workspace.page("data") is w.training.data_panel
+    assert w.training.run_bar.parent() is w and w.training.run_bar.isVisible()
     menus = [a.text().replace("&", "") for a in w.menuBar().actions()]
     assert menus == ["File", "Edit", "View", "Layer", "Data", "Training", "Help"]
-    assert w.docks["data"] in w.tabifiedDockWidgets(w.docks["palette"])
-    assert w.docks["plots"] in w.tabifiedDockWidgets(w.docks["summary"])
     for key in (
         "new",
         "open",

@@ -49,7 +49,7 @@ def test_gui_edits_are_one_undo_step_each_and_survive_save_and_reopen(
 ) -> None:
     w = open_iris(qtbot)
     c, data, training = w.controller, w.training.data_panel, w.training.training_panel
-    w.training.data_dock.raise_()
+    w.training.show_page("data")
     session = w.training.session
     n_features = session.dataset.n_features
 
@@ -78,7 +78,7 @@ def test_gui_edits_are_one_undo_step_each_and_survive_save_and_reopen(
     assert len(session.dataset.x_val) == 45  # 30 % of iris's 150 rows
 
     # 3. A training setting: the person types a learning rate into the Training panel.
-    w.training.training_dock.raise_()
+    w.training.show_page("training")
     type_into(qtbot, training.learning_rate, "0.05")
     one_step(w, 2, qtbot)
     assert c.train_settings().learning_rate == 0.05

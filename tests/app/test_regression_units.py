@@ -24,7 +24,7 @@ def _network(controller, n_features: int) -> None:  # noqa: ANN001
 
 def test_standardize_target_checkbox_follows_the_task_and_toggles(ui, qtbot) -> None:  # noqa: ANN001, F811
     _w, _c, t = ui
-    t.data_dock.raise_()
+    t.show_page("data")
     box = t.data_panel.scale_target
     assert t.data_panel.open_path(str(DIABETES))
     qtbot.waitUntil(lambda: box.isVisible(), timeout=2000)

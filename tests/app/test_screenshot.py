@@ -103,3 +103,29 @@ def test_startup_imports_no_heavy_modules(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert "HEAVY []" in proc.stdout
+
+
+IRIS = Path(__file__).resolve().parents[2] / "resources" / "examples" / "iris.lfproj"
+
+
+def test_screenshot_of_each_view(tmp_path):
+    """`--view KEY` renders that page (canvas is the Network page); the pages differ."""
+    shots = {}
+    for view in ("canvas", "network", "data", "training"):
+        out = tmp_path / f"{view}.png"
+        proc = _run(["--screenshot", str(out), str(IRIS), "--view", view], tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        img, colours = _distinct_colours(out)
+        assert (img.width(), img.height()) == (1400, 900) and len(colours) >= 8
+        shots[view] = img
+    assert shots["canvas"] == shots["network"]
+    assert shots["data"] != shots["network"] and shots["training"] != shots["data"]
+
+
+def test_screenshot_of_an_unknown_view_lists_the_views(tmp_path):
+    out = tmp_path / "x.png"
+    proc = _run(["--screenshot", str(out), str(IRIS), "--view", "plots"], tmp_path)
+    assert proc.returncode == 2
+    line = proc.stderr.strip().splitlines()[-1]
+    assert "'plots'" in line and "network (or canvas), data, training" in line, proc.stderr
+    assert not out.exists()

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QMainWindow, QScrollArea
+from PySide6.QtWidgets import QApplication, QMainWindow
 
 from app.document import DocumentController
 from app.session import IDLE, PAUSED
 from app.training_ui import install
 from core.run import training_events
+from tests.app._gui_helpers import click_page
 from tests.app._training_fixtures import add_seed_graph, fake_trainer, seed_csv
 
 
@@ -48,13 +49,19 @@ def ready(ui, tmp_path) -> None:
     controller.analyze_now()
 
 
-def test_docks_and_menus_installed(ui) -> None:
+def test_pages_run_bar_and_menus_installed(ui) -> None:
     window, _c, t = ui
-    assert {d.objectName() for d in (t.data_dock, t.training_dock, t.plots_dock)} == {
-        "dock_data",
-        "dock_training",
-        "dock_plots",
-    }
+    # a bare window gets a workspace with the two pages, and the run bar
+    assert window.centralWidget() is t.workspace
+    assert t.workspace.keys() == ["data", "training"]
+    assert t.workspace.page("data") is t.data_panel
+    assert t.workspace.page("training") is t.training_page
+    assert t.run_bar.isVisible() and t.run_bar.actions()[:3] == [
+        t.actions["start"],
+        t.actions["pause"],
+        t.actions["stop"],
+    ]
+    assert [a.iconText() for a in t.run_bar.actions()[:3]] == ["Train", "Pause", "Stop"]
     titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
     assert "Data" in titles and "Training" in titles
     assert not t.actions["start"].isEnabled()
@@ -74,8 +81,9 @@ def test_start_disabled_with_reason_until_graph_fits(ui, tmp_path) -> None:
     assert not t.training_panel.reason.isVisible()
 
 
-def test_fit_check_offers_undoable_fix(ui, tmp_path) -> None:
+def test_fit_check_offers_undoable_fix(ui, tmp_path, qtbot) -> None:
     window, controller, t = ui
+    click_page(qtbot, window, "training")
     t.data_panel.open_path(str(seed_csv(tmp_path)))
     add_seed_graph(controller, n_features=5)  # wrong input size
     controller.analyze_now()
@@ -160,8 +168,10 @@ def test_divergence_message_with_details(make_ui, tmp_path, qtbot) -> None:
     assert controller.train_settings().learning_rate == 1000.0
     text = t.training_panel.notice.text()
     assert "diverged at epoch 1, batch 3" in text and "learning rate" in text
-    assert t.training_panel.details_button.isVisible()
-    assert "nan" in t.training_panel.details_text()
+    # the message says it all: no "Details…" repeating it
+    assert not hasattr(t.training_panel, "details_button")
+    assert t.training_panel.details_text() == "" and t.training_panel.notice.toolTip() == ""
+    assert t.training_panel.summary.text() == "Training diverged at epoch 1, batch 3"
 
 
 def test_error_in_training_shows_message_and_app_lives(make_ui, tmp_path, qtbot):
@@ -171,7 +181,10 @@ def test_error_in_training_shows_message_and_app_lives(make_ui, tmp_path, qtbot)
     with qtbot.waitSignal(t.session.errored, timeout=10_000):
         t.training_panel.start_button.click()
     assert "Training failed: ValueError: boom at step 3" in t.training_panel.notice.text()
+    # the traceback adds to the message: it is the message's tooltip, for a bug report
     assert "Traceback" in t.training_panel.details_text()
+    assert t.training_panel.notice.toolTip() == t.training_panel.details_text()
+    assert "boom at step 3" in t.training_panel.summary.text()
     assert t.training_panel.start_button.isEnabled()
 
 
@@ -256,33 +269,30 @@ def test_readouts_follow_the_tick_not_each_delivery(ui, qtbot, monkeypatch) -> N
     assert len(writes) == 1  # nothing new delivered: nothing rewritten
 
 
-def test_latest_metrics_show_at_the_top_without_scrolling(qtbot, tmp_path):
+def test_progress_and_latest_metrics_show_in_the_run_bar_on_every_page(qtbot, tmp_path):
     from tests.app._gui_helpers import make_window
 
     w = make_window(qtbot, show=False)
     w.training.session.trainer = fake_trainer(batches=30)
-    w.apply_default_dock_sizes()
     w.resize(1400, 900)
     w.show()
     qtbot.waitExposed(w)
     t = w.training
     panel = t.training_panel
-    assert not panel.status_box.isVisible()  # before the first run the settings come first
+    assert not panel.status_box.isVisible()  # before the first run there is nothing to show
     assert t.data_panel.open_path(str(seed_csv(tmp_path)))
     add_seed_graph(w.controller)
     w.controller.analyze_now()
     w.controller.update_train_config({"epochs": 2})
+    click_page(qtbot, w, "data")
     with qtbot.waitSignal(t.session.runFinished, timeout=10_000):
-        panel.start_button.click()
+        qtbot.mouseClick(t.run_bar.button("start"), Qt.MouseButton.LeftButton)
     qtbot.wait(50)
+    assert w.workspace.current_key() == "data"  # starting a run does not change the page
     assert panel.status_box.isVisible()
     assert "loss" in panel.summary.text() and "Epoch 2/2" in panel.progress.format()
-    scroll = panel.parentWidget()
-    while scroll is not None and not isinstance(scroll, QScrollArea):
-        scroll = scroll.parentWidget()
-    assert scroll is not None and scroll.verticalScrollBar().value() == 0
-    view = scroll.viewport()
-    for label in (panel.progress, panel.summary):
-        top = label.mapTo(view, QPoint(0, 0)).y()
-        assert 0 <= top and top + label.height() <= view.height()
+    for key in w.workspace.keys():
+        click_page(qtbot, w, key)
+        for widget in (panel.progress, panel.summary):
+            assert widget.isVisible() and not widget.visibleRegion().isEmpty(), key
     w.controller.mark_clean()

@@ -1,4 +1,4 @@
-"""QA audit fixes: screenshot errors, dock sizes, panels that fit, settings sync, stray lines."""
+"""QA audit fixes: screenshot errors, page layouts, panels that fit, settings sync, stray lines."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtWidgets import QAbstractButton, QMessageBox, QScrollArea, QTabBar, QWidget
 
-from tests.app._gui_helpers import make_window
+from tests.app._gui_helpers import click_page, make_window
 from tests.app._training_fixtures import fake_trainer, seed_csv
 from tests.app.test_screenshot import _run
 
@@ -75,46 +75,46 @@ def _scroll_of(panel: QWidget) -> QScrollArea:
 # ----------------------------------------------------------------------------- 2. plots
 
 
-def test_bottom_area_is_tall_and_plots_sit_side_by_side(qtbot, tmp_path):
+def test_plots_sit_side_by_side_and_tall_on_the_training_page(qtbot, tmp_path):
     w = _window(qtbot)
     t = w.training
-    assert w.docks["summary"].height() >= 240
-    assert not t.plots.built  # pyqtgraph waits until the tab is really shown
+    assert not t.plots.built  # pyqtgraph waits until its page is really shown
     assert t.data_panel.open_path(str(seed_csv(tmp_path)))
     from tests.app._training_fixtures import add_seed_graph
 
     add_seed_graph(w.controller)
     w.controller.analyze_now()
     w.controller.update_train_config({"epochs": 2})
+    click_page(qtbot, w, "training")
     t.training_panel.start_button.click()
     qtbot.waitUntil(lambda: not t.session.is_running(), timeout=20000)
-    assert t.plots_dock.isVisible() and not t.plots_dock.visibleRegion().isEmpty()
-    assert t.plots_dock.height() >= 240
+    assert w.workspace.current_key() == "training"
     qtbot.waitUntil(lambda: "accuracy" in t.plots.plots, timeout=3000)
     qtbot.wait(50)
     loss, acc = t.plots.plots["loss"].plot, t.plots.plots["accuracy"].plot
     a, b = loss.sceneBoundingRect(), acc.sceneBoundingRect()
     assert a.right() <= b.left() + 1  # side by side
-    assert min(a.height(), b.height()) >= 120, (a, b)
-    assert w.saveState(2) and w.restoreState(w.saveState(2), 2)
+    assert min(a.height(), b.height()) >= 200, (a, b)
+    assert w.saveState(3) and w.restoreState(w.saveState(3), 3)
 
 
 def test_old_saved_layout_is_ignored():
     import app.main_window as mw
 
-    assert mw._STATE_VERSION >= 2
+    assert mw._STATE_VERSION >= 3
 
 
 # ----------------------------------------------------------------------------- 3./4. fit
 
 
-def test_training_panel_fits_the_right_dock(qtbot):
+def test_training_settings_fit_their_column(qtbot):
     w = _window(qtbot)
     t = w.training
-    t.training_dock.raise_()
+    click_page(qtbot, w, "training")
     qtbot.wait(50)
     scroll = _scroll_of(t.training_panel)
     assert not scroll.horizontalScrollBar().isVisible()
+    assert not scroll.verticalScrollBar().isVisible()  # at 1400x900 nothing is below the fold
     assert t.training_panel.width() <= scroll.viewport().width()
     buttons = [b for b in t.training_panel.findChildren(QAbstractButton) if b.isVisible()]
     assert len(buttons) >= 7
@@ -124,26 +124,21 @@ def test_training_panel_fits_the_right_dock(qtbot):
         assert _fits(field, scroll.viewport())
 
 
-def test_data_panel_fits_the_left_dock_with_roles_visible(qtbot, tmp_path):
+def test_data_page_shows_roles_and_options_without_scrolling(qtbot, tmp_path):
     w = _window(qtbot)
     t = w.training
-    t.data_dock.raise_()
+    click_page(qtbot, w, "data")
     assert t.data_panel.open_path(str(seed_csv(tmp_path)))
     qtbot.wait(50)
     panel = t.data_panel
-    dock_body = t.data_dock.widget()
-    # no outer scroll area: the panel fills the dock, its tables scroll themselves
-    assert dock_body is panel
-    assert panel.width() <= t.data_dock.width()
+    assert w.workspace.currentWidget() is panel
     assert _fits(panel.file_label, panel)
-    assert panel.file_label.wordWrap()
     box = next(iter(panel.role_boxes.values()))
     table = panel.columns
     assert _fits(box, table.viewport()), "the role selector must be visible without scrolling"
-    # preview | column table | options in one splitter; at 1400x900 the options need no
-    # scroll bar of their own and every option lies inside the dock
-    sizes = panel.splitter.sizes()
-    assert len(sizes) == 3 and min(sizes) >= 60, sizes
+    # rows on top; the column table and the options below, side by side
+    assert panel.splitter.count() == 2 and panel.lower_splitter.count() == 2
+    assert min(panel.splitter.sizes() + panel.lower_splitter.sizes()) >= 60
     assert not panel.options_scroll.verticalScrollBar().isVisible()
     for field in (panel.impute, panel.scale, panel.validation_split, panel.test_split):
         top = field.mapTo(panel, QPoint(0, 0)).y()
@@ -204,9 +199,10 @@ def test_no_stray_tab_bars_under_docks_or_canvas(qtbot):
     w = _window(qtbot)
     w.files.open_path(str(SEED))
     qtbot.wait(50)
+    page = w.network_page
     covers = [d.geometry() for d in w.docks.values() if d.isVisible()]
-    covers.append(w.centralWidget().geometry())
-    bars = [b for b in w.findChildren(QTabBar) if b.isVisible() and b.parent() is w]
+    covers.append(page.centralWidget().geometry())
+    bars = [b for b in page.findChildren(QTabBar) if b.isVisible() and b.parent() is page]
     assert bars, "the tabbed docks have tab bars"
     for bar in bars:
         r: QRect = bar.geometry()
