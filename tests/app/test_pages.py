@@ -123,12 +123,18 @@ def test_data_page_shows_ten_rows_and_the_whole_column_table(qtbot) -> None:
 # ----------------------------------------------------------------------------- training
 
 
-def _train(qtbot, w, **config) -> None:
+def _train(qtbot, w, **config) -> list[str]:
+    """Train with `config` from the run bar; the pages in front at each epoch's end."""
     t = w.training
     w.controller.update_train_config(config)
+    pages: list[str] = []
+    record = lambda _e: pages.append(w.workspace.current_key())  # noqa: E731
+    t.session.epochEnded.connect(record)
     with qtbot.waitSignal(t.session.runFinished, timeout=60_000):
         qtbot.mouseClick(t.run_bar.button("start"), Qt.MouseButton.LeftButton)
+    t.session.epochEnded.disconnect(record)
     qtbot.wait(250)  # the plots' redraw tick
+    return pages
 
 
 def test_training_page_plots_are_tall_and_the_test_score_is_in_view(qtbot, tmp_path) -> None:
@@ -140,8 +146,9 @@ def test_training_page_plots_are_tall_and_the_test_score_is_in_view(qtbot, tmp_p
     click_page(qtbot, w, "training")
     page = w.workspace.page("training")
     for metrics in (["accuracy"], ["accuracy", "precision", "recall", "auc"]):
-        _train(qtbot, w, epochs=2, metrics=metrics)
-        assert w.workspace.current_key() == "training"  # a run started here stays here
+        pages = _train(qtbot, w, epochs=2, metrics=metrics)
+        assert pages == ["training", "training"]  # a run started here stays here
+        click_page(qtbot, w, "training")  # the run's end brought the results forward
         assert set(t.plots.plots) == {"loss", *metrics}
         for name, plot in t.plots.plots.items():
             rect = plot.plot.sceneBoundingRect()
@@ -164,6 +171,7 @@ def test_divergence_message_is_in_view_without_details_button(qtbot, tmp_path) -
     w.controller.analyze_now()
     click_page(qtbot, w, "training")
     _train(qtbot, w, epochs=3)
+    click_page(qtbot, w, "training")
     notice = t.training_panel.notice
     assert "diverged" in notice.text() and "learning rate" in notice.text()
     assert in_view(notice) and not scroll_areas_above(notice, w.workspace.page("training"))
@@ -193,9 +201,9 @@ def test_run_bar_starts_and_stops_from_any_page_without_moving(qtbot, tmp_path) 
     qtbot.waitUntil(lambda: bar.button("pause").isEnabled(), timeout=2000)
     qtbot.mouseClick(bar.button("pause"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: t.actions["pause"].iconText() == "Resume", timeout=3000)
+    assert w.workspace.current_key() == "data"
     with qtbot.waitSignal(t.session.runFinished, timeout=10_000):
         qtbot.mouseClick(bar.button("stop"), Qt.MouseButton.LeftButton)
-    assert w.workspace.current_key() == "data"
     assert "Stopped at epoch 1" in t.training_panel.summary.text()
     w.controller.mark_clean()
 

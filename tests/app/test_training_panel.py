@@ -285,10 +285,12 @@ def test_progress_and_latest_metrics_show_in_the_run_bar_on_every_page(qtbot, tm
     w.controller.analyze_now()
     w.controller.update_train_config({"epochs": 2})
     click_page(qtbot, w, "data")
+    pages: list[str] = []
+    t.session.epochEnded.connect(lambda _e: pages.append(w.workspace.current_key()))
     with qtbot.waitSignal(t.session.runFinished, timeout=10_000):
         qtbot.mouseClick(t.run_bar.button("start"), Qt.MouseButton.LeftButton)
     qtbot.wait(50)
-    assert w.workspace.current_key() == "data"  # starting a run does not change the page
+    assert pages == ["data", "data"]  # a run does not change the page while it runs
     assert panel.status_box.isVisible()
     assert "loss" in panel.summary.text() and "Epoch 2/2" in panel.progress.format()
     for key in w.workspace.keys():
