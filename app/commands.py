@@ -5,7 +5,10 @@ through `SetAttrCommand`, a small command that sets one attribute and puts the
 old value back on undo (as orange-canvas-core's `SetAttrCommand`); a gesture
 that changes several fields is a `ProjectEditCommand` whose children are
 `SetAttrCommand`s (run in order on redo and in reverse on undo), so no
-command branches on what it edits.
+command branches on what it edits; restoring a run puts a
+`ReplaceGraphCommand` before them (the whole network and the training
+settings in one step). `DeleteRunsCommand` deletes recorded runs and puts
+them back where they were.
 
 Each command calls only `core.document.graph.Graph` methods and remembers exactly what
 it needs to undo itself (removed nodes with their edges and ports, old
@@ -22,7 +25,7 @@ pushed), and the `redo()` that `QUndoStack.push` calls right after is skipped.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtGui import QUndoCommand
@@ -30,11 +33,13 @@ from PySide6.QtGui import QUndoCommand
 from core.document.graph import MISSING, Edge, Graph, Node
 from core.document.graph_io import graph_from_dict
 from core.errors import GraphError
+from core.evaluation.runs import RunRecord, insert_run, remove_run
 
 __all__ = [
     "AddNodeCommand",
     "ApplyFixCommand",
     "ConnectCommand",
+    "DeleteRunsCommand",
     "DisconnectCommand",
     "GraphCommand",
     "MoveNodesCommand",
@@ -42,6 +47,7 @@ __all__ = [
     "ProjectEditCommand",
     "RemoveNodesCommand",
     "RenameCommand",
+    "ReplaceGraphCommand",
     "SetAttrCommand",
     "SetParamsCommand",
 ]
@@ -115,9 +121,10 @@ class ProjectEditCommand(QUndoCommand):
     `changes` maps attribute names of `obj` to their new values. Redo runs the children
     in order and undo in reverse order; `changed(name)` runs for each field once all of
     them are set, so a listener never sees half an edit (a new data file with the old
-    file's settings). The children are kept and run here, not given to Qt as child
-    commands: PySide6 does not hand a child command's ownership to its Qt parent, so a
-    Python child would be freed twice (or too early).
+    file's settings). `first` are other commands (a `ReplaceGraphCommand`) run before
+    the fields on redo and after them on undo. The children are kept and run here, not
+    given to Qt as child commands: PySide6 does not hand a child command's ownership to
+    its Qt parent, so a Python child would be freed twice (or too early).
     """
 
     def __init__(
@@ -127,14 +134,16 @@ class ProjectEditCommand(QUndoCommand):
         text: str,
         *,
         changed: Callable[[str], None] | None = None,
+        first: Sequence[QUndoCommand] = (),
     ) -> None:
         super().__init__(text)
         self.changed = changed
-        self.children_ = [SetAttrCommand(obj, n, v, text) for n, v in changes.items()]
+        self.fields = [SetAttrCommand(obj, n, v, text) for n, v in changes.items()]
+        self.children_: list[QUndoCommand] = [*first, *self.fields]
 
     def _announce(self) -> None:
         if self.changed is not None:
-            for child in self.children_:
+            for child in self.fields:
                 self.changed(child.name)
 
     def redo(self) -> None:
@@ -146,6 +155,33 @@ class ProjectEditCommand(QUndoCommand):
         for child in reversed(self.children_):
             child.undo()
         self._announce()
+
+
+class DeleteRunsCommand(QUndoCommand):
+    """Delete recorded runs from `project.runs`; undo puts each back at its place.
+
+    `changed()` runs after every redo and undo (the owner announces the new list).
+    """
+
+    def __init__(
+        self, project: Any, records: Sequence[RunRecord], changed: Callable[[], None]
+    ) -> None:
+        n = len(records)
+        super().__init__(f"Delete run {records[0].id}" if n == 1 else f"Delete {n} runs")
+        self.project = project
+        self.ids = [r.id for r in records]
+        self.changed = changed
+        self._removed: list[tuple[int, RunRecord]] = []
+
+    def redo(self) -> None:
+        self._removed = [remove_run(self.project, i) for i in self.ids]
+        self.changed()
+
+    def undo(self) -> None:
+        for index, record in reversed(self._removed):
+            insert_run(self.project, record, index)
+        self._removed = []
+        self.changed()
 
 
 class GraphCommand(QUndoCommand):
@@ -175,6 +211,23 @@ class GraphCommand(QUndoCommand):
 
     def _undo(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+class ReplaceGraphCommand(GraphCommand):
+    """Replace the whole network with a copy of `new` (restoring a run); undo puts the
+    previous network back exactly (ids, names, positions, connections)."""
+
+    def __init__(self, graph: Graph, new: Graph, text: str = "Replace the network") -> None:
+        super().__init__(graph, text)
+        self._new = new
+        self._old = Graph(graph.catalog)
+        self._old.load(graph)
+
+    def _do(self) -> None:
+        self.graph.load(self._new)
+
+    def _undo(self) -> None:
+        self.graph.load(self._old)
 
 
 class AddNodeCommand(GraphCommand):

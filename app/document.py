@@ -17,6 +17,14 @@ raise into the GUI: they emit `message(str)` with the plain-language reason
 and return False/None; refused settings raise `ConfigError` before anything
 changes, for the view to show next to its field.
 
+Training runs are recorded in the project (`core.evaluation.runs`): the
+session hands each finished run's record to `record_run`, which appends it
+and marks the project modified without an undo step (a run is a fact, not an
+edit: Undo must not erase what was trained). Deleting runs (`delete_runs`)
+and restoring a run's network and training settings (`restore_run`, one
+`ProjectEditCommand` replacing the graph and `train_config`) are edits, so
+each is one undo step. `runsChanged` announces every change of the list.
+
 The controller also holds the project's trained state
 (`core.document.trained_state.TrainedState`): the one loaded with the file,
 or the one the training session hands over after each run. Saving writes it
@@ -40,6 +48,7 @@ from app.commands import (
     AddNodeCommand,
     ApplyFixCommand,
     ConnectCommand,
+    DeleteRunsCommand,
     DisconnectCommand,
     GraphCommand,
     MoveNodesCommand,
@@ -47,13 +56,15 @@ from app.commands import (
     ProjectEditCommand,
     RemoveNodesCommand,
     RenameCommand,
+    ReplaceGraphCommand,
     SetAttrCommand,
     SetParamsCommand,
 )
 from core.document.graph import Graph, GraphEvent, LayerCatalog
 from core.document.project import Project
 from core.document.trained_state import TrainedState, load_with_state, save_with_state
-from core.errors import ConfigError, FormatError, GraphError
+from core.errors import ConfigError, FormatError, GraphError, LayerForgeError
+from core.evaluation.runs import RunRecord, add_run, find_run, network_fingerprint, runs_of
 from core.run import TrainSettings
 
 if TYPE_CHECKING:
@@ -132,6 +143,7 @@ class DocumentController(QObject):
     trainConfigChanged = Signal()  # the project's train_config changed (edit, undo, redo)
     modifiedChanged = Signal(bool)  # True when there are unsaved edits or an unsaved model
     trainedStateChanged = Signal()  # the document's trained state was replaced or dropped
+    runsChanged = Signal()  # a run was recorded, deleted or put back (or a new document)
 
     def __init__(self, catalog: LayerCatalog | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -153,6 +165,7 @@ class DocumentController(QObject):
         #: Why the trained state saved with the opened file could not be used, if it could not.
         self.trained_problem: str | None = None
         self._saved_state: object | None = None  # the trained state the file holds
+        self._unsaved_runs = False  # runs recorded since the last save (no undo step)
         self._modified = False
         self._unsubscribe = self.graph.subscribe(self._on_graph_event)
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
@@ -417,6 +430,7 @@ class DocumentController(QObject):
         self.undo_stack.clear()
         self.trained_state, self.trained_problem = state, problem
         self._saved_state = state
+        self._unsaved_runs = False
         if project is None:
             self.graph.clear()
             self.project = Project(graph=self.graph)
@@ -434,6 +448,7 @@ class DocumentController(QObject):
         self._set_path(path)
         self.documentReset.emit()  # views of the project fields reload from the new project
         self.trainConfigChanged.emit()
+        self.runsChanged.emit()
         self.cleanChanged.emit(True)
         self._emit_modified()
 
@@ -481,6 +496,7 @@ class DocumentController(QObject):
         """The document now equals its file: no unsaved edits, no unsaved model."""
         self.undo_stack.setClean()
         self._saved_state = self.trained_state
+        self._unsaved_runs = False
         self._emit_modified()
 
     # ------------------------------------------------------------------ trained state
@@ -502,11 +518,77 @@ class DocumentController(QObject):
         return self.trained_state is not None and self.trained_state is not self._saved_state
 
     def is_modified(self) -> bool:
-        """Unsaved edits (any undo step since the save) or a model trained since the save."""
-        return not self.undo_stack.isClean() or self.trained_state is not self._saved_state
+        """Unsaved edits (any undo step since the save), a model trained or a run recorded
+        since the save."""
+        return (
+            not self.undo_stack.isClean()
+            or self.trained_state is not self._saved_state
+            or self._unsaved_runs
+        )
 
     def _emit_modified(self) -> None:
         modified = self.is_modified()
         if modified != self._modified:
             self._modified = modified
             self.modifiedChanged.emit(modified)
+
+    # ------------------------------------------------------------------ runs
+
+    def runs(self) -> list[RunRecord]:
+        """The project's recorded runs, oldest first (FormatError names a damaged one)."""
+        return runs_of(self.project)
+
+    def record_run(self, record: RunRecord) -> None:
+        """Add a finished run to the project: an unsaved change, but no undo step."""
+        add_run(self.project, record)
+        self._unsaved_runs = True
+        self.runsChanged.emit()
+        self._emit_modified()
+
+    def delete_runs(self, run_ids: Iterable[str]) -> bool:
+        """Delete runs as one undo step; False (and `message`) when one is not there."""
+        ids = list(dict.fromkeys(run_ids))
+        if not ids:
+            return False
+        try:
+            records = [find_run(self.project, i) for i in ids]
+        except FormatError as exc:
+            self.message.emit(str(exc))
+            return False
+        self.undo_stack.push(DeleteRunsCommand(self.project, records, self.runsChanged.emit))
+        n = len(records)
+        what = f"run {records[0].id}" if n == 1 else f"{n} runs"
+        self.message.emit(f"Deleted {what}. Undo (Ctrl+Z) brings it back.")
+        return True
+
+    def restore_run(self, run_id: str) -> bool:
+        """Put back a run's network and training settings as one undo step.
+
+        False (and `message`) when the run cannot be restored or both are already
+        the run's."""
+        from core.evaluation.runs import restore_run
+
+        try:
+            record = find_run(self.project, run_id)
+            graph, settings = restore_run(record, self.catalog)
+        except (LayerForgeError, ValueError, TypeError) as exc:
+            self.message.emit(f"Run {run_id} cannot be restored: {' '.join(str(exc).split())}")
+            return False
+        same_graph = network_fingerprint(graph) == network_fingerprint(self.graph)
+        if same_graph and settings == self.project.train_config:
+            self.message.emit(f"The network and settings are already those of run {record.id}.")
+            return False
+        self.undo_stack.push(
+            ProjectEditCommand(
+                self.project,
+                {"train_config": settings},
+                f"Restore run {record.id}",
+                changed=self._field_changed,
+                first=[ReplaceGraphCommand(self.graph, graph, f"Restore network of {record.id}")],
+            )
+        )
+        self.message.emit(
+            f"Restored the network and training settings of run {record.id}. Undo (Ctrl+Z) "
+            "brings back the previous ones."
+        )
+        return True

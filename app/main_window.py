@@ -133,6 +133,9 @@ class MainWindow(QMainWindow):
         from app.results.learned_view import install as install_learned
 
         self.learned = install_learned(self)
+        from app.results.runs_view import install as install_runs
+
+        self.runs = install_runs(self)
         self.recovery: Any = None
         if recovery:  # autosave and crash recovery (off for --screenshot)
             from app.recovery import install as install_recovery

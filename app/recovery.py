@@ -97,6 +97,7 @@ class Recovery(QObject):
         for signal in (
             self.controller.graphEvent,
             self.controller.trainConfigChanged,
+            self.controller.runsChanged,
             self.controller.undo_stack.indexChanged,
         ):
             signal.connect(self._bump)

@@ -25,10 +25,18 @@ epoch ends for the recovery copy (`recovery_state`), and `histograms` (a
 `core.evaluation.histograms.HistogramRecorder`, fed in the training thread)
 keeps copies of each layer's weight and gradient histograms per epoch; they
 are part of the trained state too.
+
+Every run that trained at least one epoch is recorded in the project when it
+ends, completed, stopped, diverged or failed (`core.evaluation.runs.RunRecord`
+through `DocumentController.record_run`), before `runFinished` / `errored`
+is emitted: its settings, network, curves, final and test metrics, wall-clock
+duration and seed. "Train more" records the model's whole curves, the epoch
+it started from and the run it continued (`model_run_id`).
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 import os
 import tempfile
@@ -108,6 +116,16 @@ class RestoredFinish:
         )
 
 
+@dataclass(frozen=True)
+class RunStart:
+    """When and from where the run in progress started (for its record)."""
+
+    started: _dt.datetime
+    clock: float
+    first_epoch: int
+    continued_from: str | None
+
+
 def describe(exc: BaseException) -> str:
     """One plain line for a person: a LayerForge error's message, else type and text."""
     if isinstance(exc, LayerForgeError):
@@ -179,6 +197,9 @@ class TrainingSession(QObject):
         self.histograms = HistogramRecorder()
         self.restored_from: TrainedState | None = None  # the state the model came from
         self._snapshots: EpochSnapshots | None = None
+        self._run_start: RunStart | None = None
+        #: The id of the recorded run the current model came from (None: not recorded).
+        self.model_run_id: str | None = None
         self._loading_document = False
         controller.graphEvent.connect(self._on_graph_event)
         controller.documentReset.connect(self.load_from_project)
@@ -427,6 +448,7 @@ class TrainingSession(QObject):
         self.last_finished = None
         self.last_error = None
         self.restored_from = None
+        self.model_run_id = None
         self.batch_curves.clear()
         self.histograms.clear()
         if self._loading_document:
@@ -542,6 +564,9 @@ class TrainingSession(QObject):
             self.message.emit(f"The weight histograms were not restored: {describe(exc)}")
         self.last_finished = RestoredFinish.from_dict(state.finish) if state.finish else None  # type: ignore[assignment]
         self.restored_from = state
+        from core.evaluation.runs import run_for_model
+
+        self.model_run_id = run_for_model(self.project, state.network, state.epochs_done)
         self._graph_changed = not same_network(state, self.controller.graph)
         self.modelChanged.emit()
         self._emit_readiness()
@@ -619,6 +644,12 @@ class TrainingSession(QObject):
         worker.pausedChanged.connect(self._on_paused)
         self.worker = worker
         self.run_started_at = time.perf_counter()
+        self._run_start = RunStart(
+            _dt.datetime.now(_dt.timezone.utc),
+            self.run_started_at,
+            initial,
+            self.model_run_id if more_epochs is not None else None,
+        )
         self.runStarted.emit(more_epochs is None)
         self._set_state(PAUSED if paused else RUNNING)
         worker.start()
@@ -673,6 +704,7 @@ class TrainingSession(QObject):
         QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall)
         if self.worker is worker:  # no end was delivered (the thread did not stop in time)
             self._end_worker()
+            self._record_run("stopped")
             self._hand_state_to_document()
 
     def shutdown(self) -> None:
@@ -737,6 +769,7 @@ class TrainingSession(QObject):
         self.last_finished = event
         summary = self.finish_summary(event)
         self.evaluate_test()
+        self._record_run()
         self._hand_state_to_document()
         self.runFinished.emit(event, summary)
         self.message.emit(summary)
@@ -744,9 +777,37 @@ class TrainingSession(QObject):
     def _on_errored(self, message: str, details: str) -> None:
         self._end_worker()
         self.last_error = (message, details)
+        self._record_run("error")
         self._hand_state_to_document()
         self.errored.emit(message, details)
         self.message.emit(f"Training failed: {message}")
+
+    def _record_run(self, reason: str | None = None) -> None:
+        """Record the run that just ended in the project, if it trained an epoch."""
+        start, self._run_start = self._run_start, None
+        if start is None or self.model is None or self.epochs_done <= start.first_epoch:
+            return
+        from core.evaluation.runs import network_fingerprint, record_from_training
+
+        result = self.result()
+        network = self.model_network
+        if network is not None and network_fingerprint(network) == network_fingerprint(
+            result.graph
+        ):
+            network = None  # the canvas still shows the run's network: keep its layout
+        record = record_from_training(
+            result,
+            started=start.started,
+            duration_s=time.perf_counter() - start.clock,
+            data_path=self.project.data_path,
+            source="app",
+            network=network,
+            reason=reason,
+            first_epoch=start.first_epoch,
+            continued_from=start.continued_from,
+        )
+        self.model_run_id = record.id
+        self.controller.record_run(record)
 
     def finish_summary(self, event: TrainingFinished) -> str:
         epoch, batch = int(event.epoch) + 1, int(event.batch) + 1

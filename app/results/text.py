@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["percent", "score", "value"]
+__all__ = ["duration", "percent", "score", "value"]
 
 
 def percent(share: float | None, digits: int = 1) -> str:
@@ -29,3 +29,17 @@ def value(x: float | None) -> str:
     if x is None or not math.isfinite(x):
         return "—"
     return f"{x:,.0f}" if abs(x) >= 100_000 else f"{x:.4g}"
+
+
+def duration(seconds: float | None) -> str:
+    """A run's length: "0.8 s", "12 s", "2 min 05 s", "1 h 02 min"; None or NaN -> "—"."""
+    if seconds is None or not math.isfinite(seconds):
+        return "—"
+    if seconds < 10:
+        return f"{max(seconds, 0.0):.1f} s"
+    whole = int(round(seconds))
+    h, rem = divmod(whole, 3600)
+    m, s = divmod(rem, 60)
+    if h:
+        return f"{h} h {m:02d} min"
+    return f"{m} min {s:02d} s" if m else f"{s} s"

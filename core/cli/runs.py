@@ -28,17 +28,17 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
-    from core.cli._common import format_value, metric_columns
+    from core.cli._common import format_value
+    from core.evaluation.runs import epochs_text, summary_columns
 
-    finals = list(dict.fromkeys(k for r in rows for k in r["final"]))
-    tests = metric_columns({r["id"]: r["test"] for r in rows})
+    finals, tests = summary_columns(rows)
     head = ["id", "started (UTC)", "epochs", "settings"] + finals + [f"test {t}" for t in tests]
     body = []
     for r in rows:
         cells = [
             r["id"],
             r["started"].replace("T", " ").split("+")[0],
-            str(r["epochs"]) + ("" if r["reason"] == "completed" else f" ({r['reason']})"),
+            epochs_text(r),
             r["settings_text"],
         ]
         for source, names in ((r["final"], finals), (r["test"], tests)):
@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         save_project(project, args.project)
         print(f"Deleted run {removed.id} from {args.project}.")
         return 0
-    rows = [summary_row(r, ["loss", "accuracy", "mae"]) for r in runs_of(project)]
+    rows = [summary_row(r) for r in runs_of(project)]
     if args.json:
         print(json.dumps({"project": str(args.project), "runs": rows}, indent=2))
         return 0

@@ -9,7 +9,12 @@ record. Records live in `Project.runs` as plain JSON objects; the functions
 here read and change that list (`add_run`, `remove_run`, `insert_run`) and
 give back a run's network and settings (`restore_run`) for the app to apply
 as one undo step. `record_from_training` makes a record from a finished
-`core.run.TrainResult`.
+`core.run.TrainResult`. A run that continued a trained model ("Train more"
+in the app) records the model's whole curves and its total epochs, with the
+epoch it started from (`first_epoch`) and the run it continued
+(`continued_from`); its duration is its own. `summary_columns` and
+`overlay_metric` tell a table or a chart of several runs which metrics to
+show.
 """
 
 from __future__ import annotations
@@ -31,13 +36,17 @@ from core.errors import FormatError
 __all__ = [
     "RunRecord",
     "add_run",
+    "epochs_text",
     "find_run",
     "insert_run",
     "network_fingerprint",
+    "overlay_metric",
     "record_from_training",
     "remove_run",
     "restore_run",
+    "run_for_model",
     "runs_of",
+    "summary_columns",
     "summary_row",
 ]
 
@@ -100,6 +109,10 @@ class RunRecord:
     data: dict[str, Any] = field(default_factory=dict)
     evaluation: dict[str, Any] | None = None
     source: str = "app"
+    #: The epoch this run started from (0 for a fresh run; >0 when it continued a model).
+    first_epoch: int = 0
+    #: The id of the run whose model this one continued, when known.
+    continued_from: str | None = None
 
     @property
     def final(self) -> dict[str, float | None]:
@@ -124,6 +137,8 @@ class RunRecord:
                 "data": self.data,
                 "evaluation": self.evaluation,
                 "source": self.source,
+                "first_epoch": self.first_epoch,
+                "continued_from": self.continued_from,
             }
         )
 
@@ -152,6 +167,8 @@ class RunRecord:
                 data=dict(d.get("data") or {}),
                 evaluation=dict(d["evaluation"]) if d.get("evaluation") else None,
                 source=str(d.get("source", "app")),
+                first_epoch=int(d.get("first_epoch") or 0),
+                continued_from=_optional_text(d.get("continued_from")),
             )
         except FormatError:
             raise
@@ -160,6 +177,10 @@ class RunRecord:
                 f"Expected a run record with id, started, settings and graph. Received a "
                 f"record without a usable {exc}."
             ) from None
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def record_from_training(
@@ -171,12 +192,19 @@ def record_from_training(
     evaluation: Any | None = None,
     evaluate: bool = False,
     source: str = "cli",
+    network: Mapping[str, Any] | None = None,
+    reason: str | None = None,
+    first_epoch: int = 0,
+    continued_from: str | None = None,
 ) -> RunRecord:
     """The record of a finished `core.run.TrainResult` (settings, network, curves, metrics).
 
     `evaluation` (an `Evaluation` or its JSON) is kept as the run's results;
     `evaluate=True` computes it from the result (test split, else validation;
-    none when the data has neither).
+    none when the data has neither). `network` (graph JSON) is the network the
+    model was built from when that is not `result.graph` any more (the app's
+    canvas may have changed during the run); `reason` says how the run ended
+    when no `TrainingFinished` event did ("error").
     """
     started = started or _now()
     if evaluation is None and evaluate:
@@ -205,21 +233,26 @@ def record_from_training(
             for k, v in dict(ev.get("baseline") or {}).items()
             if k not in ("confusion_matrix", "per_class")
         }
+    if reason is None:
+        reason = getattr(finished, "reason", "completed") if finished is not None else "completed"
+    graph = copy.deepcopy(dict(network)) if network is not None else result.graph
     return RunRecord(
         id=new_run_id(started),
         started=started.astimezone(_dt.timezone.utc).isoformat(timespec="seconds"),
         duration_s=round(float(duration_s), 3),
         seed=settings.get("seed"),
         settings=settings,
-        fingerprint=network_fingerprint(result.graph),
-        graph=graph_to_dict(result.graph, positions=True),
+        fingerprint=network_fingerprint(graph),
+        graph=graph_to_dict(graph, positions=True) if isinstance(graph, Graph) else graph,
         epochs=int(result.epochs_run),
-        reason=getattr(finished, "reason", "completed") if finished is not None else "completed",
+        reason=str(reason),
         history=_clean(result.history),
         metrics=_clean(result.metrics),
         data=_clean(data),
         evaluation=_clean(ev) if ev is not None else None,
         source=source,
+        first_epoch=int(first_epoch),
+        continued_from=continued_from,
     )
 
 
@@ -267,6 +300,16 @@ def remove_run(project: Any, run_id: str) -> tuple[int, RunRecord]:
     return index, record
 
 
+def run_for_model(project: Any, network: Any, epochs: int) -> str | None:
+    """The id of the newest run whose model has `network` (a Graph or its JSON) and
+    `epochs` epochs: the run a reopened trained model came from, if one was recorded."""
+    fingerprint = network_fingerprint(network)
+    for d in reversed(getattr(project, "runs", None) or []):
+        if d.get("fingerprint") == fingerprint and int(d.get("epochs") or 0) == int(epochs):
+            return str(d.get("id"))
+    return None
+
+
 def restore_run(record: RunRecord, catalog: Any | None = None) -> tuple[Any, dict[str, Any]]:
     """The run's network (a new `Graph`) and its training settings (a `train_config` dict)."""
     from core.run import TrainSettings
@@ -292,21 +335,61 @@ def _settings_text(settings: Mapping[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def summary_row(record: RunRecord, metric_order: Sequence[str] = ()) -> dict[str, Any]:
-    """The Runs table's row: id, start, epochs, settings in words, final metrics."""
-    final = record.final
-    order = list(metric_order)
+#: The order metrics are listed in (the rest follow by name).
+METRIC_ORDER = ("loss", "accuracy", "precision", "recall", "auc", "mae", "mse", "r2")
 
+
+def _metric_key(order: Sequence[str]) -> Any:
     def key(name: str) -> tuple[bool, int, str]:
         base = name[4:] if name.startswith("val_") else name
         return (name.startswith("val_"), order.index(base) if base in order else len(order), name)
 
-    names = sorted(final, key=key)
+    return key
+
+
+def summary_columns(rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[str]]:
+    """The metric columns of a table of `summary_row`s: (final-epoch names, test names),
+    each every name any row has, training metrics before validation ones."""
+    key = _metric_key(METRIC_ORDER)
+    finals = sorted({k for r in rows for k in r["final"]}, key=key)
+    tests = sorted({k for r in rows for k in r["test"]}, key=key)
+    return finals, tests
+
+
+def overlay_metric(records: Sequence[RunRecord]) -> str | None:
+    """The metric to chart beside the loss for these runs: the first metric (in the runs'
+    own settings order, then `METRIC_ORDER`) that any of them has curves for."""
+    names: list[str] = []
+    for r in records:
+        names += [str(m) for m in r.settings.get("metrics") or () if isinstance(m, str)]
+    names += list(METRIC_ORDER)
+    for name in dict.fromkeys(names):
+        if name != "loss" and any(r.history.get(name) for r in records):
+            return name
+    rest = {k for r in records for k in r.history if k != "loss" and not k.startswith("val_")}
+    return min(rest) if rest else None
+
+
+def epochs_text(row: Mapping[str, Any]) -> str:
+    """A row's epochs in words: "60", "20+5" for a run that trained 5 more after 20,
+    with how it ended when it did not complete ("12 (stopped)")."""
+    epochs, first = int(row["epochs"]), int(row.get("first_epoch") or 0)
+    text = f"{first}+{epochs - first}" if 0 < first < epochs else str(epochs)
+    reason = str(row.get("reason") or "completed")
+    return text if reason == "completed" else f"{text} ({reason.replace('_', ' ')})"
+
+
+def summary_row(record: RunRecord, metric_order: Sequence[str] = METRIC_ORDER) -> dict[str, Any]:
+    """The Runs table's row: id, start, epochs, settings in words, final metrics."""
+    final = record.final
+    names = sorted(final, key=_metric_key(list(metric_order)))
     return {
         "id": record.id,
         "started": record.started,
         "epochs": record.epochs,
         "reason": record.reason,
+        "first_epoch": record.first_epoch,
+        "continued_from": record.continued_from,
         "duration_s": record.duration_s,
         "seed": record.seed,
         "fingerprint": record.fingerprint,

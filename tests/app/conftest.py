@@ -19,6 +19,17 @@ def _isolated_settings(tmp_path, monkeypatch):
     yield
 
 
+@pytest.fixture
+def work_window(qtbot):
+    """A main window at 1400x900, shown; its run (if any) is stopped at teardown."""
+    from tests.app._gui_helpers import make_window
+
+    w = make_window(qtbot)
+    w.resize(1400, 900)
+    yield w
+    w.training.session.shutdown()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _release_clipboard_at_exit():
     """pytest-qt never quits the app, so do what aboutToQuit does in the real app."""

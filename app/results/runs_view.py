@@ -1,0 +1,393 @@
+"""The Runs page: every training run recorded in the project, to compare, restore or delete.
+
+`RunsModel` is a sortable Qt table model over `core.evaluation.runs.summary_row`s
+(newest first until a header is clicked): id, start time (local), epochs,
+the settings in words, the final epoch's metrics, the test metrics, duration
+and seed. `RunsView` shows it with the curves of the selected runs overlaid
+(loss, and the main metric `core.evaluation.runs.overlay_metric` picks; solid
+for training, dashed for validation, one colour per run, the legend by run
+id) and two buttons that go through the `DocumentController`: "Restore
+network and settings" (one undo step) and "Delete" (one undo step; Undo is
+the way back, so nothing asks first). `install(window)` adds the page
+"runs" to the window's workspace. The view reads the runs from the project
+whenever the controller says they changed; it keeps no runs of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.results.curves import COLORS
+from app.results.parts import heading
+from app.results.text import duration, value
+from core.errors import FormatError
+from core.evaluation.runs import (
+    RunRecord,
+    epochs_text,
+    overlay_metric,
+    summary_columns,
+    summary_row,
+)
+
+Index = QModelIndex | QPersistentModelIndex
+
+#: Fixed columns before and after the metrics: key, title, tooltip.
+_LEAD = (
+    ("id", "Run", "The run's id: its start time (UTC) and four random characters"),
+    ("started", "Started", "When the run started (local time)"),
+    ("epochs", "Epochs", "Epochs the model was trained; 20+5: five more after 20"),
+    ("settings", "Settings", "Optimizer, learning rate, batch size, loss, early stopping"),
+)
+_TAIL = (
+    ("duration", "Duration", "How long the run took (wall clock, pauses included)"),
+    ("seed", "Seed", "The seed of the split, the initial weights and the shuffling"),
+)
+
+
+def local_time(iso: str) -> str:
+    """ "2026-12-02T06:50:12+00:00" in this computer's time zone, to the second."""
+    try:
+        when = _dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=_dt.timezone.utc)
+    return when.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+class RunsModel(QAbstractTableModel):
+    """The runs as table rows; see the module docstring."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.rows: list[dict[str, Any]] = []
+        self.columns: list[str] = []
+        self.titles: list[str] = []
+        self.tips: list[str] = []
+        self._sort: tuple[int, Qt.SortOrder] | None = None
+
+    def set_rows(self, rows: Sequence[dict[str, Any]]) -> None:
+        self.beginResetModel()
+        finals, tests = summary_columns(rows)
+        lead_tail = {k: (t, tip) for k, t, tip in (*_LEAD, *_TAIL)}
+        self.columns = (
+            [k for k, _, _ in _LEAD]
+            + [f"final:{n}" for n in finals]
+            + [f"test:{n}" for n in tests]
+            + [k for k, _, _ in _TAIL]
+        )
+        self.titles, self.tips = [], []
+        for key in self.columns:
+            if key in lead_tail:
+                title, tip = lead_tail[key]
+            else:
+                where, name = key.split(":", 1)
+                title = name if where == "final" else f"test {name}"
+                tip = (
+                    f"{name} at the last epoch"
+                    if where == "final"
+                    else f"{name} of the trained model on the test rows"
+                )
+            self.titles.append(title)
+            self.tips.append(tip)
+        self.rows = list(rows)
+        self._apply_sort()
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.columns)
+
+    def raw(self, row: Mapping[str, Any], key: str) -> Any:
+        """The value a column sorts by (None: no value)."""
+        if key.startswith(("final:", "test:")):
+            where, name = key.split(":", 1)
+            v = row[where].get(name)
+            return None if v is None or not math.isfinite(float(v)) else float(v)
+        if key == "settings":
+            return row["settings_text"]
+        if key == "duration":
+            return row["duration_s"]
+        return row.get(key)
+
+    def text(self, row: int, key: str) -> str:
+        """The cell's text, by column key."""
+        r = self.rows[row]
+        if key == "started":
+            return local_time(r["started"])
+        if key == "epochs":
+            return epochs_text(r)
+        if key == "duration":
+            return duration(r["duration_s"])
+        v = self.raw(r, key)
+        if v is None:
+            return "—"
+        return value(v) if isinstance(v, float) else str(v)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        key = self.columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.text(index.row(), key)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            left = key in ("id", "started", "settings")
+            horizontal = Qt.AlignmentFlag.AlignLeft if left else Qt.AlignmentFlag.AlignRight
+            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            r = self.rows[index.row()]
+            tip = f"Run {r['id']} ({r['reason'].replace('_', ' ')}), network {r['fingerprint']}"
+            if r.get("continued_from"):
+                tip += f", continued from run {r['continued_from']}"
+            return tip
+        return None
+
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.titles):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.titles[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.tips[section]
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self.layoutAboutToBeChanged.emit()
+        self._sort = (column, order)
+        self._apply_sort()
+        self.layoutChanged.emit()
+
+    def _apply_sort(self) -> None:
+        """Sort by the chosen column (rows without a value last), else newest first."""
+        if self._sort is None or not 0 <= self._sort[0] < len(self.columns):
+            self.rows.sort(key=lambda r: r["started"], reverse=True)
+            return
+        column, order = self._sort
+        key = self.columns[column]
+        have = [r for r in self.rows if self.raw(r, key) is not None]
+        have.sort(key=lambda r: self.raw(r, key), reverse=order == Qt.SortOrder.DescendingOrder)
+        self.rows = have + [r for r in self.rows if self.raw(r, key) is None]
+
+    def row_of(self, run_id: str) -> int:
+        return next((i for i, r in enumerate(self.rows) if r["id"] == run_id), -1)
+
+
+def _plot(title: str) -> pg.PlotWidget:
+    w = pg.PlotWidget(background="w")
+    w.setMinimumHeight(200)
+    item = w.getPlotItem()
+    item.setTitle(title, size="10pt", color="#1f2430")
+    item.setLabel("bottom", "epoch")
+    item.showGrid(x=True, y=True, alpha=0.15)
+    item.hideButtons()
+    item.setMenuEnabled(False)
+    return w
+
+
+def _curve(values: Sequence[float | None]) -> np.ndarray:
+    return np.array([math.nan if v is None else float(v) for v in values], dtype=float)
+
+
+class RunsView(QWidget):
+    """The Runs page; see the module docstring."""
+
+    def __init__(self, controller: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.records: dict[str, RunRecord] = {}
+        self._order: list[str] = []  # run ids oldest first: a run keeps its colour
+        self.metric: str | None = None
+
+        self.model = RunsModel(self)
+        self.table = QTableView()
+        self.table.setObjectName("runsTable")
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSortIndicatorShown(False)
+        self.table.horizontalHeader().sortIndicatorChanged.connect(
+            lambda *_a: self.table.horizontalHeader().setSortIndicatorShown(True)
+        )
+        self.table.selectionModel().selectionChanged.connect(self._on_selection)
+
+        self.restore_button = QPushButton("Restore network and settings")
+        self.restore_button.setToolTip(
+            "Put this run's network and training settings back (one Undo step)"
+        )
+        self.restore_button.clicked.connect(self.restore_selected)
+        self.delete_button = QPushButton("Delete")
+        self.delete_button.setToolTip(
+            "Delete the selected runs from the project (Undo brings them back)"
+        )
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.status = QLabel()
+        self.status.setProperty("role", "muted")
+        self.status.setWordWrap(True)
+
+        self.loss_plot = _plot("Loss")
+        self.metric_plot = _plot("Metric")
+        plots = QWidget()
+        pair = QHBoxLayout(plots)
+        pair.setContentsMargins(0, 0, 0, 0)
+        pair.addWidget(self.loss_plot, 1)
+        pair.addWidget(self.metric_plot, 1)
+
+        top = QHBoxLayout()
+        top.addWidget(heading("Runs"))
+        top.addWidget(self.status, 1)
+        top.addWidget(self.restore_button)
+        top.addWidget(self.delete_button)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.setChildrenCollapsible(False)
+        split.addWidget(self.table)
+        split.addWidget(plots)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 8, 10, 8)
+        layout.addLayout(top)
+        layout.addWidget(split, 1)
+
+        controller.runsChanged.connect(self.refresh)
+        self.refresh()
+
+    # ------------------------------------------------------------------ reading
+    def refresh(self) -> None:
+        """Read the project's runs again; keep the selection where the runs still exist
+        (select the newest run when none of the selected ones does)."""
+        keep = self.selected_ids()
+        try:
+            records = self.controller.runs()
+            problem = ""
+        except FormatError as exc:
+            records, problem = [], f"The project's runs cannot be read: {exc}"
+        self.records = {r.id: r for r in records}
+        self._order = [r.id for r in records]
+        self.model.set_rows([summary_row(r) for r in records])
+        self.table.resizeColumnsToContents()
+        self.select_ids([i for i in keep if i in self.records] or self._order[-1:])
+        n = len(records)
+        if problem:
+            self.status.setText(problem)
+        elif n == 0:
+            self.status.setText(
+                "No runs yet. Every training run of this project is recorded here when it "
+                "ends (from the app or `layerforge train`)."
+            )
+        else:
+            self.status.setText(
+                f"{n} run{'s' if n != 1 else ''}. Select several to compare their curves."
+            )
+        self._on_selection()
+
+    def selected_ids(self) -> list[str]:
+        """The selected runs' ids, in table order."""
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.model.rows[r]["id"] for r in rows if r < len(self.model.rows)]
+
+    def select_ids(self, run_ids: Sequence[str]) -> None:
+        """Select these runs (rows) in the table."""
+        selection = QItemSelection()
+        last = self.model.columnCount() - 1
+        for run_id in run_ids:
+            row = self.model.row_of(run_id)
+            if row >= 0 and last >= 0:
+                selection.select(self.model.index(row, 0), self.model.index(row, last))
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect
+        self.table.selectionModel().select(selection, flags)
+
+    def selected_records(self) -> list[RunRecord]:
+        return [self.records[i] for i in self.selected_ids() if i in self.records]
+
+    # ------------------------------------------------------------------ curves
+    def _on_selection(self, *_args: Any) -> None:
+        chosen = self.selected_records()
+        self.restore_button.setEnabled(len(chosen) == 1)
+        self.delete_button.setEnabled(bool(chosen))
+        self.metric = overlay_metric(chosen)
+        self._draw(self.loss_plot, "loss", "Loss", chosen)
+        title = self.metric.replace("_", " ").capitalize() if self.metric else "No metric"
+        self._draw(self.metric_plot, self.metric, title, chosen)
+
+    def _draw(self, widget: pg.PlotWidget, name: str | None, title: str, runs: list[Any]) -> None:
+        item = widget.getPlotItem()
+        item.clear()
+        if item.legend is not None:
+            item.legend.scene().removeItem(item.legend)
+            item.legend = None
+        item.addLegend(offset=(-8, 8), labelTextSize="8pt")
+        if not runs:
+            title = f"{title}: select runs in the table"
+        elif name is not None:
+            title = f"{title} (solid: training, dashed: validation)"
+        item.setTitle(title, size="10pt", color="#1f2430")
+        if name is None:
+            return
+        for record in runs:
+            color = COLORS[self._order.index(record.id) % len(COLORS)]
+            train, val = record.history.get(name), record.history.get(f"val_{name}")
+            if train:
+                x = np.arange(1, len(train) + 1)
+                item.plot(x, _curve(train), pen=pg.mkPen(color, width=2), name=record.id)
+            if val:
+                x = np.arange(1, len(val) + 1)
+                dash = pg.mkPen(color, width=2, style=Qt.PenStyle.DashLine)
+                item.plot(x, _curve(val), pen=dash, name=None if train else record.id)
+
+    def curve_names(self, widget: pg.PlotWidget) -> list[str]:
+        """The legend's run ids of a plot, in drawing order."""
+        items = widget.getPlotItem().listDataItems()
+        return [i.name() for i in items if i.name()]
+
+    # ------------------------------------------------------------------ actions
+    def restore_selected(self) -> bool:
+        chosen = self.selected_ids()
+        return len(chosen) == 1 and self.controller.restore_run(chosen[0])
+
+    def delete_selected(self) -> bool:
+        chosen = self.selected_ids()
+        return bool(chosen) and self.controller.delete_runs(chosen)
+
+
+def install(window: Any) -> RunsView:
+    """Add the Runs page to `window` (a `MainWindow`): the workspace page "runs"."""
+    view = RunsView(window.controller)
+    window.workspace.add_page(
+        "runs", "Runs", view, tip="Every training run of this project: compare, restore, delete"
+    )
+    return view
