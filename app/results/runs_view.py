@@ -63,6 +63,8 @@ _LEAD = (
     ("epochs", "Epochs", "Epochs the model was trained; 20+5: five more after 20"),
     ("settings", "Settings", "Optimizer, learning rate, batch size, loss, early stopping"),
 )
+#: The column of the start time (the default sort, newest first).
+STARTED = 1
 _TAIL = (
     ("duration", "Duration", "How long the run took (wall clock, pauses included)"),
     ("seed", "Seed", "The seed of the split, the initial weights and the shuffling"),
@@ -92,6 +94,7 @@ class RunsModel(QAbstractTableModel):
         self._sort: tuple[int, Qt.SortOrder] | None = None
 
     def set_rows(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Show these `summary_row`s, given oldest first (the project's order)."""
         self.beginResetModel()
         finals, tests = summary_columns(rows)
         lead_tail = {k: (t, tip) for k, t, tip in (*_LEAD, *_TAIL)}
@@ -115,7 +118,7 @@ class RunsModel(QAbstractTableModel):
                 )
             self.titles.append(title)
             self.tips.append(tip)
-        self.rows = list(rows)
+        self.rows = [{**r, "order": i} for i, r in enumerate(rows)]  # order: as recorded
         self._apply_sort()
         self.endResetModel()
 
@@ -187,14 +190,15 @@ class RunsModel(QAbstractTableModel):
         self.layoutChanged.emit()
 
     def _apply_sort(self) -> None:
-        """Sort by the chosen column (rows without a value last), else newest first."""
-        if self._sort is None or not 0 <= self._sort[0] < len(self.columns):
-            self.rows.sort(key=lambda r: r["started"], reverse=True)
-            return
-        column, order = self._sort
-        key = self.columns[column]
+        """Sort by the chosen column, else by start (newest first); ties in recorded order,
+        rows without a value last."""
+        column, order = self._sort or (STARTED, Qt.SortOrder.DescendingOrder)
+        key = self.columns[column] if 0 <= column < len(self.columns) else "started"
         have = [r for r in self.rows if self.raw(r, key) is not None]
-        have.sort(key=lambda r: self.raw(r, key), reverse=order == Qt.SortOrder.DescendingOrder)
+        have.sort(
+            key=lambda r: (self.raw(r, key), r["order"]),
+            reverse=order == Qt.SortOrder.DescendingOrder,
+        )
         self.rows = have + [r for r in self.rows if self.raw(r, key) is None]
 
     def row_of(self, run_id: str) -> int:
@@ -239,10 +243,7 @@ class RunsView(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setSortIndicatorShown(False)
-        self.table.horizontalHeader().sortIndicatorChanged.connect(
-            lambda *_a: self.table.horizontalHeader().setSortIndicatorShown(True)
-        )
+        self.table.sortByColumn(STARTED, Qt.SortOrder.DescendingOrder)  # newest first
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
 
         self.restore_button = QPushButton("Restore network and settings")
