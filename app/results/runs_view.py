@@ -4,9 +4,9 @@
 (newest first until a header is clicked): id, start time (local), epochs,
 the settings in words, the final epoch's metrics, the test metrics, duration
 and seed. `RunsView` shows it with the curves of the selected runs overlaid
-(loss, and the main metric `core.evaluation.runs.overlay_metric` picks; solid
-for training, dashed for validation, one colour per run, the legend by run
-id) and two buttons that go through the `DocumentController`: "Restore
+(`app.results.runs_charts`: loss and the main metric, one colour per run,
+built when the page is first shown and redrawn only while it is on screen)
+and two buttons that go through the `DocumentController`: "Restore
 network and settings" (one undo step) and "Delete" (one undo step; Undo is
 the way back, so nothing asks first). `install(window)` adds the page
 "runs" to the window's workspace. The view reads the runs from the project
@@ -18,10 +18,8 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import (
     QAbstractTableModel,
     QItemSelection,
@@ -42,17 +40,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.results.curves import COLORS
 from app.results.parts import heading
 from app.results.text import duration, value
 from core.errors import FormatError
-from core.evaluation.runs import (
-    RunRecord,
-    epochs_text,
-    overlay_metric,
-    summary_columns,
-    summary_row,
-)
+from core.evaluation.runs import RunRecord, epochs_text, summary_columns, summary_row
+
+if TYPE_CHECKING:
+    from app.results.runs_charts import RunCharts
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -205,22 +199,6 @@ class RunsModel(QAbstractTableModel):
         return next((i for i, r in enumerate(self.rows) if r["id"] == run_id), -1)
 
 
-def _plot(title: str) -> pg.PlotWidget:
-    w = pg.PlotWidget(background="w")
-    w.setMinimumHeight(200)
-    item = w.getPlotItem()
-    item.setTitle(title, size="10pt", color="#1f2430")
-    item.setLabel("bottom", "epoch")
-    item.showGrid(x=True, y=True, alpha=0.15)
-    item.hideButtons()
-    item.setMenuEnabled(False)
-    return w
-
-
-def _curve(values: Sequence[float | None]) -> np.ndarray:
-    return np.array([math.nan if v is None else float(v) for v in values], dtype=float)
-
-
 class RunsView(QWidget):
     """The Runs page; see the module docstring."""
 
@@ -229,7 +207,8 @@ class RunsView(QWidget):
         self.controller = controller
         self.records: dict[str, RunRecord] = {}
         self._order: list[str] = []  # run ids oldest first: a run keeps its colour
-        self.metric: str | None = None
+        self._charts: RunCharts | None = None
+        self._dirty = True  # the charts wait for the page to be shown
 
         self.model = RunsModel(self)
         self.table = QTableView()
@@ -260,13 +239,9 @@ class RunsView(QWidget):
         self.status.setProperty("role", "muted")
         self.status.setWordWrap(True)
 
-        self.loss_plot = _plot("Loss")
-        self.metric_plot = _plot("Metric")
         plots = QWidget()
-        pair = QHBoxLayout(plots)
-        pair.setContentsMargins(0, 0, 0, 0)
-        pair.addWidget(self.loss_plot, 1)
-        pair.addWidget(self.metric_plot, 1)
+        self._charts_layout = QVBoxLayout(plots)
+        self._charts_layout.setContentsMargins(0, 0, 0, 0)
 
         top = QHBoxLayout()
         top.addWidget(heading("Runs"))
@@ -336,44 +311,33 @@ class RunsView(QWidget):
         return [self.records[i] for i in self.selected_ids() if i in self.records]
 
     # ------------------------------------------------------------------ curves
+    @property
+    def charts(self) -> RunCharts:
+        """The curves of the selected runs (built on first use)."""
+        if self._charts is None:
+            from app.results.runs_charts import RunCharts
+
+            self._charts = RunCharts()
+            self._charts_layout.addWidget(self._charts)
+        return self._charts
+
     def _on_selection(self, *_args: Any) -> None:
         chosen = self.selected_records()
         self.restore_button.setEnabled(len(chosen) == 1)
         self.delete_button.setEnabled(bool(chosen))
-        self.metric = overlay_metric(chosen)
-        self._draw(self.loss_plot, "loss", "Loss", chosen)
-        title = self.metric.replace("_", " ").capitalize() if self.metric else "No metric"
-        self._draw(self.metric_plot, self.metric, title, chosen)
+        self._dirty = True
+        if self.isVisible():
+            self.draw()
 
-    def _draw(self, widget: pg.PlotWidget, name: str | None, title: str, runs: list[Any]) -> None:
-        item = widget.getPlotItem()
-        item.clear()
-        if item.legend is not None:
-            item.legend.scene().removeItem(item.legend)
-            item.legend = None
-        item.addLegend(offset=(-8, 8), labelTextSize="8pt")
-        if not runs:
-            title = f"{title}: select runs in the table"
-        elif name is not None:
-            title = f"{title} (solid: training, dashed: validation)"
-        item.setTitle(title, size="10pt", color="#1f2430")
-        if name is None:
-            return
-        for record in runs:
-            color = COLORS[self._order.index(record.id) % len(COLORS)]
-            train, val = record.history.get(name), record.history.get(f"val_{name}")
-            if train:
-                x = np.arange(1, len(train) + 1)
-                item.plot(x, _curve(train), pen=pg.mkPen(color, width=2), name=record.id)
-            if val:
-                x = np.arange(1, len(val) + 1)
-                dash = pg.mkPen(color, width=2, style=Qt.PenStyle.DashLine)
-                item.plot(x, _curve(val), pen=dash, name=None if train else record.id)
+    def draw(self) -> None:
+        """Draw the selected runs' curves now."""
+        self._dirty = False
+        self.charts.show_runs(self.selected_records(), self._order.index)
 
-    def curve_names(self, widget: pg.PlotWidget) -> list[str]:
-        """The legend's run ids of a plot, in drawing order."""
-        items = widget.getPlotItem().listDataItems()
-        return [i.name() for i in items if i.name()]
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if self._dirty:
+            self.draw()
 
     # ------------------------------------------------------------------ actions
     def restore_selected(self) -> bool:

@@ -114,10 +114,11 @@ def test_two_runs_are_listed_compared_restored_deleted_and_listed_by_the_cli(
     _click_row(qtbot, view, first.id)
     _click_row(qtbot, view, second.id, CTRL)
     assert set(view.selected_ids()) == {first.id, second.id}
-    assert sorted(view.curve_names(view.loss_plot)) == sorted([first.id, second.id])
-    assert view.metric == "accuracy"
-    assert sorted(view.curve_names(view.metric_plot)) == sorted([first.id, second.id])
-    loss_items = view.loss_plot.getPlotItem().listDataItems()
+    charts = view.charts
+    assert sorted(charts.names(charts.loss)) == sorted([first.id, second.id])
+    assert charts.metric_name == "accuracy"
+    assert sorted(charts.names(charts.metric)) == sorted([first.id, second.id])
+    loss_items = charts.loss.getPlotItem().listDataItems()
     assert len(loss_items) == 4  # training and validation of each run
     ys = {tuple(i.getData()[1]) for i in loss_items}
     assert tuple(first.history["loss"]) in ys and tuple(second.history["val_loss"]) in ys
@@ -181,7 +182,8 @@ def test_runs_of_the_command_line_show_in_the_app_and_train_more_continues_them(
     assert cli_run.source == "cli"
     assert [r["id"] for r in view.model.rows] == [cli_run.id]
     assert view.selected_ids() == [cli_run.id]  # the newest run is selected: its curves show
-    assert view.curve_names(view.loss_plot) == [cli_run.id]
+    window.workspace.show_page("runs")
+    assert view.charts.names(view.charts.loss) == [cli_run.id]
 
     session = window.training.session
     qtbot.waitUntil(lambda: session.model is not None, timeout=10_000)
@@ -261,6 +263,7 @@ def test_restore_and_delete_buttons_follow_the_selection(qtbot: Any, window: Any
     view = window.runs
     assert not view.restore_button.isEnabled() and not view.delete_button.isEnabled()
     assert "No runs yet" in view.status.text()
-    assert view.loss_plot.getPlotItem().listDataItems() == []
+    window.workspace.show_page("runs")
+    assert view.charts.loss.getPlotItem().listDataItems() == []
     qtbot.mouseClick(view.table.viewport(), LEFT, pos=QPoint(5, 5))  # an empty table
     assert view.selected_ids() == []
