@@ -239,7 +239,7 @@ class PlotsPanel(QWidget):
         grid.setVerticalSpacing(0)
         grid.setRowStretchFactor(1, 1)
         grid.setAlignment(self.legend, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        self.readout = QLabel("Press Start to train; the curves appear here.")
+        self.readout = QLabel("Press Train to start; the curves appear here.")
         self.readout.setObjectName("plotReadout")
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 

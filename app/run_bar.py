@@ -4,7 +4,8 @@
 ones of the Training menu, so enabling, shortcuts and what they do stay in one
 place) and the `TrainingPanel`'s `status_box` (progress bar and the newest
 metrics, or how the run ended). A person on the Network, Data or Results page
-can start, pause and stop a run without going to the Training page.
+can start, pause and stop a run without going to the Training page; while
+Train is off, the bar says why.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Mapping
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QStyle, QToolBar, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStyle, QToolBar, QWidget
 
 #: Toolbar labels (icon texts) of the actions; the menu keeps its own wording.
 LABELS = {"start": "Train", "pause": "Pause", "stop": "Stop"}
@@ -52,8 +53,20 @@ class RunBar(QToolBar):
         layout = QHBoxLayout(holder)
         layout.setContentsMargins(0, 0, 6, 0)
         layout.addWidget(status)
+        self.hint = QLabel()
+        self.hint.setObjectName("runBarHint")
+        self.hint.setProperty("role", "muted")
+        self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.hint.hide()
+        layout.addWidget(self.hint, 1)
         holder.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.addWidget(holder)
+
+    def set_hint(self, text: str) -> None:
+        """Why Train is off ("Open a CSV file…"), beside the buttons; empty hides it."""
+        self.hint.setText(text)
+        self.hint.setToolTip(text)
+        self.hint.setVisible(bool(text))
 
     def button(self, key: str) -> QWidget:
         """The tool button of action `key` ("start", "pause", "stop")."""

@@ -67,6 +67,12 @@ QPushButton {{
 QPushButton:hover {{ border-color: {ACCENT}; }}
 QPushButton[role="primary"] {{ background: {ACCENT}; color: white; border-color: {ACCENT}; }}
 QMenuBar {{ background: {WINDOW}; border-bottom: 1px solid {BORDER}; }}
+QToolBar#runBar {{ background: {WINDOW}; border-bottom: 1px solid {BORDER}; spacing: 4px; }}
+QProgressBar#runProgress {{
+    background: {BASE}; border: 1px solid {BORDER}; border-radius: 4px;
+    color: {TEXT}; text-align: center; min-height: 18px;
+}}
+QProgressBar#runProgress::chunk {{ background: {ACCENT_SOFT}; border-radius: 3px; }}
 QToolTip {{ background: {BASE}; color: {TEXT}; border: 1px solid {BORDER}; padding: 4px; }}
 """
 

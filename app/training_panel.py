@@ -6,8 +6,8 @@ defaults) and edits them through `controller.update_train_config` (one
 undoable step each; optimizer, learning rate, epochs, batch size, loss,
 metrics, seed, early stopping), following `controller.trainConfigChanged`
 (edits, undo/redo, New/Open); the validation share is a data setting, edited
-on the Data page. Its buttons call the session (Start, Pause/Resume, Stop,
-Step, Train N more, Reset weights, Save model) and it says why Start is
+on the Data page. Its buttons call the session (Train, Pause/Resume, Stop,
+Step, Train N more, Reset weights, Save model) and it says why Train is
 disabled. Two more widgets show the run and are placed by the composer
 (`app.training_ui`): `readout` (epoch and batch, elapsed, ETA, samples/s, the
 latest training/validation values, the test score, and how the run ended or
@@ -177,7 +177,7 @@ class TrainingPanel(QWidget):
         self.settings_error = make_label(name="settingsError", style=ERROR_STYLE, hidden=True)
 
         # --- controls -------------------------------------------------------------------
-        self.start_button = QPushButton("Start")
+        self.start_button = QPushButton("Train")
         self.pause_button = QPushButton("Pause")
         self.stop_button = QPushButton("Stop")
         self.step_button = QPushButton("Step")
@@ -245,11 +245,11 @@ class TrainingPanel(QWidget):
         # and epoch values, the test score, and the run's outcome or failure.
         self.position = make_label("Not started", name="position", wrap=False)
         self.timing = make_label(name="timing", role="muted")
-        self.latest = make_label(name="latestMetrics")
-        self.epoch_metrics = make_label(name="epochMetrics")
-        self.test_label = make_label(name="testMetrics", selectable=True)
+        self.latest = make_label(name="latestMetrics", collapse=True)
+        self.epoch_metrics = make_label(name="epochMetrics", collapse=True)
+        self.test_label = make_label(name="testMetrics", selectable=True, collapse=True)
         self.test_label.setStyleSheet("font-weight: 600; font-size: 13px;")
-        self.notice = make_label(name="runNotice", selectable=True)
+        self.notice = make_label(name="runNotice", selectable=True, collapse=True)
         self.readout = QWidget()
         self.readout.setObjectName("runReadout")
         place = QHBoxLayout()

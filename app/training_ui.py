@@ -7,7 +7,7 @@ page (`DataPanel`) and the Training page (`TrainingPage`: `FitChecks` and
 window's `Workspace` (a bare QMainWindow gets one as its central widget),
 puts the `RunBar` (Train / Pause / Stop, progress, status) on the window,
 wires the session's progress to the plots, adds Data ▸ Open CSV… and
-Training ▸ Start/Pause/Stop/Step/… menu actions, accepts CSV files dropped on
+Training ▸ Train/Pause/Stop/Step/… menu actions, accepts CSV files dropped on
 the window, and stops a run cleanly (thread joined) when the window closes or
 the application quits. Starting a run never changes the page a person is on.
 For a fast start, the plots (pyqtgraph) are built on first show or first data
@@ -279,7 +279,7 @@ def install(
     data_menu = _menu(window, "&Data")
     add(data_menu, "open_csv", "Open CSV…", data_panel.open_dialog, "Ctrl+Shift+O")
     train_menu = _menu(window, "&Training")
-    add(train_menu, "start", "Start", training_panel._start, "F5")
+    add(train_menu, "start", "Train", training_panel._start, "F5")
     add(train_menu, "pause", "Pause / Resume", training_panel._pause_resume, "F6")
     add(train_menu, "stop", "Stop", session.stop, "Shift+F5")
     add(train_menu, "step", "Step one batch", training_panel._step, "F10")
@@ -290,6 +290,9 @@ def install(
     add(train_menu, "export_png", "Export curves as PNG…", lambda: plots._export_png_dialog())
     add(train_menu, "export_csv", "Export curves as CSV…", lambda: plots._export_csv_dialog())
 
+    run_bar = RunBar(actions, training_panel.status_box, window)
+    window.addToolBar(Qt.ToolBarArea.TopToolBarArea, run_bar)
+
     def sync_actions(*_args: Any) -> None:
         state = session.state
         ok, reason = session.readiness()
@@ -298,13 +301,11 @@ def install(
         actions["start"].setToolTip(reason or "Train the network (F5)")
         actions["pause"].setEnabled(state in (RUNNING, PAUSED))
         actions["pause"].setIconText("Resume" if state == PAUSED else "Pause")
+        run_bar.set_hint("" if ok or session.is_running() else reason)
         actions["stop"].setEnabled(state in (RUNNING, PAUSED))
         actions["more"].setEnabled(ok and session.has_model())
         actions["reset"].setEnabled(not session.is_running() and session.has_model())
         actions["save_model"].setEnabled(session.can_save_model()[0])
-
-    run_bar = RunBar(actions, training_panel.status_box, window)
-    window.addToolBar(Qt.ToolBarArea.TopToolBarArea, run_bar)
 
     session.stateChanged.connect(sync_actions)
     session.readinessChanged.connect(sync_actions)

@@ -13,6 +13,14 @@ from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QWidget
 ERROR_STYLE = "color: #b00020;"
 
 
+class CollapsingLabel(QLabel):
+    """A label that takes no room while it has no text (a read-out line not yet filled)."""
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt override)
+        super().setText(text)
+        self.setVisible(bool(text))
+
+
 def make_label(
     text: str = "",
     *,
@@ -22,10 +30,13 @@ def make_label(
     hidden: bool = False,
     selectable: bool = False,
     style: str = "",
+    collapse: bool = False,
     parent: QWidget | None = None,
 ) -> QLabel:
-    """A QLabel with the theme `role` ("error", "muted", "heading"), object `name` and flags."""
-    label = QLabel(text, parent)
+    """A QLabel with the theme `role` ("error", "muted", "heading"), object `name` and flags;
+    `collapse`: hidden whenever its text is empty (`CollapsingLabel`)."""
+    label = CollapsingLabel(parent) if collapse else QLabel(parent)
+    label.setText(text)
     if name:
         label.setObjectName(name)
     if role:

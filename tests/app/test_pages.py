@@ -188,11 +188,15 @@ def test_run_bar_starts_and_stops_from_any_page_without_moving(qtbot, tmp_path) 
     w = _window(qtbot)
     t = w.training
     t.session.trainer = fake_trainer(batches=1_000_000, delay=0.001)
+    bar = t.run_bar
+    # no data yet: Train is off and the bar says why, on the page the person is on
+    assert not bar.button("start").isEnabled()
+    assert "CSV" in bar.hint.text() and in_view(bar.hint)
     assert t.data_panel.open_path(str(seed_csv(tmp_path)))
     add_seed_graph(w.controller)
     w.controller.analyze_now()
     click_page(qtbot, w, "network")
-    bar = t.run_bar
+    assert not bar.hint.isVisible()
     assert not bar.button("stop").isEnabled()
     qtbot.mouseClick(bar.button("start"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: t.session.samples_seen > 0, timeout=5000)
