@@ -102,7 +102,18 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
 class Tensor:
     """An ndarray that can take part in automatic differentiation."""
 
-    __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "name", "__weakref__")
+    # `_keras_mask` (set only on some outputs, read with getattr): the (batch, steps)
+    # boolean mask an Embedding(mask_zero=True) attaches for the layers after it.
+    __slots__ = (
+        "data",
+        "grad",
+        "requires_grad",
+        "_parents",
+        "_backward",
+        "name",
+        "_keras_mask",
+        "__weakref__",
+    )
     __array_priority__ = 1000.0
 
     def __init__(

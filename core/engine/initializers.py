@@ -199,6 +199,35 @@ class VarianceScaling(Initializer):
         }
 
 
+class Orthogonal(Initializer):
+    """Keras Orthogonal: a random orthogonal matrix (QR of a normal one) times `gain`.
+
+    The weight is seen as a (prod(shape[:-1]), shape[-1]) matrix whose rows or
+    columns, whichever are fewer, are orthonormal.
+    """
+
+    def __init__(self, gain: float = 1.0, seed: int | None = None) -> None:
+        super().__init__(seed)
+        self.gain = float(gain)
+
+    def __call__(self, shape: tuple[int, ...], dtype: Any = "float32", rng: Any = None) -> Any:
+        shape = tuple(shape)
+        if len(shape) < 2:
+            raise ConfigError(
+                f"Orthogonal: Expected a weight shape of at least 2 dimensions. Received: {shape}"
+            )
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        a = self._rng(rng).standard_normal((max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(a)
+        q *= np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return (self.gain * q).reshape(shape).astype(dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"gain": self.gain, "seed": self.seed}
+
+
 def _preset(class_name: str, scale: float, mode: str, distribution: str) -> type:
     def __init__(self: VarianceScaling, seed: int | None = None) -> None:
         VarianceScaling.__init__(self, scale, mode, distribution, seed)
@@ -231,6 +260,9 @@ ALIASES: dict[str, type] = {
     "he_uniform": HeUniform,
     "lecun_normal": LecunNormal,
     "lecun_uniform": LecunUniform,
+    "orthogonal": Orthogonal,
+    "uniform": RandomUniform,
+    "normal": RandomNormal,
 }
 _CLASSES: dict[str, type] = {cls.__name__: cls for cls in ALIASES.values()}
 NAMES: tuple[str, ...] = tuple(ALIASES)

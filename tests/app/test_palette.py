@@ -36,7 +36,7 @@ def test_search_filters_as_you_type_by_name_and_description(qtbot, window):
     pal = window.palette
     everything = pal.type_names()
     qtbot.keyClicks(pal.search, "dro")
-    assert pal.type_names() == ["Dropout"]
+    assert pal.type_names() == ["Dropout", "SpatialDropout1D", "SpatialDropout2D"]
     # groups without a match are hidden
     visible_groups = [
         pal.tree.topLevelItem(i).text(0)

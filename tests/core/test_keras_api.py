@@ -63,7 +63,7 @@ def test_the_common_import_lines_work() -> None:
 
 @pytest.mark.parametrize(
     ("module", "name"),
-    [("layers", "Conv2D"), ("layers", "LSTM"), ("ops", "fft"), ("callbacks", "TensorBoard")],
+    [("layers", "Conv3D"), ("layers", "ConvLSTM2D"), ("ops", "fft"), ("callbacks", "TensorBoard")],
 )
 def test_a_missing_keras_name_names_itself(module: str, name: str) -> None:
     mod = importlib.import_module(f"core.keras.{module}")

@@ -1,8 +1,9 @@
 """The Keras corpus (tests/keras_corpus/programs): public Keras programs, changed only in
 their import lines, run on LayerForge in a subprocess with Keras's own epoch cap.
 
-Dense and tabular programs must run; convolution/recurrent programs must fail with the
-exact unsupported feature named (they move to the passing list when those layers land).
+Dense and tabular programs must run, and so must the convolution, recurrent and embedding
+programs; a program that needs a layer LayerForge lacks must fail with the exact unsupported
+feature named (it moves to the passing list when that layer lands).
 Where Keras 3 is installed, a fast subset also runs on real Keras at the same settings
 and the median ratio of final training losses must be close to 1.
 """
@@ -24,20 +25,22 @@ from tests.keras_corpus.runner import header, programs
 ROOT = Path(__file__).resolve().parents[2]
 ALL = {p.stem: header(p) for p in programs()}
 DENSE = sorted(n for n, h in ALL.items() if h.get("Kind", "").startswith("dense"))
+#: Convolution, recurrent and embedding programs (Conv1D/2D, pooling, LSTM, Bidirectional,
+#: Embedding on variable-length int inputs) that run since those layers landed.
+LAYER_PROGRAMS = [
+    "c01_mnist_convnet",
+    "c02_imdb_bidirectional_lstm",
+    "c03_timeseries_lstm",
+    "c04_tf_cnn_cifar10",
+    "c06_timeseries_conv1d",
+]
+RUNNING = DENSE + LAYER_PROGRAMS
 #: program -> (exception type, text its message must contain): what stops it today.
 EXPECTED_UNSUPPORTED = {
-    "c01_mnist_convnet": ("UnsupportedFeatureError", "keras.layers.Conv2D is not supported"),
-    "c02_imdb_bidirectional_lstm": (
-        "ConfigError",
-        "Expected positive sizes. Received: shape=(None,)",
-    ),
-    "c03_timeseries_lstm": ("UnsupportedFeatureError", "keras.layers.LSTM is not supported"),
-    "c04_tf_cnn_cifar10": ("UnsupportedFeatureError", "keras.layers.Conv2D is not supported"),
     "c05_text_vectorization": (
         "UnsupportedFeatureError",
         "keras.layers.TextVectorization is not supported",
     ),
-    "c06_timeseries_conv1d": ("UnsupportedFeatureError", "keras.layers.Conv1D is not supported"),
 }
 #: Programs quick enough on real Keras (on its installed CPU backend) for every test run.
 KERAS_SUBSET = [
@@ -49,6 +52,8 @@ KERAS_SUBSET = [
     "d23_iris_classifier",
     "d25_xor_sgd",
     "d27_serialization_and_saving",
+    "c01_mnist_convnet",
+    "c03_timeseries_lstm",
 ]
 
 
@@ -75,14 +80,14 @@ def results(tmp_path_factory) -> dict:
 
 def test_the_corpus_is_complete_and_sourced() -> None:
     assert len(ALL) >= 30
-    assert set(ALL) == set(DENSE) | set(EXPECTED_UNSUPPORTED)
+    assert set(ALL) == set(RUNNING) | set(EXPECTED_UNSUPPORTED)
     for name, h in ALL.items():
         assert h.get("Source", "").strip(), f"{name} has no Source line"
         assert h.get("Data"), f"{name} does not say where its data comes from"
 
 
-@pytest.mark.parametrize("name", DENSE)
-def test_dense_program_runs_unchanged(results: dict, name: str) -> None:
+@pytest.mark.parametrize("name", RUNNING)
+def test_program_runs_unchanged(results: dict, name: str) -> None:
     r = results[name]
     assert r["status"] == "passed", (
         f"{name} failed at line {r.get('line')}: {r.get('error')}\n{r.get('traceback')}"
@@ -92,7 +97,7 @@ def test_dense_program_runs_unchanged(results: dict, name: str) -> None:
 @pytest.mark.parametrize("name", sorted(EXPECTED_UNSUPPORTED))
 def test_unsupported_program_stops_on_the_named_feature(results: dict, name: str) -> None:
     r = results[name]
-    assert r["status"] == "failed", f"{name} runs now: move it to the dense list"
+    assert r["status"] == "failed", f"{name} runs now: move it to the running list"
     kind, text = EXPECTED_UNSUPPORTED[name]
     assert r["error_type"] == kind and text in r["error"], r.get("traceback")
 

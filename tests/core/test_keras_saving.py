@@ -116,7 +116,7 @@ def test_save_refuses_other_formats_and_existing_files(tmp_path) -> None:
         bad = tmp_path / "bad.keras"
         config = {
             "class_name": "Sequential",
-            "config": {"name": "s", "layers": [{"class_name": "Conv2D", "config": {}}]},
+            "config": {"name": "s", "layers": [{"class_name": "Conv3D", "config": {}}]},
         }
         with zipfile.ZipFile(bad, "w") as zf:
             zf.writestr("config.json", json.dumps(config))

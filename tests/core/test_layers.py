@@ -285,6 +285,32 @@ def all_layers() -> list[L.Layer]:
         L.LeakyReLU(negative_slope=0.2),
         L.Softmax(axis=-1),
         L.Normalization(axis=-1, mean=[1.0, 2.0], variance=[4.0, 9.0], invert=True),
+        L.Conv2D(8, (3, 5), strides=2, padding="same", activation="relu", use_bias=False),
+        L.Conv1D(4, 3, padding="causal", dilation_rate=2, kernel_regularizer="l2"),
+        L.MaxPooling2D((3, 3), strides=2, padding="same"),
+        L.AveragePooling2D(),
+        L.MaxPooling1D(3),
+        L.AveragePooling1D(2, strides=1),
+        L.GlobalAveragePooling2D(keepdims=True),
+        L.GlobalMaxPooling2D(),
+        L.GlobalAveragePooling1D(),
+        L.GlobalMaxPooling1D(),
+        L.Embedding(100, 8, mask_zero=True, embeddings_initializer="normal"),
+        L.SimpleRNN(5, activation="relu", return_sequences=True, go_backwards=True),
+        L.LSTM(6, dropout=0.2, unit_forget_bias=False, recurrent_regularizer="l1", seed=3),
+        L.GRU(4, recurrent_activation="hard_sigmoid", zero_output_for_mask=True),
+        L.Bidirectional(L.LSTM(3, return_sequences=True), merge_mode="sum"),
+        L.Bidirectional("GRU", units=5),
+        L.TimeDistributed(L.Dense(3, activation="tanh")),
+        L.TimeDistributed("Dense", units=2),
+        L.SpatialDropout1D(0.3, seed=1),
+        L.SpatialDropout2D(0.1),
+        L.Rescaling(1 / 127.5, offset=-1.0),
+        L.Rescaling([0.5, 2.0]),
+        L.ZeroPadding2D(((1, 0), (2, 3))),
+        L.UpSampling2D((2, 1)),
+        L.Permute((2, 1, 3)),
+        L.RepeatVector(4),
     ]
 
 
@@ -310,6 +336,10 @@ def test_every_registered_layer_is_covered_and_described() -> None:
             "Normalization & Regularization",
             "Merge",
             "Reshaping",
+            "Convolution",
+            "Pooling",
+            "Recurrent",
+            "Text",
         )
         assert CATALOG.has(name)
         defaults = CATALOG.default_params(name)

@@ -17,10 +17,25 @@ from core.engine.layers.base import (
     reset_names,
     unique_name,
 )
+from core.engine.layers.convolutional import Conv1D, Conv2D
 from core.engine.layers.core_layers import Activation, Dense, Dropout, Flatten, Reshape
+from core.engine.layers.embedding import Embedding
 from core.engine.layers.merging import Add, Concatenate
 from core.engine.layers.normalization import BatchNormalization, LayerNormalization
-from core.engine.layers.preprocessing import Normalization
+from core.engine.layers.pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    MaxPooling1D,
+    MaxPooling2D,
+)
+from core.engine.layers.preprocessing import Normalization, Rescaling
+from core.engine.layers.recurrent import GRU, LSTM, Bidirectional, SimpleRNN
+from core.engine.layers.regularization import SpatialDropout1D, SpatialDropout2D
+from core.engine.layers.reshaping import Permute, RepeatVector, UpSampling2D, ZeroPadding2D
 from core.engine.layers.spec import (
     CATALOG,
     ParamSpec,
@@ -29,6 +44,7 @@ from core.engine.layers.spec import (
     register,
     type_name,
 )
+from core.engine.layers.wrappers import TimeDistributed
 
 
 def deserialize(config: dict) -> Layer:
@@ -43,26 +59,49 @@ def serialize(layer: Layer) -> dict:
 
 
 __all__ = [
-    "CATALOG",
     "Activation",
     "Add",
+    "AveragePooling1D",
+    "AveragePooling2D",
     "BatchNormalization",
+    "Bidirectional",
+    "CATALOG",
     "Concatenate",
+    "Conv1D",
+    "Conv2D",
     "Dense",
     "Dropout",
+    "Embedding",
     "Flatten",
+    "GRU",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
     "Input",
     "InputLayer",
+    "LSTM",
     "Layer",
     "LayerNormalization",
     "LeakyReLU",
+    "MaxPooling1D",
+    "MaxPooling2D",
     "Normalization",
-    "ReLU",
-    "Softmax",
     "ParamSpec",
+    "Permute",
+    "ReLU",
+    "RepeatVector",
+    "Rescaling",
     "Reshape",
+    "SimpleRNN",
+    "Softmax",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
     "SymbolicTensor",
+    "TimeDistributed",
+    "UpSampling2D",
     "Variable",
+    "ZeroPadding2D",
     "deserialize",
     "get_layer_class",
     "layer_classes",

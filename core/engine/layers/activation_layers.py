@@ -32,6 +32,7 @@ class ReLU(Layer):
     )
     CATEGORY = "Activations"
     DESCRIPTION = "Rectified linear unit with optional cap, threshold and negative slope."
+    SUPPORTS_MASKING = True
 
     def __init__(
         self,
@@ -66,6 +67,7 @@ class LeakyReLU(Layer):
     )
     CATEGORY = "Activations"
     DESCRIPTION = "Leaky rectified linear unit: a small slope for negative inputs."
+    SUPPORTS_MASKING = True
 
     def __init__(self, negative_slope: float = 0.3, name: str | None = None, **kwargs: Any) -> None:
         if "alpha" in kwargs:  # Keras 2's name for the slope
@@ -84,6 +86,7 @@ class Softmax(Layer):
     PARAMS = (ParamSpec("axis", "axes", -1, "Axis the probabilities sum over.", key=True),)
     CATEGORY = "Activations"
     DESCRIPTION = "Turn scores into probabilities that sum to 1 (softmax)."
+    SUPPORTS_MASKING = True
 
     def __init__(self, axis: Any = -1, name: str | None = None, **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)

@@ -192,6 +192,9 @@ class Layer:
     MAX_INPUTS: ClassVar[int | None] = 1
     #: Name of the activation applied last by `call`, or None (see call_pre_activation).
     output_activation: str | None = None
+    #: Whether a sequence mask on the input still fits the output (Keras's
+    #: supports_masking): a functional model carries it through such layers.
+    SUPPORTS_MASKING: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Adapt Keras-style `build(self, input_shape)` and `call(self, inputs)` overrides.
@@ -424,7 +427,14 @@ class Layer:
         self.built = True
 
     def _build_checked(self, input_shape: Any, rng: np.random.Generator | None = None) -> None:
-        self.compute_output_shape(input_shape)  # ShapeError before any allocation
+        try:
+            self.compute_output_shape(input_shape)  # ShapeError before any allocation
+        except ShapeError as exc:
+            shapes = input_shape if isinstance(input_shape, list) else [input_shape]
+            what = " and ".join(_dims(tuple(s)) for s in shapes)
+            raise ShapeError(
+                None, f"{type_name(type(self))} '{self.name}' cannot take {what}: {exc.message}"
+            ) from None
         self.build(input_shape, rng=rng)
         self.built = True
 
@@ -515,9 +525,13 @@ class Layer:
 
     def get_config(self) -> dict[str, Any]:
         """JSON-ready constructor arguments, including `name` and `trainable`."""
+        return self._config_with({spec.name: getattr(self, spec.name) for spec in self.PARAMS})
+
+    def _config_with(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        """`name`, `trainable`, `arguments` (made JSON-ready), the input shape and dtype."""
         config: dict[str, Any] = {"name": self.name, "trainable": self._trainable}
-        for spec in self.PARAMS:
-            config[spec.name] = _jsonable(getattr(self, spec.name))
+        for key, value in arguments.items():
+            config[key] = _jsonable(value)
         if self._input_shape_arg is not None:
             config["batch_input_shape"] = list(self._input_shape_arg)
         if self.dtype != "float32":
@@ -614,8 +628,10 @@ class InputLayer(Layer):
         #: The dtype of the data this input takes (computation is in floating point).
         self.input_dtype = str(np.dtype(input_dtype or "float32"))
         self.shape: tuple[int, ...] = self._check("shape", shape)
-        if any(d is None or d == -1 for d in self.shape):
-            raise argument_error("Input", "shape", shape, "positive sizes")
+        if any(d == -1 for d in self.shape):
+            raise argument_error(
+                "Input", "shape", shape, "positive sizes, or None for a size that varies"
+            )
         self.built = True
         self.output = SymbolicTensor((None,) + self.shape, self, (), self.input_dtype)
 

@@ -70,6 +70,63 @@ def _regularizer(
     return regularizers.serialize(reg), factor, reg
 
 
+def initializer_param(name: str, default: str, what: str) -> ParamSpec:
+    """The inspector's choice of initializer for one weight ("How the biases start.")."""
+    return ParamSpec(name, "choice", default, f"How the {what} start.", choices=initializers.NAMES)
+
+
+def penalty_params(name: str, what: str, noun: str) -> tuple[ParamSpec, ParamSpec]:
+    """A regularizer choice and its factor for one weight (`noun` names the penalty)."""
+    return (
+        ParamSpec(
+            name,
+            "choice",
+            None,
+            f"Penalty on the {what} (None = no penalty).",
+            choices=regularizers.NAMES,
+            nullable=True,
+        ),
+        ParamSpec(name + "_factor", "float", 0.01, f"Strength of the {noun} penalty.", minimum=0.0),
+    )
+
+
+def kernel_bias_params(what: str) -> tuple[ParamSpec, ...]:
+    """Initializer and penalty settings of a kernel (called `what`) and its bias."""
+    return (
+        initializer_param("kernel_initializer", "glorot_uniform", what),
+        initializer_param("bias_initializer", "zeros", "biases"),
+        *penalty_params("kernel_regularizer", what, what.rstrip("s")),
+        *penalty_params("bias_regularizer", "biases", "bias"),
+    )
+
+
+def kernel_and_bias_args(
+    layer: Layer,
+    use_bias: Any,
+    initializers_: tuple[Any, Any],
+    kernel_penalty: tuple[Any, Any],
+    bias_penalty: tuple[Any, Any],
+) -> None:
+    """Check and store a layer's kernel/bias initializers and regularizers (with factors).
+
+    Sets use_bias, kernel_initializer, bias_initializer, kernel_regularizer(_factor),
+    bias_regularizer(_factor) in their config forms, and _kernel_init, _bias_init,
+    _kernel_reg, _bias_reg as the objects `add_weight` takes.
+    """
+    layer.use_bias = layer._check("use_bias", use_bias)
+    kernel_init, bias_init = initializers_
+    layer.kernel_initializer, layer._kernel_init = _initializer(
+        layer, "kernel_initializer", kernel_init
+    )
+    layer.bias_initializer, layer._bias_init = _initializer(layer, "bias_initializer", bias_init)
+    layer.kernel_regularizer, layer.kernel_regularizer_factor, layer._kernel_reg = _regularizer(
+        layer, "kernel_regularizer", *kernel_penalty
+    )
+    layer.bias_regularizer, layer.bias_regularizer_factor, layer._bias_reg = _regularizer(
+        layer, "bias_regularizer", *bias_penalty
+    )
+
+
 def _need_known_last(cls: str, input_shape: Any) -> int:
     if not isinstance(input_shape, tuple) or len(input_shape) < 2 or input_shape[-1] is None:
         got = tuple(input_shape[1:]) if isinstance(input_shape, tuple) else input_shape
@@ -88,53 +145,11 @@ class Dense(Layer):
         ParamSpec("units", "int", 10, "Number of output units.", minimum=1, key=True),
         _activation_param(),
         ParamSpec("use_bias", "bool", True, "Add a learned bias to each unit."),
-        ParamSpec(
-            "kernel_initializer",
-            "choice",
-            "glorot_uniform",
-            "How the weights start.",
-            choices=initializers.NAMES,
-        ),
-        ParamSpec(
-            "bias_initializer",
-            "choice",
-            "zeros",
-            "How the biases start.",
-            choices=initializers.NAMES,
-        ),
-        ParamSpec(
-            "kernel_regularizer",
-            "choice",
-            None,
-            "Penalty on the weights (None = no penalty).",
-            choices=regularizers.NAMES,
-            nullable=True,
-        ),
-        ParamSpec(
-            "kernel_regularizer_factor",
-            "float",
-            0.01,
-            "Strength of the weight penalty.",
-            minimum=0.0,
-        ),
-        ParamSpec(
-            "bias_regularizer",
-            "choice",
-            None,
-            "Penalty on the biases (None = no penalty).",
-            choices=regularizers.NAMES,
-            nullable=True,
-        ),
-        ParamSpec(
-            "bias_regularizer_factor",
-            "float",
-            0.01,
-            "Strength of the bias penalty.",
-            minimum=0.0,
-        ),
+        *kernel_bias_params("weights"),
     )
     CATEGORY = "Core"
     DESCRIPTION = "Fully connected layer: every input feeds every unit."
+    SUPPORTS_MASKING = True
 
     def __init__(
         self,
@@ -156,18 +171,12 @@ class Dense(Layer):
         act = activations.canonical_name(activation)
         self.activation: str = act
         self.output_activation = act
-        self.use_bias: bool = self._check("use_bias", use_bias)
-        self.kernel_initializer, self._kernel_init = _initializer(
-            self, "kernel_initializer", kernel_initializer
-        )
-        self.bias_initializer, self._bias_init = _initializer(
-            self, "bias_initializer", bias_initializer
-        )
-        self.kernel_regularizer, self.kernel_regularizer_factor, self._kernel_reg = _regularizer(
-            self, "kernel_regularizer", kernel_regularizer, kernel_regularizer_factor
-        )
-        self.bias_regularizer, self.bias_regularizer_factor, self._bias_reg = _regularizer(
-            self, "bias_regularizer", bias_regularizer, bias_regularizer_factor
+        kernel_and_bias_args(
+            self,
+            use_bias,
+            (kernel_initializer, bias_initializer),
+            (kernel_regularizer, kernel_regularizer_factor),
+            (bias_regularizer, bias_regularizer_factor),
         )
         self.kernel: Tensor | None = None
         self.bias: Tensor | None = None
@@ -210,6 +219,7 @@ class Activation(Layer):
     PARAMS = (_activation_param("relu"),)
     CATEGORY = "Activations"
     DESCRIPTION = "Apply an activation function (relu, sigmoid, softmax, ...)."
+    SUPPORTS_MASKING = True
 
     def __init__(self, activation: Any = "relu", name: str | None = None, **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
@@ -242,6 +252,7 @@ class Dropout(Layer):
     )
     CATEGORY = "Normalization & Regularization"
     DESCRIPTION = "Randomly drop inputs while training to reduce overfitting."
+    SUPPORTS_MASKING = True
 
     def __init__(
         self, rate: float = 0.5, seed: int | None = None, name: str | None = None, **kwargs: Any

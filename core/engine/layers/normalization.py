@@ -51,6 +51,7 @@ def _axes(cls: str, axis: Any, input_shape: Shape) -> tuple[int, ...]:
 
 class _Norm(Layer):
     CATEGORY = "Normalization & Regularization"
+    SUPPORTS_MASKING = True
 
     def _init_common(self, axis: Any, epsilon: float, center: bool, scale: bool) -> None:
         self.axis: Any = self._check("axis", axis)

@@ -1,4 +1,4 @@
-"""Normalization: feature-wise standardisation whose statistics come from `adapt(data)`.
+"""Preprocessing layers: Normalization (statistics from `adapt(data)`) and Rescaling.
 
 Like Keras 3's `keras.layers.Normalization`: `adapt` computes the mean and
 variance over every axis except `axis` (the features); `call` returns
@@ -123,3 +123,41 @@ class Normalization(Layer):
             config["mean"] = self.input_mean.tolist()
             config["variance"] = self.input_variance.tolist()
         return config
+
+
+@register
+class Rescaling(Layer):
+    """Keras Rescaling: inputs * scale + offset (e.g. scale=1/255 for 8-bit pixels)."""
+
+    PARAMS = (
+        ParamSpec("scale", "float", 1.0 / 255.0, "Multiply inputs by this.", key=True),
+        ParamSpec("offset", "float", 0.0, "Then add this."),
+    )
+    CATEGORY = "Normalization & Regularization"
+    DESCRIPTION = "Scale and shift inputs, e.g. pixels 0..255 to 0..1."
+    SUPPORTS_MASKING = True
+
+    def __init__(
+        self, scale: Any = 1.0 / 255.0, offset: Any = 0.0, name: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(name=name, **kwargs)
+        self.scale: Any = self._number_or_list("scale", scale)
+        self.offset: Any = self._number_or_list("offset", offset)
+
+    def _number_or_list(self, name: str, value: Any) -> Any:
+        """A float, or a tuple of floats applied along the last axis (as Keras allows)."""
+        if isinstance(value, (list, tuple, np.ndarray)):
+            arr = np.asarray(value, dtype=np.float64).reshape(-1)
+            if not np.all(np.isfinite(arr)):
+                raise ConfigError(
+                    f"Rescaling: argument `{name}` Expected finite numbers. Received: {value!r}"
+                )
+            return tuple(float(v) for v in arr)
+        return self._check(name, value)
+
+    def call(self, inputs: Any, training: bool = False) -> Tensor:
+        x = as_tensor(inputs)
+        dtype = x.data.dtype
+        scale = np.asarray(self.scale, dtype=dtype)
+        offset = np.asarray(self.offset, dtype=dtype)
+        return x * scale + offset

@@ -33,6 +33,7 @@ from core.engine.batches import is_dataset, materialize, row_weights
 from core.engine.callbacks import Callback, CallbackList, History, ProgbarLogger
 from core.engine.layers import InputLayer, Layer, SymbolicTensor, deserialize, serialize
 from core.engine.layers.base import assign_weights, unique_name
+from core.engine.masking import propagate
 from core.engine.models import compile_spec as _spec
 from core.engine.models import planned as _planned
 from core.engine.models import subclassing as _sub
@@ -116,6 +117,8 @@ class Model(SavingMixin):
         self._steps = StepRunner()
         #: Keras's run_eagerly: True runs every step eagerly instead of replaying a plan.
         self.run_eagerly = False
+        self._masking = False
+        self._data_checks: list[tuple[int, Layer]] = []
         if inputs is not None or outputs is not None:
             if inputs is None or outputs is None:
                 raise ConfigError(
@@ -239,6 +242,20 @@ class Model(SavingMixin):
         self._fused = []
         self._opt_vars = []
         self._steps.reset()
+        # Sequence masks (Embedding(mask_zero=True)) ride along only in models that make them.
+        self._masking = any(getattr(la, "mask_zero", False) for la in layers)
+        # Layers that check a whole input array before training (Embedding: the token ids).
+        self._data_checks = [
+            (s.ins[0], s.layer)
+            for s in plan
+            if not s.multi and s.ins[0] < len(ins) and hasattr(s.layer, "check_data")
+        ]
+
+    def _check_input_data(self, x: Any, where: str) -> None:
+        """Let the layers fed straight from an input check all of its data (naming the row)."""
+        xs = x if isinstance(x, list) else [x]
+        for slot, layer in self._data_checks:
+            layer.check_data(xs[slot], f"{where}: x" + (f"[{slot}]" if len(xs) > 1 else ""))
 
     @property
     def built(self) -> bool:
@@ -449,7 +466,9 @@ class Model(SavingMixin):
                 exp = self._inputs[i].shape
                 if arr.ndim == 1 and len(exp) == 2 and exp[1] == 1:
                     arr = arr.reshape(-1, 1)
-                if arr.shape[1:] != tuple(exp[1:]):
+                if arr.ndim != len(exp) or any(
+                    e is not None and a != e for a, e in zip(arr.shape[1:], exp[1:], strict=True)
+                ):
                     feat = f" ({exp[1]} features)" if len(exp) == 2 else ""
                     raise DataError(
                         f"{where}: Expected input of shape {tuple(exp)}{feat} for input "
@@ -522,12 +541,15 @@ class Model(SavingMixin):
         else:
             vals[0] = x if isinstance(x, Tensor) else Tensor(x)
         fuse_at = {self._out_slots[i] for i, f in enumerate(fused) if f} if fused else ()
+        masking = self._masking
         for s in self._plan:
             args = [vals[i] for i in s.ins] if s.multi else vals[s.ins[0]]
             if s.out in fuse_at:
                 vals[s.out] = s.layer.call_pre_activation(args, training)
             else:
                 vals[s.out] = s.layer.call(args, training)
+            if masking and not s.multi:
+                propagate(s.layer, args, vals[s.out])
         return [vals[i] for i in self._out_slots]
 
     def __call__(self, x: Any, training: bool = False) -> Any:
@@ -719,6 +741,8 @@ class Model(SavingMixin):
         self._require_compiled(where)
         x, y = self._prepare_data(x, y, where)
         self._ensure_built(x)
+        if not self._subclassed:
+            self._check_input_data(x, where)
         self._resolve(y)
         if training:
             self._ensure_optimizer()
@@ -842,6 +866,8 @@ class Model(SavingMixin):
         if not self.built:
             self._ensure_built(_prepare_unbuilt(x, "predict"))
         x = self._prepare_x(x, "predict")
+        if not self._subclassed:
+            self._check_input_data(x, "predict")
         batch_size = int(batch_size or 32)
         n = rows(x)
         own_step = type(self).predict_step is Model.predict_step

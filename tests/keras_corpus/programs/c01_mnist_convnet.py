@@ -1,6 +1,6 @@
 # Source: https://keras.io/examples/vision/mnist_convnet/
 #   (keras-io examples/vision/mnist_convnet.py: Conv2D + MaxPooling2D on MNIST)
-# Kind: conv (expected unsupported until convolution layers land)
+# Kind: conv
 # Original import lines: import numpy as np / import keras / from keras import layers
 # Data: keras.datasets.mnist -> synthetic arrays of the same shapes, fewer rows
 import numpy as np

@@ -1,6 +1,6 @@
 # Source: https://keras.io/examples/nlp/bidirectional_lstm_imdb/
 #   (keras-io examples/nlp/bidirectional_lstm_imdb.py: Embedding + Bidirectional LSTM)
-# Kind: recurrent (expected unsupported until embedding/recurrent layers land)
+# Kind: recurrent
 # Original import lines: import numpy as np / import keras / from keras import layers
 # Data: keras.datasets.imdb -> synthetic padded sequences, fewer rows
 import numpy as np

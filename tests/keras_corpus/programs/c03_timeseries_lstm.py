@@ -1,7 +1,7 @@
 # Source: https://keras.io/examples/timeseries/timeseries_weather_forecasting/
 #   (keras-io examples/timeseries/timeseries_weather_forecasting.py: an LSTM(32) regressor on
 #   windows of weather features)
-# Kind: recurrent (expected unsupported until recurrent layers land)
+# Kind: recurrent
 # Original import lines: import keras / import numpy as np
 # Data: the Jena climate CSV -> synthetic windows of the same shape, fewer of them
 import numpy as np

@@ -1,6 +1,6 @@
 # Source: https://www.tensorflow.org/tutorials/images/cnn
 #   (Convolutional Neural Network: CIFAR-10 with Conv2D/MaxPooling2D then Dense)
-# Kind: conv (expected unsupported until convolution layers land)
+# Kind: conv
 # Original import lines: import tensorflow as tf / from tensorflow.keras import datasets, layers, models
 # Data: datasets.cifar10 -> synthetic 32x32x3 images, fewer rows
 import numpy as np

@@ -1,7 +1,7 @@
 # Source: https://keras.io/examples/timeseries/timeseries_classification_from_scratch/
 #   (keras-io examples/timeseries/timeseries_classification_from_scratch.py: Conv1D blocks with
 #   BatchNormalization and GlobalAveragePooling1D on the FordA series)
-# Kind: conv (expected unsupported until convolution layers land)
+# Kind: conv
 # Original import lines: import keras / import numpy as np
 # Data: FordA_TRAIN.tsv -> synthetic series of length 500, fewer rows
 import numpy as np
