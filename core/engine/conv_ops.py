@@ -20,6 +20,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from core.engine.autograd import Tensor, as_tensor, is_grad_enabled
 from core.engine.ops import ACTIVATION_RULES, _linear_fwd
+from core.engine.tracing import traceable
 
 Pads = tuple[tuple[int, int], tuple[int, int]]
 
@@ -107,6 +108,7 @@ def _im2col(
     return cols.reshape(n * oh * ow, kh * kw * c)
 
 
+@traceable
 def conv(
     x: Any,
     kernel: Tensor,
@@ -174,6 +176,7 @@ def _no_backward(g: np.ndarray) -> tuple[()]:
     return ()
 
 
+@traceable
 def pool(
     x: Any,
     pool_size: tuple[int, ...],
@@ -241,6 +244,7 @@ def pool(
     return Tensor._make(out, (x,), backward)
 
 
+@traceable
 def zero_pad(x: Any, pads: tuple[tuple[int, int], ...]) -> Tensor:
     """x with zeros added before/after each non-batch axis listed in `pads` (in order)."""
     x = as_tensor(x)
@@ -251,6 +255,7 @@ def zero_pad(x: Any, pads: tuple[tuple[int, int], ...]) -> Tensor:
     return Tensor._make(out, (x,), lambda g: (g[inner],))
 
 
+@traceable
 def upsample(x: Any, size: tuple[int, ...]) -> Tensor:
     """Nearest-neighbour upsampling: repeat each spatial cell `size[k]` times along axis k+1."""
     x = as_tensor(x)

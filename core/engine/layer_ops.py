@@ -1,10 +1,11 @@
 """Traced ops for layers with state, randomness or constants read at call time.
 
-Dropout's masks, BatchNormalization's moving statistics, Normalization's adapted
-statistics and ReLU's cap and threshold are computed here, inside ops that
-`core.engine.tracing` records, so a replayed plan draws the same masks, reads the
-current statistics and updates the moving averages exactly as the eager step does
-(`EFFECT_OPS` write into their first argument).
+Dropout's masks (also SpatialDropout's and a recurrent layer's input dropout, drawn
+once per channel), BatchNormalization's moving statistics, Normalization's adapted
+statistics, Rescaling's scale and offset, and ReLU's cap and threshold are computed
+here, inside ops that `core.engine.tracing` records, so a replayed plan draws the
+same masks, reads the current statistics and updates the moving averages exactly as
+the eager step does (`EFFECT_OPS` write into their first argument).
 """
 
 from __future__ import annotations
@@ -31,6 +32,33 @@ def dropout(x: Any, rate: float, rng: np.random.Generator | None = None) -> Tens
     mask = keep.astype(x.data.dtype)
     mask *= 1.0 / (1.0 - rate)
     return Tensor._make(x.data * mask, (x,), lambda g: (g * mask,))
+
+
+@traceable
+def shared_dropout(
+    x: Any, rate: float, rng: np.random.Generator | None, shared_axes: tuple[int, ...]
+) -> Tensor:
+    """Dropout whose mask is drawn once along `shared_axes` and shared there.
+
+    SpatialDropout1D shares along the steps (1,), SpatialDropout2D along the pixels
+    (1, 2), a recurrent layer's input dropout along the steps (Keras's rules).
+    """
+    x = as_tensor(x)
+    gen = rng if rng is not None else default_generator()
+    shape = tuple(1 if i in shared_axes else n for i, n in enumerate(x.data.shape))
+    keep = gen.random(shape, dtype=np.float64) >= rate
+    mask = keep.astype(x.data.dtype)
+    mask *= 1.0 / (1.0 - rate)
+    return Tensor._make(x.data * mask, (x,), lambda g: (g * mask,))
+
+
+@traceable
+def rescale(x: Any, scale: float | tuple[float, ...], offset: float | tuple[float, ...]) -> Tensor:
+    """x * scale + offset; a tuple applies along the last axis (Keras's Rescaling)."""
+    x = as_tensor(x)
+    dtype = x.data.dtype
+    s = np.asarray(scale, dtype=dtype)
+    return Tensor._make(x.data * s + np.asarray(offset, dtype=dtype), (x,), lambda g: (g * s,))
 
 
 @traceable

@@ -1,4 +1,5 @@
-"""Differentiable recurrent kernels (SimpleRNN, LSTM, GRU) and the embedding lookup.
+"""Differentiable sequence ops: recurrent kernels (SimpleRNN, LSTM, GRU), the embedding
+lookup, padding masks, masked means, repeating and reversing steps.
 
 Each recurrence over a whole sequence is ONE graph node. The input projection
 of every time step is one GEMM before the loop; each step then costs a few fused
@@ -21,9 +22,56 @@ import numpy as np
 from core.engine.autograd import Tensor, as_tensor, is_grad_enabled
 from core.engine.blas import one_blas_thread
 from core.engine.ops import ACTIVATION_RULES
+from core.engine.tracing import traceable
+from core.errors import DataError
 
 #: Activations that are cheap in the fused kernels (the general path takes any other).
 _FAST = ("tanh", "sigmoid")
+
+
+def token_ids(data: Any, input_dim: int, where: str, row_offset: int = 0) -> np.ndarray:
+    """`data` as an integer id array, or a DataError naming the first bad row.
+
+    Whole-number floats are accepted (Keras casts them); fractional or non-finite
+    values, and ids outside [0, input_dim), are refused.
+    """
+    arr = np.asarray(getattr(data, "data", data))
+    if arr.dtype.kind == "f":
+        whole = np.isfinite(arr) & (arr == np.floor(arr))
+        if not whole.all():
+            row = int(np.argwhere(~whole)[0][0])
+            raise DataError(
+                where=where,
+                row=row + row_offset,
+                expected=f"whole-number token ids in [0, {input_dim})",
+                received=f"{arr[~whole].reshape(-1)[0]!r} (a float)",
+                fix="Feed token ids (integers), e.g. from a tokenizer or "
+                "keras.utils.pad_sequences; scaled or normalised values cannot index an "
+                "embedding",
+            )
+        ids = arr.astype(np.intp)
+    elif arr.dtype.kind in "iub":
+        ids = arr.astype(np.intp, copy=False)
+    else:
+        raise DataError(
+            where=where,
+            expected=f"integer token ids in [0, {input_dim})",
+            received=f"data of type {arr.dtype}",
+            fix="Turn text into ids first (a tokenizer) and feed the ids",
+        )
+    if ids.size and (ids.min() < 0 or ids.max() >= input_dim):
+        bad = (ids < 0) | (ids >= input_dim)
+        row = int(np.argwhere(bad)[0][0])
+        value = int(ids[bad].reshape(-1)[0])
+        raise DataError(
+            where=where,
+            row=row + row_offset,
+            expected=f"token ids in [0, {input_dim}) (input_dim={input_dim})",
+            received=str(value),
+            fix=f"Use input_dim={int(ids.max()) + 1} or more, or map ids at or above "
+            f"{input_dim} to an 'unknown' id",
+        )
+    return ids
 
 
 def embedding_lookup(ids: np.ndarray, table: Tensor) -> Tensor:
@@ -44,6 +92,38 @@ def embedding_lookup(ids: np.ndarray, table: Tensor) -> Tensor:
     return Tensor._make(out, (table,), backward)
 
 
+@traceable
+def embedding(inputs: Any, table: Tensor, input_dim: int, where: str) -> Tensor:
+    """The Embedding layer's op: check the ids in `inputs` (see `token_ids`), look them up."""
+    return embedding_lookup(token_ids(inputs, input_dim, where), table)
+
+
+@traceable
+def padding_mask(inputs: Any) -> np.ndarray:
+    """The (batch, steps) mask of real tokens: True where the id is not 0 (mask_zero)."""
+    return np.asarray(getattr(inputs, "data", inputs)) != 0
+
+
+@traceable
+def masked_mean(x: Any, mask: np.ndarray, keepdims: bool = False) -> Tensor:
+    """The mean over steps (axis 1) of the unmasked steps only (GlobalAveragePooling1D)."""
+    x = as_tensor(x)
+    weight = mask.astype(x.data.dtype)[:, :, None]
+    count = weight.sum(axis=1, keepdims=True)
+    share = weight / count
+    out = (x.data * share).sum(axis=1, keepdims=keepdims)
+    return Tensor._make(out, (x,), lambda g: ((g if keepdims else g[:, None]) * share,))
+
+
+@traceable
+def repeat_steps(x: Any, n: int) -> Tensor:
+    """x (N, F) repeated n times along a new step axis: (N, n, F) (RepeatVector)."""
+    x = as_tensor(x)
+    out = np.repeat(x.data[:, None], n, axis=1)
+    return Tensor._make(out, (x,), lambda g: (g.sum(axis=1),))
+
+
+@traceable
 def reverse_steps(x: Any) -> Tensor:
     """x (N, T, ...) with its step axis reversed (a Bidirectional layer's backward outputs)."""
     x = as_tensor(x)
@@ -142,6 +222,7 @@ def _params(
 
 
 # ------------------------------------------------------------------ SimpleRNN
+@traceable
 def simple_rnn(
     x: Any,
     kernel: Tensor,
@@ -212,6 +293,7 @@ def simple_rnn(
 
 
 # ----------------------------------------------------------------------- LSTM
+@traceable
 def lstm(
     x: Any,
     kernel: Tensor,
@@ -350,6 +432,7 @@ def lstm(
 
 
 # ------------------------------------------------------------------------ GRU
+@traceable
 def gru(
     x: Any,
     kernel: Tensor,

@@ -67,7 +67,53 @@ LAYER_MODELS: dict[str, Builder] = {
     "ReLU": lambda: _seq(L.Dense(5), L.ReLU(max_value=1.0, negative_slope=0.1, threshold=0.1)),
     "LeakyReLU": lambda: _seq(L.Dense(5), L.LeakyReLU(0.2)),
     "Softmax": lambda: _seq(L.Dense(3), L.Softmax(), head=L.Dense(1, activation="sigmoid")),
+    "Conv2D": lambda: _seq(
+        L.Reshape((3, 2, 1)), L.Conv2D(4, 2, padding="same", activation="relu"), L.Flatten()
+    ),
+    "Conv1D": lambda: _seq(L.Reshape((6, 1)), L.Conv1D(3, 3, padding="causal"), L.Flatten()),
+    "MaxPooling2D": lambda: _image(L.MaxPooling2D(padding="same"), L.Flatten()),
+    "AveragePooling2D": lambda: _image(L.AveragePooling2D(padding="same"), L.Flatten()),
+    "GlobalMaxPooling2D": lambda: _image(L.GlobalMaxPooling2D()),
+    "GlobalAveragePooling2D": lambda: _image(L.GlobalAveragePooling2D()),
+    "MaxPooling1D": lambda: _steps(L.MaxPooling1D(), L.Flatten()),
+    "AveragePooling1D": lambda: _steps(L.AveragePooling1D(), L.Flatten()),
+    "GlobalMaxPooling1D": lambda: _steps(L.GlobalMaxPooling1D()),
+    "GlobalAveragePooling1D": lambda: _steps(L.GlobalAveragePooling1D()),
+    "Embedding": lambda: _seq(
+        L.Embedding(10, 3, mask_zero=True),
+        L.GRU(4, return_sequences=True),
+        L.GlobalAveragePooling1D(),
+    ),
+    "SimpleRNN": lambda: _seq(
+        L.Reshape((6, 1)), L.SimpleRNN(4, return_sequences=True), L.Flatten()
+    ),
+    "LSTM": lambda: _seq(L.Reshape((3, 2)), L.LSTM(4, dropout=0.2)),
+    "GRU": lambda: _seq(L.Reshape((3, 2)), L.GRU(4, go_backwards=True)),
+    "Bidirectional": lambda: _seq(
+        L.Reshape((3, 2)), L.Bidirectional(L.LSTM(3, return_sequences=True)), L.Flatten()
+    ),
+    "TimeDistributed": lambda: _seq(
+        L.Reshape((3, 2)), L.TimeDistributed(L.Dense(4, activation="relu")), L.Flatten()
+    ),
+    "SpatialDropout1D": lambda: _seq(L.Reshape((3, 2)), L.SpatialDropout1D(0.3), L.Flatten()),
+    "SpatialDropout2D": lambda: _seq(L.Reshape((3, 2, 1)), L.SpatialDropout2D(0.3), L.Flatten()),
+    "Rescaling": lambda: _seq(L.Rescaling([0.5, 2.0, 1.0, 1.0, 1.0, 1.0], offset=0.1), L.Dense(4)),
+    "ZeroPadding2D": lambda: _seq(L.Reshape((3, 2, 1)), L.ZeroPadding2D(1), L.Flatten()),
+    "UpSampling2D": lambda: _seq(L.Reshape((3, 2, 1)), L.UpSampling2D(), L.Flatten()),
+    "Permute": lambda: _seq(L.Reshape((3, 2)), L.Permute((2, 1)), L.Flatten()),
+    "RepeatVector": lambda: _seq(L.Dense(3), L.RepeatVector(2), L.Flatten()),
 }
+#: Token ids (with padding zeros) for the models that start with an Embedding.
+X_IDS = RNG.integers(0, 10, X.shape).astype(np.float32)
+LAYER_INPUTS = {"Embedding": X_IDS}
+
+
+def _image(*layers: Layer) -> Any:
+    return _seq(L.Reshape((3, 2, 1)), L.Conv2D(3, 2, padding="same"), *layers)
+
+
+def _steps(*layers: Layer) -> Any:
+    return _seq(L.Reshape((6, 1)), L.Conv1D(3, 2), *layers)
 
 
 def _generic_model(cls: type) -> Any:
@@ -78,6 +124,7 @@ def _generic_model(cls: type) -> Any:
 def _fit_both(
     build: Builder,
     y: np.ndarray = Y_BIN,
+    x: np.ndarray = X,
     loss: Any = "binary_crossentropy",
     optimizer: Callable[[], Any] = lambda: "adam",
     metrics: Any = ("accuracy",),
@@ -95,14 +142,14 @@ def _fit_both(
             run_eagerly=eager,
         )
         fit = {"epochs": 3, "batch_size": 16, "validation_split": 0.25, **fit}
-        history = model.fit(X, y, verbose=0, seed=11, **fit)
+        history = model.fit(x, y, verbose=0, seed=11, **fit)
         yv = y if not isinstance(y, list) else y
         result = {
             "history": history.history,
             "weights": model.get_weights(),
             "slots": {k: v for k, v in _slots(model.optimizer).items()},
-            "evaluate": model.evaluate(X, yv, batch_size=16, verbose=0, return_dict=True),
-            "predict": model.predict(X, batch_size=16, verbose=0),
+            "evaluate": model.evaluate(x, yv, batch_size=16, verbose=0, return_dict=True),
+            "predict": model.predict(x, batch_size=16, verbose=0),
         }
         runs.append((model, result))
     (planned, a), (eager, b) = runs
@@ -145,7 +192,7 @@ def test_every_layer_trains_bit_identically_with_a_plan(cls: type) -> None:
                 f"run between Dense layers ({exc}). Add a small model for it to LAYER_MODELS."
             )
         build = lambda: _generic_model(cls)  # noqa: E731
-    planned, _ = _fit_both(build)
+    planned, _ = _fit_both(build, x=LAYER_INPUTS.get(type_name(cls), X))
     if type_name(cls) in LAYER_MODELS:  # the built-in layers all replay from plans
         for kind in ("train", "test", "predict"):
             info = planned.plan_info(kind)

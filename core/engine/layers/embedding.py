@@ -20,53 +20,7 @@ from core.engine.layers.base import Layer, Shape
 from core.engine.layers.core_layers import _initializer, _regularizer
 from core.engine.layers.spec import ParamSpec, register
 from core.engine.masking import set_mask
-from core.engine.recurrent_ops import embedding_lookup
-from core.errors import DataError
-
-
-def token_ids(data: Any, input_dim: int, where: str, row_offset: int = 0) -> np.ndarray:
-    """`data` as an integer id array, or a DataError naming the first bad row.
-
-    Whole-number floats are accepted (Keras casts them); fractional or non-finite
-    values, and ids outside [0, input_dim), are refused.
-    """
-    arr = np.asarray(getattr(data, "data", data))
-    if arr.dtype.kind == "f":
-        whole = np.isfinite(arr) & (arr == np.floor(arr))
-        if not whole.all():
-            row = int(np.argwhere(~whole)[0][0])
-            raise DataError(
-                where=where,
-                row=row + row_offset,
-                expected=f"whole-number token ids in [0, {input_dim})",
-                received=f"{arr[~whole].reshape(-1)[0]!r} (a float)",
-                fix="Feed token ids (integers), e.g. from a tokenizer or "
-                "keras.utils.pad_sequences; scaled or normalised values cannot index an "
-                "embedding",
-            )
-        ids = arr.astype(np.intp)
-    elif arr.dtype.kind in "iub":
-        ids = arr.astype(np.intp, copy=False)
-    else:
-        raise DataError(
-            where=where,
-            expected=f"integer token ids in [0, {input_dim})",
-            received=f"data of type {arr.dtype}",
-            fix="Turn text into ids first (a tokenizer) and feed the ids",
-        )
-    if ids.size and (ids.min() < 0 or ids.max() >= input_dim):
-        bad = (ids < 0) | (ids >= input_dim)
-        row = int(np.argwhere(bad)[0][0])
-        value = int(ids[bad].reshape(-1)[0])
-        raise DataError(
-            where=where,
-            row=row + row_offset,
-            expected=f"token ids in [0, {input_dim}) (input_dim={input_dim})",
-            received=str(value),
-            fix=f"Use input_dim={int(ids.max()) + 1} or more, or map ids at or above "
-            f"{input_dim} to an 'unknown' id",
-        )
-    return ids
+from core.engine.recurrent_ops import embedding, padding_mask, token_ids
 
 
 @register
@@ -153,8 +107,7 @@ class Embedding(Layer):
         token_ids(data, self.input_dim, f"{where}: Embedding '{self.name}'")
 
     def call(self, inputs: Any, training: bool = False) -> Tensor:
-        ids = token_ids(inputs, self.input_dim, f"Embedding '{self.name}'")
-        out = embedding_lookup(ids, self.embeddings)
+        out = embedding(inputs, self.embeddings, self.input_dim, f"Embedding '{self.name}'")
         if self.mask_zero:
-            set_mask(out, ids != 0)
+            set_mask(out, padding_mask(inputs))
         return out

@@ -24,11 +24,9 @@ from core.engine.layers.convolutional import (
 )
 from core.engine.layers.spec import ParamSpec, register, type_name
 from core.engine.masking import get_mask
-from core.engine.ops import div as _div
 from core.engine.ops import max as _max
 from core.engine.ops import mean as _mean
-from core.engine.ops import mul as _mul
-from core.engine.ops import sum as _sum
+from core.engine.recurrent_ops import masked_mean
 from core.errors import ShapeError
 
 
@@ -206,11 +204,7 @@ class GlobalAveragePooling1D(_GlobalPool):
         mask = get_mask(inputs)
         if mask is None:
             return _mean(inputs, axis=1, keepdims=self.keepdims)
-        x = as_tensor(inputs)
-        weight = mask.astype(x.data.dtype)[:, :, None]
-        total = _sum(_mul(x, weight), axis=1, keepdims=self.keepdims)
-        count = weight.sum(axis=1, keepdims=self.keepdims)
-        return _div(total, count)
+        return masked_mean(inputs, mask, self.keepdims)
 
 
 @register

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from core.engine.autograd import Tensor, as_tensor
-from core.engine.layer_ops import standardize
+from core.engine.layer_ops import rescale, standardize
 from core.engine.layers.base import Layer, Shape
 from core.engine.layers.spec import ParamSpec, register
 from core.errors import ConfigError, DataError
@@ -156,8 +156,4 @@ class Rescaling(Layer):
         return self._check(name, value)
 
     def call(self, inputs: Any, training: bool = False) -> Tensor:
-        x = as_tensor(inputs)
-        dtype = x.data.dtype
-        scale = np.asarray(self.scale, dtype=dtype)
-        offset = np.asarray(self.offset, dtype=dtype)
-        return x * scale + offset
+        return rescale(inputs, self.scale, self.offset)

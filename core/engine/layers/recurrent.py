@@ -19,6 +19,7 @@ import numpy as np
 
 from core.engine import activations, initializers
 from core.engine.autograd import Tensor, as_tensor
+from core.engine.layer_ops import shared_dropout
 from core.engine.layers.base import Layer, Shape
 from core.engine.layers.core_layers import (
     _initializer,
@@ -30,8 +31,7 @@ from core.engine.layers.core_layers import (
 from core.engine.layers.spec import ParamSpec, argument_error, get_layer_class, register, type_name
 from core.engine.masking import get_mask, set_mask
 from core.engine.ops import concatenate as _concatenate
-from core.engine.ops import mul as _mul
-from core.engine.random import default_generator, make_generator
+from core.engine.random import make_generator
 from core.engine.recurrent_ops import gru, lstm, reverse_steps, simple_rnn
 from core.errors import ConfigError, ShapeError
 
@@ -250,10 +250,7 @@ class _RNN(Layer):
         mask = get_mask(inputs)
         x = as_tensor(inputs)
         if training and self.dropout > 0.0:
-            rng = self._rng if self._rng is not None else default_generator()
-            n, _, d = x.data.shape
-            keep = rng.random((n, 1, d), dtype=np.float64) >= self.dropout
-            x = _mul(x, keep.astype(x.data.dtype) * (1.0 / (1.0 - self.dropout)))
+            x = shared_dropout(x, self.dropout, self._rng, (1,))
         out = type(self).KERNEL(
             x,
             self.kernel,

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from core.engine.autograd import Tensor, as_tensor
+from core.engine.layer_ops import shared_dropout
 from core.engine.layers.base import Shape
 from core.engine.layers.convolutional import channels_last, spatial_input
-from core.engine.layers.core_layers import Dropout, _dropout_op
+from core.engine.layers.core_layers import Dropout
 from core.engine.layers.spec import register, type_name
-from core.engine.masking import set_mask
-from core.engine.random import default_generator
+from core.engine.masking import get_mask, set_mask
 
 
 class _SpatialDropout(Dropout):
@@ -43,11 +41,8 @@ class _SpatialDropout(Dropout):
         x = as_tensor(inputs)
         if not training or self.rate == 0.0:
             return x
-        rng = self.rng if self.rng is not None else default_generator()
-        shape = (x.data.shape[0],) + (1,) * self.RANK + (x.data.shape[-1],)
-        mask = (rng.random(shape, dtype=np.float64) >= self.rate).astype(x.data.dtype)
-        mask *= 1.0 / (1.0 - self.rate)
-        return set_mask(_dropout_op(x, mask), getattr(inputs, "_keras_mask", None))
+        shared = tuple(range(1, self.RANK + 1))
+        return set_mask(shared_dropout(x, self.rate, self.rng, shared), get_mask(inputs))
 
 
 @register

@@ -10,14 +10,13 @@ from typing import Any
 
 import numpy as np
 
-from core.engine.autograd import Tensor, as_tensor
+from core.engine.autograd import Tensor
 from core.engine.conv_ops import upsample, zero_pad
 from core.engine.layers.base import Layer, Shape
 from core.engine.layers.convolutional import channels_last, int_tuple, spatial_input
 from core.engine.layers.spec import ParamSpec, argument_error, register
-from core.engine.ops import add as _add
-from core.engine.ops import reshape as _reshape
 from core.engine.ops import transpose as _transpose
+from core.engine.recurrent_ops import repeat_steps
 from core.errors import ConfigError, ShapeError
 
 
@@ -189,7 +188,4 @@ class RepeatVector(Layer):
         return (None, self.n, shape[1])
 
     def call(self, inputs: Any, training: bool = False) -> Tensor:
-        x = as_tensor(inputs)
-        n, f = x.data.shape
-        zeros = np.zeros((1, self.n, 1), dtype=x.data.dtype)
-        return _add(_reshape(x, (n, 1, f)), zeros)
+        return repeat_steps(inputs, self.n)
