@@ -399,6 +399,10 @@ def prepare(table: Table, config: DataConfig) -> Dataset:
             "with one sub-folder per class, or clear the image settings.",
             path=table.path,
         )
+    if kind == "text":
+        from core.data.text_dataset import prepare_text
+
+        return prepare_text(table, config)
     notices = list(table.notices)
     if table.truncated:
         notices.append("only the first rows of the file were read (preview)")
@@ -423,10 +427,7 @@ def prepare(table: Table, config: DataConfig) -> Dataset:
     )
     if isinstance(options, PixelOptions):
         pipeline = _pixel_pipeline(table, pipeline, options, order[:a])
-    if task.kind == "regression" and config.scale_target:
-        values = numeric_values(df[target], target, **where)
-        pipeline = pipeline.with_target_scaling(TargetScaling.fit(values[order[:a]]))
-        del values
+    pipeline = scaled_target(table, config, pipeline, order[:a])
     if tcodes is not None and task.n_classes < 2**15:
         tcodes = tcodes.astype(np.int16)  # 2 bytes a row from here on, not 8
     # hand back what the fit's temporaries (and its threads' arenas) left free
@@ -436,13 +437,33 @@ def prepare(table: Table, config: DataConfig) -> Dataset:
     pipeline._fill(df, x, order, cache=cache, **where)
     if isinstance(pipeline.input_spec, PixelLayout):
         x = pipeline.input_spec.reshape(x)
-    if tcodes is not None:
-        codes = tcodes[order]
-        del tcodes
-        y = class_targets(codes, task)
-    else:
-        y = pipeline.encode_target(df[target], rows=order, **where)
+    y = split_targets(table, pipeline, order, tcodes)
+    del tcodes
     return Dataset.from_splits(x, y, a, b, pipeline, notices)
+
+
+def scaled_target(
+    table: Table, config: DataConfig, pipeline: Pipeline, train_rows: np.ndarray
+) -> Pipeline:
+    """`pipeline` with its regression target standardized on the training rows when the
+    settings ask for it (`scale_target`); unchanged otherwise."""
+    task, target = pipeline.task, pipeline.target
+    if task is None or task.kind != "regression" or not config.scale_target or not target:
+        return pipeline
+    where = dict(path=table.path, header_lines=1 if table.has_header else 0)
+    values = numeric_values(table.df[target], target, **where)
+    return pipeline.with_target_scaling(TargetScaling.fit(values[train_rows]))
+
+
+def split_targets(
+    table: Table, pipeline: Pipeline, order: np.ndarray, codes: np.ndarray | None
+) -> np.ndarray:
+    """The training targets of the rows at `order`: from the class `codes` of every row
+    (classification) or the target column as the pipeline encodes it (regression)."""
+    if codes is not None:
+        return class_targets(codes[order], pipeline.task)  # type: ignore[arg-type]
+    where = dict(path=table.path, header_lines=1 if table.has_header else 0)
+    return pipeline.encode_target(table.df[str(pipeline.target)], rows=order, **where)
 
 
 def _pixel_pipeline(

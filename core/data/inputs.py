@@ -11,17 +11,19 @@ from typing import Any
 
 from core.data.image_folder import ImageOptions, ImageSpec
 from core.data.pixels import PixelLayout, PixelOptions
+from core.data.tokenizer import TextOptions, Tokenizer
 from core.errors import ConfigError, FormatError
 
 #: kind -> (options class, fitted spec class)
 _KINDS: dict[str, tuple[Any, Any]] = {
     "pixels": (PixelOptions, PixelLayout),
     "images": (ImageOptions, ImageSpec),
+    "text": (TextOptions, Tokenizer),
 }
 INPUT_KINDS = tuple(_KINDS)
 
-InputOptions = PixelOptions | ImageOptions
-InputSpec = PixelLayout | ImageSpec
+InputOptions = PixelOptions | ImageOptions | TextOptions
+InputSpec = PixelLayout | ImageSpec | Tokenizer
 
 
 def _kind(d: Any, error: type[Exception], what: str) -> str:

@@ -44,6 +44,12 @@ def _outputs(pipeline: Any) -> str:
     )
 
 
+def _input_kind(spec: Any) -> str:
+    if spec.kind == "text":
+        return "array of token ids (whole numbers, passed as float32 where the file's input is)"
+    return "float32 array"
+
+
 def without_shaped_input(bundle: Any, fmt: str) -> tuple[Any, list[str]]:
     """(the bundle to export, notes): for a model whose samples are images, text or series
     windows, and a format that cannot hold that preprocessing, the bundle without its
@@ -57,7 +63,7 @@ def without_shaped_input(bundle: Any, fmt: str) -> tuple[Any, list[str]]:
     shape = ", ".join(str(d) for d in spec.input_shape)
     note = (
         f"preprocessing stays outside this file: {spec.describe()}. The file's input is "
-        f"that preprocessed float32 array of shape (N, {shape}); {_outputs(pipeline)}. "
+        f"that preprocessed {_input_kind(spec)} of shape (N, {shape}); {_outputs(pipeline)}. "
         "`layerforge predict` on the .lfmodel applies all of it for you"
     )
     if fmt == "python":

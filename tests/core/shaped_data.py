@@ -76,3 +76,23 @@ def project(
         train_config=settings,
         path=str(data.parent / "shaped.lfproj"),
     )
+
+
+POSITIVE = ("great", "good", "lovely", "fine", "superb", "warm", "clever")
+NEGATIVE = ("bad", "awful", "poor", "boring", "dull", "weak", "clumsy")
+FILLER = ("the", "film", "was", "a", "plot", "and", "story", "acting", "with", "very")
+
+
+def reviews_csv(path: Path, n: int = 120, seed: int = 0) -> Path:
+    """Generated short reviews (`review`) labelled by the sentiment of their words
+    (`sentiment`: positive / negative)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        positive = i % 2 == 1
+        words = list(rng.choice(FILLER, int(rng.integers(3, 9))))
+        words += list(rng.choice(POSITIVE if positive else NEGATIVE, int(rng.integers(1, 3))))
+        rng.shuffle(words)
+        rows.append((" ".join(words).capitalize() + ".", "positive" if positive else "negative"))
+    pd.DataFrame(rows, columns=["review", "sentiment"]).to_csv(path, index=False)
+    return path

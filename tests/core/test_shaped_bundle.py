@@ -16,7 +16,7 @@ from core.cli.__main__ import main
 from core.data.image_folder import scan_folder
 from core.export import export_model
 from core.run import save_trained, train_project
-from tests.core.shaped_data import digits_csv, image_folder, project, write_image
+from tests.core.shaped_data import digits_csv, image_folder, project, reviews_csv, write_image
 
 IMAGE_NET = [
     ("Input", {"shape": [8, 8, 1]}),
@@ -123,3 +123,29 @@ def test_pixel_csv_bundle_round_trip(tmp_path: Path) -> None:
     assert main(["predict", str(path), "--data", str(csv), "--out", str(out)]) == 0
     written = pd.read_csv(out)
     assert len(written) == 200 and "probability_9" in written.columns
+
+
+def test_text_bundle_round_trip_and_cli_predict(tmp_path: Path) -> None:
+    csv = reviews_csv(tmp_path / "reviews.csv", n=60)
+    config = {"target": "sentiment", "input": {"kind": "text", "sequence_length": 6}}
+    net = [("Input", {"shape": [6]}), ("Dense", {"units": 1, "activation": "sigmoid"})]
+    result = train_project(project(csv, net, config))
+    path = save_trained(result, tmp_path / "text.lfmodel")
+    bundle = load_model(path)
+    assert bundle.pipeline == result.dataset.pipeline
+    new = pd.DataFrame({"review": ["A great, lovely film!", "", "Dull and boring plot"]})
+    x = bundle.features(new)
+    assert x.dtype == np.int32 and x[1].tolist() == [0] * 6
+    np.testing.assert_array_equal(x, result.dataset.pipeline.transform(new))
+    want = result.model.predict(x, verbose=0)[:, 0]
+    np.testing.assert_allclose(bundle.predict(new).probabilities[:, 1], want, rtol=1e-6)
+    new_csv = tmp_path / "new.csv"
+    new.to_csv(new_csv, index=False)
+    out = tmp_path / "pred.csv"
+    assert main(["predict", str(path), "--data", str(new_csv), "--out", str(out)]) == 0
+    written = pd.read_csv(out, keep_default_na=False)
+    assert list(written.columns[:2]) == ["review", "prediction"]
+    assert len(written) == 3
+    report = export_model(str(path), "onnx", tmp_path / "text.onnx")
+    assert "the text column 'review' lower-cased, split into words" in report.notes[0]
+    assert "input is that preprocessed" in report.notes[0]
