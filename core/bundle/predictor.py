@@ -171,6 +171,9 @@ class BundledModel:
             return image_inputs(spec, source)
         df, path = self._frame(source)
         x = self._table_features(df, path)
+        if getattr(spec, "kind", None) == "series":
+            # the forecast from each window stands on its last row
+            return ModelInputs(df, x, spec.forecast_starts(len(df)) + spec.window - 1)
         return ModelInputs(df, x, np.arange(len(x)))
 
     def features(self, rows: Any) -> np.ndarray:
@@ -185,6 +188,9 @@ class BundledModel:
             frame = self.decode(self.predict_raw(inputs.x, batch_size=batch_size)).to_frame()
         else:
             frame = self.decode(np.zeros((0, self._n_outputs()), np.float32)).to_frame()
+        spec = getattr(self.pipeline, "input_spec", None)
+        if getattr(spec, "kind", None) == "series":
+            frame.columns = spec.prediction_names()
         return inputs.aligned(frame), inputs
 
     def _n_outputs(self) -> int:
@@ -322,8 +328,14 @@ class BundledModel:
                 "This model was saved without its preprocessing and target, so it cannot read "
                 "labels from a table. Evaluate it with model.evaluate(x, y) instead."
             )
+        if self.pipeline.input_kind == "images":
+            return self._labelled_images(rows)
         df, path = self._frame(rows)
         target = self.pipeline.target
+        if getattr(self.pipeline.input_spec, "kind", None) == "series":
+            from core.data.series_dataset import labelled_windows
+
+            return labelled_windows(self.pipeline, df, path)
         if target not in {str(c) for c in df.columns}:
             raise DataError(
                 f"Expected the target column '{target}' to evaluate against. Received: a "
@@ -343,6 +355,34 @@ class BundledModel:
         x = self.pipeline.transform(df, path=path)
         y = self.pipeline.encode_target(df[target], path=path)
         return x, y, np.flatnonzero(keep) + 1
+
+    def _labelled_images(self, source: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(images, targets, 1-based positions among the image files) of the images inside
+        a class folder named like one of the model's classes."""
+        from core.data.dataset import class_targets
+
+        task = self.pipeline.task
+        inputs = image_inputs(self.pipeline.input_spec, source)
+        folders = [(inputs.labels or [])[i] for i in inputs.at]
+        index = {label: k for k, label in enumerate(task.class_labels)}
+        unknown = sorted({f for f in folders if f is not None and f not in index})
+        if unknown:
+            shown = ", ".join(f"'{c}'" for c in task.class_labels[:10])
+            raise DataError(
+                f"Expected class folders named like the model's classes ({shown}). Received: "
+                f"{', '.join(repr(u) for u in unknown[:5])}. Rename the folders, or predict "
+                "instead of evaluating.",
+                path=os.fspath(source) if isinstance(source, (str, os.PathLike)) else None,
+            )
+        keep = np.asarray([f is not None for f in folders], dtype=bool)
+        if not keep.any():
+            raise DataError(
+                "Expected images inside class folders to evaluate against. Received: none (the "
+                "images are not in folders named after classes). Predict instead.",
+                path=os.fspath(source) if isinstance(source, (str, os.PathLike)) else None,
+            )
+        codes = np.asarray([index[f] for f in folders if f is not None], np.int64)
+        return inputs.x[keep], class_targets(codes, task), inputs.at[keep] + 1
 
     def summary(self) -> str:
         """The Keras-style table of layers, output shapes and parameter counts."""

@@ -86,7 +86,7 @@ def _text(ev: Any) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.cli._common import format_value, load_model_and_data, metric_columns
+    from core.cli._common import format_value, load_model_and_data, load_model_file, metric_columns
     from core.evaluation.from_bundle import (
         bundle_boundary,
         bundle_importance,
@@ -94,28 +94,36 @@ def run(args: argparse.Namespace) -> int:
         explain_worst_row,
     )
 
-    bundle, table = load_model_and_data(args)
-    metrics = bundle.evaluate(table.df)
-    ev = evaluate_bundle(bundle, table.df, threshold=args.threshold)
+    bundle = load_model_file(args.model)
+    # a table's rows, or (images, text, series) the source as the model reads it
+    shaped = getattr(bundle.pipeline, "input_spec", None) is not None
+    if getattr(bundle.pipeline, "input_kind", None) == "images":
+        source: Any = args.data
+    else:
+        source = load_model_and_data(args)[1].df
+    metrics = bundle.evaluate(source)
+    ev = evaluate_bundle(bundle, source, threshold=args.threshold)
     if args.report:
         from core.evaluation.html_report import write_report
 
-        importance = bundle_importance(bundle, table.df)
+        # importance, the boundary and explanations are per input column: tables only
+        importance = None if shaped else bundle_importance(bundle, source)
         write_report(
             args.report,
             ev,
             title=f"Evaluation of {_name(args.model)}",
             facts={"model": _name(args.model), "data": _name(args.data), "target": bundle.target},
             importance=importance,
-            boundary=bundle_boundary(bundle, table.df, importance),
-            explanation=explain_worst_row(bundle, table.df, ev),
+            boundary=None if shaped else bundle_boundary(bundle, source, importance),
+            explanation=None if shaped else explain_worst_row(bundle, source, ev),
         )
     if args.predictions:
         ev.predictions.write_csv(args.predictions, ev.predictions.worst_first())
     if args.json:
         print(json.dumps({**metrics, **ev.to_json()}, indent=2))
         return 0
-    print(f"{len(table.df)} rows of {args.data} (target '{bundle.target}'):")
+    count = f"{len(ev.predictions)} samples" if shaped else f"{len(source)} rows"
+    print(f"{count} of {args.data} (target '{bundle.target}'):")
     for name in metric_columns({"data": metrics}):
         print(f"  {name:<10} {format_value(metrics[name])}")
     print("\n".join(_text(ev)))

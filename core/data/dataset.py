@@ -183,6 +183,8 @@ class Dataset:
     pipeline: Pipeline
     notices: list[str] = field(default_factory=list)
     target: str = ""
+    #: True when the splits follow each other in time (a series): never shuffled across.
+    time_ordered: bool = False
 
     @property
     def n_features(self) -> int:
@@ -403,6 +405,10 @@ def prepare(table: Table, config: DataConfig) -> Dataset:
         from core.data.text_dataset import prepare_text
 
         return prepare_text(table, config)
+    if kind == "series":
+        from core.data.series_dataset import prepare_series
+
+        return prepare_series(table, config)
     notices = list(table.notices)
     if table.truncated:
         notices.append("only the first rows of the file were read (preview)")

@@ -12,6 +12,7 @@ from typing import Any
 from core.data.image_folder import ImageOptions, ImageSpec
 from core.data.pixels import PixelLayout, PixelOptions
 from core.data.tokenizer import TextOptions, Tokenizer
+from core.data.windows import SeriesOptions, Windowing
 from core.errors import ConfigError, FormatError
 
 #: kind -> (options class, fitted spec class)
@@ -19,11 +20,12 @@ _KINDS: dict[str, tuple[Any, Any]] = {
     "pixels": (PixelOptions, PixelLayout),
     "images": (ImageOptions, ImageSpec),
     "text": (TextOptions, Tokenizer),
+    "series": (SeriesOptions, Windowing),
 }
 INPUT_KINDS = tuple(_KINDS)
 
-InputOptions = PixelOptions | ImageOptions | TextOptions
-InputSpec = PixelLayout | ImageSpec | Tokenizer
+InputOptions = PixelOptions | ImageOptions | TextOptions | SeriesOptions
+InputSpec = PixelLayout | ImageSpec | Tokenizer | Windowing
 
 
 def _kind(d: Any, error: type[Exception], what: str) -> str:

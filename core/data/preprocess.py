@@ -529,13 +529,14 @@ class Pipeline:
 
     def decode_predictions(self, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """(labels, probabilities (n, K)) from network outputs; for regression
-        (values in the target's units, None)."""
+        (values in the target's units: (n,), or (n, outputs) for several, None)."""
         task = self._require_task()
         raw = np.asarray(raw, dtype=np.float64)
         if raw.ndim == 1:
             raw = raw.reshape(-1, 1)
         if task.kind == "regression":
-            return self.target_values(raw)[:, 0].copy(), None
+            values = self.target_values(raw)
+            return (values[:, 0].copy() if values.shape[1] == 1 else values), None
         labels = np.asarray(task.class_labels, dtype=object)
         if task.kind == "binary" and raw.shape[1] == 1:
             p = np.clip(raw[:, 0], 0.0, 1.0)

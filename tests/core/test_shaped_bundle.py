@@ -149,3 +149,59 @@ def test_text_bundle_round_trip_and_cli_predict(tmp_path: Path) -> None:
     report = export_model(str(path), "onnx", tmp_path / "text.onnx")
     assert "the text column 'review' lower-cased, split into words" in report.notes[0]
     assert "input is that preprocessed" in report.notes[0]
+
+
+def test_series_bundle_forecasts_from_every_window(tmp_path: Path) -> None:
+    n = 120
+    t = np.arange(n)
+    frame = pd.DataFrame({"day": t, "load": np.round(10 + 5 * np.sin(2 * np.pi * t / 20), 4)})
+    csv = tmp_path / "load.csv"
+    frame.to_csv(csv, index=False)
+    config = {
+        "target": "load",
+        "roles": {"day": "ignore"},
+        "scale_target": True,
+        "validation_split": 0.2,
+        "input": {"kind": "series", "window": 10, "horizon": 2},
+    }
+    net = [("Input", {"shape": [10, 1]}), ("Flatten", {}), ("Dense", {"units": 2})]
+    result = train_project(project(csv, net, config, epochs=5))
+    path = save_trained(result, tmp_path / "load.lfmodel")
+    bundle = load_model(path)
+    assert bundle.pipeline == result.dataset.pipeline
+    pred, inputs = bundle.predict_table(csv)
+    assert list(pred.columns) == ["prediction_t+1", "prediction_t+2"]
+    assert pred.iloc[:9].isna().all().all() and pred.iloc[9:].notna().all().all()
+    # the forecast standing on row 9 comes from rows 0..9, in the target's own units
+    raw = result.model.predict(result.dataset.pipeline.transform(frame)[:1], verbose=0)
+    want = bundle.pipeline.target_values(raw)[0]
+    np.testing.assert_allclose(pred.iloc[9].to_numpy(np.float64), want, rtol=1e-5)
+    out = tmp_path / "pred.csv"
+    assert main(["predict", str(path), "--data", str(csv), "--out", str(out)]) == 0
+    written = pd.read_csv(out)
+    assert len(written) == n and list(written.columns) == [
+        "day",
+        "load",
+        "prediction_t+1",
+        "prediction_t+2",
+    ]
+    metrics = bundle.evaluate(frame)
+    x, y, rows = bundle.labelled(frame)
+    assert len(x) == n - 12 + 1 and rows[0] == 10  # every window with both targets known
+    assert set(metrics) >= {"loss", "mae"}
+
+
+def test_cli_evaluate_on_a_labelled_image_folder(
+    image_model: tuple, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, path, _ = image_model
+    report = tmp_path / "r.html"
+    assert main(["evaluate", str(path), "--data", str(root), "--report", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert f"20 samples of {root} (target 'class')" in out
+    assert "accuracy" in out and report.stat().st_size > 0
+    other = image_folder(tmp_path / "other", classes=("dark", "birds"), per_class=1)
+    assert main(["evaluate", str(path), "--data", str(other)]) == 1
+    assert "Expected class folders named like the model's classes ('dark', 'light')" in (
+        capsys.readouterr().err
+    )
