@@ -115,26 +115,33 @@ def test_series_shorter_than_window_and_horizon_says_the_numbers(tmp_path: Path)
     assert info.value.path == str(csv)
 
 
-def test_parts_too_short_for_a_window_say_why(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("share", "window", "horizon", "message"),
+    [
+        (
+            0.5,
+            19,
+            2,
+            r"Expected training rows for at least one window: window \+ horizon = 19 \+ 2 "
+            r"= 21 rows\. Received: 20 training row\(s\) of 40",
+        ),
+        (
+            0.05,
+            4,
+            3,
+            r"Expected at least one validation window: its targets need horizon = 3 "
+            r"row\(s\) inside the validation part\. Received: a validation part of 2 row\(s\)",
+        ),
+    ],
+)
+def test_parts_too_short_for_a_window_say_why(
+    tmp_path: Path, share: float, window: int, horizon: int, message: str
+) -> None:
     csv = _series(tmp_path / "s.csv", 40)
-    short_train = DataConfig(
-        target="t", validation_split=0.5, input={"kind": "series", "window": 19, "horizon": 2}
-    )
-    with pytest.raises(
-        DataError,
-        match=r"Expected training rows for at least one window: window \+ horizon = 19 \+ 2 "
-        r"= 21 rows\. Received: 20 training row\(s\) of 40",
-    ):
-        prepare(read_csv(csv), short_train)
-    short_val = DataConfig(
-        target="t", validation_split=0.05, input={"kind": "series", "window": 4, "horizon": 3}
-    )
-    with pytest.raises(
-        DataError,
-        match=r"Expected at least one validation window: its targets need horizon = 3 "
-        r"row\(s\) inside the validation part\. Received: a validation part of 2 row\(s\)",
-    ):
-        prepare(read_csv(csv), short_val)
+    settings = {"kind": "series", "window": window, "horizon": horizon}
+    config = DataConfig(target="t", validation_split=share, input=settings)
+    with pytest.raises(DataError, match=message):
+        prepare(read_csv(csv), config)
 
 
 def test_empty_target_cells_leave_their_windows_out(tmp_path: Path) -> None:
