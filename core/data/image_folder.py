@@ -494,3 +494,30 @@ def read_image_folder(
     remap = np.full(len(scan.classes), -1, np.int64)
     remap[present] = np.arange(len(present))
     return decoded.x, remap[codes], report, scan
+
+
+def class_thumbnails(
+    scan: FolderScan, per_class: int = 6, side: int = 48
+) -> dict[str, list[tuple[str, np.ndarray]]]:
+    """Up to `per_class` thumbnails per class for a view: (file relative to the folder,
+    uint8 RGB array whose longest side is `side`), in file order; unreadable files are
+    left out (the report counts them)."""
+    from PIL import Image
+
+    out: dict[str, list[tuple[str, np.ndarray]]] = {name: [] for name in scan.classes}
+    for f, k in zip(scan.files, scan.labels, strict=True):
+        if k < 0 or len(out[scan.classes[k]]) >= per_class:
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                with Image.open(f) as im:
+                    if im.size[0] * im.size[1] > MAX_IMAGE_PIXELS:
+                        continue
+                    img = im.convert("RGB")
+                    img.thumbnail((side, side), Image.Resampling.NEAREST)
+                    pixels = np.asarray(img, dtype=np.uint8).copy()
+        except Exception:  # noqa: BLE001 - Pillow raises many kinds on bad bytes
+            continue
+        out[scan.classes[k]].append((scan.relative(f), pixels))
+    return out
