@@ -37,6 +37,16 @@ def _values(values: Sequence[float | None]) -> np.ndarray:
     return np.array([math.nan if v is None else float(v) for v in values], dtype=float)
 
 
+def _rising(curves: Sequence[Sequence[float | None]]) -> bool:
+    """True when the curves end higher than they start, on the whole."""
+    ends = [
+        (float(c[-1]), float(c[0]))
+        for c in curves
+        if len(c) > 1 and c[0] is not None and c[-1] is not None
+    ]
+    return bool(ends) and sum(last - first for last, first in ends) > 0
+
+
 class RunCharts(QWidget):
     """The loss plot and the metric plot, side by side; see the module docstring."""
 
@@ -71,7 +81,14 @@ class RunCharts(QWidget):
         if item.legend is not None:
             item.legend.scene().removeItem(item.legend)
             item.legend = None
-        item.addLegend(offset=(-8, 8), labelTextSize="8pt")
+        # The legend goes where the curves are not: top right over falling curves (a loss),
+        # bottom right over rising ones (an accuracy).
+        rising = name is not None and _rising([r.history.get(name) or [] for r in records])
+        item.addLegend(
+            offset=(-8, -8) if rising else (-8, 8),
+            labelTextSize="8pt",
+            brush=pg.mkBrush(255, 255, 255, 220),
+        )
         if not records:
             title = f"{title}: select runs in the table"
         elif name is not None:

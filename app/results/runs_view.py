@@ -2,8 +2,8 @@
 
 `RunsModel` is a sortable Qt table model over `core.evaluation.runs.summary_row`s
 (newest first until a header is clicked): id, start time (local), epochs,
-the settings in words, the final epoch's metrics, the test metrics, duration
-and seed. `RunsView` shows it with the curves of the selected runs overlaid
+duration, seed, the settings in words, the final epoch's metrics and the test
+metrics. `RunsView` shows it with the curves of the selected runs overlaid
 (`app.results.runs_charts`: loss and the main metric, one colour per run,
 built when the page is first shown and redrawn only while it is on screen)
 and two buttons that go through the `DocumentController`: "Restore
@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.results.parts import heading
-from app.results.text import duration, value
+from app.results.text import duration, metric
 from core.errors import FormatError
 from core.evaluation.runs import RunRecord, epochs_text, summary_columns, summary_row
 
@@ -50,19 +50,20 @@ if TYPE_CHECKING:
 
 Index = QModelIndex | QPersistentModelIndex
 
-#: Fixed columns before and after the metrics: key, title, tooltip.
+#: The columns before the metrics: key, title, tooltip.
 _LEAD = (
     ("id", "Run", "The run's id: its start time (UTC) and four random characters"),
     ("started", "Started", "When the run started (local time)"),
     ("epochs", "Epochs", "Epochs the model was trained; 20+5: five more after 20"),
+    ("duration", "Duration", "How long the run took (wall clock, pauses included)"),
+    ("seed", "Seed", "The seed of the split, the initial weights and the shuffling"),
     ("settings", "Settings", "Optimizer, learning rate, batch size, loss, early stopping"),
 )
 #: The column of the start time (the default sort, newest first).
 STARTED = 1
-_TAIL = (
-    ("duration", "Duration", "How long the run took (wall clock, pauses included)"),
-    ("seed", "Seed", "The seed of the split, the initial weights and the shuffling"),
-)
+#: The table's first height (the curves below get twice as much) and the widest the
+#: Settings column starts (its full text is the cell's tooltip).
+TABLE_HEIGHT, SETTINGS_WIDTH = 240, 170
 
 
 def local_time(iso: str) -> str:
@@ -91,17 +92,14 @@ class RunsModel(QAbstractTableModel):
         """Show these `summary_row`s, given oldest first (the project's order)."""
         self.beginResetModel()
         finals, tests = summary_columns(rows)
-        lead_tail = {k: (t, tip) for k, t, tip in (*_LEAD, *_TAIL)}
+        lead = {k: (t, tip) for k, t, tip in _LEAD}
         self.columns = (
-            [k for k, _, _ in _LEAD]
-            + [f"final:{n}" for n in finals]
-            + [f"test:{n}" for n in tests]
-            + [k for k, _, _ in _TAIL]
+            [k for k, _, _ in _LEAD] + [f"final:{n}" for n in finals] + [f"test:{n}" for n in tests]
         )
         self.titles, self.tips = [], []
         for key in self.columns:
-            if key in lead_tail:
-                title, tip = lead_tail[key]
+            if key in lead:
+                title, tip = lead[key]
             else:
                 where, name = key.split(":", 1)
                 title = name if where == "final" else f"test {name}"
@@ -146,7 +144,7 @@ class RunsModel(QAbstractTableModel):
         v = self.raw(r, key)
         if v is None:
             return "—"
-        return value(v) if isinstance(v, float) else str(v)
+        return metric(v) if isinstance(v, float) else str(v)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -160,6 +158,8 @@ class RunsModel(QAbstractTableModel):
             return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
             r = self.rows[index.row()]
+            if key == "settings":
+                return r["settings_text"]
             tip = f"Run {r['id']} ({r['reason'].replace('_', ' ')}), network {r['fingerprint']}"
             if r.get("continued_from"):
                 tip += f", continued from run {r['continued_from']}"
@@ -252,8 +252,10 @@ class RunsView(QWidget):
         split.setChildrenCollapsible(False)
         split.addWidget(self.table)
         split.addWidget(plots)
-        split.setStretchFactor(0, 2)
-        split.setStretchFactor(1, 3)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 2)
+        split.setSizes([TABLE_HEIGHT, 2 * TABLE_HEIGHT])  # the curves get the most room
+        self.splitter = split
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 8)
         layout.addLayout(top)
@@ -276,6 +278,9 @@ class RunsView(QWidget):
         self._order = [r.id for r in records]
         self.model.set_rows([summary_row(r) for r in records])
         self.table.resizeColumnsToContents()
+        column = self.model.columns.index("settings")
+        if self.table.columnWidth(column) > SETTINGS_WIDTH:  # the full text is its tooltip
+            self.table.setColumnWidth(column, SETTINGS_WIDTH)
         self.select_ids([i for i in keep if i in self.records] or self._order[-1:])
         n = len(records)
         if problem:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["duration", "percent", "score", "value"]
+__all__ = ["duration", "metric", "percent", "score", "value"]
 
 
 def percent(share: float | None, digits: int = 1) -> str:
@@ -29,6 +29,14 @@ def value(x: float | None) -> str:
     if x is None or not math.isfinite(x):
         return "—"
     return f"{x:,.0f}" if abs(x) >= 100_000 else f"{x:.4g}"
+
+
+def metric(x: float | None) -> str:
+    """A metric in a table of runs: four decimals, so a column lines up ("0.9000",
+    "0.0293"); very small or large values in four significant digits; None -> "—"."""
+    if x is None or not math.isfinite(x):
+        return "—"
+    return f"{x:.4f}" if x == 0 or 1e-3 <= abs(x) < 1e5 else f"{x:.4g}"
 
 
 def duration(seconds: float | None) -> str:

@@ -18,7 +18,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from app.document import DocumentController
-from app.results.text import value
+from app.results.text import metric
 from app.session import IDLE, TrainingSession
 from core.cli import main as cli
 from core.document.graph_io import graph_to_dict
@@ -108,8 +108,8 @@ def test_two_runs_are_listed_compared_restored_deleted_and_listed_by_the_cli(
     assert "test accuracy" in header and "Duration" in header and "Seed" in header
     assert view.model.text(1, "epochs") == "4"
     assert view.model.text(1, "seed") == str(first.seed)
-    assert view.model.text(1, "test:accuracy") == value(first.metrics["test"]["accuracy"])
-    assert view.model.text(0, "final:loss") == value(second.history["loss"][-1])
+    assert view.model.text(1, "test:accuracy") == metric(first.metrics["test"]["accuracy"])
+    assert view.model.text(0, "final:loss") == metric(second.history["loss"][-1])
 
     _click_row(qtbot, view, first.id)
     _click_row(qtbot, view, second.id, CTRL)
@@ -267,3 +267,43 @@ def test_restore_and_delete_buttons_follow_the_selection(qtbot: Any, window: Any
     assert view.charts.loss.getPlotItem().listDataItems() == []
     qtbot.mouseClick(view.table.viewport(), LEFT, pos=QPoint(5, 5))  # an empty table
     assert view.selected_ids() == []
+
+
+def test_a_header_click_sorts_and_a_restore_is_one_step_only_when_it_changes_something(
+    qtbot: Any, window: Any, tmp_path: Path, capsys: Any
+) -> None:
+    path = copy_example(tmp_path, "iris")
+    for epochs in ("5", "2", "3"):
+        assert cli(["train", str(path), "--epochs", epochs]) == 0
+    capsys.readouterr()
+    open_and_wait(qtbot, window, path)
+    window.workspace.show_page("runs")
+    view = window.runs
+    model, header = view.model, view.table.horizontalHeader()
+    recorded = [r.id for r in window.controller.runs()]
+    assert [r["id"] for r in model.rows] == recorded[::-1]  # newest first
+
+    column = model.columns.index("epochs")
+    rect = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
+    qtbot.mouseClick(header.viewport(), LEFT, pos=QPoint(rect, header.height() // 2))
+    first_order = [r["epochs"] for r in model.rows]
+    qtbot.mouseClick(header.viewport(), LEFT, pos=QPoint(rect, header.height() // 2))
+    second_order = [r["epochs"] for r in model.rows]
+    assert {tuple(first_order), tuple(second_order)} == {(2, 3, 5), (5, 3, 2)}
+    assert [model.text(i, "epochs") for i in range(3)] == [str(e) for e in second_order]
+
+    # The newest run trained 3 epochs (a flag of that run): restoring it sets 3, once.
+    newest = recorded[-1]
+    controller, epochs = window.controller, window.training.training_panel.epochs
+    assert controller.project.train_config["epochs"] == 4
+    _click_row(qtbot, view, newest)
+    steps = controller.undo_stack.count()
+    qtbot.mouseClick(view.restore_button, LEFT)
+    assert controller.project.train_config["epochs"] == 3 and epochs.value() == 3
+    assert controller.undo_stack.count() == steps + 1
+    with qtbot.waitSignal(controller.message) as said:
+        qtbot.mouseClick(view.restore_button, LEFT)  # already there: no second step
+    assert said.args == [f"The network and settings are already those of run {newest}."]
+    assert controller.undo_stack.count() == steps + 1
+    _undo(qtbot, window)
+    assert controller.project.train_config["epochs"] == 4 and epochs.value() == 4
