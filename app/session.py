@@ -21,10 +21,12 @@ model the controller loaded (weights, optimizer state, curves, test
 metrics). Whenever the model is dropped or restored, `modelChanged` tells
 every view to show what is there now, never a previous run's numbers.
 During a run, `EpochSnapshots` keeps a consistent copy of the weights at
-epoch ends for the recovery copy (`recovery_state`), and `histograms` (a
+epoch ends for the recovery copy (`recovery_state`), `histograms` (a
 `core.evaluation.histograms.HistogramRecorder`, fed in the training thread)
-keeps copies of each layer's weight and gradient histograms per epoch; they
-are part of the trained state too.
+keeps copies of each layer's weight and gradient histograms per epoch (they
+are part of the trained state too), and `weight_tap` (`core.live.WeightTap`)
+copies the weights about ten times a second, between two steps, for the live
+views (`app.live_model.LiveModel`) when one wants them.
 
 Every run that trained at least one epoch is recorded in the project when it
 ends, completed, stopped, diverged or failed (`core.evaluation.runs.RunRecord`
@@ -52,6 +54,7 @@ from app.worker import BatchChunk, TrainingWorker
 from core.document.trained_state import BatchCurves, EpochSnapshots, TrainedState
 from core.errors import ConfigError, FormatError, LayerForgeError
 from core.evaluation.histograms import HistogramRecorder
+from core.live import WeightTap
 from core.run import (
     Trainer,
     TrainResult,
@@ -200,6 +203,8 @@ class TrainingSession(QObject):
         self._run_start: RunStart | None = None
         #: The id of the recorded run the current model came from (None: not recorded).
         self.model_run_id: str | None = None
+        #: Copies of the weights during a run, for the live views (see the module docstring).
+        self.weight_tap = WeightTap()
         self._loading_document = False
         controller.graphEvent.connect(self._on_graph_event)
         controller.documentReset.connect(self.load_from_project)
@@ -636,7 +641,11 @@ class TrainingSession(QObject):
         def events() -> Iterator[Event]:  # called in the worker thread
             return trainer(model, dataset, settings, callbacks, initial_epoch=initial)
 
-        worker = TrainingWorker(events, self, start_paused=paused)
+        tap = self.weight_tap
+        tap.reset()
+        worker = TrainingWorker(
+            events, self, start_paused=paused, on_delivery=lambda: tap.capture(model)
+        )
         worker.batches.connect(self._on_batches)
         worker.epochEnded.connect(self._on_epoch)
         worker.trainingFinished.connect(self._on_finished)

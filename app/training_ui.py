@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QMainWindow,
     QMenu,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -37,6 +36,7 @@ from app.run_bar import RunBar
 from app.session import PAUSED, RUNNING, TrainingSession
 from app.training_page import TrainingPage
 from app.training_panel import TrainingPanel
+from app.widgets.lazy import LazyWidget
 from app.workspace import Workspace
 from core.run import Trainer, training_events
 
@@ -67,7 +67,13 @@ class TrainingUI:
         self.workspace.show_page(key)
 
 
-class LazyPlots(QWidget):
+def _plots_panel(parent: QWidget) -> PlotsPanel:
+    from app.plots import PlotsPanel
+
+    return PlotsPanel(parent)
+
+
+class LazyPlots(LazyWidget):
     """Stands in for the `PlotsPanel` until it is first shown or given data.
 
     Importing pyqtgraph costs a noticeable part of the start-up time, so the panel is
@@ -75,39 +81,16 @@ class LazyPlots(QWidget):
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(_plots_panel, parent)
         self.setObjectName("LazyPlots")
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._panel: PlotsPanel | None = None
-
-    @property
-    def built(self) -> bool:
-        return self._panel is not None
 
     @property
     def panel(self) -> PlotsPanel:
-        if self._panel is None:
-            from app.plots import PlotsPanel
-
-            self._panel = PlotsPanel(self)
-            self._layout.addWidget(self._panel)
-        return self._panel
-
-    def paintEvent(self, event: Any) -> None:  # noqa: N802 (Qt override)
-        # First painted (its tab really on screen, not merely "shown" behind another
-        # tab): build the panel on the next turn of the event loop, outside the paint.
-        if self._panel is None:
-            QTimer.singleShot(0, self._build_if_visible)
-        super().paintEvent(event)
-
-    def _build_if_visible(self) -> None:
-        if self._panel is None and self.isVisible():
-            self.panel  # noqa: B018 (builds it)
+        return self.widget  # type: ignore[return-value]
 
     def __getattr__(self, name: str) -> Any:
         # Only called for names LazyPlots itself lacks: the panel's API (plots, clear, …).
-        if name.startswith("__") or name in ("_panel", "_layout"):
+        if name.startswith("__") or name in ("_widget", "_layout", "_factory"):
             raise AttributeError(name)
         return getattr(self.panel, name)
 

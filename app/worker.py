@@ -6,11 +6,14 @@ closing the generator, steps by advancing to the next `BatchEnded` and
 pausing again (each Step request is counted, so N clicks run exactly N
 batches), coalesces batch events at the source into at most ~10
 `BatchChunk` deliveries a second, turns an exception into an `errored` signal
-carrying the traceback text, and waits between steps while the GUI thread is
-busy painting (`GuiGate`): every PySide6 call releases the GIL, so a GUI
-thread painting against a Python-bound training thread would have to win the
-GIL back after each Qt call (up to `sys.getswitchinterval()`, 5 ms, each
-time) and one frame would cost tens of switch intervals. Only frozen events
+carrying the traceback text, calls an optional `on_delivery` hook in the
+worker thread before each delivery (between two steps, when the model is
+consistent: the session copies the weights for the live twin there), and
+waits between steps while the GUI thread is busy painting (`GuiGate`): every
+PySide6 call releases the GIL, so a GUI thread painting against a
+Python-bound training thread would have to win the GIL back after each Qt
+call (up to `sys.getswitchinterval()`, 5 ms, each time) and one frame would
+cost tens of switch intervals. Only frozen events
 and read-only copied arrays cross threads; the worker never touches a widget.
 """
 
@@ -264,9 +267,11 @@ class TrainingWorker(QThread):
         start_paused: bool = False,
         gate: GuiGate | None = GUI_GATE,
         ack_wait: float = ACK_WAIT,
+        on_delivery: Callable[[], object] | None = None,
     ) -> None:
         super().__init__(parent)
         self._factory = factory
+        self._on_delivery = on_delivery
         self._delivery_interval = delivery_interval
         self._gate = gate
         self._ack_wait = ack_wait
@@ -387,6 +392,8 @@ class TrainingWorker(QThread):
         epochs, self._pending_epochs = self._pending_epochs, []
         if chunk is None and not epochs:
             return
+        if self._on_delivery is not None:
+            self._on_delivery()  # between two steps: the model's weights are consistent
         if chunk is not None:
             self.batches.emit(chunk)
         for event in epochs:

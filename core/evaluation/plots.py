@@ -405,6 +405,42 @@ def _ramp(t: np.ndarray) -> np.ndarray:
     return _RAMP[lo] * (1 - f) + _RAMP[lo + 1] * f
 
 
+def class_rgb(n: int) -> np.ndarray:
+    """The colours (n, 3) of classes 0..n-1, as every chart and the Boundary view use them."""
+    return np.array([_rgb(PALETTE[k % len(PALETTE)]) for k in range(n)])
+
+
+def value_rgb(values: np.ndarray, value_range: tuple[float, float]) -> np.ndarray:
+    """Regression values as colours (..., 3) on the value ramp over `value_range`."""
+    lo, hi = value_range
+    return _ramp((np.asarray(values, dtype=np.float64) - lo) / ((hi - lo) or 1.0))
+
+
+def boundary_rgb(grid: Any, value_range: tuple[float, float] | None = None) -> np.ndarray:
+    """The colours (ny, nx, 3), floats 0..255, of a `BoundaryGrid`'s cells.
+
+    Classification: the predicted class's colour, paler where the model is unsure
+    (two classes blend by the second class's probability). Regression: the value
+    ramp over `value_range` (default: the grid's own range).
+    """
+    if grid.kind == "regression":
+        pred = grid.predicted
+        if value_range is None:
+            value_range = (float(np.min(pred)), float(np.max(pred)))
+        return value_rgb(pred, value_range)
+    white = np.array([255.0, 255.0, 255.0])
+    colors = class_rgb(max(2, len(grid.labels)))
+    if grid.confidence is not None and colors.shape[0] == 2:
+        p = grid.confidence[..., None]  # probability of the second class
+        rgb = colors[0] * (1 - p) + colors[1] * p
+        strength = np.abs(2 * p - 1)
+    else:
+        rgb = colors[grid.predicted]
+        conf = grid.confidence if grid.confidence is not None else np.ones(grid.predicted.shape)
+        strength = ((conf - 1 / len(colors)) / (1 - 1 / len(colors)))[..., None]
+    return white * (1 - 0.55 * strength) + rgb * 0.55 * strength
+
+
 def boundary_png(grid: Any, plan: Any, title: str | None = None) -> bytes:
     """A `BoundaryGrid` as a map (class colour, paler where the model is unsure; or a
     value ramp for regression) with the plan's training points on top."""
@@ -420,25 +456,12 @@ def boundary_png(grid: Any, plan: Any, title: str | None = None) -> bytes:
         xlim=(x0, x1),
         ylim=(y0, y1),
     )
-    white = np.array([255.0, 255.0, 255.0])
     pts, targets = plan.points, plan.point_targets
+    lo = hi = 0.0
     if grid.kind == "regression":
         values = [grid.predicted.ravel()] + ([targets] if pts is not None and len(pts) else [])
         lo, hi = float(min(v.min() for v in values)), float(max(v.max() for v in values))
-        rgb = _ramp((grid.predicted - lo) / ((hi - lo) or 1.0))
-    else:
-        colors = np.array(
-            [_rgb(PALETTE[k % len(PALETTE)]) for k in range(max(2, len(grid.labels)))]
-        )
-        if grid.confidence is not None and colors.shape[0] == 2:
-            p = grid.confidence[..., None]  # probability of the second class
-            rgb = colors[0] * (1 - p) + colors[1] * p
-            strength = np.abs(2 * p - 1)
-        else:
-            rgb = colors[grid.predicted]
-            conf = grid.confidence if grid.confidence is not None else np.ones(grid.predicted.shape)
-            strength = ((conf - 1 / len(colors)) / (1 - 1 / len(colors)))[..., None]
-        rgb = white * (1 - 0.55 * strength) + rgb * 0.55 * strength
+    rgb = boundary_rgb(grid, (lo, hi))
     img = Image.fromarray(np.flipud(rgb).clip(0, 255).astype(np.uint8), "RGB")
     l, t, r, b = (int(v) for v in c.box)
     c.img.paste(img.resize((r - l, b - t), Image.BILINEAR), (l, t))
