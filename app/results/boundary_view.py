@@ -52,10 +52,12 @@ class BoundaryView(LazyWidget):
 
 @dataclass
 class BoundaryUI:
-    """What `install` created."""
+    """What `install` created. `follow_runs`: a fresh run started from the Network page
+    brings the Boundary page forward (off once the person leaves the page mid-run)."""
 
     live: LiveModel
     view: BoundaryView
+    follow_runs: bool = True
 
 
 def install(window: Any) -> BoundaryUI:
@@ -70,19 +72,21 @@ def install(window: Any) -> BoundaryUI:
         view,
         tip="What the network predicts across two inputs of your data: its decision boundary",
     )
-    follow = {"on": True}
+    ui = BoundaryUI(live, view)
 
     def forward(fresh: bool) -> None:
-        if not (fresh and follow["on"] and workspace.current_key() == "network"):
-            return
-        if view.map.shows_map():
-            workspace.show_page("boundary")
+        if fresh and ui.follow_runs and workspace.current_key() == "network":
+            if view.map.shows_map():
+                workspace.show_page("boundary")
 
     def left(key: str) -> None:
         if key != "boundary" and session.is_running():
-            follow["on"] = False  # the person looked elsewhere mid-run: stop pulling them back
+            ui.follow_runs = False  # the person looked elsewhere mid-run: stop pulling them back
+
+    def reset() -> None:
+        ui.follow_runs = True
 
     session.runStarted.connect(forward)
     workspace.pageChanged.connect(left)
-    window.controller.documentReset.connect(lambda: follow.update(on=True))
-    return BoundaryUI(live, view)
+    window.controller.documentReset.connect(reset)
+    return ui
