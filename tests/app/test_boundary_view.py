@@ -77,6 +77,7 @@ def test_map_moves_during_a_run_and_the_twin_ends_with_the_trained_weights(qtbot
     assert session.weight_tap.copies >= 2  # copied in the training thread
     assert "Live: the weights (641 weights" in m.rate.text() or not session.is_running()
     qtbot.waitUntil(lambda: not during[-1], timeout=5000)  # redrawn after the run too
+    _click_tab(qtbot, window, "boundary")  # the Results page came forward when it ended
     trained = session.model.get_weights()
     twin = window.boundary.live.get_weights()
     assert len(twin) == len(trained)
@@ -177,8 +178,14 @@ def test_one_input_network_explains_instead_of_a_map(qtbot, tmp_path) -> None:
     assert not m.x_picker.isEnabled() and not m.y_picker.isEnabled()
     assert m.x_picker.currentText() == "x" and m.y_picker.count() == 0
     _click_tab(qtbot, window, "network")
-    _train(qtbot, window, 2)
-    assert window.workspace.current_key() == "network"  # no map to bring forward
+    pages: list[str] = []
+    window.workspace.pageChanged.connect(pages.append)
+    panel = window.training.training_panel
+    panel.epochs.setValue(2)
+    with qtbot.waitSignal(window.training.session.runStarted):
+        qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    assert "boundary" not in pages  # no map to bring forward
+    qtbot.waitUntil(lambda: not window.training.session.is_running(), timeout=60_000)
     _click_tab(qtbot, window, "boundary")
     qtbot.waitUntil(lambda: bool(m.curves) and len(m.curves[0].getData()[0]) == 200)
     assert m.image.image is None
