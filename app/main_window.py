@@ -124,15 +124,15 @@ class MainWindow(QMainWindow):
         from app.training_ui import install as install_training
 
         self.training = install_training(self, controller)
-        from app.results.boundary_view import install as install_boundary
-
-        self.boundary = install_boundary(self)
         from app.export_dialog import add_export_action
 
         add_export_action(self, self.training.session.trained_bundle, self._export_context)
         from app.results import install as install_results
 
         self.results = install_results(self)
+        from app.results.boundary_view import install as install_boundary
+
+        self.boundary = install_boundary(self)
         from app.results.learned_view import install as install_learned
 
         self.learned = install_learned(self)

@@ -4,8 +4,10 @@
 the `TrainingPanel` (settings, buttons) in a column that scrolls only when
 the window is very short, and beside it the panel's `readout` (position,
 speed, latest values, test score, outcome) above the plots, which take the
-rest of the page. A splitter between the two sides can be dragged; its
-position is part of the person's saved layout (`layout_state`).
+rest of the page. `add_beside_plots` puts another live view to the right of
+the plots (the compact decision-boundary map), behind a splitter of its own.
+The splitter between the two sides can be dragged; its position is part of
+the person's saved layout (`layout_state`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from app.widgets.splitters import make_splitter, pack_splitters, unpack_splitter
 
 #: Default width of the settings column (px): the form and two buttons a row.
 SETTINGS_WIDTH = 360
+#: Default width of a view beside the plots (px).
+BESIDE_PLOTS_WIDTH = 380
 
 
 def scrolling(widget: QWidget) -> QScrollArea:
@@ -57,7 +61,10 @@ class TrainingPage(QWidget):
         right_layout.setContentsMargins(8, 4, 0, 0)
         right_layout.setSpacing(6)
         right_layout.addWidget(readout)
-        right_layout.addWidget(plots, 1)
+        self.plots_splitter = make_splitter(
+            Qt.Orientation.Horizontal, "trainingPlotsSplitter", [(plots, 1)]
+        )
+        right_layout.addWidget(self.plots_splitter, 1)
 
         self.splitter = make_splitter(
             Qt.Orientation.Horizontal,
@@ -68,6 +75,15 @@ class TrainingPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.splitter)
+
+    def add_beside_plots(self, widget: QWidget) -> None:
+        """Show `widget` to the right of the plots, `BESIDE_PLOTS_WIDTH` wide at first."""
+        splitter = self.plots_splitter
+        splitter.addWidget(widget)
+        splitter.setStretchFactor(splitter.count() - 1, 0)
+        total = max(sum(splitter.sizes()), 1000)
+        beside = [BESIDE_PLOTS_WIDTH] * (splitter.count() - 1)
+        splitter.setSizes([max(total - sum(beside), 1)] + beside)
 
     def layout_state(self) -> QByteArray:
         """The splitter's position, for the person's saved layout."""

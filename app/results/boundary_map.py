@@ -1,19 +1,20 @@
 """The decision-boundary map: the network's prediction over a plane through the user's data.
 
-`BoundaryMap` shows a `core.evaluation` boundary plan as a pyqtgraph map:
-the predicted class (paler where the network is unsure) or, for regression,
-the predicted value as a heat map, with the training points on top in their
-class colours. Two pickers choose the plane: two numeric inputs (the other
-inputs held at their median, which the page says) or "PCA (all features)".
-The default is the two most important inputs once there is a trained model
-to rank them with, else the only two inputs, else PCA. The map is drawn from
-`app.live_model.LiveModel`'s twin, never from the model being trained; it
-redraws when the twin takes new weights (about ten times a second during a
-run, at most `MAX_HZ`), after a run and when a model is restored. A network
-with one input shows a curve and a sentence saying why; data with text
-inputs only shows the reason instead of a map. Every choice, caption and
-colour comes from `core.evaluation.boundary_map`; this module only draws.
-`app.results.boundary_view` puts it on the workspace's Boundary page.
+`BoundaryMap` draws a `app.results.boundary_state.BoundaryState` (the plan
+every map of the window shares) with pyqtgraph: the predicted class (paler
+where the network is unsure) or, for regression, the predicted value as a
+heat map, with the training points on top in their class colours. The full
+map (the Boundary page) has two pickers that choose the plane: two numeric
+inputs (the other inputs held at their median, which it says) or "PCA (all
+features)"; the compact map (beside the plots on the Training page) shows
+the same plane with one line saying which. Maps are drawn from
+`app.live_model.LiveModel`'s twin, never from the model being trained: a
+visible map redraws when the twin takes new weights (about ten times a
+second during a run, at most `MAX_HZ`), after a run and when a model is
+restored. A network with one input shows a curve and a sentence saying why;
+data with text inputs only shows the reason instead of a map. Every choice,
+caption and colour comes from `core.evaluation.boundary_map`; this module
+only draws.
 """
 
 from __future__ import annotations
@@ -29,61 +30,51 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from app.live_model import LiveModel
 from app.plots import _GatedGraphicsLayoutWidget as GatedGraphics
-from app.session import TrainingSession
+from app.results.boundary_state import BoundaryState
+from app.widgets.labels import make_label
 from app.worker import GUI_GATE
-from core.errors import LayerForgeError
-from core.evaluation.boundary import CURVE, BoundaryPlan, BoundaryRenderer, plan_for_dataset
+from core.evaluation.boundary import CURVE
 from core.evaluation.boundary_map import (
     AXIS_PCA,
-    Choice,
     axis_options,
     axis_title,
-    axis_units,
     choice_of,
     grid_rgba,
     held_note,
-    numeric_positions,
-    pick_axis,
     point_rgba,
-    rank_features,
 )
 from core.evaluation.plots import PALETTE
-from core.evaluation.results import target_units
 
 #: Most redraws a second (the twin takes weights about ten times a second).
 MAX_HZ = 10.0
-#: Cells per axis of the map.
-RESOLUTION = 200
-NO_DATA = "Open a CSV in the Data panel: the map shows what the network predicts across it."
-NO_MODEL = "Press Start: the map shows what the network predicts, and moves as it learns."
+NO_MODEL = "Press Train: the map shows what the network predicts, and moves as it learns."
 
 
 class BoundaryMap(QWidget):
-    """The decision-boundary map of the session's model; see the module docstring.
+    """One view of the window's `BoundaryState`; see the module docstring.
 
+    `compact`: no pickers, notes or legend, one caption line (for the Training page).
     Signals: `redrawn()` after each redraw of the map (or curve).
     """
 
     redrawn = Signal()
 
     def __init__(
-        self, session: TrainingSession, live: LiveModel, parent: QWidget | None = None
+        self,
+        state: BoundaryState,
+        live: LiveModel,
+        parent: QWidget | None = None,
+        *,
+        compact: bool = False,
     ) -> None:
         super().__init__(parent)
-        self.setObjectName("BoundaryMap")
-        self.session = session
+        self.setObjectName("BoundaryMapCompact" if compact else "BoundaryMap")
+        self.state = state
+        self.session = state.session
         self.live = live
-        self.plan: BoundaryPlan | None = None
+        self.compact = compact
         self.redraws = 0
-        self._renderer: BoundaryRenderer | None = None
-        self._dataset: Any = None
-        self._ranked: list[int] = []
-        self._chosen: Choice | None = None  # the user's pick; None: the default
-        #: The default axes wait for a ranking (a restored model); `_ranked` is that ranking.
-        self._rank_pending = False
-        self._ranked_valid = False
-        self._units: tuple[tuple[float, float], ...] = ()
-        self._value_range = (0.0, 1.0)
+        self._curve_items: list[pg.PlotDataItem] = []
         self._last_draw = -1.0
         self._stale = True
         self._timer = QTimer(self)
@@ -97,19 +88,11 @@ class BoundaryMap(QWidget):
         for which, picker in enumerate((self.x_picker, self.y_picker)):
             picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             picker.activated.connect(lambda index, w=which: self._picked(w, index))
-        self.rate = QLabel()
-        self.rate.setObjectName("boundaryRate")
-        self.rate.setProperty("role", "muted")
-        self.note = QLabel()
-        self.note.setObjectName("boundaryNote")
-        self.note.setProperty("role", "muted")
-        self.note.setWordWrap(True)
-        self.explanation = QLabel()
-        self.explanation.setObjectName("boundaryExplanation")
-        self.explanation.setWordWrap(True)
-        self.legend = QLabel()
-        self.legend.setObjectName("boundaryLegend")
-        self.legend.setWordWrap(True)
+        self.rate = make_label(name="boundaryRate", role="muted", wrap=False)
+        self.note = make_label(name="boundaryNote", role="muted")
+        self.explanation = make_label(name="boundaryExplanation")
+        self.legend = make_label(name="boundaryLegend")
+        self.caption = make_label(name="boundaryCaption", role="muted")
 
         self.graphics = GatedGraphics(GUI_GATE)
         self.graphics.setBackground("w")
@@ -117,123 +100,81 @@ class BoundaryMap(QWidget):
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.image = pg.ImageItem()
-        self.points = pg.ScatterPlotItem(size=7, pen=pg.mkPen(255, 255, 255, 230, width=1))
-        self.curves: list[pg.PlotDataItem] = []
+        size = 5 if compact else 7
+        self.points = pg.ScatterPlotItem(size=size, pen=pg.mkPen(255, 255, 255, 230, width=1))
         self.plot.addItem(self.image)
         self.plot.addItem(self.points)
 
-        pickers = QHBoxLayout()
-        pickers.setContentsMargins(0, 0, 0, 0)
-        pickers.addWidget(QLabel("Across:"))
-        pickers.addWidget(self.x_picker)
-        pickers.addSpacing(12)
-        pickers.addWidget(QLabel("Up:"))
-        pickers.addWidget(self.y_picker)
-        pickers.addSpacing(12)
-        pickers.addWidget(self.rate, 1)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addLayout(pickers)
-        layout.addWidget(self.note)
-        layout.addWidget(self.explanation)
-        layout.addWidget(self.graphics, 1)
-        layout.addWidget(self.legend)
+        if compact:
+            layout.setContentsMargins(0, 0, 0, 0)
+            layout.addWidget(self.caption)
+            layout.addWidget(self.explanation)
+            layout.addWidget(self.graphics, 1)
+            self.plot.getAxis("left").setWidth(36)
+        else:
+            pickers = QHBoxLayout()
+            pickers.setContentsMargins(0, 0, 0, 0)
+            pickers.addWidget(QLabel("Across:"))
+            pickers.addWidget(self.x_picker)
+            pickers.addSpacing(12)
+            pickers.addWidget(QLabel("Up:"))
+            pickers.addWidget(self.y_picker)
+            pickers.addSpacing(12)
+            pickers.addWidget(self.rate, 1)
+            layout.setContentsMargins(6, 6, 6, 6)
+            layout.addLayout(pickers)
+            layout.addWidget(self.note)
+            layout.addWidget(self.explanation)
+            layout.addWidget(self.graphics, 1)
+            layout.addWidget(self.legend)
 
-        session.dataChanged.connect(self._on_data)
-        session.modelChanged.connect(self._on_model)
-        session.runStarted.connect(lambda _fresh: setattr(self, "_ranked_valid", False))
-        live.weightsUpdated.connect(self._on_weights)
-        self._on_data()
-        self._on_model()
+        state.planChanged.connect(self._on_plan)
+        live.weightsUpdated.connect(self.schedule)
+        self._on_plan()
 
-    # ------------------------------------------------------------------ state
+    # ------------------------------------------------------------------ the plane
+    @property
+    def plan(self) -> Any:
+        return self.state.plan
+
     def shows_map(self) -> bool:
-        """True when the page draws a 2-D map (not a curve, an explanation or nothing)."""
-        return self.plan is not None and choice_of(self.plan) is not None
+        """True when this draws a 2-D map (not a curve, an explanation or nothing)."""
+        return self.state.shows_map()
 
-    def _on_data(self) -> None:
-        dataset = self.session.dataset
-        if dataset is not self._dataset:
-            self._dataset = dataset
-            self._chosen = None
-            self._ranked = numeric_positions(dataset) if dataset is not None else []
-            self._ranked_valid = False
-        self._replan()
-
-    def _on_model(self) -> None:
-        """A trained model was restored (or the map is first built with one): rank the
-        inputs with it, once the twin holds its weights, and default to the top two."""
-        session = self.session
-        if session.model is not None and session.epochs_done > 0 and not session.is_running():
-            self._rank_pending = True
-            self._ranked_valid = False
-            self._rank()
-
-    def _rank(self) -> None:
-        """Rank the inputs with the trained twin (when idle); a pending default follows."""
-        session, dataset = self.session, self.session.dataset
-        if session.is_running() or session.epochs_done == 0 or dataset is None:
+    def _on_plan(self) -> None:
+        plan, dataset = self.state.plan, self.session.dataset
+        if plan is None or dataset is None:
+            self._show_text(self.state.problem)
             return
-        if not self.live.available:
-            return
-        if not self._ranked_valid:
-            try:
-                self._ranked = rank_features(self.live.predict, dataset)
-            except LayerForgeError:
-                return
-            self._ranked_valid = True
-        if self._rank_pending:
-            self._rank_pending = False
-            if self._chosen is None:
-                self._replan()
-
-    def _on_weights(self) -> None:
-        self._rank()
-        self.schedule()
-
-    def _default_choice(self) -> Choice | None:
-        dataset = self.session.dataset
-        if self._chosen is not None:
-            return self._chosen
-        if dataset is not None and len(self._ranked) >= 2 and self.live.available:
-            return (self._ranked[0], self._ranked[1])
-        return None  # the plan's own default: the two inputs, else PCA
-
-    def _replan(self) -> None:
-        dataset = self.session.dataset
-        self.plan, self._renderer = None, None
-        if dataset is None:
-            self._show_text(NO_DATA)
-            return
-        try:
-            self.plan = plan_for_dataset(dataset, features=self._default_choice())
-            if self.plan.drawable:
-                self._renderer = BoundaryRenderer(self.plan, RESOLUTION)
-        except LayerForgeError as exc:
-            self._show_text(f"No map can be drawn: {' '.join(str(exc).split())}")
-            return
-        plan = self.plan
-        units = target_units(getattr(dataset, "pipeline", None))
-        if dataset.task.kind == "regression" and len(dataset.y_train):
-            values = units(dataset.y_train).ravel()
-            self._value_range = (float(np.min(values)), float(np.max(values)))
-        self._units = axis_units(plan, getattr(dataset, "pipeline", None))
         self._sync_pickers(dataset)
         self.note.setText(held_note(plan, getattr(dataset, "pipeline", None)))
+        self.caption.setText(self._caption())
+        self.caption.setToolTip(self.note.text())
         self.explanation.setText(plan.reason)
         self.explanation.setVisible(bool(plan.reason))
         self.graphics.setVisible(plan.drawable)
         self._draw_points()
         self._set_legend()
-        self._stale = True
         self.schedule()
+
+    def _caption(self) -> str:
+        plan = self.state.plan
+        if plan is None or not plan.drawable:
+            return ""
+        if choice_of(plan) == AXIS_PCA:
+            return "Decision boundary on the first two principal components (Boundary page)"
+        if plan.mode == CURVE:
+            return f"Prediction along '{plan.axis_names[0]}'"
+        held = " (other inputs at their median)" if len(plan.feature_names) > 2 else ""
+        return f"Decision boundary: {plan.axis_names[0]} across, {plan.axis_names[1]} up{held}"
 
     def _show_text(self, text: str) -> None:
         for picker in (self.x_picker, self.y_picker):
             picker.clear()
             picker.setEnabled(False)
-        self.note.setText("")
-        self.legend.setText("")
+        for label in (self.note, self.legend, self.caption):
+            label.setText("")
         self.explanation.setText(text)
         self.explanation.setVisible(True)
         self.graphics.setVisible(False)
@@ -241,8 +182,7 @@ class BoundaryMap(QWidget):
         self.points.clear()
 
     def _sync_pickers(self, dataset: Any) -> None:
-        plan = self.plan
-        assert plan is not None
+        plan = self.state.plan
         choice = choice_of(plan)
         options = axis_options(dataset) if choice is not None else []
         for which, picker in enumerate((self.x_picker, self.y_picker)):
@@ -262,28 +202,31 @@ class BoundaryMap(QWidget):
     def _picked(self, which: int, index: int) -> None:
         picker = self.x_picker if which == 0 else self.y_picker
         value = picker.itemData(index)
-        current = choice_of(self.plan) if self.plan is not None else None
-        if value is None or current is None:
-            return
-        self._chosen = pick_axis(current, which, value, self._ranked)
-        self._replan()
+        if value is not None:
+            self.state.choose(which, value)
 
     # ------------------------------------------------------------------ drawing
     def _display(self, u: np.ndarray, axis: int) -> np.ndarray:
-        offset, scale = self._units[axis] if axis < len(self._units) else (0.0, 1.0)
+        units = self.state.units
+        offset, scale = units[axis] if axis < len(units) else (0.0, 1.0)
         return offset + scale * np.asarray(u, dtype=np.float64)
 
+    @property
+    def curves(self) -> list[pg.PlotDataItem]:
+        """The curve drawn for a one-input network (empty otherwise)."""
+        return self._curve_items
+
     def _draw_points(self) -> None:
-        plan, dataset = self.plan, self.session.dataset
-        for curve in self.curves:
+        plan, dataset = self.state.plan, self.session.dataset
+        for curve in self._curve_items:
             self.plot.removeItem(curve)
-        self.curves = []
+        self._curve_items = []
         if plan is None or dataset is None or plan.points is None or not plan.drawable:
             self.points.clear()
             return
         kind = dataset.task.kind
         targets = np.asarray(plan.point_targets)
-        colors = point_rgba(targets, kind, len(dataset.task.class_labels), self._value_range)
+        colors = point_rgba(targets, kind, len(dataset.task.class_labels), self.state.value_range)
         brushes = [pg.mkBrush(*c) for c in colors]
         xs = self._display(plan.points[:, 0], 0)
         if plan.mode == CURVE:
@@ -317,7 +260,7 @@ class BoundaryMap(QWidget):
             self.legend.setText("")
             return
         if dataset.task.kind == "regression":
-            lo, hi = self._value_range
+            lo, hi = self.state.value_range
             self.legend.setText(
                 f"Colour: the predicted value, from {lo:.3g} (dark purple) to {hi:.3g} (yellow); "
                 "the points are training rows in their own value's colour."
@@ -343,21 +286,17 @@ class BoundaryMap(QWidget):
         elif not self._timer.isActive():
             self._timer.start(int(wait * 1000) + 1)
 
-    def _predict(self, x: np.ndarray) -> np.ndarray:
-        units = target_units(getattr(self.session.dataset, "pipeline", None))
-        return units(self.live.predict(x))
-
     def redraw(self) -> None:
         """Draw the map (or curve) from the twin's current weights."""
         self._last_draw = time.perf_counter()
         self._stale = False
         self.rate.setText(self.live.rate_note())
-        plan, renderer, dataset = self.plan, self._renderer, self.session.dataset
+        plan, renderer, dataset = self.state.plan, self.state.renderer, self.session.dataset
         if plan is None or renderer is None or dataset is None:
             return
         if not self.live.available:
             self.image.clear()
-            for curve in self.curves:
+            for curve in self._curve_items:
                 curve.clear()
             if not plan.reason:
                 self.explanation.setText(NO_MODEL)
@@ -367,7 +306,7 @@ class BoundaryMap(QWidget):
             self.explanation.setVisible(False)
         with GUI_GATE.busy():
             kind = dataset.task.kind
-            grid = renderer.render(self._predict, kind, dataset.task.class_labels)
+            grid = renderer.render(self.state.predict, kind, dataset.task.class_labels)
             if plan.mode == CURVE:
                 self._draw_curve(grid)
             else:
@@ -376,7 +315,7 @@ class BoundaryMap(QWidget):
         self.redrawn.emit()
 
     def _draw_image(self, grid: Any) -> None:
-        rgba = grid_rgba(grid, self._value_range)
+        rgba = grid_rgba(grid, self.state.value_range)
         self.image.setImage(rgba.transpose(1, 0, 2), autoLevels=False, levels=(0, 255))
         xs, ys = self._display(grid.xs, 0), self._display(grid.ys, 1)
         dx = (xs[-1] - xs[0]) / max(len(xs) - 1, 1)
@@ -392,9 +331,9 @@ class BoundaryMap(QWidget):
             ys = grid.predicted[0]
         else:
             ys = grid.predicted[0].astype(np.float64)
-        if not self.curves:
-            self.curves = [self.plot.plot(pen=pg.mkPen(PALETTE[0], width=2))]
-        self.curves[0].setData(self._display(grid.xs, 0), ys)
+        if not self._curve_items:
+            self._curve_items = [self.plot.plot(pen=pg.mkPen(PALETTE[0], width=2))]
+        self._curve_items[0].setData(self._display(grid.xs, 0), ys)
 
     # ------------------------------------------------------------------ visibility
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)

@@ -1,13 +1,16 @@
-"""The Boundary page of the workspace: where the decision-boundary map lives.
+"""The Boundary page of the workspace, and the compact map beside the training plots.
 
-`install(window)` creates the `app.live_model.LiveModel` for the window's
-training session and adds a `BoundaryView` as the workspace page
-"boundary" ("Boundary"). The view builds its `app.results.boundary_map.
-BoundaryMap` (pyqtgraph) the first time it is painted or asked for, so that
-starting the app does not import the plotting library. A fresh run started
-while the Network page is in front brings the Boundary page forward (on the
-seed example and the 2-D demos the map is the first thing that moves), until
-the person leaves that page during a run; a new document turns that back on.
+`install(window)` creates the window's `app.live_model.LiveModel` and
+`app.results.boundary_state.BoundaryState` over its training session, adds a
+`BoundaryView` as the workspace page "boundary" ("Boundary", after Results
+when that page is there) and puts a compact map to the right of the plots on
+the Training page, so that on the seed example and the 2-D demos the map
+moves beside the loss curves from the first batch. Both views build their
+`app.results.boundary_map.BoundaryMap` (pyqtgraph) the first time they are
+painted or asked for, so starting the app does not import the plotting
+library; the compact one is hidden when the data gives no 2-D map (a
+one-input network, text-only inputs). Starting a run never changes the page
+a person is on.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QWidget
 
 from app.live_model import LiveModel
-from app.session import TrainingSession
+from app.results.boundary_state import BoundaryState
 from app.widgets.lazy import LazyWidget
 
 if TYPE_CHECKING:
@@ -27,23 +30,27 @@ if TYPE_CHECKING:
 __all__ = ["BoundaryUI", "BoundaryView", "install"]
 
 
-def _boundary_map(page: QWidget) -> BoundaryMap:
-    from app.results.boundary_map import BoundaryMap
-
-    assert isinstance(page, BoundaryView)
-    return BoundaryMap(page.session, page.live, page)
-
-
 class BoundaryView(LazyWidget):
-    """The Boundary page: holds the `BoundaryMap`, built on first paint or first use."""
+    """A `BoundaryMap` of `state`, built on first paint or first use (`map`)."""
 
     def __init__(
-        self, session: TrainingSession, live: LiveModel, parent: QWidget | None = None
+        self,
+        state: BoundaryState,
+        live: LiveModel,
+        parent: QWidget | None = None,
+        *,
+        compact: bool = False,
     ) -> None:
-        super().__init__(_boundary_map, parent)
-        self.setObjectName("BoundaryView")
-        self.session = session
+        super().__init__(self._make_map, parent)
+        self.setObjectName("BoundaryCompact" if compact else "BoundaryView")
+        self.state = state
         self.live = live
+        self.compact = compact
+
+    def _make_map(self, parent: QWidget) -> QWidget:
+        from app.results.boundary_map import BoundaryMap
+
+        return BoundaryMap(self.state, self.live, parent, compact=self.compact)
 
     @property
     def map(self) -> BoundaryMap:
@@ -52,41 +59,34 @@ class BoundaryView(LazyWidget):
 
 @dataclass
 class BoundaryUI:
-    """What `install` created. `follow_runs`: a fresh run started from the Network page
-    brings the Boundary page forward (off once the person leaves the page mid-run)."""
+    """What `install` created: the live model, the shared plane, the page and the compact map."""
 
     live: LiveModel
+    state: BoundaryState
     view: BoundaryView
-    follow_runs: bool = True
+    compact: BoundaryView | None
 
 
 def install(window: Any) -> BoundaryUI:
-    """Add the Boundary page to `window.workspace`, over `window.training.session`."""
-    session: TrainingSession = window.training.session
+    """Add the Boundary page and the compact map to `window` (see the module docstring)."""
+    session = window.training.session
     live = LiveModel(session, window)
-    view = BoundaryView(session, live)
+    state = BoundaryState(session, live, window)
+    view = BoundaryView(state, live)
     workspace = window.workspace
     workspace.add_page(
         "boundary",
         "Boundary",
         view,
+        after="results" if workspace.has_page("results") else None,
         tip="What the network predicts across two inputs of your data: its decision boundary",
     )
-    ui = BoundaryUI(live, view)
-
-    def forward(fresh: bool) -> None:
-        if fresh and ui.follow_runs and workspace.current_key() == "network":
-            if view.map.shows_map():
-                workspace.show_page("boundary")
-
-    def left(key: str) -> None:
-        if key != "boundary" and session.is_running():
-            ui.follow_runs = False  # the person looked elsewhere mid-run: stop pulling them back
-
-    def reset() -> None:
-        ui.follow_runs = True
-
-    session.runStarted.connect(forward)
-    workspace.pageChanged.connect(left)
-    window.controller.documentReset.connect(reset)
-    return ui
+    compact = None
+    page = getattr(window.training, "training_page", None)
+    if page is not None and hasattr(page, "add_beside_plots"):
+        compact = BoundaryView(state, live, compact=True)
+        compact.setToolTip("The decision boundary; choose its inputs on the Boundary page")
+        page.add_beside_plots(compact)
+        state.planChanged.connect(lambda: compact.setVisible(state.shows_map()))
+        compact.setVisible(state.shows_map())
+    return BoundaryUI(live, state, view, compact)

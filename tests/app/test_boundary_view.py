@@ -61,23 +61,29 @@ def _axis_labels(m) -> tuple[str, str]:
 
 def test_map_moves_during_a_run_and_the_twin_ends_with_the_trained_weights(qtbot) -> None:
     window, session = _open_example(qtbot, "moons")
-    view = window.boundary.view
+    _click_tab(qtbot, window, "training")
+    compact = window.boundary.compact
+    assert compact is not None and compact.isVisible()  # beside the plots, from the start
     panel = window.training.training_panel
     panel.epochs.setValue(5000)
-    during: list[bool] = []
+    beside: list[bool] = []
+    page: list[bool] = []
+    compact.map.redrawn.connect(lambda: beside.append(session.is_running()))
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
-    # The map is the first thing to move: its page came forward with the run.
-    assert window.workspace.current_key() == "boundary"
-    m = view.map
-    m.redrawn.connect(lambda: during.append(session.is_running()))
-    qtbot.waitUntil(lambda: sum(during) >= 3, timeout=60_000)
+    qtbot.waitUntil(lambda: sum(beside) >= 3, timeout=60_000)
+    assert window.workspace.current_key() == "training"  # a run never moves the page
+    # The Boundary page, opened mid-run, catches up and moves too.
+    _click_tab(qtbot, window, "boundary")
+    m = window.boundary.view.map
+    m.redrawn.connect(lambda: page.append(session.is_running()))
+    qtbot.waitUntil(lambda: sum(page) >= 3, timeout=60_000)
     with qtbot.waitSignal(session.runFinished, timeout=30_000):
-        qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
-    assert sum(during) >= 3
-    assert session.weight_tap.copies >= 2  # copied in the training thread
-    assert "Live: the weights (641 weights" in m.rate.text() or not session.is_running()
-    qtbot.waitUntil(lambda: not during[-1], timeout=5000)  # redrawn after the run too
+        qtbot.mouseClick(window.training.run_bar.button("stop"), Qt.MouseButton.LeftButton)
+    assert session.weight_tap.copies >= 4  # copied in the training thread
+    assert m.image.image is not None and m.image.image.shape == (200, 200, 4)
+    assert _axis_labels(m) == ("x1", "x2")
     _click_tab(qtbot, window, "boundary")  # the Results page came forward when it ended
+    qtbot.waitUntil(lambda: not page[-1], timeout=5000)  # redrawn after the run
     trained = session.model.get_weights()
     twin = window.boundary.live.get_weights()
     assert len(twin) == len(trained)
@@ -86,8 +92,6 @@ def test_map_moves_during_a_run_and_the_twin_ends_with_the_trained_weights(qtbot
     # The map shows the trained model: the twin's predictions are the model's.
     x = session.dataset.x_val
     np.testing.assert_allclose(window.boundary.live.predict(x), session.model.predict(x, verbose=0))
-    assert m.image.image is not None and m.image.image.shape == (200, 200, 4)
-    assert _axis_labels(m) == ("x1", "x2")
 
 
 def test_pickers_move_the_axes_and_pca_maps_all_features(qtbot) -> None:
@@ -177,15 +181,9 @@ def test_one_input_network_explains_instead_of_a_map(qtbot, tmp_path) -> None:
     assert not m.shows_map()
     assert not m.x_picker.isEnabled() and not m.y_picker.isEnabled()
     assert m.x_picker.currentText() == "x" and m.y_picker.count() == 0
-    _click_tab(qtbot, window, "network")
-    pages: list[str] = []
-    window.workspace.pageChanged.connect(pages.append)
-    panel = window.training.training_panel
-    panel.epochs.setValue(2)
-    with qtbot.waitSignal(window.training.session.runStarted):
-        qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
-    assert "boundary" not in pages  # no map to bring forward
-    qtbot.waitUntil(lambda: not window.training.session.is_running(), timeout=60_000)
+    _click_tab(qtbot, window, "training")
+    assert not window.boundary.compact.isVisible()  # no map beside the plots
+    _train(qtbot, window, 2)
     _click_tab(qtbot, window, "boundary")
     qtbot.waitUntil(lambda: bool(m.curves) and len(m.curves[0].getData()[0]) == 200)
     assert m.image.image is None
