@@ -111,6 +111,7 @@ class BoundaryMap(QWidget):
             layout.addWidget(self.caption)
             layout.addWidget(self.explanation)
             layout.addWidget(self.graphics, 1)
+            layout.addWidget(self.legend)
             self.plot.getAxis("left").setWidth(36)
         else:
             pickers = QHBoxLayout()
@@ -163,11 +164,11 @@ class BoundaryMap(QWidget):
         if plan is None or not plan.drawable:
             return ""
         if choice_of(plan) == AXIS_PCA:
-            return "Decision boundary on the first two principal components (Boundary page)"
+            return f"Decision boundary: PCA of all {len(plan.feature_names)} inputs"
         if plan.mode == CURVE:
             return f"Prediction along '{plan.axis_names[0]}'"
-        held = " (other inputs at their median)" if len(plan.feature_names) > 2 else ""
-        return f"Decision boundary: {plan.axis_names[0]} across, {plan.axis_names[1]} up{held}"
+        held = " (others at their median)" if len(plan.feature_names) > 2 else ""
+        return f"Decision boundary: {plan.axis_names[0]} × {plan.axis_names[1]}{held}"
 
     def _show_text(self, text: str) -> None:
         for picker in (self.x_picker, self.y_picker):
@@ -261,6 +262,9 @@ class BoundaryMap(QWidget):
             return
         if dataset.task.kind == "regression":
             lo, hi = self.state.value_range
+            if self.compact:
+                self.legend.setText(f"predicted value: {lo:.3g} (purple) to {hi:.3g} (yellow)")
+                return
             self.legend.setText(
                 f"Colour: the predicted value, from {lo:.3g} (dark purple) to {hi:.3g} (yellow); "
                 "the points are training rows in their own value's colour."
@@ -270,6 +274,9 @@ class BoundaryMap(QWidget):
             f"<span style='color:{PALETTE[k % len(PALETTE)]}'>■</span> {label}"
             for k, label in enumerate(dataset.task.class_labels[:8])
         )
+        if self.compact:
+            self.legend.setText(f"{items} &nbsp;·&nbsp; paler: unsure")
+            return
         self.legend.setText(
             f"{items} &nbsp;·&nbsp; the map is the predicted class, paler where the network "
             "is unsure; the points are training rows."

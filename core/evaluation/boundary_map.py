@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -197,14 +198,52 @@ def axis_title(plan: BoundaryPlan, k: int) -> str:
     return plan.axis_names[k] if k < len(plan.axis_names) else ""
 
 
+#: Levels of the colour tables `grid_rgba` looks cells up in (probability or value steps).
+LEVELS = 256
+
+
+@lru_cache(maxsize=16)
+def _colour_table(kind: str, n_classes: int, lo: float, hi: float) -> np.ndarray:
+    """RGBA (classes, LEVELS, 4) uint8: `boundary_rgb` of every class at every level
+    (regression: one row over the value range; two classes: one row over P(second))."""
+    t = np.linspace(0.0, 1.0, LEVELS)
+    if kind == "regression":
+        rows = [BoundaryGrid(kind, t, t[:1], (lo + t * (hi - lo))[None, :], None)]
+    elif n_classes <= 2:
+        rows = [BoundaryGrid(kind, t, t[:1], np.zeros((1, LEVELS), int), t[None, :], ("", ""))]
+    else:
+        labels = ("",) * n_classes
+        rows = [
+            BoundaryGrid(kind, t, t[:1], np.full((1, LEVELS), k), t[None, :], labels)
+            for k in range(n_classes)
+        ]
+    rgb = np.concatenate([boundary_rgb(g, (lo, hi)) for g in rows])
+    table = np.full(rgb.shape[:2] + (4,), 255, dtype=np.uint8)
+    table[..., :3] = np.clip(np.round(rgb), 0, 255)
+    return table
+
+
+def _levels(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    t = (np.asarray(values, dtype=np.float32) - np.float32(lo)) * np.float32(
+        (LEVELS - 1) / ((hi - lo) or 1.0)
+    )
+    return np.clip(t + np.float32(0.5), 0, LEVELS - 1).astype(np.intp)
+
+
 def grid_rgba(grid: BoundaryGrid, value_range: tuple[float, float] | None = None) -> np.ndarray:
-    """The map's pixels (ny, nx, 4) uint8, row 0 at the bottom of the plot."""
-    rgb = boundary_rgb(grid, value_range)
-    out = np.empty(rgb.shape[:2] + (4,), dtype=np.uint8)
-    np.clip(rgb, 0, 255, out=rgb)
-    out[..., :3] = rgb
-    out[..., 3] = 255
-    return out
+    """The map's pixels (ny, nx, 4) uint8, row 0 at the bottom of the plot: the colours of
+    `core.evaluation.plots.boundary_rgb`, looked up in a table of `LEVELS` steps (a redraw
+    during training must be cheap)."""
+    if grid.kind == "regression":
+        pred = grid.predicted
+        lo, hi = value_range or (float(np.min(pred)), float(np.max(pred)))
+        return _colour_table("regression", 0, float(lo), float(hi))[0][_levels(pred, lo, hi)]
+    n = max(2, len(grid.labels))
+    table = _colour_table(grid.kind, n, 0.0, 1.0)
+    conf = grid.confidence if grid.confidence is not None else np.ones(grid.predicted.shape)
+    if n == 2:
+        return table[0][_levels(conf, 0.0, 1.0)]
+    return table[grid.predicted, _levels(conf, 0.0, 1.0)]
 
 
 def point_rgba(

@@ -17,7 +17,12 @@ from core.document.project import load_project
 from core.engine.layers.spec import CATALOG
 from core.engine.training import TrainingFinished
 from core.errors import ConfigError
-from core.evaluation.boundary import BoundaryRenderer, plan_boundary, plan_for_dataset
+from core.evaluation.boundary import (
+    BoundaryGrid,
+    BoundaryRenderer,
+    plan_boundary,
+    plan_for_dataset,
+)
 from core.evaluation.boundary_map import (
     AXIS_PCA,
     axis_options,
@@ -30,7 +35,7 @@ from core.evaluation.boundary_map import (
     point_rgba,
     rank_features,
 )
-from core.evaluation.plots import PALETTE, class_rgb
+from core.evaluation.plots import PALETTE, boundary_rgb, class_rgb
 from core.live import TwinModel, WeightTap
 from core.run import TrainSettings, build_and_compile, load_data, training_events
 
@@ -228,5 +233,17 @@ def test_map_and_point_colours() -> None:
     pts = point_rgba(np.array([0, 1, 1]), "binary", 2, (0, 1))
     assert pts.shape == (3, 4) and tuple(pts[0, :3]) == tuple(int(v) for v in blue)
     assert PALETTE[0] == "#0072B2"
+    # the table lookup gives the colours of the report's picture (to within one step)
+    np.testing.assert_allclose(rgba[..., :3], np.clip(boundary_rgb(grid), 0, 255), atol=2)
+    three = BoundaryGrid(
+        "multiclass", grid.xs, grid.ys, grid.predicted % 3, grid.confidence, ("a", "b", "c")
+    )
+    np.testing.assert_allclose(
+        grid_rgba(three)[..., :3], np.clip(boundary_rgb(three), 0, 255), atol=2
+    )
+    values = BoundaryGrid("regression", grid.xs, grid.ys, grid.confidence * 30, None)
+    np.testing.assert_allclose(
+        grid_rgba(values, (0, 30))[..., :3], boundary_rgb(values, (0, 30)), atol=2
+    )
     ramp = point_rgba(np.array([0.0, 10.0]), "regression", 0, (0.0, 10.0))
     assert tuple(ramp[0, :3]) == (68, 1, 84) and tuple(ramp[1, :3]) == (253, 231, 37)
