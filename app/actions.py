@@ -4,7 +4,8 @@
 name of the handler method on the window's `WindowCommands`. `build_menus`
 creates the QActions and the menus File / Edit / View / Layer / Help,
 including the dynamic submenus (Open Recent, Examples, Panels) and the undo
-stack's own Undo/Redo actions.
+stack's own Undo/Redo actions. The keys of the canvas commands (`CANVAS_COMMANDS`)
+work on the Network page only; from the menu they bring that page forward.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QMimeData
+from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QMenu, QMessageBox
+from PySide6.QtWidgets import QMenu, QMessageBox, QToolBar
 
 from app import recent
 from core.document.graph_io import subgraph_dict
@@ -98,6 +99,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
 )
 
 MENUS = ("File", "Edit", "View", "Layer", "Help")
+#: Commands that act on the canvas: their keys work only on the Network page (a key
+#: pressed on another page must not edit a canvas out of sight), and choosing one from
+#: the menu brings the Network page forward first.
+CANVAS_COMMANDS = frozenset(
+    {"cut", "copy", "paste", "duplicate", "delete", "select_all", "zoom_in", "zoom_out", "fit"}
+    | {"auto_layout"}
+)
 
 
 def examples_dir() -> Path:
@@ -127,6 +135,15 @@ class WindowCommands:
     def __init__(self, window: MainWindow) -> None:
         self.w = window
         self._paste_count = 0
+
+    def on_canvas(self, handler: Callable[[], Any]) -> Callable[..., None]:
+        """`handler` run with the Network page in front (a canvas command from the menu)."""
+
+        def run(*_args: Any) -> None:
+            self.w.workspace.show_page("network")
+            handler()
+
+        return run
 
     # ---- file
     def new(self) -> None:
@@ -239,6 +256,7 @@ class WindowCommands:
             self._view_call("fit_all")
 
     def find_layer(self) -> None:
+        self.w.workspace.show_page("network")  # Ctrl+K works from every page
         dock = self.w.docks.get("palette")
         if dock is not None:
             dock.show()
@@ -304,9 +322,16 @@ def build_menus(window: MainWindow, commands: WindowCommands) -> dict[str, QActi
         if spec.tip:
             act.setStatusTip(spec.tip)
             act.setToolTip(spec.tip)
-        act.triggered.connect(getattr(commands, spec.handler))
+        handler = getattr(commands, spec.handler)
         menu.addAction(act)
-        window.addAction(act)  # shortcuts work while the menu bar is hidden, too
+        page = getattr(window, "network_page", None)
+        if spec.key in CANVAS_COMMANDS and page is not None:
+            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            page.addAction(act)
+            act.triggered.connect(commands.on_canvas(handler))
+        else:
+            window.addAction(act)  # shortcuts work while the menu bar is hidden, too
+            act.triggered.connect(handler)
         actions[spec.key] = act
     return actions
 
@@ -342,6 +367,11 @@ def _fill_panels(window: MainWindow, menu: QMenu) -> None:
     menu.clear()
     for dock in window.docks.values():
         menu.addAction(dock.toggleViewAction())
+    bars = [b for b in window.findChildren(QToolBar) if b.parentWidget() is window]
+    if bars:
+        menu.addSeparator()
+    for bar in bars:
+        menu.addAction(bar.toggleViewAction())
 
 
 _SUBMENUS: dict[str, Callable[[Any, QMenu], None]] = {

@@ -95,6 +95,11 @@ class MainWindow(QMainWindow):
             "history", "History", self.history, Area.BottomDockWidgetArea, tabify_with="summary"
         )
 
+        for dock in self.docks.values():  # View ▸ Panels ▸ Layers shows it where it lives
+            dock.toggleViewAction().triggered.connect(
+                lambda on: self.workspace.show_page("network") if on else None
+            )
+
         self.files = FileOps(self)
         self.commands = WindowCommands(self)
         self.actions_by_key = build_menus(self, self.commands)

@@ -31,7 +31,7 @@ class RunBar(QToolBar):
     def __init__(
         self, actions: Mapping[str, QAction], status: QWidget, parent: QWidget | None = None
     ) -> None:
-        super().__init__("Run", parent)
+        super().__init__("Run bar", parent)
         self.setObjectName("runBar")
         self.setMovable(True)
         self.setFloatable(False)

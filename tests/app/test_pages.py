@@ -274,3 +274,60 @@ def test_no_page_scrolls_sideways_at_1400x900(qtbot) -> None:
                 assert not area.horizontalScrollBar().isVisible(), (key, area.objectName())
                 assert not area.verticalScrollBar().isVisible(), (key, area.objectName())
     w.controller.mark_clean()
+
+
+# ----------------------------------------------------------------------------- keys and menus
+
+
+def _focus(qtbot, w, widget: QWidget) -> None:
+    w.activateWindow()
+    widget.setFocus()
+    qtbot.waitUntil(widget.hasFocus, timeout=2000)
+
+
+def test_canvas_keys_act_only_on_the_network_page(qtbot) -> None:
+    from PySide6.QtTest import QTest
+
+    w = _window(qtbot)
+    ids = add_chain(w.controller)
+    w.select_ids([ids[1]])
+    click_page(qtbot, w, "data")
+    _focus(qtbot, w, w.training.data_panel.preview)
+    QTest.keyClick(w.training.data_panel.preview, Qt.Key.Key_Delete)
+    QTest.keyClick(w.training.data_panel.preview, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    assert len(w.controller.graph) == 3  # nothing happened to the canvas out of sight
+    assert w.workspace.current_key() == "data"
+    # Edit ▸ Delete from the menu: the Network page comes forward and the layer goes
+    w.actions_by_key["delete"].trigger()
+    assert w.workspace.current_key() == "network" and len(w.controller.graph) == 2
+    # on the Network page the key works as before
+    w.select_ids([ids[0]])
+    _focus(qtbot, w, w.view)
+    QTest.keyClick(w.view, Qt.Key.Key_Delete)
+    assert len(w.controller.graph) == 1
+    # Layer ▸ Add Layer… (Ctrl+K) works from every page: it opens the palette's search
+    click_page(qtbot, w, "training")
+    _focus(qtbot, w, w.training.training_panel.learning_rate)
+    QTest.keyClick(
+        w.training.training_panel.learning_rate, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier
+    )
+    assert w.workspace.current_key() == "network"
+    qtbot.waitUntil(w.palette.search.hasFocus, timeout=2000)
+    w.controller.mark_clean()
+
+
+def test_panels_menu_brings_a_closed_dock_back_on_its_page(qtbot) -> None:
+    w = _window(qtbot)
+    layers = w.docks["palette"]
+    layers.close()
+    click_page(qtbot, w, "data")
+    menu = w.submenus["panels"]
+    menu.aboutToShow.emit()
+    by_text = {a.text(): a for a in menu.actions()}
+    by_text["Layers"].trigger()
+    assert w.workspace.current_key() == "network" and layers.isVisible()
+    # the run bar can be hidden and shown again from the same menu
+    by_text["Run bar"].trigger()
+    assert not w.training.run_bar.isVisible()
+    by_text["Run bar"].trigger()
+    assert w.training.run_bar.isVisible()
