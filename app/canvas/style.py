@@ -46,6 +46,7 @@ CATEGORY_COLORS: dict[str, str] = {
     "Reshaping": "#D1B040",
     "Merge": "#A77AB5",
     "Recurrent": "#D1615D",
+    "Text": "#B5734C",
     "Output": "#5B6C8F",
 }
 FALLBACK_COLOR = "#8C96A3"

@@ -55,6 +55,13 @@ from core.engine.layers import (
 )
 from core.keras._unsupported import missing_names
 
+# Keras's other names for the same classes.
+AvgPool1D, AvgPool2D = AveragePooling1D, AveragePooling2D
+MaxPool1D, MaxPool2D = MaxPooling1D, MaxPooling2D
+GlobalAvgPool1D, GlobalAvgPool2D = GlobalAveragePooling1D, GlobalAveragePooling2D
+GlobalMaxPool1D, GlobalMaxPool2D = GlobalMaxPooling1D, GlobalMaxPooling2D
+Convolution1D, Convolution2D = Conv1D, Conv2D
+
 
 def add(inputs: list[Any], **kwargs: Any) -> Any:
     """The elementwise sum of `inputs` (keras.layers.add)."""
@@ -71,11 +78,15 @@ __all__ = [
     "Add",
     "AveragePooling1D",
     "AveragePooling2D",
+    "AvgPool1D",
+    "AvgPool2D",
     "BatchNormalization",
     "Bidirectional",
     "Concatenate",
     "Conv1D",
     "Conv2D",
+    "Convolution1D",
+    "Convolution2D",
     "Dense",
     "Dropout",
     "Embedding",
@@ -83,6 +94,10 @@ __all__ = [
     "GRU",
     "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
+    "GlobalAvgPool1D",
+    "GlobalAvgPool2D",
+    "GlobalMaxPool1D",
+    "GlobalMaxPool2D",
     "GlobalMaxPooling1D",
     "GlobalMaxPooling2D",
     "Input",
@@ -91,6 +106,8 @@ __all__ = [
     "Layer",
     "LayerNormalization",
     "LeakyReLU",
+    "MaxPool1D",
+    "MaxPool2D",
     "MaxPooling1D",
     "MaxPooling2D",
     "Normalization",
