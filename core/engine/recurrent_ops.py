@@ -82,11 +82,13 @@ def embedding_lookup(ids: np.ndarray, table: Tensor) -> Tensor:
     """
     out = np.take(table.data, ids, axis=0)
     width = table.data.shape[1]
-    flat = ids.reshape(-1)
 
     def backward(g: np.ndarray) -> tuple[np.ndarray]:
         grad = np.zeros(table.data.shape, dtype=table.data.dtype)
-        np.add.at(grad, flat, g.reshape(-1, width))
+        # One flat index per value: NumPy's 1-D add.at is several times faster than the
+        # row-indexed form, and adds in the same order (the same bits).
+        cells = (ids.reshape(-1, 1) * width + np.arange(width)).reshape(-1)
+        np.add.at(grad.reshape(-1), cells, np.ascontiguousarray(g).reshape(-1))
         return (grad,)
 
     return Tensor._make(out, (table,), backward)

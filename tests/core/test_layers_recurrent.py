@@ -100,6 +100,18 @@ def test_embedding_gradient_accumulates_repeated_ids() -> None:
     np.testing.assert_array_equal(layer.embeddings.grad[:, 0], [1, 2, 1, 0, 2])
 
 
+def test_embedding_takes_pretrained_vectors_as_keras_weights() -> None:
+    vectors = np.arange(12, dtype=np.float32).reshape(4, 3)
+    layer = L.Embedding(4, 3, weights=[vectors], trainable=False)
+    model = keras.Sequential([keras.Input((2,)), layer, keras.layers.Flatten()])
+    np.testing.assert_array_equal(
+        model.predict(np.array([[3, 1]]), verbose=0), [[9, 10, 11, 3, 4, 5]]
+    )
+    assert model.trainable_weights == []
+    with pytest.raises(ConfigError, match=r"Expected shape \(4, 3\). Received: \(5, 3\)"):
+        L.Embedding(4, 3, weights=[np.zeros((5, 3))])
+
+
 # --------------------------------------------------------------------- masks
 def test_mask_zero_marks_padding_and_masked_steps_keep_the_state() -> None:
     ids = np.array([[0, 0, 3, 4], [3, 4, 0, 0]])

@@ -72,6 +72,7 @@ class Embedding(Layer):
         embeddings_regularizer: Any = None,
         mask_zero: bool = False,
         embeddings_regularizer_factor: float = 0.01,
+        weights: Any = None,
         name: str | None = None,
         **kwargs: Any,
     ) -> None:
@@ -89,6 +90,14 @@ class Embedding(Layer):
         )
         self.mask_zero: bool = self._check("mask_zero", mask_zero)
         self.embeddings: Tensor | None = None
+        # Keras's `weights=[matrix]` (pretrained vectors), copied in when the layer is built.
+        self._initial_weights = (
+            None
+            if weights is None
+            else list(weights if isinstance(weights, (list, tuple)) else [weights])
+        )
+        if self._initial_weights is not None:
+            self.build((None, None))
 
     def compute_output_shape(self, input_shape: Any) -> Shape:
         return tuple(input_shape) + (self.output_dim,)
@@ -101,6 +110,9 @@ class Embedding(Layer):
             "embeddings", (self.input_dim, self.output_dim), self._init, self._reg, rng=rng
         )
         self.built = True
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
 
     def check_data(self, data: Any, where: str) -> None:
         """Refuse a whole input array whose ids this layer cannot look up (names the row)."""
