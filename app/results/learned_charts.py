@@ -52,7 +52,9 @@ class _Cell:
         plot.setMouseEnabled(x=False, y=False)
         plot.getAxis("left").setStyle(showValues=False)
         plot.getAxis("left").setWidth(8)
-        plot.getAxis("bottom").enableAutoSIPrefix(False)
+        bottom = plot.getAxis("bottom")
+        bottom.enableAutoSIPrefix(False)
+        bottom.setStyle(maxTickLevel=0)  # major ticks only: small plots, no crowded labels
         self.first = pg.PlotDataItem(stepMode="center", pen=_FIRST)
         self.current = pg.PlotDataItem(
             stepMode="center", fillLevel=0, brush=_FILL[kind], pen=pg.mkPen(_LINE[kind], width=1)
@@ -84,7 +86,7 @@ class _Cell:
 def _title(kind: str, hist: Any | None) -> str:
     if hist is None or not hist.total:
         return f"{kind}: {'none yet' if kind == 'gradients' else 'no finite values'}"
-    return f"{kind} · sd {hist.std:.2g}"
+    return f"{kind} · sd {hist.std:.1e}" if 0 < hist.std < 1e-3 else f"{kind} · sd {hist.std:.2g}"
 
 
 class HistogramGrid(pg.GraphicsLayoutWidget):
@@ -207,7 +209,7 @@ class BarChart(pg.PlotWidget):
         low = -reach if (v < 0).any() else 0.0
         item.setXRange(low, reach, padding=0.06)
         item.setYRange(-0.6, n - 0.4, padding=0)
-        self.setMinimumHeight(min(60 + 22 * n, 420))
+        self.setMinimumHeight(min(70 + 12 * n, 200))
 
     def shown(self) -> list[tuple[str, float]]:
         """(name, value) of each bar drawn, top to bottom."""

@@ -7,7 +7,8 @@ a bar chart, most important at the top; and the explanation of one evaluated
 row (the test rows, else validation: the rows of the Results page's
 predictions table) as each input column's contribution, with a row picker and
 a "Worst row" button. `explain_row(index)` opens the page on a row, for other
-pages. The pyqtgraph parts are built when the page is first shown (pyqtgraph
+pages: a double-click (or Enter) on a row of the Results page's predictions
+table does so. The pyqtgraph parts are built when the page is first shown (pyqtgraph
 is slow to import), and redraws wait until the page is visible. `install(window)`
 is the one call the main window makes: the hub, the page, and the health
 badges on the canvas cards.
@@ -92,6 +93,7 @@ class LearnedView(QWidget):
         hub.histogramsChanged.connect(self._histograms_changed)
         hub.modelChanged.connect(self._model_changed)
         hub.importanceChanged.connect(self._show_importance)
+        hub.session.stateChanged.connect(lambda _state: self._update_status())
         self._update_status()
 
     # ------------------------------------------------------------------ building
@@ -112,8 +114,9 @@ class LearnedView(QWidget):
         side.setStretchFactor(0, 2)
         side.setStretchFactor(1, 3)
         split.addWidget(side)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([560, 500])
         self._layout.addWidget(split, 1)
         self._histograms_changed()
         self._model_changed()
@@ -231,7 +234,9 @@ class LearnedView(QWidget):
     def _histograms_changed(self) -> None:
         self._dirty = True
         self._update_status()
-        if not self._redraw_timer.isActive():
+        if len(self.hub.histograms) < len(self._epochs):  # cleared: never show the old run
+            self._redraw_if_visible()
+        elif not self._redraw_timer.isActive():
             self._redraw_timer.start()
 
     def _redraw_if_visible(self) -> None:
@@ -411,4 +416,19 @@ def install(window: Any) -> LearnedUI:
     view.pageRequested.connect(lambda: window.workspace.show_page(PAGE_KEY))
     hub.healthChanged.connect(window.view.canvas.set_health)
     window.view.canvas.set_health(hub.shown_health)
+    results = getattr(window, "results", None)
+    if results is not None:
+        explain_from_predictions(results.view.predictions, view)
     return LearnedUI(hub, view)
+
+
+def explain_from_predictions(panel: Any, view: LearnedView) -> None:
+    """A double-click (or Enter) on a row of the predictions table `panel` explains it."""
+
+    def explain(index: Any) -> None:
+        shown = panel.model.shown
+        if index.isValid() and 0 <= index.row() < len(shown):
+            view.explain_row(int(shown[index.row()]))
+
+    panel.view.activated.connect(explain)
+    panel.view.setStatusTip("Double-click a row to see why the model predicted it")

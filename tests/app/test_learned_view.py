@@ -88,6 +88,41 @@ def test_the_histograms_come_back_with_the_saved_project(qtbot, iris) -> None:
     assert other.learned.hub.ready  # importance and explanations for the restored model
 
 
+def test_the_histograms_follow_a_run_while_it_trains(qtbot, iris) -> None:
+    view = _open_page(qtbot, iris)
+    session = iris.training.session
+    iris.controller.update_train_config({"epochs": 400})
+    panel = iris.training.training_panel
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    try:
+        assert session.is_running()
+        assert view.shown_epoch() is None  # a fresh run starts from nothing
+        qtbot.waitUntil(lambda: (view.shown_epoch() or 0) >= 3, timeout=20_000)
+        assert session.is_running() and "Training" in view.status.text()
+        assert not iris.learned.hub.ready  # nothing is computed on the model being trained
+    except AssertionError:
+        session.finish_run_now()  # never leave a run going into the window's close
+        raise
+    with qtbot.waitSignal(session.runFinished, timeout=20_000):
+        qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    assert iris.workspace.current_key() == "results"  # the Results page comes forward
+    _open_page(qtbot, iris)  # and this one catches up when it is shown again
+    assert view.shown_epoch() == session.histograms.epochs[-1]
+    assert iris.learned.hub.ready
+
+
+def test_without_validation_rows_the_page_says_how_to_get_importance(qtbot, tmp_path) -> None:
+    w = make_window(qtbot)
+    open_and_wait(qtbot, w, copy_example(tmp_path, "iris"))
+    assert w.training.session.change_data_config("No validation", validation_split=0.0)
+    qtbot.waitUntil(lambda: w.training.session.dataset is not None, timeout=10_000)
+    train(qtbot, w)
+    view = _open_page(qtbot, w)
+    assert w.learned.hub.importance is None and view.importance_chart.shown() == []
+    assert "Set a validation share in the Data settings" in view.importance_caption.text()
+    assert view.explain_row(0)  # explanations use the test rows, which are there
+
+
 @pytest.mark.parametrize("name", ["iris", "regression"])
 def test_importance_lists_the_features_as_core_ranks_them(qtbot, tmp_path, name) -> None:
     w = make_window(qtbot)
@@ -169,6 +204,26 @@ def test_explain_row_brings_the_page_forward_on_that_row(qtbot, iris) -> None:
     assert iris.workspace.current_key() == "weights" and view.row_spin.value() == 3
     assert not view.explain_row(10_000)
     assert "the evaluated rows are 1 to" in view.sentence.text()
+
+
+def test_a_double_click_in_the_predictions_table_explains_that_row(qtbot, iris) -> None:
+    iris.workspace.show_page("results")
+    panel = iris.results.view.predictions
+    qtbot.waitUntil(lambda: panel.model.rowCount() > 3, timeout=10_000)
+    table = panel.view
+    rect = table.visualRect(panel.model.index(3, 0))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    view = iris.learned.view
+    pos = int(panel.model.shown[3])  # the fourth row shown (worst first)
+    assert iris.workspace.current_key() == "weights" and view.row_spin.value() == pos + 1
+    session = iris.training.session
+    ev = evaluate_dataset(session.model, session.dataset)
+    want = explain_evaluated_row(
+        session.model, choose_split(session.dataset).x, ev, pos, session.dataset.pipeline
+    )
+    assert view.explain_chart.shown() == pytest.approx(list(want.contributions))
+    assert view.sentence.text().startswith(f"Row {panel.model.cell(pos, 'row')}:")
 
 
 def _dead_relu_window(qtbot):
