@@ -5,7 +5,8 @@ again (so settings a flag overrode for this one run do not leak into it),
 adds the run's record to its runs and, when the run was trained on exactly
 the data the project prepares, saves the trained state beside it
 (`name.lfstate.npz`, see `core.document.trained_state`): the app then opens
-the project with the trained model, its curves and its results. A run on
+the project with the trained model, its curves, its weight histograms and
+its results. A run on
 other data (`--data`, or flags that change the split or its seed) is recorded
 but its weights are not kept there, since the app could not restore them on
 the project's own data; a sentence says so. Qt-free.
@@ -95,6 +96,7 @@ def keep_in_project(
                 "it untrained; the model is in the .lfmodel file."
             )
             return lines
+        recorder = getattr(result, "histograms", None)
         state = capture_state(
             result.model,
             network=result.graph,
@@ -104,6 +106,7 @@ def keep_in_project(
             history=result.history,
             test_metrics=(result.metrics or {}).get("test", {}),
             finish=_finish(result, interrupted),
+            histograms=recorder.to_arrays() if recorder is not None else None,
         )
         save_with_state(project, state, path)
     except (OSError, LayerForgeError) as exc:

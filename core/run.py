@@ -518,6 +518,9 @@ class TrainResult:
     data_config: DataConfig | None = None
     #: The run's `core.evaluation.runs.RunRecord` (settings, network, curves, metrics).
     run: Any | None = None
+    #: The run's `core.evaluation.histograms.HistogramRecorder` (weights and gradients of
+    #: each layer at each epoch's end), or None.
+    histograms: Any | None = None
 
 
 def record_epoch(history: dict[str, list[float]], event: EpochEnded) -> None:
@@ -539,12 +542,14 @@ def train_project(
 ) -> TrainResult:
     """Load data, build, train and evaluate a project headless (the CLI's `train`).
 
-    The result's `run` is the run's record, ready for `core.evaluation.runs.add_run`.
+    The result's `run` is the run's record, ready for `core.evaluation.runs.add_run`;
+    its `histograms` hold each layer's weight and gradient histograms per epoch.
     """
     import datetime as _dt
     import time
 
     from core.engine.training import EpochEnded, TrainingFinished
+    from core.evaluation.histograms import HistogramRecorder
 
     started, clock = _dt.datetime.now(_dt.timezone.utc), time.perf_counter()
     settings = settings or TrainSettings.from_dict(project.train_config)
@@ -555,6 +560,8 @@ def train_project(
     history: dict[str, list[float]] = {}
     finished = None
     epochs_run = 0
+    histograms = HistogramRecorder()
+    callbacks = [*callbacks, histograms.callback()]
     for event in training_events(model, dataset, settings, callbacks):
         if isinstance(event, EpochEnded):
             epochs_run += 1
@@ -574,6 +581,7 @@ def train_project(
         finished=finished,
         epochs_run=epochs_run,
         data_config=project_data_config(project, settings),
+        histograms=histograms,
     )
     from core.evaluation.runs import record_from_training
 

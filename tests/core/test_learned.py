@@ -173,3 +173,17 @@ def test_health_is_filed_under_the_node_the_layer_was_built_from() -> None:
 def test_training_health_looks_at_training_rows(tmp_path) -> None:
     _, project, dataset, model, _ = _trained(tmp_path, "iris", epochs=2)
     assert training_health(model, dataset) == activation_health(model, dataset.x_train[:2000])
+
+
+def test_a_project_trained_on_the_command_line_keeps_its_histograms(tmp_path, capsys) -> None:
+    from core.cli import main
+
+    proj = tmp_path / "iris.lfproj"
+    csv = Path(__file__).resolve().parents[2] / "resources" / "datasets" / "iris.csv"
+    assert main(["new", "--data", str(csv), "--out", str(proj)]) == 0
+    assert main(["train", str(proj), "--epochs", "3", "--quiet"]) == 0
+    state = load_with_state(proj).state
+    assert state is not None
+    recorder = HistogramRecorder.from_arrays(state.histogram_layers, state.histograms)
+    assert recorder.epochs == [0, 1, 2] and recorder.layers == ["dense", "dense_1", "output"]
+    assert all(s.gradients is not None and s.gradients.total for s in recorder.at(2).values())
