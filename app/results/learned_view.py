@@ -9,7 +9,8 @@ predictions table) as each input column's contribution, with a row picker and
 a "Worst row" button. `explain_row(index)` opens the page on a row, for other
 pages: a double-click (or Enter) on a row of the Results page's predictions
 table does so. The pyqtgraph parts are built when the page is first shown (pyqtgraph
-is slow to import), and redraws wait until the page is visible. `install(window)`
+is slow to import), and redraws wait until the page is visible. The positions of
+its dividers are part of the person's saved layout (`layout_state`). `install(window)`
 is the one call the main window makes: the hub, the page, and the health
 badges on the canvas cards.
 """
@@ -19,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -37,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from app.results.learned_hub import LearnedHub
 from app.session import describe
+from app.widgets.splitters import pack_splitters, unpack_splitters
 from app.worker import GUI_GATE
 from core.errors import LayerForgeError
 
@@ -78,6 +80,7 @@ class LearnedView(QWidget):
         self._follow = True
         self._epochs: list[int] = []
         self.explanation: RowExplanation | None = None
+        self._saved_layout: QByteArray | None = None
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(10, 8, 10, 8)
         self.status = _muted()
@@ -118,6 +121,9 @@ class LearnedView(QWidget):
         split.setStretchFactor(1, 1)
         split.setSizes([560, 500])
         self._layout.addWidget(split, 1)
+        self.splitters = (split, side)
+        if self._saved_layout is not None:
+            unpack_splitters(self._saved_layout, *self.splitters)
         self._histograms_changed()
         self._model_changed()
         self._show_importance()
@@ -203,6 +209,19 @@ class LearnedView(QWidget):
         lay.addWidget(self.sentence)
         lay.addWidget(chart, 1)
         return box
+
+    def layout_state(self) -> QByteArray:
+        """The dividers' positions, for the person's saved layout."""
+        if self.built:
+            return pack_splitters(*self.splitters)
+        return QByteArray(self._saved_layout) if self._saved_layout is not None else QByteArray()
+
+    def restore_layout_state(self, state: QByteArray) -> bool:
+        """Positions saved by `layout_state` (applied when the page is built)."""
+        if self.built:
+            return unpack_splitters(state, *self.splitters)
+        self._saved_layout = QByteArray(state)
+        return True
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
@@ -341,9 +360,15 @@ class LearnedView(QWidget):
         )
         base = imp.baseline_score
         score = f"{base:.1%} accuracy" if imp.metric == "accuracy" else f"RMSE {base:.4g}"
+        unused = all(f.mean == 0 and f.std == 0 for f in feats)
         self.importance_caption.setText(
             f"The {imp.describe()} ({imp.n_rows} validation rows; unshuffled: {score}). "
-            "Near 0: the model hardly uses it."
+            + (
+                "No column changes the score: the model gives every row the same answer "
+                "(see the badges on the Network page)."
+                if unused
+                else "Near 0: the model hardly uses it."
+            )
         )
         self.importance_caption.setToolTip(
             "Each column is shuffled 5 times and the model scored again; the whiskers show the "

@@ -293,3 +293,21 @@ def test_badges_go_when_the_model_is_dropped_and_stay_when_a_card_moves(qtbot) -
     w.training.actions["reset"].trigger()
     assert not badge.isVisible()
     assert w.learned.hub.health == {} and not w.learned.hub.ready
+
+
+def test_the_dividers_are_part_of_the_saved_layout(qtbot) -> None:
+    from tests.app.test_pages import _persisting_window
+
+    w = _persisting_window(qtbot)
+    view = _open_page(qtbot, w)
+    split, side = view.splitters
+    split.setSizes([900, split.width() - 900])
+    side.setSizes([150, side.height() - 150])
+    wanted = (split.sizes(), side.sizes())
+    w.close()
+    again = _persisting_window(qtbot)
+    restored = again.learned.view
+    assert not restored.built  # kept until the page is first shown
+    _open_page(qtbot, again)
+    assert (restored.splitters[0].sizes(), restored.splitters[1].sizes()) == wanted
+    assert not restored.restore_layout_state(again.training.training_page.layout_state())
