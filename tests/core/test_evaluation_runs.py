@@ -17,13 +17,17 @@ from core.evaluation import evaluate_dataset
 from core.evaluation.runs import (
     RunRecord,
     add_run,
+    epochs_text,
     find_run,
     insert_run,
     network_fingerprint,
+    overlay_metric,
     record_from_training,
     remove_run,
     restore_run,
+    run_for_model,
     runs_of,
+    summary_columns,
     summary_row,
 )
 from core.run import TrainSettings, train_project
@@ -140,3 +144,54 @@ def test_many_class_evaluations_keep_only_the_summary(trained) -> None:
     }
     small = record_from_training(result, evaluation={**big, "confusion_matrix": {"labels": ["a"]}})
     assert "per_class" in small.evaluation
+
+
+def test_a_continued_run_and_the_network_it_was_built_from(trained) -> None:
+    project, result = trained
+    first = record_from_training(result, source="app")
+    built = graph_to_dict(project.graph)
+    built["nodes"][1]["params"]["units"] = 5  # the canvas changed during the run
+    more = record_from_training(
+        result,
+        source="app",
+        network=built,
+        reason="error",
+        first_epoch=2,
+        continued_from=first.id,
+    )
+    assert more.graph == built and more.fingerprint == network_fingerprint(built)
+    assert more.reason == "error" and more.first_epoch == 2
+    again = RunRecord.from_dict(json.loads(json.dumps(more.to_dict())))
+    assert again == more and again.continued_from == first.id
+    old = {k: v for k, v in first.to_dict().items() if k not in ("first_epoch", "continued_from")}
+    assert RunRecord.from_dict(old).first_epoch == 0  # records written before these fields
+    assert epochs_text(summary_row(more)) == "2+1 (error)"
+    assert epochs_text(summary_row(first)) == "3"
+    add_run(project, first)
+    add_run(project, more)
+    try:
+        assert run_for_model(project, project.graph, 3) == first.id
+        assert run_for_model(project, built, 3) == more.id
+        assert run_for_model(project, project.graph, 4) is None
+    finally:
+        project.runs.clear()
+
+
+def test_table_columns_and_the_metric_to_overlay(trained) -> None:
+    _, result = trained
+    record = record_from_training(result)
+    finals, tests = summary_columns([summary_row(record)])
+    assert finals == ["loss", "accuracy", "val_loss", "val_accuracy"]
+    assert tests == ["loss", "accuracy"]
+    assert overlay_metric([record]) == "accuracy"
+    regression = RunRecord.from_dict(
+        {
+            **record.to_dict(),
+            "settings": {"metrics": ["mae"]},
+            "history": {"loss": [1.0], "mae": [2.0], "r2": [0.1]},
+        }
+    )
+    assert overlay_metric([regression]) == "mae"
+    only_loss = RunRecord.from_dict({**record.to_dict(), "history": {"loss": [1.0]}})
+    assert overlay_metric([only_loss]) is None
+    assert overlay_metric([]) is None
