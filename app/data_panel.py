@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QScrollArea,
+    QStackedWidget,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
@@ -49,6 +50,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.data_samples import SamplesBox
+from app.image_gallery import ImageGallery
 from app.session import TrainingSession
 from app.widgets.labels import ERROR_STYLE, make_label, share_spin_box
 from app.widgets.splitters import make_splitter, pack_splitters, unpack_splitters
@@ -188,6 +191,10 @@ class DataPanel(QWidget):
         self.setAcceptDrops(True)
 
         self.open_button = QPushButton("Open CSV…")
+        self.folder_button = QPushButton("Open image folder…")
+        self.folder_button.setToolTip(
+            "A folder with one sub-folder of PNG or JPEG images per class"
+        )
         self.recent_button = QToolButton()
         self.recent_button.setText("Recent")
         self.recent_menu = QMenu(self)
@@ -199,6 +206,7 @@ class DataPanel(QWidget):
         )
         top = QHBoxLayout()
         top.addWidget(self.open_button)
+        top.addWidget(self.folder_button)
         top.addWidget(self.recent_button)
 
         self.error_label = make_label(
@@ -272,6 +280,8 @@ class DataPanel(QWidget):
         options_layout = QVBoxLayout(options_pane)
         options_layout.setContentsMargins(0, 0, 0, 0)
         options_layout.addWidget(self.task_label)
+        self.samples = SamplesBox(session)
+        options_layout.addWidget(self.samples)
         options_layout.addWidget(options_box)
         options_layout.addStretch(1)
         self.options_scroll = QScrollArea()
@@ -284,6 +294,12 @@ class DataPanel(QWidget):
         for table in (self.preview, self.columns):
             table.setMinimumHeight(70)
         self.rows_box = _titled("Rows", self.preview)
+        self.gallery = ImageGallery()
+        self.gallery_box = _titled("Images by class", self.gallery)
+        # the top of the page: the rows of a CSV, or the classes of an image folder
+        self.top = QStackedWidget()
+        self.top.addWidget(self.rows_box)
+        self.top.addWidget(self.gallery_box)
         self.columns_box = _titled("Columns and their roles", self.columns)
         self.lower_splitter = make_splitter(
             Qt.Orientation.Horizontal,
@@ -291,7 +307,9 @@ class DataPanel(QWidget):
             [(self.columns_box, 1), (self.options_scroll, 0)],
         )
         self.splitter = make_splitter(
-            Qt.Orientation.Vertical, "dataSplitter", [(self.rows_box, 1), (self.lower_splitter, 0)]
+            Qt.Orientation.Vertical,
+            "dataSplitter",
+            [(self.top, 1), (self.lower_splitter, 0)],
         )
         self._user_sized = False  # set by a drag of a splitter: then its sizes are kept
         self.splitter.splitterMoved.connect(self._on_splitter_moved)
@@ -306,6 +324,7 @@ class DataPanel(QWidget):
         layout.addWidget(self.splitter, 1)
 
         self.open_button.clicked.connect(self.open_dialog)
+        self.folder_button.clicked.connect(self.open_folder_dialog)
         self.impute.currentTextChanged.connect(lambda v: self._change(impute=v))
         self.scale.currentTextChanged.connect(lambda v: self._change(scale=v))
         self.scale_target.toggled.connect(lambda on: self._change(scale_target=bool(on)))
@@ -379,6 +398,22 @@ class DataPanel(QWidget):
         if path:
             self.open_path(path)
 
+    def open_folder_dialog(self) -> None:
+        path = QFileDialog.getExistingDirectory(
+            self, "Open an image folder (one sub-folder per class)", ""
+        )
+        if path:
+            self.open_folder(path)
+
+    def open_folder(self, path: str) -> bool:
+        """Open the image folder `path` as the data (after `before_replace` agreed)."""
+        if not self.before_replace():
+            return False
+        ok = self.session.open_image_folder(path)
+        if not ok and self.session.images is None:
+            self.file_label.setText(f"Could not open {os.path.basename(path)}")
+        return ok
+
     def open_path(self, path: str) -> bool:
         """Open `path` as the data (after `before_replace` agreed to drop the model)."""
         if not self.before_replace():
@@ -428,7 +463,17 @@ class DataPanel(QWidget):
             if frame is not self.model.frame:
                 self.model.set_frame(frame)
                 self.preview.resizeColumnsToContents()
-            if table is None:
+            images = s.images
+            self.top.setCurrentWidget(self.rows_box if images is None else self.gallery_box)
+            self.columns_box.setVisible(images is None)  # an image folder has no columns
+            self.gallery.show_folder(images)
+            if images is not None:
+                self.file_label.setText(
+                    f"{os.path.basename(images.root)} · {images.n_images:,} images in "
+                    f"{len(images.per_class)} class folders"
+                )
+                self.file_label.setToolTip(images.root)
+            elif table is None:
                 self.file_label.setText("No data yet. Open a CSV file or drop one here.")
             else:
                 cols = len(table.df.columns)
@@ -445,6 +490,7 @@ class DataPanel(QWidget):
             self.notices_label.setText("\n".join(f"• {n}" for n in notices))
             self.notices_label.setVisible(bool(notices))
             self._fill_columns()
+            self.samples.refresh()
             cfg = s.data_config
             if cfg is not None:
                 self.impute.setCurrentText(cfg.impute)
@@ -462,17 +508,20 @@ class DataPanel(QWidget):
                     if task.n_classes
                     else ""
                 )
-                self.task_label.setText(
-                    f"Task: {task.kind} on '{ds.target}'{classes} · {ds.n_features} input "
-                    "features after encoding"
+                shape = (
+                    f"{ds.n_features} input features after encoding"
+                    if ds.pipeline.input_spec is None
+                    else f"samples of shape ({', '.join(str(d) for d in ds.input_shape)})"
                 )
+                self.task_label.setText(f"Task: {task.kind} on '{ds.target}'{classes} · {shape}")
                 self.task_label.setToolTip(
                     f"Suggested output: Dense({task.output_units}, {task.output_activation}) "
                     f"with {task.loss}"
                 )
+                what = "Rows" if ds.pipeline.input_spec is None else "Samples"
                 self.split_label.setText(
-                    f"Rows: {len(ds.x_train):,} train · {len(ds.x_val):,} validation · "
-                    f"{len(ds.x_test):,} test"
+                    f"{what}: {len(ds.x_train):,} train · {len(ds.x_val):,} validation · "
+                    f"{len(ds.x_test):,} test" + (" (split by time)" if ds.time_ordered else "")
                 )
             else:
                 self.task_label.setText("Task: –")
@@ -524,6 +573,6 @@ class DataPanel(QWidget):
         self.session.set_role(column, role)
 
     def _change(self, **changes: Any) -> None:
-        if self._loading or self.session.table is None:
+        if self._loading or not self.session.has_data_source():
             return
         self.session.change_data_config(**changes)

@@ -74,6 +74,7 @@ if TYPE_CHECKING:
 
     from core.bundle import BundledModel
     from core.data import ColumnProfile, DataConfig, Dataset, Table
+    from core.data.image_folder import FolderReport
     from core.document.analysis import Analysis
     from core.document.project import Project
     from core.engine.models import Model
@@ -176,6 +177,8 @@ class TrainingSession(QObject):
         self.controller = controller
         self.trainer = trainer
         self.table: Table | None = None
+        #: What reading the project's image folder found (None: the data is a CSV, or none).
+        self.images: FolderReport | None = None
         self.profiles: list[ColumnProfile] = []
         self.dataset: Dataset | None = None
         self.data_error = ""
@@ -219,7 +222,14 @@ class TrainingSession(QObject):
     @property
     def data_config(self) -> DataConfig | None:
         """The data settings the current dataset uses (target filled in), or None."""
-        return self._config if self.table is not None else None
+        return self._config if self.has_data_source() else None
+
+    def has_data_source(self) -> bool:
+        """True when a CSV or an image folder is open (whether or not it can be prepared)."""
+        return self.table is not None or self._is_folder(self._table_path)
+
+    def _is_folder(self, path: str | None) -> bool:
+        return bool(path) and os.path.isdir(str(path))
 
     def settings(self) -> TrainSettings:
         return self.controller.train_settings()
@@ -260,10 +270,12 @@ class TrainingSession(QObject):
         """Bring the table and dataset in line with the project (a no-op when they are)."""
         path = self._data_file()
         if path is None:
-            if self.table is not None or self.data_error:
+            if self.has_data_source() or self.data_error:
                 self._clear_data()
             return
-        if not _same_file(self._table_path, path) and not self._read(path):
+        if os.path.isdir(path):
+            self.table, self.profiles, self._table_path = None, [], path
+        elif not _same_file(self._table_path, path) and not self._read(path):
             return
         try:
             config = project_data_config(self.project, self.settings())
@@ -276,7 +288,7 @@ class TrainingSession(QObject):
         self._prepare(config)
 
     def _clear_data(self) -> None:
-        self.table, self.profiles, self.dataset = None, [], None
+        self.table, self.profiles, self.dataset, self.images = None, [], None, None
         self._table_path, self._prepared, self._config = None, None, None
         self._forget_model()
         self._set_data_error("")
@@ -309,11 +321,17 @@ class TrainingSession(QObject):
         if self.is_running():
             self.stop_and_wait()
             self.message.emit("The data changed, so the run was stopped.")
-        assert self.table is not None
         self._prepared, self._config = config, config
         self._forget_model()
         try:
-            self.dataset = prepare(self.table, config)
+            if self.table is not None:
+                self.images = None
+                self.dataset = prepare(self.table, config)
+            else:  # an image folder
+                from core.data.image_dataset import prepare_with_report
+
+                self.images = None
+                self.dataset, self.images = prepare_with_report(str(self._table_path), config)
         except (LayerForgeError, ValueError) as exc:
             self._prepare_failed(describe(exc))
             return
@@ -362,6 +380,30 @@ class TrainingSession(QObject):
         assert self.table is not None
         self.message.emit(f"Opened {name}: {self.table.n_rows:,} rows")
         return True
+
+    def open_image_folder(self, path: str | os.PathLike[str]) -> bool:
+        """Use the image folder at `path` (one sub-folder per class) as the project's data:
+        one undo step (folder + image settings). The same folder keeps its settings.
+        False (and `dataError`) when `path` is not a folder."""
+        from core.data import DataConfig
+
+        full = os.path.abspath(str(path))
+        if not os.path.isdir(full):
+            self._set_data_error(
+                f"{full}: Expected a folder with one sub-folder per class of images. "
+                "Received: a path that is not a folder."
+            )
+            return False
+        settings = dict(self.project.data_config or {})
+        if not (_same_file(self._data_file(), full) and settings.get("input")):
+            config = DataConfig(test_split=DEFAULT_TEST_SPLIT, input={"kind": "images"})
+            settings = data_settings(config)
+        name = os.path.basename(full.rstrip(os.sep)) or full
+        if not self.controller.set_data_source(full, settings, f"Open image folder {name}"):
+            self._sync_data()
+        if self.images is not None:
+            self.message.emit(f"Opened {name}: {self.images.n_images:,} images")
+        return self.dataset is not None
 
     def change_data_config(self, text: str = "", **changes: Any) -> bool:
         """Set data settings (`roles` merge into the current ones) as one undo step.
@@ -415,7 +457,7 @@ class TrainingSession(QObject):
         """(can start, reason shown next to a disabled Start)."""
         if self.is_running():
             return False, "Training is running."
-        if self.table is None:
+        if not self.has_data_source():
             return False, self.data_error or "Open a CSV file on the Data page first."
         if self.dataset is None:
             return False, self.data_error or "The data cannot be used yet."

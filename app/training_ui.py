@@ -261,6 +261,7 @@ def install(
 
     data_menu = _menu(window, "&Data")
     add(data_menu, "open_csv", "Open CSV…", data_panel.open_dialog, "Ctrl+Shift+O")
+    add(data_menu, "open_images", "Open image folder…", data_panel.open_folder_dialog)
     train_menu = _menu(window, "&Training")
     add(train_menu, "start", "Train", training_panel._start, "F5")
     add(train_menu, "pause", "Pause / Resume", training_panel._pause_resume, "F6")

@@ -7,10 +7,11 @@ a time series); each kind's module holds its options and its fitted spec."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from core.data.image_folder import ImageOptions, ImageSpec
-from core.data.pixels import PixelLayout, PixelOptions
+from core.data.pixels import PixelLayout, PixelOptions, suggest_image_shape
 from core.data.tokenizer import TextOptions, Tokenizer
 from core.data.windows import SeriesOptions, Windowing
 from core.errors import ConfigError, FormatError
@@ -54,3 +55,40 @@ def spec_from_dict(d: Any) -> InputSpec:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise FormatError(f"Expected a valid fitted input. Received: {exc}.") from None
+
+
+#: What each kind of sample is, in words (the Data page's choices); images come from a
+#: folder, not a table.
+KIND_NAMES: dict[str, str] = {
+    "table": "a row of the table",
+    "pixels": "an image made of the pixel columns",
+    "text": "a text column as word ids",
+    "series": "a window of a time series",
+    "images": "an image file",
+}
+
+
+def suggested_input(
+    kind: str,
+    profiles: Sequence[Any],
+    target: str | None,
+    *,
+    n_features: int | None = None,
+    n_rows: int = 0,
+) -> dict[str, Any] | None:
+    """The first settings offered when a table's samples become `kind`: the suggested
+    image shape for the feature count, the first free-text column, a window of a quarter
+    of the series (at most 24 rows); None for "table"."""
+    if kind == "table":
+        return None
+    if kind == "pixels":
+        shape = suggest_image_shape(n_features or 0) or (1, max(n_features or 1, 1), 1)
+        return PixelOptions(shape).to_dict()
+    if kind == "text":
+        texts = [p.name for p in profiles if p.kind == "text" and p.name != target]
+        others = [p.name for p in profiles if p.name != target]
+        column = (texts or others or [None])[0]
+        return TextOptions(column=column).to_dict()
+    if kind == "series":
+        return SeriesOptions(window=max(1, min(24, n_rows // 4))).to_dict()
+    raise ConfigError(f"Expected a kind of sample in {list(KIND_NAMES)}. Received: {kind!r}.")

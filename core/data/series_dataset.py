@@ -44,12 +44,14 @@ def series_columns(
     if options.columns is not None:
         columns = options.columns
     else:
+        # every numeric column whose role is not ignore (an index or a counter is ignored
+        # unless its role says otherwise), and always the target itself
         columns = tuple(
             p.name
             for p in profile_table(table)
             if p.minimum is not None
             and p.kind in ("numeric", "identifier", "constant")
-            and config.roles.get(p.name) != "ignore"
+            and (p.name == config.target or config.roles.get(p.name, p.suggested_role) != "ignore")
         )
     target = config.target or (columns[-1] if columns else None)
     if not columns or target is None:

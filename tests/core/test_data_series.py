@@ -98,9 +98,12 @@ def test_stride_and_several_columns(tmp_path: Path) -> None:
     np.testing.assert_allclose(
         ds.x_train[:, :, 0], np.sin(starts[:, None] + np.arange(6)), rtol=1e-6
     )
-    # default columns: every numeric column (the date text is not one)
+    # default columns: every numeric column but an index (the row counter 't', ignored as
+    # its suggested role says) and not the date text; a role makes the counter a series
     ds = prepare(read_csv(csv), DataConfig(target="load", input={"kind": "series", "window": 6}))
-    assert ds.pipeline.input_spec.columns == ("t", "temp", "load")
+    assert ds.pipeline.input_spec.columns == ("temp", "load")
+    config = DataConfig(target="load", roles={"t": "feature"}, input={"kind": "series"})
+    assert prepare(read_csv(csv), config).pipeline.input_spec.columns == ("t", "temp", "load")
 
 
 def test_series_shorter_than_window_and_horizon_says_the_numbers(tmp_path: Path) -> None:
@@ -193,9 +196,8 @@ def test_bad_series_settings(settings: dict, message: str) -> None:
 
 def test_windowing_round_trips_as_json(tmp_path: Path) -> None:
     csv = _series(tmp_path / "s.csv", 60, y=np.cos(np.arange(60)))
-    ds = prepare(
-        read_csv(csv), DataConfig(target="y", input={"kind": "series", "window": 8, "horizon": 2})
-    )
+    settings = {"kind": "series", "columns": ["t", "y"], "window": 8, "horizon": 2}
+    ds = prepare(read_csv(csv), DataConfig(target="y", input=settings))
     d = ds.pipeline.to_dict()
     assert d["input"] == {
         "kind": "series",
