@@ -27,10 +27,17 @@ from PySide6.QtWidgets import (
 
 from app.session import TrainingSession
 from app.widgets.labels import make_label
-from core.data.inputs import KIND_NAMES, suggested_input
 
 #: The kinds a table's samples can be, in the order the box offers them.
 TABLE_KINDS = ("table", "pixels", "text", "series")
+#: What each kind of sample is, in words; images come from a folder, not a table.
+KIND_NAMES: dict[str, str] = {
+    "table": "a row of the table",
+    "pixels": "an image made of the pixel columns",
+    "text": "a text column as word ids",
+    "series": "a window of a time series",
+    "images": "an image file",
+}
 
 
 def _spin(low: int, high: int, tip: str, special: str = "") -> QSpinBox:
@@ -252,12 +259,12 @@ class SamplesBox(QGroupBox):
 
     # ------------------------------------------------------------------ editing
     def _kind_chosen(self) -> None:
-        if self._loading:
-            return
         s = self.session
         cfg = s.data_config
-        if cfg is None:
+        if self._loading or cfg is None:
             return
+        from core.data.inputs import suggested_input  # pandas loads with the first CSV
+
         kind = self.current_kind()
         table = s.table
         settings = suggested_input(

@@ -57,17 +57,6 @@ def spec_from_dict(d: Any) -> InputSpec:
         raise FormatError(f"Expected a valid fitted input. Received: {exc}.") from None
 
 
-#: What each kind of sample is, in words (the Data page's choices); images come from a
-#: folder, not a table.
-KIND_NAMES: dict[str, str] = {
-    "table": "a row of the table",
-    "pixels": "an image made of the pixel columns",
-    "text": "a text column as word ids",
-    "series": "a window of a time series",
-    "images": "an image file",
-}
-
-
 def suggested_input(
     kind: str,
     profiles: Sequence[Any],
@@ -91,4 +80,6 @@ def suggested_input(
         return TextOptions(column=column).to_dict()
     if kind == "series":
         return SeriesOptions(window=max(1, min(24, n_rows // 4))).to_dict()
-    raise ConfigError(f"Expected a kind of sample in {list(KIND_NAMES)}. Received: {kind!r}.")
+    raise ConfigError(
+        f"Expected a kind of sample in {['table', *INPUT_KINDS]}. Received: {kind!r}."
+    )
