@@ -32,6 +32,8 @@ def int_tuple(layer: Layer | str, name: str, value: Any, rank: int) -> tuple[int
     owner = layer if isinstance(layer, str) else type_name(type(layer))
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         value = (int(value),) * rank
+    elif isinstance(value, (list, tuple)) and len(value) == 1 and rank > 1:
+        value = tuple(value) * rank  # "3" typed in the inspector's shape field: 3 x 3
     if (
         not isinstance(value, (list, tuple))
         or len(value) != rank

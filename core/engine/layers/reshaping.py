@@ -26,6 +26,8 @@ def _pairs(value: Any) -> tuple[tuple[int, int], tuple[int, int]] | None:
     def whole(v: Any) -> bool:
         return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0
 
+    if isinstance(value, (list, tuple)) and len(value) == 1:
+        value = value[0]  # one number typed in the inspector: the same on every side
     if whole(value):
         return ((int(value),) * 2, (int(value),) * 2)  # type: ignore[return-value]
     if isinstance(value, (list, tuple)) and len(value) == 2:
