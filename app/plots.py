@@ -1,8 +1,8 @@
 """Live training curves with pyqtgraph: loss and each metric, per batch and per epoch.
 
 `PlotsPanel` shows one plot per quantity ("loss", then each metric), in a
-grid: two side by side, and more columns only when another row would make a
-plot shorter than `MIN_PLOT_HEIGHT`. Each plot has three curves created once:
+grid whose plots come closest to a landscape shape while each stays at least
+`MIN_PLOT_HEIGHT` tall. Each plot has three curves created once:
 the per-batch value smoothed with an exponential moving average, the per-epoch
 training value and the per-epoch validation value. Data arrives as
 `app.worker.BatchChunk`s and epoch events and is appended to growing NumPy
@@ -50,6 +50,8 @@ from app.worker import GUI_GATE, GuiGate
 REDRAW_MS = 100
 #: A plot gets at least this height (px) before the grid adds a column instead of a row.
 MIN_PLOT_HEIGHT = 230
+#: The plot shape the grid aims for: this many times as wide as tall.
+PLOT_ASPECT = 1.6
 
 SERIES = ("batch", "train", "val")
 SERIES_LABELS = {"batch": "batch (smoothed)", "train": "train (epoch)", "val": "validation (epoch)"}
@@ -302,11 +304,21 @@ class PlotsPanel(QWidget):
         return plot
 
     def _columns_for(self, n: int) -> int:
-        """Columns of the plot grid for `n` plots: two side by side, more columns only when
-        the rows would make a plot shorter than `MIN_PLOT_HEIGHT`."""
-        height = self.graphics.height()
-        max_rows = max(1, height // MIN_PLOT_HEIGHT) if height > 0 else 2
-        return max(min(n, 2), math.ceil(n / max_rows), 1)
+        """Columns of the plot grid for `n` plots: the arrangement whose plots come closest
+        to a landscape shape (`PLOT_ASPECT` wide for 1 tall), among those that keep every
+        plot at least `MIN_PLOT_HEIGHT` tall (the most columns when none does)."""
+        width, height = self.graphics.width(), self.graphics.height()
+        if n <= 1 or width <= 0 or height <= 0:
+            return max(min(n, 2), 1)
+        best, best_score = n, -1.0
+        for cols in range(1, n + 1):
+            rows = math.ceil(n / cols)
+            if height / rows < MIN_PLOT_HEIGHT:
+                continue
+            score = min(width / cols, PLOT_ASPECT * height / rows)
+            if score > best_score:
+                best, best_score = cols, score
+        return best
 
     def _arrange(self) -> None:
         """Lay the plots out again in `_columns_for` columns, in their order."""
@@ -320,6 +332,9 @@ class PlotsPanel(QWidget):
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
+        QTimer.singleShot(0, self._arrange_if_needed)  # once the graphics have their size
+
+    def _arrange_if_needed(self) -> None:
         if self.plots and self._columns_for(len(self.plots)) != self._columns:
             self._arrange()
 

@@ -86,8 +86,8 @@ class TrainingPage(QWidget):
         splitter.setSizes([max(total - sum(beside), 1)] + beside)
 
     def layout_state(self) -> QByteArray:
-        """The splitter's position, for the person's saved layout."""
-        return pack_splitters(self.splitter)
+        """The splitters' positions, for the person's saved layout."""
+        return pack_splitters(self.splitter, self.plots_splitter)
 
     def restore_layout_state(self, state: QByteArray) -> bool:
-        return unpack_splitters(state, self.splitter)
+        return unpack_splitters(state, self.splitter, self.plots_splitter)

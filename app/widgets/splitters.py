@@ -34,18 +34,21 @@ def pack_splitters(*splitters: QSplitter) -> QByteArray:
     stream = QDataStream(data, QIODevice.OpenModeFlag.WriteOnly)
     stream.writeInt32(len(splitters))
     for splitter in splitters:
+        stream.writeQString(splitter.objectName())
         stream << splitter.saveState()
     return data
 
 
 def unpack_splitters(data: QByteArray, *splitters: QSplitter) -> bool:
     """Restore `splitters` from `pack_splitters`' blob; False (nothing changed) when the blob
-    holds another number of splitters or a state Qt rejects."""
+    holds other splitters (another number, other names) or a state Qt rejects."""
     stream = QDataStream(data, QIODevice.OpenModeFlag.ReadOnly)
     if stream.readInt32() != len(splitters):
         return False
     states = []
-    for _ in splitters:
+    for splitter in splitters:
+        if stream.readQString() != splitter.objectName():
+            return False
         state = QByteArray()
         stream >> state
         states.append(state)

@@ -258,7 +258,7 @@ def test_layout_is_remembered_per_user_and_old_layouts_ignored(qtbot, tmp_path) 
 def test_page_layout_states_reject_foreign_blobs(qtbot) -> None:
     w = _window(qtbot)
     data, training = w.training.data_panel, w.training.training_page
-    assert not data.restore_layout_state(training.layout_state())  # one splitter, not two
+    assert not data.restore_layout_state(training.layout_state())  # other splitters
     assert not training.restore_layout_state(QByteArray(b"\x00\x00\x00\x01garbage"))
     assert data.restore_layout_state(data.layout_state())
 

@@ -246,3 +246,28 @@ def test_a_range_change_costs_one_paint(qtbot) -> None:
         qtbot.wait(60)
         assert panel.plots["loss"]._x_range != before
         assert panel.graphics.paints - paints == 1
+
+
+def test_grid_keeps_plots_tall_and_wide(qtbot) -> None:
+    """Two plots stack in a narrow panel and sit side by side in a wide one; five plots
+    take more columns rather than rows that would leave a plot under 200 px."""
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+
+    def rects():
+        qtbot.wait(60)  # the re-arrangement follows the resize on the next turn
+        return [p.plot.sceneBoundingRect() for p in panel.plots.values()]
+
+    panel.add_epoch(0, {"loss": 0.5, "accuracy": 0.7})
+    panel.resize(620, 640)
+    a, b = rects()
+    assert a.bottom() <= b.top() + 1 and a.width() >= a.height()  # stacked
+    panel.resize(1200, 640)
+    a, b = rects()
+    assert a.right() <= b.left() + 1 and a.width() >= a.height()  # side by side
+    panel.add_epoch(0, {"precision": 0.7, "recall": 0.6, "auc": 0.8})
+    panel.resize(900, 640)
+    shown = rects()
+    assert len(shown) == 5 and min(r.height() for r in shown) >= 200
