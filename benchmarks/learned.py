@@ -4,8 +4,9 @@
   gradient histograms of every layer at every epoch end, in the training thread) against
   none, for the seed network (768 x 8 -> 10 relu -> 10 relu -> 1, batch 32: the case
   where a per-epoch cost weighs most, ~2 ms epochs) and an MNIST-sized one (6,000 x 784 ->
-  256 -> 128 -> 10, batch 128). Runs alternate, medians of ms per epoch; one record's own
-  time too.
+  256 -> 128 -> 10, batch 128). Runs alternate; medians of wall and of process CPU time
+  per epoch (CPU time is the steadier figure on a shared machine), and one record's own
+  time.
 - **after_run**: what the page computes when a run ends, on the bundled iris and diabetes
   examples trained for their set epochs, and on a synthetic 20,000-row, 40-column
   classification table: the inspection copy, activation health (<= 2,000 training rows),
@@ -78,27 +79,33 @@ def recording(repeats: int) -> dict[str, Any]:
         y = (x @ proj)[:, 0] > 0 if w["classes"] == 1 else (x @ proj).argmax(1)
         y = y.astype(np.float32)
         times: dict[bool, list[float]] = {False: [], True: []}
+        cpu: dict[bool, list[float]] = {False: [], True: []}
         record_ms: list[float] = []
         for _ in range(repeats):
             for on in (False, True):
                 model = _network(w["d"], w["hidden"], w["classes"])
                 rec = HistogramRecorder()
                 cbs = [rec.callback()] if on else []
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 for _event in train(model, x, y, epochs=w["epochs"], batch_size=w["batch"],
                                     callbacks=cbs, seed=0):  # fmt: skip
                     pass
                 times[on].append((time.perf_counter() - t0) / w["epochs"] * 1000)
+                cpu[on].append((time.process_time() - c0) / w["epochs"] * 1000)
                 if on:
                     t0 = time.perf_counter()
                     for i in range(20):
                         rec.record(model, 10_000 + i)
                     record_ms.append((time.perf_counter() - t0) / 20 * 1000)
         off_ms, on_ms = statistics.median(times[False]), statistics.median(times[True])
+        off_cpu, on_cpu = statistics.median(cpu[False]), statistics.median(cpu[True])
         out[name] = {
             "ms_per_epoch_off": round(off_ms, 3),
             "ms_per_epoch_on": round(on_ms, 3),
             "throughput_ratio": round(off_ms / on_ms, 3),
+            "cpu_ms_per_epoch_off": round(off_cpu, 3),
+            "cpu_ms_per_epoch_on": round(on_cpu, 3),
+            "cpu_ratio": round(off_cpu / on_cpu, 3),
             "one_record_ms": round(statistics.median(record_ms), 3),
         }
     return out
@@ -178,7 +185,9 @@ def main(argv: list[str] | None = None) -> None:
     for name, r in result["recording"].items():
         print(
             f"recording {name}: {r['ms_per_epoch_off']} -> {r['ms_per_epoch_on']} ms/epoch "
-            f"(throughput {r['throughput_ratio']:.0%}), one record {r['one_record_ms']} ms"
+            f"(throughput {r['throughput_ratio']:.0%}); CPU {r['cpu_ms_per_epoch_off']} -> "
+            f"{r['cpu_ms_per_epoch_on']} ms/epoch ({r['cpu_ratio']:.0%}); one record "
+            f"{r['one_record_ms']} ms"
         )
     for name, r in result["after_run"].items():
         print(f"after_run {name}: {r}")

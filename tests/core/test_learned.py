@@ -64,6 +64,25 @@ def test_histogram_bins_agree_with_numpy() -> None:
     assert Histogram.of(np.array([np.nan])).total == 0
 
 
+def test_many_histograms_at_once_are_each_ones_histogram() -> None:
+    rng = np.random.default_rng(4)
+    parts = [
+        rng.normal(size=(30, 4)).astype(np.float32),
+        np.full(5, -1.5),
+        rng.uniform(-3, 9, size=20_000),  # large: binned on its own
+        np.zeros(0),
+        rng.normal(size=7),
+    ]
+    for many, part in zip(Histogram.many(parts, bins=12), parts, strict=True):
+        one = Histogram.of(part, bins=12)
+        np.testing.assert_array_equal(many.counts, one.counts)
+        np.testing.assert_allclose(many.edges, one.edges)
+        np.testing.assert_array_equal([many.minimum, many.maximum], [one.minimum, one.maximum])
+        np.testing.assert_allclose([many.mean, many.std], [one.mean, one.std])
+    with_nan = Histogram.many([np.array([1.0, np.nan, 2.0]), np.ones(3)], bins=2)
+    assert with_nan[0].counts.tolist() == [1, 1] and with_nan[1].total == 3
+
+
 def test_gradient_histograms_are_the_last_batch_gradients(tmp_path) -> None:
     _, _, _, model, recorder = _trained(tmp_path, "iris", epochs=3)
     last = recorder.at(2)
