@@ -86,7 +86,7 @@ class _Cell:
 def _title(kind: str, hist: Any | None) -> str:
     if hist is None or not hist.total:
         return f"{kind}: {'none yet' if kind == 'gradients' else 'no finite values'}"
-    return f"{kind} · sd {hist.std:.1e}" if 0 < hist.std < 1e-3 else f"{kind} · sd {hist.std:.2g}"
+    return f"{kind} · sd {hist.std:.1e}" if 0 < hist.std < 1e-3 else f"{kind} · sd {hist.std:.3g}"
 
 
 class HistogramGrid(pg.GraphicsLayoutWidget):

@@ -31,14 +31,13 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSlider,
     QSpinBox,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from app.results.learned_hub import LearnedHub
 from app.session import describe
-from app.widgets.splitters import pack_splitters, unpack_splitters
+from app.widgets.splitters import make_splitter, pack_splitters, unpack_splitters
 from app.worker import GUI_GATE
 from core.errors import LayerForgeError
 
@@ -107,18 +106,12 @@ class LearnedView(QWidget):
         from app.results.learned_charts import BarChart, HistogramGrid
 
         self.built = True
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.setChildrenCollapsible(False)
-        split.addWidget(self._histogram_box(HistogramGrid()))
-        side = QSplitter(Qt.Orientation.Vertical)
-        side.setChildrenCollapsible(False)
-        side.addWidget(self._importance_box(BarChart(x_label="score lost when shuffled")))
-        side.addWidget(self._explain_box(BarChart(x_label="◀ lowers · raises the prediction ▶")))
-        side.setStretchFactor(0, 2)
-        side.setStretchFactor(1, 3)
-        split.addWidget(side)
-        split.setStretchFactor(0, 1)
-        split.setStretchFactor(1, 1)
+        importance = self._importance_box(BarChart(x_label="score lost when shuffled"))
+        explain = self._explain_box(BarChart(x_label="◀ lowers · raises the prediction ▶"))
+        vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
+        side = make_splitter(vertical, "learnedSide", [(importance, 2), (explain, 3)])
+        histograms = self._histogram_box(HistogramGrid())
+        split = make_splitter(horizontal, "learnedSplit", [(histograms, 1), (side, 1)])
         split.setSizes([560, 500])
         self._layout.addWidget(split, 1)
         self.splitters = (split, side)
