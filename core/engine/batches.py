@@ -10,7 +10,7 @@ dataset's batches into arrays (for validation, evaluate and predict).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -123,22 +123,73 @@ def row_weights(y: Any, sample_weight: Any, class_weight: Any, where: str) -> np
 
 
 class ArrayBatches:
-    """Batches of checked arrays, shuffled each epoch when asked, with optional row weights."""
+    """Batches of checked arrays, shuffled each epoch when asked, with optional row weights.
+
+    With `buffers` (the model's `batch_buffers`), each batch is gathered straight into
+    arrays the model's compiled step reads in place (`np.take(..., out=)`), and the same
+    batch tuple is yielded for every batch of a size: no array is allocated per batch.
+    The batch's arrays are overwritten by the next batch.
+    """
 
     def __init__(
-        self, x: Any, y: Any, weights: np.ndarray | None, batch_size: int, shuffle: bool
+        self,
+        x: Any,
+        y: Any,
+        weights: np.ndarray | None,
+        batch_size: int,
+        shuffle: bool,
+        buffers: Callable[[list[tuple[tuple[int, ...], Any]]], list[np.ndarray] | None]
+        | None = None,
     ) -> None:
         self.x, self.y, self.weights = x, y, weights
         self.n = rows(x)
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.batches = max(1, -(-self.n // batch_size))
+        self._buffers = buffers
+        xs = list(x) if isinstance(x, (list, tuple)) else [x]
+        ys = list(y) if isinstance(y, (list, tuple)) else [y]
+        self._arrays = [*xs, *ys] + ([] if weights is None else [weights])
+        self._layout = (
+            len(xs),
+            len(ys),
+            isinstance(x, (list, tuple)),
+            isinstance(y, (list, tuple)),
+        )
+        self._gathered: dict[int, tuple[list[np.ndarray], tuple] | None] = {}
+
+    def _into(self, size: int) -> tuple[list[np.ndarray], tuple] | None:
+        """(buffers, the batch tuple over them) for batches of `size` rows, or None."""
+        if size not in self._gathered:
+            specs = [((size,) + a.shape[1:], a.dtype) for a in self._arrays]
+            bufs = None if self._buffers is None else self._buffers(specs)
+            batch = None
+            if bufs is not None:
+                nx, ny, x_list, y_list = self._layout
+                bx: Any = list(bufs[:nx]) if x_list else bufs[0]
+                by: Any = list(bufs[nx : nx + ny]) if y_list else bufs[nx]
+                batch = (bx, by) if self.weights is None else (bx, by, bufs[nx + ny])
+            self._gathered[size] = None if bufs is None else (bufs, batch)
+        return self._gathered[size]
 
     def epoch(self, rng: np.random.Generator, limit: int | None = None) -> Iterator[tuple]:
         order = rng.permutation(self.n) if self.shuffle else None
-        bs = self.batch_size
+        bs, n, arrays = self.batch_size, self.n, self._arrays
         for b in range(self.batches if limit is None else min(limit, self.batches)):
-            lo, hi = b * bs, min(self.n, (b + 1) * bs)
+            lo = b * bs
+            hi = n if lo + bs > n else lo + bs
+            into = self._into(hi - lo)
+            if into is not None:
+                bufs, batch = into
+                if order is not None:
+                    idx = order[lo:hi]
+                    for src, dst in zip(arrays, bufs):  # noqa: B905 - same length
+                        src.take(idx, 0, dst, "clip")
+                else:
+                    for src, dst in zip(arrays, bufs):  # noqa: B905 - same length
+                        np.copyto(dst, src[lo:hi])
+                yield batch
+                continue
             idx = order[lo:hi] if order is not None else slice(lo, hi)
             if self.weights is None:
                 yield (take(self.x, idx), take(self.y, idx))

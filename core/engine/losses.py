@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 
 from core.engine.autograd import Tensor, as_tensor
-from core.engine.ops import _sigmoid_fwd
 from core.engine.tracing import traceable
 from core.engine.workspace import FRESH, Fresh, Workspace
 from core.errors import ConfigError, DataError
@@ -115,16 +114,29 @@ class Loss:
     def call_numpy(self, y_true: Any, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
 
+    #: Whether `targets` only reshapes or casts y_true (no per-batch checks or arithmetic),
+    #: so a plan may prepare the targets of its target array once, as a view.
+    static_targets = False
+
     def compute(
         self, y_true: Any, pred: np.ndarray, logits: bool, ws: Fresh | Workspace = FRESH
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """(per-sample values, d(values)/d(pred), probabilities or None): the loss kernel.
+        """(per-sample values, d(values)/d(pred), probabilities or None) of y_true and pred.
 
         `logits` asks for the loss of pre-activation logits (cross-entropies). Built-in
-        losses write every array into `ws` (see `core.engine.workspace`); the default
-        runs `call_numpy`.
+        losses write every array into `ws` (see `core.engine.workspace`).
         """
-        values, grad = self.call_numpy(y_true, pred)
+        return self.kernel(self.targets(y_true, pred, ws), pred, logits, ws)
+
+    def targets(self, y_true: Any, pred: np.ndarray, ws: Fresh | Workspace = FRESH) -> Any:
+        """y_true checked and prepared for `kernel` (the default: as given)."""
+        return y_true
+
+    def kernel(
+        self, t: Any, pred: np.ndarray, logits: bool, ws: Fresh | Workspace = FRESH
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """`compute` on prepared targets (the default runs `call_numpy`)."""
+        values, grad = self.call_numpy(t, pred)
         return values, grad, None
 
     def call(self, y_true: Any, y_pred: Any) -> Tensor:
@@ -218,14 +230,18 @@ class MeanSquaredError(Loss):
     ) -> None:
         super().__init__(name, reduction, dtype)
 
+    static_targets = True
+
     def call_numpy(self, y_true: Any, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         values, grad, _ = self.compute(y_true, y_pred, False)
         return values, grad
 
-    def compute(
-        self, y_true: Any, pred: np.ndarray, logits: bool, ws: Fresh | Workspace = FRESH
+    def targets(self, y_true: Any, pred: np.ndarray, ws: Fresh | Workspace = FRESH) -> Any:
+        return _match_targets(_array(y_true), pred, "mean_squared_error")
+
+    def kernel(
+        self, t: Any, pred: np.ndarray, logits: bool, ws: Fresh | Workspace = FRESH
     ) -> tuple[np.ndarray, np.ndarray, None]:
-        t = _match_targets(_array(y_true), pred, "mean_squared_error")
         d = np.subtract(pred, t, out=ws.get("d", pred.shape, pred.dtype))
         sq = np.multiply(d, d, out=ws.get("sq", pred.shape, pred.dtype))
         if d.ndim > 1:
@@ -299,12 +315,12 @@ class _CrossEntropy(Loss):
         values, grad, _ = self.compute(y_true, y_pred, False)
         return values, grad
 
-    def compute(
-        self, y_true: Any, pred: np.ndarray, logits: bool, ws: Fresh | Workspace = FRESH
+    def kernel(
+        self, t: Any, pred: np.ndarray, logits: bool, ws: Fresh | Workspace = FRESH
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         if logits or self.from_logits:
-            return self._logits_probs(y_true, pred, ws)
-        values, grad = self._probs(y_true, pred)
+            return self._logits_probs(t, pred, ws)
+        values, grad = self._probs(t, pred)
         return values, grad, None
 
     def call_from_logits(self, y_true: Any, logits: Any, sample_weight: Any = None) -> Tensor:
@@ -318,16 +334,16 @@ class _CrossEntropy(Loss):
         """`call_from_logits` plus the probabilities (sigmoid/softmax of the logits) it computed
         on the way, so metrics need not recompute them."""
         logits = as_tensor(logits)
-        values, grad, probs = self._logits_probs(y_true, logits.data, FRESH)
+        values, grad, probs = self.compute(y_true, logits.data, True)
         return self._wrap(values, grad, logits, sample_weight, self.reduction), probs
 
     def _logits_probs(
-        self, y_true: Any, z: np.ndarray, ws: Fresh | Workspace
+        self, t: Any, z: np.ndarray, ws: Fresh | Workspace
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per-sample loss, its gradient w.r.t. the logits, and the probabilities."""
         raise NotImplementedError
 
-    def _probs(self, y_true: Any, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _probs(self, t: Any, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
 
     def get_config(self) -> dict[str, Any]:
@@ -349,8 +365,9 @@ class BinaryCrossentropy(_CrossEntropy):
         super().__init__(from_logits, name, reduction, dtype)
         self.label_smoothing = _smoothing("BinaryCrossentropy", label_smoothing)
         self.axis = int(axis)
+        self.static_targets = not self.label_smoothing
 
-    def _targets(self, y_true: Any, pred: np.ndarray, ws: Fresh | Workspace = FRESH) -> np.ndarray:
+    def targets(self, y_true: Any, pred: np.ndarray, ws: Fresh | Workspace = FRESH) -> np.ndarray:
         t = _match_targets(_array(y_true), pred, "binary_crossentropy")
         if self.label_smoothing:
             smoothed = np.multiply(t, 1.0 - self.label_smoothing, out=ws.get("t", t.shape, t.dtype))
@@ -370,20 +387,18 @@ class BinaryCrossentropy(_CrossEntropy):
         return elem, grad
 
     def _logits_probs(
-        self, y_true: Any, z: np.ndarray, ws: Fresh | Workspace
+        self, t: Any, z: np.ndarray, ws: Fresh | Workspace
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        t = self._targets(y_true, z, ws)
-        elem = ws.get("elem", z.shape, z.dtype)
-        grad = ws.get("grad", z.shape, z.dtype)
-        np.logaddexp(0.0, z, out=elem)  # softplus(z) = max(z, 0) + log1p(exp(-|z|)), stable
-        elem -= np.multiply(z, t, out=grad)  # softplus(z) - z t
-        p = _sigmoid_fwd(z, ws.get("p", z.shape, z.dtype))  # the sigmoid activation's own
+        elem = np.logaddexp(0.0, z, out=ws.get("elem", z.shape, z.dtype))  # softplus(z), stable
+        p = np.subtract(z, elem, out=ws.get("p", z.shape, z.dtype))  # log sigmoid(z) ...
+        np.exp(p, out=p)  # ... and sigmoid(z) = exp(z - softplus(z)), in (0, 1]
+        grad = np.multiply(z, t, out=ws.get("grad", z.shape, z.dtype))
+        elem -= grad  # softplus(z) - z t = max(z, 0) - z t + log1p(exp(-|z|))
         np.subtract(p, t, out=grad)
         values, grad = self._finish(elem, grad, ws)
         return values, grad, p
 
-    def _probs(self, y_true: Any, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        t = self._targets(y_true, p)
+    def _probs(self, t: Any, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         pc = np.clip(p, EPSILON, 1.0 - EPSILON)
         elem = -(t * np.log(pc) + (1.0 - t) * np.log(1.0 - pc))
         grad = ((pc - t) / (pc * (1.0 - pc))) * ((p >= EPSILON) & (p <= 1.0 - EPSILON))
@@ -408,8 +423,9 @@ class CategoricalCrossentropy(_CrossEntropy):
         super().__init__(from_logits, name, reduction, dtype)
         self.label_smoothing = _smoothing("CategoricalCrossentropy", label_smoothing)
         self.axis = int(axis)
+        self.static_targets = not self.label_smoothing
 
-    def _targets(self, y_true: Any, pred: np.ndarray) -> np.ndarray:
+    def targets(self, y_true: Any, pred: np.ndarray, ws: Fresh | Workspace = FRESH) -> np.ndarray:
         t = _array(y_true)
         if t.shape != pred.shape:
             raise DataError(
@@ -423,9 +439,8 @@ class CategoricalCrossentropy(_CrossEntropy):
         return t
 
     def _logits_probs(
-        self, y_true: Any, z: np.ndarray, ws: Fresh | Workspace
+        self, t: Any, z: np.ndarray, ws: Fresh | Workspace
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        t = self._targets(y_true, z)
         e, s, logp = _softmax_parts(z, ws)
         np.multiply(t, logp, out=logp)
         values = np.add.reduce(logp, axis=-1, out=ws.get("values", z.shape[:-1], z.dtype))
@@ -435,8 +450,7 @@ class CategoricalCrossentropy(_CrossEntropy):
         grad -= t
         return values, grad, e
 
-    def _probs(self, y_true: Any, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        t = self._targets(y_true, p)
+    def _probs(self, t: Any, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         s = p.sum(axis=-1, keepdims=True)
         q = p / s
         qc = np.clip(q, EPSILON, 1.0 - EPSILON)
@@ -463,7 +477,10 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
         super().__init__(from_logits, name, reduction, dtype)
         self.ignore_class = None if ignore_class is None else int(ignore_class)
 
-    def _labels(self, y_true: Any, pred: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    def targets(
+        self, y_true: Any, pred: np.ndarray, ws: Fresh | Workspace = FRESH
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """(labels checked to lie in [0, classes), the rows to keep or None)."""
         lab = _array(y_true)
         keep = None
         if self.ignore_class is not None:
@@ -473,9 +490,9 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
         return _sparse_labels(lab, pred, "sparse_categorical_crossentropy"), keep
 
     def _logits_probs(
-        self, y_true: Any, z: np.ndarray, ws: Fresh | Workspace
+        self, t: Any, z: np.ndarray, ws: Fresh | Workspace
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        lab, keep = self._labels(y_true, z)
+        lab, keep = t
         rows = z.shape[:-1]
         e, s, shifted = _softmax_parts(z, ws, log=False)
         # flat positions of the labelled logits: row * classes + label
@@ -491,8 +508,8 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
         values, grad = self._mask(values, grad, keep)
         return values, grad, e
 
-    def _probs(self, y_true: Any, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        lab, keep = self._labels(y_true, p)
+    def _probs(self, t: Any, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lab, keep = t
         s = p.sum(axis=-1, keepdims=True)
         idx = lab[..., None]
         pt = np.take_along_axis(p, idx, axis=-1)

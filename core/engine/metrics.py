@@ -223,7 +223,7 @@ class _CountingAccuracy(MeanMetricWrapper):
         ws = self.__dict__.get("_ws")
         if ws is None or len(ws.arrays) > 16:
             ws = self.__dict__["_ws"] = Workspace()
-        return ws.get(f"{what}{shape}", shape, dtype)
+        return ws.get((what, shape), shape, dtype)
 
     def _hits(self, t: np.ndarray, p: np.ndarray) -> np.ndarray | None:
         """Boolean hits, one per sample, or None when the general path must decide."""
@@ -231,7 +231,8 @@ class _CountingAccuracy(MeanMetricWrapper):
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         if sample_weight is None:
-            hits = self._hits(_np(y_true), _np(y_pred))
+            t = y_true if type(y_true) is np.ndarray else _np(y_true)
+            hits = self._hits(t, y_pred if type(y_pred) is np.ndarray else _np(y_pred))
             if hits is not None:
                 self.total += float(np.count_nonzero(hits))
                 self.count += hits.size

@@ -196,7 +196,14 @@ class Optimizer:
         for attr in self._SLOTS:
             value = getattr(self, attr, None)
             if value is not None:
-                store[attr.lstrip("_")] = np.array(value, copy=True)
+                scale = self._slot_scale(attr)
+                store[attr.lstrip("_")] = (
+                    np.array(value, copy=True) if scale == 1.0 else value.astype(np.float64) * scale
+                )
+
+    def _slot_scale(self, attr: str) -> float:
+        """Keras's slot value per unit of the stored one (1: the slot is kept as Keras has it)."""
+        return 1.0
 
     def load_own_variables(self, store: Mapping[str, Any]) -> None:
         """Keras 3 API: restore the state `save_own_variables` wrote, into a built optimizer.
@@ -234,7 +241,8 @@ class Optimizer:
                 f"{owner}: state 'iterations' Expected a whole number >= 0. Received: {it!r}."
             )
         for key, arr in arrays.items():
-            getattr(self, wanted[key])[...] = arr
+            scale = self._slot_scale(wanted[key])
+            getattr(self, wanted[key])[...] = arr if scale == 1.0 else arr / scale
         self.iterations = int(it)
 
     def _check_bound(self) -> None:
@@ -538,24 +546,31 @@ class Adam(Optimizer):
         self._v = np.zeros(size, dtype)
         self._vhat = np.zeros(size, dtype) if self.amsgrad else None
 
+    def _slot_scale(self, attr: str) -> float:
+        # the moments are kept unnormalised: m' = m / (1 - beta_1), v' = v / (1 - beta_2)
+        return 1.0 - (self.beta_1 if attr == "_m" else self.beta_2)
+
     def _update(self, p: np.ndarray, g: np.ndarray, lr: float) -> None:
+        # Keras's rule m += (g - m)(1 - b1), v += (g^2 - v)(1 - b2),
+        # p -= lr sqrt(1 - b2^t) / (1 - b1^t) m / (sqrt(v) + eps), with the moments kept
+        # unnormalised (m' = b1 m' + g, v' = b2 v' + g^2): the same update in 10 passes
+        # over the flat buffers instead of 12, the constants folded into two scalars.
         t = self.iterations + 1
-        alpha = lr * math.sqrt(1.0 - self.beta_2**t) / (1.0 - self.beta_1**t)
+        b1, b2 = self.beta_1, self.beta_2
+        k = math.sqrt(1.0 - b2)
         m, v, tmp = self._m, self._v, self._tmp
-        np.subtract(g, m, out=tmp)  # m += (g - m) * (1 - beta_1)
-        tmp *= 1.0 - self.beta_1
-        m += tmp
-        np.multiply(g, g, out=tmp)  # v += (g^2 - v) * (1 - beta_2)
-        tmp -= v
-        tmp *= 1.0 - self.beta_2
+        m *= b1
+        m += g
+        v *= b2
+        np.multiply(g, g, out=tmp)
         v += tmp
         if self._vhat is not None:
             np.maximum(self._vhat, v, out=self._vhat)
             v = self._vhat
-        np.sqrt(v, out=tmp)  # p -= alpha * m / (sqrt(v) + epsilon)
-        tmp += self.epsilon
+        np.sqrt(v, out=tmp)  # p -= c m' / (sqrt(v') + eps / k)
+        tmp += self.epsilon / k
         np.divide(m, tmp, out=tmp)
-        tmp *= alpha
+        tmp *= lr * math.sqrt(1.0 - b2**t) * (1.0 - b1) / ((1.0 - b1**t) * k)
         p -= tmp
 
     def get_config(self) -> dict[str, Any]:

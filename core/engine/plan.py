@@ -289,6 +289,17 @@ class Plan:
         for fn, args in self.forward:
             fn(*args)
 
+    def run(self, training: bool) -> float:
+        """A loss step: forward, the loss value and, when training and the loss is finite,
+        backward and the update. Returns the loss value."""
+        for fn, args in self.forward:
+            fn(*args)
+        value = float(self.results[0])
+        if training and value - value == 0.0:  # finite
+            for fn, args in self.backward:
+                fn(*args)
+        return value
+
     def run_backward(self) -> None:
         for fn, args in self.backward:
             fn(*args)

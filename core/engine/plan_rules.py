@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -81,7 +82,9 @@ def dense_rule(call: Call, b: Builder) -> Node | None:
     steps: list[Step] = [(ops._dot if flat else np.matmul, (xa, wa, z))]
     if ba is not None:
         steps.append((np.add, (z, ba, z)))
-    if not linear:
+    if act == "relu":  # ops._relu_fwd's one call, without its Python frame
+        steps.append((partial(np.maximum, out=z), (z, 0)))
+    elif not linear:
         steps.append((fwd, (z, z)) if not needs_z else (_activation_forward, (fwd, z, y)))
 
     def make_backward(
@@ -94,7 +97,9 @@ def dense_rule(call: Call, b: Builder) -> Node | None:
         else:
             gz = b.scratch(y)
             z_keep = z if needs_z else None
-            if act in _BACKWARD_INTO:
+            if act == "relu":  # ops._relu_bwd's two calls, without its Python frame
+                back += [(np.sign, (y, gz)), (np.multiply, (gz, g, gz))]
+            elif act in _BACKWARD_INTO:
                 back.append((bwd, (g, z_keep, y, gz)))
             elif act == "softmax":
                 row = np.empty(y.shape[:-1] + (1,), y.dtype)
@@ -116,11 +121,15 @@ def dense_rule(call: Call, b: Builder) -> Node | None:
 
 def _is_static(arr: np.ndarray, ws: Workspace) -> bool:
     """Whether `arr` is (a view of) one of the workspace's arrays."""
-    owned = {id(a) for a in ws.arrays.values()}
-    while arr is not None:
-        if id(arr) in owned:
+    return any(_views(arr, a) for a in ws.arrays.values())
+
+
+def _views(arr: Any, of: np.ndarray) -> bool:
+    """Whether `arr` is `of` or a view of it."""
+    while isinstance(arr, np.ndarray):
+        if arr is of:
             return True
-        arr = arr.base  # type: ignore[assignment]
+        arr = arr.base
     return False
 
 
@@ -145,9 +154,12 @@ def loss_rule(call: Call, b: Builder) -> Node | None:
     za = b.value(pred, where).array
     ws = Workspace()
     np.copyto(za, pred.data)  # the traced logits: the warm-up call allocates the workspace
-    values, grad, probs = loss.compute(y, za, logits, ws)
+    t = loss.targets(y, za, ws)
+    values, grad, probs = loss.kernel(t, za, logits, ws)
     if not (_is_static(values, ws) and _is_static(grad, ws)):
         return None  # a kernel that allocates its results: replay it generically
+    # targets that are a view of the plan's target array are prepared once
+    fixed = loss.static_targets and isinstance(y, np.ndarray) and _views(t, y)
     scale = _losses.reduction_scale(values, reduction)
     head: Tensor = call.result[0] if with_probs else call.result
     total = np.empty((), head.data.dtype)
@@ -159,8 +171,10 @@ def loss_rule(call: Call, b: Builder) -> Node | None:
     b.nbytes += ws.nbytes
     cast = head.data.dtype.type
 
+    kernel, targets = loss.kernel, loss.targets
+
     def forward() -> None:
-        loss.compute(y, za, logits, ws)
+        kernel(t if fixed else targets(y, za, ws), za, logits, ws)
         np.add.reduce(values, None, None, total)
         np.multiply(total, scale, total)
 

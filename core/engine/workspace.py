@@ -9,6 +9,7 @@ step computes exactly what the eager step computes, without allocating.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,7 @@ class Fresh:
 
     __slots__ = ()
 
-    def get(self, name: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    def get(self, name: Hashable, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
         return np.empty(shape, dtype)
 
 
@@ -32,9 +33,9 @@ class Workspace:
     __slots__ = ("arrays",)
 
     def __init__(self) -> None:
-        self.arrays: dict[str, np.ndarray] = {}
+        self.arrays: dict[Hashable, np.ndarray] = {}
 
-    def get(self, name: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    def get(self, name: Hashable, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
         arr = self.arrays.get(name)
         if arr is None:
             arr = self.arrays[name] = np.empty(shape, dtype)

@@ -19,7 +19,7 @@ from core import keras
 from core.engine import losses, ops, optimizers
 from core.engine.autograd import Tensor
 from core.engine.layers import Layer, layer_classes, type_name
-from core.engine.training import train
+from core.engine.training import BatchEnded, batch_ended, train
 
 L = keras.layers
 RNG = np.random.default_rng(3)
@@ -401,3 +401,6 @@ def test_trainer_events_and_reuse_of_the_plans_forward_for_validation() -> None:
     assert events[-1].reason == "completed"
     assert m.plan_info("test").mode == "planned"
     assert m.plan_info("train").calls >= 3
+    batches = [e for e in events if isinstance(e, BatchEnded)]
+    assert batches[-1] == BatchEnded(1, 1, 2, batches[-1].logs, 60)  # 30 rows: 16 + 14
+    assert batch_ended(1, 2, 3, {}, 60) == BatchEnded(1, 2, 3, {}, 60)

@@ -115,8 +115,7 @@ class Model(SavingMixin):
         self._reg_layers: list[Layer] = []
         self._multi_in = self._multi_out = False
         self._steps = StepRunner()
-        #: Keras's run_eagerly: True runs every step eagerly instead of replaying a plan.
-        self.run_eagerly = False
+        self._run_eagerly = False
         self._masking = False
         self._data_checks: list[tuple[int, Layer]] = []
         if inputs is not None or outputs is not None:
@@ -358,7 +357,7 @@ class Model(SavingMixin):
         the sample/class weights, `metrics` without them, as in Keras 3.
         """
         del steps_per_execution, jit_compile, auto_scale_loss
-        self.run_eagerly = bool(run_eagerly)
+        self._run_eagerly = bool(run_eagerly)
         self._steps.reset("compile(run_eagerly=True)" if run_eagerly else "")
         self.optimizer = _optimizers.get(optimizer)
         for item in loss.values() if isinstance(loss, dict) else _spec.flat_specs(loss):
@@ -635,11 +634,13 @@ class Model(SavingMixin):
         and `test_step` update it with the batch loss, as Keras 3 does.
         """
         del x
-        ys = list(y) if self._multi_out else [y]
-        preds = list(y_pred) if isinstance(y_pred, (list, tuple)) else [y_pred]
-        preds = [p.data if isinstance(p, Tensor) else p for p in preds]
+        ys = y if self._multi_out else (y,)
+        preds = y_pred if isinstance(y_pred, (list, tuple)) else (y_pred,)
         for m, i, weighted in self._metric_slots:
-            m.update_state(ys[i], preds[i], sample_weight if weighted else None)
+            p = preds[i]
+            if type(p) is not np.ndarray:
+                p = getattr(p, "data", p)
+            m.update_state(ys[i], p, sample_weight if weighted else None)
         return self.get_metrics_result()
 
     def get_metrics_result(self) -> dict[str, float]:
@@ -664,6 +665,16 @@ class Model(SavingMixin):
         no optimizer step, so the weights stay as they were.
         """
         return _planned.loss_step(self, x, y, sample_weight, training)
+
+    @property
+    def run_eagerly(self) -> bool:
+        """Keras's run_eagerly: True runs every step eagerly instead of replaying a plan."""
+        return self._run_eagerly
+
+    @run_eagerly.setter
+    def run_eagerly(self, value: bool) -> None:
+        self._run_eagerly = bool(value)
+        self._steps.reset("run_eagerly=True" if value else "")
 
     def plan_info(self, kind: str = "train") -> PlanInfo:
         """How this model's steps of `kind` ("train", "test", "predict") run: replayed from

@@ -66,17 +66,22 @@ def loss_step(model: Any, x: Any, y: Any, sw: Any, training: bool) -> tuple[floa
     backward and the update (skipped when the loss is not finite). Returns the loss
     value and the per-output probabilities; updates the loss tracker."""
     kind = "train" if training else "test"
+    plan = model._steps.last.get(kind)
+    if plan is not None and sw is None and plan.params is _params(model):
+        ins = plan.inputs  # the batch was gathered into this plan's arrays: no lookup
+        if len(ins) == 2 and ins[0] is x and ins[1] is y:
+            value = plan.run(training)
+            probs = plan.results[1]
+            model._loss_tracker.update_state(value, count=len(probs[0]))
+            return value, probs
     flat = None if model.run_eagerly else _flatten(model, x, y, sw)
     if flat is not None:
         arrays, layout = flat
         plan = _plan_for(model, kind, arrays, layout)
         if plan is not None:
             plan.load(arrays)
-            plan.run_forward()
-            total, probs = plan.results
-            value = float(total)
-            if training and math.isfinite(value):
-                plan.run_backward()
+            value = plan.run(training)
+            probs = plan.results[1]
             model._loss_tracker.update_state(value, count=len(probs[0]))
             return value, probs
         runner = model._steps
