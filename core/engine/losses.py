@@ -13,6 +13,7 @@ Keras string names ("mse", "binary_crossentropy", ...).
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,8 @@ from core.errors import ConfigError, DataError
 from core.naming import snake_case
 
 EPSILON = 1e-7
+Step = tuple[Callable[..., Any], tuple[Any, ...]]
+KernelSteps = tuple[list[Step], np.ndarray, np.ndarray, np.ndarray | None]
 REDUCTIONS = ("sum_over_batch_size", "sum", "none", None)
 
 
@@ -135,9 +138,26 @@ class Loss:
     def kernel(
         self, t: Any, pred: np.ndarray, logits: bool, ws: Fresh | Workspace = FRESH
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """`compute` on prepared targets (the default runs `call_numpy`)."""
-        values, grad = self.call_numpy(t, pred)
-        return values, grad, None
+        """`compute` on prepared targets: the `kernel_steps` when the loss has them, else
+        `call_numpy`."""
+        planned = self.kernel_steps(t, pred, logits, ws)
+        if planned is None:
+            values, grad = self.call_numpy(t, pred)
+            return values, grad, None
+        steps, values, grad, probs = planned
+        for fn, args in steps:
+            fn(*args)
+        return values, grad, probs
+
+    def kernel_steps(
+        self, t: Any, pred: np.ndarray, logits: bool, ws: Fresh | Workspace = FRESH
+    ) -> KernelSteps | None:
+        """The kernel as a list of NumPy calls over arrays taken from `ws`, with the arrays
+        that will hold (values, grad, probabilities); None when it has no such form.
+
+        Eager runs the list at once; a plan keeps it and replays it every step.
+        """
+        return None
 
     def call(self, y_true: Any, y_pred: Any) -> Tensor:
         """Per-sample losses as a Tensor (Keras's `Loss.call`)."""
@@ -239,18 +259,20 @@ class MeanSquaredError(Loss):
     def targets(self, y_true: Any, pred: np.ndarray, ws: Fresh | Workspace = FRESH) -> Any:
         return _match_targets(_array(y_true), pred, "mean_squared_error")
 
-    def kernel(
+    def kernel_steps(
         self, t: Any, pred: np.ndarray, logits: bool, ws: Fresh | Workspace = FRESH
-    ) -> tuple[np.ndarray, np.ndarray, None]:
-        d = np.subtract(pred, t, out=ws.get("d", pred.shape, pred.dtype))
-        sq = np.multiply(d, d, out=ws.get("sq", pred.shape, pred.dtype))
+    ) -> KernelSteps:
+        d = ws.get("d", pred.shape, pred.dtype)
+        sq = ws.get("sq", pred.shape, pred.dtype)
+        steps: list[Step] = [(np.subtract, (pred, t, d)), (np.multiply, (d, d, sq))]
         if d.ndim > 1:
-            values = np.mean(sq, axis=-1, out=ws.get("values", pred.shape[:-1], pred.dtype))
-            d *= 2.0 / d.shape[-1]
+            values = ws.get("values", pred.shape[:-1], pred.dtype)
+            steps += _mean_last(sq, values)
+            steps.append((np.multiply, (d, 2.0 / d.shape[-1], d)))
         else:
             values = sq
-            d *= 2.0
-        return values, d, None
+            steps.append((np.multiply, (d, 2.0, d)))
+        return steps, values, d, None
 
 
 class MeanAbsoluteError(Loss):
@@ -319,9 +341,14 @@ class _CrossEntropy(Loss):
         self, t: Any, pred: np.ndarray, logits: bool, ws: Fresh | Workspace = FRESH
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         if logits or self.from_logits:
-            return self._logits_probs(t, pred, ws)
+            return super().kernel(t, pred, True, ws)
         values, grad = self._probs(t, pred)
         return values, grad, None
+
+    def kernel_steps(
+        self, t: Any, pred: np.ndarray, logits: bool, ws: Fresh | Workspace = FRESH
+    ) -> KernelSteps | None:
+        return self._logits_steps(t, pred, ws) if logits or self.from_logits else None
 
     def call_from_logits(self, y_true: Any, logits: Any, sample_weight: Any = None) -> Tensor:
         """The same loss computed from the last layer's pre-activation logits (fused, stable)."""
@@ -337,10 +364,8 @@ class _CrossEntropy(Loss):
         values, grad, probs = self.compute(y_true, logits.data, True)
         return self._wrap(values, grad, logits, sample_weight, self.reduction), probs
 
-    def _logits_probs(
-        self, t: Any, z: np.ndarray, ws: Fresh | Workspace
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per-sample loss, its gradient w.r.t. the logits, and the probabilities."""
+    def _logits_steps(self, t: Any, z: np.ndarray, ws: Fresh | Workspace) -> KernelSteps:
+        """The loss of logits `z`, its gradient and the probabilities, as NumPy calls."""
         raise NotImplementedError
 
     def _probs(self, t: Any, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -386,17 +411,25 @@ class BinaryCrossentropy(_CrossEntropy):
             return np.mean(elem, axis=-1, out=ws.get("values", elem.shape[:-1], elem.dtype)), grad
         return elem, grad
 
-    def _logits_probs(
-        self, t: Any, z: np.ndarray, ws: Fresh | Workspace
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        elem = np.logaddexp(0.0, z, out=ws.get("elem", z.shape, z.dtype))  # softplus(z), stable
-        p = np.subtract(z, elem, out=ws.get("p", z.shape, z.dtype))  # log sigmoid(z) ...
-        np.exp(p, out=p)  # ... and sigmoid(z) = exp(z - softplus(z)), in (0, 1]
-        grad = np.multiply(z, t, out=ws.get("grad", z.shape, z.dtype))
-        elem -= grad  # softplus(z) - z t = max(z, 0) - z t + log1p(exp(-|z|))
-        np.subtract(p, t, out=grad)
-        values, grad = self._finish(elem, grad, ws)
-        return values, grad, p
+    def _logits_steps(self, t: Any, z: np.ndarray, ws: Fresh | Workspace) -> KernelSteps:
+        elem = ws.get("elem", z.shape, z.dtype)
+        p = ws.get("p", z.shape, z.dtype)
+        grad = ws.get("grad", z.shape, z.dtype)
+        steps: list[Step] = [
+            (np.logaddexp, (0.0, z, elem)),  # softplus(z) = max(z, 0) + log1p(exp(-|z|))
+            (np.subtract, (z, elem, p)),  # log sigmoid(z) ...
+            (np.exp, (p, p)),  # ... and sigmoid(z), in (0, 1]
+            (np.multiply, (z, t, grad)),
+            (np.subtract, (elem, grad, elem)),  # softplus(z) - z t
+            (np.subtract, (p, t, grad)),
+        ]
+        if elem.ndim > 1 and elem.shape[-1] > 1:  # the mean over the units
+            values = ws.get("values", z.shape[:-1], z.dtype)
+            steps.append((np.multiply, (grad, 1.0 / elem.shape[-1], grad)))
+            steps += _mean_last(elem, values)
+        else:
+            values = elem.reshape(elem.shape[:-1]) if elem.ndim > 1 else elem
+        return steps, values, grad, p
 
     def _probs(self, t: Any, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         pc = np.clip(p, EPSILON, 1.0 - EPSILON)
@@ -438,17 +471,19 @@ class CategoricalCrossentropy(_CrossEntropy):
             t = t * (1.0 - self.label_smoothing) + self.label_smoothing / pred.shape[-1]
         return t
 
-    def _logits_probs(
-        self, t: Any, z: np.ndarray, ws: Fresh | Workspace
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        e, s, logp = _softmax_parts(z, ws)
-        np.multiply(t, logp, out=logp)
-        values = np.add.reduce(logp, axis=-1, out=ws.get("values", z.shape[:-1], z.dtype))
-        np.negative(values, out=values)
-        e /= s
-        grad = np.multiply(e, np.add.reduce(t, axis=-1, keepdims=True, out=s), out=logp)
-        grad -= t
-        return values, grad, e
+    def _logits_steps(self, t: Any, z: np.ndarray, ws: Fresh | Workspace) -> KernelSteps:
+        steps, e, s, logp = _softmax_steps(z, ws, log=True)
+        values = ws.get("values", z.shape[:-1], z.dtype)
+        steps += [
+            (np.multiply, (t, logp, logp)),
+            (np.add.reduce, (logp, -1, None, values)),
+            (np.negative, (values, values)),  # -sum(t log p)
+            (np.true_divide, (e, s, e)),  # the probabilities
+            (np.add.reduce, (t, -1, None, s, True)),
+            (np.multiply, (e, s, logp)),  # grad = p sum(t) - t
+            (np.subtract, (logp, t, logp)),
+        ]
+        return steps, values, logp, e
 
     def _probs(self, t: Any, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         s = p.sum(axis=-1, keepdims=True)
@@ -489,24 +524,34 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
             lab[lab == self.ignore_class] = 0
         return _sparse_labels(lab, pred, "sparse_categorical_crossentropy"), keep
 
-    def _logits_probs(
-        self, t: Any, z: np.ndarray, ws: Fresh | Workspace
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        lab, keep = t
+    def kernel(
+        self, t: Any, pred: np.ndarray, logits: bool, ws: Fresh | Workspace = FRESH
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        values, grad, probs = super().kernel(t, pred, logits, ws)
+        if logits or self.from_logits:
+            values, grad = self._mask(values, grad, t[1])
+        return values, grad, probs
+
+    def _logits_steps(self, t: Any, z: np.ndarray, ws: Fresh | Workspace) -> KernelSteps:
+        lab = t[0]
         rows = z.shape[:-1]
-        e, s, shifted = _softmax_parts(z, ws, log=False)
-        # flat positions of the labelled logits: row * classes + label
-        at = np.add(_row_starts(rows, z.shape[-1], ws), lab, out=ws.get("at", rows, np.intp))
-        values = np.log(s.reshape(rows), out=ws.get("values", rows, z.dtype))
-        values -= np.take(shifted.reshape(-1), at, out=ws.get("pick", rows, z.dtype), mode="clip")
-        e /= s
+        steps, e, s, shifted = _softmax_steps(z, ws, log=False)
+        at = ws.get("at", rows, np.intp)  # flat positions of the labelled logits
+        values = ws.get("values", rows, z.dtype)
+        pick = ws.get("pick", rows, z.dtype)
         grad = ws.get("grad", z.shape, z.dtype)
-        np.copyto(grad, e)
-        picked = np.take(e.reshape(-1), at, out=ws.get("pick", rows, z.dtype), mode="clip")
-        picked -= 1
-        np.put(grad.reshape(-1), at, picked, mode="clip")
-        values, grad = self._mask(values, grad, keep)
-        return values, grad, e
+        steps += [
+            (np.add, (_row_starts(rows, z.shape[-1], ws), lab, at)),  # row * classes + label
+            (np.log, (s.reshape(rows), values)),
+            (shifted.reshape(-1).take, (at, 0, pick, "clip")),  # labels are checked
+            (np.subtract, (values, pick, values)),  # log sum exp - the label's shifted logit
+            (np.true_divide, (e, s, e)),  # the probabilities
+            (np.copyto, (grad, e)),
+            (e.reshape(-1).take, (at, 0, pick, "clip")),
+            (np.subtract, (pick, 1, pick)),
+            (grad.reshape(-1).put, (at, pick, "clip")),  # grad = p - onehot(label)
+        ]
+        return steps, values, grad, e
 
     def _probs(self, t: Any, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         lab, keep = t
@@ -533,21 +578,29 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
         return {**super().get_config(), "ignore_class": self.ignore_class}
 
 
-def _softmax_parts(
-    z: np.ndarray, ws: Fresh | Workspace, log: bool = True
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(exp(shifted), row sums, log-probabilities) of logits `z` over the last axis, where
-    shifted = z - max(z); with `log=False` the third array is `shifted` itself."""
-    shifted = np.subtract(
-        z,
-        np.max(z, axis=-1, keepdims=True, out=ws.get("rows", z.shape[:-1] + (1,), z.dtype)),
-        out=ws.get("shifted", z.shape, z.dtype),
-    )
-    e = np.exp(shifted, out=ws.get("e", z.shape, z.dtype))
-    s = np.add.reduce(e, axis=-1, keepdims=True, out=ws.get("rows", z.shape[:-1] + (1,), z.dtype))
+def _softmax_steps(
+    z: np.ndarray, ws: Fresh | Workspace, log: bool
+) -> tuple[list[Step], np.ndarray, np.ndarray, np.ndarray]:
+    """Steps computing (exp(shifted), row sums, shifted - log(row sums) or shifted) of logits
+    `z` over the last axis, where shifted = z - max(z)."""
+    row = ws.get("rows", z.shape[:-1] + (1,), z.dtype)
+    shifted = ws.get("shifted", z.shape, z.dtype)
+    e = ws.get("e", z.shape, z.dtype)
+    steps: list[Step] = [
+        (np.maximum.reduce, (z, -1, None, row, True)),
+        (np.subtract, (z, row, shifted)),
+        (np.exp, (shifted, e)),
+        (np.add.reduce, (e, -1, None, row, True)),  # the row sums replace the maxima
+    ]
     if log:
-        shifted -= np.log(s, out=ws.get("log_s", s.shape, s.dtype))
-    return e, s, shifted
+        log_s = ws.get("log_s", row.shape, z.dtype)
+        steps += [(np.log, (row, log_s)), (np.subtract, (shifted, log_s, shifted))]
+    return steps, e, row, shifted
+
+
+def _mean_last(a: np.ndarray, out: np.ndarray) -> list[Step]:
+    """Steps for the mean of `a` over its last axis into `out`."""
+    return [(np.add.reduce, (a, -1, None, out)), (np.true_divide, (out, a.shape[-1], out))]
 
 
 def _row_starts(rows: tuple[int, ...], classes: int, ws: Fresh | Workspace) -> np.ndarray:

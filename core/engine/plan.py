@@ -25,6 +25,7 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -312,8 +313,14 @@ class Plan:
                 return f"<{a.dtype}{list(a.shape)}>"
             return repr(a) if not callable(a) else op_name(a)
 
+        def name(fn: Any) -> str:
+            if isinstance(fn, partial):
+                kw = ", ".join(f"{k}={show(v)}" for k, v in fn.keywords.items())
+                return f"{op_name(fn.func)}[{kw}]"
+            return op_name(fn)
+
         return [
-            f"{part} {op_name(fn)}({', '.join(show(a) for a in args)})"
+            f"{part} {name(fn)}({', '.join(show(a) for a in args)})"
             for part, steps in (("fwd", self.forward), ("bwd", self.backward))
             for fn, args in steps
         ]
@@ -386,6 +393,7 @@ def _backward_steps(
     if trace.walk[0] is not root:
         raise PlanError("backward did not start from the step's loss")
     ones = np.ones(root.data.shape, root.data.dtype)
+    ones.flags.writeable = False  # the root's gradient: rules may treat it as the constant 1
     b.values[id(root)].grad = ones
     for t in trace.walk:
         v = b.values.get(id(t))

@@ -119,13 +119,10 @@ def dense_rule(call: Call, b: Builder) -> Node | None:
     return Node(call, steps, make_backward, False)
 
 
-def _is_static(arr: np.ndarray, ws: Workspace) -> bool:
-    """Whether `arr` is (a view of) one of the workspace's arrays."""
-    return any(_views(arr, a) for a in ws.arrays.values())
-
-
-def _views(arr: Any, of: np.ndarray) -> bool:
-    """Whether `arr` is `of` or a view of it."""
+def _views(arr: Any, of: Any) -> bool:
+    """Whether `arr` is `of` or a view of it; for a tuple, whether its arrays all are."""
+    if isinstance(arr, tuple):
+        return all(a is None or _views(a, of) for a in arr)
     while isinstance(arr, np.ndarray):
         if arr is of:
             return True
@@ -133,8 +130,13 @@ def _views(arr: Any, of: np.ndarray) -> bool:
     return False
 
 
+def _is_static(arr: np.ndarray, ws: Workspace) -> bool:
+    """Whether `arr` is (a view of) one of the workspace's arrays."""
+    return any(_views(arr, a) for a in ws.arrays.values())
+
+
 def loss_rule(call: Call, b: Builder) -> Node | None:
-    """A built-in loss reduced to a scalar without sample weights: its kernel into a
+    """A built-in loss reduced to a scalar without sample weights: its kernel over a
     workspace, the sum into a preallocated scalar (eager's `_wrap`)."""
     a = _bound(call)
     loss = a["self"]
@@ -155,11 +157,18 @@ def loss_rule(call: Call, b: Builder) -> Node | None:
     ws = Workspace()
     np.copyto(za, pred.data)  # the traced logits: the warm-up call allocates the workspace
     t = loss.targets(y, za, ws)
-    values, grad, probs = loss.kernel(t, za, logits, ws)
+    # Targets that are (views of) the plan's target array are prepared once and the
+    # kernel's own NumPy calls become plan steps (targets checked per batch stay a step);
+    # otherwise the kernel runs as one call on targets prepared per step.
+    planned = loss.kernel_steps(t, za, logits, ws) if _views(t, y) else None
+    if planned is not None:
+        kernel_steps, values, grad, probs = planned
+        for fn, args in kernel_steps:
+            fn(*args)
+    else:
+        values, grad, probs = loss.kernel(t, za, logits, ws)
     if not (_is_static(values, ws) and _is_static(grad, ws)):
         return None  # a kernel that allocates its results: replay it generically
-    # targets that are a view of the plan's target array are prepared once
-    fixed = loss.static_targets and isinstance(y, np.ndarray) and _views(t, y)
     scale = _losses.reduction_scale(values, reduction)
     head: Tensor = call.result[0] if with_probs else call.result
     total = np.empty((), head.data.dtype)
@@ -170,13 +179,20 @@ def loss_rule(call: Call, b: Builder) -> Node | None:
         b.output(call.result[1], probs)
     b.nbytes += ws.nbytes
     cast = head.data.dtype.type
+    reduce: list[Step] = [
+        (np.add.reduce, (values, None, None, total)),
+        (np.multiply, (total, scale, total)),
+    ]
+    if planned is not None:
+        check: list[Step] = [] if loss.static_targets else [(loss.targets, (y, za, ws))]
+        forward = check + kernel_steps + reduce
+    else:
+        kernel, targets, fixed = loss.kernel, loss.targets, loss.static_targets
 
-    kernel, targets = loss.kernel, loss.targets
+        def run_kernel() -> None:
+            kernel(t if fixed else targets(y, za, ws), za, logits, ws)
 
-    def forward() -> None:
-        kernel(t if fixed else targets(y, za, ws), za, logits, ws)
-        np.add.reduce(values, None, None, total)
-        np.multiply(total, scale, total)
+        forward = [(run_kernel, ()), *reduce]
 
     def make_backward(
         g: np.ndarray, edges: list[np.ndarray | None], writer: GradWriter
@@ -184,13 +200,15 @@ def loss_rule(call: Call, b: Builder) -> Node | None:
         edge = edges[0] if edges else None
         if edge is None:
             return []
+        if g.shape == () and not g.flags.writeable and g == 1.0:  # the root's constant 1
+            return [(np.multiply, (grad, cast(scale), edge))]
 
         def backward() -> None:
             np.multiply(grad, cast(float(g) * scale), edge)
 
         return [(backward, ())]
 
-    return Node(call, [(forward, ())], make_backward, False)
+    return Node(call, forward, make_backward, False)
 
 
 RULES: dict[Callable[..., Any], Callable[[Call, Builder], Node | None]] = {

@@ -58,12 +58,17 @@ RUNAWAY_FACTOR = 1000.0
 _REFERENCE_ATTR = "_lf_reference_loss"
 
 
-def _finite(a: np.ndarray) -> bool:
-    """Whether every value is finite: one summing pass (a NaN or inf makes the sum so),
-    and the exact elementwise check only when the sum overflowed."""
+def all_finite(a: np.ndarray) -> bool:
+    """Whether every value of a (contiguous) array is finite, without a temporary its size.
+
+    One summing pass decides (a NaN or an infinity makes the sum so); only when the sum
+    overflowed are the values checked one by one, in chunks of 64k.
+    """
     if a.dtype.kind != "f" or math.isfinite(float(np.add.reduce(a, axis=None))):
         return True
-    return bool(np.isfinite(a).all())
+    flat = a.reshape(-1)
+    step = 1 << 16
+    return all(bool(np.isfinite(flat[i : i + step]).all()) for i in range(0, flat.size, step))
 
 
 class _GoodWeights:
@@ -82,7 +87,7 @@ class _GoodWeights:
         return [np.asarray(getattr(v, "data", v)) for v in weights]
 
     def finite(self) -> bool:
-        return all(_finite(a) for a in self._current())
+        return all(all_finite(a) for a in self._current())
 
     def save(self) -> None:
         current = self._current()

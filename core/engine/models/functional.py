@@ -40,7 +40,14 @@ from core.engine.models import subclassing as _sub
 from core.engine.models.saving import SavingMixin
 from core.engine.models.summary import print_summary
 from core.engine.plan import PlanInfo, StepRunner
-from core.engine.training import TrainingFinished, rows, run_test_steps, take, train
+from core.engine.training import (
+    TrainingFinished,
+    all_finite,
+    rows,
+    run_test_steps,
+    take,
+    train,
+)
 from core.errors import ConfigError, DataError, GraphError
 
 #: Output activation -> the loss classes (exactly these, not subclasses) computed from logits.
@@ -510,7 +517,7 @@ class Model(SavingMixin):
                 )
             if arr.dtype.kind == "f":
                 arr = arr.astype(np.float32, copy=False)
-                if not np.isfinite(arr).all():
+                if not all_finite(arr):
                     raise DataError(
                         where=f"{where}: y" + ("" if len(ys) == 1 else f"[{i}]"),
                         row=int(np.argwhere(~np.isfinite(arr.reshape(len(arr), -1)))[0][0]),
@@ -1062,7 +1069,8 @@ def _as_float32(a: Any, where: str) -> np.ndarray:
         arr = arr.astype(np.float32)
     if arr.ndim == 0:
         raise DataError(f"{where}: Expected an array of samples. Received: a scalar.")
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+    arr = np.ascontiguousarray(arr)
+    if not all_finite(arr):  # no temporary the size of the data
         bad = np.argwhere(~np.isfinite(arr))[0]
         raise DataError(
             where=where,
@@ -1072,7 +1080,7 @@ def _as_float32(a: Any, where: str) -> np.ndarray:
             received=str(arr[tuple(bad)]),
             fix="Drop or impute missing values (e.g. pandas fillna) before training",
         )
-    return np.ascontiguousarray(arr)
+    return arr
 
 
 def _prepare_unbuilt(x: Any, where: str) -> Any:
