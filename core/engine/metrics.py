@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from core.engine.workspace import Workspace
 from core.errors import ConfigError
 from core.naming import snake_case
 
@@ -219,11 +218,15 @@ class _CountingAccuracy(MeanMetricWrapper):
     """An accuracy whose unweighted update counts hits directly (the same sums, fewer passes),
     in scratch arrays kept per batch shape (a planned training step allocates nothing)."""
 
-    def _scratch(self, what: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-        ws = self.__dict__.get("_ws")
-        if ws is None or len(ws.arrays) > 16:
-            ws = self.__dict__["_ws"] = Workspace()
-        return ws.get((what, shape), shape, dtype)
+    def _scratch(self, shape: tuple[int, ...], dtype: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Two arrays of `shape` kept for this batch shape (a few shapes at most)."""
+        cache = self.__dict__.setdefault("_scratch_arrays", {})
+        pair = cache.get((shape, dtype))
+        if pair is None:
+            if len(cache) > 8:
+                cache.clear()
+            pair = cache[(shape, dtype)] = (np.empty(shape, dtype), np.empty(shape, dtype))
+        return pair
 
     def _hits(self, t: np.ndarray, p: np.ndarray) -> np.ndarray | None:
         """Boolean hits, one per sample, or None when the general path must decide."""
@@ -254,10 +257,9 @@ class BinaryAccuracy(_CountingAccuracy):
             if t.size != p.size:
                 return None
             t = t.reshape(p.shape)
-        hits = np.greater(t, 0.5, out=self._scratch("t", t.shape, bool))
-        return np.equal(
-            hits, np.greater(p, self.threshold, out=self._scratch("p", p.shape, bool)), out=hits
-        )
+        hits, above = self._scratch(p.shape, bool)
+        np.greater(t, 0.5, out=hits)
+        return np.equal(hits, np.greater(p, self.threshold, out=above), out=hits)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "threshold": self.threshold}
@@ -276,9 +278,9 @@ class SparseCategoricalAccuracy(_CountingAccuracy):
         if p.ndim != 2 or t.size != p.shape[0]:
             return None
         n = (p.shape[0],)
-        best = np.argmax(p, axis=-1, out=self._scratch("best", n, np.intp))
+        best = np.argmax(p, axis=-1, out=self._scratch(n, np.intp)[0])
         labels = t.reshape(-1).astype(np.int64, copy=False)
-        return np.equal(labels, best, out=self._scratch("hits", n, bool))
+        return np.equal(labels, best, out=self._scratch(n, bool)[0])
 
 
 class MeanAbsoluteError(MeanMetricWrapper):

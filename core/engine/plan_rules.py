@@ -111,7 +111,8 @@ def dense_rule(call: Call, b: Builder) -> Node | None:
         if kernel.requires_grad:
             back += _param_steps(writer, kernel, ops._dot, (x2.T, g2))
         if bias is not None and bias.requires_grad:
-            back += _param_steps(writer, bias, ops._add_reduce, (g2, 0, None))
+            ones = np.ones(len(g2), g2.dtype)
+            back += _param_steps(writer, bias, ops._dot, (ones, g2))
         if edges and edges[0] is not None:
             back.append((ops._dot if flat else np.matmul, (gz, wa.T, edges[0])))
         return back
