@@ -26,6 +26,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from threading import get_ident
 from typing import Any
 
 import numpy as np
@@ -280,6 +281,7 @@ class Plan:
         self.info = info
         self.params = params
         self.tag: Any = None
+        self.thread = 0
 
     def load(self, arrays: Sequence[np.ndarray]) -> None:
         for dst, src in zip(self.inputs, arrays, strict=True):
@@ -468,7 +470,9 @@ def _check_effects(trace: Trace, watch: Sequence[Any], before: Sequence[np.ndarr
 
 # ------------------------------------------------------------------ runner
 def _key(tag: Any, arrays: Sequence[np.ndarray]) -> Any:
-    return (tag, *((a.shape, a.dtype) for a in arrays))
+    # per thread: a predict on one thread never writes into the arrays a step of another
+    # thread reads (the app trains in a worker thread)
+    return (get_ident(), tag, *((a.shape, a.dtype) for a in arrays))
 
 
 class StepRunner:
@@ -484,7 +488,7 @@ class StepRunner:
         self.plans: dict[Kind, OrderedDict[Any, Plan]] = {
             k: OrderedDict() for k in ("train", "test", "predict")
         }
-        self.last: dict[Kind, Plan] = {}
+        self.last: dict[tuple[Kind, int], Plan] = {}  # per (kind, thread): the plan last run
         self.failed: dict[Any, str] = {}
         self.buffers: OrderedDict[Any, list[np.ndarray]] = OrderedDict()
         self.infos: dict[Kind, PlanInfo] = {}
@@ -508,10 +512,10 @@ class StepRunner:
     def input_buffers(self, specs: Sequence[tuple[tuple[int, ...], Any]]) -> list[np.ndarray]:
         """The runner's arrays of these (shape, dtype) specs: a batch gathers into them,
         and a plan traced on them reads them in place."""
-        key = tuple((tuple(shape), np.dtype(dtype)) for shape, dtype in specs)
+        key = (get_ident(), *((tuple(shape), np.dtype(dtype)) for shape, dtype in specs))
         bufs = self.buffers.get(key)
         if bufs is None:
-            bufs = [np.empty(shape, dtype) for shape, dtype in key]
+            bufs = [np.empty(shape, dtype) for shape, dtype in key[1:]]
             self.buffers[key] = bufs
             while len(self.buffers) > 3 * MAX_PLANS:
                 self.buffers.popitem(last=False)
@@ -524,7 +528,7 @@ class StepRunner:
         plan = self.plans[kind].get(_key(tag, arrays))
         if plan is None or plan.params is not params:
             return None
-        self.last[kind] = plan
+        self.last[(kind, plan.thread)] = plan
         return plan
 
     def will_trace(self, kind: Kind, tag: Any, arrays: Sequence[np.ndarray]) -> bool:
@@ -583,10 +587,11 @@ class StepRunner:
             return out
         plan.params = params
         plan.tag = tag
+        plan.thread = key[0]
         plans = self.plans[kind]
         plans[key] = plan
         while len(plans) > MAX_PLANS:
             plans.popitem(last=False)
-        self.last[kind] = plan
+        self.last[(kind, plan.thread)] = plan
         self.infos[kind] = plan.info
         return out

@@ -8,6 +8,7 @@ epoch logs, validation logs, weights, optimizer state, evaluate and predict.
 
 from __future__ import annotations
 
+import threading
 import tracemalloc
 from collections.abc import Callable
 from typing import Any
@@ -311,16 +312,30 @@ def test_a_partial_last_batch_gets_its_own_plan_and_shapes_rebuild_it() -> None:
     m = LAYER_MODELS["Dense"]()
     m.compile("adam", "binary_crossentropy")
     m.fit(X, Y_BIN, epochs=2, batch_size=16, verbose=0)  # 16, 16, 8
-    shapes = sorted(key[1][0] for key in m._steps.plans["train"])
+    shapes = sorted(key[2][0] for key in m._steps.plans["train"])  # (thread, tag, x, y)
     assert shapes == [(8, 6), (16, 6)]
     m.fit(X, Y_BIN, epochs=1, batch_size=10, verbose=0)
-    assert ((10, 6), np.dtype(np.float32)) in [key[1] for key in m._steps.plans["train"]]
+    assert ((10, 6), np.dtype(np.float32)) in [key[2] for key in m._steps.plans["train"]]
     m.optimizer.build(m.trainable_weights)  # a new parameter buffer: the plans are stale
     before = m.optimizer.iterations
     m.train_on_batch(X[:10], Y_BIN[:10])
     assert m.optimizer.iterations == before + 1
     m.compile("sgd", "binary_crossentropy")
     assert not any(m._steps.plans.values())
+
+
+def test_each_thread_gets_its_own_plans_and_input_arrays() -> None:
+    keras.utils.set_random_seed(0)
+    m = LAYER_MODELS["Dense"]()
+    m.compile("adam", "binary_crossentropy")
+    here = m.predict(X, batch_size=16, verbose=0)
+    there: list[np.ndarray] = []
+    worker = threading.Thread(target=lambda: there.append(m.predict(X, batch_size=16, verbose=0)))
+    worker.start()
+    worker.join()
+    _same_bits([here], there)
+    threads = {key[0] for key in m._steps.plans["predict"]}
+    assert len(threads) == 2  # a predict on the GUI thread never touches a worker's arrays
 
 
 class _NumpyLayer(Layer):

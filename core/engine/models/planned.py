@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from threading import get_ident
 from typing import Any
 
 import numpy as np
@@ -49,7 +50,7 @@ def _params(model: Any) -> Any:
 
 def _plan_for(model: Any, kind: str, arrays: list[np.ndarray], layout: Layout) -> Plan | None:
     runner = model._steps
-    plan = runner.last.get(kind)
+    plan = runner.last.get((kind, get_ident()))
     params = _params(model)
     if plan is not None and plan.tag == layout and plan.params is params:
         for a, b in zip(arrays, plan.inputs, strict=False):
@@ -66,7 +67,7 @@ def loss_step(model: Any, x: Any, y: Any, sw: Any, training: bool) -> tuple[floa
     backward and the update (skipped when the loss is not finite). Returns the loss
     value and the per-output probabilities; updates the loss tracker."""
     kind = "train" if training else "test"
-    plan = model._steps.last.get(kind)
+    plan = model._steps.last.get((kind, get_ident()))
     if plan is not None and sw is None and plan.params is _params(model):
         ins = plan.inputs  # the batch was gathered into this plan's arrays: no lookup
         if len(ins) == 2 and ins[0] is x and ins[1] is y:
