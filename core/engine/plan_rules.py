@@ -212,10 +212,62 @@ def loss_rule(call: Call, b: Builder) -> Node | None:
     return Node(call, forward, make_backward, False)
 
 
+def _raw(op: Any) -> Callable[..., Any]:
+    return op.__wrapped_op__  # type: ignore[no-any-return]
+
+
+#: Elementwise activation ops and the activation each applies.
+_UNARY = {_raw(ops.relu): "relu", _raw(ops.sigmoid): "sigmoid", _raw(ops.tanh): "tanh"}
+
+
+def unary_rule(call: Call, b: Builder) -> Node | None:
+    """relu, sigmoid and tanh as ops (the Activation layer): eager's kernels into buffers."""
+    a = _bound(call)
+    act = a["name"] if call.fn is _raw(ops.activation) else _UNARY[call.fn]
+    x = a["a"]
+    if act not in _BACKWARD_INTO or not isinstance(x, Tensor):
+        return None
+    fwd, bwd, _ = ops.ACTIVATION_RULES[act]
+    out: Tensor = call.result
+    y = b.scratch(out.data)
+    b.output(out, y)
+
+    def make_backward(
+        g: np.ndarray, edges: list[np.ndarray | None], writer: GradWriter
+    ) -> list[Step]:
+        return [] if edges[0] is None else [(bwd, (g, None, y, edges[0]))]
+
+    return Node(call, [(fwd, (b.value(x, "op").array, y))], make_backward, False)
+
+
+def add_rule(call: Call, b: Builder) -> Node | None:
+    """`a + b` of two tensors of one shape (Add layers, residual connections)."""
+    a = _bound(call)
+    left, right = a["a"], a["b"]
+    if not (isinstance(left, Tensor) and isinstance(right, Tensor)):
+        return None
+    la, ra = b.value(left, "op 'add'").array, b.value(right, "op 'add'").array
+    if la.shape != ra.shape or la.dtype != ra.dtype:
+        return None
+    out: Tensor = call.result
+    y = b.scratch(out.data)
+    b.output(out, y)
+
+    def make_backward(
+        g: np.ndarray, edges: list[np.ndarray | None], writer: GradWriter
+    ) -> list[Step]:
+        return [(np.copyto, (edge, g)) for edge in edges if edge is not None]
+
+    return Node(call, [(np.add, (la, ra, y))], make_backward, False)
+
+
 RULES: dict[Callable[..., Any], Callable[[Call, Builder], Node | None]] = {
-    ops.dense.__wrapped_op__: dense_rule,  # type: ignore[attr-defined]
-    _losses.Loss._node.__wrapped_op__: loss_rule,  # type: ignore[attr-defined]
-    _losses._CrossEntropy.call_from_logits_with_probs.__wrapped_op__: loss_rule,  # type: ignore[attr-defined]
+    _raw(ops.dense): dense_rule,
+    _raw(_losses.Loss._node): loss_rule,
+    _raw(_losses._CrossEntropy.call_from_logits_with_probs): loss_rule,
+    _raw(ops.activation): unary_rule,
+    **dict.fromkeys(_UNARY, unary_rule),
+    _raw(ops.add): add_rule,
 }
 
-__all__ = ["RULES", "PlanError", "dense_rule", "loss_rule"]
+__all__ = ["RULES", "PlanError", "add_rule", "dense_rule", "loss_rule", "unary_rule"]
