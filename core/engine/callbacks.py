@@ -182,7 +182,7 @@ class History(Callback):
         self.epoch.append(epoch)
         for k, v in (logs or {}).items():
             self.history.setdefault(k, []).append(v)
-        if self.model is not None:
+        if self.model is not None and getattr(self.model, "history", None) is not self:
             self.model.history = self
 
     def record_partial_epoch(self, epoch: int, logs: Logs) -> None:

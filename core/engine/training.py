@@ -72,34 +72,71 @@ def all_finite(a: np.ndarray) -> bool:
 
 
 class _GoodWeights:
-    """The weights at the end of the last good epoch, copied into arrays allocated once;
-    a diverged run goes back to them."""
+    """The weights at the end of the last good epoch; a diverged run goes back to them.
+
+    The arrays checked and copied are the optimizer's flat parameter buffer (every
+    trainable weight is a view of it) and each weight outside it, copied into arrays
+    allocated once: one finiteness pass and one copy per epoch, whatever the layer count.
+    """
 
     def __init__(self, model: Any) -> None:
         self.model = model
-        self.arrays: list[np.ndarray] = model.get_weights()
-        self.iterations = model.optimizer.iterations
+        self.flat: np.ndarray | None = None
+        self.sources: list[np.ndarray] = []
+        self.copies: list[np.ndarray] = []
+        self.save()
 
-    def _current(self) -> list[np.ndarray]:
+    def _bind(self) -> None:
+        flat = getattr(self.model.optimizer, "parameter_buffer", None)
         weights = getattr(self.model, "weights", None)
-        if weights is None:
-            return self.model.get_weights()
-        return [np.asarray(getattr(v, "data", v)) for v in weights]
+        if weights is None:  # a duck-typed model: its own copies
+            self.flat, self.sources = None, list(self.model.get_weights())
+            return
+        arrays = [np.asarray(getattr(v, "data", v)) for v in weights]
+        if flat is not None and flat.size:
+            self.sources = [flat] + [a for a in arrays if a.base is not flat]
+        else:
+            self.sources = arrays
+        self.flat = flat
+        self.copies = [np.array(a, copy=True) for a in self.sources]
+        # each weight's saved values (views into the copies), for set_weights
+        start = 0 if flat is None else flat.__array_interface__["data"][0]
+        others = iter(self.copies[1:] if flat is not None and flat.size else self.copies)
+        self.per_weight = [
+            self.copies[0][(a.__array_interface__["data"][0] - start) // a.itemsize :][
+                : a.size
+            ].reshape(a.shape)
+            if flat is not None and a.base is flat
+            else next(others)
+            for a in arrays
+        ]
+
+    def _bound(self) -> bool:
+        return self.flat is not None and self.flat is getattr(
+            self.model.optimizer, "parameter_buffer", None
+        )
 
     def finite(self) -> bool:
-        return all(all_finite(a) for a in self._current())
+        if not self._bound():
+            self._bind()
+        return all(all_finite(a) for a in self.sources)
 
     def save(self) -> None:
-        current = self._current()
-        if [a.shape for a in current] != [a.shape for a in self.arrays]:
-            self.arrays = [np.array(a, copy=True) for a in current]
+        if not self._bound():
+            self._bind()
         else:
-            for dst, src in zip(self.arrays, current, strict=True):
+            for dst, src in zip(self.copies, self.sources, strict=True):
                 np.copyto(dst, src)
         self.iterations = self.model.optimizer.iterations
 
     def restore(self) -> None:
-        self.model.set_weights(self.arrays)
+        if self._bound():
+            for dst, src in zip(self.sources, self.copies, strict=True):
+                np.copyto(dst, src)
+        elif self.flat is None:
+            self.model.set_weights(self.copies)
+        else:  # the optimizer was rebuilt since: weight by weight
+            self.model.set_weights(self.per_weight)
         self.model.optimizer.iterations = self.iterations
 
 

@@ -419,3 +419,25 @@ def test_trainer_events_and_reuse_of_the_plans_forward_for_validation() -> None:
     batches = [e for e in events if isinstance(e, BatchEnded)]
     assert batches[-1] == BatchEnded(1, 1, 2, batches[-1].logs, 60)  # 30 rows: 16 + 14
     assert batch_ended(1, 2, 3, {}, 60) == BatchEnded(1, 2, 3, {}, 60)
+
+
+def test_good_weights_check_one_flat_buffer_and_restore_after_a_rebuild() -> None:
+    from core.engine.training import _GoodWeights
+
+    keras.utils.set_random_seed(0)
+    m = LAYER_MODELS["BatchNormalization"]()
+    m.compile("adam", "binary_crossentropy")
+    m.fit(X, Y_BIN, epochs=1, batch_size=16, verbose=0)
+    good = _GoodWeights(m)
+    assert good.sources[0] is m.optimizer.parameter_buffer
+    assert len(good.sources) == 3  # the flat buffer and the two moving statistics
+    saved = m.get_weights()
+    m.fit(X, Y_BIN, epochs=1, batch_size=16, verbose=0)
+    m.optimizer.parameter_buffer[0] = np.nan
+    assert not good.finite()
+    good.restore()
+    _same_bits(m.get_weights(), saved)
+    m.fit(X, Y_BIN, epochs=1, batch_size=16, verbose=0)
+    m.optimizer.build(m.trainable_weights)  # a new buffer: restored weight by weight
+    good.restore()
+    _same_bits(m.get_weights(), saved)
