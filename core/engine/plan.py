@@ -1,6 +1,6 @@
 """A training step traced once and replayed: the seed's computation graph, run by a session.
 
-The first step of a given shape runs eagerly while `core.engine.tracing` records it:
+A step of a shape seen before runs eagerly while `core.engine.tracing` records it:
 every op call of the forward pass and the loss, and the order in which backward
 visited the graph. `build` turns that record into a `Plan`: flat lists of calls
 (NumPy functions and small kernels with their arguments bound) over arrays allocated
@@ -490,6 +490,7 @@ class StepRunner:
         }
         self.last: dict[tuple[Kind, int], Plan] = {}  # per (kind, thread): the plan last run
         self.failed: dict[Any, str] = {}
+        self.seen: set[Any] = set()
         self.buffers: OrderedDict[Any, list[np.ndarray]] = OrderedDict()
         self.infos: dict[Kind, PlanInfo] = {}
         self.eager_reason = ""
@@ -501,6 +502,7 @@ class StepRunner:
             plans.clear()
         self.last.clear()
         self.failed.clear()
+        self.seen.clear()
         self.infos.clear()
         self.eager_reason = reason
 
@@ -532,8 +534,18 @@ class StepRunner:
         return plan
 
     def will_trace(self, kind: Kind, tag: Any, arrays: Sequence[np.ndarray]) -> bool:
-        """Whether a step of these arrays should be traced (not eager, not known to fail)."""
-        return not self.eager_reason and (kind, _key(tag, arrays)) not in self.failed
+        """Whether a step of these arrays should be traced: not eager, not known to fail,
+        and the second of its shapes (a shape seen once, such as `train_on_batch` on odd
+        sizes, is not worth a plan)."""
+        key = (kind, _key(tag, arrays))
+        if self.eager_reason or key in self.failed:
+            return False
+        if key not in self.seen:
+            if len(self.seen) > 64:
+                self.seen.clear()
+            self.seen.add(key)
+            return False
+        return True
 
     def trace(
         self,
