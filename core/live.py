@@ -19,7 +19,7 @@ import copy
 import math
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,8 +61,11 @@ class WeightTap:
         min_interval: float = MIN_INTERVAL,
         budget: float = COPY_BUDGET,
         max_bytes: int = MAX_BYTES,
+        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.min_interval = float(min_interval)
+        #: Seconds, monotonic; tests pass their own clock to step time by hand.
+        self.clock = clock
         self.budget = float(budget)
         self.max_bytes = int(max_bytes)
         self.wanted = False
@@ -88,7 +91,7 @@ class WeightTap:
         """
         if not self.wanted:
             return False
-        now = time.perf_counter()
+        now = self.clock()
         if now - self._last < self.interval:
             return False
         self._last = now
@@ -101,7 +104,7 @@ class WeightTap:
         weights = model.get_weights()
         for w in weights:
             w.setflags(write=False)
-        took = time.perf_counter() - now
+        took = self.clock() - now
         self.copies += 1
         self.copy_seconds += took
         self.interval = max(self.min_interval, took / self.budget)

@@ -56,7 +56,8 @@ def moons():
 
 def test_tap_copies_only_when_wanted_and_due(moons) -> None:
     _p, _s, _d, model = moons
-    tap = WeightTap(min_interval=0.05)
+    now = [100.0]  # a hand-stepped clock: "due" must not depend on the machine's load
+    tap = WeightTap(min_interval=0.05, clock=lambda: now[0])
     assert not tap.capture(model) and tap.latest() is None  # nobody wants them
     tap.wanted = True
     assert tap.capture(model)
@@ -65,8 +66,9 @@ def test_tap_copies_only_when_wanted_and_due(moons) -> None:
     for copy, live in zip(snap.weights, model.get_weights(), strict=True):
         np.testing.assert_array_equal(copy, live)
         assert not copy.flags.writeable
+    now[0] += 0.04
     assert not tap.capture(model)  # not due yet
-    time.sleep(0.06)
+    now[0] += 0.02
     assert tap.capture(model) and tap.latest().version == 2
     assert tap.describe().startswith("Live: the weights (641 weights, 3 kB) are copied about 20")
     tap.reset()
