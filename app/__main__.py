@@ -6,6 +6,7 @@ Subcommands are dispatched to `core.cli` before anything imports Qt, so
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -19,6 +20,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = list(sys.argv[1:] if argv is None else argv)
     entry_point = argv is None
+    if entry_point:
+        _quit_on_swallowed_interrupts()
     try:  # Ctrl+C while the command line starts up: exit 130 without a traceback
         from core.cli import SUBCOMMANDS
 
@@ -38,6 +41,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     from app.gui import run_gui
 
     return run_gui(args)
+
+
+def _quit_on_swallowed_interrupts() -> None:
+    """A Ctrl+C that lands inside a callback Python cannot raise from (an import lock's
+    weakref callback while modules load) is printed as "Exception ignored in ..." with a
+    traceback and then lost. Treat it as what it was: quit quietly with exit code 130.
+
+    Such a KeyboardInterrupt only comes from Python's default SIGINT handler, that is
+    while the command starts up or after a second Ctrl+C during training (quit without
+    saving); the first Ctrl+C during training is a clean stop that raises nothing.
+    """
+    previous = sys.unraisablehook
+
+    def hook(unraisable: sys.UnraisableHookArgs) -> None:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            print("interrupted", file=sys.stderr, flush=True)
+            sys.stdout.flush()
+            os._exit(130)
+        previous(unraisable)
+
+    sys.unraisablehook = hook
 
 
 def _ignore_late_interrupts() -> None:
