@@ -6,8 +6,10 @@ recorded epoch's as a grey outline behind it, the spread (standard deviation)
 in the title, on axes fixed over the whole run (so moving through
 the epochs shows the distribution move, not the axes). `BarChart` draws
 labelled horizontal bars, first item at the top, with optional error whiskers
-and a colour for negative values; `shown()` returns what is drawn, which the
-tests read. Both only draw what they are given.
+and a colour for negative values; when there are more names than rows its height
+shows legibly (30 columns of a real table), the first ones are drawn and a last
+row says how many smaller ones are left out. `shown()` returns what is drawn,
+which the tests read. Both only draw what they are given.
 """
 
 from __future__ import annotations
@@ -169,6 +171,11 @@ class BarChart(pg.PlotWidget):
         self.whiskers: pg.ErrorBarItem | None = None
         self._names: list[str] = []
         self._values = np.zeros(0)
+        self._all: tuple[list[str], np.ndarray, Sequence[float] | None] = ([], np.zeros(0), None)
+        self._colours = ((53, 102, 214), (214, 69, 69))
+
+    #: Height of one bar's row, in pixels: fewer rows than names fit, the rest are summed up.
+    ROW_PX = 14
 
     def set_bars(
         self,
@@ -179,15 +186,33 @@ class BarChart(pg.PlotWidget):
         positive: tuple[int, int, int] = (53, 102, 214),
         negative: tuple[int, int, int] = (214, 69, 69),
     ) -> None:
+        """Bars for `names` in the order given (put the largest first): as many as the
+        chart's height gives a readable row, and a last row saying how many more there are."""
+        self._all = ([str(n) for n in names], np.asarray(values, dtype=np.float64), errors)
+        self._colours = (positive, negative)
+        self.setMinimumHeight(min(70 + 12 * len(self._all[0]), 200))
+        self._draw()
+
+    def rows_that_fit(self) -> int:
+        """How many bars the chart's current height shows legibly (at least 3)."""
+        plot_px = self.height() - 45  # the bottom axis and its label
+        return max(3, plot_px // self.ROW_PX)
+
+    def _draw(self) -> None:
         item = self.getPlotItem()
         for old in (self.bars, self.whiskers):
             if old is not None:
                 item.removeItem(old)
         self.bars = self.whiskers = None
-        self._names = [str(n) for n in names]
-        self._values = np.asarray(values, dtype=np.float64)
+        names, values, errors = self._all
+        positive, negative = self._colours
+        fit = self.rows_that_fit()
+        hidden = len(names) - fit + 1 if len(names) > fit else 0
+        keep = len(names) - hidden
+        self._names = names[:keep] + ([f"… {hidden} more, smaller"] if hidden else [])
+        self._values = values[:keep]
         self.names_axis.set_names(self._names)
-        n = len(self._names)
+        n = len(self._values)
         if n == 0:
             return
         y = np.arange(n, dtype=np.float64)
@@ -197,19 +222,24 @@ class BarChart(pg.PlotWidget):
             x0=np.minimum(v, 0), y=y, width=np.abs(v), height=0.62, brushes=brushes, pen=None
         )
         item.addItem(self.bars)
-        if errors is not None:
-            err = np.asarray(errors, dtype=np.float64)
+        err = None if errors is None else np.asarray(errors, dtype=np.float64)[:keep]
+        if err is not None:
             self.whiskers = pg.ErrorBarItem(
                 x=v, y=y, left=err, right=err, beam=0.18, pen=pg.mkPen((60, 66, 76), width=1)
             )
             item.addItem(self.whiskers)
-        span = np.abs(v) + (np.asarray(errors) if errors is not None else 0)
+        span = np.abs(v) + (err if err is not None else 0)
         reach = float(np.max(span)) if span.size else 1.0
         reach = reach if reach > 0 else 1.0
         low = -reach if (v < 0).any() else 0.0
         item.setXRange(low, reach, padding=0.06)
-        item.setYRange(-0.6, n - 0.4, padding=0)
-        self.setMinimumHeight(min(70 + 12 * n, 200))
+        item.setYRange(-0.6, len(self._names) - 0.4, padding=0)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        drawn = getattr(self, "_all", None)  # None while the base class is being built
+        if drawn is not None and len(drawn[0]) > 0:
+            self._draw()
 
     def shown(self) -> list[tuple[str, float]]:
         """(name, value) of each bar drawn, top to bottom."""

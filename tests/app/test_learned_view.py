@@ -126,6 +126,7 @@ def test_without_validation_rows_the_page_says_how_to_get_importance(qtbot, tmp_
 @pytest.mark.parametrize("name", ["iris", "regression"])
 def test_importance_lists_the_features_as_core_ranks_them(qtbot, tmp_path, name) -> None:
     w = make_window(qtbot)
+    w.resize(1400, 900)  # the size the layout is made for: every input gets a bar
     open_and_wait(qtbot, w, copy_example(tmp_path, name))
     train(qtbot, w)
     view = _open_page(qtbot, w)
