@@ -2,9 +2,11 @@
 
     python resources/datasets/make_datasets.py
 
-iris.csv and diabetes.csv are converted from copies that scikit-learn ships;
-the 2-D toy sets come from `core.data.generators`; seed_binary.csv is a
-synthetic table in the spirit of the Pima Indians diabetes data.
+iris.csv, diabetes.csv and digits.csv are converted from copies that
+scikit-learn ships; the 2-D toy sets come from `core.data.generators`;
+seed_binary.csv is a synthetic table in the spirit of the Pima Indians
+diabetes data; reviews.csv (short film reviews) and load.csv (an hourly
+electricity load) are generated here.
 """
 
 from __future__ import annotations
@@ -114,11 +116,118 @@ def make_seed_binary(n: int = 768, seed: int = 1234) -> pd.DataFrame:
     ).astype({"glucose": int, "blood_pressure": int, "skin_thickness": int, "insulin": int})
 
 
+def make_digits() -> None:
+    """scikit-learn's bundled copy of the UCI 8x8 digits: 64 pixel columns (0..16, row by
+    row) and the digit."""
+    with gzip.open(_sklearn_data() / "digits.csv.gz", "rt") as fh:
+        data = np.loadtxt(fh, delimiter=",")
+    df = pd.DataFrame(data[:, :64].astype(int), columns=[f"pixel{i}" for i in range(64)])
+    df["digit"] = data[:, 64].astype(int)
+    df.to_csv(HERE / "digits.csv", index=False)
+
+
+SUBJECTS = (
+    "the film",
+    "this movie",
+    "the plot",
+    "the acting",
+    "the soundtrack",
+    "the ending",
+    "the story",
+    "the cast",
+    "the dialogue",
+    "the camera work",
+    "the script",
+    "the pacing",
+)
+VERBS = ("was", "is", "felt", "seemed", "looked")
+POSITIVE = (
+    "great",
+    "wonderful",
+    "moving",
+    "clever",
+    "funny",
+    "beautiful",
+    "gripping",
+    "charming",
+    "brilliant",
+    "memorable",
+    "fresh",
+    "delightful",
+)
+NEGATIVE = (
+    "dull",
+    "boring",
+    "clumsy",
+    "predictable",
+    "weak",
+    "awful",
+    "tedious",
+    "forgettable",
+    "messy",
+    "shallow",
+    "bland",
+    "painful",
+)
+INTENSIFIERS = ("", "", "very ", "really ", "quite ", "truly ", "rather ")
+OPENERS = ("", "", "", "honestly, ", "i think ", "overall ", "to be fair ", "frankly ")
+JOINERS = (" and ", ", ", " but ", ". ")
+
+
+def _clause(rng: np.random.Generator) -> tuple[str, bool]:
+    """One statement and whether it is positive: a word of either kind, maybe negated
+    ("was not funny" is negative, "was not boring" positive)."""
+    positive_word = bool(rng.random() < 0.5)
+    negated = bool(rng.random() < 0.3)
+    adjective = str(rng.choice(POSITIVE if positive_word else NEGATIVE))
+    degree = "not " if negated else str(rng.choice(INTENSIFIERS))
+    text = f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {degree}{adjective}"
+    return text, positive_word != negated
+
+
+def make_reviews(n: int = 1500, seed: int = 2024) -> pd.DataFrame:
+    """Generated one-line film reviews: one or three statements; the sentiment is the
+    majority of the statements' (negation flips a statement, so word order matters)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for _ in range(n):
+        parts = [_clause(rng) for _ in range(int(rng.choice([1, 3], p=[0.6, 0.4])))]
+        text = parts[0][0]
+        for clause, _ in parts[1:]:
+            joiner = str(rng.choice(JOINERS))
+            text += joiner + (clause[0].upper() + clause[1:] if joiner == ". " else clause)
+        text = str(rng.choice(OPENERS)) + text
+        text = text[0].upper() + text[1:] + str(rng.choice([".", ".", "!", "..."]))
+        votes = sum(1 if positive else -1 for _, positive in parts)
+        rows.append((text, "positive" if votes > 0 else "negative"))
+    return pd.DataFrame(rows, columns=["review", "sentiment"])
+
+
+def make_load(weeks: int = 8, seed: int = 11) -> pd.DataFrame:
+    """Generated hourly electricity load (MW): an evening and a morning peak, lower
+    weekends, a slow rise, and autocorrelated noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(24 * 7 * weeks)
+    hour, day = t % 24, (t // 24) % 7
+    daily = 12 * np.exp(-((hour - 19) ** 2) / 18) + 6 * np.exp(-((hour - 8) ** 2) / 8)
+    weekly = np.where(day >= 5, -5.0, 0.0)
+    noise = np.zeros(len(t))
+    shocks = rng.normal(0.0, 1.0, len(t))
+    for i in range(1, len(t)):
+        noise[i] = 0.8 * noise[i - 1] + shocks[i]
+    load = 50 + daily + weekly + 0.004 * t + noise
+    stamps = pd.date_range("2024-01-01", periods=len(t), freq="h").strftime("%Y-%m-%d %H:%M")
+    return pd.DataFrame({"time": stamps, "load_mw": np.round(load, 2)})
+
+
 def main() -> None:
     make_iris()
     make_diabetes()
     make_toys()
     make_seed_binary().to_csv(HERE / "seed_binary.csv", index=False)
+    make_digits()
+    make_reviews().to_csv(HERE / "reviews.csv", index=False)
+    make_load().to_csv(HERE / "load.csv", index=False)
 
 
 if __name__ == "__main__":

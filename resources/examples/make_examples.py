@@ -57,6 +57,31 @@ def _input(name: str) -> dict[str, Any]:
     return {"type": "Input", "params": {}, "name": name, "col": 0, "row": 0, "inputs": []}
 
 
+def _layer(
+    kind: str, params: dict[str, Any], name: str, col: int, inputs: Sequence[str] = ()
+) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "params": dict(params),
+        "name": name,
+        "col": col,
+        "row": 0.0,
+        "inputs": list(inputs),
+    }
+
+
+#: The digits CNN's convolutions: 3x3, relu, the image size kept.
+CONV = {"kernel_size": 3, "activation": "relu", "padding": "same"}
+#: Train until the validation loss has not improved for 8 epochs; keep the best weights.
+EARLY_STOPPING = {
+    "enabled": True,
+    "monitor": "val_loss",
+    "patience": 8,
+    "restore_best_weights": True,
+    "min_delta": 0.0,
+}
+
+
 def examples() -> list[Example]:
     """The example projects. Units "out" take the task's output size."""
     return [
@@ -148,6 +173,96 @@ def examples() -> list[Example]:
             },
             data={"validation_split": 0.2, "test_split": 0.2},
         ),
+        Example(
+            "digits",
+            "digits.csv",
+            "digit",
+            [
+                _input("image"),
+                _layer("Conv2D", CONV | {"filters": 32}, "conv", 1, ["image"]),
+                _layer("MaxPooling2D", {"pool_size": 2}, "pool", 2, ["conv"]),
+                _layer("Conv2D", CONV | {"filters": 64}, "conv_1", 3, ["pool"]),
+                _layer("MaxPooling2D", {"pool_size": 2}, "pool_1", 4, ["conv_1"]),
+                _layer("Flatten", {}, "flatten", 5, ["pool_1"]),
+                _layer("Dropout", {"rate": 0.3}, "dropout", 6, ["flatten"]),
+                _dense(64, "relu", "dense", 7, 0, ["dropout"]),
+                _dense("out", "softmax", "digit", 8, 0, ["dense"]),
+            ],
+            train={
+                "optimizer": "adam",
+                "learning_rate": 0.002,
+                "loss": "categorical_crossentropy",
+                "metrics": ["accuracy"],
+                "epochs": 40,
+                "batch_size": 32,
+                "early_stopping": EARLY_STOPPING,
+            },
+            data={
+                "validation_split": 0.15,
+                "test_split": 0.15,
+                "input": {"kind": "pixels", "shape": [8, 8, 1]},
+            },
+        ),
+        Example(
+            "reviews",
+            "reviews.csv",
+            "sentiment",
+            [
+                _input("words"),
+                _layer(
+                    "Embedding",
+                    {"input_dim": "vocabulary", "output_dim": 16, "mask_zero": True},
+                    "embedding",
+                    1,
+                    ["words"],
+                ),
+                _layer("LSTM", {"units": 32}, "lstm", 2, ["embedding"]),
+                _dense("out", "sigmoid", "sentiment", 3, 0, ["lstm"]),
+            ],
+            train={
+                "optimizer": "adam",
+                "learning_rate": 0.005,
+                "loss": "binary_crossentropy",
+                "metrics": ["accuracy"],
+                "epochs": 15,
+                "batch_size": 32,
+            },
+            data={
+                "validation_split": 0.15,
+                "test_split": 0.15,
+                "input": {
+                    "kind": "text",
+                    "column": "review",
+                    "max_words": 1000,
+                    "sequence_length": 20,
+                },
+            },
+        ),
+        Example(
+            "forecast",
+            "load.csv",
+            "load_mw",
+            [
+                _input("past_day"),
+                _layer("LSTM", {"units": 32}, "lstm", 1, ["past_day"]),
+                _dense("out", "linear", "next_6_hours", 2, 0, ["lstm"]),
+            ],
+            train={
+                "optimizer": "adam",
+                "learning_rate": 0.003,
+                "loss": "mean_squared_error",
+                "metrics": ["mae", "r2"],
+                "epochs": 40,
+                "batch_size": 32,
+                "early_stopping": EARLY_STOPPING,
+            },
+            data={
+                "validation_split": 0.15,
+                "test_split": 0.15,
+                "scale_target": True,
+                "input": {"kind": "series", "window": 24, "horizon": 6},
+            },
+        ),
     ]
 
 
@@ -171,7 +286,9 @@ def build_project(example: Example, out_dir: Path = HERE) -> Any:
     for layer in example.layers:
         params = dict(layer["params"])
         if layer["type"] == "Input":
-            params["shape"] = [dataset.n_features]
+            params["shape"] = list(dataset.input_shape)
+        if params.get("input_dim") == "vocabulary":  # an Embedding of the text's word ids
+            params["input_dim"] = dataset.pipeline.input_spec.vocabulary_size
         if params.get("units") == "out":
             params["units"] = task.output_units
         node = graph.add_node(

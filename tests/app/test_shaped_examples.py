@@ -1,0 +1,49 @@
+"""The digits CNN, the text classifier and the forecaster open from File ▸ Examples'
+files ready to train (the network fits the data's samples), and one trains from the
+run bar like any table example."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from tests.app._gui_helpers import make_window
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
+
+
+def _open(qtbot, name: str):
+    w = make_window(qtbot)
+    assert w.files.open_path(str(EXAMPLES / f"{name}.lfproj"))
+    qtbot.waitUntil(lambda: w.training.session.dataset is not None, timeout=20_000)
+    w.controller.analyze_now()
+    return w
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "shape"),
+    [("digits", "pixels", (8, 8, 1)), ("reviews", "text", (20,)), ("forecast", "series", (24, 1))],
+)
+def test_example_opens_ready_to_train(qtbot, name: str, kind: str, shape: tuple) -> None:
+    w = _open(qtbot, name)
+    s = w.training.session
+    assert s.dataset.input_shape == shape
+    assert w.training.data_panel.samples.current_kind() == kind
+    ok, reason = s.readiness()
+    assert ok, reason
+    assert w.training.run_bar.button("start").isEnabled()
+    w.controller.mark_clean()
+
+
+def test_text_example_trains_from_the_run_bar(qtbot) -> None:
+    w = _open(qtbot, "reviews")
+    t = w.training
+    w.controller.update_train_config({"epochs": 3})
+    with qtbot.waitSignal(t.session.runFinished, timeout=120_000):
+        qtbot.mouseClick(t.run_bar.button("start"), Qt.MouseButton.LeftButton)
+    assert t.session.epochs_done == 3
+    assert t.session.history["val_accuracy"][-1] > 0.6
+    assert "accuracy" in t.session.test_metrics
+    w.controller.mark_clean()
