@@ -30,7 +30,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from app.live_model import LiveModel
 from app.plots import _GatedGraphicsLayoutWidget as GatedGraphics
-from app.results.boundary_state import BoundaryState
+from app.results.boundary_state import COMPACT_RESOLUTION, RESOLUTION, BoundaryState
 from app.widgets.labels import make_label
 from app.worker import GUI_GATE
 from core.evaluation.boundary import CURVE
@@ -298,7 +298,8 @@ class BoundaryMap(QWidget):
         self._last_draw = time.perf_counter()
         self._stale = False
         self.rate.setText(self.live.rate_note())
-        plan, renderer, dataset = self.state.plan, self.state.renderer, self.session.dataset
+        plan, dataset = self.state.plan, self.session.dataset
+        renderer = self.state.renderer(COMPACT_RESOLUTION if self.compact else RESOLUTION)
         if plan is None or renderer is None or dataset is None:
             return
         if not self.live.available:
@@ -311,18 +312,19 @@ class BoundaryMap(QWidget):
             return
         if not plan.reason:
             self.explanation.setVisible(False)
+        # The whole redraw runs inside the GUI gate: the training thread waits (GIL
+        # released) instead of trading the GIL with the prediction at every NumPy call.
         with GUI_GATE.busy():
-            kind = dataset.task.kind
-            grid = renderer.render(self.state.predict, kind, dataset.task.class_labels)
+            kind, labels = dataset.task.kind, dataset.task.class_labels
+            grid = renderer.render(self.state.predict, kind, labels)
             if plan.mode == CURVE:
                 self._draw_curve(grid)
             else:
-                self._draw_image(grid)
+                self._draw_image(grid, grid_rgba(grid, self.state.value_range))
         self.redraws += 1
         self.redrawn.emit()
 
-    def _draw_image(self, grid: Any) -> None:
-        rgba = grid_rgba(grid, self.state.value_range)
+    def _draw_image(self, grid: Any, rgba: np.ndarray) -> None:
         self.image.setImage(rgba.transpose(1, 0, 2), autoLevels=False, levels=(0, 255))
         xs, ys = self._display(grid.xs, 0), self._display(grid.ys, 1)
         dx = (xs[-1] - xs[0]) / max(len(xs) - 1, 1)

@@ -29,8 +29,9 @@ from core.errors import LayerForgeError
 
 __all__ = ["BoundaryState", "NO_DATA"]
 
-#: Cells per axis of the map.
+#: Cells per axis of the map on the Boundary page, and of the compact one.
 RESOLUTION = 200
+COMPACT_RESOLUTION = 120
 NO_DATA = "Open a CSV on the Data page: the map shows what the network predicts across it."
 
 
@@ -38,8 +39,8 @@ class BoundaryState(QObject):
     """The plan every map draws; see the module docstring.
 
     Signals: `planChanged()` when the plane (or the data under it) changed.
-    Attributes read by the views: `plan` (None without data), `renderer` (None
-    when nothing can be drawn), `problem` (why there is no plan), `units`,
+    Attributes read by the views: `plan` (None without data), `renderer(cells)`
+    (None when nothing can be drawn), `problem` (why there is no plan), `units`,
     `value_range`, `ranked`.
     """
 
@@ -52,7 +53,7 @@ class BoundaryState(QObject):
         self.session = session
         self.live = live
         self.plan: Any = None
-        self.renderer: Any = None
+        self._renderers: dict[int, Any] = {}
         self.problem = NO_DATA
         self.units: tuple[tuple[float, float], ...] = ()
         self.value_range = (0.0, 1.0)
@@ -75,6 +76,17 @@ class BoundaryState(QObject):
         from core.evaluation.boundary_map import choice_of
 
         return self.plan is not None and choice_of(self.plan) is not None
+
+    def renderer(self, cells: int = RESOLUTION) -> Any:
+        """The plan's `BoundaryRenderer` with `cells` per axis (made once per plan), or None
+        when the plan draws nothing."""
+        if self.plan is None or not self.plan.drawable:
+            return None
+        if cells not in self._renderers:
+            from core.evaluation.boundary import BoundaryRenderer
+
+            self._renderers[cells] = BoundaryRenderer(self.plan, cells)
+        return self._renderers[cells]
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """The twin's outputs for grid rows `x`, regression values in the target's units."""
@@ -147,19 +159,18 @@ class BoundaryState(QObject):
         return None  # the plan's own default: the only two inputs, else PCA
 
     def _replan(self) -> None:
-        from core.evaluation.boundary import BoundaryRenderer, plan_for_dataset
+        from core.evaluation.boundary import plan_for_dataset
         from core.evaluation.boundary_map import axis_units
         from core.evaluation.results import target_units
 
         dataset = self.session.dataset
-        self.plan, self.renderer, self.problem = None, None, ""
+        self.plan, self.problem = None, ""
+        self._renderers = {}
         if dataset is None:
             self.problem = NO_DATA
         else:
             try:
                 self.plan = plan_for_dataset(dataset, features=self._default_choice())
-                if self.plan.drawable:
-                    self.renderer = BoundaryRenderer(self.plan, RESOLUTION)
             except LayerForgeError as exc:
                 self.plan = None
                 self.problem = f"No map can be drawn: {' '.join(str(exc).split())}"

@@ -6,8 +6,9 @@ at its training median, or the first two principal components of all
 features (mapped back to inputs through the components). It also keeps a
 sample of training points in the plane's coordinates for the overlay. A
 network with one input feature gets a curve instead of a map, and data with no
-numeric feature (text categories only) gets no map; in both cases `reason`
-explains why in plain words.
+numeric feature (text categories only) gets no map, and neither do images or
+sequences (`plan_for_dataset`); in each case `reason` explains why in plain
+words.
 
 `BoundaryRenderer` builds the grid's input matrix once; each `render(predict)`
 is one batched prediction, so redrawing while training is cheap.
@@ -283,6 +284,19 @@ def boundary_grid(
     return BoundaryRenderer(plan, resolution).render(predict, kind, labels)
 
 
+def _shaped_reason(shape: tuple[int, ...]) -> str:
+    size = " × ".join(str(d) for d in shape)
+    if len(shape) == 3:
+        what = f"Each input is an image ({size} numbers)"
+    else:
+        what = f"Each input is a sequence ({size}: steps × values)"
+    return (
+        f"{what}, not a row of table columns, so there are no two inputs to lay out as "
+        "the axes of a map. See the Results page for what the network gets right and "
+        "wrong, and What it learned for which parts of an input matter."
+    )
+
+
 def plan_for_dataset(dataset: Any, **kwargs: Any) -> BoundaryPlan:
     """`plan_boundary` for a `core.data.Dataset`'s training rows (groups from its pipeline).
 
@@ -292,6 +306,9 @@ def plan_for_dataset(dataset: Any, **kwargs: Any) -> BoundaryPlan:
     from core.evaluation.importance import feature_groups
     from core.evaluation.results import target_units
 
+    shape = tuple(int(d) for d in np.shape(dataset.x_train)[1:])
+    if len(shape) > 1:
+        return BoundaryPlan(NONE, _shaped_reason(shape), tuple(dataset.feature_names))
     return plan_boundary(
         dataset.x_train,
         target_units(getattr(dataset, "pipeline", None))(dataset.y_train),

@@ -249,3 +249,13 @@ def test_map_and_point_colours() -> None:
     )
     ramp = point_rgba(np.array([0.0, 10.0]), "regression", 0, (0.0, 10.0))
     assert tuple(ramp[0, :3]) == (68, 1, 84) and tuple(ramp[1, :3]) == (253, 231, 37)
+
+
+def test_images_say_why_there_is_no_map(tmp_path) -> None:
+    from tests.core.shaped_data import digits_csv
+
+    csv = digits_csv(tmp_path / "digits.csv", n=120)
+    config = DataConfig(target="digit", input={"kind": "pixels", "shape": [8, 8, 1]})
+    plan = plan_for_dataset(prepare(read_csv(csv), config))
+    assert not plan.drawable and choice_of(plan) is None
+    assert plan.reason.startswith("Each input is an image (8 × 8 × 1 numbers)")
