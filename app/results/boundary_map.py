@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QTimer, Signal
-from PySide6.QtGui import QHideEvent, QShowEvent
+from PySide6.QtGui import QHideEvent, QPainter, QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.live_model import LiveModel
@@ -96,6 +96,8 @@ class BoundaryMap(QWidget):
 
         self.graphics = GatedGraphics(GUI_GATE)
         self.graphics.setBackground("w")
+        # cells scaled up smoothly: a soft edge where the class changes, not a staircase
+        self.graphics.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
         self.plot: pg.PlotItem = self.graphics.addPlot()
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
