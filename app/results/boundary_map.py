@@ -296,7 +296,11 @@ class BoundaryMap(QWidget):
             self._timer.start(int(wait * 1000) + 1)
 
     def redraw(self) -> None:
-        """Draw the map (or curve) from the twin's current weights."""
+        """Draw the map (or curve) from the twin's current weights (when on screen; a
+        hidden map keeps its picture and redraws when it is shown again)."""
+        if not self.isVisible():
+            self._stale = True
+            return
         self._last_draw = time.perf_counter()
         self._stale = False
         self.rate.setText(self.live.rate_note())
