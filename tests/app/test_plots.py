@@ -271,3 +271,36 @@ def test_grid_keeps_plots_tall_and_wide(qtbot) -> None:
     panel.resize(900, 640)
     shown = rects()
     assert len(shown) == 5 and min(r.height() for r in shown) >= 200
+
+
+def test_many_epochs_draw_a_thinned_line_without_marks(qtbot) -> None:
+    """Hundreds of epochs (a fast network) cost a frame no more than ~250 points and no
+    symbols; the axes paint from a cache (their time: benchmarks.ui_latency)."""
+    from PySide6.QtWidgets import QGraphicsItem
+
+    from app.plots import EPOCH_DISPLAY_POINTS, SYMBOL_LIMIT
+
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    loss = panel.plots["loss"]
+    cached = QGraphicsItem.CacheMode.DeviceCoordinateCache
+    assert all(loss.plot.getAxis(side).cacheMode() == cached for side in ("left", "bottom"))
+    for epoch in range(SYMBOL_LIMIT):
+        panel.add_epoch(epoch, {"loss": 1.0 / (epoch + 1), "val_loss": 2.0 / (epoch + 1)})
+    panel.redraw()
+    assert loss.curves["train"].opts["symbol"] == "o"  # each epoch marked while few
+    assert len(loss.curves["train"].getData()[0]) == SYMBOL_LIMIT
+    for epoch in range(SYMBOL_LIMIT, 700):
+        panel.add_epoch(epoch, {"loss": 1.0 / (epoch + 1), "val_loss": 2.0 / (epoch + 1)})
+    panel.redraw()
+    for series in ("train", "val"):
+        x, y = loss.curves[series].getData()
+        assert loss.curves[series].opts["symbol"] is None
+        assert EPOCH_DISPLAY_POINTS // 2 <= len(x) <= EPOCH_DISPLAY_POINTS + 1
+        assert x[-1] <= 700.0 and loss.points(series) == 700  # all kept for hover and CSV
+    text = panel.show_readout("loss", 700.0)  # the last epoch's own values, not a bucket mean
+    assert "train (epoch) 0.001429" in text and "validation (epoch) 0.002857" in text
+    panel.clear()
+    panel.add_epoch(0, {"loss": 0.5})
+    panel.redraw()
+    assert loss.curves["train"].opts["symbol"] == "o"
