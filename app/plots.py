@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import time
 from collections.abc import Iterable, Mapping
 from types import SimpleNamespace
 from typing import Any
@@ -46,7 +47,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.series import Extent, GrowingSeries, ThinnedSeries, ema, grown_range
+from app.series import X_HEADROOM, Extent, GrowingSeries, ThinnedSeries, ema, grown_range
 from app.worker import GUI_GATE, GuiGate
 
 #: Redraw period of the plots (ms): ~10 Hz is plenty for training curves.
@@ -168,7 +169,8 @@ class MetricPlot:
         yr = self.extent.y_range(self.log_y)
         if yr is None or not math.isfinite(self.extent.x_max):
             return
-        x_range = grown_range(self._x_range, 0.0, max(self.extent.x_max, 1e-9), keep_zero=True)
+        x_max = max(self.extent.x_max, 1e-9)
+        x_range = grown_range(self._x_range, 0.0, x_max, keep_zero=True, headroom=X_HEADROOM)
         y_range = grown_range(self._y_range, *yr)
         if x_range == self._x_range and y_range == self._y_range:
             return
@@ -221,14 +223,22 @@ class _GatedGraphicsLayoutWidget(pg.GraphicsLayoutWidget):
         super().__init__()
         self.gate = gate
         self.paints = 0
+        #: Wall and GUI-thread CPU seconds spent painting (for benchmarks.ui_latency).
+        self.paint_wall = 0.0
+        self.paint_cpu = 0.0
 
     def paintEvent(self, ev: QPaintEvent) -> None:  # noqa: N802 - Qt override
         self.paints += 1
-        if self.gate is None:
-            super().paintEvent(ev)
-            return
-        with self.gate.busy():
-            super().paintEvent(ev)
+        wall, cpu = time.perf_counter(), time.thread_time()
+        try:
+            if self.gate is None:
+                super().paintEvent(ev)
+                return
+            with self.gate.busy():
+                super().paintEvent(ev)
+        finally:
+            self.paint_wall += time.perf_counter() - wall
+            self.paint_cpu += time.thread_time() - cpu
 
 
 class PlotsPanel(QWidget):

@@ -19,6 +19,7 @@ import numpy as np
 __all__ = [
     "DISPLAY_POINTS",
     "RANGE_HEADROOM",
+    "X_HEADROOM",
     "SMOOTHING",
     "Extent",
     "GrowingSeries",
@@ -31,6 +32,9 @@ __all__ = [
 DISPLAY_POINTS = 2000
 #: When data leaves the view, the range grows by this share of its span (fewer re-layouts).
 RANGE_HEADROOM = 0.25
+#: The epoch axis grows by half its span: a fast network crosses hundreds of epochs a
+#: minute, and each growth re-lays out the axis text (~2.5 ms a plot).
+X_HEADROOM = 0.5
 #: Weight of the newest batch in the smoothed batch curve (EMA).
 SMOOTHING = 0.05
 
@@ -175,7 +179,11 @@ class Extent:
 
 
 def grown_range(
-    current: tuple[float, float] | None, lo: float, hi: float, keep_zero: bool = False
+    current: tuple[float, float] | None,
+    lo: float,
+    hi: float,
+    keep_zero: bool = False,
+    headroom: float = RANGE_HEADROOM,
 ) -> tuple[float, float]:
     """A view range holding [lo, hi]: `current` when it still does, else one with headroom."""
     if current is not None and current[0] <= lo and hi <= current[1]:
@@ -183,7 +191,7 @@ def grown_range(
     span = hi - lo
     if span <= 0:
         span = abs(hi) * 0.1 or 1.0
-    pad = span * RANGE_HEADROOM
+    pad = span * headroom
     if current is not None:
         new_lo = current[0] if current[0] <= lo else lo - pad
         new_hi = current[1] if hi <= current[1] else hi + pad

@@ -13,12 +13,25 @@ waits between steps while the GUI thread is busy painting (`GuiGate`): every
 PySide6 call releases the GIL, so a GUI thread painting against a
 Python-bound training thread would have to win the GIL back after each Qt
 call (up to `sys.getswitchinterval()`, 5 ms, each time) and one frame would
-cost tens of switch intervals. Only frozen events
-and read-only copied arrays cross threads; the worker never touches a widget.
+cost tens of switch intervals. The thread also makes room for the window
+(`core.engine.threads`): it caps NumPy's BLAS at every core but one while it
+runs (spinning BLAS threads on every core left the window waiting for a CPU)
+and runs as a batch job for the scheduler (Linux `SCHED_BATCH`, a lower
+QThread priority elsewhere), so that the GUI thread gets a core as soon as it
+wakes. It can also keep a time budget between steps (`budget`): after that
+many seconds of steps without a pause it releases the GIL for a moment
+(`handoff`) at the next step boundary. That is off by default: on the 2-core
+benchmark machine the GUI thread's late ticks were spent waiting for a CPU or
+painting, not waiting for the GIL (NumPy's matrix products release it many
+times a step), and each release cost the worker its core for a time slice
+under load (throughput 88 % -> 62 % of headless at a 5 ms budget, no lower
+lateness; `benchmarks.ui_latency --budget`). Only frozen events and read-only
+copied arrays cross threads; the worker never touches a widget.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -31,6 +44,7 @@ from typing import Any, Literal
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
+from core.engine.threads import blas_thread_limit, threads_beside_window, yield_to_interactive
 from core.engine.training import BatchEnded, EpochEnded, Event, TrainingFinished
 
 #: Minimum seconds between two batch deliveries (~10 per second: the plots redraw at
@@ -40,6 +54,11 @@ DELIVERY_INTERVAL = 0.1
 ACK_WAIT = 0.01
 #: Longest a worker waits for a busy GUI thread before it carries on anyway (seconds).
 GATE_MAX_WAIT = 0.25
+#: Seconds of steps after which the worker releases the GIL at the next step boundary
+#: (None: it never does; see the module docstring for why that is the default).
+STEP_BUDGET: float | None = None
+#: How long it releases it then (seconds): long enough for a waiting thread to take it.
+HANDOFF = 0.0001
 
 EventFactory = Callable[[], Iterator[Event]]
 
@@ -268,13 +287,24 @@ class TrainingWorker(QThread):
         gate: GuiGate | None = GUI_GATE,
         ack_wait: float = ACK_WAIT,
         on_delivery: Callable[[], object] | None = None,
+        budget: float | None = STEP_BUDGET,
+        handoff: float = HANDOFF,
+        blas_threads: int | None = -1,
+        batch_scheduling: bool = True,
     ) -> None:
+        """`budget`: seconds of steps between two GIL releases (None: never release);
+        `blas_threads`: BLAS threads while the run lasts (-1: every core but one, None:
+        as they are); `batch_scheduling`: run as a batch job for the OS scheduler."""
         super().__init__(parent)
         self._factory = factory
         self._on_delivery = on_delivery
         self._delivery_interval = delivery_interval
         self._gate = gate
         self._ack_wait = ack_wait
+        self._budget = budget if budget and budget > 0 else None
+        self._handoff = max(float(handoff), 0.0)
+        self._blas_threads = threads_beside_window() if blas_threads == -1 else blas_threads
+        self._batch_scheduling = batch_scheduling
         self._acked = threading.Event()
         self._pending_epochs: list[EpochEnded] = []
         #: Where the thread's time went (for benchmarks.ui_latency): deliveries made, seconds
@@ -283,6 +313,10 @@ class TrainingWorker(QThread):
         self.ack_waited = 0.0
         self.run_wall = 0.0
         self.run_cpu = 0.0
+        #: GIL releases made on the budget, and what the thread did to make room.
+        self.handoffs = 0
+        self.scheduling = ""
+        self.blas_cap: int | None = None
         # queued to this object, which lives in the GUI thread: runs after the deliveries
         self._ack_receiver = _AckReceiver(self._acked)
         self._ackRequested.connect(self._ack_receiver.ack, Qt.ConnectionType.QueuedConnection)
@@ -415,16 +449,32 @@ class TrainingWorker(QThread):
         return max(int(last.epoch), fallback_epoch), int(last.batch), _scalar_logs(last.logs)
 
     def run(self) -> None:
-        """The hot loop: per batch one list append, a clock read and two attribute reads.
+        """Make room for the window (scheduling, BLAS threads), then run the loop."""
+        if self._batch_scheduling:
+            self.scheduling = yield_to_interactive()
+            if self.scheduling == "unchanged":  # not Linux: the QThread priority instead
+                self.setPriority(QThread.Priority.LowPriority)
+                self.scheduling = "low priority"
+        with blas_thread_limit(self._blas_threads) as cap:
+            self.blas_cap = cap
+            self._loop()
 
-        The seed network runs a batch in ~70 us, so a few microseconds of bookkeeping per
-        batch are several per cent of the throughput; everything else is done per delivery.
+    def _loop(self) -> None:
+        """The hot loop: per batch one list append, a clock read and three attribute reads.
+
+        The seed network runs a batch in ~50 us, so a few microseconds of bookkeeping per
+        batch are several per cent of the throughput; everything else is done per delivery
+        or when the time budget is spent.
         """
         pending = self._coalescer.pending
         generator: Iterator[Event] | None = None
         clock = time.perf_counter
+        sleep = time.sleep
         interval = self._delivery_interval
+        budget = self._budget if self._budget is not None else math.inf  # inf: no handoffs
+        handoff = self._handoff
         last_flush = clock()
+        next_handoff = last_flush + budget
         last_epoch = 0
         gate = self._gate
         started, cpu0 = last_flush, time.thread_time()
@@ -447,10 +497,16 @@ class TrainingWorker(QThread):
                     return
                 now = clock()
                 if now - last_flush >= interval:
-                    self._flush()
+                    self._flush()  # waits for the GUI's acknowledgement: a pause too
                     last_flush = now
+                    next_handoff = clock() + budget
                 if gate is not None and gate.depth:
                     gate.wait_idle()  # while the GUI paints, let it have the GIL undisturbed
+                    next_handoff = clock() + budget
+                elif now >= next_handoff:  # the budget is spent: a waiting GUI gets the GIL
+                    sleep(handoff)
+                    self.handoffs += 1
+                    next_handoff = clock() + budget
                 if self._interrupt and not self._control(is_batch):
                     where = self._last_position(last_epoch)
                     self._flush()

@@ -226,3 +226,50 @@ def test_control_flag_is_raised_only_while_needed(qtbot, make_worker) -> None:
     qtbot.waitUntil(lambda: bool(rec.finished), timeout=2000)
     assert rec.finished[-1].reason == "stopped" and rec.n_batches == held
     assert rec.finished[-1].batch == held - 1
+
+
+def test_run_makes_room_for_the_window_and_undoes_it(qtbot, make_worker) -> None:
+    """The training thread runs as a batch job and with every core but one for BLAS; the
+    BLAS setting is the process's own again once the run is over."""
+    import os
+    import sys
+
+    from core.engine.threads import blas_threads, threads_beside_window
+
+    before = blas_threads()
+    seen: dict[str, object] = {}
+
+    def events():
+        seen["blas"] = blas_threads()
+        if hasattr(os, "sched_getscheduler"):
+            seen["policy"] = os.sched_getscheduler(0)  # 0: this (the worker) thread
+        return counting_train(epochs=1, batches=5)
+
+    worker, rec = make_worker(events)
+    with qtbot.waitSignal(worker.trainingFinished, timeout=10_000):
+        worker.start()
+    assert worker.wait(5000)
+    if before is not None:  # threadpoolctl sees NumPy's BLAS
+        assert seen["blas"] == min(before, threads_beside_window()) == worker.blas_cap
+        assert blas_threads() == before
+    if sys.platform.startswith("linux"):
+        assert seen["policy"] == os.SCHED_BATCH and worker.scheduling == "SCHED_BATCH"
+        assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the GUI thread is untouched
+    assert rec.n_batches == 5
+
+
+def test_time_budget_hands_the_gil_over_between_steps(qtbot, make_worker) -> None:
+    """With a budget the worker releases the GIL at step boundaries once the budget is
+    spent; every batch still arrives, in order. Without one it never does."""
+    worker, rec = make_worker(
+        lambda: counting_train(epochs=2, batches=300, delay=0.0002), budget=0.001
+    )
+    with qtbot.waitSignal(worker.trainingFinished, timeout=10_000):
+        worker.start()
+    assert worker.handoffs >= 10
+    steps = np.concatenate([c.step for c in rec.chunks])
+    np.testing.assert_array_equal(steps, np.arange(1, 601))
+    plain, rec2 = make_worker(lambda: counting_train(epochs=1, batches=300, delay=0.0002))
+    with qtbot.waitSignal(plain.trainingFinished, timeout=10_000):
+        plain.start()
+    assert plain.handoffs == 0 and rec2.n_batches == 300

@@ -1,0 +1,95 @@
+"""How a training thread shares the machine with a window: BLAS threads and scheduling.
+
+A window stays smooth only if its thread gets a CPU the moment it wakes. Two things
+take that away while a network trains beside it. NumPy's BLAS (OpenBLAS) starts one
+thread per core, and its threads spin while they wait for each other: on a 2-core
+machine a matrix product then occupies both cores, the window waits for a CPU, and
+when any other program takes a core the product stalls for everyone (W2 trained at
+~70 batches/s with two BLAS threads on a loaded 2-core machine and at ~400 with one).
+And a training thread that never sleeps competes with the window on equal terms
+when the window wakes. `blas_thread_limit(n)` caps the BLAS threads while a block
+runs (through threadpoolctl; the cap is process-wide and undone at the end);
+`threads_beside_window()` is the cap that leaves one core free; `yield_to_interactive()`
+marks the calling thread as a batch job (Linux `SCHED_BATCH`: the same share of the
+CPU, but a waking interactive thread goes first). Qt-free: the app's worker thread
+and any other long computation beside a window use them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = [
+    "available_cores",
+    "blas_thread_limit",
+    "blas_threads",
+    "threads_beside_window",
+    "yield_to_interactive",
+]
+
+
+def available_cores() -> int:
+    """The CPUs this process may run on (its affinity where the system reports it)."""
+    getter = getattr(os, "sched_getaffinity", None)
+    if getter is not None:
+        try:
+            return max(len(getter(0)), 1)
+        except OSError:
+            pass
+    return max(os.cpu_count() or 1, 1)
+
+
+def threads_beside_window(cores: int | None = None) -> int:
+    """BLAS threads for training beside a window: every core but one, at least one."""
+    return max((available_cores() if cores is None else int(cores)) - 1, 1)
+
+
+def blas_threads() -> int | None:
+    """The BLAS threads NumPy uses now (the largest pool), or None when not known."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return None
+    pools = [int(p.get("num_threads") or 0) for p in threadpool_info() if p["user_api"] == "blas"]
+    return max(pools) if pools else None
+
+
+@contextmanager
+def blas_thread_limit(threads: int | None) -> Iterator[int | None]:
+    """Cap NumPy's BLAS at `threads` while the block runs (None: leave it as it is).
+
+    Yields the cap in force (None when none was set: no cap asked for, or threadpoolctl
+    is not installed). The cap is process-wide, like BLAS's own setting.
+    """
+    if threads is None:
+        yield None
+        return
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # an optional speed-up: without it BLAS keeps its own count
+        yield None
+        return
+    with threadpool_limits(limits=max(int(threads), 1), user_api="blas"):
+        yield max(int(threads), 1)
+
+
+def yield_to_interactive() -> str:
+    """Make the calling thread a batch job for the scheduler; returns what was done.
+
+    On Linux the thread moves to `SCHED_BATCH` (allowed without privileges: its share
+    of the CPU stays the same, it only stops pre-empting threads that wake up, such as
+    a window's). Elsewhere nothing changes here (the app lowers its worker's QThread
+    priority instead).
+    """
+    setter = getattr(os, "sched_setscheduler", None)
+    policy = getattr(os, "SCHED_BATCH", None)
+    if not sys.platform.startswith("linux") or setter is None or policy is None:
+        return "unchanged"
+    try:
+        setter(0, policy, os.sched_param(0))  # 0: the calling thread
+    except OSError as exc:
+        return f"unchanged ({exc.strerror or exc})"
+    return "SCHED_BATCH"
