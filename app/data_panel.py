@@ -9,7 +9,10 @@ with a role selector (feature / target / ignore) and the reason for the
 suggested role; the detected task, the preprocessing options (impute, scale)
 and the split shares (the project's one home of the validation share) are
 edited through the session, each change one undo step of the project.
-Problems from `core.data` appear in the panel in plain words.
+Problems from `core.data` appear in the panel in plain words. A large file
+opens in the background (`TrainingSession.loader`): a progress bar with a
+Cancel button shows under the buttons, and the current data stays on the page
+until the new file is ready (or for good, after Cancel).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QMenu,
+    QProgressBar,
     QPushButton,
     QScrollArea,
     QStackedWidget,
@@ -212,6 +216,23 @@ class DataPanel(QWidget):
         self.error_label = make_label(
             name="dataError", style=ERROR_STYLE, selectable=True, hidden=True
         )
+        # A large file opens in the background: how far it got, and Cancel (data stays).
+        self.load_label = make_label(name="loadLabel", wrap=False)
+        self.load_bar = QProgressBar()
+        self.load_bar.setObjectName("loadProgress")
+        self.load_bar.setRange(0, 1000)
+        self.load_bar.setTextVisible(False)
+        self.cancel_load_button = QPushButton("Cancel")
+        self.cancel_load_button.setObjectName("cancelLoad")
+        self.cancel_load_button.setToolTip("Stop opening the file; the current data stays")
+        self.load_row = QWidget()
+        self.load_row.setObjectName("loadRow")
+        load_layout = QHBoxLayout(self.load_row)
+        load_layout.setContentsMargins(0, 0, 0, 0)
+        load_layout.addWidget(self.load_label)
+        load_layout.addWidget(self.load_bar, 1)
+        load_layout.addWidget(self.cancel_load_button)
+        self.load_row.hide()
         self.notices_label = make_label(name="dataNotices", hidden=True)
 
         self.model = DataFrameModel(parent=self)
@@ -319,6 +340,7 @@ class DataPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(top)
+        layout.addWidget(self.load_row)
         layout.addWidget(self.error_label)
         layout.addWidget(self.notices_label)
         layout.addWidget(self.splitter, 1)
@@ -334,6 +356,11 @@ class DataPanel(QWidget):
         self.test_split.valueChanged.connect(lambda v: self._change(test_split=round(float(v), 4)))
         session.dataChanged.connect(self.refresh)
         session.dataError.connect(self.show_error)
+        session.dataOpened.connect(self._opened)
+        session.loader.started.connect(lambda _path: self.load_row.show())
+        session.loader.progress.connect(self._load_progress)
+        session.loader.ended.connect(self.load_row.hide)
+        self.cancel_load_button.clicked.connect(session.cancel_open)
         self.refresh()
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt override)
@@ -418,13 +445,18 @@ class DataPanel(QWidget):
         """Open `path` as the data (after `before_replace` agreed to drop the model)."""
         if not self.before_replace():
             return False
-        ok = self.session.open_csv(path)
-        if ok:
-            add_recent_data_file(path)
-            self.csvOpened.emit(path)
-        else:
+        ok = self.session.open_csv(path)  # a large file: True once it started opening
+        if not ok:
             self.file_label.setText(f"Could not open {os.path.basename(path)}")
         return ok
+
+    def _opened(self, path: str) -> None:
+        add_recent_data_file(path)
+        self.csvOpened.emit(path)
+
+    def _load_progress(self, share: float, text: str) -> None:
+        self.load_bar.setValue(round(share * 1000))
+        self.load_label.setText(f"{text}… {share:.0%}")
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()

@@ -8,10 +8,13 @@ it. It owns no project state: opening a file and every data edit (roles,
 preprocessing, splits) become one undoable command of the `DocumentController`,
 and the session follows the project through the controller's `projectChanged`
 (edits, undo, redo) and `documentReset` (New/Open), re-reading or re-preparing
-the data as needed. Runs go through `core.run`: `build_and_compile`, the
-`trainer` (`core.run.training_events` unless a test injects another; "train
-more" continues with `initial_epoch`), `evaluate_arrays` for the test split and
-`save_trained` for the `.lfmodel` bundle. Progress is re-emitted as signals;
+the data as needed. A CSV of `BACKGROUND_BYTES` or more is opened in a pool
+thread instead (`loader`, an `app.data_loader.CsvLoader`: read, profiled and
+prepared with progress and Cancel); the current data stays until it is ready,
+and a cancelled load leaves everything as it was. Runs go through `core.run`:
+`build_and_compile`, the `trainer` (`core.run.training_events` unless a test
+injects another; "train more" continues with `initial_epoch`), `evaluate_arrays`
+for the test split and `save_trained` for the `.lfmodel` bundle. Progress is re-emitted as signals;
 panels are views of the session and the controller.
 
 The trained model is part of the document: after each run the session hands
@@ -70,10 +73,10 @@ from core.run import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
     from core.bundle import BundledModel
-    from core.data import ColumnProfile, DataConfig, Dataset, Table
+    from core.data import ColumnProfile, DataConfig, Dataset, LoadedCsv, Table
     from core.data.image_folder import FolderReport
     from core.document.analysis import Analysis
     from core.document.project import Project
@@ -82,6 +85,9 @@ if TYPE_CHECKING:
 
 #: Test split offered for a freshly opened CSV (the data config's own default is 0).
 DEFAULT_TEST_SPLIT = 0.1
+#: CSV files of at least this many bytes open in the background (about 30,000 rows of
+#: 20 columns: reading, profiling and preparing them takes ~0.1 s on the GUI thread).
+BACKGROUND_BYTES = 4 * 1024 * 1024
 
 IDLE, RUNNING, PAUSED, STOPPING = "idle", "running", "paused", "stopping"
 
@@ -141,6 +147,21 @@ def _same_file(a: str | None, b: str | None) -> bool:
     return bool(a) and bool(b) and os.path.abspath(str(a)) == os.path.abspath(str(b))
 
 
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:  # not there or not readable: the plain path says why
+        return 0
+
+
+def _new_settings(profiles: Sequence[ColumnProfile]) -> dict[str, Any]:
+    """Data settings for a newly opened CSV: the suggested target, a test share."""
+    from core.data import DataConfig, suggest_target
+
+    config = DataConfig(test_split=DEFAULT_TEST_SPLIT, target=suggest_target(list(profiles)))
+    return data_settings(config)
+
+
 class TrainingSession(QObject):
     """The data cache, the model and the runs of one window; see the module docstring.
 
@@ -165,6 +186,7 @@ class TrainingSession(QObject):
     readinessChanged = Signal(bool, str)
     message = Signal(str)
     modelChanged = Signal()  # the trained model was dropped or restored: views start over
+    dataOpened = Signal(str)  # a CSV became the project's data (its full path)
 
     def __init__(
         self,
@@ -209,6 +231,12 @@ class TrainingSession(QObject):
         #: Copies of the weights during a run, for the live views (see the module docstring).
         self.weight_tap = WeightTap()
         self._loading_document = False
+        from app.data_loader import CsvLoader  # app.background imports this module
+
+        #: Opens large CSV files in a pool thread; views show its progress and Cancel.
+        self.loader = CsvLoader(self)
+        #: Files of at least this many bytes open through `loader` (None: never).
+        self.background_bytes: int | None = BACKGROUND_BYTES
         controller.graphEvent.connect(self._on_graph_event)
         controller.documentReset.connect(self.load_from_project)
         controller.projectChanged.connect(self._on_project_changed)
@@ -239,6 +267,7 @@ class TrainingSession(QObject):
         the trained model the controller loaded with the project, if any."""
         if self.is_running():
             self.stop_and_wait()
+        self.loader.cancel()  # a file opened for the previous project is not wanted now
         self._loading_document = True
         try:
             self._forget_model()
@@ -318,23 +347,38 @@ class TrainingSession(QObject):
     def _prepare(self, config: DataConfig) -> None:
         from core.data import prepare
 
+        images = None
+        try:
+            if self.table is not None:
+                dataset, problem = prepare(self.table, config), None
+            else:  # an image folder
+                from core.data.image_dataset import prepare_with_report
+
+                dataset, images = prepare_with_report(str(self._table_path), config)
+                problem = None
+        except (LayerForgeError, ValueError) as exc:
+            dataset, problem = None, exc
+        self._use_prepared(config, dataset, problem, images)
+
+    def _use_prepared(
+        self,
+        config: DataConfig,
+        dataset: Dataset | None,
+        problem: LayerForgeError | ValueError | None,
+        images: FolderReport | None = None,
+    ) -> None:
+        """Make `dataset` (prepared from the table with `config`) the data, or show the
+        `problem` that stopped it; a run in progress and the trained model end."""
         if self.is_running():
             self.stop_and_wait()
             self.message.emit("The data changed, so the run was stopped.")
         self._prepared, self._config = config, config
         self._forget_model()
-        try:
-            if self.table is not None:
-                self.images = None
-                self.dataset = prepare(self.table, config)
-            else:  # an image folder
-                from core.data.image_dataset import prepare_with_report
-
-                self.images = None
-                self.dataset, self.images = prepare_with_report(str(self._table_path), config)
-        except (LayerForgeError, ValueError) as exc:
-            self._prepare_failed(describe(exc))
+        self.images = images
+        if dataset is None:
+            self._prepare_failed(describe(problem) if problem is not None else "")
             return
+        self.dataset = dataset
         if config.target is None:
             self._config = replace(config, target=self.dataset.target)
         self._set_data_error("")
@@ -357,18 +401,28 @@ class TrainingSession(QObject):
 
         The same file as the project's keeps its settings; another one starts with the
         suggested target and a `DEFAULT_TEST_SPLIT` test share. False (and `dataError`)
-        when the file cannot be used.
+        when the file cannot be used. A file of `background_bytes` or more opens in the
+        background: True then means the load started (`dataOpened` says when it is done;
+        `loader.cancel()` stops it and keeps the current data).
         """
-        from core.data import DataConfig, suggest_target
-
         full = os.path.abspath(str(path))
+        self.loader.cancel()
+        keep = self._kept_settings(full)
+        if self.background_bytes is not None and _size(full) >= self.background_bytes:
+            return self._open_in_background(full, keep)
         if not self._read(full, keep_on_error=True):
             return False
+        self._use_source(full, keep if keep is not None else _new_settings(self.profiles))
+        return True
+
+    def _kept_settings(self, full: str) -> dict[str, Any] | None:
+        """The project's data settings when `full` is its data file already, else None."""
         if _same_file(self._data_file(), full) and self.project.data_config:
-            settings = dict(self.project.data_config)
-        else:
-            config = DataConfig(test_split=DEFAULT_TEST_SPLIT, target=suggest_target(self.profiles))
-            settings = data_settings(config)
+            return dict(self.project.data_config)
+        return None
+
+    def _use_source(self, full: str, settings: dict[str, Any]) -> None:
+        """Make the read table at `full` the project's data with `settings` (one undo step)."""
         name = os.path.basename(full)
         try:
             changed = self.controller.set_data_source(full, settings, f"Open {name}")
@@ -379,6 +433,47 @@ class TrainingSession(QObject):
             self._sync_data()  # the same file and settings: read it again
         assert self.table is not None
         self.message.emit(f"Opened {name}: {self.table.n_rows:,} rows")
+        self.dataOpened.emit(full)
+
+    def _open_in_background(self, full: str, keep: dict[str, Any] | None) -> bool:
+        from core.run import data_config_from
+
+        settings = self.settings()
+
+        def config_for(profiles: Sequence[ColumnProfile]) -> DataConfig:  # in the pool thread
+            return data_config_from(keep if keep is not None else _new_settings(profiles), settings)
+
+        def done(loaded: LoadedCsv | None, error: str) -> None:
+            if loaded is None:
+                self._set_data_error(error)
+                self.message.emit(f"Could not open {os.path.basename(full)}")
+                return
+            self.table, self.profiles = loaded.table, list(loaded.profiles)
+            self._table_path, self._prepared = full, None
+            if loaded.config is not None:  # prepared as the project will be: not again
+                self._use_prepared(loaded.config, loaded.dataset, loaded.problem)
+            if keep is not None:
+                settings = keep
+            elif loaded.config is not None:
+                settings = data_settings(loaded.config)
+            else:
+                settings = _new_settings(loaded.profiles)
+            self._use_source(full, settings)
+
+        self.loader.load(full, config_for, done)
+        self.message.emit(f"Opening {os.path.basename(full)}…")
+        self._emit_readiness()
+        return True
+
+    def cancel_open(self) -> bool:
+        """Stop opening a CSV in the background; the current data stays. False when none."""
+        path = self.loader.path
+        if not self.loader.cancel():
+            return False
+        self.message.emit(
+            f"Stopped opening {os.path.basename(path or '')}; the data stays as it was."
+        )
+        self._emit_readiness()
         return True
 
     def open_image_folder(self, path: str | os.PathLike[str]) -> bool:
@@ -457,6 +552,9 @@ class TrainingSession(QObject):
         """(can start, reason shown next to a disabled Start)."""
         if self.is_running():
             return False, "Training is running."
+        if self.loader.is_loading():
+            name = os.path.basename(self.loader.path or "")
+            return False, f"Opening {name}… (Cancel keeps the current data)"
         if not self.has_data_source():
             return False, self.data_error or "Open a CSV file on the Data page first."
         if self.dataset is None:
@@ -760,6 +858,7 @@ class TrainingSession(QObject):
 
     def shutdown(self) -> None:
         """Stop any run and wait for the thread: call before the window goes away."""
+        self.loader.cancel()
         worker = self.worker
         if worker is not None:
             for sig in (

@@ -128,3 +128,8 @@ class ResourceError(LayerForgeError):
         self.layer = layer
         self.need = need
         self.available = available
+
+
+class LoadCancelled(LayerForgeError):
+    """A long load (opening a large CSV) stopped because the person cancelled it: not a
+    failure, and nothing it was replacing has changed."""

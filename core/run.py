@@ -296,10 +296,16 @@ def split_seed(settings: TrainSettings) -> int:
 def project_data_config(project: Project, settings: TrainSettings | None = None) -> DataConfig:
     """The `DataConfig` the project's data is prepared with: its data settings, split with
     the project's seed (a stray `seed` key in the data settings is ignored)."""
+    settings = settings or TrainSettings.from_dict(project.train_config)
+    return data_config_from(project.data_config or {}, settings)
+
+
+def data_config_from(data: Mapping[str, Any], settings: TrainSettings) -> DataConfig:
+    """The `DataConfig` of data settings (a project's `data_config` form) under the
+    training settings' seed; ConfigError when the settings are not valid."""
     from core.data import DataConfig
 
-    settings = settings or TrainSettings.from_dict(project.train_config)
-    raw = {k: v for k, v in (project.data_config or {}).items() if k != "seed"}
+    raw = {k: v for k, v in data.items() if k != "seed"}
     raw["seed"] = split_seed(settings)
     try:
         return DataConfig.from_dict(raw)

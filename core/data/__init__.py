@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from core.data.dataset import DataConfig, Dataset, load_dataset, prepare
 from core.data.generators import circles, spiral, two_moons, xor
+from core.data.loading import LoadedCsv, load_csv
 from core.data.preprocess import ColumnSpec, Pipeline
 from core.data.profile import (
     ColumnProfile,
@@ -26,12 +27,14 @@ __all__ = [
     "DataConfig",
     "DataError",
     "Dataset",
+    "LoadedCsv",
     "Pipeline",
     "Table",
     "TaskInfo",
     "circles",
     "detect_task",
     "format_label",
+    "load_csv",
     "load_dataset",
     "prepare",
     "profile_table",

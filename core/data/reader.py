@@ -17,6 +17,7 @@ import re
 import stat
 import sys
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.errors import DataError
+from core.errors import DataError, LoadCancelled
 
 #: Spellings read as a missing value (in addition to an empty cell).
 MISSING_VALUES: tuple[str, ...] = (
@@ -313,10 +314,56 @@ def _binary_error(where: str) -> DataError:
     )
 
 
-def read_csv(path: str | os.PathLike[str], *, nrows: int | None = None) -> Table:
+#: Bytes the parser takes from a watched file at a time (one progress report each).
+WATCH_CHUNK = 1 << 20
+
+
+class _WatchedFile(io.RawIOBase):
+    """The file as the parser reads it: reports the share read, stops on a cancel."""
+
+    def __init__(
+        self,
+        path: Path,
+        progress: Callable[[float], None] | None,
+        cancel: Callable[[], bool] | None,
+    ) -> None:
+        super().__init__()
+        self._fh = path.open("rb")
+        self._size = max(path.stat().st_size, 1)
+        self._done = 0
+        self._progress = progress
+        self._cancel = cancel
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._cancel is not None and self._cancel():
+            raise LoadCancelled("Reading the file was cancelled.")  # stops the parser
+        n = self._fh.readinto(buffer)
+        self._done += n or 0
+        if self._progress is not None:
+            self._progress(min(self._done / self._size, 1.0))
+        return n
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+def read_csv(
+    path: str | os.PathLike[str],
+    *,
+    nrows: int | None = None,
+    progress: Callable[[float], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> Table:
     """Read a CSV file into a `Table`, or raise `DataError` saying why not.
 
     `nrows` reads only the first rows (for a quick preview of a large file).
+    `progress(share)` is called with the share of the file parsed so far (about once a
+    megabyte); `cancel()` is asked as often, and a true answer stops the read with
+    `LoadCancelled`.
     """
     p = _check_path(path)
     where = str(p)
@@ -383,10 +430,12 @@ def read_csv(path: str | os.PathLike[str], *, nrows: int | None = None) -> Table
         dtypes,
         skip_space,
         clean,
+        progress,
+        cancel,
     )
     if not whole and len(df.columns) > 1:
         _check_short_rows_after_sample(
-            df, p, encoding, delimiter, has_header, checked, nrows, where
+            df, p, encoding, delimiter, has_header, checked, nrows, where, cancel
         )
     if len(df) == 0:
         raise DataError(
@@ -520,6 +569,8 @@ def _parse(
     dtypes: dict[str, str] | None = None,
     skip_space: bool = True,
     clean: set[str] | None = None,
+    progress: Callable[[float], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
 ) -> tuple[pd.DataFrame, str, str | None]:
     """Parse the whole file once with the pandas C parser.
 
@@ -554,11 +605,18 @@ def _parse(
             na: dict[str, Any] = dict(na_values=fast_na, keep_default_na=False)
         else:
             na = dict(na_values=list(MISSING_VALUES), keep_default_na=True)
+        watched = (
+            io.BufferedReader(_WatchedFile(p, progress, cancel), WATCH_CHUNK)
+            if progress is not None or cancel is not None
+            else None
+        )
         try:
             with warnings.catch_warnings():
                 # float32 overflow of a huge value: it becomes inf and is refused later
                 warnings.simplefilter("ignore", RuntimeWarning)
-                df = pd.read_csv(p, encoding=encoding, dtype=dtypes or None, **na, **kwargs)
+                df = pd.read_csv(
+                    watched or p, encoding=encoding, dtype=dtypes or None, **na, **kwargs
+                )
             return df, encoding, note
         except UnicodeDecodeError:
             if encoding.startswith("utf-8"):
@@ -586,6 +644,9 @@ def _parse(
                 "plain CSV export with one record per line.",
                 path=where,
             ) from exc
+        finally:
+            if watched is not None:
+                watched.close()
     raise DataError(  # pragma: no cover
         "The file's text encoding could not be read. Save it as UTF-8.", path=where
     )
@@ -665,6 +726,7 @@ def _check_short_rows_after_sample(
     checked: int,
     nrows: int | None,
     where: str,
+    cancel: Callable[[], bool] | None = None,
 ) -> None:
     """Refuse a short row beyond the sampled start of the file, naming its line.
 
@@ -693,6 +755,8 @@ def _check_short_rows_after_sample(
                     records += 1
                     if limit is not None and records >= limit:
                         return
+                    if cancel is not None and records % 65536 == 0 and cancel():
+                        raise LoadCancelled("Reading the file was cancelled.")
     except (csv.Error, OSError):
         return
 

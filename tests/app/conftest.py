@@ -30,6 +30,23 @@ def work_window(qtbot):
     w.training.session.shutdown()
 
 
+@pytest.fixture
+def panel(qtbot):
+    """A Data page over a fresh session, 900x700, shown; the session ends at teardown."""
+    from app.data_panel import DataPanel
+    from app.document import DocumentController
+    from app.session import TrainingSession
+
+    session = TrainingSession(DocumentController())
+    p = DataPanel(session)
+    qtbot.addWidget(p)
+    p.resize(900, 700)
+    p.show()
+    yield p
+    session.shutdown()
+    session.loader.wait()  # a file still opening in the background lets go of it
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _release_clipboard_at_exit():
     """pytest-qt never quits the app, so do what aboutToQuit does in the real app."""

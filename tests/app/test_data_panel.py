@@ -6,21 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.data_panel import DataFrameModel, DataPanel, recent_data_files
-from app.document import DocumentController
-from app.session import TrainingSession
+from app.data_panel import DataFrameModel, recent_data_files
 from tests.app._training_fixtures import REPO, seed_csv
-
-
-@pytest.fixture
-def panel(qtbot):
-    s = TrainingSession(DocumentController())
-    p = DataPanel(s)
-    qtbot.addWidget(p)
-    p.resize(900, 700)
-    p.show()
-    yield p
-    s.shutdown()
 
 
 def test_virtual_model_shows_a_million_rows(qtbot) -> None:

@@ -1,0 +1,86 @@
+"""A large CSV opens in the background: the progress bar, Cancel keeping the data, completion.
+
+How smooth the window stays meanwhile is measured in `benchmarks.csv_open` (1M rows).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from app.data_panel import recent_data_files
+from benchmarks.csv_load import make_csv
+from tests.app._training_fixtures import seed_csv
+
+ROWS = 200_000
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """200,000 rows x 20 columns (~29 MB): far over the background threshold."""
+    path = tmp_path_factory.mktemp("big") / "big.csv"
+    make_csv(path, ROWS, np.random.default_rng(7))
+    return path
+
+
+def test_cancel_stops_the_load_and_the_previous_data_stays(panel, big, qtbot) -> None:
+    s = panel.session
+    assert panel.open_path(str(seed_csv(None)))
+    table, dataset = s.table, s.dataset
+    path, undo = s.project.data_path, s.controller.undo_stack.count()
+    messages: list[str] = []
+    s.message.connect(messages.append)
+
+    assert panel.open_path(str(big))  # started: the file opens in the background
+    assert panel.load_row.isVisible() and panel.cancel_load_button.isVisible()
+    assert "big.csv" in panel.load_label.text()
+    ok, reason = s.readiness()
+    assert not ok and reason.startswith("Opening big.csv")
+    assert panel.model.rowCount() == table.n_rows  # the page still shows the current data
+
+    qtbot.mouseClick(panel.cancel_load_button, Qt.MouseButton.LeftButton)
+    assert not panel.load_row.isVisible()
+    assert any(m.startswith("Stopped opening big.csv") for m in messages)
+    assert s.loader.wait()  # the pool thread let go of the file
+    qtbot.wait(50)  # anything it queued is delivered (and dropped)
+    assert s.table is table and s.dataset is dataset
+    assert s.project.data_path == path and s.controller.undo_stack.count() == undo
+    assert panel.model.rowCount() == table.n_rows
+    assert "big.csv" not in panel.file_label.text()
+    assert not s.readiness()[1].startswith("Opening")
+
+
+def test_completed_load_becomes_the_data(panel, big, qtbot) -> None:
+    s = panel.session
+    shares: list[float] = []
+    s.loader.progress.connect(lambda share, _text: shares.append(share))
+    with qtbot.waitSignal(s.dataOpened, timeout=120_000):
+        assert panel.open_path(str(big))
+        assert panel.load_row.isVisible()  # the progress bar appears at once
+    assert not panel.load_row.isVisible()
+    assert shares == sorted(shares) and max(shares) == 1.0 and len(shares) > 5
+    assert s.table.n_rows == ROWS and panel.model.rowCount() == ROWS
+    assert f"{ROWS:,} rows" in panel.file_label.text()
+    ds = s.dataset
+    assert ds is not None and ds.target == "label" and ds.n_features == 24
+    assert len(ds.x_train) + len(ds.x_val) + len(ds.x_test) == ROWS
+    assert s.project.data_path == str(big)
+    assert s.controller.undo_stack.text(s.controller.undo_stack.index() - 1) == "Open big.csv"
+    assert recent_data_files()[0] == str(big)
+    # the settings the project now holds prepare to exactly this dataset: no second pass
+    from core.run import project_data_config
+
+    assert project_data_config(s.project, s.settings()) == s.data_config
+
+
+def test_opening_another_file_cancels_the_load(panel, big, qtbot) -> None:
+    s = panel.session
+    assert panel.open_path(str(big))
+    assert panel.open_path(str(seed_csv(None)))  # a small file: opens at once
+    assert not panel.load_row.isVisible()
+    assert s.loader.wait()
+    qtbot.wait(50)
+    assert s.table.path.endswith("seed_binary.csv") and s.table.n_rows < 1000
