@@ -22,6 +22,7 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from PySide6.QtCore import (
     QAbstractTableModel,
     QByteArray,
@@ -29,6 +30,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSettings,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -107,12 +109,22 @@ def csv_paths_from_mime(mime: Any) -> list[str]:
 
 
 class DataFrameModel(QAbstractTableModel):
-    """A read-only virtual table over a DataFrame: cells are formatted on request."""
+    """A read-only virtual table over a DataFrame: cells are formatted on request.
+
+    A view asks for thousands of cells while it lays out and paints (a column's width
+    alone reads `PREVIEW_FIT_ROWS` of them), so each column is read through its own
+    array (categories through their codes), not through the frame's indexers.
+    """
 
     def __init__(self, df: pd.DataFrame | None = None, parent: Any = None) -> None:
         super().__init__(parent)
+        self._set(df)
+
+    def _set(self, df: pd.DataFrame | None) -> None:
         self._df = df
         self._columns = [str(c) for c in df.columns] if df is not None else []
+        self._rows = int(len(df)) if df is not None else 0
+        self._cells: dict[int, Callable[[int], Any]] = {}
 
     @property
     def frame(self) -> pd.DataFrame | None:
@@ -120,17 +132,21 @@ class DataFrameModel(QAbstractTableModel):
 
     def set_frame(self, df: pd.DataFrame | None) -> None:
         self.beginResetModel()
-        self._df = df
-        self._columns = [str(c) for c in df.columns] if df is not None else []
+        self._set(df)
         self.endResetModel()
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        if parent.isValid() or self._df is None:
-            return 0
-        return int(len(self._df))
+        return 0 if parent.isValid() else self._rows
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._columns)
+
+    def _cell(self, row: int, column: int) -> Any:
+        cell = self._cells.get(column)
+        if cell is None:
+            assert self._df is not None
+            cell = self._cells[column] = _cell_reader(self._df.iloc[:, column])
+        return cell(row)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if (
@@ -139,7 +155,7 @@ class DataFrameModel(QAbstractTableModel):
             or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)
         ):
             return None
-        value = self._df.iat[index.row(), index.column()]
+        value = self._cell(index.row(), index.column())
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return "" if role == Qt.ItemDataRole.DisplayRole else "missing"
         import pandas as pd  # already loaded: there is a frame
@@ -161,6 +177,19 @@ class DataFrameModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal:
             return self._columns[section] if 0 <= section < len(self._columns) else None
         return str(section + 1)
+
+
+def _cell_reader(series: pd.Series) -> Callable[[int], Any]:
+    """A function from a row number to the column's value there (what `iat` gives)."""
+    import pandas as pd
+
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy()
+        labels = series.cat.categories.to_numpy()
+        return lambda row: labels[codes[row]] if codes[row] >= 0 else None
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "biufcmMO":
+        return series.to_numpy().__getitem__  # the column's own array: no copy
+    return series.iat.__getitem__
 
 
 def _titled(title: str, table: QWidget) -> QGroupBox:
@@ -217,11 +246,15 @@ class DataPanel(QWidget):
             name="dataError", style=ERROR_STYLE, selectable=True, hidden=True
         )
         # A large file opens in the background: how far it got, and Cancel (data stays).
-        self.load_label = make_label(name="loadLabel", wrap=False)
+        # The bar says what is happening itself (a label beside it would re-lay out the
+        # page at each change) and follows the load at 10 Hz (each setValue repaints).
         self.load_bar = QProgressBar()
         self.load_bar.setObjectName("loadProgress")
         self.load_bar.setRange(0, 1000)
-        self.load_bar.setTextVisible(False)
+        self._load_shown: tuple[float, str] = (0.0, "")
+        self._load_timer = QTimer(self)
+        self._load_timer.setInterval(100)
+        self._load_timer.timeout.connect(self._show_load_progress)
         self.cancel_load_button = QPushButton("Cancel")
         self.cancel_load_button.setObjectName("cancelLoad")
         self.cancel_load_button.setToolTip("Stop opening the file; the current data stays")
@@ -229,7 +262,6 @@ class DataPanel(QWidget):
         self.load_row.setObjectName("loadRow")
         load_layout = QHBoxLayout(self.load_row)
         load_layout.setContentsMargins(0, 0, 0, 0)
-        load_layout.addWidget(self.load_label)
         load_layout.addWidget(self.load_bar, 1)
         load_layout.addWidget(self.cancel_load_button)
         self.load_row.hide()
@@ -357,9 +389,9 @@ class DataPanel(QWidget):
         session.dataChanged.connect(self.refresh)
         session.dataError.connect(self.show_error)
         session.dataOpened.connect(self._opened)
-        session.loader.started.connect(lambda _path: self.load_row.show())
+        session.loader.started.connect(self._load_started)
         session.loader.progress.connect(self._load_progress)
-        session.loader.ended.connect(self.load_row.hide)
+        session.loader.ended.connect(self._load_ended)
         self.cancel_load_button.clicked.connect(session.cancel_open)
         self.refresh()
 
@@ -454,9 +486,23 @@ class DataPanel(QWidget):
         add_recent_data_file(path)
         self.csvOpened.emit(path)
 
+    def _load_started(self, path: str) -> None:
+        self._load_shown = (0.0, f"Opening {os.path.basename(path)}")
+        self._show_load_progress()
+        self.load_row.show()
+        self._load_timer.start()
+
     def _load_progress(self, share: float, text: str) -> None:
+        self._load_shown = (share, text)  # shown by the next tick of `_load_timer`
+
+    def _show_load_progress(self) -> None:
+        share, text = self._load_shown
+        self.load_bar.setFormat(f"{text}… %p%")
         self.load_bar.setValue(round(share * 1000))
-        self.load_label.setText(f"{text}… {share:.0%}")
+
+    def _load_ended(self) -> None:
+        self._load_timer.stop()
+        self.load_row.hide()
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()

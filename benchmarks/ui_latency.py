@@ -30,10 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import shutil
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -41,11 +37,16 @@ from typing import Any
 
 import numpy as np
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PLATFORMS = ("offscreen", "xcb")
-#: Timer period (s) and the lateness a tick counts as late at (s): one 60 Hz frame.
-TICK = 0.010
-LATE = 0.016
+from benchmarks.qt_platforms import (
+    PLATFORMS,
+    REPO,
+    TickProbe,
+    machine_line,
+    print_result,
+    run_on_platform,
+    schedstat,
+    uptime,
+)
 
 
 def _model(layers: list[tuple[int, str]], n_in: int, loss: str, seed: int = 0) -> Any:
@@ -139,16 +140,6 @@ def headless(case: Case, blas: int | None = None, seconds: float = 600.0) -> flo
         return batches / (time.perf_counter() - t0)
 
 
-def schedstat(tid: int) -> tuple[float, float]:
-    """(seconds on a CPU, seconds runnable but waiting for one) of thread `tid` so far."""
-    try:
-        with open(f"/proc/self/task/{tid}/schedstat") as fh:
-            run, wait = fh.read().split()[:2]
-        return int(run) / 1e9, int(wait) / 1e9
-    except (OSError, ValueError):
-        return float("nan"), float("nan")
-
-
 def with_gui(case: Case, app: Any, budget: float | None) -> dict[str, float]:
     from PySide6.QtCore import QEventLoop, Qt, QTimer
 
@@ -165,15 +156,8 @@ def with_gui(case: Case, app: Any, budget: float | None) -> dict[str, float]:
         app.processEvents()
     graphics = panel.graphics
     paints0, pwall0, pcpu0 = graphics.paints, graphics.paint_wall, graphics.paint_cpu
-    gui_tid = threading.get_native_id()
-    ticks: list[tuple[float, float, float]] = []  # (interval, GUI on-CPU, GUI waiting for CPU)
-    last: dict[str, Any] = {"t": None, "s": None, "batches": 0}
-
-    def tick() -> None:
-        now, sched = time.perf_counter(), schedstat(gui_tid)
-        if last["t"] is not None:
-            ticks.append((now - last["t"], sched[0] - last["s"][0], sched[1] - last["s"][1]))
-        last["t"], last["s"] = now, sched
+    probe = TickProbe()
+    last: dict[str, Any] = {"batches": 0}
 
     worker_sched: dict[str, Any] = {}
 
@@ -185,10 +169,6 @@ def with_gui(case: Case, app: Any, budget: float | None) -> dict[str, float]:
     def finished(_event: Any) -> None:  # runs in the worker thread (direct connection)
         worker_sched["end"] = schedstat(worker_sched["tid"])
 
-    timer = QTimer()
-    timer.setTimerType(Qt.TimerType.PreciseTimer)
-    timer.setInterval(int(TICK * 1000))
-    timer.timeout.connect(tick)
     worker = TrainingWorker(factory, budget=budget)
     worker.batches.connect(panel.add_chunk)
     worker.batches.connect(lambda c: last.__setitem__("batches", last["batches"] + c.count))
@@ -199,12 +179,12 @@ def with_gui(case: Case, app: Any, budget: float | None) -> dict[str, float]:
     worker.finished.connect(loop.quit)
     QTimer.singleShot(600_000, loop.quit)
     gate_waited0 = GUI_GATE.waited
-    timer.start()
+    probe.start()
     t0 = time.perf_counter()
     worker.start()
     loop.exec()
     elapsed = time.perf_counter() - t0
-    timer.stop()
+    probe.stop()
     worker.wait(5000)
     frames = graphics.paints - paints0
     wall = worker.run_wall or elapsed
@@ -214,24 +194,11 @@ def with_gui(case: Case, app: Any, budget: float | None) -> dict[str, float]:
         if "end" in worker_sched
         else (np.nan, np.nan)
     )
-    t = np.asarray(ticks)
-    lateness = np.maximum(t[:, 0] - TICK, 0.0) * 1000
-    late = t[t[:, 0] - TICK > LATE]
     stop_ms = _stop_latency(make, x, y, bs, app)
     panel.close()
     return {
         "rate": last["batches"] / elapsed,
-        "p50": float(np.percentile(lateness, 50)),
-        "p99": float(np.percentile(lateness, 99)),
-        "max": float(lateness.max()),
-        "late_ticks": float(len(late)),
-        "ticks": float(len(t)),
-        # of the late intervals: GUI thread working, waiting for a CPU (means, ms)
-        "late_work_ms": float(late[:, 1].mean() * 1000) if len(late) else 0.0,
-        "late_cpu_wait_ms": float(late[:, 2].mean() * 1000) if len(late) else 0.0,
-        "late_ms": float((late[:, 0].mean() - TICK) * 1000) if len(late) else 0.0,
-        "gui_cpu": float(t[:, 1].sum() / elapsed),
-        "gui_cpu_wait": float(t[:, 2].sum() / elapsed),
+        **probe.summary(),
         "fps": frames / elapsed,
         "paint_ms": (graphics.paint_wall - pwall0) / max(frames, 1) * 1000,
         "paint_cpu_ms": (graphics.paint_cpu - pcpu0) / max(frames, 1) * 1000,
@@ -319,99 +286,14 @@ def _run_line(r: dict[str, float]) -> str:
     )
 
 
-def machine_line() -> str:
-    """CPU, cores, Python, NumPy and its BLAS, PySide6/Qt."""
-    model = platform.processor() or "?"
-    try:
-        with open("/proc/cpuinfo") as fh:
-            model = next(ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    blas = "BLAS: threadpoolctl not installed"
-    try:
-        from threadpoolctl import threadpool_info
-
-        pools = [p for p in threadpool_info() if p["user_api"] == "blas"]
-        if pools:
-            p = pools[0]
-            blas = f"BLAS {p['internal_api']} {p.get('version')} ({p['num_threads']} threads)"
-    except ImportError:
-        pass
-    import PySide6
-    from PySide6.QtCore import qVersion
-
-    return (
-        f"{model}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}; Python "
-        f"{platform.python_version()}, numpy {np.__version__}, {blas}; PySide6 "
-        f"{PySide6.__version__} (Qt {qVersion()})"
-    )
-
-
-def uptime() -> str:
-    try:
-        return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-    except OSError:
-        return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
-
-
-class Xvfb:
-    """A private X server for the xcb platform; `display` is None when Xvfb is missing."""
-
-    def __init__(self) -> None:
-        self.display: str | None = None
-        self._proc: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> Xvfb:
-        exe = shutil.which("Xvfb")
-        if exe is None:
-            return self
-        for n in range(90, 130):
-            if os.path.exists(f"/tmp/.X{n}-lock") or os.path.exists(f"/tmp/.X11-unix/X{n}"):
-                continue
-            proc = subprocess.Popen(
-                [exe, f":{n}", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline and proc.poll() is None:
-                if os.path.exists(f"/tmp/.X11-unix/X{n}"):
-                    self.display, self._proc = f":{n}", proc
-                    return self
-                time.sleep(0.05)
-            proc.kill()
-            proc.wait()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._proc is not None:
-            self._proc.terminate()
-            self._proc.wait(10)
-
-
 def run_platform(name: str, args: argparse.Namespace) -> dict[str, Any] | str:
     """Measure on one Qt platform in a child process; the results, or why there are none."""
-    env = dict(os.environ, QT_QPA_PLATFORM=name)
-    cmd = [sys.executable, "-m", "benchmarks.ui_latency", "--child", "--repeat", str(args.repeat)]
+    extra = ["--repeat", str(args.repeat)]
     if args.only:
-        cmd += ["--only", args.only]
+        extra += ["--only", args.only]
     if args.budget is not None:
-        cmd += ["--budget", str(args.budget)]
-    with Xvfb() as xvfb:
-        if name == "xcb":
-            if xvfb.display is None:
-                return "skipped: Xvfb is not installed (apt-get install xvfb)"
-            env["DISPLAY"] = xvfb.display
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
-        result: dict[str, Any] | str = f"failed: the {name} run printed no result"
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if line.startswith("RESULT "):
-                result = json.loads(line[len("RESULT ") :])
-            else:
-                print(line, end="", flush=True)
-        proc.wait()
-    return result
+        extra += ["--budget", str(args.budget)]
+    return run_on_platform("ui_latency", name, extra)
 
 
 def table(results: dict[str, dict[str, Any] | str]) -> list[str]:
@@ -454,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     names = [args.only] if args.only else list(CASES)
     if args.child:  # one platform, in this process (QT_QPA_PLATFORM set by the parent)
-        print("RESULT " + json.dumps(measure(names, args.repeat, args.budget)), flush=True)
+        print_result(measure(names, args.repeat, args.budget))
         return 0
     print(machine_line())
     print(f"before: {uptime()}", flush=True)

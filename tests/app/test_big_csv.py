@@ -36,7 +36,7 @@ def test_cancel_stops_the_load_and_the_previous_data_stays(panel, big, qtbot) ->
 
     assert panel.open_path(str(big))  # started: the file opens in the background
     assert panel.load_row.isVisible() and panel.cancel_load_button.isVisible()
-    assert "big.csv" in panel.load_label.text()
+    assert "big.csv" in panel.load_bar.format()
     ok, reason = s.readiness()
     assert not ok and reason.startswith("Opening big.csv")
     assert panel.model.rowCount() == table.n_rows  # the page still shows the current data

@@ -80,3 +80,31 @@ def test_broken_csv_shows_plain_message(panel, tmp_path, content) -> None:
     assert panel.open_path(str(REPO / "resources" / "datasets" / "iris.csv"))
     assert not panel.error_label.isVisible()
     assert "multiclass" in panel.task_label.text()
+
+
+def test_model_reads_every_kind_of_column_like_the_frame(qtbot) -> None:
+    """Cells come from each column's own array (fast), showing what the frame holds."""
+    from PySide6.QtCore import Qt
+
+    df = pd.DataFrame(
+        {
+            "f32": np.array([0.125, np.nan, 3.0], dtype=np.float32),
+            "f64": [1e-9, 2.5, np.nan],
+            "int": [1, 2, 3],
+            "cat": pd.Categorical(["red", None, "blue"]),
+            "text": ["a", None, "c"],
+            "nullable": pd.array([1, None, 3], dtype="Int64"),
+            "flag": [True, False, True],
+        }
+    )
+    model = DataFrameModel()
+    model.set_frame(df)
+    shown = [[model.data(model.index(r, c)) for c in range(7)] for r in range(3)]
+    assert shown[0] == ["0.125", "1e-09", "1", "red", "a", "1", "True"]
+    assert shown[1] == ["", "2.5", "2", "", "", "", "False"]
+    assert shown[2][:5] == ["3.0", "", "3", "blue", "c"]
+    tip = Qt.ItemDataRole.ToolTipRole
+    assert model.data(model.index(1, 3), tip) == "missing"
+    assert model.rowCount() == 3 and model.columnCount() == 7
+    model.set_frame(df.iloc[:1])  # a new frame: nothing read from the old one
+    assert model.rowCount() == 1 and model.data(model.index(0, 3)) == "red"
