@@ -16,7 +16,6 @@ platform runs in its own process: offscreen, and xcb on a private Xvfb. Target (
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import tempfile
 import time
@@ -33,6 +32,7 @@ from benchmarks.qt_platforms import (
     print_result,
     run_on_platform,
     uptime,
+    write_json,
 )
 
 #: How long the page keeps being measured after the data arrived (it draws the new data).
@@ -190,9 +190,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{m['late_work_ms']:.0f} / {m['late_cpu_wait_ms']:.0f} | {m['cancel_ms']:.0f} | "
             f"{'yes' if m['kept'] == 1.0 else 'no'} |"
         )
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump({"machine": machine_line(), "results": results}, fh, indent=1)
+    write_json(args.json, results)
     return 0
 
 

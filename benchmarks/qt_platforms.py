@@ -132,6 +132,13 @@ def print_result(result: dict[str, Any]) -> None:
     print("RESULT " + json.dumps(result), flush=True)
 
 
+def write_json(path: str | None, results: dict[str, Any]) -> None:
+    """The results with the machine line, as JSON at `path` (nothing when None)."""
+    if path:
+        with open(path, "w") as fh:
+            json.dump({"machine": machine_line(), "results": results}, fh, indent=1)
+
+
 #: The probe's timer period and the lateness a tick counts as late at (s): one 60 Hz frame.
 TICK = 0.010
 LATE = 0.016

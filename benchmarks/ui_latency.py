@@ -28,7 +28,6 @@ The machine is shared: the load average (`uptime`) is printed before and after.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import threading
 import time
@@ -46,6 +45,7 @@ from benchmarks.qt_platforms import (
     run_on_platform,
     schedstat,
     uptime,
+    write_json,
 )
 
 
@@ -344,9 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     results = {name: run_platform(name, args) for name in chosen}
     print(f"after: {uptime()}")
     print("\n".join(table(results)))
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump({"machine": machine_line(), "results": results}, fh, indent=1)
+    write_json(args.json, results)
     return 0
 
 
