@@ -176,19 +176,25 @@ class TickProbe:
         self.timer.stop()
 
     def summary(self, first: int = 0) -> dict[str, float]:
-        """Lateness p50/p99/max (ms) of the ticks from `first` on, how many were late
-        (> 16 ms) and, on average over those, the GUI thread's work and CPU wait (ms); the
-        GUI thread's shares of the time on a CPU and waiting for one."""
+        """Lateness p50/p99/max (ms) of the ticks from `first` on (and p99/max without the
+        GUI thread's waits for a CPU: `_own`), how many were late (> 16 ms) and, on average
+        over those, the GUI thread's work and CPU wait (ms); the GUI thread's shares of the
+        time on a CPU and waiting for one."""
         t = np.asarray(self.ticks[first:], dtype=np.float64).reshape(-1, 3)
         if len(t) == 0:
             return {"ticks": 0.0}
         lateness = np.maximum(t[:, 0] - TICK, 0.0) * 1000
+        # the same without the time the GUI thread waited for a CPU: what it would be on a
+        # machine where nothing else wanted the CPUs (an estimate; the waits are measured)
+        own = np.maximum(t[:, 0] - np.nan_to_num(t[:, 2]) - TICK, 0.0) * 1000
         late = t[t[:, 0] - TICK > LATE]
         span = float(t[:, 0].sum())
         return {
             "p50": float(np.percentile(lateness, 50)),
             "p99": float(np.percentile(lateness, 99)),
             "max": float(lateness.max()),
+            "p99_own": float(np.percentile(own, 99)),
+            "max_own": float(own.max()),
             "ticks": float(len(t)),
             "late_ticks": float(len(late)),
             "late_ms": float((late[:, 0].mean() - TICK) * 1000) if len(late) else 0.0,
