@@ -18,7 +18,10 @@ cost tens of switch intervals. The thread also makes room for the window
 runs (spinning BLAS threads on every core left the window waiting for a CPU)
 and runs as a batch job for the scheduler (Linux `SCHED_BATCH`, a lower
 QThread priority elsewhere), so that the GUI thread gets a core as soon as it
-wakes. It can also keep a time budget between steps (`budget`): after that
+wakes; and it sets the objects alive at the run's start aside from Python's
+collector for the run (`frozen_heap`: a full collection walked the app's
+~100,000 objects for 40-55 ms holding the GIL, the longest stall the window
+had). It can also keep a time budget between steps (`budget`): after that
 many seconds of steps without a pause it releases the GIL for a moment
 (`handoff`) at the next step boundary. That is off by default: on the 2-core
 benchmark machine the GUI thread's late ticks were spent waiting for a CPU or
@@ -44,7 +47,12 @@ from typing import Any, Literal
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from core.engine.threads import blas_thread_limit, threads_beside_window, yield_to_interactive
+from core.engine.threads import (
+    blas_thread_limit,
+    frozen_heap,
+    threads_beside_window,
+    yield_to_interactive,
+)
 from core.engine.training import BatchEnded, EpochEnded, Event, TrainingFinished
 
 #: Minimum seconds between two batch deliveries (~10 per second: the plots redraw at
@@ -455,7 +463,7 @@ class TrainingWorker(QThread):
             if self.scheduling == "unchanged":  # not Linux: the QThread priority instead
                 self.setPriority(QThread.Priority.LowPriority)
                 self.scheduling = "low priority"
-        with blas_thread_limit(self._blas_threads) as cap:
+        with blas_thread_limit(self._blas_threads) as cap, frozen_heap():
             self.blas_cap = cap
             self._loop()
 

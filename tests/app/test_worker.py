@@ -229,8 +229,9 @@ def test_control_flag_is_raised_only_while_needed(qtbot, make_worker) -> None:
 
 
 def test_run_makes_room_for_the_window_and_undoes_it(qtbot, make_worker) -> None:
-    """The training thread runs as a batch job and with every core but one for BLAS; the
-    BLAS setting is the process's own again once the run is over."""
+    """The training thread runs as a batch job, with every core but one for BLAS and the
+    heap set aside from the collector; all of it is as before once the run is over."""
+    import gc
     import os
     import sys
 
@@ -241,6 +242,7 @@ def test_run_makes_room_for_the_window_and_undoes_it(qtbot, make_worker) -> None
 
     def events():
         seen["blas"] = blas_threads()
+        seen["frozen"] = gc.get_freeze_count()  # the heap is set aside for the run
         if hasattr(os, "sched_getscheduler"):
             seen["policy"] = os.sched_getscheduler(0)  # 0: this (the worker) thread
         return counting_train(epochs=1, batches=5)
@@ -255,6 +257,7 @@ def test_run_makes_room_for_the_window_and_undoes_it(qtbot, make_worker) -> None
     if sys.platform.startswith("linux"):
         assert seen["policy"] == os.SCHED_BATCH and worker.scheduling == "SCHED_BATCH"
         assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the GUI thread is untouched
+    assert seen["frozen"] > 0 and gc.get_freeze_count() == 0
     assert rec.n_batches == 5
 
 

@@ -53,3 +53,19 @@ def test_batch_scheduling_is_per_thread() -> None:
         assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the calling thread only
     else:
         assert seen["done"].startswith("unchanged")
+
+
+def test_frozen_heap_sets_the_live_objects_aside_for_the_block() -> None:
+    import gc
+
+    from core.engine.threads import frozen_heap
+
+    old = [[i] for i in range(100)]  # tracked containers, alive before the block
+    with frozen_heap() as frozen:
+        assert frozen >= len(old) and gc.get_freeze_count() > 0
+        ids = {id(o) for o in old}
+        assert not any(id(x) in ids for x in gc.get_objects())  # out of the generations
+        made = [[i] for i in range(50)]
+        assert all(gc.is_tracked(m) for m in made)  # new objects are collected as usual
+    assert gc.get_freeze_count() == 0
+    assert any(x is old[0] for x in gc.get_objects())
