@@ -121,15 +121,16 @@ def _events(
                 return
 
 
-def headless(case: Case, blas: int | None = None, seconds: float = 600.0) -> float:
+def headless(case: Case, blas: int | None = None, seconds: float = 600.0) -> tuple[float, float]:
     """Batches per second without a GUI (BLAS capped at `blas` threads when given), over
-    the case's batches or as many as run in `seconds`."""
+    the case's batches or as many as run in `seconds`; and batches per second of this
+    thread's CPU time (with BLAS at one thread all the work is this thread's)."""
     from core.engine.threads import blas_thread_limit
 
     make, x, y, bs, n = case
     model = make()
     with blas_thread_limit(blas):
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.thread_time()
         deadline = t0 + seconds
         batches = 0
         for ev in _events(model, x, y, bs, n):
@@ -137,7 +138,8 @@ def headless(case: Case, blas: int | None = None, seconds: float = 600.0) -> flo
                 batches += 1
                 if batches % 50 == 0 and time.perf_counter() > deadline:
                     break
-        return batches / (time.perf_counter() - t0)
+        wall, cpu = time.perf_counter() - t0, time.thread_time() - cpu0
+        return batches / wall, batches / max(cpu, 1e-9)
 
 
 def with_gui(case: Case, app: Any, budget: float | None) -> dict[str, float]:
@@ -198,6 +200,7 @@ def with_gui(case: Case, app: Any, budget: float | None) -> dict[str, float]:
     panel.close()
     return {
         "rate": last["batches"] / elapsed,
+        "rate_per_cpu": last["batches"] / max(worker.run_cpu, 1e-9),
         **probe.summary(),
         "fps": frames / elapsed,
         "paint_ms": (graphics.paint_wall - pwall0) / max(frames, 1) * 1000,
@@ -251,13 +254,16 @@ def measure(names: list[str], repeat: int, budget: float | None) -> dict[str, An
         headless(case, seconds=1.0)  # warm-up (BLAS threads, allocations, the plan)
         runs = []
         for _ in range(max(repeat, 1)):
-            capped = headless(case, cap)
+            capped, capped_cpu = headless(case, cap)
             # BLAS as it comes, for at most 5 s (W2 ran ~15 batches/s with two BLAS
             # threads on the loaded 2-core machine)
             uncapped = default is not None and default != cap
-            base = headless(case, seconds=5.0) if uncapped else capped
+            base = headless(case, seconds=5.0)[0] if uncapped else capped
             gui = with_gui(case, app, budget)
             gui.update(base=base, base_capped=capped, ratio=gui["rate"] / max(base, capped))
+            # the same per second of the training thread's own CPU time: what the GUI costs
+            # the worker's work, apart from how much CPU the machine's load left it
+            gui["cpu_ratio"] = gui["rate_per_cpu"] / capped_cpu
             gui["load"] = os.getloadavg()[0]
             runs.append(gui)
             print(f"  {out['platform']} {name}: {_run_line(gui)}", flush=True)
@@ -274,7 +280,8 @@ def measure(names: list[str], repeat: int, budget: float | None) -> dict[str, An
 def _run_line(r: dict[str, float]) -> str:
     return (
         f"headless {r['base']:,.0f} (BLAS capped {r['base_capped']:,.0f}) -> GUI "
-        f"{r['rate']:,.0f} batches/s ({r['ratio']:.0%}); lateness {r['p50']:.1f} / "
+        f"{r['rate']:,.0f} batches/s ({r['ratio']:.0%}; per CPU second of the training "
+        f"thread {r['cpu_ratio']:.0%} of headless); lateness {r['p50']:.1f} / "
         f"{r['p99']:.1f} / {r['max']:.1f} ms (without CPU waits: p99 {r['p99_own']:.1f}, max "
         f"{r['max_own']:.1f}); {r['late_ticks']:.0f} of {r['ticks']:.0f} ticks "
         f"late by {r['late_ms']:.0f} ms on average (GUI working {r['late_work_ms']:.0f} ms, "
@@ -300,22 +307,23 @@ def run_platform(name: str, args: argparse.Namespace) -> dict[str, Any] | str:
 def table(results: dict[str, dict[str, Any] | str]) -> list[str]:
     lines = [
         "| platform | network | headless batches/s (BLAS capped) | with GUI batches/s | ratio "
-        "(range) | timer lateness p50 / p99 (range) / max (ms) | without CPU waits: p99 / "
-        "max (ms) | frames/s, paint ms (CPU) | "
+        "(range) | per CPU second | timer lateness p50 / p99 (range) / max (ms) | without "
+        "CPU waits: p99 / max (ms) | frames/s, paint ms (CPU) | "
         "stop (ms) | worker wall: CPU / CPU wait / gate / ack / other | "
         "GUI thread: CPU / CPU wait |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for plat, res in results.items():
         if isinstance(res, str):
-            lines.append(f"| {plat} | – | {res} | | | | | | | | |")
+            lines.append(f"| {plat} | – | {res} | | | | | | | | | |")
             continue
         for name, m in res["cases"].items():
             lo, hi = m["p99_range"]
             rlo, rhi = m["ratio_range"]
             lines.append(
                 f"| {res['platform']} | {name} | {m['base']:,.0f} ({m['base_capped']:,.0f}) | "
-                f"{m['rate']:,.0f} | {m['ratio']:.0%} ({rlo:.0%}-{rhi:.0%}) | {m['p50']:.1f} / "
+                f"{m['rate']:,.0f} | {m['ratio']:.0%} ({rlo:.0%}-{rhi:.0%}) | "
+                f"{m['cpu_ratio']:.0%} | {m['p50']:.1f} / "
                 f"{m['p99']:.1f} ({lo:.1f}-{hi:.1f}) / {m['max']:.1f} | {m['p99_own']:.1f} / "
                 f"{m['max_own']:.1f} | {m['fps']:.0f}, "
                 f"{m['paint_ms']:.1f} ({m['paint_cpu_ms']:.1f}) | {m['stop_ms']:.0f} | "
