@@ -237,6 +237,8 @@ class TrainingSession(QObject):
         self.loader = CsvLoader(self)
         #: Files of at least this many bytes open through `loader` (None: never).
         self.background_bytes: int | None = BACKGROUND_BYTES
+        self._project_load = False  # `loader` reads the project's own data file
+        self._restore_after_load = False  # ... and the project's trained model waits for it
         controller.graphEvent.connect(self._on_graph_event)
         controller.documentReset.connect(self.load_from_project)
         controller.projectChanged.connect(self._on_project_changed)
@@ -275,6 +277,14 @@ class TrainingSession(QObject):
             self._sync_data()
         finally:
             self._loading_document = False
+        if self.loader.is_loading():  # a large data file: the model follows its data
+            self._restore_after_load = True
+            self.modelChanged.emit()
+            return
+        self._restore_trained()
+
+    def _restore_trained(self) -> None:
+        """Restore the trained model the controller loaded with the project, if any."""
         state = self.controller.trained_state
         if state is not None:
             self.restore_state(state)
@@ -304,8 +314,12 @@ class TrainingSession(QObject):
             return
         if os.path.isdir(path):
             self.table, self.profiles, self._table_path = None, [], path
-        elif not _same_file(self._table_path, path) and not self._read(path):
-            return
+        elif not _same_file(self._table_path, path):
+            if self._opens_in_background(path):
+                self._load_project_data(path)
+                return
+            if not self._read(path):
+                return
         try:
             config = project_data_config(self.project, self.settings())
         except LayerForgeError as exc:
@@ -407,8 +421,9 @@ class TrainingSession(QObject):
         """
         full = os.path.abspath(str(path))
         self.loader.cancel()
+        self._project_load = self._restore_after_load = False
         keep = self._kept_settings(full)
-        if self.background_bytes is not None and _size(full) >= self.background_bytes:
+        if self._opens_in_background(full):
             return self._open_in_background(full, keep)
         if not self._read(full, keep_on_error=True):
             return False
@@ -465,14 +480,74 @@ class TrainingSession(QObject):
         self._emit_readiness()
         return True
 
+    def _opens_in_background(self, path: str) -> bool:
+        return self.background_bytes is not None and _size(path) >= self.background_bytes
+
+    def _load_project_data(self, path: str) -> None:
+        """Read the project's (large) data file in the background: after Open, Undo or Redo
+        the project names it already; the data shown until it arrives is not its data."""
+        if self.loader.is_loading() and _same_file(self.loader.path, path):
+            return  # its end brings the data in line with the project again
+        try:  # decided here, on the GUI thread that owns the project
+            config, problem = project_data_config(self.project, self.settings()), None
+        except LayerForgeError as exc:
+            config, problem = None, exc
+
+        def config_for(_profiles: Sequence[ColumnProfile]) -> DataConfig:
+            if config is None:
+                raise problem  # type: ignore[misc]  # the table still comes back
+            return config
+
+        self.loader.load(path, config_for, lambda loaded, error: self._loaded(path, loaded, error))
+        self._project_load = True
+        self.message.emit(f"Opening {os.path.basename(path)}…")
+        self._emit_readiness()
+
+    def _loaded(self, path: str, loaded: LoadedCsv | None, error: str) -> None:
+        """The project's data file arrived (or could not be read)."""
+        self._project_load = False
+        restoring, self._restore_after_load = self._restore_after_load, False
+        self._loading_document = restoring  # the model the project brought stays its own
+        try:
+            if loaded is None:
+                self._clear_data()
+                self._set_data_error(error)
+                self.message.emit(f"Could not open {os.path.basename(path)}")
+            else:
+                self.table, self.profiles = loaded.table, list(loaded.profiles)
+                self._table_path, self._prepared = path, None
+                if loaded.config is not None:
+                    self._use_prepared(loaded.config, loaded.dataset, loaded.problem)
+                self._sync_data()  # the project may have moved on meanwhile
+                self.message.emit(f"Opened {os.path.basename(path)}: {loaded.table.n_rows:,} rows")
+        finally:
+            self._loading_document = False
+        if restoring:
+            self._restore_trained()
+
     def cancel_open(self) -> bool:
-        """Stop opening a CSV in the background; the current data stays. False when none."""
-        path = self.loader.path
+        """Stop opening a CSV in the background. False when none was opening.
+
+        A file the person chose: the current data stays. The project's own data file (after
+        Open, Undo or Redo): no data is shown, with a message saying how to get it back.
+        """
+        path = os.path.basename(self.loader.path or "")
         if not self.loader.cancel():
             return False
-        self.message.emit(
-            f"Stopped opening {os.path.basename(path or '')}; the data stays as it was."
-        )
+        if self._project_load:
+            self._project_load = self._restore_after_load = False
+            self._loading_document = True  # the project keeps its trained model
+            try:
+                self._clear_data()
+            finally:
+                self._loading_document = False
+            self._set_data_error(
+                f"Opening {path} was stopped, so the project's data is not loaded. Open the "
+                "file again on the Data page, or Undo."
+            )
+            self.message.emit(f"Stopped opening {path}.")
+            return True
+        self.message.emit(f"Stopped opening {path}; the data stays as it was.")
         self._emit_readiness()
         return True
 

@@ -84,3 +84,56 @@ def test_opening_another_file_cancels_the_load(panel, big, qtbot) -> None:
     assert s.loader.wait()
     qtbot.wait(50)
     assert s.table.path.endswith("seed_binary.csv") and s.table.n_rows < 1000
+
+
+def test_undo_and_redo_read_a_large_file_in_the_background(panel, big, qtbot) -> None:
+    s = panel.session
+    assert panel.open_path(str(seed_csv(None)))
+    with qtbot.waitSignal(s.dataOpened, timeout=120_000):
+        panel.open_path(str(big))
+    stack = s.controller.undo_stack
+    stack.undo()  # back to the seed CSV: small, read at once
+    assert s.table.n_rows < 1000 and not panel.load_row.isVisible()
+    stack.redo()  # the project names the large file again: it is read in the background
+    assert panel.load_row.isVisible() and not s.readiness()[0]
+    qtbot.waitUntil(lambda: not s.loader.is_loading(), timeout=120_000)
+    assert not panel.load_row.isVisible()
+    assert s.table.n_rows == ROWS and s.dataset is not None and s.dataset.n_features == 24
+
+
+def test_cancel_while_the_projects_own_file_loads_says_how_to_get_it(panel, big, qtbot) -> None:
+    s = panel.session
+    with qtbot.waitSignal(s.dataOpened, timeout=120_000):
+        panel.open_path(str(big))
+    s.controller.undo_stack.undo()  # no data file
+    s.controller.undo_stack.redo()  # the large file, read in the background
+    assert panel.load_row.isVisible()
+    qtbot.mouseClick(panel.cancel_load_button, Qt.MouseButton.LeftButton)
+    assert s.loader.wait()
+    qtbot.wait(50)
+    assert s.table is None and s.dataset is None  # the data shown was not this project's
+    assert "Open the file again" in s.data_error and panel.error_label.isVisible()
+    ok, reason = s.readiness()
+    assert not ok and "Open the file again" in reason
+
+
+def test_a_project_on_a_large_file_opens_with_its_trained_model(panel, big, qtbot, tmp_path):
+    """Open (File > Open) reads the data in the background; the saved model follows it."""
+    s, controller = panel.session, panel.session.controller
+    with qtbot.waitSignal(s.dataOpened, timeout=120_000):
+        panel.open_path(str(big))
+    a = controller.add_node("Input", 0, 0, {"shape": (24,)})
+    b = controller.add_node("Dense", 250, 0, {"units": 3, "activation": "softmax"})
+    assert controller.connect(a, b)
+    controller.analyze_now()
+    controller.update_train_config({"epochs": 1, "batch_size": 2048})
+    with qtbot.waitSignal(s.runFinished, timeout=120_000):
+        assert s.start()
+    assert controller.trained_state is not None
+    path = tmp_path / "big.lfproj"
+    controller.save(path)
+    controller.open(path)  # what File > Open does once the old document may go
+    assert s.loader.is_loading() and panel.load_row.isVisible() and s.model is None
+    qtbot.waitUntil(lambda: not s.loader.is_loading(), timeout=120_000)
+    assert s.table.n_rows == ROWS and s.model is not None and s.epochs_done == 1
+    assert controller.trained_state is not None and not controller.is_modified()
