@@ -6,9 +6,11 @@ later calls `done(loaded, error)` in the GUI thread with the
 `core.data.LoadedCsv`, or None and the reason in plain words. Meanwhile
 `progress(share, text)` reports it; `cancel()` makes the load stop at its next
 check (at most a megabyte of parsing or one step later) and drops its result,
-so whatever the caller showed before stays. One load at a time: a new one
-cancels the previous. `started(path)` and `ended()` frame each load for views
-(a progress bar with a Cancel button). The loader holds no data of its own.
+so whatever the caller showed before stays. `prepare(table, config, done)`
+does the same for preparing an open table again with other settings. One job
+at a time: a new one cancels the previous. `started(text)` and `ended()` frame
+each job for views (a progress bar with a Cancel button). The loader holds no
+data of its own.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -24,7 +26,7 @@ from app.background import BackgroundJobs
 from core.errors import LoadCancelled
 
 if TYPE_CHECKING:
-    from core.data import ColumnProfile, DataConfig, LoadedCsv
+    from core.data import ColumnProfile, DataConfig, Dataset, LoadedCsv, Table
 
 __all__ = ["CsvLoader"]
 
@@ -33,9 +35,9 @@ _KEY = "load"
 
 
 class CsvLoader(QObject):
-    """One background CSV load at a time; see the module docstring."""
+    """One background CSV load (or re-preparing) at a time; see the module docstring."""
 
-    started = Signal(str)
+    started = Signal(str)  # what it is doing ("Opening data.csv")
     progress = Signal(float, str)
     ended = Signal()
 
@@ -44,6 +46,7 @@ class CsvLoader(QObject):
         self._jobs = jobs or BackgroundJobs(self)
         self._cancel: threading.Event | None = None
         self.path: str | None = None
+        self.text = ""
 
     def is_loading(self) -> bool:
         return self._cancel is not None
@@ -57,30 +60,54 @@ class CsvLoader(QObject):
         """Start loading `path` (cancelling a load in progress); `done` follows."""
         from core.data import load_csv
 
+        def compute(cancel: threading.Event) -> LoadedCsv | None:
+            def report(share: float, text: str) -> None:  # in the pool thread
+                if not cancel.is_set():
+                    self.progress.emit(share, text)
+
+            return load_csv(path, config_for, progress=report, cancel=cancel.is_set)
+
+        self._start(path, f"Opening {os.path.basename(path)}", compute, done)
+
+    def prepare(
+        self, table: Table, config: DataConfig, done: Callable[[Dataset | None, str], None]
+    ) -> None:
+        """Prepare `table` with `config` again (other settings) in the pool thread."""
+        from core.data import prepare
+
+        def compute(cancel: threading.Event) -> Dataset | None:
+            return None if cancel.is_set() else prepare(table, config)
+
+        text = f"Preparing {table.n_rows:,} rows of {os.path.basename(table.path)}"
+        self._start(table.path, text, compute, done)
+
+    def _start(
+        self,
+        path: str,
+        text: str,
+        compute: Callable[[threading.Event], Any],
+        done: Callable[[Any, str], None],
+    ) -> None:
         self.cancel()
         cancel = threading.Event()
-        self._cancel, self.path = cancel, path
+        self._cancel, self.path, self.text = cancel, path, text
 
-        def report(share: float, text: str) -> None:  # in the pool thread
-            if not cancel.is_set():
-                self.progress.emit(share, text)
-
-        def compute() -> LoadedCsv | None:
+        def run() -> Any:  # in the pool thread
             try:
-                return load_csv(path, config_for, progress=report, cancel=cancel.is_set)
+                return compute(cancel)
             except LoadCancelled:
                 return None
 
-        def finish(loaded: LoadedCsv | None, error: str) -> None:
+        def finish(result: Any, error: str) -> None:
             self._end()
-            done(loaded, error)
+            done(result, error)
 
-        self.started.emit(path)
-        self.progress.emit(0.0, f"Opening {os.path.basename(path)}")
-        self._jobs.run(_KEY, compute, finish)
+        self.started.emit(text)
+        self.progress.emit(0.0, text)
+        self._jobs.run(_KEY, run, finish)
 
     def cancel(self) -> bool:
-        """Stop the load in progress and drop its result; False when there was none."""
+        """Stop the job in progress and drop its result; False when there was none."""
         if self._cancel is None:
             return False
         self._cancel.set()
@@ -94,5 +121,5 @@ class CsvLoader(QObject):
 
     def _end(self) -> None:
         if self._cancel is not None:
-            self._cancel, self.path = None, None
+            self._cancel, self.path, self.text = None, None, ""
             self.ended.emit()

@@ -505,8 +505,8 @@ class DataPanel(QWidget):
         add_recent_data_file(path)
         self.csvOpened.emit(path)
 
-    def _load_started(self, path: str) -> None:
-        self._load_shown = (0.0, f"Opening {os.path.basename(path)}")
+    def _load_started(self, text: str) -> None:
+        self._load_shown = (0.0, text)
         self._show_load_progress()
         self.load_row.show()
         self._load_timer.start()

@@ -11,7 +11,9 @@ and the session follows the project through the controller's `projectChanged`
 the data as needed. A CSV of `BACKGROUND_BYTES` or more is opened in a pool
 thread instead (`loader`, an `app.data_loader.CsvLoader`: read, profiled and
 prepared with progress and Cancel); the current data stays until it is ready,
-and a cancelled load leaves everything as it was. Runs go through `core.run`:
+and a cancelled load leaves everything as it was. The project's own large file
+(after Open, Undo, Redo) loads the same way, and a table of `BACKGROUND_CELLS`
+or more is prepared again there after a settings change. Runs go through `core.run`:
 `build_and_compile`, the `trainer` (`core.run.training_events` unless a test
 injects another; "train more" continues with `initial_epoch`), `evaluate_arrays`
 for the test split and `save_trained` for the `.lfmodel` bundle. Progress is re-emitted as signals;
@@ -88,6 +90,9 @@ DEFAULT_TEST_SPLIT = 0.1
 #: CSV files of at least this many bytes open in the background (about 30,000 rows of
 #: 20 columns: reading, profiling and preparing them takes ~0.1 s on the GUI thread).
 BACKGROUND_BYTES = 4 * 1024 * 1024
+#: Tables of at least this many cells are prepared again (a role, a preprocessing option)
+#: in the background too (1M rows x 20 columns took ~0.5 s on the GUI thread).
+BACKGROUND_CELLS = 1_000_000
 
 IDLE, RUNNING, PAUSED, STOPPING = "idle", "running", "paused", "stopping"
 
@@ -237,6 +242,7 @@ class TrainingSession(QObject):
         self.loader = CsvLoader(self)
         #: Files of at least this many bytes open through `loader` (None: never).
         self.background_bytes: int | None = BACKGROUND_BYTES
+        self._preparing: DataConfig | None = None  # `loader` prepares the table with these
         self._project_load = False  # `loader` reads the project's own data file
         self._restore_after_load = False  # ... and the project's trained model waits for it
         controller.graphEvent.connect(self._on_graph_event)
@@ -270,6 +276,7 @@ class TrainingSession(QObject):
         if self.is_running():
             self.stop_and_wait()
         self.loader.cancel()  # a file opened for the previous project is not wanted now
+        self._preparing = None
         self._loading_document = True
         try:
             self._forget_model()
@@ -328,7 +335,42 @@ class TrainingSession(QObject):
         if config == self._prepared and (self.dataset is not None or self.data_error):
             self._emit_readiness()
             return
+        if self._prepares_in_background():
+            self._prepare_in_background(config)
+            return
         self._prepare(config)
+
+    def _prepares_in_background(self) -> bool:
+        table = self.table
+        return (
+            self.background_bytes is not None
+            and table is not None
+            and table.n_rows * max(len(table.df.columns), 1) >= BACKGROUND_CELLS
+        )
+
+    def _prepare_in_background(self, config: DataConfig) -> None:
+        """Prepare the (large) table with the project's new settings in the pool thread;
+        the dataset of the previous settings stays until it is done."""
+        if self._preparing == config and self.loader.is_loading():
+            return
+        table = self.table
+        assert table is not None
+        self._preparing = config
+
+        def done(dataset: Dataset | None, error: str) -> None:
+            self._preparing = None
+            if table is not self.table:
+                return  # another file came meanwhile
+            if dataset is None:
+                self._prepared, self._config = config, config
+                self._forget_model()
+                self._prepare_failed(error)
+            else:
+                self._use_prepared(config, dataset, None)
+            self._sync_data()  # the settings may have moved on meanwhile
+
+        self.loader.prepare(table, config, done)
+        self._emit_readiness()
 
     def _clear_data(self) -> None:
         self.table, self.profiles, self.dataset, self.images = None, [], None, None
@@ -422,6 +464,7 @@ class TrainingSession(QObject):
         full = os.path.abspath(str(path))
         self.loader.cancel()
         self._project_load = self._restore_after_load = False
+        self._preparing = None
         keep = self._kept_settings(full)
         if self._opens_in_background(full):
             return self._open_in_background(full, keep)
@@ -534,6 +577,16 @@ class TrainingSession(QObject):
         path = os.path.basename(self.loader.path or "")
         if not self.loader.cancel():
             return False
+        if self._preparing is not None:  # the data no longer fits the project's settings
+            self._prepared = self._config = self._preparing
+            self._preparing = None
+            self._forget_model()
+            self._prepare_failed(
+                "Preparing the data for the new settings was stopped. Change a setting again, "
+                "or Undo, to prepare it."
+            )
+            self.message.emit(f"Stopped preparing {path}.")
+            return True
         if self._project_load:
             self._project_load = self._restore_after_load = False
             self._loading_document = True  # the project keeps its trained model
@@ -628,8 +681,7 @@ class TrainingSession(QObject):
         if self.is_running():
             return False, "Training is running."
         if self.loader.is_loading():
-            name = os.path.basename(self.loader.path or "")
-            return False, f"Opening {name}… (Cancel keeps the current data)"
+            return False, f"{self.loader.text}… (Cancel keeps the current data)"
         if not self.has_data_source():
             return False, self.data_error or "Open a CSV file on the Data page first."
         if self.dataset is None:

@@ -137,3 +137,25 @@ def test_a_project_on_a_large_file_opens_with_its_trained_model(panel, big, qtbo
     qtbot.waitUntil(lambda: not s.loader.is_loading(), timeout=120_000)
     assert s.table.n_rows == ROWS and s.model is not None and s.epochs_done == 1
     assert controller.trained_state is not None and not controller.is_modified()
+
+
+def test_a_new_role_on_a_large_table_is_prepared_in_the_background(panel, big, qtbot) -> None:
+    s = panel.session
+    with qtbot.waitSignal(s.dataOpened, timeout=120_000):
+        panel.open_path(str(big))
+    before = s.dataset
+    panel.role_boxes["x1"].setCurrentText("ignore")  # one undo step, as a person does it
+    assert panel.load_row.isVisible() and "Preparing 200,000 rows" in panel.load_bar.format()
+    assert s.dataset is before and not s.readiness()[0]  # the old data until the new is ready
+    qtbot.waitUntil(lambda: not s.loader.is_loading(), timeout=120_000)
+    assert s.dataset is not before and s.dataset.n_features == 23
+    assert panel.role_boxes["x1"].currentText() == "ignore"
+
+    panel.role_boxes["x2"].setCurrentText("ignore")
+    qtbot.mouseClick(panel.cancel_load_button, Qt.MouseButton.LeftButton)
+    assert s.loader.wait()
+    qtbot.wait(50)
+    assert s.dataset is None and "Undo" in s.data_error  # it no longer fits the settings
+    s.controller.undo_stack.undo()  # x2 a feature again: prepared again, in the background
+    qtbot.waitUntil(lambda: not s.loader.is_loading(), timeout=120_000)
+    assert s.dataset is not None and s.dataset.n_features == 23 and not s.data_error
