@@ -269,6 +269,7 @@ def test_time_budget_hands_the_gil_over_between_steps(qtbot, make_worker) -> Non
     )
     with qtbot.waitSignal(worker.trainingFinished, timeout=10_000):
         worker.start()
+    assert worker.wait(5000)  # ended: its BLAS setting is undone before the next run's
     assert worker.handoffs >= 10
     steps = np.concatenate([c.step for c in rec.chunks])
     np.testing.assert_array_equal(steps, np.arange(1, 601))
