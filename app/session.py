@@ -275,8 +275,7 @@ class TrainingSession(QObject):
         the trained model the controller loaded with the project, if any."""
         if self.is_running():
             self.stop_and_wait()
-        self.loader.cancel()  # a file opened for the previous project is not wanted now
-        self._preparing = None
+        self._stop_loading()  # a file opened for the previous project is not wanted now
         self._loading_document = True
         try:
             self._forget_model()
@@ -462,9 +461,7 @@ class TrainingSession(QObject):
         `loader.cancel()` stops it and keeps the current data).
         """
         full = os.path.abspath(str(path))
-        self.loader.cancel()
-        self._project_load = self._restore_after_load = False
-        self._preparing = None
+        self._stop_loading()
         keep = self._kept_settings(full)
         if self._opens_in_background(full):
             return self._open_in_background(full, keep)
@@ -472,6 +469,12 @@ class TrainingSession(QObject):
             return False
         self._use_source(full, keep if keep is not None else _new_settings(self.profiles))
         return True
+
+    def _stop_loading(self) -> None:
+        """Drop whatever the loader is doing: the person chose other data."""
+        self.loader.cancel()
+        self._project_load = self._restore_after_load = False
+        self._preparing = None
 
     def _kept_settings(self, full: str) -> dict[str, Any] | None:
         """The project's data settings when `full` is its data file already, else None."""
@@ -611,6 +614,7 @@ class TrainingSession(QObject):
         from core.data import DataConfig
 
         full = os.path.abspath(str(path))
+        self._stop_loading()  # a CSV still opening would replace the folder when it arrives
         if not os.path.isdir(full):
             self._set_data_error(
                 f"{full}: Expected a folder with one sub-folder per class of images. "
