@@ -288,11 +288,23 @@ def test_predictions_csv(trained: dict, tmp_path: Path) -> None:
 # ------------------------------------------------------------------ example projects
 
 
+#: Examples with convolution, embedding or recurrent layers: ONNX and the NumPy script do
+#: not cover those layers yet (issue 15, item 5), so these formats must refuse them plainly.
+SHAPED_EXAMPLES = {"digits", "forecast", "reviews"}
+
+
 @pytest.mark.parametrize("fmt", ["onnx", "numpy", "bundle"])
 def test_every_example_project(examples_trained: list, tmp_path: Path, fmt: str) -> None:
-    assert examples_trained
+    names = {name for name, _ in examples_trained}
+    assert {"seed", "iris", "regression", "moons"} | SHAPED_EXAMPLES <= names
     for name, path in examples_trained:
-        report = export_model(load_model(path), fmt, tmp_path / name)
+        out = tmp_path / name
+        if name in SHAPED_EXAMPLES and fmt != "bundle":
+            with pytest.raises(FormatError, match=r"\(\w+\) cannot be exported to"):
+                export_model(load_model(path), fmt, out)
+            assert not out.exists(), name
+            continue
+        report = export_model(load_model(path), fmt, out)
         assert report.verified and report.max_abs_diff <= TOL, name
 
 
