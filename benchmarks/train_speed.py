@@ -294,9 +294,12 @@ def load() -> str:
     return " ".join(f"{v:.2f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
 
 
-def _child(args: list[str]) -> dict[str, Any] | None:
+def _child(args: list[Any], blas_threads: int | None = None) -> dict[str, Any] | None:
     cmd = [sys.executable, "-m", "benchmarks.train_speed", "--child", json.dumps(args)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    env = dict(os.environ)
+    if blas_threads:
+        env["OPENBLAS_NUM_THREADS"] = env["OMP_NUM_THREADS"] = str(blas_threads)
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     if proc.returncode:
         sys.stderr.write(f"{args}: failed\n{proc.stderr[-2000:]}\n")
         return None
@@ -314,7 +317,12 @@ def _fmt(values: list[float]) -> str:
 
 
 def measure(
-    where: Path, names: list[str], quick: bool, rounds: int, peers: list[str]
+    where: Path,
+    names: list[str],
+    quick: bool,
+    rounds: int,
+    peers: list[str],
+    blas_threads: int | None = None,
 ) -> dict[str, Any]:
     """Run every round of every runner and gather per-step times and ratios."""
     epochs = {"W1": 60, "W2": 1, "W3": 1}
@@ -325,7 +333,7 @@ def measure(
         loads = []
         for _ in range(rounds):
             loads.append(os.getloadavg()[0])
-            pair = _child(["pair", str(where), name, quick, epochs[name]])
+            pair = _child(["pair", str(where), name, quick, epochs[name]], blas_threads)
             if pair is None:
                 continue
             steps = pair["steps"]
@@ -334,7 +342,9 @@ def measure(
             per["floor"].append(f)
             ratios["floor"].append(c / f)
             for peer in peers:
-                res = _child([*_peer_args(peer), str(where), name, quick, epochs[name]])
+                res = _child(
+                    [*_peer_args(peer), str(where), name, quick, epochs[name]], blas_threads
+                )
                 if res is None:
                     continue
                 t = float(np.median(res["times"])) / res["steps"]
@@ -423,6 +433,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--peers", default="sklearn,torch-2t,torch-1t", help="'' for none")
     ap.add_argument("--bench-dir", default=None, help="the shared floor's folder")
     ap.add_argument("--json", action="store_true", help="print the raw results as JSON")
+    ap.add_argument(
+        "--blas-threads",
+        type=int,
+        default=None,
+        help="OPENBLAS_NUM_THREADS for every run (PyTorch keeps its own setting)",
+    )
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -446,7 +462,9 @@ def main(argv: list[str] | None = None) -> int:
             peers.append(p)
         except ImportError:
             out.write(f"{p}: not installed, skipped\n")
-    res = measure(where, names, args.quick, args.rounds, peers)
+    res = measure(where, names, args.quick, args.rounds, peers, args.blas_threads)
+    if args.blas_threads:
+        out.write(f"BLAS limited to {args.blas_threads} thread(s) in every run\n")
     overhead = _child(["overhead", str(where), args.quick, 30]) if "W1" in names else None
     memory = _child(["memory", str(where), "W2", False, 1]) if "W2" in names else None
     report(res, overhead, memory, out)
