@@ -70,14 +70,17 @@ class Value:
     """A value of the traced step at replay: the array holding it and, for op arguments,
     a Tensor over that array with the trace's requires_grad."""
 
-    __slots__ = ("array", "tensor", "requires_grad", "contribs", "grad")
+    __slots__ = ("array", "tensor", "requires_grad", "contribs", "grad", "pinned")
 
     def __init__(self, array: np.ndarray, tensor: Tensor | None, requires_grad: bool) -> None:
         self.array = array
         self.tensor = tensor
         self.requires_grad = requires_grad
-        self.contribs: list[np.ndarray] = []  # gradient contributions, in eager's order
+        self.contribs: list[Any] = []  # gradient contributions (arrays or slots), eager's order
         self.grad: np.ndarray | None = None  # the summed gradient, once wired
+        # whether a step reads `array` itself (a rule, a result): a generic op's output is
+        # then copied into it; otherwise the output is handed on by reference, as in eager
+        self.pinned = False
 
 
 def _wrap(array: np.ndarray, requires_grad: bool) -> Tensor:
@@ -146,7 +149,8 @@ class Builder:
         self.values: dict[int, Value] = {}
         self.inputs = {id(a) for a in inputs}
         for a in inputs:
-            self.values[id(a)] = Value(a, _wrap(a, False), False)
+            self.values[id(a)] = v = Value(a, _wrap(a, False), False)
+            v.pinned = True
         self.nbytes = 0
         self.keep: list[Any] = []  # trace objects whose ids key `values`
 
@@ -168,6 +172,7 @@ class Builder:
                         f"{where} received a tensor computed outside the traced ops (for "
                         "example with NumPy on .data); such a step runs eagerly"
                     )
+                src.pinned = True  # this other tensor over the same array reads it in place
                 v = Value(src.array, _wrap(src.array, obj.requires_grad), obj.requires_grad)
             self.keep.append(obj)
             self.values[id(obj)] = v
@@ -176,12 +181,18 @@ class Builder:
             f"{where} received an array computed outside the traced ops; such a step runs eagerly"
         )
 
+    def static(self, obj: Any, where: str) -> np.ndarray:
+        """The array that holds a traced value at replay, for a step that reads it in place."""
+        v = self.value(obj, where)
+        v.pinned = True
+        return v.array
+
     def arg(self, obj: Any, where: str) -> Any:
         """What a replayed call gets for a traced argument (Tensors, arrays, or as is)."""
         if isinstance(obj, Tensor):
             return self.value(obj, where).tensor
         if isinstance(obj, np.ndarray):
-            return self.value(obj, where).array
+            return self.static(obj, where)
         if isinstance(obj, (list, tuple)) and any(
             isinstance(o, (Tensor, np.ndarray, list, tuple)) for o in obj
         ):
@@ -222,36 +233,44 @@ def _outputs(result: Any) -> list[Any]:
 
 
 def generic_node(call: Call, b: Builder) -> Node:
-    """Replay `call` by calling its op again on the plan's arrays (it allocates)."""
+    """Replay `call` by calling its op again on the plan's arrays (it allocates).
+
+    Its outputs and gradients are handed on by reference, as eager does, except where a
+    step reads a fixed array (a rule's input, a result, a sum of several gradients).
+    """
     where = f"op '{op_name(call.fn)}'"
     args = tuple(b.arg(a, where) for a in call.args)
     kwargs = {k: b.arg(v, where) for k, v in call.kwargs.items()}
-    traced = _outputs(call.result)
-    targets = [b.output(o) for o in traced]
+    items = call.result if type(call.result) is tuple else (call.result,)
+    outs = [(i, o) for i, o in enumerate(items) if isinstance(o, (Tensor, np.ndarray))]
+    targets = []
+    for i, o in outs:
+        known = id(o) in b.values  # the op handed back one of its inputs
+        b.output(o)
+        targets.append((i, None if known else b.values[id(o)]))
     fn = call.fn
-    picks = [
-        i
-        for i, o in enumerate(call.result if type(call.result) is tuple else (call.result,))
-        if isinstance(o, (Tensor, np.ndarray))
-    ]
     state: list[Any] = [None]
     single = type(call.result) is not tuple
 
     def forward() -> None:
         res = fn(*args, **kwargs)
-        items = (res,) if single else res
-        for i, dst in zip(picks, targets, strict=True):
-            got = items[i]
-            src = got.data if isinstance(got, Tensor) else got
-            if src is not dst:
-                np.copyto(dst, src)
-        state[0] = items[0]
+        got = (res,) if single else res
+        for i, tv in targets:
+            if tv is not None:
+                src = got[i].data if isinstance(got[i], Tensor) else got[i]
+                if tv.pinned:
+                    np.copyto(tv.array, src)
+                else:
+                    tv.tensor.data = src
+        state[0] = got[0]
 
-    def make_backward(g: np.ndarray, edges: list[np.ndarray | None], writer: GradWriter) -> list:
+    def make_backward(g: Any, edges: list[Any], writer: GradWriter) -> list:
         def backward() -> None:
-            grads = state[0]._backward(g)
+            grads = state[0]._backward(g[0] if type(g) is list else g)
             for dst, pg in zip(edges, grads):  # noqa: B905 - a closure may return more
-                if dst is not None:
+                if type(dst) is list:
+                    dst[0] = pg  # handed on by reference
+                elif dst is not None:
                     np.copyto(dst, pg)
 
         return [(backward, ())]
@@ -374,6 +393,7 @@ def _map_results(returned: Any, b: Builder) -> Any:
             v = b.values.get(id(returned.data))
         if v is None:
             raise PlanError("the step's result was computed outside the traced ops")
+        v.pinned = True
         return v.array
     return returned
 
@@ -397,6 +417,7 @@ def _backward_steps(
     ones = np.ones(root.data.shape, root.data.dtype)
     ones.flags.writeable = False  # the root's gradient: rules may treat it as the constant 1
     b.values[id(root)].grad = ones
+    counts = _contribution_counts(trace, nodes, root)
     for t in trace.walk:
         v = b.values.get(id(t))
         if v is None:
@@ -408,9 +429,12 @@ def _backward_steps(
                 raise PlanError("backward visited a graph node made outside the traced ops")
             if g is not None:
                 dst, add_to = writer.target(t)
-                steps.append(
-                    (np.copyto, (dst, g)) if add_to is None else (np.add, (add_to, g, add_to))
-                )
+                if type(g) is list:
+                    steps.append((_from_slot, (dst, g, add_to is not None)))
+                else:
+                    steps.append(
+                        (np.copyto, (dst, g)) if add_to is None else (np.add, (add_to, g, add_to))
+                    )
             continue
         if g is None:
             continue
@@ -423,8 +447,12 @@ def _backward_steps(
                 edges.append(None)
                 continue
             pv = b.value(parent, f"op '{op_name(call.fn)}'")
-            edge = np.empty(*fed)
-            b.nbytes += edge.nbytes
+            target = nodes.get(id(parent))
+            if node.generic and counts.get(id(parent)) == 1 and (target is None or target.generic):
+                edge: Any = [None]  # a slot: the gradient is handed on by reference
+            else:
+                edge = np.empty(*fed)
+                b.nbytes += edge.nbytes
             pv.contribs.append(edge)
             edges.append(edge)
         steps.extend(node.make_backward(g, edges, writer))
@@ -432,6 +460,27 @@ def _backward_steps(
     if unwritten:
         steps.insert(0, (_zero_all, (unwritten,)))
     return steps
+
+
+def _contribution_counts(trace: Trace, nodes: dict[int, Node], root: Tensor) -> dict[int, int]:
+    """id(node) -> how many gradient contributions it receives in eager's walk."""
+    counts: dict[int, int] = {}
+    for t in trace.walk:
+        node = nodes.get(id(t))
+        if node is None or (t is not root and not counts.get(id(t))):
+            continue
+        call = node.call
+        for parent, fed in zip(call.parents, call.fed or ()):  # noqa: B905
+            if parent.requires_grad and fed:
+                counts[id(parent)] = counts.get(id(parent), 0) + 1
+    return counts
+
+
+def _from_slot(dst: np.ndarray, slot: list[Any], add: bool) -> None:
+    if add:
+        dst += slot[0]
+    else:
+        np.copyto(dst, slot[0])
 
 
 def _zero_all(arrays: list[np.ndarray]) -> None:

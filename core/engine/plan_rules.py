@@ -69,7 +69,7 @@ def dense_rule(call: Call, b: Builder) -> Node | None:
     if bias is not None and not isinstance(bias, Variable):
         return None
     out: Tensor = call.result
-    xa = b.value(x, "op 'dense'").array
+    xa = b.static(x, "op 'dense'")
     wa = kernel.data
     ba = None if bias is None else bias.data
     fwd, bwd, needs_z = ops.ACTIVATION_RULES[act]
@@ -154,7 +154,7 @@ def loss_rule(call: Call, b: Builder) -> Node | None:
         return None
     where = f"loss '{loss.name}'"
     y = b.arg(a["y_true"], where)
-    za = b.value(pred, where).array
+    za = b.static(pred, where)
     ws = Workspace()
     np.copyto(za, pred.data)  # the traced logits: the warm-up call allocates the workspace
     t = loss.targets(y, za, ws)
@@ -237,7 +237,7 @@ def unary_rule(call: Call, b: Builder) -> Node | None:
     ) -> list[Step]:
         return [] if edges[0] is None else [(bwd, (g, None, y, edges[0]))]
 
-    return Node(call, [(fwd, (b.value(x, "op").array, y))], make_backward, False)
+    return Node(call, [(fwd, (b.static(x, "op"), y))], make_backward, False)
 
 
 def add_rule(call: Call, b: Builder) -> Node | None:
@@ -246,7 +246,7 @@ def add_rule(call: Call, b: Builder) -> Node | None:
     left, right = a["a"], a["b"]
     if not (isinstance(left, Tensor) and isinstance(right, Tensor)):
         return None
-    la, ra = b.value(left, "op 'add'").array, b.value(right, "op 'add'").array
+    la, ra = b.static(left, "op 'add'"), b.static(right, "op 'add'")
     if la.shape != ra.shape or la.dtype != ra.dtype:
         return None
     out: Tensor = call.result
