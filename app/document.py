@@ -157,6 +157,7 @@ class DocumentController(QObject):
             "n_features": None,
             "task": None,
             "input_shape": None,
+            "vocabulary_size": None,
         }
         self._analysis_pending = False
         self._analyze: Analyzer = _analyze_function()
@@ -209,9 +210,16 @@ class DocumentController(QObject):
         n_features: int | None = None,
         task: TaskInfo | None = None,
         input_shape: tuple[int, ...] | None = None,
+        vocabulary_size: int | None = None,
     ) -> None:
-        """Tell the shape check the data's feature count, sample shape and task; re-checks."""
-        self.analysis_context = {"n_features": n_features, "task": task, "input_shape": input_shape}
+        """Tell the shape check the data's feature count, sample shape, task and (for text)
+        vocabulary size; re-checks."""
+        self.analysis_context = {
+            "n_features": n_features,
+            "task": task,
+            "input_shape": input_shape,
+            "vocabulary_size": vocabulary_size,
+        }
         self.schedule_analysis()
 
     # ------------------------------------------------------------------ edits

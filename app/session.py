@@ -441,6 +441,7 @@ class TrainingSession(QObject):
             n_features=self.dataset.n_features,
             task=self.dataset.task,
             input_shape=self.dataset.input_shape,
+            vocabulary_size=self.dataset.vocabulary_size,
         )
         self.dataChanged.emit()
 
@@ -856,6 +857,7 @@ class TrainingSession(QObject):
         context = self.controller.analysis_context
         if (
             context.get("input_shape") == dataset.input_shape
+            and context.get("vocabulary_size") == dataset.vocabulary_size
             and context.get("task") is dataset.task
         ):
             return analysis

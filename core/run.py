@@ -349,7 +349,12 @@ def check_graph(graph: Graph, dataset: Dataset, analysis: Analysis | None = None
     from core.document.analysis import analyze
 
     if analysis is None:
-        analysis = analyze(graph, input_shape=dataset.input_shape, task=dataset.task)
+        analysis = analyze(
+            graph,
+            input_shape=dataset.input_shape,
+            task=dataset.task,
+            vocabulary_size=dataset.vocabulary_size,
+        )
     if analysis.problems:
         lines = [p.message for p in analysis.problems]
         plural = "s" if len(lines) > 1 else ""

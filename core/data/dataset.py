@@ -196,6 +196,11 @@ class Dataset:
         """The shape of one sample (no batch dimension): (features,), (h, w, c), ..."""
         return tuple(int(d) for d in self.x_train.shape[1:])
 
+    @property
+    def vocabulary_size(self) -> int | None:
+        """The ids a text's tokenizer gives (an Embedding's input_dim); None for other data."""
+        return getattr(self.pipeline.input_spec, "vocabulary_size", None)
+
     @classmethod
     def from_splits(
         cls,

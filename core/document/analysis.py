@@ -246,11 +246,14 @@ def analyze(
     task: object | None = None,
     cache: AnalysisCache | None = None,
     input_shape: tuple[int, ...] | None = None,
+    vocabulary_size: int | None = None,
 ) -> Analysis:
     """Shapes, parameter counts and problems for every node of `graph`. Never raises.
 
     `input_shape` is the shape of one data sample (an image's (height, width,
     channels), a text's (tokens,), ...); without it `n_features` means (n_features,).
+    `vocabulary_size` is the ids a text's tokenizer gives (an `Embedding` fed by the
+    Input must take at least that many).
 
     Without a `cache` the analysis owns the layers it checks, and `build_model` reuses
     them; layers in a shared cache (the GUI's) never go into a model.
@@ -379,6 +382,8 @@ def analyze(
         )
     sample = tuple(input_shape) if input_shape else (n_features,) if n_features else None
     _check_against_data(graph, analysis, sample, task)
+    if vocabulary_size:
+        _check_vocabulary(graph, analysis, int(vocabulary_size))
     analysis.warnings.extend(_linear_stack_warnings(graph))
     return analysis
 
@@ -475,6 +480,32 @@ def _activation_of(node: Node) -> str | None:
         return "softmax"
     act = node.params.get("activation")
     return act if isinstance(act, str) else None
+
+
+def _check_vocabulary(graph: Graph, analysis: Analysis, vocabulary: int) -> None:
+    """An Embedding right after the Input takes the text's word ids: every id must be
+    below its input_dim."""
+    for nid in analysis.order:
+        node = graph.node(nid)
+        ins = analysis.inputs.get(nid, [])
+        if node.type != "Embedding" or not ins or ins[0] not in analysis.input_ids:
+            continue
+        dim = node.params.get("input_dim")
+        if isinstance(dim, int) and dim < vocabulary:
+            analysis.problems.append(
+                Problem(
+                    nid,
+                    f"Embedding '{node.name}' takes word ids below {dim} but the text's "
+                    f"vocabulary has {vocabulary} ids (its words, padding and unknown) — set "
+                    f"input_dim to {vocabulary}",
+                    Fix(
+                        f"Set input_dim to {vocabulary}",
+                        "set_params",
+                        nid,
+                        {"input_dim": vocabulary},
+                    ),
+                )
+            )
 
 
 def _check_against_data(

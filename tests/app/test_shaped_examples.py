@@ -47,3 +47,25 @@ def test_text_example_trains_from_the_run_bar(qtbot) -> None:
     assert t.session.history["val_accuracy"][-1] > 0.6
     assert "accuracy" in t.session.test_metrics
     w.controller.mark_clean()
+
+
+def test_embedding_too_small_for_the_vocabulary_is_fixed_in_one_click(qtbot) -> None:
+    from PySide6.QtWidgets import QPushButton
+
+    w = _open(qtbot, "reviews")
+    c, s = w.controller, w.training.session
+    vocab = s.dataset.vocabulary_size
+    embedding = next(n.id for n in c.graph.nodes.values() if n.type == "Embedding")
+    assert c.set_params(embedding, {"input_dim": 20})
+    c.analyze_now()
+    ok, reason = s.readiness()
+    assert not ok and f"set input_dim to {vocab}" in reason
+    w.select_ids([embedding])
+    qtbot.waitUntil(lambda: w.inspector.node_id == embedding, timeout=2000)
+    buttons = w.inspector.problems_host.findChildren(QPushButton, "fixButton")
+    assert [b.text() for b in buttons] == [f"Set input_dim to {vocab}"]
+    qtbot.mouseClick(buttons[0], Qt.MouseButton.LeftButton)
+    assert c.graph.node(embedding).params["input_dim"] == vocab
+    c.analyze_now()
+    assert s.readiness()[0]
+    w.controller.mark_clean()

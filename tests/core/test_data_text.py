@@ -14,7 +14,7 @@ import pytest
 from core.data import DataConfig, Pipeline, prepare, read_csv
 from core.data.text_dataset import text_preview
 from core.data.tokenizer import TextOptions, Tokenizer, split_words, suggested_length
-from core.errors import ConfigError, DataError
+from core.errors import ConfigError, DataError, GraphError
 from tests.core.shaped_data import reviews_csv
 
 
@@ -164,3 +164,34 @@ def test_preview_shows_vocabulary_size_and_a_tokenized_row() -> None:
     assert preview.text == "A good, GOOD movie; unseen"
     assert preview.words == ("[UNK]", "good", "good", "movie")
     assert preview.ids == (1, tok.ids("good")[0], tok.ids("good")[0], tok.ids("movie")[0])
+
+
+def test_embedding_smaller_than_the_vocabulary_is_a_problem_with_a_fix(tmp_path: Path) -> None:
+    from core.document.analysis import analyze
+    from core.run import check_graph
+    from tests.core.shaped_data import project
+
+    csv = reviews_csv(tmp_path / "reviews.csv", n=60)
+    config = DataConfig(target="sentiment", input={"kind": "text", "sequence_length": 6})
+    ds = prepare(read_csv(csv), config)
+    vocab = ds.vocabulary_size
+    assert vocab == ds.pipeline.input_spec.vocabulary_size
+    net = [
+        ("Input", {"shape": [6]}),
+        ("Embedding", {"input_dim": 10, "output_dim": 4}),
+        ("GlobalAveragePooling1D", {}),
+        ("Dense", {"units": 1, "activation": "sigmoid"}),
+    ]
+    graph = project(csv, net, {}).graph
+    analysis = analyze(graph, input_shape=ds.input_shape, task=ds.task, vocabulary_size=vocab)
+    (problem,) = analysis.problems
+    assert problem.message == (
+        f"Embedding 'embedding' takes word ids below 10 but the text's vocabulary has {vocab} "
+        f"ids (its words, padding and unknown) — set input_dim to {vocab}"
+    )
+    assert problem.fix.params == {"input_dim": vocab}
+    with pytest.raises(GraphError, match="set input_dim to"):
+        check_graph(graph, ds)
+    embedding = next(n for n in graph.nodes.values() if n.type == "Embedding")
+    graph.set_params(embedding.id, {"input_dim": vocab})
+    assert check_graph(graph, ds).problems == []
