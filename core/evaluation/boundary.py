@@ -88,7 +88,7 @@ class BoundaryPlan:
 #: Rows the held values (medians) and the PCA centre are computed from at most: over a
 #: million rows the medians alone took ~0.85 s and the float64 copy 0.3 s, on the GUI
 #: thread when a large CSV was opened (a sample median is as good for where to hold an input).
-STAT_ROWS = 50_000
+STAT_ROWS = 20_000
 
 
 def _sample(n: int, limit: int, seed: int) -> np.ndarray:
