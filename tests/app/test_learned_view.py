@@ -223,7 +223,9 @@ def test_a_double_click_in_the_predictions_table_explains_that_row(qtbot, iris) 
     want = explain_evaluated_row(
         session.model, choose_split(session.dataset).x, ev, pos, session.dataset.pipeline
     )
-    assert view.explain_chart.shown() == pytest.approx(list(want.contributions))
+    shown = view.explain_chart.shown()  # (name, value) pairs: pytest.approx takes no pairs
+    assert [n for n, _ in shown] == [n for n, _ in want.contributions]
+    assert [v for _, v in shown] == pytest.approx([v for _, v in want.contributions])
     assert view.sentence.text().startswith(f"Row {panel.model.cell(pos, 'row')}:")
 
 
