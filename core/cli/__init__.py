@@ -49,8 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse `argv`, run the subcommand, and return the process exit code."""
+    from core.cli._startup import held_interrupts
+
     try:
-        parser = build_parser()
+        with held_interrupts():  # a Ctrl+C inside an extension module's init is lost
+            parser = build_parser()
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
         return run_parsed(parser, args)
     except KeyboardInterrupt:  # Ctrl+C while starting up: quiet, exit 130

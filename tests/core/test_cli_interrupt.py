@@ -89,3 +89,22 @@ def test_ctrl_c_during_start_up_exits_quietly(project: Path, tmp_path: Path, del
     _, stderr = proc.communicate(timeout=120)
     assert "Traceback" not in stderr, stderr
     assert proc.returncode in (130, 0), stderr  # 0: it had already finished
+
+
+def test_ctrl_c_during_the_imports_is_held_until_they_are_done() -> None:
+    """A SIGINT inside an extension module's init would surface as SystemError/ImportError;
+    held, it arrives after the block as an ordinary KeyboardInterrupt."""
+    import os
+
+    from core.cli._startup import held_interrupts
+
+    finished_block = False
+    with pytest.raises(KeyboardInterrupt):
+        with held_interrupts():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.01)  # the handler runs here and must not raise
+            finished_block = True
+    assert finished_block
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    with held_interrupts():  # no Ctrl+C: nothing raised
+        pass
