@@ -96,11 +96,27 @@ def _plain(value: Any) -> Any:
 
 
 def _layer_weights(layer: Any) -> dict[str, np.ndarray]:
+    """The layer's weights by Keras name, in Keras order.
+
+    Types in `WEIGHT_ORDER` list their attributes; every other layer gives its weights
+    in `get_weights` order by variable name (`kernel`, `recurrent_kernel`, `bias`,
+    `embeddings`). Where names repeat (a `Bidirectional` wrapper holds two recurrent
+    layers) the key is the variable's path instead, such as `forward_lstm/kernel`.
+    """
     out: dict[str, np.ndarray] = {}
-    for attr in WEIGHT_ORDER.get(type(layer).__name__, ()):
-        t = getattr(layer, attr, None)
-        if t is not None:
-            out[attr] = np.asarray(t.data, dtype=np.float32).copy()
+    order = WEIGHT_ORDER.get(type(layer).__name__)
+    if order is not None:
+        for attr in order:
+            t = getattr(layer, attr, None)
+            if t is not None:
+                out[attr] = np.asarray(t.data, dtype=np.float32).copy()
+        return out
+    variables = list(getattr(layer, "weights", ()))
+    names = [str(getattr(v, "name", f"w{i}")) for i, v in enumerate(variables)]
+    unique = len(set(names)) == len(names)
+    for i, v in enumerate(variables):
+        key = names[i] if unique else str(getattr(v, "path", f"w{i}"))
+        out[key] = np.asarray(v.data, dtype=np.float32).copy()
     return out
 
 
