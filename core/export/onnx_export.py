@@ -10,7 +10,9 @@ an `ai.onnx.ml` LabelEncoder, the network, then the outputs
 `probabilities` ([N, K]) and `label` ([N], string) for classification or
 `value` ([N, units], in the target's own units: a standardized target is
 scaled back inside the graph) for regression. Without a fitted pipeline the input
-`features` is the already preprocessed matrix and the output is `output`.
+`features` is the already preprocessed array (N, *input shape; token ids as
+float32) and the output is `output`. Image and sequence layers are written by
+`onnx_shaped`, recurrent ones by `onnx_recurrent`, following the engine's masks.
 Feature names, class labels, fill values and the input layout go into
 `metadata_props`. Built with the `onnx` helper API only.
 """
@@ -18,26 +20,25 @@ Feature names, class labels, fill values and the input layout go into
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import numpy as np
 
 from core.errors import FormatError
-from core.export.graph_ir import NetIR, Step, check_supported
+from core.export.graph_ir import SUPPORTED_LAYERS, NetIR, Step, check_supported
+from core.export.onnx_builder import Builder, activation, safe_name
+from core.export.onnx_recurrent import LAYERS as RECURRENT_LAYERS
+from core.export.onnx_shaped import LAYERS as SHAPED_LAYERS
+from core.export.onnx_shaped import padding_mask
 
-__all__ = ["OPSET", "build_onnx", "onnx_input_names", "onnx_inputs"]
+#: Layer types ONNX export adds to the ones every format expresses (graph_ir.SUPPORTED_LAYERS).
+ONNX_EXTRA: tuple[str, ...] = (*SHAPED_LAYERS, *RECURRENT_LAYERS, "TimeDistributed")
+ONNX_LAYERS: frozenset[str] = frozenset(SUPPORTED_LAYERS) | frozenset(ONNX_EXTRA)
+
+__all__ = ["ONNX_EXTRA", "OPSET", "build_onnx", "onnx_input_names", "onnx_inputs"]
 
 OPSET = 17
 ML_OPSET = 2
-_SELU_ALPHA = 1.6732632423543772
-_SELU_SCALE = 1.0507009873554805
-
-
-def _safe(name: str) -> str:
-    """A tensor name made of letters, digits and underscores."""
-    out = re.sub(r"[^0-9A-Za-z_]", "_", str(name)) or "x"
-    return out if not out[0].isdigit() else f"c_{out}"
 
 
 def onnx_input_names(pipeline: Any) -> dict[str, str]:
@@ -47,7 +48,7 @@ def onnx_input_names(pipeline: Any) -> dict[str, str]:
     for spec in pipeline.columns:
         if spec.kind != "categorical":
             continue
-        base = _safe(spec.column)
+        base = safe_name(spec.column)
         name, k = base, 1
         while name in taken:
             name, k = f"{base}_{k}", k + 1
@@ -86,91 +87,6 @@ def onnx_inputs(pipeline: Any, df: Any) -> dict[str, np.ndarray]:
     return feed
 
 
-class _Builder:
-    """Collects nodes and initializers with unique names."""
-
-    def __init__(self) -> None:
-        from onnx import helper
-
-        self.helper = helper
-        self.nodes: list[Any] = []
-        self.inits: list[Any] = []
-        self._n = 0
-
-    def name(self, base: str) -> str:
-        self._n += 1
-        return f"{_safe(base)}__{self._n}"
-
-    def const(self, base: str, value: Any, dtype: Any = np.float32) -> str:
-        from onnx import numpy_helper
-
-        name = self.name(base)
-        arr = (
-            np.asarray(value, dtype=dtype)
-            if dtype is not object
-            else np.asarray(value, dtype=object)
-        )
-        self.inits.append(numpy_helper.from_array(arr, name))
-        return name
-
-    def op(self, op_type: str, inputs: list[str], base: str, n_out: int = 1, **attrs: Any) -> Any:
-        outs = [self.name(f"{base}_{op_type}") for _ in range(n_out)]
-        self.nodes.append(
-            self.helper.make_node(op_type, inputs, outs, name=self.name(base), **attrs)
-        )
-        return outs[0] if n_out == 1 else outs
-
-    def ml_op(self, op_type: str, inputs: list[str], base: str, **attrs: Any) -> str:
-        out = self.name(f"{base}_{op_type}")
-        self.nodes.append(
-            self.helper.make_node(
-                op_type, inputs, [out], name=self.name(base), domain="ai.onnx.ml", **attrs
-            )
-        )
-        return out
-
-
-def _activation(b: _Builder, x: str, act: str, base: str) -> str:
-    if act in ("linear", None):
-        return x
-    simple = {
-        "relu": "Relu",
-        "sigmoid": "Sigmoid",
-        "tanh": "Tanh",
-        "softsign": "Softsign",
-        "softplus": "Softplus",
-        "exponential": "Exp",
-    }
-    if act in simple:
-        return b.op(simple[act], [x], base)
-    if act == "softmax":
-        return b.op("Softmax", [x], base, axis=-1)
-    if act == "elu":
-        return b.op("Elu", [x], base, alpha=1.0)
-    if act == "selu":
-        return b.op("Selu", [x], base, alpha=_SELU_ALPHA, gamma=_SELU_SCALE)
-    if act == "leaky_relu":
-        return b.op("LeakyRelu", [x], base, alpha=0.2)
-    if act == "hard_sigmoid":
-        return b.op("HardSigmoid", [x], base, alpha=1.0 / 6.0, beta=0.5)
-    if act in ("swish", "silu"):
-        return b.op("Mul", [x, b.op("Sigmoid", [x], base)], base)
-    if act == "gelu":
-        t = b.op("Div", [x, b.const("sqrt2", np.sqrt(2.0))], base)
-        t = b.op("Add", [b.op("Erf", [t], base), b.const("one", 1.0)], base)
-        return b.op("Mul", [b.op("Mul", [x, t], base), b.const("half", 0.5)], base)
-    if act == "gelu_tanh":
-        x3 = b.op("Mul", [b.op("Mul", [x, x], base), x], base)
-        inner = b.op("Add", [x, b.op("Mul", [x3, b.const("c", 0.044715)], base)], base)
-        inner = b.op("Mul", [inner, b.const("k", 0.7978845608028654)], base)
-        t = b.op("Add", [b.op("Tanh", [inner], base), b.const("one", 1.0)], base)
-        return b.op("Mul", [b.op("Mul", [x, t], base), b.const("half", 0.5)], base)
-    raise FormatError(
-        f"Activation '{act}' cannot be exported to ONNX. Expected one of the "
-        "Keras activation names LayerForge offers."
-    )
-
-
 def _bshape(step: Step) -> tuple[list[int], list[int]]:
     """(normalized axes, broadcast shape with batch 1) of a normalization layer."""
     shape = step.in_shapes[0]
@@ -181,15 +97,65 @@ def _bshape(step: Step) -> tuple[list[int], list[int]]:
     return axes, bshape
 
 
-def _layer(b: _Builder, step: Step, ins: list[str]) -> str:
+def _time_distributed(b: Builder, step: Step, ins: list[str]) -> str:
+    """The wrapped layer on (N * T, ...) with the steps folded into the batch, unfolded after."""
+    inner_cfg = step.config["layer"]
+    inner_in = (None, *step.in_shapes[0][2:])
+    inner = Step(
+        kind=str(inner_cfg["class_name"]),
+        name=str(inner_cfg["config"].get("name", f"{step.name}_inner")),
+        config=dict(inner_cfg["config"]),
+        weights=step.weights,
+        ins=step.ins,
+        out=step.out,
+        in_shapes=(inner_in,),
+        out_shape=(None, *step.out_shape[2:]),
+    )
+    if inner.kind not in ONNX_LAYERS:
+        raise FormatError(
+            f"Layer '{step.name}' (TimeDistributed of {inner.kind}) cannot be exported to ONNX: "
+            f"the wrapped layer type is not one ONNX export supports. Expected one of "
+            f"{', '.join(sorted(ONNX_LAYERS))}. Wrap a supported layer, or export to the "
+            ".lfmodel bundle instead."
+        )
+    steps = int(step.in_shapes[0][1] or 0)
+    fold = b.const("fold", [-1, *[int(d or 0) for d in inner_in[1:]]], np.int64)
+    y = _layer(b, inner, [b.op("Reshape", [ins[0], fold], step.name)], None)
+    unfold = b.const("unfold", [-1, steps, *[int(d or 0) for d in step.out_shape[2:]]], np.int64)
+    return b.op("Reshape", [y, unfold], step.name)
+
+
+def _out_mask(b: Builder, step: Step, ins: list[str], mask: str | None) -> str | None:
+    """The (N, T) mask the layer's output carries, as the engine's masking rules give it."""
+    if step.kind == "Embedding":
+        return padding_mask(b, ins[0], step.name) if step.config.get("mask_zero") else None
+    if step.kind == "Bidirectional":
+        return mask if step.config["layer"]["config"].get("return_sequences") else None
+    if step.kind in RECURRENT_LAYERS:
+        return mask if step.config.get("return_sequences", False) else None
+    if mask is None or len(ins) != 1:
+        return None
+    from core.engine.layers.spec import get_layer_class
+
+    passes = bool(getattr(get_layer_class(step.kind), "SUPPORTS_MASKING", False))
+    same_steps = len(step.out_shape) >= 2 and step.out_shape[1] == step.in_shapes[0][1]
+    return mask if passes and same_steps else None
+
+
+def _layer(b: Builder, step: Step, ins: list[str], mask: str | None) -> str:
     kind, base, cfg = step.kind, step.name, step.config
+    writer = SHAPED_LAYERS.get(kind) or RECURRENT_LAYERS.get(kind)
+    if writer is not None:
+        return writer(b, step, ins, mask)
+    if kind == "TimeDistributed":
+        return _time_distributed(b, step, ins)
     if kind == "Dense":
         y = b.op("MatMul", [ins[0], b.const(f"{base}_kernel", step.weights["kernel"])], base)
         if "bias" in step.weights:
             y = b.op("Add", [y, b.const(f"{base}_bias", step.weights["bias"])], base)
-        return _activation(b, y, cfg.get("activation", "linear"), base)
+        return activation(b, y, cfg.get("activation", "linear"), base)
     if kind == "Activation":
-        return _activation(b, ins[0], cfg.get("activation", "linear"), base)
+        return activation(b, ins[0], cfg.get("activation", "linear"), base)
     if kind == "Dropout":
         return b.op("Identity", [ins[0]], base)
     if kind == "Flatten":
@@ -234,7 +200,7 @@ def _layer(b: _Builder, step: Step, ins: list[str]) -> str:
     raise FormatError(f"Layer '{step.name}' ({kind}) cannot be exported to ONNX.")
 
 
-def _preprocessing(b: _Builder, pipeline: Any) -> tuple[list[Any], str, dict[str, Any]]:
+def _preprocessing(b: Builder, pipeline: Any) -> tuple[list[Any], str, dict[str, Any]]:
     """Graph inputs, the name of the preprocessed [N, n_features] tensor, and metadata."""
     from onnx import TensorProto, helper
 
@@ -307,7 +273,7 @@ def _preprocessing(b: _Builder, pipeline: Any) -> tuple[list[Any], str, dict[str
     return inputs, x, meta
 
 
-def _target_units(b: _Builder, x: str, scaling: Any) -> str:
+def _target_units(b: Builder, x: str, scaling: Any) -> str:
     """`x * scale + offset`: a standardized regression output in the target's units."""
     y = b.op("Mul", [x, b.const("target_scale", [scaling.scale])], "target_units")
     return b.op("Add", [y, b.const("target_offset", [scaling.offset])], "target_units")
@@ -323,9 +289,9 @@ def build_onnx(ir: NetIR, bundle: Any) -> tuple[bytes, list[str]]:
             "ONNX export needs the `onnx` package. Expected it installed. "
             "Received: ImportError. Run: pip install onnx onnxruntime"
         ) from None
-    check_supported(ir, "ONNX")
+    check_supported(ir, "ONNX", ONNX_EXTRA)
     notes: list[str] = []
-    b = _Builder()
+    b = Builder()
     pipeline = getattr(bundle, "pipeline", None)
     task = getattr(pipeline, "task", None) if pipeline is not None else None
     meta: dict[str, str] = {}
@@ -345,13 +311,17 @@ def build_onnx(ir: NetIR, bundle: Any) -> tuple[bytes, list[str]]:
             "the input 'features' is the already preprocessed matrix"
         )
         for slot, name, shape in ir.inputs:
-            iname = "features" if len(ir.inputs) == 1 else _safe(name)
+            iname = "features" if len(ir.inputs) == 1 else safe_name(name)
             graph_inputs.append(
                 helper.make_tensor_value_info(iname, TensorProto.FLOAT, ["N", *shape])
             )
             slots[slot] = iname
+    masks: dict[int, str | None] = {}
     for step in ir.steps:
-        slots[step.out] = _layer(b, step, [slots[i] for i in step.ins])
+        ins = [slots[i] for i in step.ins]
+        mask = masks.get(step.ins[0]) if len(step.ins) == 1 else None
+        slots[step.out] = _layer(b, step, ins, mask)
+        masks[step.out] = _out_mask(b, step, ins, mask)
     outputs: list[Any] = []
     net = [slots[o] for o in ir.outputs]
     kind = task.kind if task is not None else None
@@ -404,7 +374,8 @@ def build_onnx(ir: NetIR, bundle: Any) -> tuple[bytes, list[str]]:
             b.nodes.append(helper.make_node("Identity", [t], [name], name=name))
             shape = ["N", *[d for d in ir.output_shapes[i][1:]]]
             outputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, shape))
-    graph = helper.make_graph(b.nodes, _safe(ir.name), graph_inputs, outputs, initializer=b.inits)
+    nodes = b.pruned_nodes([o.name for o in outputs])
+    graph = helper.make_graph(nodes, safe_name(ir.name), graph_inputs, outputs, initializer=b.inits)
     model = helper.make_model(
         graph,
         producer_name="LayerForge",
