@@ -44,7 +44,7 @@ def token_ids(data: Any, input_dim: int, where: str, row_offset: int = 0) -> np.
                 where=where,
                 row=row + row_offset,
                 expected=f"whole-number token ids in [0, {input_dim})",
-                received=f"{arr[~whole].reshape(-1)[0]!r} (a float)",
+                received=f"{float(arr[~whole].reshape(-1)[0])!r} (a float)",
                 fix="Feed token ids (integers), e.g. from a tokenizer or "
                 "keras.utils.pad_sequences; scaled or normalised values cannot index an "
                 "embedding",
