@@ -25,7 +25,7 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from threading import get_ident
 from typing import Any
 
@@ -347,6 +347,14 @@ class Plan:
         ]
 
 
+@cache
+def _rules() -> dict[Callable[..., Any], Callable[[Call, Builder], Node | None]]:
+    """Every replay rule: dense layers and losses, convolution and pooling, sequences."""
+    from core.engine import plan_rules, plan_rules_conv, plan_rules_recurrent
+
+    return {**plan_rules.RULES, **plan_rules_conv.RULES, **plan_rules_recurrent.RULES}
+
+
 def build(
     kind: Kind,
     trace: Trace,
@@ -357,14 +365,13 @@ def build(
 ) -> Plan:
     """A Plan from a recorded step. `returned` is what the traced function returned
     (Tensors and arrays, nested in lists/tuples); `root` the loss backward started from."""
-    from core.engine.plan_rules import RULES
-
     b = Builder(inputs)
+    rules = _rules()
     nodes: dict[int, Node] = {}
     forward: list[Step] = []
     generic: list[str] = []
     for call in trace.calls:
-        rule = RULES.get(call.fn)
+        rule = rules.get(call.fn)
         node = rule(call, b) if rule is not None else None
         if node is None:
             node = generic_node(call, b)

@@ -60,6 +60,40 @@ def _param_steps(
     return steps
 
 
+def activation_steps(act: str, z: np.ndarray, b: Builder) -> tuple[np.ndarray, list[Step]]:
+    """The plan steps of `ACTIVATION_RULES[act]` applied to the pre-activation `z` as the
+    fused ops do it (in place unless the backward needs z): (the output array, steps)."""
+    fwd, _, needs_z = ops.ACTIVATION_RULES[act]
+    if fwd is ops._linear_fwd:
+        return z, []
+    if act == "relu":  # ops._relu_fwd's one call, without its Python frame
+        return z, [(partial(np.maximum, out=z), (z, 0))]
+    if not needs_z:
+        return z, [(fwd, (z, z))]
+    y = b.scratch(z)
+    return y, [(_activation_forward, (fwd, z, y))]
+
+
+def activation_backward_steps(
+    act: str, g: np.ndarray, z: np.ndarray, y: np.ndarray, b: Builder
+) -> tuple[np.ndarray, list[Step]]:
+    """The gradient of the pre-activation from the output's gradient `g`, as the fused
+    ops' backward computes it: (the array holding it, steps)."""
+    fwd, bwd, needs_z = ops.ACTIVATION_RULES[act]
+    if fwd is ops._linear_fwd:
+        return g, []
+    gz = b.scratch(y)
+    z_keep = z if needs_z else None
+    if act == "relu":  # ops._relu_bwd's two calls, without its Python frame
+        return gz, [(np.sign, (y, gz)), (np.multiply, (gz, g, gz))]
+    if act in _BACKWARD_INTO:
+        return gz, [(bwd, (g, z_keep, y, gz))]
+    if act == "softmax":
+        row = np.empty(y.shape[:-1] + (1,), y.dtype)
+        return gz, [(bwd, (g, None, y, -1, gz, (row, b.scratch(y))))]
+    return gz, [(_activation_backward, (bwd, g, z_keep, y, gz))]
+
+
 def dense_rule(call: Call, b: Builder) -> Node | None:
     """`ops.dense`: the same GEMM, bias add and in-place activation as eager, into buffers."""
     a = _bound(call)
@@ -72,40 +106,21 @@ def dense_rule(call: Call, b: Builder) -> Node | None:
     xa = b.static(x, "op 'dense'")
     wa = kernel.data
     ba = None if bias is None else bias.data
-    fwd, bwd, needs_z = ops.ACTIVATION_RULES[act]
-    linear = fwd is ops._linear_fwd
     z = b.scratch(out.data)
-    y = b.scratch(out.data) if needs_z and not linear else z
+    y, act_steps = activation_steps(act, z, b)
     b.output(out, y)
     flat = xa.ndim == 2
     # the calls of ops.dense_forward, in its order
     steps: list[Step] = [(ops._dot if flat else np.matmul, (xa, wa, z))]
     if ba is not None:
         steps.append((np.add, (z, ba, z)))
-    if act == "relu":  # ops._relu_fwd's one call, without its Python frame
-        steps.append((partial(np.maximum, out=z), (z, 0)))
-    elif not linear:
-        steps.append((fwd, (z, z)) if not needs_z else (_activation_forward, (fwd, z, y)))
+    steps += act_steps
 
     def make_backward(
         g: np.ndarray, edges: list[np.ndarray | None], writer: GradWriter
     ) -> list[Step]:
         # the calls of backward_dense in ops.dense, in its order
-        back: list[Step] = []
-        if linear:
-            gz = g
-        else:
-            gz = b.scratch(y)
-            z_keep = z if needs_z else None
-            if act == "relu":  # ops._relu_bwd's two calls, without its Python frame
-                back += [(np.sign, (y, gz)), (np.multiply, (gz, g, gz))]
-            elif act in _BACKWARD_INTO:
-                back.append((bwd, (g, z_keep, y, gz)))
-            elif act == "softmax":
-                row = np.empty(y.shape[:-1] + (1,), y.dtype)
-                back.append((bwd, (g, None, y, -1, gz, (row, b.scratch(y)))))
-            else:
-                back.append((_activation_backward, (bwd, g, z_keep, y, gz)))
+        gz, back = activation_backward_steps(act, g, z, y, b)
         x2 = xa if flat else xa.reshape(-1, xa.shape[-1])
         g2 = gz if flat else gz.reshape(-1, gz.shape[-1])
         if kernel.requires_grad:
