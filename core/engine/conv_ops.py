@@ -157,7 +157,9 @@ def conv(
         g2 = g.reshape(-1, f)
         gz = g2 if act_bwd is None else act_bwd(g2, z_keep, y)
         gw = np.dot(cols.T, gz).reshape(wd.shape) if kernel.requires_grad else None
-        gb = gz.sum(axis=0) if bias is not None and bias.requires_grad else None
+        gb = None
+        if bias is not None and bias.requires_grad:  # ones @ gz: a GEMV, 20x a column sum
+            gb = np.dot(np.ones(len(gz), gz.dtype), gz)
         gx = None
         if x.requires_grad:
             gcols = np.dot(gz, wmat.T).reshape(n, oh, ow, kh, kw, c)

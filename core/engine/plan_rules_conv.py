@@ -121,7 +121,8 @@ def conv_rule(call: Call, b: Builder) -> Node | None:
         if len(edges) > 1 and edges[1] is not None:
             back.append((np.dot, (cols.T, gz, edges[1].reshape(wmat.shape))))
         if len(edges) > 2 and edges[2] is not None:
-            back.append((np.add.reduce, (gz, 0, None, edges[2])))
+            ones = np.ones(len(gz), gz.dtype)
+            back.append((np.dot, (ones, gz, edges[2])))
         edge = edges[0] if edges else None
         if edge is not None:
             gcols = np.empty(cols.shape, cols.dtype)
@@ -188,16 +189,15 @@ def pool_rule(call: Call, b: Builder) -> Node | None:
         back: list[Step] = [(_fill, (gxp, 0))]
         grad_windows = [conv_ops._window(gxp, i, j, hw, (sh, sw)) for i, j in offsets]
         if mode == "max":
-            left, part, hits = b.scratch(y), b.scratch(y), b.scratch(y)
+            left, part = b.scratch(y), b.scratch(y)
             same = np.empty(y.shape, bool)
             back.append((np.copyto, (left, g4)))
             for win, gwin in zip(windows[:-1], grad_windows[:-1], strict=True):
-                # eager's `left * (win == y)`: the comparison as 0/1 in y's dtype (a plain
-                # copy; a mixed bool-float multiply would cast through NumPy's buffer)
+                # eager's `left * (win == y)`; the bool operand is cast to y's dtype
+                # through NumPy's ufunc buffer (np.getbufsize() elements, transient)
                 back += [
                     (np.equal, (win, y, same)),
-                    (np.copyto, (hits, same)),
-                    (np.multiply, (left, hits, part)),
+                    (np.multiply, (left, same, part)),
                     (np.add, (gwin, part, gwin)),
                     (np.subtract, (left, part, left)),
                 ]

@@ -23,21 +23,30 @@ from core.engine.autograd import Tensor, as_tensor, is_grad_enabled
 from core.engine.blas import one_blas_thread
 from core.engine.ops import ACTIVATION_RULES
 from core.engine.tracing import traceable
+from core.engine.workspace import FRESH
 from core.errors import DataError
 
 #: Activations that are cheap in the fused kernels (the general path takes any other).
 _FAST = ("tanh", "sigmoid")
 
 
-def token_ids(data: Any, input_dim: int, where: str, row_offset: int = 0) -> np.ndarray:
+def token_ids(
+    data: Any, input_dim: int, where: str, row_offset: int = 0, ws: Any = FRESH
+) -> np.ndarray:
     """`data` as an integer id array, or a DataError naming the first bad row.
+
+    The arrays it writes come from `ws` (`core.engine.workspace`; fresh by default), and
+    an intp array is used as it is.
 
     Whole-number floats are accepted (Keras casts them); fractional or non-finite
     values, and ids outside [0, input_dim), are refused.
     """
     arr = np.asarray(getattr(data, "data", data))
     if arr.dtype.kind == "f":
-        whole = np.isfinite(arr) & (arr == np.floor(arr))
+        whole = np.isfinite(arr, out=ws.get("finite", arr.shape, bool))
+        floor = np.floor(arr, out=ws.get("floor", arr.shape, arr.dtype))
+        same = np.equal(arr, floor, out=ws.get("whole", arr.shape, bool))
+        np.logical_and(whole, same, out=whole)
         if not whole.all():
             row = int(np.argwhere(~whole)[0][0])
             raise DataError(
@@ -49,9 +58,14 @@ def token_ids(data: Any, input_dim: int, where: str, row_offset: int = 0) -> np.
                 "keras.utils.pad_sequences; scaled or normalised values cannot index an "
                 "embedding",
             )
-        ids = arr.astype(np.intp)
+        ids = ws.get("ids", arr.shape, np.intp)
+        np.copyto(ids, arr, casting="unsafe")  # arr.astype(np.intp)
     elif arr.dtype.kind in "iub":
-        ids = arr.astype(np.intp, copy=False)
+        if arr.dtype == np.intp:
+            ids = arr
+        else:
+            ids = ws.get("ids", arr.shape, np.intp)
+            np.copyto(ids, arr, casting="unsafe")
     else:
         raise DataError(
             where=where,
@@ -81,17 +95,29 @@ def embedding_lookup(ids: np.ndarray, table: Tensor) -> Tensor:
     accumulate).
     """
     out = np.take(table.data, ids, axis=0)
-    width = table.data.shape[1]
 
     def backward(g: np.ndarray) -> tuple[np.ndarray]:
-        grad = np.zeros(table.data.shape, dtype=table.data.dtype)
-        # One flat index per value: NumPy's 1-D add.at is several times faster than the
-        # row-indexed form, and adds in the same order (the same bits).
-        cells = (ids.reshape(-1, 1) * width + np.arange(width)).reshape(-1)
-        np.add.at(grad.reshape(-1), cells, np.ascontiguousarray(g).reshape(-1))
+        grad = np.empty(table.data.shape, dtype=table.data.dtype)
+        cells = np.empty((ids.size, grad.shape[1]), np.intp)
+        embedding_grad(ids, g, grad, cells, np.arange(grad.shape[1]))
         return (grad,)
 
     return Tensor._make(out, (table,), backward)
+
+
+def embedding_grad(
+    ids: np.ndarray, g: np.ndarray, grad: np.ndarray, cells: np.ndarray, columns: np.ndarray
+) -> None:
+    """grad = the rows of g added into the rows `ids` picked (repeated ids accumulate).
+
+    `cells` (ids.size, width) intp is scratch, `columns` is arange(width). One flat index
+    per value: NumPy's 1-D add.at is several times faster than the row-indexed form, and
+    adds in the same order (the same bits).
+    """
+    np.multiply(ids.reshape(-1, 1), grad.shape[1], out=cells)
+    cells += columns
+    grad.fill(0)
+    np.add.at(grad.reshape(-1), cells.reshape(-1), g.reshape(-1))
 
 
 @traceable
@@ -147,17 +173,23 @@ def _apply(name: str, z: np.ndarray, out: np.ndarray) -> None:
 
 
 class _Sequence:
-    """A batch-major input (N, T, D) laid out time-major for the loop, with its mask."""
+    """A batch-major input (N, T, D) laid out time-major for the loop, with its mask.
 
-    def __init__(self, x: Tensor, mask: np.ndarray | None, go_backwards: bool) -> None:
-        xd = x.data
+    Its arrays come from `ws` (`core.engine.workspace`; fresh ones by default).
+    """
+
+    def __init__(
+        self, xd: np.ndarray, mask: np.ndarray | None, go_backwards: bool, ws: Any = FRESH
+    ) -> None:
         if xd.ndim != 3:
             raise ValueError(f"Expected a sequence batch (batch, steps, features). Got {xd.shape}.")
         self.n, self.t, self.d = xd.shape
         self.dtype = xd.dtype
         self.backwards = go_backwards
+        self.ws = ws
         src = xd[:, ::-1] if go_backwards else xd
-        self.xt = np.ascontiguousarray(src.transpose(1, 0, 2))  # (T, N, D)
+        self.xt = ws.get("xt", (self.t, self.n, self.d), xd.dtype)  # (T, N, D)
+        np.copyto(self.xt, src.transpose(1, 0, 2))
         self.keep: np.ndarray | None = None  # (T, N, 1): 1 where the step counts
         if mask is not None:
             m = np.asarray(mask, dtype=bool)
@@ -165,32 +197,53 @@ class _Sequence:
             if not m.all():
                 self.keep = np.ascontiguousarray(m.T[:, :, None]).astype(xd.dtype)
 
-    def project(self, weights: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+    def project(self, weights: np.ndarray, bias: np.ndarray | None, name: str = "z") -> np.ndarray:
         """x_t @ weights (+ bias) for every step at once: (T, N, k)."""
-        z = np.dot(self.xt.reshape(-1, self.d), weights)
+        k = weights.shape[1]
+        z = np.dot(
+            self.xt.reshape(-1, self.d),
+            weights,
+            out=self.ws.get(name, (self.t * self.n, k), self.dtype),
+        )
         if bias is not None:
             z += bias
         return z.reshape(self.t, self.n, -1)
 
-    def input_grad(self, dz: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """The gradient of x (N, T, D) from d(x_t @ weights) (T, N, k), in x's time order."""
-        gx = np.dot(dz.reshape(-1, dz.shape[-1]), weights.T).reshape(self.t, self.n, self.d)
+    def input_grad(
+        self, dz: np.ndarray, weights: np.ndarray, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The gradient of x (N, T, D) from d(x_t @ weights) (T, N, k), in x's time order
+        (into `out` when given)."""
+        flat = self.ws.get("gx_steps", (self.t * self.n, self.d), self.dtype)
+        gx = np.dot(dz.reshape(-1, dz.shape[-1]), weights.T, out=flat).reshape(
+            self.t, self.n, self.d
+        )
         gx = gx.transpose(1, 0, 2)
-        return np.ascontiguousarray(gx[:, ::-1] if self.backwards else gx)
+        gx = gx[:, ::-1] if self.backwards else gx
+        if out is None:
+            return np.ascontiguousarray(gx)
+        np.copyto(out, gx)
+        return out
 
-    def kernel_grad(self, dz: np.ndarray) -> np.ndarray:
-        return np.dot(self.xt.reshape(-1, self.d).T, dz.reshape(-1, dz.shape[-1]))
+    def kernel_grad(self, dz: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        return np.dot(self.xt.reshape(-1, self.d).T, dz.reshape(-1, dz.shape[-1]), out=out)
 
 
-def _outputs(h: np.ndarray, return_sequences: bool, zeroed: np.ndarray | None) -> np.ndarray:
+def _outputs(
+    h: np.ndarray, return_sequences: bool, zeroed: np.ndarray | None, ws: Any = FRESH
+) -> np.ndarray:
     """(N, T, u) from the states H[1:] (T, N, u), or the last state (N, u).
 
     `zeroed` (T, N, 1) zeroes the outputs of masked steps (Keras's zero_output_for_mask).
     """
     if return_sequences:
         seq = h[1:] if zeroed is None else h[1:] * zeroed
-        return np.ascontiguousarray(seq.transpose(1, 0, 2))
-    return h[-1].copy()
+        out = ws.get("out", (h.shape[1], h.shape[0] - 1, h.shape[2]), h.dtype)
+        np.copyto(out, seq.transpose(1, 0, 2))
+        return out
+    out = ws.get("out", h.shape[1:], h.dtype)
+    np.copyto(out, h[-1])
+    return out
 
 
 def _output_grads(
@@ -239,7 +292,7 @@ def simple_rnn(
 ) -> Tensor:
     """Keras SimpleRNN over x (N, T, D): h_t = act(x_t @ kernel + h_{t-1} @ recurrent + bias)."""
     x, parents = _params(x, kernel, recurrent_kernel, bias)
-    seq = _Sequence(x, mask, go_backwards)
+    seq = _Sequence(x.data, mask, go_backwards)
     u = kernel.data.shape[1]
     w, rec = kernel.data, recurrent_kernel.data
     xw = seq.project(w, None if bias is None else bias.data)
@@ -295,97 +348,130 @@ def simple_rnn(
 
 
 # ----------------------------------------------------------------------- LSTM
-@traceable
-def lstm(
-    x: Any,
-    kernel: Tensor,
-    recurrent_kernel: Tensor,
-    bias: Tensor | None,
-    *,
-    activation: str = "tanh",
-    recurrent_activation: str = "sigmoid",
-    mask: np.ndarray | None = None,
-    return_sequences: bool = False,
-    go_backwards: bool = False,
-    zero_output_for_mask: bool = False,
-) -> Tensor:
-    """Keras LSTM over x (N, T, D) with gates i, f, c, o (kernel (D, 4u), recurrent (u, 4u)).
+class LstmPass:
+    """One LSTM over a sequence batch: the forward loop, then the backward loop.
 
-    Inside, the gates are reordered to i, f, o, c so the three recurrent-activation
-    gates are one contiguous block; with the default tanh/sigmoid pair every gate is
-    one tanh call (sigmoid(z) = 0.5 * tanh(z / 2) + 0.5, the halving folded into the
-    weights, exact in binary).
+    Every array it writes comes from `ws` (`core.engine.workspace`): the eager op passes
+    `FRESH` and builds a pass per call; a plan keeps one pass over a `Workspace` and runs
+    it every step, allocation-free (`core.engine.plan_rules_recurrent`). Inside, the gates
+    are reordered to i, f, o, c so the three recurrent-activation gates are one
+    contiguous block; with the default tanh/sigmoid pair every gate is one tanh call
+    (sigmoid(z) = 0.5 * tanh(z / 2) + 0.5, the halving folded into the weights, exact in
+    binary).
     """
-    x, parents = _params(x, kernel, recurrent_kernel, bias)
-    seq = _Sequence(x, mask, go_backwards)
-    u = recurrent_kernel.data.shape[0]
-    order = np.r_[0 : 2 * u, 3 * u : 4 * u, 2 * u : 3 * u]  # i f c o -> i f o c
-    s3 = 3 * u
-    w = kernel.data[:, order]
-    rec = recurrent_kernel.data[:, order]
-    b = None if bias is None else bias.data[order]
-    fast = activation == "tanh" and recurrent_activation == "sigmoid"
-    if fast:
-        half = np.ones(4 * u, dtype=seq.dtype)
-        half[:s3] = 0.5
-        gates = seq.project(w * half, None if b is None else b * half)
-        rec_in = rec * half
-    else:
-        gates = seq.project(w, b)
-        rec_in = rec
-    pre = None if fast else np.empty_like(gates)
-    n, steps = seq.n, seq.t
-    c = np.zeros((steps + 1, n, u), dtype=seq.dtype)
-    h = np.zeros((steps + 1, n, u), dtype=seq.dtype)
-    tc = np.empty((steps, n, u), dtype=seq.dtype)
-    buf = np.empty((n, 4 * u), dtype=seq.dtype)
-    tmp = np.empty((n, u), dtype=seq.dtype)
-    keep = seq.keep
-    zeroed = keep if zero_output_for_mask else None
-    with one_blas_thread():
-        for t in range(steps):
-            z = gates[t]
-            np.dot(h[t], rec_in, out=buf)
-            z += buf
-            if fast:
-                np.tanh(z, out=z)
-                sig = z[:, :s3]
-                sig *= 0.5
-                sig += 0.5
-            else:
-                pre[t] = z
-                _apply(recurrent_activation, z[:, :s3], z[:, :s3])
-                _apply(activation, z[:, s3:], z[:, s3:])
-            ct = c[t + 1]
-            np.multiply(z[:, u : 2 * u], c[t], out=ct)
-            np.multiply(z[:, :u], z[:, s3:], out=tmp)
-            ct += tmp
-            if fast:
-                np.tanh(ct, out=tc[t])
-            else:
-                _apply(activation, ct, tc[t])
-            np.multiply(z[:, 2 * u : s3], tc[t], out=h[t + 1])
-            if keep is not None:
-                drop = keep[t] == 0
-                np.copyto(h[t + 1], h[t], where=drop)
-                np.copyto(ct, c[t], where=drop)
 
-    def backward(g: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        gi, gf, go, gg = (gates[:, :, k * u : (k + 1) * u] for k in range(4))
-        deriv = np.empty_like(gates)
+    def __init__(
+        self,
+        ws: Any,
+        shape: tuple[int, int, int],
+        units: int,
+        dtype: Any,
+        activation: str,
+        recurrent_activation: str,
+        return_sequences: bool,
+        go_backwards: bool,
+        zero_output_for_mask: bool,
+    ) -> None:
+        self.ws, self.shape, self.u, self.dtype = ws, shape, units, dtype
+        self.activation, self.recurrent_activation = activation, recurrent_activation
+        self.return_sequences, self.go_backwards = return_sequences, go_backwards
+        self.zero_output_for_mask = zero_output_for_mask
+        u = units
+        self.order = np.r_[0 : 2 * u, 3 * u : 4 * u, 2 * u : 3 * u]  # i f c o -> i f o c
+        self.undo = np.argsort(self.order)
+        self.fast = activation == "tanh" and recurrent_activation == "sigmoid"
+        self.half = np.ones(4 * u, dtype=dtype)
+        self.half[: 3 * u] = 0.5
+
+    def forward(
+        self, xd: np.ndarray, kd: np.ndarray, rd: np.ndarray, bd: np.ndarray | None, mask: Any
+    ) -> np.ndarray:
+        """The layer's output for input `xd` (N, T, D) and weights in Keras's layout."""
+        ws, u, dtype, fast = self.ws, self.u, self.dtype, self.fast
+        s3 = 3 * u
+        seq = self.seq = _Sequence(xd, mask, self.go_backwards, ws)
+        d4 = (kd.shape[0], 4 * u)
+        w = self.w = np.take(kd, self.order, axis=1, out=ws.get("w", d4, dtype), mode="clip")
+        rec = np.take(rd, self.order, axis=1, out=ws.get("rec", (u, 4 * u), dtype), mode="clip")
+        self.rec = rec
+        b = None
+        if bd is not None:
+            b = np.take(bd, self.order, out=ws.get("b", (4 * u,), dtype), mode="clip")
         if fast:
+            half = self.half
+            wh = np.multiply(w, half, out=ws.get("wh", d4, dtype))
+            bh = None if b is None else np.multiply(b, half, out=ws.get("bh", (4 * u,), dtype))
+            gates = seq.project(wh, bh, "gates")
+            rec_in = np.multiply(rec, half, out=ws.get("rec_in", (u, 4 * u), dtype))
+        else:
+            gates = seq.project(w, b, "gates")
+            rec_in = rec
+        self.gates = gates
+        n, steps = seq.n, seq.t
+        pre = self.pre = None if fast else ws.get("pre", gates.shape, dtype)
+        c = self.c = ws.get("c", (steps + 1, n, u), dtype)
+        h = self.h = ws.get("h", (steps + 1, n, u), dtype)
+        c[0].fill(0)
+        h[0].fill(0)
+        tc = self.tc = ws.get("tc", (steps, n, u), dtype)
+        buf = ws.get("buf", (n, 4 * u), dtype)
+        tmp = ws.get("tmp", (n, u), dtype)
+        keep = seq.keep
+        activation, recurrent_activation = self.activation, self.recurrent_activation
+        with one_blas_thread():
+            for t in range(steps):
+                z = gates[t]
+                np.dot(h[t], rec_in, out=buf)
+                z += buf
+                if fast:
+                    np.tanh(z, out=z)
+                    sig = z[:, :s3]
+                    sig *= 0.5
+                    sig += 0.5
+                else:
+                    pre[t] = z
+                    _apply(recurrent_activation, z[:, :s3], z[:, :s3])
+                    _apply(activation, z[:, s3:], z[:, s3:])
+                ct = c[t + 1]
+                np.multiply(z[:, u : 2 * u], c[t], out=ct)
+                np.multiply(z[:, :u], z[:, s3:], out=tmp)
+                ct += tmp
+                if fast:
+                    np.tanh(ct, out=tc[t])
+                else:
+                    _apply(activation, ct, tc[t])
+                np.multiply(z[:, 2 * u : s3], tc[t], out=h[t + 1])
+                if keep is not None:
+                    drop = keep[t] == 0
+                    np.copyto(h[t + 1], h[t], where=drop)
+                    np.copyto(ct, c[t], where=drop)
+        self.zeroed = keep if self.zero_output_for_mask else None
+        return _outputs(h, self.return_sequences, self.zeroed, ws)
+
+    def backward(self, g: np.ndarray, outs: list[np.ndarray | None]) -> None:
+        """The gradients of x, kernel, recurrent kernel and bias (Keras's layouts) from the
+        output's gradient `g`, written into `outs` (None where not wanted)."""
+        ws, u, dtype, seq = self.ws, self.u, self.dtype, self.seq
+        s3 = 3 * u
+        gates, tc, c, h = self.gates, self.tc, self.c, self.h
+        n, steps = seq.n, seq.t
+        gi, gf, go, gg = (gates[:, :, k * u : (k + 1) * u] for k in range(4))
+        deriv = ws.get("deriv", gates.shape, dtype)
+        if self.fast:
             sig = gates[:, :, :s3]
             np.subtract(1, sig, out=deriv[:, :, :s3])
             deriv[:, :, :s3] *= sig
             np.multiply(gg, gg, out=deriv[:, :, s3:])
             np.subtract(1, deriv[:, :, s3:], out=deriv[:, :, s3:])
-            out_deriv = tc * tc
+            out_deriv = np.multiply(tc, tc, out=ws.get("out_deriv", tc.shape, dtype))
             np.subtract(1, out_deriv, out=out_deriv)
         else:
-            deriv[:, :, :s3] = _derivative(recurrent_activation, pre[:, :, :s3], gates[:, :, :s3])
-            deriv[:, :, s3:] = _derivative(activation, pre[:, :, s3:], gg)
-            out_deriv = _derivative(activation, c[1:], tc)
+            pre, ract, act = self.pre, self.recurrent_activation, self.activation
+            deriv[:, :, :s3] = _derivative(ract, pre[:, :, :s3], gates[:, :, :s3])
+            deriv[:, :, s3:] = _derivative(act, pre[:, :, s3:], gg)
+            out_deriv = _derivative(act, c[1:], tc)
         out_deriv *= go  # dh -> dc through h = o * act(c)
+        keep = seq.keep
         if keep is not None:
             deriv *= keep
             out_deriv *= keep
@@ -393,17 +479,17 @@ def lstm(
             forget = gf * keep + skip  # dc passes a masked step unchanged
         else:
             forget = gf
-        dz = np.empty_like(gates)
-        dh = np.zeros((n, u), dtype=seq.dtype)
-        dc = np.zeros((n, u), dtype=seq.dtype)
-        rec_t = rec.T
-        back = np.empty((n, u), dtype=seq.dtype)
+        dz = ws.get("dz", gates.shape, dtype)
+        dh = ws.get("dh", (n, u), dtype)
+        dc = ws.get("dc", (n, u), dtype)
+        dh.fill(0)
+        dc.fill(0)
+        rec_t = self.rec.T
+        back = ws.get("back", (n, u), dtype)
+        gouts = _output_grads(g, steps, self.return_sequences, self.zeroed)
         with one_blas_thread():
-            for t, gout in zip(
-                range(steps - 1, -1, -1),
-                reversed(_output_grads(g, steps, return_sequences, zeroed)),
-                strict=True,
-            ):
+            for t in range(steps - 1, -1, -1):
+                gout = gouts[t]
                 if gout is not None:
                     dh += gout
                 d = dz[t]
@@ -420,17 +506,72 @@ def lstm(
                     dh += np.dot(d, rec_t)
                 else:
                     np.dot(d, rec_t, out=dh)
-        undo = np.argsort(order)
-        grads: list[np.ndarray | None] = [
-            seq.input_grad(dz, w) if x.requires_grad else None,
-            seq.kernel_grad(dz)[:, undo],
-            np.dot(h[:-1].reshape(-1, u).T, dz.reshape(-1, 4 * u))[:, undo],
-        ]
-        if bias is not None:
-            grads.append(dz.reshape(-1, 4 * u).sum(axis=0)[undo])
-        return tuple(grads)
+        gx, gk, grec, gb = outs
+        d4 = dz.reshape(-1, 4 * u)
+        undo = self.undo
+        if gx is not None:
+            seq.input_grad(dz, self.w, gx)
+        if gk is not None:
+            tmp_k = seq.kernel_grad(dz, ws.get("gk", self.w.shape, dtype))
+            np.take(tmp_k, undo, axis=1, out=gk, mode="clip")
+        if grec is not None:
+            tmp_r = np.dot(h[:-1].reshape(-1, u).T, d4, out=ws.get("grec", self.rec.shape, dtype))
+            np.take(tmp_r, undo, axis=1, out=grec, mode="clip")
+        if gb is not None:
+            ones = ws.get("ones", (len(d4),), dtype)
+            ones.fill(1)
+            tmp_b = np.dot(ones, d4, out=ws.get("gb", (4 * u,), dtype))  # a GEMV, not a sum
+            np.take(tmp_b, undo, out=gb, mode="clip")
 
-    return _pack(_outputs(h, return_sequences, zeroed), parents, backward)
+
+@traceable
+def lstm(
+    x: Any,
+    kernel: Tensor,
+    recurrent_kernel: Tensor,
+    bias: Tensor | None,
+    *,
+    activation: str = "tanh",
+    recurrent_activation: str = "sigmoid",
+    mask: np.ndarray | None = None,
+    return_sequences: bool = False,
+    go_backwards: bool = False,
+    zero_output_for_mask: bool = False,
+) -> Tensor:
+    """Keras LSTM over x (N, T, D) with gates i, f, c, o (kernel (D, 4u), recurrent (u, 4u)).
+
+    The loops are `LstmPass`'s, over fresh arrays.
+    """
+    x, parents = _params(x, kernel, recurrent_kernel, bias)
+    xd = x.data
+    if xd.ndim != 3:
+        raise ValueError(f"Expected a sequence batch (batch, steps, features). Got {xd.shape}.")
+    run = LstmPass(
+        FRESH,
+        xd.shape,
+        recurrent_kernel.data.shape[0],
+        xd.dtype,
+        activation,
+        recurrent_activation,
+        return_sequences,
+        go_backwards,
+        zero_output_for_mask,
+    )
+    out = run.forward(xd, kernel.data, recurrent_kernel.data, _data(bias), mask)
+
+    def backward(g: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        outs = [
+            None if not p.requires_grad and i == 0 else np.empty_like(p.data)
+            for i, p in enumerate(parents)
+        ]
+        run.backward(g, outs + [None] * (4 - len(outs)))
+        return tuple(outs)
+
+    return _pack(out, parents, backward)
+
+
+def _data(t: Tensor | None) -> np.ndarray | None:
+    return None if t is None else t.data
 
 
 # ------------------------------------------------------------------------ GRU
@@ -454,7 +595,7 @@ def gru(
     r * (h U_h + b_rec_h)); h' = z * h + (1 - z) * hh.
     """
     x, parents = _params(x, kernel, recurrent_kernel, bias)
-    seq = _Sequence(x, mask, go_backwards)
+    seq = _Sequence(x.data, mask, go_backwards)
     u = recurrent_kernel.data.shape[0]
     u2 = 2 * u
     w, rec = kernel.data, recurrent_kernel.data
