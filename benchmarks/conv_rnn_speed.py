@@ -1,8 +1,7 @@
-"""Training-step speed of the convolution and recurrent layers against PyTorch eager.
+"""Training-step speed of the convolution and recurrent layers: plan, eager and PyTorch.
 
-`python -m benchmarks.conv_rnn_speed [--threads 1,2] [--repeats 3] [--steps 30] [--json]`
-times one training step (forward, loss, backward, Adam update) of two networks, each
-framework in its own subprocess, interleaved, at each thread count:
+`python -m benchmarks.conv_rnn_speed [--threads 1,2] [--rounds 7] [--steps 30] [--json]`
+times one training step (forward, loss, backward, Adam update) of two networks:
 
 - **CNN**: 28x28x1 -> Conv2D(16, 3, relu) -> MaxPooling2D(2) -> Conv2D(32, 3, relu) ->
   MaxPooling2D(2) -> Flatten -> Dense(10), batch 64, Adam, sparse cross-entropy from
@@ -10,14 +9,15 @@ framework in its own subprocess, interleaved, at each thread count:
 - **LSTM**: Embedding(5000, 32) -> LSTM(64) -> Dense(1, sigmoid), 100-token sequences,
   batch 32, Adam, binary cross-entropy. Target: <= 3x PyTorch's.
 
-LayerForge trains with `model.fit` (its traced plan, as the CLI and the app do), PyTorch
-with a plain eager loop over the same batches (channels-first images, its native
-layout). "Threads" is OPENBLAS_NUM_THREADS for LayerForge (NumPy's BLAS; the
-recurrent step loop always uses one BLAS thread, see core/engine/blas.py) and
-`torch.set_num_threads` for PyTorch. Each child reports the median step time over
-`--repeats` epochs of `--steps` steps after a warm-up epoch; the parent prints the
-median over the interleaved children, the ratio and the machine line (CPU, load,
-BLAS) from `benchmarks.train_speed`.
+Per thread count, one child process builds the three contenders of each workload —
+LayerForge replaying its traced plan (`model.fit`, as the CLI and the app train),
+LayerForge eager (`compile(run_eagerly=True)`) and PyTorch eager (a plain loop over the
+same batches, channels-first images, its native layout) — runs a warm-up epoch of each,
+then `--rounds` rounds of one epoch (`--steps` steps) per contender, interleaved, and
+reports each contender's median step time. "Threads" is OPENBLAS_NUM_THREADS for
+LayerForge (NumPy's BLAS; the recurrent step loop always uses one BLAS thread, see
+core/engine/blas.py) and `torch.set_num_threads` for PyTorch. The parent prints the
+medians, the ratios, the machine line and the load before and after.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -37,7 +38,7 @@ WORKLOADS: dict[str, dict[str, Any]] = {
     "CNN": {"batch": 64, "target": 2.0},
     "LSTM": {"batch": 32, "target": 3.0, "vocab": 5000, "steps": 100},
 }
-FRAMEWORKS = ("core", "torch")
+CONTENDERS = ("planned", "eager", "torch")
 
 
 def make_data(name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -50,10 +51,10 @@ def make_data(name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 # --------------------------------------------------------------------- core
-def run_core(name: str, x: np.ndarray, y: np.ndarray, batch: int, epochs: int) -> list[float]:
+def core_model(name: str, steps: int) -> tuple[Any, Any]:
+    """The workload's LayerForge model (uncompiled) and its loss."""
     from core import keras
 
-    keras.utils.set_random_seed(0)
     L = keras.layers  # noqa: N806
     if name == "CNN":
         model = keras.Sequential(
@@ -67,29 +68,35 @@ def run_core(name: str, x: np.ndarray, y: np.ndarray, batch: int, epochs: int) -
                 L.Dense(10),
             ]
         )
-        loss: Any = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    else:
-        model = keras.Sequential(
-            [
-                keras.Input((x.shape[1],)),
-                L.Embedding(WORKLOADS["LSTM"]["vocab"], 32),
-                L.LSTM(64),
-                L.Dense(1, activation="sigmoid"),
-            ]
-        )
-        loss = "binary_crossentropy"
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss)
-    steps = len(x) // batch
-    times = []
-    for _ in range(epochs):
-        start = time.perf_counter()
+        return model, keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    model = keras.Sequential(
+        [
+            keras.Input((steps,)),
+            L.Embedding(WORKLOADS["LSTM"]["vocab"], 32),
+            L.LSTM(64),
+            L.Dense(1, activation="sigmoid"),
+        ]
+    )
+    return model, "binary_crossentropy"
+
+
+def core_epoch(name: str, x: np.ndarray, y: np.ndarray, batch: int, eager: bool) -> Any:
+    """A function that trains one epoch of the LayerForge model, planned or eager."""
+    from core import keras
+
+    keras.utils.set_random_seed(0)
+    model, loss = core_model(name, x.shape[1])
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss, run_eagerly=eager)
+
+    def epoch() -> None:
         model.fit(x, y, batch_size=batch, epochs=1, shuffle=True, verbose=0)
-        times.append((time.perf_counter() - start) / steps)
-    return times
+
+    return epoch
 
 
 # ------------------------------------------------------------------ PyTorch
-def run_torch(name: str, x: np.ndarray, y: np.ndarray, batch: int, epochs: int) -> list[float]:
+def torch_epoch(name: str, x: np.ndarray, y: np.ndarray, batch: int) -> Any:
+    """A function that trains one epoch of the PyTorch network (a plain eager loop)."""
     import torch
 
     torch.manual_seed(0)
@@ -128,9 +135,8 @@ def run_torch(name: str, x: np.ndarray, y: np.ndarray, batch: int, epochs: int) 
     opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
     n = len(xt)
     steps = n // batch
-    times = []
-    for _ in range(epochs):
-        start = time.perf_counter()
+
+    def epoch() -> None:
         order = torch.randperm(n)
         for lo in range(0, steps * batch, batch):
             idx = order[lo : lo + batch]
@@ -138,99 +144,82 @@ def run_torch(name: str, x: np.ndarray, y: np.ndarray, batch: int, epochs: int) 
             out = lossf(net(xt[idx]), yt[idx])
             out.backward()
             opt.step()
-        times.append((time.perf_counter() - start) / steps)
-    return times
+
+    return epoch
 
 
-def child(name: str, fw: str, threads: int, steps: int, repeats: int) -> dict[str, Any]:
-    batch = WORKLOADS[name]["batch"]
-    x, y = make_data(name, batch * steps)
-    if fw == "torch":
-        import torch
+def child(names: list[str], threads: int, steps: int, rounds: int) -> dict[str, Any]:
+    """Per workload and contender: the median ms per step over interleaved rounds."""
+    import torch
 
-        torch.set_num_threads(threads)
-        times = run_torch(name, x, y, batch, repeats + 1)
-    else:
-        times = run_core(name, x, y, batch, repeats + 1)
-    return {"step_ms": statistics.median(times[1:]) * 1e3, "all_ms": [t * 1e3 for t in times]}
+    torch.set_num_threads(threads)
+    result: dict[str, Any] = {}
+    for name in names:
+        batch = WORKLOADS[name]["batch"]
+        x, y = make_data(name, batch * steps)
+        epochs: dict[str, Callable[[], None]] = {
+            "planned": core_epoch(name, x, y, batch, eager=False),
+            "eager": core_epoch(name, x, y, batch, eager=True),
+            "torch": torch_epoch(name, x, y, batch),
+        }
+        times: dict[str, list[float]] = {k: [] for k in epochs}
+        for run in epochs.values():
+            run()  # warm-up: traces the plan, fills caches
+        for _ in range(rounds):
+            for who, run in epochs.items():
+                start = time.perf_counter()
+                run()
+                times[who].append((time.perf_counter() - start) / steps * 1e3)
+        result[name] = {k: {"median": statistics.median(v), "all": v} for k, v in times.items()}
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", default="1,2", help="comma-separated thread counts (1,2)")
-    ap.add_argument("--rounds", type=int, default=3, help="interleaved child runs per setting")
-    ap.add_argument("--repeats", type=int, default=3, help="timed epochs per child")
+    ap.add_argument("--rounds", type=int, default=7, help="interleaved epochs per contender")
     ap.add_argument("--steps", type=int, default=30, help="training steps per epoch")
     ap.add_argument("--only", default="CNN,LSTM")
     ap.add_argument("--json", action="store_true")
-    ap.add_argument(
-        "--child", nargs=3, metavar=("WORKLOAD", "FRAMEWORK", "THREADS"), help=argparse.SUPPRESS
-    )
+    ap.add_argument("--child", metavar="THREADS", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    names = [n for n in args.only.split(",") if n]
     if args.child:
-        name, fw, threads = args.child
-        result = child(name, fw, int(threads), args.steps, args.repeats)
+        result = child(names, args.child, args.steps, args.rounds)
         sys.stdout.write(json.dumps(result) + "\n")
         return 0
-    from benchmarks.train_speed import machine_info
+    from benchmarks.train_speed import load, machine_line
 
     out = sys.stdout
-    out.write(machine_info() + "\n")
-    results: dict[tuple[str, int, str], list[float]] = {}
-    threads = [int(t) for t in args.threads.split(",") if t.strip()]
-    names = [n for n in args.only.split(",") if n]
-    for _ in range(args.rounds):
-        for name in names:
-            for t in threads:
-                for fw in FRAMEWORKS:
-                    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(t), OMP_NUM_THREADS=str(t))
-                    cmd = [
-                        sys.executable,
-                        "-m",
-                        "benchmarks.conv_rnn_speed",
-                        "--child",
-                        name,
-                        fw,
-                        str(t),
-                        "--steps",
-                        str(args.steps),
-                        "--repeats",
-                        str(args.repeats),
-                    ]
-                    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-                    if proc.returncode:
-                        out.write(f"{name} {fw} {t}t failed:\n{proc.stderr[-2000:]}\n")
-                        continue
-                    r = json.loads(proc.stdout.strip().splitlines()[-1])
-                    results.setdefault((name, t, fw), []).append(r["step_ms"])
+    out.write(machine_line() + "\n")
+    out.write(f"load average before: {load()}\n")
     rows = []
-    out.write("\n| workload | threads | LayerForge ms/step | PyTorch ms/step | ratio | target |\n")
-    out.write("| --- | ---: | ---: | ---: | ---: | --- |\n")
-    for name in names:
-        for t in threads:
-            core_ms = statistics.median(results.get((name, t, "core"), [float("nan")]))
-            torch_ms = statistics.median(results.get((name, t, "torch"), [float("nan")]))
-            ratio = core_ms / torch_ms
-            target = WORKLOADS[name]["target"]
-            met = "met" if ratio <= target else "NOT met"
-            out.write(
-                f"| {name} | {t} | {core_ms:.2f} | {torch_ms:.2f} | {ratio:.2f}x | "
-                f"<= {target:g}x: {met} |\n"
-            )
-            rows.append(
-                {
-                    "workload": name,
-                    "threads": t,
-                    "core_ms": core_ms,
-                    "torch_ms": torch_ms,
-                    "ratio": ratio,
-                    "target": target,
-                    "core_runs": results.get((name, t, "core")),
-                    "torch_runs": results.get((name, t, "torch")),
-                }
-            )
-    if hasattr(os, "getloadavg"):
-        out.write("load average after: " + " ".join(f"{v:.2f}" for v in os.getloadavg()) + "\n")
+    for t in [int(t) for t in args.threads.split(",") if t.strip()]:
+        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(t), OMP_NUM_THREADS=str(t))
+        cmd = [sys.executable, "-m", "benchmarks.conv_rnn_speed", "--child", str(t)]
+        cmd += ["--steps", str(args.steps), "--rounds", str(args.rounds), "--only", args.only]
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+        if proc.returncode:
+            out.write(f"{t} thread(s) failed:\n{proc.stderr[-2000:]}\n")
+            continue
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        for name in names:
+            ms = {k: result[name][k]["median"] for k in CONTENDERS}
+            rows.append({"workload": name, "threads": t, **ms, "runs": result[name]})
+    out.write(
+        "\n| workload | threads | planned ms | eager ms | PyTorch ms | planned / PyTorch "
+        "| planned / eager | target |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n"
+    )
+    for r in rows:
+        ratio = r["planned"] / r["torch"]
+        target = WORKLOADS[r["workload"]]["target"]
+        met = "met" if ratio <= target else "NOT met"
+        out.write(
+            f"| {r['workload']} | {r['threads']} | {r['planned']:.2f} | {r['eager']:.2f} | "
+            f"{r['torch']:.2f} | {ratio:.2f}x | {r['planned'] / r['eager']:.2f} | "
+            f"<= {target:g}x: {met} |\n"
+        )
+    out.write(f"load average after: {load()}\n")
     if args.json:
         out.write(json.dumps(rows) + "\n")
     return 0

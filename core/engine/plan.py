@@ -6,7 +6,9 @@ visited the graph. `build` turns that record into a `Plan`: flat lists of calls
 (NumPy functions and small kernels with their arguments bound) over arrays allocated
 once — every intermediate, gradient and scratch array is preallocated and written
 with `out=`. Ops with a rule in `core.engine.plan_rules` (dense layers with their
-activation chains fused in place, the built-in losses) run allocation-free; any
+activation chains fused in place, the built-in losses), `plan_rules_conv`
+(convolution, pooling, reshapes) and `plan_rules_recurrent` (the embedding, the
+LSTM) run allocation-free; any
 other traced op is replayed by calling it again on the plan's arrays (it allocates,
 but computes exactly what eager computes). Backward adds gradient contributions in
 eager's visiting order, so a plan's results are bit-identical to eager's; the update

@@ -91,6 +91,9 @@ def activation_backward_steps(
     if act == "softmax":
         row = np.empty(y.shape[:-1] + (1,), y.dtype)
         return gz, [(bwd, (g, None, y, -1, gz, (row, b.scratch(y))))]
+    if g.dtype != y.dtype:  # eager's rule promotes as NumPy does (a float64 gradient)
+        gz = np.empty(y.shape, np.result_type(g, y))
+        b.nbytes += gz.nbytes
     return gz, [(_activation_backward, (bwd, g, z_keep, y, gz))]
 
 

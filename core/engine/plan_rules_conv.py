@@ -125,7 +125,7 @@ def conv_rule(call: Call, b: Builder) -> Node | None:
             back.append((np.dot, (ones, gz, edges[2])))
         edge = edges[0] if edges else None
         if edge is not None:
-            gcols = np.empty(cols.shape, cols.dtype)
+            gcols = np.empty(cols.shape, np.result_type(gz, wmat))
             b.nbytes += gcols.nbytes
             back.append((np.dot, (gz, wmat.T, gcols)))
             gxp, copy_out = _grad_target(b, xp.shape, pads, edge, xa.dtype)
