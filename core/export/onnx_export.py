@@ -27,12 +27,14 @@ import numpy as np
 from core.errors import FormatError
 from core.export.graph_ir import SUPPORTED_LAYERS, NetIR, Step, check_supported
 from core.export.onnx_builder import Builder, activation, safe_name
+from core.export.onnx_layer_extras import LAYERS as EXTRA_LAYERS
 from core.export.onnx_recurrent import LAYERS as RECURRENT_LAYERS
 from core.export.onnx_shaped import LAYERS as SHAPED_LAYERS
 from core.export.onnx_shaped import padding_mask
 
 #: Layer types ONNX export adds to the ones every format expresses (graph_ir.SUPPORTED_LAYERS).
-ONNX_EXTRA: tuple[str, ...] = (*SHAPED_LAYERS, *RECURRENT_LAYERS, "TimeDistributed")
+_WRITERS = {**SHAPED_LAYERS, **RECURRENT_LAYERS, **EXTRA_LAYERS}
+ONNX_EXTRA: tuple[str, ...] = (*_WRITERS, "TimeDistributed")
 ONNX_LAYERS: frozenset[str] = frozenset(SUPPORTED_LAYERS) | frozenset(ONNX_EXTRA)
 
 __all__ = ["ONNX_EXTRA", "OPSET", "build_onnx", "onnx_input_names", "onnx_inputs"]
@@ -144,7 +146,7 @@ def _out_mask(b: Builder, step: Step, ins: list[str], mask: str | None) -> str |
 
 def _layer(b: Builder, step: Step, ins: list[str], mask: str | None) -> str:
     kind, base, cfg = step.kind, step.name, step.config
-    writer = SHAPED_LAYERS.get(kind) or RECURRENT_LAYERS.get(kind)
+    writer = _WRITERS.get(kind)
     if writer is not None:
         return writer(b, step, ins, mask)
     if kind == "TimeDistributed":
@@ -306,10 +308,13 @@ def build_onnx(ir: NetIR, bundle: Any) -> tuple[bytes, list[str]]:
         graph_inputs, x, meta = _preprocessing(b, pipeline)
         slots[ir.inputs[0][0]] = x
     else:
-        notes.append(
-            "preprocessing not included because the model has no fitted pipeline: "
-            "the input 'features' is the already preprocessed matrix"
+        shapes = [f"(N, {', '.join(str(d) for d in shape)})" for _, _, shape in ir.inputs]
+        what = (
+            f"the input 'features' is the already preprocessed array {shapes[0]}"
+            if len(ir.inputs) == 1
+            else "the inputs are the already preprocessed arrays " + ", ".join(shapes)
         )
+        notes.append(f"preprocessing not included because the model has no fitted pipeline: {what}")
         for slot, name, shape in ir.inputs:
             iname = "features" if len(ir.inputs) == 1 else safe_name(name)
             graph_inputs.append(

@@ -2,7 +2,8 @@
 
 `sample_rows` makes the rows to check (drawn from the fitted pipeline: numbers
 around each column's mean with some missing cells, every category plus an
-unknown one and a missing one) unless the caller gives real rows;
+unknown one and a missing one; without one, normal numbers, or token ids where
+the input feeds an Embedding) unless the caller gives real rows;
 `reference` is LayerForge's own answer for those rows (regression values in
 the target's own units: a standardized target's scaling undone). One `verify_*`
 function per format loads the written file with its real consumer
@@ -74,6 +75,13 @@ def sample_rows(bundle: Any, n: int = DEFAULT_ROWS, seed: int = 0) -> Any:
 
         ir = describe(bundle.model)
         shape = ir.inputs[0][2]
+        vocabulary = [
+            int(s.config["input_dim"])
+            for s in ir.steps
+            if s.kind == "Embedding" and s.ins == (ir.inputs[0][0],)
+        ]
+        if vocabulary:  # token ids, 0 (padding) included
+            return rng.integers(0, min(vocabulary), (n, *shape)).astype(np.float32)
         return rng.standard_normal((n, *shape)).astype(np.float32)
     import pandas as pd
 

@@ -224,3 +224,77 @@ def test_masked_embedding_into_recurrent_layers_and_pooling(tmp_path: Path) -> N
     _, sess = exported(model, path, rows=rows)
     agrees(sess, model, rows)
     assert "Where" in op_types(path)
+
+
+def text_model() -> Model:
+    """Token ids -> masked Embedding -> Conv1D and a Bidirectional LSTM -> one probability."""
+    inp = L.Input(shape=(10,), name="words")
+    e = L.Embedding(30, 6, mask_zero=True, name="emb")(inp)
+    c = L.GlobalMaxPooling1D(name="gmp")(L.Conv1D(4, 3, activation="relu", name="conv")(e))
+    r = L.Bidirectional(L.LSTM(4), name="bi_lstm")(e)
+    out = L.Dense(1, activation="sigmoid", name="out")(L.Concatenate(name="cat")([c, r]))
+    return randomized(Model(inp, out, name="text"), 12)
+
+
+def test_cli_exports_a_saved_text_model_checked_on_token_ids(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`layerforge export` on a bundle: the rows it checks on are token ids, not noise."""
+    from core.bundle import save_model_bundle
+    from core.cli import main as cli_main
+
+    path = save_model_bundle(text_model(), tmp_path / "text.lfmodel")
+    out = tmp_path / "text.onnx"
+    code = cli_main(["export", str(path), "--format", "onnx", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "checked 200 rows, max difference" in captured.out and out.is_file()
+    assert {"Conv", "Where"} <= set(op_types(out))  # the masked LSTM is unrolled
+
+
+# ------------------------------------------------------------------ the other layer types
+
+
+def test_activation_and_normalization_layers(tmp_path: Path) -> None:
+    rng = np.random.default_rng(11)
+    inp = L.Input(shape=(5, 3), name="x")
+    norm = L.Normalization(axis=1, name="norm")
+    norm.adapt(rng.normal(2.0, 3.0, size=(50, 5, 3)))
+    x = norm(inp)
+    undo = L.Normalization(axis=-1, invert=True, name="undo")
+    undo.adapt(rng.normal(-1.0, 0.5, size=(40, 5, 3)))
+    parts = [
+        L.ReLU(name="relu")(x),
+        L.ReLU(max_value=0.8, negative_slope=0.1, threshold=-0.2, name="relu_general")(x),
+        L.LeakyReLU(0.25, name="leaky")(x),
+        L.Softmax(axis=1, name="softmax_steps")(x),
+        undo(x),
+    ]
+    out = L.Flatten(name="flat")(L.Concatenate(name="cat")(parts))
+    model = Model(inp, out)
+    _, sess = exported(model, tmp_path / "extras.onnx")
+    agrees(sess, model, rng.normal(1.0, 4.0, size=(9, 5, 3)).astype(np.float32))
+
+
+def test_every_layer_type_on_the_canvas_exports_to_onnx() -> None:
+    from core.engine.layers.spec import CATALOG
+    from core.export.onnx_export import ONNX_LAYERS
+
+    assert set(CATALOG.types()) - {"Input"} <= ONNX_LAYERS
+
+
+class Halve(L.Layer):
+    """A layer type no export format knows."""
+
+    def call(self, inputs, training=False):  # noqa: ANN001, ANN201
+        return inputs * 0.5
+
+
+def test_time_distributed_of_an_unknown_layer_is_refused_by_name(tmp_path: Path) -> None:
+    from core.errors import FormatError
+
+    inp = L.Input(shape=(4, 3), name="x")
+    out = L.TimeDistributed(Halve(name="halver"), name="per_step")(inp)
+    with pytest.raises(FormatError, match=r"'per_step' \(TimeDistributed of Halve\) cannot be"):
+        export_model(Model(inp, out), "onnx", tmp_path / "td.onnx")
+    assert list(tmp_path.iterdir()) == []
