@@ -306,17 +306,19 @@ class InspectorWidget(QWidget):
         hl.addWidget(self.description)
         hl.addLayout(name_row)
 
+        # the layer's problems and their fix buttons under its name, where they are seen
+        # without scrolling past a long form
         for w in (
             self.placeholder,
             self.header_host,
+            self.problems_host,
             _rule(),
             self.form_host,
             _rule(),
             self.facts_host,
-            self.problems_host,
         ):
             lay.addWidget(w)
-        self._rules = [lay.itemAt(2).widget(), lay.itemAt(4).widget()]
+        self._rules = [lay.itemAt(3).widget(), lay.itemAt(5).widget()]
         lay.addStretch(1)
 
         controller.graphEvent.connect(self._on_graph_event)

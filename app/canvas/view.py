@@ -357,7 +357,8 @@ class CanvasView(QGraphicsView):
             nid = item.node_id
             if nid not in self.canvas.selected_ids():
                 self.canvas.select_ids([nid])
-            for problem in self.canvas.node_info(nid).problems:
+            info = self.canvas.node_info(nid)
+            for problem in (*info.problems, *info.warnings):
                 fix = getattr(problem, "fix", None)
                 if fix is not None:
                     act = menu.addAction(f"Fix: {fix.label}")

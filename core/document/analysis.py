@@ -19,6 +19,15 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from core.document.graph import Graph, Node
+from core.document.problems import Fix, Problem, Shape, format_shape
+from core.document.problems import sample_dims as _dims
+from core.document.shape_fixes import (
+    DataContext,
+    flatten_before,
+    flatten_fix,
+    flatten_text,
+    rank_problem,
+)
 from core.errors import ConfigError, GraphError, LayerForgeError, ShapeError
 
 __all__ = [
@@ -32,36 +41,8 @@ __all__ = [
     "format_shape",
 ]
 
-Shape = tuple[int | None, ...]
-
 #: Layers that combine equal shapes element-wise.
 ELEMENTWISE_MERGES = frozenset({"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"})
-#: Layers reported when fed more than (batch, features): in a hand-built network a Dense
-#: after an image-shaped output is almost always a missing Flatten.
-FLAT_INPUT_TYPES = frozenset({"Dense"})
-
-
-@dataclass(frozen=True)
-class Fix:
-    """A one-click repair. insert_layer: put `layer_type(params)` between `after` and
-    `node_id` (after None: before `node_id`, feeding it); set_params: set `params` on node_id."""
-
-    label: str
-    kind: str
-    node_id: str
-    params: dict[str, Any] = field(default_factory=dict, hash=False)
-    layer_type: str | None = None
-    after: str | None = None
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Something that stops the network from being built, in plain words."""
-
-    node_id: str | None
-    message: str
-    fix: Fix | None = None
-    related: tuple[str, ...] = ()
 
 
 class SummaryRow(NamedTuple):
@@ -72,21 +53,6 @@ class SummaryRow(NamedTuple):
     output_shape: str
     params: int | None
     connected_to: str
-
-
-def format_shape(shape: Any) -> str:
-    """Keras's printing of a shape: (None, 10); a list of shapes joined; None -> "?"."""
-    if shape is None:
-        return "?"
-    if isinstance(shape, list):
-        return ", ".join(format_shape(s) for s in shape)
-    dims = ["None" if d is None else str(d) for d in shape]
-    return f"({dims[0]},)" if len(dims) == 1 else f"({', '.join(dims)})"
-
-
-def _dims(shape: Shape) -> str:
-    """The shape the user thinks of (no batch dim): (26, 26, 32)."""
-    return format_shape(tuple(shape[1:]))
 
 
 @dataclass
@@ -274,6 +240,9 @@ def analyze(
     analysis = Analysis(
         shapes, counts, problems, order, input_ids, output_ids, names, types, inputs
     )
+    sample = tuple(input_shape) if input_shape else (n_features,) if n_features else None
+    vocabulary = int(vocabulary_size) if vocabulary_size else None
+    data = DataContext(sample, vocabulary, tuple(input_ids))
 
     if not nodes:
         problems.append(
@@ -343,15 +312,6 @@ def analyze(
             continue
         multi = hi is None or hi > 1
         in_shape: Any = list(in_shapes) if multi else (in_shapes[0] if in_shapes else None)
-        if (
-            node.type in FLAT_INPUT_TYPES
-            and not multi
-            and in_shape is not None
-            and (len(in_shape) > 2)
-        ):
-            shapes[nid] = None
-            problems.append(_flatten_problem(node, ins[0], names[ins[0]], in_shape))
-            continue
         # -- the layer itself
         pkey = _freeze(node.params)
         layer_key = (node.type, node.name, pkey)
@@ -366,6 +326,13 @@ def analyze(
         )
         if out.kind != "ok":
             shapes[nid] = None
+            if out.kind == "shape" and len(ins) == 1:
+                if data.input_disagrees(graph, ins[0], in_shapes[0]):
+                    continue  # the Input's own problem (checked below) is the cause
+                missing = rank_problem(graph, node, ins[0], in_shapes[0], data)
+                if missing is not None:
+                    problems.append(missing)
+                    continue
             problems.append(_shape_problem(graph, node, ins, in_shapes, out))
             continue
         shapes[nid] = out.shape
@@ -380,11 +347,12 @@ def analyze(
                 f"The network has no output layer — connect layers after '{names[input_ids[0]]}'.",
             )
         )
-    sample = tuple(input_shape) if input_shape else (n_features,) if n_features else None
-    _check_against_data(graph, analysis, sample, task)
-    if vocabulary_size:
-        _check_vocabulary(graph, analysis, int(vocabulary_size))
+    _check_against_data(graph, analysis, data.sample, task)
+    if vocabulary:
+        _check_vocabulary(graph, analysis, vocabulary)
     analysis.warnings.extend(_linear_stack_warnings(graph))
+    if task is None:
+        analysis.warnings.extend(_flatten_warnings(graph, analysis))
     return analysis
 
 
@@ -413,6 +381,30 @@ def _linear_stack_warnings(graph: Graph) -> list[Problem]:
     return out
 
 
+def _flatten_warnings(graph: Graph, analysis: Analysis) -> list[Problem]:
+    """Without a target to compare with: a Dense on an image-shaped (or longer) tensor whose
+    axes reach the network's output. Keras allows it (the Dense works on the last axis),
+    so it is advice: most networks want one prediction per sample."""
+    out: list[Problem] = []
+    for nid in analysis.output_ids:
+        shape = analysis.shapes.get(nid)
+        where = flatten_before(graph, nid, analysis.shapes, analysis.inputs)
+        if shape is None or len(shape) <= 2 or where is None:
+            continue
+        dense, src = where
+        out.append(
+            Problem(
+                dense,
+                f"{flatten_text(graph, dense, src, analysis.shapes)}, so the network gives "
+                f"{_dims(shape)} per sample. For one prediction per sample insert a Flatten "
+                f"before '{graph.node(dense).name}'.",
+                flatten_fix(dense, src),
+                (src,),
+            )
+        )
+    return out
+
+
 def _shape_problem(
     graph: Graph, node: Node, ins: list[str], in_shapes: list[Any], out: _Outcome
 ) -> Problem:
@@ -425,8 +417,6 @@ def _shape_problem(
     reason = out.error or "the shapes do not fit"
     if len(ins) == 1:
         src, shape = ins[0], in_shapes[0]
-        if node.type in FLAT_INPUT_TYPES and len(shape) > 2:
-            return _flatten_problem(node, src, names[0], shape)
         return Problem(
             node.id,
             f"{label} cannot take {_dims(shape)} from '{names[0]}': {reason}",
@@ -443,16 +433,6 @@ def _shape_problem(
             tuple(ins),
         )
     return Problem(node.id, f"{label} receives {received}: {reason}", None, tuple(ins))
-
-
-def _flatten_problem(node: Node, src: str, src_name: str, shape: Shape) -> Problem:
-    return Problem(
-        node.id,
-        f"{node.type} '{node.name}' needs a flat input but '{src_name}' gives {_dims(shape)} — "
-        "insert a Flatten layer",
-        Fix("Insert a Flatten layer", "insert_layer", node.id, {}, "Flatten", src),
-        (src,),
-    )
 
 
 def _merge_fix(graph: Graph, ins: list[str], in_shapes: list[Shape]) -> Fix | None:
@@ -570,11 +550,21 @@ def _check_against_data(
     )
     dims = tuple(shape[1:])
     if len(dims) != 1:
+        head = f"The output layer '{node.name}' gives {_dims(shape)} per sample but the target is "
+        where = flatten_before(graph, nid, analysis.shapes, analysis.inputs)
+        if where is None:
+            problems.append(
+                Problem(nid, f"{head}{target} — end the network with Flatten and {use}")
+            )
+            return
+        dense, src = where
         problems.append(
             Problem(
                 nid,
-                f"The output layer '{node.name}' gives {_dims(shape)} per sample but the target is "
-                f"{target} — end the network with Flatten and {use}",
+                f"{head}{target}: {flatten_text(graph, dense, src, analysis.shapes)} — insert a "
+                f"Flatten before '{graph.node(dense).name}'",
+                flatten_fix(dense, src),
+                (dense, src),
             )
         )
         return

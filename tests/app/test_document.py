@@ -116,15 +116,20 @@ def test_analysis_runs_once_per_burst(doc, qtbot):
 
 
 def test_apply_fix_inserts_flatten_and_undo_restores(doc):
+    from core.data.profile import TaskInfo
+
+    # Keras's Dense works on the last axis of (28, 28); a 3-class target needs one
+    # vector per sample, so the check offers a Flatten before the first Dense
+    doc.set_analysis_context(task=TaskInfo.classification(("a", "b", "c")))
     i = doc.add_node("Input", 0, 0, {"shape": [28, 28]})
     d = doc.add_node("Dense", 260, 0, {"units": 10})
-    o = doc.add_node("Dense", 520, 0, {"units": 3})
+    o = doc.add_node("Dense", 520, 0, {"units": 3, "activation": "softmax"})
     doc.connect(i, d)
     doc.connect(d, o)
     before = graph_to_dict(doc.graph)
     analysis = doc.analyze_now()
-    fixes = [p.fix for p in analysis.problems if p.node_id == d and p.fix is not None]
-    assert fixes and fixes[0].layer_type == "Flatten"
+    fixes = [p.fix for p in analysis.problems if p.node_id == o and p.fix is not None]
+    assert fixes and fixes[0].layer_type == "Flatten" and fixes[0].node_id == d
     count = doc.undo_stack.count()
     assert doc.apply_fix(fixes[0])
     assert doc.undo_stack.count() == count + 1

@@ -127,9 +127,13 @@ def test_rename_through_the_name_field(qtbot, window):
 
 
 def test_problems_are_shown_with_their_fix(qtbot, window):
+    from core.data.profile import TaskInfo
+
     c = window.controller
+    # ten classes to predict: an output of (28, 28, 10) per image cannot be it
+    c.set_analysis_context(task=TaskInfo.classification(tuple("0123456789")))
     a = c.add_node("Input", 0, 0, {"shape": (28, 28, 1)})
-    b = c.add_node("Dense", 250, 0, {"units": 10})
+    b = c.add_node("Dense", 250, 0, {"units": 10, "activation": "softmax"})
     c.connect(a, b)
     c.analyze_now()
     _select(qtbot, window, b)
@@ -137,9 +141,9 @@ def test_problems_are_shown_with_their_fix(qtbot, window):
     assert labels and labels[0].isVisibleTo(window.inspector)
     from PySide6.QtWidgets import QPushButton
 
-    assert "Flatten" in labels[0].text()
+    assert "insert a Flatten before 'dense'" in labels[0].text()
     buttons = window.inspector.problems_host.findChildren(QPushButton, "fixButton")
-    assert [b.text() for b in buttons] == ["Insert a Flatten layer"]  # one click, mechanical
+    assert [b.text() for b in buttons] == ["Insert Flatten"]  # one click, mechanical
     qtbot.mouseClick(buttons[0], Qt.MouseButton.LeftButton)
     assert sorted(n.type for n in c.graph.nodes.values()) == ["Dense", "Flatten", "Input"]
     qtbot.waitUntil(

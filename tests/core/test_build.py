@@ -209,26 +209,42 @@ def test_concatenate_mismatch_keeps_layer_reason() -> None:
     assert "axis" in p.message
 
 
-def test_dense_after_image_shape_needs_flatten() -> None:
+def test_dense_after_image_shape_works_on_the_last_axis_and_flatten_is_offered() -> None:
     g = new_graph()
     i = g.add_node("Input", {"shape": [26, 26, 32]}, name="conv2d").id
     d = g.add_node("Dense", {"units": 10}).id
     d2 = g.add_node("Dense", {"units": 3, "activation": "softmax"}, name="dense_2").id
     g.connect(i, d)
     g.connect(d, d2)
+    # Keras: a Dense on (26, 26, 32) works on the last axis; legal, so without a target
+    # to compare with it is advice on the first Dense, not an error
     an = analyze(g)
-    (p,) = an.problems
-    assert p.message == (
-        "Dense 'dense' needs a flat input but 'conv2d' gives (26, 26, 32) — insert a Flatten layer"
+    assert an.ok and an.shapes[d2] == (None, 26, 26, 3)
+    (w,) = an.warnings[-1:]
+    assert w.node_id == d
+    assert w.message == (
+        "Dense 'dense' works on the last axis of the (26, 26, 32) that 'conv2d' gives, so "
+        "the network gives (26, 26, 3) per sample. For one prediction per sample insert a "
+        "Flatten before 'dense'."
     )
-    assert p.fix == Fix("Insert a Flatten layer", "insert_layer", d, {}, "Flatten", i)
+    fix = Fix("Insert Flatten", "insert_layer", d, {}, "Flatten", i)
+    assert w.fix == fix
+    # with a classification target the output must be flat: a problem, with the same fix
+    (p,) = analyze(g, task=MULTI3).problems
+    assert p.node_id == d2 and p.fix == fix
+    assert p.message == (
+        "The output layer 'dense_2' gives (26, 26, 3) per sample but the target is 3 classes: "
+        "Dense 'dense' works on the last axis of the (26, 26, 32) that 'conv2d' gives — "
+        "insert a Flatten before 'dense'"
+    )
     # applying the fix the way the GUI will: insert between `after` and node_id
     g.disconnect(i, d)
-    f = g.add_node(p.fix.layer_type or "").id
+    f = g.add_node(fix.layer_type or "").id
     g.connect(i, f)
     g.connect(f, d)
-    an = analyze(g)
+    an = analyze(g, task=MULTI3)
     assert an.ok and an.shapes[f] == (None, 26 * 26 * 32)
+    assert not any("Flatten" in w.message for w in an.warnings)
 
 
 def test_bad_params_are_attached_to_the_node() -> None:
