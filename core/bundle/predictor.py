@@ -170,10 +170,14 @@ class BundledModel:
         if getattr(spec, "kind", None) == "images":
             return image_inputs(spec, source)
         df, path = self._frame(source)
-        x = self._table_features(df, path)
         if getattr(spec, "kind", None) == "series":
-            # the forecast from each window stands on its last row
-            return ModelInputs(df, x, spec.forecast_starts(len(df)) + spec.window - 1)
+            from core.data.time_order import in_time_order
+
+            # windows over the rows in time order; each forecast stands on its last row
+            ordered, positions, _ = in_time_order(df, spec.time_column, path=path)
+            x = self._table_features(ordered, path)
+            return ModelInputs(df, x, positions[spec.forecast_starts(len(df)) + spec.window - 1])
+        x = self._table_features(df, path)
         return ModelInputs(df, x, np.arange(len(x)))
 
     def features(self, rows: Any) -> np.ndarray:
@@ -317,6 +321,13 @@ class BundledModel:
         x, y, _ = self.labelled(rows)
         result = self.model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
         return {str(k): float(v) for k, v in result.items()}
+
+    def labelled_series(self, rows: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any]:
+        """`labelled` for a model trained on series windows, and the rows' `Timeline`."""
+        from core.data.series_dataset import series_to_evaluate
+
+        df, path = self._frame(rows)
+        return series_to_evaluate(self.pipeline, df, path)
 
     def labelled(self, rows: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(inputs, targets as trained, 1-based data row numbers) of the rows with a target.

@@ -27,6 +27,7 @@ from core.data.preprocess import (
 from core.data.profile import ROLES, TaskInfo, detect_task, profile_table, suggest_target
 from core.data.reader import Table, read_csv, release_free_memory
 from core.data.split import split_indices
+from core.data.timeline import Timeline
 from core.errors import ConfigError, DataError
 
 _TASKS = (None, "regression", "classification", "binary", "multiclass")
@@ -185,6 +186,8 @@ class Dataset:
     target: str = ""
     #: True when the splits follow each other in time (a series): never shuffled across.
     time_ordered: bool = False
+    #: A series' target along time (the forecast plot); None for other data.
+    timeline: Timeline | None = None
 
     @property
     def n_features(self) -> int:

@@ -1,12 +1,16 @@
-"""A time series table -> a `Dataset` of windows: the rows stay in the file's
-order, the last shares of rows become validation and test (split by time,
+"""A time series table -> a `Dataset` of windows: the rows are put in the order of
+the table's date/time column when it has one (`core.data.time_order`), else they
+stay in the file's order; the last shares of rows become validation and test (split by time,
 never shuffled across), every numeric column chosen is standardized on the
 training rows only, and each window of `window` rows is paired with the next
 `horizon` values of the target (a regression with `horizon` outputs, the
 target standardized as for any regression). The fitted preprocessing is a
-`Pipeline` of the series columns whose input spec is the `Windowing`."""
+`Pipeline` of the series columns whose input spec is the `Windowing`; the
+dataset's `timeline` is the target along time, for the forecast plot."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -16,6 +20,8 @@ from core.data.preprocess import Pipeline, numeric_values
 from core.data.profile import TaskInfo, profile_table
 from core.data.reader import Table
 from core.data.split import split_sizes
+from core.data.time_order import find_time_column, in_time_order, order_by_time
+from core.data.timeline import Timeline
 from core.data.windows import SeriesOptions, Windowing, WindowSplit, split_windows
 from core.errors import DataError
 
@@ -75,7 +81,15 @@ def prepare_series(table: Table, config: DataConfig) -> Dataset:
             path=table.path,
         )
     columns, target = series_columns(table, options, config)
-    windowing = Windowing(columns, target, options.window, options.horizon, options.stride)
+    time_column = find_time_column(table.df, skip=columns)
+    order = None
+    if time_column is not None:
+        order = order_by_time(table.df, time_column, path=table.path)
+        df = table.df.iloc[order.order].reset_index(drop=True) if order.moved else table.df
+        table = replace(table, df=df, notices=[*table.notices, order.notice()], cache={})
+    windowing = Windowing(
+        columns, target, options.window, options.horizon, options.stride, time_column
+    )
     n = len(table.df)
     windowing.check_length(n, path=table.path)
     _, n_val, n_test = split_sizes(n, config.validation_split, config.test_split)
@@ -97,10 +111,9 @@ def prepare_series(table: Table, config: DataConfig) -> Dataset:
     pipeline = scaled_target(table, config, pipeline, train_rows)
     steps = np.empty((n, pipeline.n_features), dtype=np.float32)
     pipeline._fill(table.df, steps, None, **where)
-    values = numeric_values(table.df[target], target, **where)
-    if pipeline.target_scaling is not None:
-        values = pipeline.target_scaling.encode(values)
-    notices = list(table.notices) + [_split_notice(split, n)]
+    raw = numeric_values(table.df[target], target, **where).astype(np.float64)
+    values = raw if pipeline.target_scaling is None else pipeline.target_scaling.encode(raw)
+    notices = list(table.notices) + [_split_notice(split, n, time_column)]
     parts = []
     for name, starts in (
         ("training", split.train),
@@ -128,6 +141,24 @@ def prepare_series(table: Table, config: DataConfig) -> Dataset:
     a, b = len(parts[0][0]), len(parts[0][0]) + len(parts[1][0])
     dataset = Dataset.from_splits(x, y, a, b, pipeline, notices)
     dataset.time_ordered = True
+    dataset.timeline = Timeline(
+        target,
+        raw,
+        windowing.window,
+        windowing.horizon,
+        tuple(
+            (name, lo, hi)
+            for name, lo, hi in (
+                ("training", 0, split.a),
+                ("validation", split.a, split.b),
+                ("test", split.b, n),
+            )
+            if hi > lo
+        ),
+        {"train": parts[0][0], "validation": parts[1][0], "test": parts[2][0]},
+        None if order is None else order.times,
+        time_column,
+    )
     return dataset
 
 
@@ -136,6 +167,15 @@ def labelled_windows(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(windows, targets as trained, 1-based row of each window's last input row) of every
     window of `df` whose `horizon` target values are all known: a series to evaluate on."""
+    x, y, rows, _ = series_to_evaluate(pipeline, df, path)
+    return x, y, rows
+
+
+def series_to_evaluate(
+    pipeline: Pipeline, df: pd.DataFrame, path: str | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, Timeline]:
+    """`labelled_windows` and the `Timeline` of `df` (the rows in the trained time order
+    when the table has the time column), whose one part is the evaluated data."""
     spec = pipeline.input_spec
     if not isinstance(spec, Windowing) or pipeline.target is None:
         raise DataError("Expected a model trained on series windows.", path=path)
@@ -149,11 +189,11 @@ def labelled_windows(
             path=path,
             column=spec.target,
         )
+    df, positions, order = in_time_order(df, spec.time_column, path=path)
     steps = np.empty((n, pipeline.n_features), dtype=np.float32)
     pipeline._fill(df, steps, None, path=path, header_lines=1)
-    values = numeric_values(df[spec.target], spec.target, path=path)
-    if pipeline.target_scaling is not None:
-        values = pipeline.target_scaling.encode(values)
+    raw = numeric_values(df[spec.target], spec.target, path=path).astype(np.float64)
+    values = raw if pipeline.target_scaling is None else pipeline.target_scaling.encode(raw)
     starts = np.arange(n - spec.span + 1)
     y = spec.targets(values, starts)
     known = ~np.isnan(y).any(axis=1)
@@ -165,21 +205,36 @@ def labelled_windows(
             column=spec.target,
         )
     starts = starts[known]
-    return spec.windows(steps, starts), y[known].astype(np.float32), starts + spec.window
+    timeline = Timeline(
+        spec.target,
+        raw,
+        spec.window,
+        spec.horizon,
+        (),
+        {"data": starts},
+        None if order is None else order.times,
+        None if order is None else spec.time_column,
+    )
+    rows = positions[starts + spec.window - 1] + 1
+    return spec.windows(steps, starts), y[known].astype(np.float32), rows, timeline
 
 
 def _rows(lo: int, hi: int) -> str:
     return f"rows {lo + 1}-{hi}" if hi > lo + 1 else f"row {hi}"
 
 
-def _split_notice(split: WindowSplit, n: int) -> str:
+def _split_notice(split: WindowSplit, n: int, time_column: str | None) -> str:
     parts = [f"{_rows(0, split.a)} train"]
     if split.b > split.a:
         parts.append(f"{_rows(split.a, split.b)} validation")
     if n > split.b:
         parts.append(f"{_rows(split.b, n)} test")
     return (
-        "split by time, in the file's row order: " + ", ".join(parts) + f" ({len(split.train)}, "
+        "split by time, in "
+        + (f"the order of '{time_column}'" if time_column else "the file's row order")
+        + ": "
+        + ", ".join(parts)
+        + f" ({len(split.train)}, "
         f"{len(split.val)} and {len(split.test)} windows; a window belongs to the part its "
         "targets fall in, and one whose targets cross a boundary is left out)"
     )

@@ -1,5 +1,6 @@
-"""A time series as windows: numeric columns in time order (the file's row order)
-become samples of `window` consecutive rows, each one followed by the next
+"""A time series as windows: numeric columns in time order (the file's row order, or
+sorted by their date/time column when there is one: `time_column`) become samples of
+`window` consecutive rows, each one followed by the next
 `horizon` values of the target column to forecast; a new window starts every
 `stride` rows. `split_windows` assigns every window to the split its targets
 fall in, so that training, validation and test follow each other in time and
@@ -91,6 +92,8 @@ class Windowing:
     window: int
     horizon: int = 1
     stride: int = 1
+    #: The date/time column the rows are sorted by before windowing (None: file order).
+    time_column: str | None = None
     kind: str = KIND
 
     @property
@@ -168,7 +171,7 @@ class Windowing:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "kind": KIND,
             "columns": list(self.columns),
             "target": self.target,
@@ -176,15 +179,23 @@ class Windowing:
             "horizon": self.horizon,
             "stride": self.stride,
         }
+        if self.time_column is not None:
+            d["time"] = self.time_column
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Windowing:
         columns = _columns(d.get("columns"), FormatError)
         target = d.get("target")
+        time_column = d.get("time")
         if columns is None or not isinstance(target, str):
             raise FormatError(
                 "Expected the series windowing with its columns and target. Received: "
                 f"columns {d.get('columns')!r}, target {target!r}."
+            )
+        if time_column is not None and not isinstance(time_column, str):
+            raise FormatError(
+                f"Expected the series' time column as a column name. Received: {time_column!r}."
             )
         return cls(
             columns,
@@ -192,6 +203,7 @@ class Windowing:
             _steps("window", d.get("window"), FormatError),
             _steps("horizon", d.get("horizon", 1), FormatError),
             _steps("stride", d.get("stride", 1), FormatError),
+            time_column,
         )
 
 

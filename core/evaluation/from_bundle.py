@@ -3,17 +3,20 @@
 The baseline comes from the training counts or mean stored in the bundle
 (`metadata.json` "baseline", written by `core.run.save_trained`); a bundle
 saved before that falls back to the evaluated rows' own majority class or
-mean, and the baseline says so.
+mean, and the baseline says so. A series is evaluated in the trained time order and
+its evaluation carries the forecasts along time.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from core.errors import FormatError
 from core.evaluation.baselines import Baseline, baseline_from_targets
+from core.evaluation.forecast import forecast_of
 from core.evaluation.importance import Importances, feature_groups, permutation_importance
 from core.evaluation.results import Evaluation, evaluate_outputs, target_units
 
@@ -22,7 +25,11 @@ __all__ = ["bundle_boundary", "bundle_importance", "evaluate_bundle", "explain_w
 
 def evaluate_bundle(bundle: Any, rows: Any, threshold: float | None = None) -> Evaluation:
     """The `Evaluation` of `bundle` on `rows` (a DataFrame or CSV path with the target)."""
-    x, y, numbers = bundle.labelled(rows)
+    timeline = None
+    if getattr(bundle.pipeline, "input_kind", None) == "series":
+        x, y, numbers, timeline = bundle.labelled_series(rows)
+    else:
+        x, y, numbers = bundle.labelled(rows)
     units = target_units(bundle.pipeline)
     y = units(y)
     task = bundle.pipeline.task
@@ -37,8 +44,9 @@ def evaluate_bundle(bundle: Any, rows: Any, threshold: float | None = None) -> E
             baseline = None
     if baseline is None or baseline.kind != kind:
         baseline = baseline_from_targets(kind, labels, y, source="the evaluated rows")
-    return evaluate_outputs(
-        units(bundle.predict_raw(x, batch_size=8192)),
+    outputs = units(bundle.predict_raw(x, batch_size=8192))
+    ev = evaluate_outputs(
+        outputs,
         y,
         kind=kind,
         labels=labels,
@@ -48,6 +56,9 @@ def evaluate_bundle(bundle: Any, rows: Any, threshold: float | None = None) -> E
         rows=numbers,
         target=bundle.target,
     )
+    if timeline is None:
+        return ev
+    return replace(ev, forecast=forecast_of(timeline, "data", outputs))
 
 
 def bundle_importance(

@@ -2,9 +2,9 @@
 
 Everything is in the one file: the CSS inline and the charts (`plots`) as
 base64 PNG images. It opens with the headline sentence, then the model
-against its baseline, the charts, the per-class table, the feature
-importance when given, and the rows the model got most wrong. Every piece of
-user text (labels, file names, column names) is HTML-escaped.
+against its baseline, the charts (and a series' forecast along time), the
+per-class table, the feature importance when given, and the rows the model
+got most wrong. Every piece of user text (labels, file names, column names) is HTML-escaped.
 """
 
 from __future__ import annotations
@@ -148,6 +148,24 @@ def _boundary_section(plan: Any, grid: Any | None) -> str:
     )
 
 
+def _forecast_section(f: Any) -> str:
+    from core.evaluation.forecast_png import forecast_png
+
+    first = f.step(1)
+    more = (
+        f" The model forecasts {f.horizon} steps ahead; the first is drawn (mean absolute "
+        f"error {first.mae:.4g}; {f.horizon} steps ahead: {f.step(f.horizon).mae:.4g})."
+        if f.horizon > 1
+        else f" Mean absolute error {first.mae:.4g}."
+    )
+    return (
+        "<section><h2>Forecast along time</h2>"
+        f"<p class='muted'>{len(first.rows):,} forecasts of '{html.escape(f.target)}' over "
+        f"the actual series of {f.n_rows:,} rows, in time order.{html.escape(more)}</p>"
+        f"{_img(forecast_png(f, 1), f'forecast of {f.target} along time')}</section>"
+    )
+
+
 def render_report(
     ev: Evaluation,
     *,
@@ -228,6 +246,8 @@ def render_report(
     parts.append(
         "<section><h2>Charts</h2><div class='charts'>" + "".join(charts) + "</div></section>"
     )
+    if ev.forecast is not None:
+        parts.append(_forecast_section(ev.forecast))
     if ev.is_classification:
         pc = ev.model.classification.per_class
         rows = [

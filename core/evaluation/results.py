@@ -4,7 +4,8 @@
 rows or values) and the targets as the model was trained on them, and builds
 an `Evaluation`; `evaluate_predictor` runs a predict function first;
 `evaluate_dataset` picks the split (test, else validation, and says so) of a
-`core.data.Dataset` and fits the baseline on its training rows.
+`core.data.Dataset` and fits the baseline on its training rows; for a series it
+adds the forecasts along time (`core.evaluation.forecast`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from core.evaluation.classification import (
     predict_classes,
 )
 from core.evaluation.curves import Curve, one_vs_rest_pr, one_vs_rest_roc, pr_curve
+from core.evaluation.forecast import Forecast, forecast_of
 from core.evaluation.predictions import PredictionsTable
 from core.evaluation.regression import RegressionReport, regression_report
 
@@ -143,6 +145,8 @@ class Evaluation:
     values: np.ndarray | None = None
     threshold: float | None = None
     target: str = ""
+    #: A series' forecasts along time (every step ahead); None for other data.
+    forecast: Forecast | None = None
 
     @property
     def n_rows(self) -> int:
@@ -371,8 +375,9 @@ def evaluate_dataset(
     baseline = training_baseline(dataset)
     units = target_units(getattr(dataset, "pipeline", None))
     predict = predict or model_predictor(model)
-    return evaluate_outputs(
-        units(predict(np.asarray(choice.x, dtype=np.float32))),
+    outputs = units(predict(np.asarray(choice.x, dtype=np.float32)))
+    ev = evaluate_outputs(
+        outputs,
         units(choice.y),
         kind=task.kind,
         labels=task.class_labels,
@@ -382,3 +387,7 @@ def evaluate_dataset(
         threshold=threshold,
         target=getattr(dataset, "target", "") or "",
     )
+    timeline = getattr(dataset, "timeline", None)
+    if timeline is None:
+        return ev
+    return replace(ev, forecast=forecast_of(timeline, choice.name, outputs))

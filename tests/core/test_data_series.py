@@ -63,8 +63,8 @@ def test_split_is_by_time_and_no_target_crosses_a_boundary(tmp_path: Path) -> No
     # validation windows may look back into training rows: known at that time
     assert ds.x_val[:, 0, 0].min() == a - 5
     assert (
-        "split by time, in the file's row order: rows 1-70 train, rows 71-90 validation, "
-        "rows 91-100 test" in ds.notices[0]
+        "split by time, in the order of 'date': rows 1-70 train, rows 71-90 validation, "
+        "rows 91-100 test" in ds.notices[1]
     )
     # shuffled batches of the training part never hold a later row
     rng = np.random.default_rng(0)
@@ -206,6 +206,7 @@ def test_windowing_round_trips_as_json(tmp_path: Path) -> None:
         "window": 8,
         "horizon": 2,
         "stride": 1,
+        "time": "date",
     }
     assert Pipeline.from_dict(d) == ds.pipeline
     bad = dict(d, input={"kind": "series", "columns": ["t"], "window": 8})
