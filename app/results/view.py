@@ -4,7 +4,8 @@
 model-vs-baseline metrics first (visible without scrolling), then, for
 classification, the confusion matrix (counts or row shares; for two classes
 the threshold slider), the per-class metrics and the ROC/PR curves, or, for
-regression, predicted against actual and the residuals; the predictions
+regression, predicted against actual and the residuals (for a series, under
+the forecast along time); the predictions
 table sits on the right. Clicking a matrix cell lists that cell's rows in the
 table ("Show all rows" clears it). Without results the page says why
 (nothing trained yet, a run in progress, a problem). The page redraws only
@@ -38,6 +39,7 @@ from app.results.threshold import ThresholdSlider
 
 if TYPE_CHECKING:
     from app.results.curves import CurvesPanel
+    from app.results.forecast import ForecastPanel
     from app.results.regression import RegressionPanel
 
 
@@ -81,6 +83,7 @@ class ResultsView(QWidget):
         self.predictions = PredictionsPanel()
         self._curves: CurvesPanel | None = None
         self._regression: RegressionPanel | None = None
+        self._forecast: ForecastPanel | None = None
 
         self.charts = QWidget()
         self.charts.setObjectName("resultsCharts")
@@ -149,6 +152,16 @@ class ResultsView(QWidget):
         return self._curves
 
     @property
+    def forecast(self) -> ForecastPanel:
+        """The forecast along time of a series, above the regression charts."""
+        if self._forecast is None:
+            from app.results.forecast import ForecastPanel
+
+            self._forecast = ForecastPanel()
+            self._charts_layout.insertWidget(1, self._forecast, 3)
+        return self._forecast
+
+    @property
     def regression(self) -> RegressionPanel:
         if self._regression is None:
             from app.results.regression import RegressionPanel
@@ -157,7 +170,7 @@ class ResultsView(QWidget):
             panel = self._regression
             self.regression_charts = Pair(panel.scatter, panel.residuals, 520)
             self.regression_charts.setObjectName("regressionCharts")
-            self._charts_layout.addWidget(self.regression_charts, 1)
+            self._charts_layout.addWidget(self.regression_charts, 2)
         return self._regression
 
     # ------------------------------------------------------------------ drawing
@@ -190,6 +203,10 @@ class ResultsView(QWidget):
             self._show_classification(ev)
         else:
             self.regression.set_evaluation(ev)
+            if ev.forecast is not None:
+                self.forecast.set_forecast(ev.forecast)
+        if self._forecast is not None:
+            self._forecast.setVisible(ev.forecast is not None)
         self.classification.setVisible(ev.is_classification)
         if self._regression is not None:
             self.regression_charts.setVisible(not ev.is_classification)
