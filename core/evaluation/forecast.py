@@ -10,11 +10,14 @@ the predicted and actual values there and their mean absolute error."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.data.timeline import Timeline
 from core.errors import DataError
+
+if TYPE_CHECKING:  # core.data loads pandas; the app's start-up imports this module
+    from core.data.timeline import Timeline
 
 __all__ = ["Forecast", "Span", "StepForecast", "forecast_of"]
 
