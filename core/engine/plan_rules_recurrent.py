@@ -1,13 +1,13 @@
-"""Allocation-free replay rules for the embedding lookup and the LSTM.
+"""Allocation-free replay rules for the embedding lookup and the recurrent layers.
 
 The embedding rule checks the step's ids and gathers the table's rows into arrays
 allocated once, and its backward is eager's flat `np.add.at` into a preallocated
-gradient (`recurrent_ops.embedding_grad`, the same call in the same order). The LSTM
-rule keeps one `recurrent_ops.LstmPass` over a `Workspace` per plan: the pass the
-eager op runs, with every gate, state and gradient buffer allocated when the plan is
-built (a warm-up pass on the traced values) and reused by every step. Masked
-sequences (whose loop depends on the mask's values) and the other recurrent layers
-are replayed generically.
+gradient (`recurrent_ops.embedding_grad`, the same call in the same order). The
+recurrent rule keeps one pass of `core.engine.recurrent_passes` (SimpleRNN, LSTM,
+GRU) over a `Workspace` per plan: the pass the eager op runs, with every gate, state
+and gradient buffer allocated when the plan is built (a warm-up pass on the traced
+values) and reused by every step. Masked sequences (whose loop depends on the mask's
+values) are replayed generically.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from core.engine.autograd import Tensor
 from core.engine.layers.base import Variable
 from core.engine.plan import Builder, GradWriter, Node, Step
 from core.engine.plan_rules import _bound, _raw
-from core.engine.recurrent_ops import LstmPass, embedding_grad, token_ids
+from core.engine.recurrent_ops import embedding_grad, token_ids
+from core.engine.recurrent_passes import GruPass, LstmPass, RecurrentPass, SimpleRnnPass
 from core.engine.tracing import Call
 from core.engine.workspace import Workspace
 
@@ -59,24 +60,33 @@ def embedding_rule(call: Call, b: Builder) -> Node | None:
     return Node(call, forward, make_backward, False)
 
 
-def lstm_rule(call: Call, b: Builder) -> Node | None:
-    """`recurrent_ops.lstm` without a mask: one `LstmPass` over the plan's workspace."""
+#: The pass each recurrent op runs.
+PASSES: dict[Callable[..., Any], type[RecurrentPass]] = {
+    _raw(recurrent_ops.simple_rnn): SimpleRnnPass,
+    _raw(recurrent_ops.lstm): LstmPass,
+    _raw(recurrent_ops.gru): GruPass,
+}
+
+
+def recurrent_rule(call: Call, b: Builder) -> Node | None:
+    """A recurrent op without a mask: one pass of its kind over the plan's workspace."""
     a = _bound(call)
     x, kernel, rec, bias = a["x"], a["kernel"], a["recurrent_kernel"], a["bias"]
     if a["mask"] is not None or not isinstance(x, Tensor):
         return None
     if not all(isinstance(v, Variable) for v in (kernel, rec) + (() if bias is None else (bias,))):
         return None
-    xa = b.static(x, "op 'lstm'")
+    xa = b.static(x, f"op '{call.fn.__name__}'")
+    if xa.ndim != 3:
+        return None
     np.copyto(xa, x.data)  # the traced values: the warm-up pass allocates the workspace
     ws = Workspace()
-    run = LstmPass(
+    run = PASSES[call.fn](
         ws,
-        xa.shape,
         rec.data.shape[0],
         xa.dtype,
         a["activation"],
-        a["recurrent_activation"],
+        a.get("recurrent_activation", a["activation"]),
         a["return_sequences"],
         a["go_backwards"],
         a["zero_output_for_mask"],
@@ -102,5 +112,5 @@ def lstm_rule(call: Call, b: Builder) -> Node | None:
 
 RULES: dict[Callable[..., Any], Callable[[Call, Builder], Node | None]] = {
     _raw(recurrent_ops.embedding): embedding_rule,
-    _raw(recurrent_ops.lstm): lstm_rule,
+    **dict.fromkeys(PASSES, recurrent_rule),
 }

@@ -206,8 +206,8 @@ X_TOK = RNG.integers(1, 20, (40, 7))  # int64 ids: gathered as they are, no floa
 
 #: Convolution and sequence models whose every op replays from a rule (no generic
 #: call): the im2col of many channels, strides, dilation, padding, 1-D, pooling of
-#: every kind, reshapes, int and float token ids, LSTMs returning sequences or reading
-#: backwards.
+#: every kind, reshapes, int and float token ids, LSTMs, GRUs and SimpleRNNs returning
+#: sequences or reading backwards, with their fused or general activations.
 WORKLOADS: dict[str, tuple[Builder, np.ndarray]] = {
     "cnn": (
         lambda: keras.Sequential(
@@ -253,7 +253,26 @@ WORKLOADS: dict[str, tuple[Builder, np.ndarray]] = {
                 L.Input(shape=(7,)),
                 L.Embedding(20, 5),
                 L.LSTM(6, return_sequences=True),
+                L.LSTM(
+                    5, activation="relu", recurrent_activation="hard_sigmoid", return_sequences=True
+                ),
                 L.LSTM(4, go_backwards=True),
+                L.Dense(1, activation="sigmoid"),
+            ]
+        ),
+        X_TOK,
+    ),
+    "gru_simple_rnn": (
+        lambda: keras.Sequential(
+            [
+                L.Input(shape=(7,)),
+                L.Embedding(20, 5),
+                L.GRU(6, return_sequences=True),
+                L.GRU(
+                    5, activation="relu", recurrent_activation="hard_sigmoid", return_sequences=True
+                ),
+                L.SimpleRNN(4, return_sequences=True, go_backwards=True),
+                L.SimpleRNN(3, activation="relu"),
                 L.Dense(1, activation="sigmoid"),
             ]
         ),
