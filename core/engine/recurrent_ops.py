@@ -179,28 +179,15 @@ def _run(
     kernel: Tensor,
     recurrent_kernel: Tensor,
     bias: Tensor | None,
-    activation: str,
-    recurrent_activation: str,
     mask: np.ndarray | None,
-    return_sequences: bool,
-    go_backwards: bool,
-    zero_output_for_mask: bool,
+    *settings: Any,
 ) -> Tensor:
     """One graph node: a pass of `kind` over fresh arrays, its backward on demand."""
     x, parents = _params(x, kernel, recurrent_kernel, bias)
     xd = x.data
     if xd.ndim != 3:
         raise ValueError(f"Expected a sequence batch (batch, steps, features). Got {xd.shape}.")
-    run = kind(
-        FRESH,
-        recurrent_kernel.data.shape[0],
-        xd.dtype,
-        activation,
-        recurrent_activation,
-        return_sequences,
-        go_backwards,
-        zero_output_for_mask,
-    )
+    run = kind(FRESH, recurrent_kernel.data.shape[0], xd.dtype, *settings)
     out = run.forward(xd, kernel.data, recurrent_kernel.data, _data(bias), mask)
 
     def backward(g: np.ndarray) -> tuple[np.ndarray | None, ...]:
@@ -231,19 +218,9 @@ def simple_rnn(
     zero_output_for_mask: bool = False,
 ) -> Tensor:
     """Keras SimpleRNN over x (N, T, D): h_t = act(x_t @ kernel + h_{t-1} @ recurrent + bias)."""
-    return _run(
-        SimpleRnnPass,
-        x,
-        kernel,
-        recurrent_kernel,
-        bias,
-        activation,
-        activation,
-        mask,
-        return_sequences,
-        go_backwards,
-        zero_output_for_mask,
-    )
+    args = (x, kernel, recurrent_kernel, bias, mask)
+    flags = (return_sequences, go_backwards, zero_output_for_mask)
+    return _run(SimpleRnnPass, *args, activation, activation, *flags)
 
 
 @traceable
@@ -261,19 +238,9 @@ def lstm(
     zero_output_for_mask: bool = False,
 ) -> Tensor:
     """Keras LSTM over x (N, T, D) with gates i, f, c, o (kernel (D, 4u), recurrent (u, 4u))."""
-    return _run(
-        LstmPass,
-        x,
-        kernel,
-        recurrent_kernel,
-        bias,
-        activation,
-        recurrent_activation,
-        mask,
-        return_sequences,
-        go_backwards,
-        zero_output_for_mask,
-    )
+    args = (x, kernel, recurrent_kernel, bias, mask)
+    flags = (return_sequences, go_backwards, zero_output_for_mask)
+    return _run(LstmPass, *args, activation, recurrent_activation, *flags)
 
 
 @traceable
@@ -291,16 +258,6 @@ def gru(
     zero_output_for_mask: bool = False,
 ) -> Tensor:
     """Keras GRU with reset_after=True over x (N, T, D): gates z, r, h; bias (2, 3u)."""
-    return _run(
-        GruPass,
-        x,
-        kernel,
-        recurrent_kernel,
-        bias,
-        activation,
-        recurrent_activation,
-        mask,
-        return_sequences,
-        go_backwards,
-        zero_output_for_mask,
-    )
+    args = (x, kernel, recurrent_kernel, bias, mask)
+    flags = (return_sequences, go_backwards, zero_output_for_mask)
+    return _run(GruPass, *args, activation, recurrent_activation, *flags)

@@ -182,6 +182,20 @@ class RecurrentPass:
     def loop_back(self, gouts: list[np.ndarray | None], outs: list[np.ndarray | None]) -> None:
         raise NotImplementedError
 
+    def weight_grads(
+        self, d_in: np.ndarray, d_rec: np.ndarray, outs: list[np.ndarray | None]
+    ) -> None:
+        """Into outs (x, kernel, recurrent kernel; None where not wanted): the gradients
+        from d(x_t @ W) `d_in` and d(h_{t-1} @ U) `d_rec`, both (T, N, k)."""
+        gx, gk, grec = outs
+        if gx is not None:
+            self.seq.input_grad(d_in, self.w, gx)
+        if gk is not None:
+            self.seq.kernel_grad(d_in, gk)
+        if grec is not None:
+            h = self.h[:-1]
+            np.dot(h.reshape(-1, h.shape[-1]).T, d_rec.reshape(-1, d_rec.shape[-1]), out=grec)
+
     def column_sum(self, flat: np.ndarray, out: np.ndarray) -> np.ndarray:
         """flat.sum(axis=0) as ones @ flat (a GEMV: ~20x a column sum)."""
         ones = self.ws.get("ones", (len(flat),), flat.dtype)
@@ -243,16 +257,9 @@ class SimpleRnnPass(RecurrentPass):
                     dh += np.dot(d, rec_t)
                 else:
                     np.dot(d, rec_t, out=dh)
-        gx, gk, grec, gb = outs
-        flat = dz.reshape(-1, u)
-        if gx is not None:
-            seq.input_grad(dz, self.w, gx)
-        if gk is not None:
-            seq.kernel_grad(dz, gk)
-        if grec is not None:
-            np.dot(h[:-1].reshape(-1, u).T, flat, out=grec)
-        if gb is not None:
-            self.column_sum(flat, gb)
+        self.weight_grads(dz, dz, outs[:3])
+        if outs[3] is not None:
+            self.column_sum(dz.reshape(-1, u), outs[3])
 
 
 class LstmPass(RecurrentPass):
@@ -521,13 +528,8 @@ class GruPass(RecurrentPass):
                 dh *= carry[t]
                 np.dot(e, rec_t, out=back)
                 dh += back
-        gx, gk, grec, gb = outs
-        if gx is not None:
-            seq.input_grad(dx, self.w, gx)
-        if gk is not None:
-            seq.kernel_grad(dx, gk)
-        if grec is not None:
-            np.dot(h[:-1].reshape(-1, u).T, dr.reshape(-1, u3), out=grec)
+        self.weight_grads(dx, dr, outs[:3])
+        gb = outs[3]
         if gb is not None:
             self.column_sum(dx.reshape(-1, u3), gb[0])
             self.column_sum(dr.reshape(-1, u3), gb[1])

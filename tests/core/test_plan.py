@@ -203,6 +203,7 @@ def test_every_layer_trains_bit_identically_with_a_plan(cls: type) -> None:
 
 X_IMG = RNG.random((40, 8, 8, 1), dtype=np.float32)
 X_TOK = RNG.integers(1, 20, (40, 7))  # int64 ids: gathered as they are, no float check
+SEQ = {"return_sequences": True}
 
 #: Convolution and sequence models whose every op replays from a rule (no generic
 #: call): the im2col of many channels, strides, dilation, padding, 1-D, pooling of
@@ -210,30 +211,24 @@ X_TOK = RNG.integers(1, 20, (40, 7))  # int64 ids: gathered as they are, no floa
 #: sequences or reading backwards, with their fused or general activations.
 WORKLOADS: dict[str, tuple[Builder, np.ndarray]] = {
     "cnn": (
-        lambda: keras.Sequential(
-            [
-                L.Input(shape=(8, 8, 1)),
-                L.Conv2D(4, 3, activation="relu"),
-                L.MaxPooling2D(2, padding="same"),
-                L.Conv2D(9, 2, padding="same", activation="tanh"),
-                L.Conv2D(8, 2, strides=2, dilation_rate=1, activation="elu"),
-                L.AveragePooling2D(1),
-                L.Flatten(),
-                L.Dense(1, activation="sigmoid"),
-            ]
+        lambda: _seq(
+            L.Conv2D(4, 3, activation="relu"),
+            L.MaxPooling2D(2, padding="same"),
+            L.Conv2D(9, 2, padding="same", activation="tanh"),
+            L.Conv2D(8, 2, strides=2, activation="elu"),
+            L.AveragePooling2D(1),
+            L.Flatten(),
+            shape=(8, 8, 1),
         ),
         X_IMG,
     ),
     "cnn_global": (
-        lambda: keras.Sequential(
-            [
-                L.Input(shape=(8, 8, 1)),
-                L.Conv2D(8, 3, dilation_rate=2, padding="same", activation="relu"),
-                L.AveragePooling2D(3, strides=2, padding="same"),
-                L.Conv2D(8, 2, use_bias=False),
-                L.GlobalMaxPooling2D(),
-                L.Dense(1, activation="sigmoid"),
-            ]
+        lambda: _seq(
+            L.Conv2D(8, 3, dilation_rate=2, padding="same", activation="relu"),
+            L.AveragePooling2D(3, strides=2, padding="same"),
+            L.Conv2D(8, 2, use_bias=False),
+            L.GlobalMaxPooling2D(),
+            shape=(8, 8, 1),
         ),
         X_IMG,
     ),
@@ -248,38 +243,28 @@ WORKLOADS: dict[str, tuple[Builder, np.ndarray]] = {
         X,
     ),
     "lstm_int_ids": (
-        lambda: keras.Sequential(
-            [
-                L.Input(shape=(7,)),
-                L.Embedding(20, 5),
-                L.LSTM(6, return_sequences=True),
-                L.LSTM(
-                    5, activation="relu", recurrent_activation="hard_sigmoid", return_sequences=True
-                ),
-                L.LSTM(4, go_backwards=True),
-                L.Dense(1, activation="sigmoid"),
-            ]
+        lambda: _seq(
+            L.Embedding(20, 5),
+            L.LSTM(6, return_sequences=True),
+            L.LSTM(5, activation="relu", recurrent_activation="hard_sigmoid", **SEQ),
+            L.LSTM(4, go_backwards=True),
+            shape=(7,),
         ),
         X_TOK,
     ),
     "gru_simple_rnn": (
-        lambda: keras.Sequential(
-            [
-                L.Input(shape=(7,)),
-                L.Embedding(20, 5),
-                L.GRU(6, return_sequences=True),
-                L.GRU(
-                    5, activation="relu", recurrent_activation="hard_sigmoid", return_sequences=True
-                ),
-                L.SimpleRNN(4, return_sequences=True, go_backwards=True),
-                L.SimpleRNN(3, activation="relu"),
-                L.Dense(1, activation="sigmoid"),
-            ]
+        lambda: _seq(
+            L.Embedding(20, 5),
+            L.GRU(6, return_sequences=True),
+            L.GRU(5, activation="relu", recurrent_activation="hard_sigmoid", **SEQ),
+            L.SimpleRNN(4, return_sequences=True, go_backwards=True),
+            L.SimpleRNN(3, activation="relu"),
+            shape=(7,),
         ),
         X_TOK,
     ),
     "lstm_float_ids": (
-        lambda: _seq(L.Embedding(10, 3), L.LSTM(4, return_sequences=True), L.Flatten(), shape=(6,)),
+        lambda: _seq(L.Embedding(10, 3), L.LSTM(4, return_sequences=True), L.Flatten()),
         X_IDS,
     ),
 }
