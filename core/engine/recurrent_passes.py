@@ -202,6 +202,14 @@ class RecurrentPass:
         ones.fill(1)
         return np.dot(ones, flat, out=out)  # type: ignore[no-any-return]
 
+    def rec_t(self) -> np.ndarray:
+        """The recurrent kernel transposed, contiguous: the backward loop's per-step GEMM
+        runs twice as fast on it as on the transposed view."""
+        rec = self.rec
+        rec_t = self.ws.get("rec_t", rec.shape[::-1], rec.dtype)
+        np.copyto(rec_t, rec.T)
+        return rec_t
+
     def state(self, name: str, steps: int, n: int, width: int) -> np.ndarray:
         """A (steps + 1, n, width) state array whose first step is zero."""
         s = self.ws.get(name, (steps + 1, n, width), self.dtype)
@@ -244,7 +252,7 @@ class SimpleRnnPass(RecurrentPass):
         dz = ws.get("dz", self.xw.shape, dtype)
         dh = ws.get("dh", (seq.n, u), dtype)
         dh.fill(0)
-        rec_t = self.rec.T
+        rec_t = self.rec_t()
         with one_blas_thread():
             for t in range(seq.t - 1, -1, -1):
                 gout = gouts[t]
@@ -372,7 +380,7 @@ class LstmPass(RecurrentPass):
         dc = ws.get("dc", (n, u), dtype)
         dh.fill(0)
         dc.fill(0)
-        rec_t = self.rec.T
+        rec_t = self.rec_t()
         back = ws.get("back", (n, u), dtype)
         with one_blas_thread():
             for t in range(steps - 1, -1, -1):
@@ -512,7 +520,7 @@ class GruPass(RecurrentPass):
         dh = ws.get("dh", (n, u), dtype)
         dh.fill(0)
         back = ws.get("back", (n, u), dtype)
-        rec_t = self.rec.T
+        rec_t = self.rec_t()
         with one_blas_thread():
             for t in range(steps - 1, -1, -1):
                 gout = gouts[t]
