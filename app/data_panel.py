@@ -73,6 +73,8 @@ ROLES = ("feature", "target", "ignore")
 PREVIEW_ROWS = 10.5
 #: Rows read to fit the preview's column widths to their contents.
 PREVIEW_FIT_ROWS = 100
+#: Preview columns fitted per turn of the event loop (each reads `PREVIEW_FIT_ROWS` cells).
+FIT_COLUMNS_A_TURN = 6
 IMPUTE = ("mean", "median", "drop")
 SCALE = ("standardize", "minmax", "none")
 RECENT_KEY = "recentDataFiles"
@@ -307,6 +309,7 @@ class DataPanel(QWidget):
         self.columns.horizontalHeader().moveSection(3, 1)
         self.columns.horizontalHeaderItem(2).setToolTip("Missing values in the column")
         self.role_boxes: dict[str, QComboBox] = {}
+        self._role_names: list[str] = []  # the column of each row's role picker
 
         self.task_label = make_label("Task: –", name="taskLabel")
         self.impute = QComboBox()
@@ -559,7 +562,9 @@ class DataPanel(QWidget):
             frame = table.df if table is not None else None
             if frame is not self.model.frame:
                 self.model.set_frame(frame)
-                self._fit_preview_columns()
+                # on the next turn of the event loop: the turn in which a large file's data
+                # arrives has enough to do (the fit reads ~2,000 cells' text)
+                QTimer.singleShot(0, self, self._fit_preview_columns)
             images = s.images
             self.top.setCurrentWidget(self.rows_box if images is None else self.gallery_box)
             self.columns_box.setVisible(images is None)  # an image folder has no columns
@@ -630,11 +635,13 @@ class DataPanel(QWidget):
             self._loading = False
         self.fit_splitter()  # the task and split texts may need another line now
 
-    def _fit_preview_columns(self) -> None:
+    def _fit_preview_columns(self, start: int = 0) -> None:
         """Each preview column as wide as its name and its first `PREVIEW_FIT_ROWS` cells.
 
         Measured here from the cells' text: Qt's own fit (`resizeColumnsToContents`) asks
         the model about a dozen questions a cell, ~70 ms for 20 columns on the GUI thread.
+        `FIT_COLUMNS_A_TURN` columns are fitted per turn of the event loop, the next ones
+        on the next turn (a frame that changed meanwhile stops the rest).
         """
         model, header = self.model, self.preview.horizontalHeader()
         metrics = self.preview.fontMetrics()
@@ -642,11 +649,20 @@ class DataPanel(QWidget):
         margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.preview)
         pad = 2 * (margin + 1) + 2
         rows = min(model.rowCount(), PREVIEW_FIT_ROWS)
-        for column in range(model.columnCount()):
+        end = min(start + FIT_COLUMNS_A_TURN, model.columnCount())
+        for column in range(start, end):
             texts = {model.text(row, column) for row in range(rows)}
             cells = max((metrics.horizontalAdvance(t) for t in texts if t), default=0) + pad
             width = max(cells, header.sectionSizeHint(column))
             header.resizeSection(column, min(width, header.maximumSectionSize()))
+        if end < model.columnCount():
+            frame = model.frame
+
+            def rest() -> None:
+                if model.frame is frame:
+                    self._fit_preview_columns(end)
+
+            QTimer.singleShot(0, self, rest)
 
     def role_of(self, profile: ColumnProfile) -> str:
         cfg = self.session.data_config
@@ -659,27 +675,46 @@ class DataPanel(QWidget):
         return "feature" if role == "target" else role
 
     def _fill_columns(self) -> None:
+        """One row per column: name, kind, missing cells, role picker, why that role.
+
+        Another file's columns reuse the rows (and role pickers) already there and make
+        only the missing ones: a picker costs ~0.5 ms to make and place, 20 of them were
+        a good part of the GUI thread's turn when a large file's data arrived.
+        """
         profiles = self.session.profiles
-        if [p.name for p in profiles] == list(self.role_boxes):
+        names = [p.name for p in profiles]
+        if names == list(self.role_boxes):
             for p in profiles:  # same file: only the roles may have changed
                 self.role_boxes[p.name].setCurrentText(self.role_of(p))
             return
-        self.columns.setRowCount(len(profiles))
+        boxes = list(self.role_boxes.values())
+        self.columns.setRowCount(len(profiles))  # drops the pickers of rows past the end
+        self._role_names = names
         self.role_boxes = {}
         for row, p in enumerate(profiles):
             self.columns.setItem(row, 0, QTableWidgetItem(p.name))
             self.columns.setItem(row, 1, QTableWidgetItem(p.kind))
             self.columns.setItem(row, 2, QTableWidgetItem(str(p.missing)))
-            box = QComboBox()
-            box.addItems(ROLES)
-            box.setCurrentText(self.role_of(p))
-            box.currentTextChanged.connect(lambda r, name=p.name: self._set_role(name, r))
-            self.columns.setCellWidget(row, 3, box)
+            if row < len(boxes):
+                box = boxes[row]
+                box.blockSignals(True)
+                box.setCurrentText(self.role_of(p))
+                box.blockSignals(False)
+            else:
+                box = QComboBox()
+                box.addItems(ROLES)
+                box.setCurrentText(self.role_of(p))
+                box.currentTextChanged.connect(lambda r, at=row: self._set_role_at(at, r))
+                self.columns.setCellWidget(row, 3, box)
             self.role_boxes[p.name] = box
             why = QTableWidgetItem(p.reason or "")
             why.setToolTip(p.reason or "")
             self.columns.setItem(row, 4, why)
         self.columns.resizeColumnsToContents()
+
+    def _set_role_at(self, row: int, role: str) -> None:
+        if row < len(self._role_names):
+            self._set_role(self._role_names[row], role)
 
     # ------------------------------------------------------------------ editing
     def _set_role(self, column: str, role: str) -> None:

@@ -72,6 +72,8 @@ def install(window: Any) -> BoundaryUI:
     session = window.training.session
     live = LiveModel(session, window)
     state = BoundaryState(session, live, window)
+    if hasattr(window, "closing"):
+        window.closing.connect(state.wait)  # a plan still being made finishes first
     view = BoundaryView(state, live)
     workspace = window.workspace
     workspace.add_page(

@@ -207,3 +207,39 @@ def test_regression_draws_a_heat_map_of_the_predicted_value(qtbot) -> None:
     qtbot.waitUntil(lambda: m.image.image is not None, timeout=5000)
     assert "the predicted value, from" in m.legend.text()
     assert len({tuple(c) for c in m.image.image[::20, ::20, :3].reshape(-1, 3)}) > 5
+
+
+def test_a_large_tables_plane_is_planned_in_a_pool_thread(qtbot, tmp_path, monkeypatch) -> None:
+    """Over `sync_rows` training rows the plane is planned off the GUI thread (a 1M-row
+    file's plan held the window ~75 ms); the map says so meanwhile, then draws it."""
+    import threading
+
+    import core.evaluation.boundary as boundary
+
+    planned_in: list[int] = []
+    plan_for_dataset = boundary.plan_for_dataset
+
+    def spy(dataset, **kwargs):
+        planned_in.append(threading.get_ident())
+        return plan_for_dataset(dataset, **kwargs)
+
+    monkeypatch.setattr(boundary, "plan_for_dataset", spy)
+    window = make_window(qtbot)
+    state = window.boundary.state
+    state.sync_rows = 100  # the table below has 300 rows, 210 of them for training
+    _click_tab(qtbot, window, "boundary")
+    m = window.boundary.view.map
+    rng = np.random.default_rng(1)
+    rows = [f"{a:.3f},{b:.3f},{int(a + b > 0)}" for a, b in rng.normal(size=(300, 2))]
+    assert window.training.data_panel.open_path(_csv(tmp_path, "ab.csv", "a,b,y", rows))
+    assert state.plan is None and state.planning()
+    assert len(window.training.session.dataset.x_train) == 210
+    assert "Finding the map's plane through 210 training rows" in m.explanation.text()
+    qtbot.waitUntil(lambda: state.plan is not None, timeout=10_000)
+    assert planned_in and all(t != threading.get_ident() for t in planned_in)
+    assert _axis_labels(m) == ("a", "b")
+    assert not state.planning()
+    state.sync_rows = 10_000  # small tables are planned at once, on the GUI thread
+    _choose(qtbot, m.x_picker, "b")
+    assert planned_in[-1] == threading.get_ident()
+    assert _axis_labels(m) == ("b", "a")

@@ -108,3 +108,38 @@ def test_model_reads_every_kind_of_column_like_the_frame(qtbot) -> None:
     assert model.rowCount() == 3 and model.columnCount() == 7
     model.set_frame(df.iloc[:1])  # a new frame: nothing read from the old one
     assert model.rowCount() == 1 and model.data(model.index(0, 3)) == "red"
+
+
+def test_another_files_columns_reuse_the_role_pickers_and_fit_over_turns(
+    panel, qtbot, tmp_path
+) -> None:
+    """A second file's rows reuse the role pickers already there (only the missing ones
+    are made): each picker still sets its own column's role; the preview columns are
+    fitted a few per turn of the event loop, all of them in the end."""
+    from app.data_panel import FIT_COLUMNS_A_TURN
+
+    panel.open_path(str(seed_csv(None)))
+    before = list(panel.role_boxes.values())
+    rng = np.random.default_rng(0)
+    names = [f"long_column_name_{i}" for i in range(len(before) + 3)]
+    frame = pd.DataFrame(rng.normal(size=(60, len(names))) * 1e6, columns=names)
+    frame["label"] = rng.integers(0, 2, 60)
+    path = tmp_path / "wide.csv"
+    frame.to_csv(path, index=False)
+    assert panel.open_path(str(path))
+    header = panel.preview.horizontalHeader()
+    last = len(names) - 1
+    text_width = panel.preview.fontMetrics().horizontalAdvance(names[last])
+    assert last >= FIT_COLUMNS_A_TURN and header.sectionSize(last) < text_width  # not yet
+    s = panel.session
+    boxes = panel.role_boxes
+    assert list(boxes) == [*names, "label"]
+    assert [boxes[n] for n in names[: len(before)]] == before  # the same widgets, reused
+    assert boxes["label"].currentText() == "target"
+    assert s.dataset.n_features == len(names)
+    boxes[names[1]].setCurrentText("ignore")  # a reused picker sets its new column
+    assert s.data_config.roles[names[1]] == "ignore"
+    boxes[names[-1]].setCurrentText("ignore")  # and a new one its own
+    assert s.dataset.n_features == len(names) - 2
+    assert boxes[names[1]].currentText() == boxes[names[-1]].currentText() == "ignore"
+    qtbot.waitUntil(lambda: header.sectionSize(last) >= text_width, timeout=3000)
