@@ -208,6 +208,28 @@ def test_coalescer_packs_in_bulk_with_changing_and_odd_logs() -> None:
     np.testing.assert_array_equal(c.take().step, [4])  # the run-wide counter continues
 
 
+def test_coalescer_same_logs_every_batch_and_same_count_other_keys() -> None:
+    """The bulk path (every batch logs the same numbers) gives what the general one
+    gives; batches with as many keys but other ones, or no batch count, still pack right."""
+    from app.worker import _Coalescer
+    from tests.app._fakes import BatchEnded
+
+    c = _Coalescer()
+    for i in range(5):
+        c.add(BatchEnded(2, i, 5, {"loss": 1.0 / (i + 1), "accuracy": np.float32(0.5)}, i))
+    chunk = c.take()
+    np.testing.assert_allclose(chunk.series["loss"], [1.0, 1 / 2, 1 / 3, 1 / 4, 1 / 5])
+    np.testing.assert_allclose(chunk.series["accuracy"], [0.5] * 5)
+    np.testing.assert_allclose(chunk.epoch_pos, [2.2, 2.4, 2.6, 2.8, 3.0])
+    assert not any(a.flags.writeable for a in chunk.series.values())
+    c.add(BatchEnded(0, 0, None, {"loss": 1.0}, 8))
+    c.add(BatchEnded(0, 1, None, {"val": 2.0}, 16))
+    other = c.take()
+    np.testing.assert_allclose(other.series["loss"], [1.0, np.nan])
+    np.testing.assert_allclose(other.series["val"], [np.nan, 2.0])
+    np.testing.assert_allclose(other.epoch_pos, [1.0, 2.0])  # no count: one batch an epoch
+
+
 def test_control_flag_is_raised_only_while_needed(qtbot, make_worker) -> None:
     worker, rec = make_worker(lambda: counting_train(epochs=1, batches=400, delay=0.002))
     assert not worker._interrupt
