@@ -58,7 +58,7 @@ from app.document import DocumentController
 from app.worker import BatchChunk, TrainingWorker
 from core.document.trained_state import BatchCurves, EpochSnapshots, TrainedState
 from core.errors import ConfigError, FormatError, LayerForgeError
-from core.evaluation.histograms import HistogramRecorder
+from core.evaluation.histograms import RECORD_BUDGET, HistogramRecorder
 from core.live import WeightTap
 from core.run import (
     Trainer,
@@ -174,7 +174,9 @@ class TrainingSession(QObject):
     `dataError(str)` (a plain-words data problem; "" when cleared),
     `stateChanged(str)` (idle/running/paused/stopping), `runStarted(bool)` (True
     for a fresh run that clears the plots, False to continue), `batches(BatchChunk)`,
-    `epochEnded(EpochEnded)`, `runFinished(TrainingFinished, str)` (the event and a
+    `epochEnded(EpochEnded)`, `epochsEnded(tuple)` (the epochs of one delivery, after
+    their `epochEnded`s: views that draw or count epochs take these, one call a
+    delivery), `runFinished(TrainingFinished, str)` (the event and a
     plain summary), `errored(str, str)` (message, traceback), `testMetrics(dict)`,
     `readinessChanged(bool, str)` (can start, reason), `message(str)`.
     """
@@ -185,6 +187,7 @@ class TrainingSession(QObject):
     runStarted = Signal(bool)
     batches = Signal(object)
     epochEnded = Signal(object)
+    epochsEnded = Signal(object)
     runFinished = Signal(object, str)
     errored = Signal(str, str)
     testMetrics = Signal(object)
@@ -227,7 +230,7 @@ class TrainingSession(QObject):
         self.model_network: dict[str, Any] | None = None  # the graph the model was built from
         self.batch_curves = BatchCurves()
         #: Weight and gradient histograms per layer per epoch of the model's runs.
-        self.histograms = HistogramRecorder()
+        self.histograms = HistogramRecorder(budget=RECORD_BUDGET)
         self.restored_from: TrainedState | None = None  # the state the model came from
         self._snapshots: EpochSnapshots | None = None
         self._run_start: RunStart | None = None
@@ -836,8 +839,9 @@ class TrainingSession(QObject):
             self.histograms = HistogramRecorder.from_arrays(
                 state.histogram_layers, state.histograms
             )
+            self.histograms.budget = RECORD_BUDGET
         except FormatError as exc:  # the weights are fine; only the histograms are lost
-            self.histograms = HistogramRecorder()
+            self.histograms = HistogramRecorder(budget=RECORD_BUDGET)
             self.message.emit(f"The weight histograms were not restored: {describe(exc)}")
         self.last_finished = RestoredFinish.from_dict(state.finish) if state.finish else None  # type: ignore[assignment]
         self.restored_from = state
@@ -920,7 +924,7 @@ class TrainingSession(QObject):
             events, self, start_paused=paused, on_delivery=lambda: tap.capture(model)
         )
         worker.batches.connect(self._on_batches)
-        worker.epochEnded.connect(self._on_epoch)
+        worker.epochsEnded.connect(self._on_epochs)
         worker.trainingFinished.connect(self._on_finished)
         worker.errored.connect(self._on_errored)
         worker.pausedChanged.connect(self._on_paused)
@@ -996,7 +1000,7 @@ class TrainingSession(QObject):
         if worker is not None:
             for sig in (
                 worker.batches,
-                worker.epochEnded,
+                worker.epochsEnded,
                 worker.trainingFinished,
                 worker.errored,
                 worker.pausedChanged,
@@ -1034,10 +1038,12 @@ class TrainingSession(QObject):
         self.batch_curves.add(chunk.epoch_pos, chunk.series)
         self.batches.emit(chunk)
 
-    def _on_epoch(self, event: EpochEnded) -> None:
-        self.epochs_done = int(event.epoch) + 1
-        record_epoch(self.history, event)
-        self.epochEnded.emit(event)
+    def _on_epochs(self, events: tuple[EpochEnded, ...]) -> None:
+        for event in events:
+            self.epochs_done = int(event.epoch) + 1
+            record_epoch(self.history, event)
+            self.epochEnded.emit(event)
+        self.epochsEnded.emit(events)
 
     def _end_worker(self) -> None:
         worker = self.worker

@@ -295,7 +295,7 @@ class TrainingPanel(QWidget):
         session.readinessChanged.connect(self._on_readiness)
         session.runStarted.connect(self._on_run_started)
         session.batches.connect(self._on_batches)
-        session.epochEnded.connect(self._on_epoch)
+        session.epochsEnded.connect(lambda events: self._on_epoch(events[-1]))
         session.runFinished.connect(self._on_finished)
         session.errored.connect(self._on_error)
         session.testMetrics.connect(self._on_test_metrics)

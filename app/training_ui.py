@@ -244,7 +244,7 @@ def install(
 
     session.modelChanged.connect(show_model_curves)
     session.batches.connect(lambda chunk: plots.add_chunk(chunk))
-    session.epochEnded.connect(lambda event: plots.add_epoch_event(event))
+    session.epochsEnded.connect(lambda events: plots.add_epoch_events(events))
     if hasattr(window, "statusBar"):
         session.message.connect(lambda text: window.statusBar().showMessage(text, 8000))
 

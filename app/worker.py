@@ -313,13 +313,17 @@ class TrainingWorker(QThread):
     `factory()` is called inside the worker thread and must return the event
     iterator (typically `core.run.training_events(model, dataset, settings)`).
     Signals (delivered queued to receivers in the GUI thread):
-    `batches(BatchChunk)`, `epochEnded(EpochEnded)`, `trainingFinished(TrainingFinished)`
+    `batches(BatchChunk)`, `epochEnded(EpochEnded)` (each epoch), `epochsEnded(tuple)` (the
+    epochs of one delivery, after their `epochEnded`s: a fast network ends hundreds of
+    epochs a second, and one slot call a delivery costs the GUI thread, and so the
+    worker's GIL, far less than hundreds), `trainingFinished(TrainingFinished)`
     (the generator's own, or one with reason "stopped" after Stop),
     `errored(message, traceback_text)`, `pausedChanged(bool)`.
     """
 
     batches = Signal(object)
     epochEnded = Signal(object)
+    epochsEnded = Signal(object)
     trainingFinished = Signal(object)
     errored = Signal(str, str)
     pausedChanged = Signal(bool)
@@ -480,6 +484,8 @@ class TrainingWorker(QThread):
             self.batches.emit(chunk)
         for event in epochs:
             self.epochEnded.emit(event)
+        if epochs:
+            self.epochsEnded.emit(tuple(epochs))
         self.deliveries += 1
         if self._ack_wait > 0:
             t0 = time.perf_counter()

@@ -174,7 +174,7 @@ def with_gui(case: Case, app: Any, budget: float | None) -> dict[str, float]:
     worker = TrainingWorker(factory, budget=budget)
     worker.batches.connect(panel.add_chunk)
     worker.batches.connect(lambda c: last.__setitem__("batches", last["batches"] + c.count))
-    worker.epochEnded.connect(panel.add_epoch_event)
+    worker.epochsEnded.connect(panel.add_epoch_events)  # as the app does: one call a delivery
     worker.trainingFinished.connect(finished, Qt.ConnectionType.DirectConnection)
     worker.errored.connect(lambda m, t: print(t))
     loop = QEventLoop()

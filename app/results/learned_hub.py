@@ -76,7 +76,7 @@ class LearnedHub(QObject):
         self._runs = 0
         self._key: tuple[int, int] | None = None
         session.runStarted.connect(self._on_run_started)
-        session.epochEnded.connect(lambda _event: self.histogramsChanged.emit())
+        session.epochsEnded.connect(lambda _events: self.histogramsChanged.emit())
         session.runFinished.connect(lambda *_: self.refresh())
         session.errored.connect(lambda *_: self.refresh())
         session.modelChanged.connect(self.refresh)

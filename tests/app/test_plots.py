@@ -304,3 +304,29 @@ def test_many_epochs_draw_a_thinned_line_without_marks(qtbot) -> None:
     panel.add_epoch(0, {"loss": 0.5})
     panel.redraw()
     assert loss.curves["train"].opts["symbol"] == "o"
+
+
+def test_epochs_of_one_delivery_draw_what_they_draw_one_by_one(qtbot) -> None:
+    """A delivery's epochs go in as one piece per series: the same points, ranges and
+    plots as the same epochs added one at a time (text values are skipped)."""
+    from core.engine.training import EpochEnded
+
+    events = [
+        EpochEnded(e, 9, {"loss": 1.0 / (e + 1), "val_loss": 2.0 / (e + 1), "note": "x"}, 0.0)
+        for e in range(6)
+    ]
+    together, one_by_one = PlotsPanel(), PlotsPanel()
+    qtbot.addWidget(together)
+    qtbot.addWidget(one_by_one)
+    together.add_epoch_events(events[:4])
+    together.add_epoch_events(events[4:])
+    for event in events:
+        one_by_one.add_epoch_event(event)
+    assert set(together.plots) == set(one_by_one.plots) == {"loss"}
+    for series in ("train", "val"):
+        a, b = together.plots["loss"], one_by_one.plots["loss"]
+        for got, want in zip(a.buffers[series].view(), b.buffers[series].view(), strict=True):
+            np.testing.assert_array_equal(got, want)
+        assert a.points(series) == 6
+    np.testing.assert_allclose(together.plots["loss"].buffers["val"].view()[1][-1], 2.0 / 6)
+    assert together.plots["loss"].extent.y_range(False) == (1.0 / 6, 2.0)

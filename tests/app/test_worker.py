@@ -183,6 +183,21 @@ def test_worker_waits_while_the_gui_is_busy(qtbot, make_worker) -> None:
     qtbot.waitUntil(lambda: bool(rec.finished), timeout=2000)
 
 
+def test_epochs_of_a_delivery_arrive_as_one_tuple(qtbot, make_worker) -> None:
+    """A fast network ends many epochs between two deliveries: `epochsEnded` carries them
+    together (one slot call a delivery), the same epochs in the same order as the
+    `epochEnded`s."""
+    worker, rec = make_worker(lambda: counting_train(epochs=400, batches=2))
+    together: list[tuple[EpochEnded, ...]] = []
+    worker.epochsEnded.connect(together.append)
+    with qtbot.waitSignal(worker.trainingFinished, timeout=10_000):
+        worker.start()
+    qtbot.waitUntil(lambda: not worker.isRunning(), timeout=5000)
+    assert [e.epoch for group in together for e in group] == list(range(400))
+    assert [e.epoch for e in rec.epochs] == list(range(400))
+    assert len(together) <= worker.deliveries < 400
+
+
 def test_coalescer_packs_in_bulk_with_changing_and_odd_logs() -> None:
     from app.worker import _Coalescer
     from tests.app._fakes import BatchEnded

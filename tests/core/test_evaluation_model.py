@@ -325,6 +325,49 @@ def test_histogram_recorder_follows_training() -> None:
     assert len(rec.history("out")) == 3
 
 
+def test_histograms_keep_to_their_time_budget_with_a_stepped_clock() -> None:
+    """Past the free records, a record that takes more than `budget` of the time since
+    the previous one doubles the stride (every other epoch, then every fourth); cheap
+    records keep every epoch."""
+    from core.evaluation.histograms import FREE_RECORDS
+
+    model = tf.keras.Sequential([tf.keras.layers.Dense(3, input_shape=(2,), name="d")])
+    model.predict(np.zeros((1, 2), np.float32), verbose=0)  # built
+    clock = {"now": 0.0, "cost": 0.0}
+
+    def tick() -> float:  # each record reads the clock twice: before and after
+        now = clock["now"]
+        clock["now"] += clock["cost"]
+        return now
+
+    rec = HistogramRecorder(budget=0.02, clock=tick)
+
+    def epochs(first: int, last: int, seconds: float, cost: float) -> None:
+        for epoch in range(first, last):
+            clock["now"], clock["cost"] = epoch * seconds, cost
+            rec.record(model, epoch)
+
+    epochs(0, 2 * FREE_RECORDS, seconds=1.0, cost=0.01)  # 1 % of the time: all kept
+    assert rec.stride == 1 and len(rec) == 2 * FREE_RECORDS
+    first = 2 * FREE_RECORDS
+    epochs(first, first + 32, seconds=1.0, cost=0.05)
+    # 0.05 s is over 2 % of 1 s and of 2 s (twice: every other epoch, then every fourth
+    # from the last record), not of 4 s: every eighth epoch from then on
+    assert rec.stride == 8
+    assert rec.epochs[-7:] == [
+        first - 1,
+        first,
+        first + 2,
+        first + 4,
+        first + 8,
+        first + 16,
+        first + 24,
+    ]
+    assert HistogramRecorder(clock=tick).budget is None  # no budget unless given one
+    rec.clear()
+    assert rec.stride == 1
+
+
 def test_activation_health_flags_dead_relus_and_saturated_tanh() -> None:
     model = tf.keras.Sequential(
         [
