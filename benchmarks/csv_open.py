@@ -26,12 +26,13 @@ import numpy as np
 
 from benchmarks.csv_load import make_csv
 from benchmarks.qt_platforms import (
-    PLATFORMS,
     TickProbe,
     machine_line,
+    on_platforms,
+    platform_parser,
     print_result,
-    run_on_platform,
-    uptime,
+    print_table,
+    spin,
     write_json,
 )
 
@@ -41,13 +42,6 @@ AFTER = 0.5
 CANCEL_AT = 0.3
 
 
-def _spin(app: Any, seconds: float) -> None:
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        app.processEvents()
-        time.sleep(0.001)
-
-
 def _window(app: Any) -> Any:
     from app.gui import build_window
 
@@ -55,7 +49,7 @@ def _window(app: Any) -> Any:
     window.resize(1400, 900)
     window.show()
     window.workspace.show_page("data")
-    _spin(app, 1.0)  # the seed example read, the page laid out and painted
+    spin(app, 1.0)  # the seed example read, the page laid out and painted
     return window
 
 
@@ -74,7 +68,7 @@ def open_once(app: Any, path: str) -> dict[str, float]:
     while "t" not in opened and time.perf_counter() - t0 < 600:
         app.processEvents()
         time.sleep(0.001)
-    _spin(app, AFTER)
+    spin(app, AFTER)
     probe.stop()
     result = {
         "load_s": opened.get("t", float("nan")) - t0,
@@ -100,13 +94,13 @@ def cancel_once(app: Any, path: str) -> dict[str, float]:
     probe = TickProbe()
     probe.start()
     panel.open_path(path)
-    _spin(app, CANCEL_AT)
+    spin(app, CANCEL_AT)
     button = panel.cancel_load_button
     t0 = time.perf_counter()
     QTest.mouseClick(button, Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
     session.loader.wait(600_000)
     released_ms = (time.perf_counter() - t0) * 1000
-    _spin(app, 0.2)
+    spin(app, 0.2)
     probe.stop()
     result = {
         "cancel_ms": released_ms,
@@ -148,13 +142,9 @@ def measure(path: str, repeat: int) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = platform_parser(__doc__ or "", repeat=3)
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--platform", choices=[*PLATFORMS, "both"], default="both")
     parser.add_argument("--file", default=None, help=argparse.SUPPRESS)
-    parser.add_argument("--json", default=None, help="also write the results to this file")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         print_result(measure(args.file, args.repeat))
@@ -168,31 +158,26 @@ def main(argv: list[str] | None = None) -> int:
             f"wrote {args.rows:,} rows ({path.stat().st_size / 1e6:.0f} MB) in "
             f"{time.perf_counter() - t0:.1f} s"
         )
-        print(f"before: {uptime()}", flush=True)
-        chosen = PLATFORMS if args.platform == "both" else (args.platform,)
         extra = ["--file", str(path), "--repeat", str(args.repeat)]
-        results = {name: run_on_platform("csv_open", name, extra) for name in chosen}
-        print(f"after: {uptime()}")
-    print(
-        "| platform | rows | load (s) | open call (ms) | lateness p50 / p99 (range) / max "
-        "(range) (ms) | without CPU waits: p99 / max (ms) | late ticks: GUI working / "
-        "waiting for a CPU (ms) | Cancel lets go "
-        "(ms) | data kept |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|")
-    for name, res in results.items():
-        if isinstance(res, str):
-            print(f"| {name} | {res} | | | | | | | |")
-            continue
-        m = res["median"]
-        print(
-            f"| {res['platform']} | {m['rows']:,.0f} | {m['load_s']:.2f} | {m['call_ms']:.0f} | "
+        results = on_platforms("csv_open", args.platform, extra)
+    columns = "platform|rows|load (s)|open call (ms)|lateness p50 / p99 (range) / max (range) "
+    columns += "(ms)|without CPU waits: p99 / max (ms)|late ticks: GUI working / waiting for a "
+    columns += "CPU (ms)|Cancel lets go (ms)|data kept"
+    print_table(
+        columns.split("|"),
+        results,
+        lambda _name, m: [
+            f"{m['rows']:,.0f}",
+            f"{m['load_s']:.2f}",
+            f"{m['call_ms']:.0f}",
             f"{m['p50']:.1f} / {m['p99']:.1f} ({m['p99_range'][0]:.1f}-{m['p99_range'][1]:.1f})"
-            f" / {m['max']:.1f} ({m['max_range'][0]:.1f}-{m['max_range'][1]:.1f}) | "
-            f"{m['p99_own']:.1f} / {m['max_own']:.1f} | "
-            f"{m['late_work_ms']:.0f} / {m['late_cpu_wait_ms']:.0f} | {m['cancel_ms']:.0f} | "
-            f"{'yes' if m['kept'] == 1.0 else 'no'} |"
-        )
+            f" / {m['max']:.1f} ({m['max_range'][0]:.1f}-{m['max_range'][1]:.1f})",
+            f"{m['p99_own']:.1f} / {m['max_own']:.1f}",
+            f"{m['late_work_ms']:.0f} / {m['late_cpu_wait_ms']:.0f}",
+            f"{m['cancel_ms']:.0f}",
+            "yes" if m["kept"] == 1.0 else "no",
+        ],
+    )
     write_json(args.json, results)
     return 0
 

@@ -10,6 +10,7 @@ time waiting for one from Linux's `/proc/self/task/<tid>/schedstat`.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -17,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -125,6 +127,48 @@ def run_on_platform(module: str, name: str, args: list[str]) -> dict[str, Any] |
                 print(line, end="", flush=True)
         proc.wait()
     return result
+
+
+def platform_parser(doc: str, repeat: int) -> argparse.ArgumentParser:
+    """The options every platform benchmark takes: --repeat, --platform, --json, --child."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=repeat)
+    parser.add_argument("--platform", choices=[*PLATFORMS, "both"], default="both")
+    parser.add_argument("--json", default=None, help="also write the results to this file")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    return parser
+
+
+def on_platforms(module: str, platform: str, args: list[str]) -> dict[str, Any]:
+    """`run_on_platform` for `platform` ("both": each of `PLATFORMS`), between a line with
+    the load average before and one after; the results by platform."""
+    print(f"before: {uptime()}", flush=True)
+    chosen = PLATFORMS if platform == "both" else (platform,)
+    results = {name: run_on_platform(module, name, args) for name in chosen}
+    print(f"after: {uptime()}")
+    return results
+
+
+def print_table(
+    columns: list[str], results: dict[str, Any], cells: Callable[[str, dict[str, float]], list[str]]
+) -> None:
+    """A Markdown table: `columns` (the first is the platform), then one row per platform,
+    `cells(platform, medians)` after its name; a platform without results says why."""
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "---|" * len(columns))
+    for name, res in results.items():
+        if isinstance(res, str):
+            print(f"| {name} | {res} |" + " |" * (len(columns) - 2))
+            continue
+        print("| " + " | ".join([res["platform"], *cells(name, res["median"])]) + " |")
+
+
+def spin(app: Any, seconds: float) -> None:
+    """Run `app`'s events for `seconds` (what a window does between a person's actions)."""
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        app.processEvents()
+        time.sleep(0.001)
 
 
 def print_result(result: dict[str, Any]) -> None:
