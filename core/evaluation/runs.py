@@ -60,6 +60,8 @@ def _clean(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
+        if all(type(v) is float for v in value):  # a history column: no call per value
+            return [v if math.isfinite(v) else None for v in value]
         return [_clean(v) for v in value]
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
