@@ -73,8 +73,6 @@ ROLES = ("feature", "target", "ignore")
 PREVIEW_ROWS = 10.5
 #: Rows read to fit the preview's column widths to their contents.
 PREVIEW_FIT_ROWS = 100
-#: Preview columns fitted per turn of the event loop (each reads `PREVIEW_FIT_ROWS` cells).
-FIT_COLUMNS_A_TURN = 6
 IMPUTE = ("mean", "median", "drop")
 SCALE = ("standardize", "minmax", "none")
 RECENT_KEY = "recentDataFiles"
@@ -562,9 +560,9 @@ class DataPanel(QWidget):
             frame = table.df if table is not None else None
             if frame is not self.model.frame:
                 self.model.set_frame(frame)
-                # on the next turn of the event loop: the turn in which a large file's data
-                # arrives has enough to do (the fit reads ~2,000 cells' text)
-                QTimer.singleShot(0, self, self._fit_preview_columns)
+                # in this turn, before the first paint: fitted a few columns a turn, the
+                # table was laid out and painted again after each step (~25 ms each)
+                self._fit_preview_columns()
             images = s.images
             self.top.setCurrentWidget(self.rows_box if images is None else self.gallery_box)
             self.columns_box.setVisible(images is None)  # an image folder has no columns
@@ -635,13 +633,11 @@ class DataPanel(QWidget):
             self._loading = False
         self.fit_splitter()  # the task and split texts may need another line now
 
-    def _fit_preview_columns(self, start: int = 0) -> None:
+    def _fit_preview_columns(self) -> None:
         """Each preview column as wide as its name and its first `PREVIEW_FIT_ROWS` cells.
 
         Measured here from the cells' text: Qt's own fit (`resizeColumnsToContents`) asks
         the model about a dozen questions a cell, ~70 ms for 20 columns on the GUI thread.
-        `FIT_COLUMNS_A_TURN` columns are fitted per turn of the event loop, the next ones
-        on the next turn (a frame that changed meanwhile stops the rest).
         """
         model, header = self.model, self.preview.horizontalHeader()
         metrics = self.preview.fontMetrics()
@@ -649,20 +645,11 @@ class DataPanel(QWidget):
         margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.preview)
         pad = 2 * (margin + 1) + 2
         rows = min(model.rowCount(), PREVIEW_FIT_ROWS)
-        end = min(start + FIT_COLUMNS_A_TURN, model.columnCount())
-        for column in range(start, end):
+        for column in range(model.columnCount()):
             texts = {model.text(row, column) for row in range(rows)}
             cells = max((metrics.horizontalAdvance(t) for t in texts if t), default=0) + pad
             width = max(cells, header.sectionSizeHint(column))
             header.resizeSection(column, min(width, header.maximumSectionSize()))
-        if end < model.columnCount():
-            frame = model.frame
-
-            def rest() -> None:
-                if model.frame is frame:
-                    self._fit_preview_columns(end)
-
-            QTimer.singleShot(0, self, rest)
 
     def role_of(self, profile: ColumnProfile) -> str:
         cfg = self.session.data_config

@@ -110,14 +110,10 @@ def test_model_reads_every_kind_of_column_like_the_frame(qtbot) -> None:
     assert model.rowCount() == 1 and model.data(model.index(0, 3)) == "red"
 
 
-def test_another_files_columns_reuse_the_role_pickers_and_fit_over_turns(
-    panel, qtbot, tmp_path
-) -> None:
+def test_another_files_columns_reuse_the_role_pickers(panel, tmp_path) -> None:
     """A second file's rows reuse the role pickers already there (only the missing ones
-    are made): each picker still sets its own column's role; the preview columns are
-    fitted a few per turn of the event loop, all of them in the end."""
-    from app.data_panel import FIT_COLUMNS_A_TURN
-
+    are made): each picker still sets its own column's role; every preview column is
+    fitted to its text."""
     panel.open_path(str(seed_csv(None)))
     before = list(panel.role_boxes.values())
     rng = np.random.default_rng(0)
@@ -129,8 +125,7 @@ def test_another_files_columns_reuse_the_role_pickers_and_fit_over_turns(
     assert panel.open_path(str(path))
     header = panel.preview.horizontalHeader()
     last = len(names) - 1
-    text_width = panel.preview.fontMetrics().horizontalAdvance(names[last])
-    assert last >= FIT_COLUMNS_A_TURN and header.sectionSize(last) < text_width  # not yet
+    assert header.sectionSize(last) >= panel.preview.fontMetrics().horizontalAdvance(names[last])
     s = panel.session
     boxes = panel.role_boxes
     assert list(boxes) == [*names, "label"]
@@ -142,4 +137,3 @@ def test_another_files_columns_reuse_the_role_pickers_and_fit_over_turns(
     boxes[names[-1]].setCurrentText("ignore")  # and a new one its own
     assert s.dataset.n_features == len(names) - 2
     assert boxes[names[1]].currentText() == boxes[names[-1]].currentText() == "ignore"
-    qtbot.waitUntil(lambda: header.sectionSize(last) >= text_width, timeout=3000)
