@@ -31,6 +31,13 @@ import numpy as np
 from core.errors import FormatError
 from core.export.graph_ir import NetIR, check_supported, describe
 from core.export.keras_export import _layer_config, keras_safe
+from core.export.numpy_network import (
+    LAYERS_IMPORT,
+    check_numpy,
+    layer_source,
+    network_json,
+    weight_arrays,
+)
 
 __all__ = [
     "MODEL_KEY",
@@ -109,41 +116,6 @@ _PANDAS_DEFAULT_MISSING = (
 # --------------------------------------------------------------------------- NumPy inference
 
 
-def _check_numpy(ir: NetIR) -> None:
-    check_supported(ir, "NumPy code")
-    if len(ir.inputs) != 1 or len(ir.outputs) != 1:
-        raise FormatError(
-            "The NumPy script supports models with one input and one output. "
-            f"Received: {len(ir.inputs)} inputs, {len(ir.outputs)} outputs."
-        )
-
-
-def _network_json(ir: NetIR) -> dict[str, Any]:
-    steps = []
-    for i, s in enumerate(ir.steps):
-        cfg = {
-            k: s.config[k]
-            for k in ("activation", "axis", "epsilon", "target_shape")
-            if k in s.config
-        }
-        steps.append(
-            {
-                "kind": s.kind,
-                "name": s.name,
-                "config": cfg,
-                "ins": list(s.ins),
-                "out": s.out,
-                "weights": {k: f"w{i:03d}_{k}" for k in s.weights},
-                "in_shape": [None if d is None else int(d) for d in s.in_shapes[0]],
-            }
-        )
-    return {
-        "inputs": [[slot, name, list(shape)] for slot, name, shape in ir.inputs],
-        "steps": steps,
-        "outputs": list(ir.outputs),
-    }
-
-
 def _task_json(bundle: Any) -> dict[str, Any]:
     task = getattr(bundle.pipeline, "task", None) if bundle.pipeline is not None else None
     return {
@@ -157,14 +129,10 @@ def _task_json(bundle: Any) -> dict[str, Any]:
 def numpy_weights(bundle: Any) -> tuple[dict[str, np.ndarray], list[str]]:
     """The `.npz` arrays: weights as `w<step>_<name>` float32, and the model description."""
     ir = describe(bundle.model)
-    _check_numpy(ir)
-    arrays = {
-        f"w{i:03d}_{k}": np.asarray(v, np.float32)
-        for i, step in enumerate(ir.steps)
-        for k, v in step.weights.items()
-    }
+    check_numpy(ir)
+    arrays = weight_arrays(ir)
     description = {
-        "network": _network_json(ir),
+        "network": network_json(ir),
         "pipeline": bundle.pipeline.to_dict() if bundle.pipeline is not None else None,
         "task": _task_json(bundle),
         "missing": _missing_values(),
@@ -174,9 +142,14 @@ def numpy_weights(bundle: Any) -> tuple[dict[str, np.ndarray], list[str]]:
 
 
 def numpy_script(bundle: Any) -> str:
-    """The text of the standalone inference script (it reads the `.npz` beside it)."""
-    _check_numpy(describe(bundle.model))
-    return _script("numpy_predict.py")
+    """The text of the standalone inference script (it reads the `.npz` beside it), with
+    the functions of the layer types its model uses."""
+    ir = describe(bundle.model)
+    check_numpy(ir)
+    text = _script("numpy_predict.py")
+    if text.count(LAYERS_IMPORT) != 1:
+        raise RuntimeError("templates/numpy_predict.py must import LAYERS exactly once")
+    return text.replace(LAYERS_IMPORT, layer_source(ir))
 
 
 # --------------------------------------------------------------------------- Keras training

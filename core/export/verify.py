@@ -74,14 +74,14 @@ def sample_rows(bundle: Any, n: int = DEFAULT_ROWS, seed: int = 0) -> Any:
         from core.export.graph_ir import describe
 
         ir = describe(bundle.model)
-        shape = ir.inputs[0][2]
+        slot, _, shape = ir.inputs[0]
         vocabulary = [
             int(s.config["input_dim"])
             for s in ir.steps
-            if s.kind == "Embedding" and s.ins == (ir.inputs[0][0],)
+            if s.kind == "Embedding" and s.ins == (slot,)
         ]
-        if vocabulary:  # token ids, 0 (padding) included
-            return rng.integers(0, min(vocabulary), (n, *shape)).astype(np.float32)
+        if vocabulary:  # token ids, with padding zeros
+            return token_rows(rng, n, shape, min(vocabulary))
         return rng.standard_normal((n, *shape)).astype(np.float32)
     import pandas as pd
 
@@ -102,6 +102,19 @@ def sample_rows(bundle: Any, n: int = DEFAULT_ROWS, seed: int = 0) -> Any:
                 p[-2] = 0.3
             data[spec.column] = rng.choice(choices, size=n, p=p / p.sum())
     return pd.DataFrame(data)
+
+
+def token_rows(rng: np.random.Generator, n: int, shape: tuple[int, ...], vocab: int) -> np.ndarray:
+    """`n` rows of token ids (float32) for an Embedding of `vocab` ids: ids from 1 on, a
+    tail of padding zeros of random length and a few zeros inside, so masks are used."""
+    if vocab < 2 or not shape:
+        return np.zeros((n, *shape), np.float32)
+    ids = rng.integers(1, vocab, size=(n, *shape)).astype(np.float32)
+    steps = ids.reshape(n, shape[0], -1)  # a view: (row, step, rest)
+    length = rng.integers(1, shape[0] + 1, size=n)
+    steps[np.arange(shape[0])[None, :] >= length[:, None]] = 0.0
+    steps[:, 1:][rng.random((n, shape[0] - 1)) < 0.1] = 0.0
+    return ids
 
 
 def reference(bundle: Any, rows: Any) -> dict[str, np.ndarray]:
@@ -316,11 +329,10 @@ def rows_to_csv(bundle: Any, rows: Any, path: Path) -> None:
 
     if getattr(bundle, "pipeline", None) is None:
         arr = np.asarray(rows, np.float32).reshape(len(rows), -1)
-        frame = pd.DataFrame(
-            arr.astype(np.float64),
-            columns=list(bundle.feature_names)[: arr.shape[1]]
-            or [f"x{i}" for i in range(arr.shape[1])],
-        )
+        names = list(bundle.feature_names)
+        if len(names) != arr.shape[1]:  # shaped samples: one column per cell
+            names = [f"x{i}" for i in range(arr.shape[1])]
+        frame = pd.DataFrame(arr.astype(np.float64), columns=names)
     else:
         frame = rows
     frame.to_csv(path, index=False)

@@ -3,6 +3,9 @@
 - `numpy_predict.py`: standalone NumPy inference (NumPy and the standard
   library only); its model (network, weights, preprocessing, labels) is read
   from the `.npz` file written next to it;
+- `numpy_layers.py`: the NumPy script's layer functions, one per layer type;
+  a written script holds only those its model uses (see
+  `core.export.numpy_network.layer_source`);
 - `keras_train.py`: a Keras 3 training script (Keras, pandas, NumPy); its
   model (architecture, settings, preprocessing) is read from the `.json` file
   written next to it;

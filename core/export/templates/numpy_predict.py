@@ -28,10 +28,10 @@ from pathlib import Path
 import numpy as np
 
 from core.export.templates.csv_format import read_text, sniff_format  # inlined on export
+from core.export.templates.numpy_layers import LAYERS  # the model's layers, inlined on export
 
 #: The .npz entry holding the model's description (UTF-8 JSON bytes).
 MODEL_KEY = "layerforge_model"
-SELU_ALPHA, SELU_SCALE = 1.6732632423543772, 1.0507009873554805
 #: What the CSV reader treats as missing (set from the model file).
 MISSING = frozenset()
 
@@ -151,99 +151,24 @@ def preprocess(header, rows, pipeline):
     return out
 
 
-def _sigmoid(z):
-    return (np.tanh(z * np.float32(0.5)) * np.float32(0.5) + np.float32(0.5)).astype(z.dtype)
-
-
-def _erf(z):
-    return np.frompyfunc(math.erf, 1, 1)(z).astype(z.dtype)
-
-
-def activation(z, name):
-    if name in (None, "linear"):
-        return z
-    if name == "relu":
-        return np.maximum(z, 0)
-    if name == "sigmoid":
-        return _sigmoid(z)
-    if name == "tanh":
-        return np.tanh(z)
-    if name == "softmax":
-        y = np.exp(z - z.max(axis=-1, keepdims=True))
-        return y / y.sum(axis=-1, keepdims=True)
-    if name in ("elu", "selu"):
-        alpha = 1.0 if name == "elu" else SELU_ALPHA
-        y = np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0))).astype(z.dtype)
-        return y if name == "elu" else (y * SELU_SCALE).astype(z.dtype)
-    if name == "leaky_relu":
-        return np.where(z > 0, z, z * 0.2).astype(z.dtype)
-    if name == "softplus":
-        return (np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))).astype(z.dtype)
-    if name == "softsign":
-        return z / (1 + np.abs(z))
-    if name in ("swish", "silu"):
-        return z * _sigmoid(z)
-    if name == "exponential":
-        return np.exp(z)
-    if name == "hard_sigmoid":
-        return np.clip(z * (1 / 6) + 0.5, 0, 1).astype(z.dtype)
-    if name == "gelu":
-        return (0.5 * z * (1 + _erf(z * 0.7071067811865476))).astype(z.dtype)
-    raise ValueError(f"unknown activation {name!r}")
-
-
-def _bshape(step):
-    shape = step["in_shape"]
-    ndim = len(shape)
-    axis = step["config"].get("axis", -1)
-    axes = sorted({a % ndim for a in ([axis] if isinstance(axis, int) else axis)})
-    return tuple(axes), tuple(int(shape[i]) if i in axes else 1 for i in range(ndim))
-
-
 def forward(x, w, network):
-    """The network's raw outputs for the preprocessed float32 matrix `x`."""
-    vals = {network["inputs"][0][0]: x.reshape((len(x), *network["inputs"][0][2]))}
+    """The network's raw outputs for the preprocessed float32 matrix `x`.
+
+    Each step runs its layer type's function from `LAYERS` on its inputs (a list for
+    merge layers), its weights and its config; layers that honour a mask get the
+    mask of real tokens (ids that are not 0) when an Embedding(mask_zero=True) made one.
+    """
+    slot, _name, shape = network["inputs"][0]
+    vals = {slot: x.reshape((len(x), *shape))}
     for s in network["steps"]:
         xs = [vals[i] for i in s["ins"]]
-        kind, cfg, ws = s["kind"], s["config"], {k: w[v] for k, v in s["weights"].items()}
-        if kind == "Dense":
-            z = xs[0] @ ws["kernel"]
-            if "bias" in ws:
-                z = z + ws["bias"]
-            y = activation(z, cfg.get("activation"))
-        elif kind == "Activation":
-            y = activation(xs[0], cfg.get("activation"))
-        elif kind == "Dropout":
-            y = xs[0]
-        elif kind == "Flatten":
-            y = xs[0].reshape(len(xs[0]), -1)
-        elif kind == "Reshape":
-            y = xs[0].reshape((len(xs[0]), *cfg["target_shape"]))
-        elif kind == "Add":
-            y = xs[0] + xs[1]
-            for other in xs[2:]:
-                y = y + other
-        elif kind == "Concatenate":
-            y = np.concatenate(xs, axis=cfg.get("axis", -1))
-        elif kind == "BatchNormalization":
-            _, b = _bshape(s)
-            inv = np.float32(1.0) / np.sqrt(ws["moving_variance"] + np.float32(cfg["epsilon"]))
-            y = xs[0] * inv.reshape(b) + (-ws["moving_mean"] * inv).reshape(b)
-            if "gamma" in ws:
-                y = y * ws["gamma"].reshape(b)
-            if "beta" in ws:
-                y = y + ws["beta"].reshape(b)
-        elif kind == "LayerNormalization":
-            axes, b = _bshape(s)
-            xc = xs[0] - xs[0].mean(axis=axes, keepdims=True)
-            var = np.mean(xc * xc, axis=axes, keepdims=True)
-            y = xc * (1.0 / np.sqrt(var + cfg["epsilon"]))
-            if "gamma" in ws:
-                y = y * ws["gamma"].reshape(b)
-            if "beta" in ws:
-                y = y + ws["beta"].reshape(b)
+        ws = {k: w[v] for k, v in s["weights"].items()}
+        run = LAYERS[s["kind"]]
+        if "mask" in s:
+            mask = None if s["mask"] is None else vals[s["mask"]] != 0
+            y = run(xs[0], ws, s["config"], mask)
         else:
-            raise ValueError(f"unknown layer {kind!r}")
+            y = run(xs if len(xs) > 1 else xs[0], ws, s["config"])
         vals[s["out"]] = y.astype(np.float32, copy=False)
     return vals[network["outputs"][0]]
 
