@@ -11,8 +11,7 @@ split and early stopping from the settings (and `initial_epoch` for "train
 more"); `evaluate_splits` measures the trained model on every split under
 Keras metric names. `train_project` strings them together for headless use,
 `save_trained` writes the `.lfmodel` bundle, and `new_project_from_csv`
-makes the starter project that `layerforge new` and the GUI's "new project
-from CSV" offer.
+makes the table starter project (`core.starters` makes every kind).
 """
 
 from __future__ import annotations
@@ -645,103 +644,25 @@ def save_trained(
 # --------------------------------------------------------------------------- new project
 
 
-#: The starter network's hidden layer sizes (`layerforge new`, "new project from CSV").
-#: Small on purpose: starter tables are often a few hundred rows, where wider layers
-#: overfit before early stopping can keep the best epoch.
-DEFAULT_HIDDEN = (16, 8)
-#: A starter project's training settings beyond the task's loss and metrics: train
-#: until the validation loss has not improved for 10 epochs (at most 200) and keep the
-#: best weights, so that neither a small nor a large table needs its epochs tuned.
-STARTER_TRAINING: dict[str, Any] = {
-    "epochs": 200,
-    "early_stopping": {
-        "enabled": True,
-        "monitor": "val_loss",
-        "patience": 10,
-        "restore_best_weights": True,
-        "min_delta": 0.0,
-    },
-}
-
-
-def _parse_hidden(hidden: Sequence[int] | str | None) -> list[int]:
-    if hidden is None:
-        return list(DEFAULT_HIDDEN)
-    if isinstance(hidden, str):
-        parts = [p.strip() for p in hidden.split(",") if p.strip()]
-        try:
-            units = [int(p) for p in parts]
-        except ValueError:
-            raise ConfigError(
-                f"Expected hidden layer sizes as whole numbers separated by commas, e.g. "
-                f"32,16. Received: {hidden!r}."
-            ) from None
-    else:
-        units = [int(u) for u in hidden]
-    if any(u < 1 for u in units):
-        raise ConfigError(f"Expected hidden layer sizes >= 1. Received: {units}.")
-    return units
-
-
 def new_project_from_csv(
     csv_path: str | os.PathLike[str],
     target: str | None = None,
     *,
-    hidden: Sequence[int] | str | None = DEFAULT_HIDDEN,
+    hidden: Sequence[int] | str | None = None,
     project_path: str | os.PathLike[str] | None = None,
     data_config: Mapping[str, Any] | None = None,
 ) -> Project:
-    """A starter project for a CSV: Input sized to the encoded features, hidden Dense relu
-    layers, the output layer, loss and metrics the task suggests, and the starter
-    training settings (`STARTER_TRAINING`: early stopping within at most 200 epochs).
+    """The table starter for a CSV (`core.starters.new_project` with kind "table"): Input
+    sized to the encoded features, hidden Dense relu layers (`hidden` None: 16, 8), the
+    output layer, loss and metrics the task suggests, and the starter training settings."""
+    from core.starters import new_project
 
-    `target` None takes the suggested target column. Rows are split 60/20/20 into
-    train, validation and test, and a regression target is standardized, unless
-    `data_config` says otherwise. The project is not saved.
-    """
-    from core.data import DataConfig, prepare, read_csv
-    from core.document.graph import Graph
-    from core.document.project import Project
-    from core.engine.layers.spec import CATALOG
-
-    units = _parse_hidden(hidden)
-    table = read_csv(csv_path)
-    cfg: dict[str, Any] = {"validation_split": 0.2, "test_split": 0.2, "scale_target": True}
-    cfg.update(data_config or {})
-    if target is not None:
-        cfg["target"] = target
-    config = DataConfig.from_dict(cfg)
-    dataset = prepare(table, config)
-    if config.target is None:
-        config = replace(config, target=dataset.target)
-    task = dataset.task
-    graph = Graph(catalog=CATALOG)
-    x_step = 220.0
-    prev = graph.add_node("Input", {"shape": [dataset.n_features]}, x=0.0, y=0.0).id
-    for i, u in enumerate(units, start=1):
-        node = graph.add_node("Dense", {"units": u, "activation": "relu"}, x=x_step * i, y=0.0)
-        graph.connect(prev, node.id)
-        prev = node.id
-    out = graph.add_node(
-        "Dense",
-        {"units": task.output_units, "activation": task.output_activation},
-        x=x_step * (len(units) + 1),
-        y=0.0,
-        name="output",
+    project, _ = new_project(
+        csv_path,
+        target,
+        kind="table",
+        hidden=hidden,
+        project_path=project_path,
+        data_config=dict(data_config or {}),
     )
-    graph.connect(prev, out.id)
-    train_config = TrainSettings.from_dict(
-        {**copy.deepcopy(STARTER_TRAINING), "loss": task.loss, "metrics": list(task.metrics)}
-    ).to_dict()
-    check_graph_memory(
-        graph,
-        batch_size=min(int(train_config["batch_size"]), max(len(dataset.x_train), 1)),
-        optimizer=str(train_config["optimizer"]),
-    )
-    return Project(
-        graph=graph,
-        data_path=str(Path(csv_path).resolve()),
-        data_config=data_settings(config),
-        train_config=train_config,
-        path=str(Path(project_path).resolve()) if project_path else None,
-    )
+    return project

@@ -1,9 +1,10 @@
-"""`layerforge new --data CSV --target COL [--hidden 16,8] --out PROJECT.lfproj`.
+"""`layerforge new --data CSV|FOLDER [--target COL] [--kind auto] [--hidden 16,8] --out P.lfproj`.
 
-Writes a starter project for a CSV file: an Input sized to the features after
-encoding, the given hidden Dense layers with relu, and the output layer, loss
-and metrics that the task suggests — the same project the GUI's "new project
-from CSV" makes (`core.run.new_project_from_csv`). The run-setting flags
+Writes a starter project for the data (`core.starters.new_project`): it says what
+one sample is (a table row, pixel columns, an image folder, a text column, a time
+series; `--kind` overrides the guess) and builds the network that suits it (Dense
+layers, a small CNN, Embedding + pooling, an LSTM forecaster), ending in the output
+layer, loss and metrics that the task suggests. The run-setting flags
 (`core.cli._settings`: splits, optimizer, learning rate, loss, metrics, early
 stopping) are saved in the project.
 """
@@ -15,6 +16,16 @@ from typing import Any
 
 from core.cli._common import finish_parser
 from core.cli._settings import add_setting_flags, apply_to_project
+from core.starters import KINDS
+
+#: What each kind's starter is, as the summary line says it.
+STARTER_NAMES = {
+    "table": "table rows, a Dense network",
+    "pixels": "images from pixel columns, a small CNN",
+    "images": "images from a folder, a small CNN",
+    "text": "text, an Embedding + pooling network",
+    "series": "windows of a time series, an LSTM forecaster",
+}
 
 
 def hidden_sizes(text: str) -> str:
@@ -23,10 +34,10 @@ def hidden_sizes(text: str) -> str:
     A bad value is a usage error (exit code 2) with the reason.
     """
     from core.errors import ConfigError
-    from core.run import _parse_hidden
+    from core.starters import parse_hidden
 
     try:
-        _parse_hidden(text)
+        parse_hidden(text)
     except ConfigError as exc:
         raise argparse.ArgumentTypeError(" ".join(str(exc).split())) from None
     return text
@@ -35,19 +46,35 @@ def hidden_sizes(text: str) -> str:
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "new",
-        help="make a starter project for a CSV file",
-        description="Make a .lfproj with a sensible network for a CSV file and its target.",
+        help="make a starter project for a CSV file or an image folder",
+        description="Make a .lfproj with a sensible network for the data and its target: "
+        "Dense layers for a table, a small CNN for images (an image folder, or pixel "
+        "columns), Embedding + pooling for a text column, an LSTM for a time series.",
     )
-    p.add_argument("--data", metavar="CSV", required=True, help="the training data")
+    p.add_argument(
+        "--data",
+        metavar="CSV|FOLDER",
+        required=True,
+        help="the training data: a CSV file, or a folder with one sub-folder of images per class",
+    )
     p.add_argument(
         "--target", metavar="COL", help="the column to predict (default: the suggested one)"
+    )
+    p.add_argument(
+        "--kind",
+        choices=KINDS,
+        default="auto",
+        help="what one sample is (default auto: a folder is images; dates in time order a "
+        "series; a lone text column text; 64+ numeric columns making a square image pixels; "
+        "else a table)",
     )
     p.add_argument(
         "--hidden",
         metavar="16,8",
         default=None,
         type=hidden_sizes,
-        help="hidden Dense layer sizes, comma-separated (default 16,8; '' for none)",
+        help="Dense layer sizes before the output, comma-separated ('' for none; default "
+        "16,8 for a table, 16 for text, none for images and series)",
     )
     p.add_argument(
         "--out", metavar="PROJECT.lfproj", required=True, help="where to write the project"
@@ -65,14 +92,16 @@ def run(args: argparse.Namespace) -> int:
     from core.document.project import save_project
     from core.errors import FormatError
     from core.resources import estimate_graph_memory, format_bytes
-    from core.run import new_project_from_csv
+    from core.starters import new_project
 
     out = check_output(args.out, flag="--out", inputs=[args.data], expected=[".lfproj"])
     if out.exists() and not args.force:
         raise FormatError(
             f"{out}: already exists. Choose another --out, or pass --force to overwrite it."
         )
-    project = new_project_from_csv(args.data, args.target, hidden=args.hidden, project_path=out)
+    project, detected = new_project(
+        args.data, args.target, kind=args.kind, hidden=args.hidden, project_path=out
+    )
     apply_to_project(project, args)
     save_project(project, out)
     cfg = project.data_config
@@ -80,6 +109,11 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"Wrote {out} for {args.data} (target '{cfg.get('target')}'; loss "
         f"{train.get('loss')}; metrics {', '.join(train.get('metrics') or []) or '-'})."
+    )
+    how = "detected: " if args.kind == "auto" else ""
+    print(
+        f"Samples: {STARTER_NAMES[detected.kind]} ({how}{detected.reason})."
+        + (" Pass --kind to choose another." if args.kind == "auto" else "")
     )
     analysis = analyze(project.graph)
     print(graph_summary_text(out.stem, analysis))
