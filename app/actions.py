@@ -47,6 +47,23 @@ class ActionSpec:
 #: Every menu command; "-" as key is a separator. Handlers live in `WindowCommands`.
 ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("File", "new", "&New", "new", (SK.New,), "Start an empty network"),
+    ActionSpec(
+        "File",
+        "new_from_data",
+        "New from &Data File…",
+        "new_from_data",
+        (),
+        "Start a network that suits a CSV file: Dense, CNN for pixels, Embedding for text, "
+        "LSTM for a series",
+    ),
+    ActionSpec(
+        "File",
+        "new_from_images",
+        "New from &Image Folder…",
+        "new_from_images",
+        (),
+        "Start a small CNN for a folder with one sub-folder of images per class",
+    ),
     ActionSpec("File", "open", "&Open…", "open", (SK.Open,), "Open a project file"),
     ActionSpec("File", "@recent", "Open &Recent", ""),
     ActionSpec("File", "@examples", "&Examples", ""),
@@ -148,6 +165,12 @@ class WindowCommands:
     # ---- file
     def new(self) -> None:
         self.w.files.new_document()
+
+    def new_from_data(self) -> None:
+        self.w.files.new_from_data_dialog(folder=False)
+
+    def new_from_images(self) -> None:
+        self.w.files.new_from_data_dialog(folder=True)
 
     def open(self) -> None:
         self.w.files.open_dialog()

@@ -1,4 +1,5 @@
-"""File commands of the main window: new, open, save, save as, examples, export diagram.
+"""File commands of the main window: new, new from data, open, save, save as, examples,
+export diagram.
 
 `FileOps` turns menu commands into controller calls with the dialogs around
 them: it asks Save / Discard / Cancel before replacing or closing a document
@@ -57,6 +58,17 @@ class FileOps:
     def ask_open_path(self) -> str | None:
         path, _ = QFileDialog.getOpenFileName(
             self.w, "Open Project", self._start_dir(), PROJECT_FILTER
+        )
+        return path or None
+
+    def ask_data_path(self, folder: bool) -> str | None:
+        """A CSV file, or (`folder`) a folder of class sub-folders of images."""
+        if folder:
+            return (
+                QFileDialog.getExistingDirectory(self.w, "Image Folder", self._start_dir()) or None
+            )
+        path, _ = QFileDialog.getOpenFileName(
+            self.w, "Data File", self._start_dir(), "CSV files (*.csv);;All files (*)"
         )
         return path or None
 
@@ -160,6 +172,35 @@ class FileOps:
         self.w.untitled_name = "Untitled.lfproj"
         self.controller.new()
         self.w.show_message("New network. Drag a layer from the palette to start.")
+        return True
+
+    def new_from_data_dialog(self, folder: bool = False) -> bool:
+        if not self.maybe_save():
+            return False
+        path = self.ask_data_path(folder)
+        return self.new_from_data(path) if path else False
+
+    def new_from_data(self, path: str) -> bool:
+        """A new, untitled starter project for the data at `path` (`core.starters`, the
+        same starter as `layerforge new`); shows the reason and returns False when the
+        data cannot be used."""
+        from core.starters import new_project
+
+        made: list = []
+        if not self._attempt(
+            "Cannot make a network for this data",
+            lambda: made.extend(new_project(path)),
+            (LayerForgeError, OSError, ValueError),
+        ):
+            return False
+        project, detected = made
+        name = Path(path).stem or "data"
+        self.w.untitled_name = f"{name}.lfproj"
+        self.controller.load_project(project, None, modified=True)  # not saved yet
+        self.w.show_message(
+            f"New network for {Path(path).name}: {detected.reason}. Save it to keep it."
+        )
+        self.w.fit_view()
         return True
 
     def open_dialog(self) -> bool:
