@@ -60,8 +60,8 @@ MIN_AUTO_PIXELS = 64
 #: The image starter flattens feature maps of at most this many positions (after the
 #: pooling); larger ones are averaged (GlobalAveragePooling2D) to keep the Dense small.
 MAX_FLATTEN_POSITIONS = 256
-#: Horizontal distance between the starter's cards (the canvas's auto-layout column).
-X_STEP = 220.0
+#: Horizontal distance between the starter's cards (a canvas column: a card and a gap).
+X_STEP = 260.0
 
 
 @dataclass(frozen=True)
