@@ -239,11 +239,16 @@ class SamplesBox(QGroupBox):
         if ds is None or getattr(spec, "kind", None) != "series":
             self.series_info.setText("")
             return
+        order = (
+            f"Rows ordered by '{spec.time_column}'. "
+            if spec.time_column
+            else "Rows in the file's order (no date column). "
+        )
         self.series_info.setText(
             f"Each sample: {spec.window} rows x {len(spec.columns)} column(s) "
             f"({', '.join(spec.columns)}) → the next {spec.horizon} value(s) of "
-            f"'{spec.target}'. Split by time: {len(ds.x_train):,} train · {len(ds.x_val):,} "
-            f"validation · {len(ds.x_test):,} test windows."
+            f"'{spec.target}'. {order}Split by time: {len(ds.x_train):,} train · "
+            f"{len(ds.x_val):,} validation · {len(ds.x_test):,} test windows."
         )
 
     def _show_images(self, settings: dict[str, Any]) -> None:

@@ -158,6 +158,7 @@ def prepare_series(table: Table, config: DataConfig) -> Dataset:
         {"train": parts[0][0], "validation": parts[1][0], "test": parts[2][0]},
         None if order is None else order.times,
         time_column,
+        None if order is None or not order.moved else order.order + 1,
     )
     return dataset
 
@@ -214,8 +215,9 @@ def series_to_evaluate(
         {"data": starts},
         None if order is None else order.times,
         None if order is None else spec.time_column,
+        positions + 1,
     )
-    rows = positions[starts + spec.window - 1] + 1
+    rows = timeline.window_rows("data")
     return spec.windows(steps, starts), y[known].astype(np.float32), rows, timeline
 
 

@@ -1,7 +1,8 @@
 """A series along time, as a forecast plot needs it: the target's values in its own units
 for every row in time order, the times of the rows when the series has a time column,
 where the training, validation and test parts begin, and the windows of each part (by
-the row each window starts at). `Dataset.timeline` holds one for a series; Qt-free."""
+the row each window starts at), and where each row is in the file. `Dataset.timeline`
+holds one for a series; Qt-free."""
 
 from __future__ import annotations
 
@@ -25,7 +26,15 @@ class Timeline:
     starts: dict[str, np.ndarray] = field(default_factory=dict)
     times: np.ndarray | None = None
     time_column: str | None = None
+    #: The file's data row (from 1) of each row in time order; None: the same order.
+    file_rows: np.ndarray | None = None
 
     @property
     def n_rows(self) -> int:
         return int(len(self.values))
+
+    def window_rows(self, part: str) -> np.ndarray:
+        """The file's data row (from 1) of the last input row of each window of `part`:
+        where its forecast is made, as `layerforge predict` and `evaluate` number them."""
+        last = np.asarray(self.starts[part], dtype=np.int64) + self.window - 1
+        return last + 1 if self.file_rows is None else np.asarray(self.file_rows)[last]

@@ -376,6 +376,7 @@ def evaluate_dataset(
     units = target_units(getattr(dataset, "pipeline", None))
     predict = predict or model_predictor(model)
     outputs = units(predict(np.asarray(choice.x, dtype=np.float32)))
+    timeline = getattr(dataset, "timeline", None)
     ev = evaluate_outputs(
         outputs,
         units(choice.y),
@@ -386,8 +387,9 @@ def evaluate_dataset(
         split_note=choice.note,
         threshold=threshold,
         target=getattr(dataset, "target", "") or "",
+        # a series' windows by the file row their forecast is made on
+        rows=None if timeline is None else timeline.window_rows(choice.name),
     )
-    timeline = getattr(dataset, "timeline", None)
     if timeline is None:
         return ev
     return replace(ev, forecast=forecast_of(timeline, choice.name, outputs))

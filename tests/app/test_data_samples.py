@@ -132,6 +132,7 @@ def test_series_window_and_horizon_controls(qtbot, tmp_path) -> None:
     assert s.dataset.task.output_units == 3
     info = panel.samples.series_info.text()
     assert "Each sample: 12 rows x 1 column(s) (load) → the next 3 value(s) of 'load'" in info
+    assert "Rows in the file's order (no date column)." in info  # 'hour' holds numbers
     assert "(split by time)" in panel.split_label.text()
     _type(qtbot, panel.samples.window_spin, 199)
     assert "Expected a series of at least window + horizon = 199 + 3 = 202 rows" in (

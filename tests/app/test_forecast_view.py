@@ -77,6 +77,7 @@ def test_forecast_example_trains_and_shows_the_forecast_along_time(qtbot: Any, w
     assert notices.isVisible()
     assert "rows ordered by 'time' (the file already lists them in that order)" in notices.text()
     assert "split by time, in the order of 'time'" in notices.text()
+    assert "Rows ordered by 'time'." in window.training.data_panel.samples.series_info.text()
 
     _type_epochs(qtbot, window, 3)
     with qtbot.waitSignal(session.runFinished, timeout=120_000):

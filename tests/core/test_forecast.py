@@ -53,6 +53,10 @@ def test_each_step_lands_window_plus_k_minus_one_rows_after_the_window_start() -
     assert f.spans == (Span("training", 1, 7), Span("validation", 7, 9), Span("test", 9, 10))
     with pytest.raises(DataError, match="step ahead from 1 to 2"):
         f.step(3)
+    # each window is named by the data row (from 1) of its last input row: rows 3 and 4
+    assert tl.window_rows("train").tolist() == [3, 4]
+    moved = Timeline("load", tl.values, 3, 2, starts=tl.starts, file_rows=np.arange(10, 0, -1))
+    assert moved.window_rows("train").tolist() == [8, 7]
 
 
 def test_dates_become_seconds_since_1970() -> None:

@@ -15,6 +15,7 @@ from core.data import DataConfig, prepare, read_csv
 from core.data.series_dataset import labelled_windows
 from core.data.time_order import find_time_column
 from core.errors import DataError
+from core.evaluation import evaluate_dataset
 
 SETTINGS = {"scale": "none", "scale_target": False}
 
@@ -52,6 +53,10 @@ def test_rows_are_sorted_by_the_date_column_before_windowing(tmp_path: Path) -> 
     x_new, y_new, rows = labelled_windows(ds.pipeline, frame)
     assert (np.diff(x_new[:, :, 0], axis=1) == 1).all()
     assert frame["t"].to_numpy()[rows - 1].tolist() == x_new[:, -1, 0].tolist()
+    # the Results page's table names each test window by the file row its forecast is made on
+    ev = evaluate_dataset(None, ds, predict=lambda x: x[:, -1, :])
+    made_on = frame["t"].to_numpy()[ev.predictions.row - 1]
+    assert made_on.tolist() == ds.x_test[:, -1, 0].tolist() == list(range(31, 39))
 
 
 def test_rows_already_in_time_order_say_so(tmp_path: Path) -> None:
