@@ -186,8 +186,14 @@ def pool_rule(call: Call, b: Builder) -> Node | None:
             return []
         g4 = g[:, None] if one_d else g
         gxp, copy_out = _grad_target(b, xp.shape, pads, edge, xa.dtype)
-        back: list[Step] = [(_fill, (gxp, 0))]
         grad_windows = [conv_ops._window(gxp, i, j, hw, (sh, sw)) for i, j in offsets]
+        # Windows that tile the input without overlap or padding (the default strides):
+        # each cell gets one `0 + part` from the zeroed gradient, written as `part + 0`
+        # (the same bits, -0 included) without zeroing the covered cells first.
+        tiled = not padded and (sh, sw) == (ph, pw)
+        back: list[Step] = [(_fill, (gxp, 0))]
+        if tiled:
+            back = [(_fill, (rest, 0)) for rest in _uncovered(gxp, oh * sh, ow * sw)]
         if mode == "max":
             left, part = b.scratch(y), b.scratch(y)
             same = np.empty(y.shape, bool)
@@ -198,17 +204,27 @@ def pool_rule(call: Call, b: Builder) -> Node | None:
                 back += [
                     (np.equal, (win, y, same)),
                     (np.multiply, (left, same, part)),
-                    (np.add, (gwin, part, gwin)),
+                    (np.add, (part, 0.0, gwin) if tiled else (gwin, part, gwin)),
                     (np.subtract, (left, part, left)),
                 ]
-            back.append((np.add, (grad_windows[-1], left, grad_windows[-1])))
+            last = grad_windows[-1]
+            back.append((np.add, (left, 0.0, last) if tiled else (last, left, last)))
         else:
             share = b.scratch(y)
             back.append((np.true_divide, (g4, count, share)))
-            back += [(np.add, (gwin, share, gwin)) for gwin in grad_windows]
+            back += [
+                (np.add, (share, 0.0, gwin) if tiled else (gwin, share, gwin))
+                for gwin in grad_windows
+            ]
         return back + copy_out
 
     return Node(call, steps, make_backward, False)
+
+
+def _uncovered(a: np.ndarray, rows: int, cols: int) -> list[np.ndarray]:
+    """The non-empty parts of `a` (N, H, W, C) outside its first `rows` x `cols` cells."""
+    parts = [a[:, rows:], a[:, :rows, cols:]]
+    return [p for p in parts if p.size]
 
 
 def reshape_rule(call: Call, b: Builder) -> Node | None:

@@ -232,6 +232,19 @@ WORKLOADS: dict[str, tuple[Builder, np.ndarray]] = {
         ),
         X_IMG,
     ),
+    "cnn_tiled_pooling": (  # relu after pooling: -0 gradients reach the pooling
+        lambda: _seq(
+            L.Conv2D(4, 3, padding="same"),
+            L.MaxPooling2D(2),
+            L.Activation("relu"),
+            L.Conv2D(4, 1),
+            L.AveragePooling2D(2),
+            L.Activation("relu"),
+            L.Flatten(),
+            shape=(8, 8, 1),
+        ),
+        X_IMG,
+    ),
     "conv1d": (
         lambda: _seq(
             L.Reshape((6, 1)),
