@@ -147,7 +147,7 @@ def _prepare(kind: str, cfg: dict[str, Any], in_shape: tuple[Any, ...]) -> dict[
         out["pads"] = _windows(
             in_shape[1:-1], out["pool_size"], out["strides"], [1] * rank, cfg["padding"]
         )
-    elif kind in ("BatchNormalization", "LayerNormalization"):
+    elif kind in ("BatchNormalization", "LayerNormalization", "Normalization"):
         out["in_shape"] = [None if d is None else int(d) for d in in_shape]
     elif kind == "Bidirectional":
         for part, key in (("forward", "layer"), ("backward", "backward_layer")):

@@ -105,6 +105,18 @@ def global_pooling() -> Model:
     return perturbed(Model(inp, L.Concatenate()([a, b, c, d])))
 
 
+def normalization() -> Model:
+    rng = np.random.default_rng(3)
+    inp = L.Input(shape=(4, 3))
+    x = L.Normalization(mean=rng.normal(size=3), variance=rng.uniform(0.5, 2, 3))(inp)
+    y = L.Normalization(axis=(1, 2), invert=True)(L.Dense(3)(x))
+    model = perturbed(Model(inp, L.Flatten()(y)), scale=0.2)
+    for layer in model.layers:
+        if isinstance(layer, L.Normalization):  # any positive variances, one per feature
+            layer.variance.data[...] = rng.uniform(0.5, 2.0, layer.variance.shape)
+    return model
+
+
 def image_reshaping() -> Model:
     return image(
         (4, 5, 2),
@@ -217,6 +229,7 @@ FACTORIES = [
     pooling2d,
     pooling1d,
     global_pooling,
+    normalization,
     image_reshaping,
     sequence_reshaping,
     embedding_flat,

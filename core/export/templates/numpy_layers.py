@@ -137,6 +137,16 @@ def layer_normalization(x, w, cfg):
     return _gamma_beta(y, w, b)
 
 
+def normalization(x, w, cfg):
+    """Normalization: (x - mean) / max(sqrt(variance), 1e-7), or its inverse (invert)."""
+    _, b = _bshape(cfg)
+    mean = w["mean"].reshape(b)
+    std = np.maximum(np.sqrt(w["variance"]), np.float32(1e-7)).reshape(b)
+    if cfg["invert"]:
+        return x * std + mean
+    return (x - mean) * (1.0 / std).astype(x.dtype)
+
+
 def rescaling(x, w, cfg):
     return x * np.asarray(cfg["scale"], x.dtype) + np.asarray(cfg["offset"], x.dtype)
 
@@ -377,6 +387,7 @@ LAYERS = {
     "Concatenate": concatenate,
     "BatchNormalization": batch_normalization,
     "LayerNormalization": layer_normalization,
+    "Normalization": normalization,
     "Rescaling": rescaling,
     "ReLU": relu_layer,
     "LeakyReLU": leaky_relu_layer,
