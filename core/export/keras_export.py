@@ -24,10 +24,17 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from core.errors import FormatError
 from core.export.graph_ir import NetIR, Step, check_supported, describe
+from core.export.keras_layers import (
+    SHAPED_LAYERS,
+    WeightGroup,
+    initializer,
+    regularizer,
+    shaped_config,
+    weight_group,
+    write_group,
+)
 from core.naming import snake_case
 
 __all__ = ["keras_layer_order", "keras_model_config", "keras_safe", "write_keras"]
@@ -35,7 +42,13 @@ __all__ = ["keras_layer_order", "keras_model_config", "keras_safe", "write_keras
 KERAS_FORMAT_VERSION = "3.0.0"
 
 #: Layer types that .keras files express beyond the ones every export format supports.
-KERAS_EXTRA_LAYERS: tuple[str, ...] = ("ReLU", "LeakyReLU", "Softmax", "Normalization")
+KERAS_EXTRA_LAYERS: tuple[str, ...] = (
+    "ReLU",
+    "LeakyReLU",
+    "Softmax",
+    "Normalization",
+    *SHAPED_LAYERS,
+)
 
 
 def _tensor(shape: Any, layer: str) -> dict[str, Any]:
@@ -49,56 +62,33 @@ def _tensor(shape: Any, layer: str) -> dict[str, Any]:
     }
 
 
-def _initializer(value: Any, default: str) -> Any:
-    return value if isinstance(value, str) else default
-
-
-def _regularizer(name: Any, factor: Any) -> Any:
-    f = float(factor if factor is not None else 0.01)
-    if name == "l1":
-        return {
-            "module": "keras.regularizers",
-            "class_name": "L1",
-            "config": {"l1": f},
-            "registered_name": None,
-        }
-    if name == "l2":
-        return {
-            "module": "keras.regularizers",
-            "class_name": "L2",
-            "config": {"l2": f},
-            "registered_name": None,
-        }
-    if name == "l1_l2":
-        return {
-            "module": "keras.regularizers",
-            "class_name": "L1L2",
-            "config": {"l1": f, "l2": f},
-            "registered_name": None,
-        }
-    return None
-
-
 def _layer_config(step: Step) -> dict[str, Any]:
-    c = step.config
+    return layer_config(step.kind, step.config, step.name)
+
+
+def layer_config(kind: str, c: dict[str, Any], name: str) -> dict[str, Any]:
+    """Keras's config of a `kind` layer named `name` from LayerForge's config `c`."""
     base: dict[str, Any] = {
-        "name": step.name,
+        "name": name,
         "trainable": bool(c.get("trainable", True)),
         "dtype": "float32",
     }
-    kind = step.kind
+    if kind in SHAPED_LAYERS:
+        return shaped_config(
+            kind, c, base, lambda k, cfg: layer_config(k, cfg, str(cfg.get("name", "")))
+        )
     if kind == "Dense":
         base.update(
             {
                 "units": int(c["units"]),
                 "activation": c.get("activation", "linear"),
                 "use_bias": bool(c.get("use_bias", True)),
-                "kernel_initializer": _initializer(c.get("kernel_initializer"), "glorot_uniform"),
-                "bias_initializer": _initializer(c.get("bias_initializer"), "zeros"),
-                "kernel_regularizer": _regularizer(
+                "kernel_initializer": initializer(c.get("kernel_initializer"), "glorot_uniform"),
+                "bias_initializer": initializer(c.get("bias_initializer"), "zeros"),
+                "kernel_regularizer": regularizer(
                     c.get("kernel_regularizer"), c.get("kernel_regularizer_factor")
                 ),
-                "bias_regularizer": _regularizer(
+                "bias_regularizer": regularizer(
                     c.get("bias_regularizer"), c.get("bias_regularizer_factor")
                 ),
                 "kernel_constraint": None,
@@ -144,18 +134,18 @@ def _layer_config(step: Step) -> dict[str, Any]:
                 "epsilon": float(c.get("epsilon", 1e-3)),
                 "center": bool(c.get("center", True)),
                 "scale": bool(c.get("scale", True)),
-                "beta_initializer": _initializer(c.get("beta_initializer"), "zeros"),
-                "gamma_initializer": _initializer(c.get("gamma_initializer"), "ones"),
+                "beta_initializer": initializer(c.get("beta_initializer"), "zeros"),
+                "gamma_initializer": initializer(c.get("gamma_initializer"), "ones"),
             }
         )
         if kind == "BatchNormalization":
             base.update(
                 {
                     "momentum": float(c.get("momentum", 0.99)),
-                    "moving_mean_initializer": _initializer(
+                    "moving_mean_initializer": initializer(
                         c.get("moving_mean_initializer"), "zeros"
                     ),
-                    "moving_variance_initializer": _initializer(
+                    "moving_variance_initializer": initializer(
                         c.get("moving_variance_initializer"), "ones"
                     ),
                 }
@@ -237,8 +227,8 @@ def keras_safe(ir: NetIR) -> tuple[NetIR, list[str]]:
 
 def keras_model_config(
     ir: NetIR, bundle: Any
-) -> tuple[dict[str, Any], list[tuple[str, list[np.ndarray]]], list[str]]:
-    """(config.json dict, [(class name, weights)] in Keras layer order, notes).
+) -> tuple[dict[str, Any], list[tuple[str, WeightGroup]], list[str]]:
+    """(config.json dict, [(class name, weight group)] in Keras layer order, notes).
 
     Names Keras cannot hold are changed first (`keras_safe`); the notes say so.
     """
@@ -254,7 +244,7 @@ def keras_model_config(
     taken = {s.name for s in ir.steps} | {n for _, n, _ in ir.inputs}
     entries: dict[str, dict[str, Any]] = {}
     ops: dict[str, list[str]] = {}
-    weights: dict[str, tuple[str, list[np.ndarray]]] = {}
+    weights: dict[str, tuple[str, WeightGroup]] = {}
     slot_layer: dict[int, tuple[str, tuple[Any, ...]]] = {}
     input_names: list[str] = []
     for slot, name, shape in ir.inputs:
@@ -274,7 +264,7 @@ def keras_model_config(
             "inbound_nodes": [],
         }
         ops[iname] = []
-        weights[iname] = ("InputLayer", [])
+        weights[iname] = ("InputLayer", WeightGroup())
         slot_layer[slot] = (iname, (None, *shape))
     if pipeline is not None:
         if len(ir.inputs) != 1 or ir.inputs[0][2] != (pipeline.n_features,):
@@ -311,7 +301,7 @@ def keras_model_config(
             "inbound_nodes": [{"args": [_tensor(ishape, iname)], "kwargs": {}}],
         }
         ops[pname] = [iname]
-        weights[pname] = ("Normalization", [])
+        weights[pname] = ("Normalization", WeightGroup())
         slot_layer[ir.inputs[0][0]] = (pname, ishape)
         notes.append(
             "scaling is inside the .keras model (a Normalization layer with the fitted "
@@ -340,7 +330,10 @@ def keras_model_config(
         }
         entries[step.name] = entry
         ops[step.name] = [name for name, _ in parents]
-        weights[step.name] = (step.kind, list(step.weights.values()))
+        weights[step.name] = (
+            step.kind,
+            weight_group(step.kind, step.config, list(step.weights.values())),
+        )
         slot_layer[step.out] = (step.name, tuple(step.out_shape))
     out_names = [slot_layer[o][0] for o in ir.outputs]
     scaling = getattr(pipeline, "target_scaling", None)
@@ -369,7 +362,7 @@ def keras_model_config(
             "inbound_nodes": [{"args": [_tensor(pshape, parent)], "kwargs": {}}],
         }
         ops[rname] = [parent]
-        weights[rname] = ("Rescaling", [])
+        weights[rname] = ("Rescaling", WeightGroup())
         out_names = [rname]
         notes.append(
             "the standardized target is turned back into the target's own units inside the "
@@ -402,26 +395,21 @@ def keras_model_config(
     return config, [(weights[n][0], weights[n][1]) for n in order], notes
 
 
-def _weights_h5(
-    layers: list[tuple[str, list[np.ndarray]]], names: list[str], model_name: str
-) -> bytes:
+def _weights_h5(layers: list[tuple[str, WeightGroup]], names: list[str], model_name: str) -> bytes:
     import h5py
 
     buf = io.BytesIO()
     with h5py.File(buf, "w") as f:
         layers_group = f.create_group("layers")
         used: dict[str, int] = {}
-        for (cls, arrays), lname in zip(layers, names, strict=True):
+        for (cls, group), lname in zip(layers, names, strict=True):
             key = snake_case(cls)
             if key in used:
                 used[key] += 1
                 key = f"{key}_{used[key]}"
             else:
                 used[key] = 0
-            group = layers_group.create_group(key).create_group("vars")
-            group.attrs["name"] = lname
-            for i, arr in enumerate(arrays):
-                group.create_dataset(str(i), data=np.asarray(arr, np.float32))
+            write_group(layers_group.create_group(key), group, lname)
         top = f.create_group("vars")
         top.attrs["name"] = model_name
     return buf.getvalue()

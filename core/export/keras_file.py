@@ -24,6 +24,7 @@ import numpy as np
 from core.errors import ConfigError, FormatError, GraphError
 from core.export.graph_ir import describe
 from core.export.keras_export import keras_model_config, write_keras
+from core.export.keras_layers import flat_weights, weight_group, write_group
 from core.naming import snake_case
 
 #: Keras config keys that carry no setting LayerForge needs when their value is the default.
@@ -153,11 +154,14 @@ def save_weights(model: Any, path: str | Path) -> None:
     with h5py.File(path, "w") as f:
         root = f.create_group("layers")
         for key, layer in _weight_groups(model):
-            vars_ = root.create_group(key).create_group("vars")
-            if layer is not None:
-                vars_.attrs["name"] = layer.name
-                for i, v in enumerate(layer.weights):
-                    vars_.create_dataset(str(i), data=np.asarray(v.data))
+            if layer is None:
+                root.create_group(key).create_group("vars")
+                continue
+            from core.engine.layers.spec import type_name
+
+            arrays = [np.asarray(v.data) for v in layer.weights]
+            group = weight_group(type_name(type(layer)), layer.get_config(), arrays)
+            write_group(root.create_group(key), group, layer.name)
         f.create_group("vars")
 
 
@@ -167,11 +171,8 @@ def _read_h5_groups(h5: Any) -> dict[str, list[np.ndarray]]:
     if layers is None:
         return out
     for key in layers:
-        vars_ = layers[key].get("vars")
-        if vars_ is None:
-            continue
-        n = len(vars_)
-        out[key] = [np.asarray(vars_[str(i)]) for i in range(n)]
+        if layers[key].get("vars") is not None:
+            out[key] = flat_weights(layers[key])
     return out
 
 
@@ -180,6 +181,8 @@ def _assign(model: Any, stored: dict[str, list[np.ndarray]], where: str) -> None
         if layer is None or not layer.weights:
             continue
         arrays = stored.get(key)
+        if arrays == [] and getattr(layer, "input_mean", None) is not None:
+            continue  # a Normalization whose statistics are in its config: Keras stores none
         if arrays is None:
             raise FormatError(
                 f"{where}: Expected weights for layer '{layer.name}' (group layers/{key}). "
@@ -214,12 +217,21 @@ def _unknown_layer(name: str) -> FormatError:
     )
 
 
-def _kwargs_for(fn: Any, cfg: dict[str, Any], owner: str) -> dict[str, Any]:
-    """`cfg` narrowed to what `fn` accepts; a non-default setting it cannot take is an error."""
+def _kwargs_for(
+    fn: Any, cfg: dict[str, Any], owner: str, bases: tuple[type, ...] = ()
+) -> dict[str, Any]:
+    """`cfg` narrowed to what `fn` accepts; a non-default setting it cannot take is an error.
+
+    Where `fn` passes `**kwargs` on, the `__init__` arguments of `bases` (the class's
+    bases, such as the shared recurrent base of LSTM and GRU) are accepted too.
+    """
     params = inspect.signature(fn).parameters
     if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        known = set(params)
+        for base in bases:
+            known |= set(inspect.signature(base.__init__).parameters)
         keep = {k: v for k, v in cfg.items() if k not in _IGNORED or v != _IGNORED[k]}
-        return {k: v for k, v in keep.items() if k in params or k in _LAYER_COMMON}
+        return {k: v for k, v in keep.items() if k in known or k in _LAYER_COMMON}
     out: dict[str, Any] = {}
     for k, v in cfg.items():
         if k in params:
@@ -271,12 +283,17 @@ def layer_from_keras(entry: dict[str, Any], custom_objects: dict[str, Any] | Non
     for key, value in list(cfg.items()):
         if key.endswith("_initializer") and isinstance(value, dict):
             cfg[key] = _initializer_config(value)
+    for key in ("layer", "backward_layer"):  # the layers a wrapper holds
+        inner = cfg.get(key)
+        if custom is None and isinstance(inner, dict) and "class_name" in inner:
+            cfg[key] = layer_from_keras(inner, custom_objects)
     if cls_name == "Normalization" and isinstance(cfg.get("axis"), list):
         axis = cfg["axis"]
         cfg["axis"] = axis[0] if len(axis) == 1 else tuple(axis)
     if custom is not None and hasattr(cls, "from_config"):
         return cls.from_config(cfg)
-    return cls(**_kwargs_for(cls.__init__, cfg, f"Layer '{cfg.get('name')}' ({cls_name})"))
+    owner = f"Layer '{cfg.get('name')}' ({cls_name})"
+    return cls(**_kwargs_for(cls.__init__, cfg, owner, cls.__mro__[1:-1]))
 
 
 def _initializer_config(value: dict[str, Any]) -> dict[str, Any]:
@@ -306,6 +323,14 @@ def _history_of(arg: Any) -> list[tuple[str, int, int]]:
     return []
 
 
+def _is_mask_op(entry: dict[str, Any]) -> bool:
+    """Keras's `not_equal(ids, 0)` node: the mask of an Embedding(mask_zero=True), passed
+    on as `mask=`; LayerForge's Embedding hands its mask on by itself."""
+    return entry.get("class_name") == "NotEqual" and str(entry.get("module", "")).startswith(
+        "keras.src.ops"
+    )
+
+
 def model_from_config(config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Any:
     """A LayerForge model from Keras's {"class_name": "Sequential"|"Functional", "config"}."""
     from core.engine.models import Model, Sequential
@@ -327,7 +352,7 @@ def model_from_config(config: dict[str, Any], custom_objects: dict[str, Any] | N
         )
     made: dict[tuple[str, int], Any] = {}
     layers: dict[str, Any] = {}
-    entries = list(cfg.get("layers", []))
+    entries = [e for e in cfg.get("layers", []) if not _is_mask_op(e)]
     for entry in entries:
         layers[entry.get("name") or entry["config"]["name"]] = layer_from_keras(
             entry, custom_objects

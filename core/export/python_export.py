@@ -30,7 +30,7 @@ import numpy as np
 
 from core.errors import FormatError
 from core.export.graph_ir import NetIR, check_supported, describe
-from core.export.keras_export import _layer_config, keras_safe
+from core.export.keras_export import KERAS_EXTRA_LAYERS, _layer_config, keras_safe
 from core.export.numpy_network import (
     LAYERS_IMPORT,
     check_numpy,
@@ -49,6 +49,9 @@ __all__ = [
 
 #: The `.npz` entry of the NumPy script's model description (must match the template).
 MODEL_KEY = "layerforge_model"
+#: Layer types the Keras training script builds beyond those every format supports
+#: (the ones .keras files carry; the template's LAYER_KINDS lists them all).
+KERAS_CODE_EXTRA_LAYERS: tuple[str, ...] = KERAS_EXTRA_LAYERS
 #: The template line that the shared CSV-format code replaces.
 _INLINE_IMPORT = (
     "from core.export.templates.csv_format import read_text, sniff_format  # inlined on export"
@@ -219,7 +222,7 @@ def _settings(bundle: Any) -> tuple[dict[str, Any], list[str]]:
 def keras_model_json(bundle: Any) -> tuple[str, list[str]]:
     """(the training script's `.json` text, notes): architecture, settings, preprocessing."""
     ir = describe(bundle.model)
-    check_supported(ir, "Keras code")
+    check_supported(ir, "Keras code", KERAS_CODE_EXTRA_LAYERS)
     ir, notes = keras_safe(ir)
     settings, more = _settings(bundle)
     description = {
@@ -244,5 +247,5 @@ def keras_model_json(bundle: Any) -> tuple[str, list[str]]:
 
 def keras_training_script(bundle: Any) -> str:
     """The text of the Keras 3 training script (it reads the `.json` beside it)."""
-    check_supported(describe(bundle.model), "Keras code")
+    check_supported(describe(bundle.model), "Keras code", KERAS_CODE_EXTRA_LAYERS)
     return _script("keras_train.py")

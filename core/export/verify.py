@@ -290,13 +290,39 @@ def _keras_outputs(model: Any, x: np.ndarray, bundle: Any) -> dict[str, np.ndarr
     return {"probabilities": pred.probabilities, "label": pred.labels}
 
 
+def _keras_input(bundle: Any, rows: Any) -> np.ndarray:
+    if bundle.pipeline is not None:
+        return keras_features(bundle.pipeline, rows)
+    return np.asarray(rows, np.float32)
+
+
+def _reread_keras(path: Path, bundle: Any, rows: Any) -> tuple[float, str]:
+    """Load the `.keras` file back with LayerForge's own reader: (max difference, note)."""
+    from core.export.keras_file import load_keras
+
+    want = reference(bundle, rows)
+    try:
+        model = load_keras(path, compile=False)
+        got = _keras_outputs(model, _keras_input(bundle, rows), bundle)
+    except Exception as exc:  # noqa: BLE001 - report any failure of the reader
+        raise _fail("LayerForge .keras reader", exc) from None
+    diff = compare("re-read .keras", got, want)
+    return diff, (
+        f"LayerForge's own .keras reader loads the file back with the same predictions "
+        f"(max difference {diff:.2g})"
+    )
+
+
 def verify_keras(path: Path, bundle: Any, rows: Any) -> Check:
+    """Load the file with Keras (when installed) and with LayerForge's own reader."""
+    reread, note = _reread_keras(path, bundle, rows)
     if not keras_available():
         return Check(
-            "structure only",
+            "structure and LayerForge's reader only",
             notes=[
                 "Keras 3 is not installed here, so the .keras file was not loaded by Keras "
-                f"(to check it, install {KERAS_EXTRA})"
+                f"(to check it, install {KERAS_EXTRA})",
+                note,
             ],
         )
     import keras
@@ -304,19 +330,15 @@ def verify_keras(path: Path, bundle: Any, rows: Any) -> Check:
     want = reference(bundle, rows)
     try:
         model = keras.saving.load_model(str(path), compile=False)
-        x = (
-            keras_features(bundle.pipeline, rows)
-            if bundle.pipeline is not None
-            else np.asarray(rows, np.float32)
-        )
-        got = _keras_outputs(model, x, bundle)
+        got = _keras_outputs(model, _keras_input(bundle, rows), bundle)
     except Exception as exc:  # noqa: BLE001 - Keras raises many error types
         raise _fail("Keras", exc) from None
     diff = compare("Keras", got, want)
     return Check(
         f"Keras {keras.__version__} ({keras.backend.backend()} backend)",
         len(next(iter(want.values()))),
-        diff,
+        max(diff, reread),
+        [note],
     )
 
 

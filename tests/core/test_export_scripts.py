@@ -22,7 +22,11 @@ from core import keras
 from core.export import export_model
 from core.export.graph_ir import SUPPORTED_LAYERS, describe
 from core.export.keras_export import keras_safe
-from core.export.python_export import keras_training_script, numpy_script
+from core.export.python_export import (
+    KERAS_CODE_EXTRA_LAYERS,
+    keras_training_script,
+    numpy_script,
+)
 from core.export.verify import keras_available
 from tests._imports import imported_modules, top_level
 
@@ -157,7 +161,7 @@ def test_keras_safe_names() -> None:
 
 
 def test_keras_script_knows_every_supported_layer() -> None:
-    assert keras_train.LAYER_KINDS == set(SUPPORTED_LAYERS)
+    assert keras_train.LAYER_KINDS == set(SUPPORTED_LAYERS) | set(KERAS_CODE_EXTRA_LAYERS)
 
 
 def test_keras_script_refuses_a_layer_type_it_does_not_know(tmp_path: Path) -> None:

@@ -38,13 +38,40 @@ LAYER_KINDS = frozenset(
     {
         "Activation",
         "Add",
+        "AveragePooling1D",
+        "AveragePooling2D",
         "BatchNormalization",
+        "Bidirectional",
         "Concatenate",
+        "Conv1D",
+        "Conv2D",
         "Dense",
         "Dropout",
+        "Embedding",
         "Flatten",
+        "GRU",
+        "GlobalAveragePooling1D",
+        "GlobalAveragePooling2D",
+        "GlobalMaxPooling1D",
+        "GlobalMaxPooling2D",
+        "LSTM",
         "LayerNormalization",
+        "LeakyReLU",
+        "MaxPooling1D",
+        "MaxPooling2D",
+        "Normalization",
+        "Permute",
+        "ReLU",
+        "RepeatVector",
+        "Rescaling",
         "Reshape",
+        "SimpleRNN",
+        "Softmax",
+        "SpatialDropout1D",
+        "SpatialDropout2D",
+        "TimeDistributed",
+        "UpSampling2D",
+        "ZeroPadding2D",
     }
 )
 _MODEL = {}
@@ -165,6 +192,19 @@ def encode_target(df):
     return keep, y
 
 
+def make_layer(layers, kind, config):
+    """A Keras layer of type `kind` (one of LAYER_KINDS); a wrapper's inner layers
+    (Bidirectional's, TimeDistributed's) are made the same way first."""
+    if kind not in LAYER_KINDS:
+        raise ValueError(f"unknown layer type {kind!r} in the model file")
+    config = dict(config)
+    for key in ("layer", "backward_layer"):
+        inner = config.get(key)
+        if isinstance(inner, dict):
+            config[key] = make_layer(layers, inner.get("class_name"), inner.get("config") or {})
+    return getattr(layers, kind)(**config)
+
+
 def build_model():
     """The network, layer for layer as in LayerForge (same names and settings)."""
     import keras
@@ -178,9 +218,7 @@ def build_model():
         inputs.append(tensors[slot])
     for step in network["steps"]:
         kind = step["kind"]
-        if kind not in LAYER_KINDS:
-            raise ValueError(f"unknown layer type {kind!r} in the model file")
-        layer = getattr(layers, kind)(**step["config"], name=step["name"])
+        layer = make_layer(layers, kind, dict(step["config"], name=step["name"]))
         args = [tensors[slot] for slot in step["ins"]]
         tensors[step["out"]] = layer(args if kind in ("Add", "Concatenate") else args[0])
     outputs = [tensors[slot] for slot in network["outputs"]]
