@@ -605,18 +605,16 @@ def _parse(
             na: dict[str, Any] = dict(na_values=fast_na, keep_default_na=False)
         else:
             na = dict(na_values=list(MISSING_VALUES), keep_default_na=True)
-        watched = (
-            io.BufferedReader(_WatchedFile(p, progress, cancel), WATCH_CHUNK)
-            if progress is not None or cancel is not None
-            else None
-        )
+        # Always an open file, never the path: given a path, pandas 3.1 parses big
+        # files in parallel over a memory map of the file, and a file truncated while
+        # it is read then kills the process with SIGBUS (and bad-line errors name
+        # chunk-relative line numbers).
+        watched = io.BufferedReader(_WatchedFile(p, progress, cancel), WATCH_CHUNK)
         try:
             with warnings.catch_warnings():
                 # float32 overflow of a huge value: it becomes inf and is refused later
                 warnings.simplefilter("ignore", RuntimeWarning)
-                df = pd.read_csv(
-                    watched or p, encoding=encoding, dtype=dtypes or None, **na, **kwargs
-                )
+                df = pd.read_csv(watched, encoding=encoding, dtype=dtypes or None, **na, **kwargs)
             return df, encoding, note
         except UnicodeDecodeError:
             if encoding.startswith("utf-8"):
@@ -645,8 +643,7 @@ def _parse(
                 path=where,
             ) from exc
         finally:
-            if watched is not None:
-                watched.close()
+            watched.close()
     raise DataError(  # pragma: no cover
         "The file's text encoding could not be read. Save it as UTF-8.", path=where
     )
