@@ -12,6 +12,12 @@ one-hot (an unknown category gives all zeros).
 
 Writes `prediction` (the class label, or the value in the target's own units)
 and, for classifiers, `probability_<label>` per class. Columns are matched by name.
+
+A model whose input is an image, token ids or a series window (its reading,
+tokenizer or windowing stays in LayerForge) reads that prepared input instead:
+one number per column, the cells of each sample in row-major order (an 8x8x1
+image is 64 columns, pixel row by pixel row), and writes the network's raw
+outputs (`output_<i>`) when the model file names no task.
 """
 
 from __future__ import annotations
