@@ -225,6 +225,20 @@ def keras_safe(ir: NetIR) -> tuple[NetIR, list[str]]:
     return dataclasses.replace(ir, inputs=inputs, steps=steps, name=name), notes
 
 
+def refuse_shared(ir: NetIR, fmt: str) -> None:
+    """Refuse layers called more than once (shared layers), naming them."""
+    for note in ir.notes:
+        if note.startswith("shared:"):
+            names = list(dict.fromkeys(note.removeprefix("shared:").split(",")))
+            which = ", ".join(f"'{n}'" for n in names)
+            what = f"Layer {which} is" if len(names) == 1 else f"Layers {which} are"
+            raise FormatError(
+                f"{what} called more than once (shared), which LayerForge cannot export to "
+                f"{fmt} yet. Expected each layer used once. Use a separate layer for each "
+                "call, or export to the .lfmodel bundle instead."
+            )
+
+
 def keras_model_config(
     ir: NetIR, bundle: Any
 ) -> tuple[dict[str, Any], list[tuple[str, WeightGroup]], list[str]]:
@@ -233,12 +247,8 @@ def keras_model_config(
     Names Keras cannot hold are changed first (`keras_safe`); the notes say so.
     """
     check_supported(ir, "Keras (.keras)", KERAS_EXTRA_LAYERS)
+    refuse_shared(ir, "Keras (.keras)")
     ir, renamed = keras_safe(ir)
-    if any(n.startswith("shared:") for n in ir.notes):
-        raise FormatError(
-            "Layers called more than once (shared layers) cannot be exported to "
-            "Keras (.keras) by LayerForge yet. Expected each layer used once."
-        )
     notes: list[str] = list(renamed)
     pipeline = getattr(bundle, "pipeline", None)
     taken = {s.name for s in ir.steps} | {n for _, n, _ in ir.inputs}

@@ -30,7 +30,12 @@ import numpy as np
 
 from core.errors import FormatError
 from core.export.graph_ir import NetIR, check_supported, describe
-from core.export.keras_export import KERAS_EXTRA_LAYERS, _layer_config, keras_safe
+from core.export.keras_export import (
+    KERAS_EXTRA_LAYERS,
+    _layer_config,
+    keras_safe,
+    refuse_shared,
+)
 from core.export.numpy_network import (
     LAYERS_IMPORT,
     check_numpy,
@@ -223,6 +228,7 @@ def keras_model_json(bundle: Any) -> tuple[str, list[str]]:
     """(the training script's `.json` text, notes): architecture, settings, preprocessing."""
     ir = describe(bundle.model)
     check_supported(ir, "Keras code", KERAS_CODE_EXTRA_LAYERS)
+    refuse_shared(ir, "Keras code")
     ir, notes = keras_safe(ir)
     settings, more = _settings(bundle)
     description = {

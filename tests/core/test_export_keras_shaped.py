@@ -250,6 +250,18 @@ def test_without_keras_the_file_is_still_read_back_by_layerforge(
     assert "own .keras reader loads the file back" in report.summary()
 
 
+@pytest.mark.parametrize("fmt", ["keras", "python"])
+def test_a_shared_layer_is_refused_by_name(tmp_path: Path, fmt: str) -> None:
+    from core.errors import FormatError
+
+    inp = lf.Input((4,), name="x")
+    shared = lf.layers.Dense(4, name="twice")
+    model = lf.Model(inp, shared(shared(inp)))
+    with pytest.raises(FormatError, match=r"Layer 'twice' is called more than once"):
+        export_model(model, fmt, tmp_path / "m")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_samples_for_an_embedding_input_are_token_ids(tmp_path: Path) -> None:
     model, _ = _text_model()
     report = export_model(model, "bundle", tmp_path / "t.lfmodel")
