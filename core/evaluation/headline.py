@@ -46,9 +46,13 @@ def headline(ev: Evaluation) -> str:
         return text + "."
     reg, breg = ev.model.regression, ev.baseline_scores.regression
     assert reg is not None and breg is not None
+    ahead = ""
+    if ev.forecast is not None and ev.forecast.horizon > 1:
+        # the scores are the first step's; the training metrics average every step
+        ahead = f", forecasting one step ahead (t+1 of {ev.forecast.horizon})"
     text = (
-        f"Off by {_number(reg.mae)} on average on {_rows(ev)}; {base} would be off by "
-        f"{_number(breg.mae)}"
+        f"Off by {_number(reg.mae)} on average on {_rows(ev)}{ahead}; {base} would be off "
+        f"by {_number(breg.mae)}"
     )
     if reg.mae >= breg.mae:
         text += ", so the model does not beat the mean yet"

@@ -105,6 +105,9 @@ def test_the_evaluation_of_a_series_has_the_test_forecasts_in_the_targets_units(
     assert step.rows[0] >= 60 and [s.name for s in f.spans] == ["training", "validation", "test"]
     assert len(step.rows) == ev.n_rows  # the table's rows are the first step's
     assert f.step(2).rows.tolist() == (step.rows + 1).tolist()
+    # the headline's scores are the first step's, and it says so
+    assert ev.headline.startswith(f"Off by {ev.model.regression.mae:.3g} on average on {ev.n_rows} test")
+    assert "forecasting one step ahead (t+1 of 2)" in ev.headline
 
 
 def test_evaluate_report_holds_the_forecast_plot(tmp_path: Path) -> None:
