@@ -106,7 +106,8 @@ def test_the_evaluation_of_a_series_has_the_test_forecasts_in_the_targets_units(
     assert len(step.rows) == ev.n_rows  # the table's rows are the first step's
     assert f.step(2).rows.tolist() == (step.rows + 1).tolist()
     # the headline's scores are the first step's, and it says so
-    assert ev.headline.startswith(f"Off by {ev.model.regression.mae:.3g} on average on {ev.n_rows} test")
+    mae = ev.model.regression.mae
+    assert ev.headline.startswith(f"Off by {mae:.3g} on average on {ev.n_rows} test rows")
     assert "forecasting one step ahead (t+1 of 2)" in ev.headline
 
 
