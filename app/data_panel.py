@@ -671,8 +671,9 @@ class DataPanel(QWidget):
         profiles = self.session.profiles
         names = [p.name for p in profiles]
         if names == list(self.role_boxes):
-            for p in profiles:  # same file: only the roles may have changed
+            for row, p in enumerate(profiles):  # same file: only roles and reasons change
                 self.role_boxes[p.name].setCurrentText(self.role_of(p))
+                self._set_why(row, p)
             return
         boxes = list(self.role_boxes.values())
         self.columns.setRowCount(len(profiles))  # drops the pickers of rows past the end
@@ -694,10 +695,23 @@ class DataPanel(QWidget):
                 box.currentTextChanged.connect(lambda r, at=row: self._set_role_at(at, r))
                 self.columns.setCellWidget(row, 3, box)
             self.role_boxes[p.name] = box
-            why = QTableWidgetItem(p.reason or "")
-            why.setToolTip(p.reason or "")
-            self.columns.setItem(row, 4, why)
+            self._set_why(row, p)
         self.columns.resizeColumnsToContents()
+
+    def _set_why(self, row: int, profile: ColumnProfile) -> None:
+        """The reason for the column's role; the text column of text samples says what
+        it is used for (its role stays 'ignore': it is no table feature)."""
+        reason = profile.reason or ""
+        dataset = self.session.dataset
+        spec = dataset.pipeline.input_spec if dataset is not None else None
+        if spec is not None and _is_text_column(spec, profile.name):
+            reason = "the text input: each row becomes word ids (see Samples), not a feature"
+        item = self.columns.item(row, 4)
+        if item is None:
+            item = QTableWidgetItem()
+            self.columns.setItem(row, 4, item)
+        item.setText(reason)
+        item.setToolTip(reason)
 
     def _set_role_at(self, row: int, role: str) -> None:
         if row < len(self._role_names):
@@ -713,3 +727,11 @@ class DataPanel(QWidget):
         if self._loading or not self.session.has_data_source():
             return
         self.session.change_data_config(**changes)
+
+
+def _is_text_column(spec: object, name: str) -> bool:
+    """Whether the fitted input `spec` is a tokenizer of column `name` (imported here:
+    core.data brings pandas, which loads with the first CSV, not at start-up)."""
+    from core.data.tokenizer import Tokenizer
+
+    return isinstance(spec, Tokenizer) and spec.column == name

@@ -100,6 +100,8 @@ def test_text_column_shows_vocabulary_and_a_tokenized_row(qtbot, tmp_path) -> No
     s = panel.session
     _choose(qtbot, panel, "text")
     assert panel.samples.text_column.currentText() == "review"
+    row = panel._role_names.index("review")
+    assert panel.columns.item(row, 4).text().startswith("the text input: each row becomes word ids")
     tok = s.dataset.pipeline.input_spec
     info = panel.samples.text_info.text()
     assert f"Vocabulary size: {tok.vocabulary_size} ids" in info
