@@ -70,6 +70,14 @@ def _layer(
     }
 
 
+def _wrapped(layers: list[dict[str, Any]], per_row: int) -> list[dict[str, Any]]:
+    """A long chain laid out in rows of `per_row` cards: in one row the canvas would
+    zoom the cards out until they are unreadable."""
+    return [
+        layer | {"col": i % per_row, "row": (i // per_row) * 1.1} for i, layer in enumerate(layers)
+    ]
+
+
 #: The digits CNN's convolutions: 3x3, relu, the image size kept.
 CONV = {"kernel_size": 3, "activation": "relu", "padding": "same"}
 #: Train until the validation loss has not improved for 8 epochs; keep the best weights.
@@ -177,17 +185,20 @@ def examples() -> list[Example]:
             "digits",
             "digits.csv",
             "digit",
-            [
-                _input("image"),
-                _layer("Conv2D", CONV | {"filters": 32}, "conv", 1, ["image"]),
-                _layer("MaxPooling2D", {"pool_size": 2}, "pool", 2, ["conv"]),
-                _layer("Conv2D", CONV | {"filters": 64}, "conv_1", 3, ["pool"]),
-                _layer("MaxPooling2D", {"pool_size": 2}, "pool_1", 4, ["conv_1"]),
-                _layer("Flatten", {}, "flatten", 5, ["pool_1"]),
-                _layer("Dropout", {"rate": 0.3}, "dropout", 6, ["flatten"]),
-                _dense(64, "relu", "dense", 7, 0, ["dropout"]),
-                _dense("out", "softmax", "digit", 8, 0, ["dense"]),
-            ],
+            _wrapped(
+                [
+                    _input("image"),
+                    _layer("Conv2D", CONV | {"filters": 32}, "conv", 1, ["image"]),
+                    _layer("MaxPooling2D", {"pool_size": 2}, "pool", 2, ["conv"]),
+                    _layer("Conv2D", CONV | {"filters": 64}, "conv_1", 3, ["pool"]),
+                    _layer("MaxPooling2D", {"pool_size": 2}, "pool_1", 4, ["conv_1"]),
+                    _layer("Flatten", {}, "flatten", 5, ["pool_1"]),
+                    _layer("Dropout", {"rate": 0.3}, "dropout", 6, ["flatten"]),
+                    _dense(64, "relu", "dense", 7, 0, ["dropout"]),
+                    _dense("out", "softmax", "digit", 8, 0, ["dense"]),
+                ],
+                per_row=3,
+            ),
             train={
                 "optimizer": "adam",
                 "learning_rate": 0.002,
@@ -295,7 +306,7 @@ def build_project(example: Example, out_dir: Path = HERE) -> Any:
             layer["type"],
             params,
             x=layer["col"] * COLUMN_GAP,
-            y=layer["row"] * ROW_GAP * 1.2,
+            y=round(layer["row"] * ROW_GAP * 1.2, 1),
             name=layer["name"],
         )
         ids[layer["name"]] = node.id
