@@ -30,6 +30,7 @@ from app import recent
 from core.errors import LayerForgeError
 
 if TYPE_CHECKING:
+    from app.background import BackgroundJobs
     from app.main_window import MainWindow
 
 PROJECT_FILTER = "LayerForge projects (*.lfproj);;All files (*)"
@@ -46,6 +47,7 @@ class FileOps:
         self.headless = False
         #: (title, message) of each error shown or recorded, oldest first.
         self.errors: list[tuple[str, str]] = []
+        self._starter_jobs: BackgroundJobs | None = None  # made on first use
 
     # ------------------------------------------------------------------ questions
 
@@ -181,18 +183,31 @@ class FileOps:
         return self.new_from_data(path) if path else False
 
     def new_from_data(self, path: str) -> bool:
-        """A new, untitled starter project for the data at `path` (`core.starters`, the
-        same starter as `layerforge new`); shows the reason and returns False when the
-        data cannot be used."""
+        """Start a new, untitled starter project for the data at `path` (`core.starters`,
+        the same starter as `layerforge new`). The data is read and the network chosen in
+        a pool thread, so a large file never freezes the window; the project opens when
+        that is done, or the reason shows. Returns True once the work has started."""
+        from app.background import BackgroundJobs
         from core.starters import new_project
 
-        made: list = []
-        if not self._attempt(
-            "Cannot make a network for this data",
-            lambda: made.extend(new_project(path)),
-            (LayerForgeError, OSError, ValueError),
-        ):
-            return False
+        if self._starter_jobs is None:
+            self._starter_jobs = BackgroundJobs(self.w)
+            self.w.closing.connect(self.wait_for_starter)  # a file being read finishes first
+        self.w.show_message(f"Reading {Path(path).name} to choose a network for it…")
+        self._starter_jobs.run(
+            "starter",
+            lambda: new_project(path),
+            lambda made, error: self._starter_made(path, made, error),
+        )
+        return True
+
+    def _starter_made(self, path: str, made: object, error: str) -> None:
+        """The starter is ready (or failed): open it as an untitled project."""
+        if error or not isinstance(made, tuple):
+            self.show_error("Cannot make a network for this data", error or "no network")
+            return
+        if not self.maybe_save():  # edited while the file was read: ask before replacing
+            return
         project, detected = made
         name = Path(path).stem or "data"
         self.w.untitled_name = f"{name}.lfproj"
@@ -201,7 +216,10 @@ class FileOps:
             f"New network for {Path(path).name}: {detected.reason}. Save it to keep it."
         )
         self.w.fit_view()
-        return True
+
+    def wait_for_starter(self, msecs: int = 30_000) -> bool:
+        """Block until a starter in the making is done (tests, shutdown)."""
+        return self._starter_jobs is None or self._starter_jobs.wait(msecs)
 
     def open_dialog(self) -> bool:
         if not self.maybe_save():

@@ -47,6 +47,26 @@ def test_a_file_that_is_no_data_says_why(qtbot, monkeypatch, tmp_path) -> None: 
     bad.write_text("", encoding="utf-8")
     monkeypatch.setattr(w.files, "ask_data_path", lambda folder: str(bad))
     w.actions_by_key["new_from_data"].trigger()
+    qtbot.waitUntil(lambda: bool(w.files.errors), timeout=20_000)  # read in a pool thread
     (title, message), *_ = w.files.errors
     assert title == "Cannot make a network for this data" and "empty.csv" in message
     assert not w.controller.graph.nodes
+
+
+def test_the_data_is_read_in_a_pool_thread_not_the_gui_thread(qtbot, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+    """A large CSV must not freeze the window while its starter is made."""
+    import threading
+
+    import core.starters
+
+    real, threads = core.starters.new_project, []
+
+    def spy(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        threads.append(threading.current_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(core.starters, "new_project", spy)
+    w = _new_from(qtbot, monkeypatch, "new_from_data", digits_csv(tmp_path / "d.csv", n=120))
+    assert threads and threads[0] is not threading.main_thread()
+    assert [n.type for n in w.controller.graph.nodes.values()][:2] == ["Input", "Conv2D"]
+    w.controller.mark_clean()
