@@ -29,6 +29,32 @@ from core.engine.workspace import Workspace
 _BACKWARD_INTO = {"relu", "sigmoid", "tanh"}
 
 
+def first_edge(
+    make: Callable[[np.ndarray, np.ndarray, GradWriter], list[Step]],
+) -> Callable[[np.ndarray, list[np.ndarray | None], GradWriter], list[Step]]:
+    """A one-input rule's `make_backward`, written for the gradient `edge` of its input:
+    no steps when that input needs no gradient."""
+
+    def make_backward(
+        g: np.ndarray, edges: list[np.ndarray | None], writer: GradWriter
+    ) -> list[Step]:
+        edge = edges[0] if edges else None
+        return [] if edge is None else make(g, edge, writer)
+
+    return make_backward
+
+
+def kernel_args(a: dict[str, Any]) -> tuple[Tensor, Variable, Variable | None] | None:
+    """(x, kernel, bias) of a dense or conv call the rules can plan: a traced input and
+    the layer's own weights; None otherwise (the op replays generically)."""
+    x, kernel, bias = a["x"], a["kernel"], a["bias"]
+    if not isinstance(x, Tensor) or not isinstance(kernel, Variable):
+        return None
+    if bias is not None and not isinstance(bias, Variable):
+        return None
+    return x, kernel, bias
+
+
 def _bound(call: Call) -> dict[str, Any]:
     args = inspect.signature(call.fn).bind(*call.args, **call.kwargs)
     args.apply_defaults()
@@ -100,11 +126,10 @@ def activation_backward_steps(
 def dense_rule(call: Call, b: Builder) -> Node | None:
     """`ops.dense`: the same GEMM, bias add and in-place activation as eager, into buffers."""
     a = _bound(call)
-    x, kernel, bias, act = a["x"], a["kernel"], a["bias"], a["activation"]
-    if not isinstance(x, Tensor) or not isinstance(kernel, Variable):
+    if (args := kernel_args(a)) is None:
         return None
-    if bias is not None and not isinstance(bias, Variable):
-        return None
+    x, kernel, bias = args
+    act = a["activation"]
     out: Tensor = call.result
     xa = b.static(x, "op 'dense'")
     wa = kernel.data
@@ -213,12 +238,8 @@ def loss_rule(call: Call, b: Builder) -> Node | None:
 
         forward = [(run_kernel, ()), *reduce]
 
-    def make_backward(
-        g: np.ndarray, edges: list[np.ndarray | None], writer: GradWriter
-    ) -> list[Step]:
-        edge = edges[0] if edges else None
-        if edge is None:
-            return []
+    @first_edge
+    def make_backward(g: np.ndarray, edge: np.ndarray, writer: GradWriter) -> list[Step]:
         if g.shape == () and not g.flags.writeable and g == 1.0:  # the root's constant 1
             return [(np.multiply, (grad, cast(scale), edge))]
 

@@ -19,13 +19,14 @@ from numpy.lib.stride_tricks import as_strided
 
 from core.engine import conv_ops, ops
 from core.engine.autograd import Tensor
-from core.engine.layers.base import Variable
 from core.engine.plan import Builder, GradWriter, Node, Step
 from core.engine.plan_rules import (
     _bound,
     _raw,
     activation_backward_steps,
     activation_steps,
+    first_edge,
+    kernel_args,
 )
 from core.engine.tracing import Call
 
@@ -66,11 +67,9 @@ def conv_rule(call: Call, b: Builder) -> Node | None:
     """`conv_ops.conv`: padding, im2col, GEMM, bias and activation into buffers; backward
     as eager's two GEMMs, bias sum and one strided add per kernel position."""
     a = _bound(call)
-    x, kernel, bias = a["x"], a["kernel"], a["bias"]
-    if not isinstance(x, Tensor) or not isinstance(kernel, Variable):
+    if (args := kernel_args(a)) is None:
         return None
-    if bias is not None and not isinstance(bias, Variable):
-        return None
+    x, kernel, bias = args
     out: Tensor = call.result
     xa = b.static(x, "op 'conv'")
     wd = kernel.data
@@ -178,12 +177,8 @@ def pool_rule(call: Call, b: Builder) -> Node | None:
     out: Tensor = call.result
     b.output(out, y[:, 0] if one_d else y)
 
-    def make_backward(
-        g: np.ndarray, edges: list[np.ndarray | None], writer: GradWriter
-    ) -> list[Step]:
-        edge = edges[0] if edges else None
-        if edge is None:
-            return []
+    @first_edge
+    def make_backward(g: np.ndarray, edge: np.ndarray, writer: GradWriter) -> list[Step]:
         g4 = g[:, None] if one_d else g
         gxp, copy_out = _grad_target(b, xp.shape, pads, edge, xa.dtype)
         grad_windows = [conv_ops._window(gxp, i, j, hw, (sh, sw)) for i, j in offsets]
@@ -240,11 +235,9 @@ def reshape_rule(call: Call, b: Builder) -> Node | None:
         return None
     b.output(call.result, view)
 
-    def make_backward(
-        g: np.ndarray, edges: list[np.ndarray | None], writer: GradWriter
-    ) -> list[Step]:
-        edge = edges[0] if edges else None
-        return [] if edge is None else [(np.copyto, (edge, g.reshape(edge.shape)))]
+    @first_edge
+    def make_backward(g: np.ndarray, edge: np.ndarray, writer: GradWriter) -> list[Step]:
+        return [(np.copyto, (edge, g.reshape(edge.shape)))]
 
     return Node(call, [], make_backward, False)
 
@@ -273,12 +266,8 @@ def mean_rule(call: Call, b: Builder) -> Node | None:
     def run() -> None:
         np.mean(xa, axis=axis, keepdims=keepdims, out=y)
 
-    def make_backward(
-        g: np.ndarray, edges: list[np.ndarray | None], writer: GradWriter
-    ) -> list[Step]:
-        edge = edges[0] if edges else None
-        if edge is None:
-            return []
+    @first_edge
+    def make_backward(g: np.ndarray, edge: np.ndarray, writer: GradWriter) -> list[Step]:
         share = np.empty(g.shape, np.result_type(g, count))
         b.nbytes += share.nbytes
         return [
@@ -314,12 +303,8 @@ def max_rule(call: Call, b: Builder) -> Node | None:
         (np.true_divide, (mask, hits, mask)),
     ]
 
-    def make_backward(
-        g: np.ndarray, edges: list[np.ndarray | None], writer: GradWriter
-    ) -> list[Step]:
-        edge = edges[0] if edges else None
-        if edge is None:
-            return []
+    @first_edge
+    def make_backward(g: np.ndarray, edge: np.ndarray, writer: GradWriter) -> list[Step]:
         return [(np.multiply, (g.reshape(top.shape), mask, edge))]
 
     return Node(call, steps, make_backward, False)

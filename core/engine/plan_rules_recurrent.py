@@ -21,7 +21,7 @@ from core.engine import recurrent_ops
 from core.engine.autograd import Tensor
 from core.engine.layers.base import Variable
 from core.engine.plan import Builder, GradWriter, Node, Step
-from core.engine.plan_rules import _bound, _raw
+from core.engine.plan_rules import _bound, _raw, first_edge
 from core.engine.recurrent_ops import embedding_grad, token_ids
 from core.engine.recurrent_passes import GruPass, LstmPass, RecurrentPass, SimpleRnnPass
 from core.engine.tracing import Call
@@ -49,12 +49,8 @@ def embedding_rule(call: Call, b: Builder) -> Node | None:
     columns = np.arange(width)
     b.nbytes += ws.nbytes + cells.nbytes
 
-    def make_backward(
-        g: np.ndarray, edges: list[np.ndarray | None], writer: GradWriter
-    ) -> list[Step]:
-        edge = edges[0] if edges else None
-        if edge is None:
-            return []
+    @first_edge
+    def make_backward(g: np.ndarray, edge: np.ndarray, writer: GradWriter) -> list[Step]:
         return [(embedding_grad, (ids, g, edge, cells, columns))]
 
     return Node(call, forward, make_backward, False)
