@@ -187,13 +187,20 @@ def mean(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     return Tensor._make(np.asarray(out, dtype=a.data.dtype), (a,), backward)
 
 
+def tie_share_dtype(dtype: np.dtype) -> np.dtype:
+    """The dtype of max/min's gradient mask: the input's own floating dtype (so a float32
+    model keeps float32 gradients below a global max pooling), float64 for other inputs."""
+    return dtype if np.issubdtype(dtype, np.floating) else np.dtype(np.float64)
+
+
 def _extreme(a: Any, axis: Any, keepdims: bool, fn: Any) -> Tensor:
     a = as_tensor(a)
     shape = a.data.shape
     out = fn(a.data, axis=axis, keepdims=True)
-    mask = a.data == out
-    # Ties share the gradient equally, like TensorFlow's reduce_max.
-    mask = mask / mask.sum(axis=axis, keepdims=True)
+    # Ties share the gradient equally, like TensorFlow's reduce_max; a NaN maximum equals
+    # nothing, so its 0 / 0 shares make the slice's gradient NaN.
+    mask = (a.data == out).astype(tie_share_dtype(a.data.dtype))
+    mask /= mask.sum(axis=axis, keepdims=True)
     if keepdims:
         result = out
     else:

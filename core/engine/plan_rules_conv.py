@@ -280,7 +280,7 @@ def mean_rule(call: Call, b: Builder) -> Node | None:
 
 def max_rule(call: Call, b: Builder) -> Node | None:
     """`ops.max` over given axes (global max pooling): ties share the gradient equally,
-    with eager's float64 mask (a boolean mask divided by its integer count)."""
+    with eager's mask (equal-to-the-maximum in the input's float dtype, over its count)."""
     a = _bound(call)
     x, axis, keepdims = a["a"], a["axis"], a["keepdims"]
     if not isinstance(x, Tensor) or axis is None:
@@ -290,8 +290,8 @@ def max_rule(call: Call, b: Builder) -> Node | None:
     top = np.max(xa, axis=axis, keepdims=True)
     top = np.empty_like(top)
     same = np.empty(xa.shape, bool)
-    mask = np.empty(xa.shape, np.float64)  # eager: bool / int64 count -> float64
-    hits = np.empty(top.shape, np.float64)
+    mask = np.empty(xa.shape, ops.tie_share_dtype(xa.dtype))
+    hits = np.empty(top.shape, mask.dtype)
     b.nbytes += top.nbytes + same.nbytes + mask.nbytes + hits.nbytes
     out: Tensor = call.result
     b.output(out, top if keepdims else top.reshape(out.data.shape))

@@ -62,6 +62,20 @@ def test_max_ties_share_gradient() -> None:
     np.testing.assert_allclose(x.grad, [0, 0.5, 0.5])
 
 
+def test_max_and_min_gradients_keep_a_float32_input_float32_ties_and_nan_included() -> None:
+    x = Tensor(np.array([[1, 3, 3, 3], [2, np.nan, 5, 0]], np.float32), requires_grad=True)
+    with pytest.warns(RuntimeWarning, match="invalid value"):  # the NaN row's 0 / 0
+        ops.max(x, axis=1).sum().backward()
+    third = np.float32(1) / np.float32(3)
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad[0], [0, third, third, third])
+    assert np.isnan(x.grad[1]).all()  # a NaN maximum equals nothing: 0 / 0 shares
+    y = Tensor(np.array([4, 1, 1], np.float32), requires_grad=True)
+    (ops.min(y) * 2).backward()
+    assert y.grad.dtype == np.float32
+    np.testing.assert_array_equal(y.grad, [0, 1, 1])
+
+
 def test_shaping_ops() -> None:
     x = RNG.standard_normal((2, 3, 4))
     check_grads(lambda t: t.reshape(6, 4), x)

@@ -201,6 +201,51 @@ def test_every_layer_trains_bit_identically_with_a_plan(cls: type) -> None:
             assert info.mode == "planned", (kind, info)
 
 
+def _recording(backward: Any, parents: tuple[Tensor, ...], seen: list[tuple]) -> Any:
+    """`backward` unchanged, noting the dtype of each gradient it hands a parent."""
+
+    def record(g: np.ndarray) -> Any:
+        grads = backward(g)
+        for parent, pg in zip(parents, grads):  # noqa: B905 - a closure may return more
+            if pg is not None and parent.requires_grad:
+                seen.append((parent, np.asarray(pg).dtype))
+        return grads
+
+    return record
+
+
+@pytest.mark.parametrize(
+    "cls", [c for c in layer_classes() if type_name(c) != "Input"], ids=type_name
+)
+def test_every_layer_keeps_float32_gradients_down_to_the_parameters(cls: type) -> None:
+    """Each gradient backward hands on (to an activation, or to a weight that is an op's
+    parent) has the float32 of its tensor: no layer promotes the gradients below it to
+    float64. A weight's .grad casts what arrives, so the test looks at what is handed on
+    (fused ops such as dense add their weight gradients from these float32 arrays)."""
+    keras.utils.set_random_seed(7)
+    model = LAYER_MODELS.get(type_name(cls), lambda: _generic_model(cls))()
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    x, y = LAYER_INPUTS.get(type_name(cls), X)[:16], Y_BIN[:16]
+    model.optimizer.build(model.trainable_weights)
+    model.optimizer.zero_grad()
+    loss = model.compute_loss(x, y, model(x, training=True))
+    seen: list[tuple[Tensor, np.dtype]] = []
+    stack, visited = [loss], set()
+    while stack:
+        t = stack.pop()
+        if id(t) not in visited:
+            visited.add(id(t))
+            if t._backward is not None:
+                t._backward = _recording(t._backward, t._parents, seen)
+            stack.extend(t._parents)
+    loss.backward()
+    model.optimizer.step()
+    assert seen  # the gradient reached the layers below the loss
+    promoted = [(getattr(t, "path", t.shape), dt) for t, dt in seen if dt != t.data.dtype]
+    assert promoted == []
+    assert all(w.grad.dtype == np.float32 for w in model.trainable_weights)
+
+
 X_IMG = RNG.random((40, 8, 8, 1), dtype=np.float32)
 X_TOK = RNG.integers(1, 20, (40, 7))  # int64 ids: gathered as they are, no float check
 SEQ = {"return_sequences": True}
@@ -244,6 +289,14 @@ WORKLOADS: dict[str, tuple[Builder, np.ndarray]] = {
             shape=(8, 8, 1),
         ),
         X_IMG,
+    ),
+    "global_max_ties": (  # relu zeros tie for the maximum: float32 shares of 1 / count
+        lambda: _seq(
+            L.Conv2D(6, 3, activation="relu"),
+            L.GlobalMaxPooling2D(),
+            shape=(8, 8, 1),
+        ),
+        X_IMG - 0.5,
     ),
     "conv1d": (
         lambda: _seq(
