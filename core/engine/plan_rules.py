@@ -300,6 +300,62 @@ def add_rule(call: Call, b: Builder) -> Node | None:
     return Node(call, [(np.add, (la, ra, y))], make_backward, False)
 
 
+def mul_rule(call: Call, b: Builder) -> Node | None:
+    """`a * b` of two tensors of one shape, or of a tensor and a constant scalar
+    (Multiply-style merges, Bidirectional's "mul" and "ave"): one `np.multiply` each
+    way, as eager's `ad * bd`, `g * bd` and `g * ad`."""
+    a = _bound(call)
+    operands = []
+    for side, other in ((a["a"], a["b"]), (a["b"], a["a"])):
+        if isinstance(side, Tensor):
+            operands.append(b.static(side, "op 'mul'"))
+        elif isinstance(other, Tensor) and np.ndim(side) == 0 and not isinstance(side, np.ndarray):
+            operands.append(np.asarray(side, dtype=other.data.dtype))  # ops._pair's constant
+        else:
+            return None
+    la, ra = operands
+    out: Tensor = call.result
+    tensors = [x for x, t in zip(operands, (a["a"], a["b"])) if isinstance(t, Tensor)]  # noqa: B905
+    if any(x.shape != out.data.shape or x.dtype != out.data.dtype for x in tensors):
+        return None  # a broadcast tensor's gradient is summed: replayed generically
+    y = b.scratch(out.data)
+    b.output(out, y)
+
+    def make_backward(
+        g: np.ndarray, edges: list[np.ndarray | None], writer: GradWriter
+    ) -> list[Step]:
+        pairs = zip(edges, (ra, la))  # noqa: B905 - edges may be shorter
+        return [(np.multiply, (g, other, edge)) for edge, other in pairs if edge is not None]
+
+    return Node(call, [(np.multiply, (la, ra, y))], make_backward, False)
+
+
+def concatenate_rule(call: Call, b: Builder) -> Node | None:
+    """`ops.concatenate` of tensors (Concatenate layers, Bidirectional's "concat"): one
+    `np.concatenate(..., out=)`; each input's gradient is copied from its slice of g
+    (eager hands on the same slices as views)."""
+    a = _bound(call)
+    tensors, axis = a["tensors"], a["axis"]
+    if not isinstance(tensors, (list, tuple)) or not all(isinstance(t, Tensor) for t in tensors):
+        return None
+    arrays = [b.static(t, "op 'concatenate'") for t in tensors]
+    out: Tensor = call.result
+    if any(x.dtype != out.data.dtype for x in arrays):
+        return None
+    y = b.scratch(out.data)
+    b.output(out, y)
+    ax = axis % y.ndim
+    bounds = np.cumsum([x.shape[ax] for x in arrays])[:-1]
+
+    def make_backward(
+        g: np.ndarray, edges: list[np.ndarray | None], writer: GradWriter
+    ) -> list[Step]:
+        parts = np.split(g, bounds, axis=ax)
+        return [(np.copyto, (e, p)) for e, p in zip(edges, parts) if e is not None]  # noqa: B905
+
+    return Node(call, [(partial(np.concatenate, axis=ax, out=y), (arrays,))], make_backward, False)
+
+
 RULES: dict[Callable[..., Any], Callable[[Call, Builder], Node | None]] = {
     _raw(ops.dense): dense_rule,
     _raw(_losses.Loss._node): loss_rule,
@@ -307,6 +363,17 @@ RULES: dict[Callable[..., Any], Callable[[Call, Builder], Node | None]] = {
     _raw(ops.activation): unary_rule,
     **dict.fromkeys(_UNARY, unary_rule),
     _raw(ops.add): add_rule,
+    _raw(ops.concatenate): concatenate_rule,
+    _raw(ops.mul): mul_rule,
 }
 
-__all__ = ["RULES", "PlanError", "add_rule", "dense_rule", "loss_rule", "unary_rule"]
+__all__ = [
+    "RULES",
+    "PlanError",
+    "add_rule",
+    "concatenate_rule",
+    "dense_rule",
+    "loss_rule",
+    "mul_rule",
+    "unary_rule",
+]

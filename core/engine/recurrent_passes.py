@@ -71,12 +71,22 @@ class _Sequence:
         src = xd[:, ::-1] if go_backwards else xd
         self.xt = ws.get("xt", (self.t, self.n, self.d), xd.dtype)  # (T, N, D)
         np.copyto(self.xt, src.transpose(1, 0, 2))
-        self.keep: np.ndarray | None = None  # (T, N, 1): 1 where the step counts
+        # keep (T, N, 1): 1 where the step counts; drop: where it does not. A batch whose
+        # mask is all ones runs the unmasked loop (decided per batch, at every call).
+        self.keep: np.ndarray | None = None
+        self.drop: np.ndarray | None = None
         if mask is not None:
             m = np.asarray(mask, dtype=bool)
             m = m[:, ::-1] if go_backwards else m
             if not m.all():
-                self.keep = np.ascontiguousarray(m.T[:, :, None]).astype(xd.dtype)
+                self.keep = ws.get("keep", (self.t, self.n, 1), xd.dtype)
+                np.copyto(self.keep, m.T[:, :, None])
+                self.drop = np.equal(self.keep, 0, out=ws.get("drop", self.keep.shape, bool))
+
+    def skip(self) -> np.ndarray:
+        """1 - keep (T, N, 1): 1 where a masked step passes the state's gradient through
+        (only asked for when the batch has a masked step)."""
+        return np.subtract(1, self.keep, out=self.ws.get("skip", self.keep.shape, self.dtype))
 
     def project(self, weights: np.ndarray, bias: np.ndarray | None, name: str = "z") -> np.ndarray:
         """x_t @ weights (+ bias) for every step at once: (T, N, k)."""
@@ -118,7 +128,9 @@ def _outputs(
     `zeroed` (T, N, 1) zeroes the outputs of masked steps (Keras's zero_output_for_mask).
     """
     if return_sequences:
-        seq = h[1:] if zeroed is None else h[1:] * zeroed
+        seq = h[1:]
+        if zeroed is not None:
+            seq = np.multiply(seq, zeroed, out=ws.get("zeroed_out", seq.shape, h.dtype))
         out = ws.get("out", (h.shape[1], h.shape[0] - 1, h.shape[2]), h.dtype)
         np.copyto(out, seq.transpose(1, 0, 2))
         return out
@@ -128,13 +140,13 @@ def _outputs(
 
 
 def _output_grads(
-    g: np.ndarray, steps: int, return_sequences: bool, zeroed: np.ndarray | None
+    g: np.ndarray, steps: int, return_sequences: bool, zeroed: np.ndarray | None, ws: Any = FRESH
 ) -> list[np.ndarray | None]:
     """The gradient reaching each step's output, time-major (None where none does)."""
     if return_sequences:
         gt = g.transpose(1, 0, 2)
         if zeroed is not None:
-            gt = gt * zeroed
+            gt = np.multiply(gt, zeroed, out=ws.get("zeroed_grad", gt.shape, g.dtype))
         return [gt[t] for t in range(steps)]
     return [None] * (steps - 1) + [g]
 
@@ -172,7 +184,7 @@ class RecurrentPass:
     def backward(self, g: np.ndarray, outs: list[np.ndarray | None]) -> None:
         """The gradients of x, kernel, recurrent kernel and bias (Keras's layouts) from
         the output's gradient `g`, written into `outs` (None where not wanted)."""
-        gouts = _output_grads(g, self.seq.t, self.return_sequences, self.zeroed)
+        gouts = _output_grads(g, self.seq.t, self.return_sequences, self.zeroed, self.ws)
         self.loop_back(gouts, outs)
 
     def loop(self, kd: np.ndarray, rd: np.ndarray, bd: np.ndarray | None) -> np.ndarray:
@@ -227,7 +239,7 @@ class SimpleRnnPass(RecurrentPass):
         h = self.h = self.state("h", seq.t, seq.n, u)
         needs_z = ACTIVATION_RULES[activation][2]
         pre = self.pre = ws.get("pre", xw.shape, self.dtype) if needs_z else None
-        keep = seq.keep
+        drop = seq.drop
         with one_blas_thread():
             for t in range(seq.t):
                 z = h[t + 1]
@@ -236,8 +248,8 @@ class SimpleRnnPass(RecurrentPass):
                 if pre is not None:
                     pre[t] = z
                 _apply(activation, z, z)
-                if keep is not None:
-                    np.copyto(z, h[t], where=keep[t] == 0)
+                if drop is not None:
+                    np.copyto(z, h[t], where=drop[t])
         return h
 
     def loop_back(self, gouts: list[np.ndarray | None], outs: list[np.ndarray | None]) -> None:
@@ -248,10 +260,11 @@ class SimpleRnnPass(RecurrentPass):
         keep = seq.keep
         if keep is not None:
             deriv *= keep
-            skip = 1 - keep
+            skip = seq.skip()
         dz = ws.get("dz", self.xw.shape, dtype)
         dh = ws.get("dh", (seq.n, u), dtype)
         dh.fill(0)
+        back = ws.get("back", (seq.n, u), dtype)
         rec_t = self.rec_t()
         with one_blas_thread():
             for t in range(seq.t - 1, -1, -1):
@@ -262,7 +275,8 @@ class SimpleRnnPass(RecurrentPass):
                 np.multiply(dh, deriv[t], out=d)
                 if keep is not None:
                     dh *= skip[t]
-                    dh += np.dot(d, rec_t)
+                    np.dot(d, rec_t, out=back)
+                    dh += back
                 else:
                     np.dot(d, rec_t, out=dh)
         self.weight_grads(dz, dz, outs[:3])
@@ -315,7 +329,7 @@ class LstmPass(RecurrentPass):
         tc = self.tc = ws.get("tc", (steps, n, u), dtype)
         buf = ws.get("buf", (n, 4 * u), dtype)
         tmp = ws.get("tmp", (n, u), dtype)
-        keep = seq.keep
+        drop = seq.drop
         activation, recurrent_activation = self.activation, self.recurrent_activation
         with one_blas_thread():
             for t in range(steps):
@@ -340,10 +354,9 @@ class LstmPass(RecurrentPass):
                 else:
                     _apply(activation, ct, tc[t])
                 np.multiply(z[:, 2 * u : s3], tc[t], out=h[t + 1])
-                if keep is not None:
-                    drop = keep[t] == 0
-                    np.copyto(h[t + 1], h[t], where=drop)
-                    np.copyto(ct, c[t], where=drop)
+                if drop is not None:
+                    np.copyto(h[t + 1], h[t], where=drop[t])
+                    np.copyto(ct, c[t], where=drop[t])
         return h
 
     def loop_back(self, gouts: list[np.ndarray | None], outs: list[np.ndarray | None]) -> None:
@@ -371,8 +384,9 @@ class LstmPass(RecurrentPass):
         if keep is not None:
             deriv *= keep
             out_deriv *= keep
-            skip = 1 - keep
-            forget = gf * keep + skip  # dc passes a masked step unchanged
+            skip = seq.skip()
+            forget = np.multiply(gf, keep, out=ws.get("forget", gf.shape, dtype))
+            forget += skip  # dc passes a masked step unchanged
         else:
             forget = gf
         dz = ws.get("dz", gates.shape, dtype)
@@ -398,7 +412,8 @@ class LstmPass(RecurrentPass):
                 d *= deriv[t]
                 if keep is not None:
                     dh *= skip[t]
-                    dh += np.dot(d, rec_t)
+                    np.dot(d, rec_t, out=back)  # back is free again: dc has it
+                    dh += back
                 else:
                     np.dot(d, rec_t, out=dh)
         gx, gk, grec, gb = outs
@@ -453,7 +468,7 @@ class GruPass(RecurrentPass):
         rh = self.rh = ws.get("rh", (steps, n, u3), dtype)  # h @ U (+ b_rec_h in the h part)
         hh = self.hh = ws.get("hh", (steps, n, u), dtype)
         pre_hh = self.pre_hh = None if fast else ws.get("pre_hh", hh.shape, dtype)
-        keep = seq.keep
+        drop = seq.drop
         activation, recurrent_activation = self.activation, self.recurrent_activation
         with one_blas_thread():
             for t in range(steps):
@@ -482,8 +497,8 @@ class GruPass(RecurrentPass):
                 np.subtract(h[t], cand, out=nxt)
                 nxt *= a[:, :u]
                 nxt += cand
-                if keep is not None:
-                    np.copyto(nxt, h[t], where=keep[t] == 0)
+                if drop is not None:
+                    np.copyto(nxt, h[t], where=drop[t])
         return h
 
     def loop_back(self, gouts: list[np.ndarray | None], outs: list[np.ndarray | None]) -> None:
@@ -513,7 +528,7 @@ class GruPass(RecurrentPass):
             gap *= keep
             one_minus_z *= keep
             carry *= keep
-            carry += 1 - keep
+            carry += seq.skip()
         rec_h = rh[:, :, u2:]
         dx = ws.get("dx", rh.shape, dtype)  # d(x W + b_in) per gate
         dr = ws.get("dr", rh.shape, dtype)  # d(h U + b_rec) per gate

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import tracemalloc
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,10 +19,13 @@ import pytest
 
 from benchmarks.conv_rnn_speed import core_model
 from core import keras
+from core.document.project import load_project
 from core.engine import losses, ops, optimizers
 from core.engine.autograd import Tensor
 from core.engine.layers import Layer, layer_classes, type_name
+from core.engine.layers.spec import CATALOG
 from core.engine.training import BatchEnded, batch_ended, train
+from core.run import TrainSettings, build_and_compile, load_data
 
 L = keras.layers
 RNG = np.random.default_rng(3)
@@ -32,6 +36,7 @@ Y_CLS = (np.argmax(X[:, :3], axis=1)).astype(np.int64)
 Y_HOT = np.eye(3, dtype=np.float32)[Y_CLS]
 
 Builder = Callable[[], Any]
+EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
 
 
 def _seq(*layers: Layer, head: Layer | None = None, shape: tuple[int, ...] = (6,)) -> Any:
@@ -340,9 +345,78 @@ WORKLOADS: dict[str, tuple[Builder, np.ndarray]] = {
 def test_conv_and_sequence_models_replay_rules_only_and_bit_identically(name: str) -> None:
     build, x = WORKLOADS[name]
     planned, _ = _fit_both(build, x=x)
+    _rules_only(planned)
+
+
+def _rules_only(planned: Any) -> None:
     for kind in ("train", "test", "predict"):
         info = planned.plan_info(kind)
         assert info.mode == "planned" and info.generic == (), (kind, info)
+
+
+def _padded_ids(rows: int, steps: int, full: int) -> np.ndarray:
+    """Token ids in [1, 20): the first `full` rows unpadded, the others padded with 0
+    before or after (every length from 1 to `steps`)."""
+    ids = RNG.integers(1, 20, (rows, steps))
+    for i in range(full, rows):
+        length = 1 + i % steps
+        if i % 2:
+            ids[i, length:] = 0  # post-padding
+        else:
+            ids[i, : steps - length] = 0  # pre-padding (pad_sequences' default)
+    return ids
+
+
+#: Unshuffled, batch_size 16, validation_split 0.25: the first training batch has an
+#: all-ones mask (eager's unmasked loop), the second (14 rows, a partial batch) and the
+#: validation batch are padded; evaluate and predict see 16 full rows, then 16 and 8
+#: padded ones.
+X_PAD = _padded_ids(40, 7, 16)
+MASKED = {"mask_zero": True}
+
+#: Embedding(mask_zero=True) feeding each recurrent layer, Bidirectional wrappers and
+#: the masked mean: every op replays from a rule, for padded and unpadded batches.
+MASKED_WORKLOADS: dict[str, Builder] = {
+    "lstm": lambda: _seq(
+        L.Embedding(20, 5, **MASKED),
+        L.LSTM(6, return_sequences=True),
+        L.LSTM(5, activation="relu", recurrent_activation="hard_sigmoid", **SEQ),
+        L.LSTM(4, go_backwards=True),
+        shape=(7,),
+    ),
+    "gru_simple_rnn": lambda: _seq(
+        L.Embedding(20, 5, **MASKED),
+        L.GRU(6, return_sequences=True, zero_output_for_mask=True),
+        L.GRU(5, activation="relu", recurrent_activation="hard_sigmoid", **SEQ),
+        L.SimpleRNN(4, return_sequences=True, go_backwards=True),
+        L.SimpleRNN(3, activation="relu"),
+        shape=(7,),
+    ),
+    "bidirectional": lambda: _seq(
+        L.Embedding(20, 5, **MASKED),
+        L.Bidirectional(L.LSTM(4, return_sequences=True)),
+        L.Bidirectional(L.GRU(3, return_sequences=True), merge_mode="sum"),
+        L.Bidirectional(L.SimpleRNN(3), merge_mode="mul"),
+        shape=(7,),
+    ),
+    "bidirectional_masked_mean": lambda: _seq(
+        L.Embedding(20, 5, **MASKED),
+        L.Bidirectional(L.GRU(4, return_sequences=True), merge_mode="ave"),
+        L.GlobalAveragePooling1D(),
+        shape=(7,),
+    ),
+    "float_ids": lambda: _seq(
+        L.Embedding(20, 3, **MASKED), L.LSTM(4, return_sequences=True), L.Flatten(), shape=(7,)
+    ),
+}
+
+
+@pytest.mark.parametrize("shuffle", [False, True], ids=["unshuffled", "shuffled"])
+@pytest.mark.parametrize("name", list(MASKED_WORKLOADS))
+def test_masked_sequences_replay_rules_only_and_bit_identically(name: str, shuffle: bool) -> None:
+    x = X_PAD.astype(np.float32) if name == "float_ids" else X_PAD
+    planned, _ = _fit_both(MASKED_WORKLOADS[name], x=x, shuffle=shuffle)
+    _rules_only(planned)
 
 
 OPTIMIZERS: dict[str, Callable[[], Any]] = {
@@ -513,7 +587,7 @@ def test_subclassed_train_step_and_run_eagerly_keep_eager() -> None:
     assert m.plan_info().reason == "compile(run_eagerly=True)"
 
 
-def _mlp() -> tuple[Any, np.ndarray, np.ndarray]:
+def _mlp() -> tuple[Any, list[np.ndarray], np.ndarray]:
     x = RNG.standard_normal((4096, 16)).astype(np.float32)
     y = (x[:, 0] > 0).astype(np.float32)
     m = keras.Sequential(
@@ -524,25 +598,41 @@ def _mlp() -> tuple[Any, np.ndarray, np.ndarray]:
             L.Dense(1, activation="sigmoid"),
         ]
     )
-    return m, x, y
+    return m, [x], y
 
 
-def _cnn() -> tuple[Any, np.ndarray, np.ndarray]:
+def _cnn() -> tuple[Any, list[np.ndarray], np.ndarray]:
     """benchmarks/conv_rnn_speed.py's CNN, one batch."""
     x = RNG.random((64, 28, 28, 1), dtype=np.float32)
-    return core_model("CNN", 0)[0], x, RNG.integers(0, 10, 64)
+    return core_model("CNN", 0)[0], [x], RNG.integers(0, 10, 64)
 
 
-def _lstm() -> tuple[Any, np.ndarray, np.ndarray]:
+def _lstm() -> tuple[Any, list[np.ndarray], np.ndarray]:
     """benchmarks/conv_rnn_speed.py's LSTM (20 tokens), one batch."""
     x = RNG.integers(1, 5000, (32, 20))
-    return core_model("LSTM", 20)[0], x, RNG.integers(0, 2, 32).astype(np.float32)
+    return core_model("LSTM", 20)[0], [x], RNG.integers(0, 2, 32).astype(np.float32)
 
 
+def _reviews() -> tuple[Any, list[np.ndarray], np.ndarray]:
+    """The bundled reviews example (Embedding(mask_zero=True) -> LSTM -> Dense) on its own
+    data: a padded batch of its training ids, and the same batch with its padding
+    filled (an all-ones mask), so that steps take both of eager's loops in turn."""
+    project = load_project(EXAMPLES / "reviews.lfproj", catalog=CATALOG)
+    settings = TrainSettings.from_dict(project.train_config)
+    dataset = load_data(project, settings=settings)
+    model = build_and_compile(project.graph, dataset, settings)
+    batch = settings.batch_size
+    padded = dataset.x_train[:batch]
+    assert (padded == 0).any()
+    return model, [padded, np.where(padded == 0, 1, padded)], dataset.y_train[:batch]
+
+
+#: name: (model and batches, loss, whether the step runs np.add.at: an embedding)
 STEP_MODELS = {
-    "mlp": (_mlp, "binary_crossentropy"),
-    "cnn": (_cnn, core_model("CNN", 0)[1]),
-    "lstm": (_lstm, "binary_crossentropy"),
+    "mlp": (_mlp, "binary_crossentropy", False),
+    "cnn": (_cnn, core_model("CNN", 0)[1], False),
+    "lstm": (_lstm, "binary_crossentropy", True),
+    "reviews_masked": (_reviews, "binary_crossentropy", True),
 }
 
 
@@ -559,12 +649,12 @@ def _add_at_overhead() -> int:
 @pytest.mark.parametrize("name", list(STEP_MODELS))
 def test_a_training_step_allocates_no_array_once_the_plan_is_built(name: str) -> None:
     keras.utils.set_random_seed(0)
-    make, loss = STEP_MODELS[name]
-    m, x, y = make()
+    make, loss, adds_at = STEP_MODELS[name]
+    m, xs, y = make()
     m.compile("adam", loss, metrics=["accuracy"])
-    x, y = m.prepare(x, y)
-    for _ in range(3):  # trace, then replay
-        m.train_step((x, y))
+    batches = [m.prepare(x, y) for x in xs]
+    for i in range(3):  # trace, then replay
+        m.train_step(batches[i % len(batches)])
     assert m.plan_info().mode == "planned" and not m.plan_info().generic
     # NumPy's ufuncs keep a transient iteration buffer of np.getbufsize() elements for
     # broadcasting (the bias add) and casting (max pooling's float * bool mask); shrink
@@ -574,13 +664,13 @@ def test_a_training_step_allocates_no_array_once_the_plan_is_built(name: str) ->
     old_bufsize = np.setbufsize(16)
     tracemalloc.start()
     try:
-        allowance = 8 * 1024 + (_add_at_overhead() if name == "lstm" else 0)
-        m.train_step((x, y))
+        allowance = 8 * 1024 + (_add_at_overhead() if adds_at else 0)
+        m.train_step(batches[-1])
         before = tracemalloc.take_snapshot()
         tracemalloc.reset_peak()
         start, _ = tracemalloc.get_traced_memory()
-        for _ in range(5):
-            m.train_step((x, y))
+        for i in range(6):
+            m.train_step(batches[i % len(batches)])
         _, peak = tracemalloc.get_traced_memory()
         after = tracemalloc.take_snapshot()
     finally:
