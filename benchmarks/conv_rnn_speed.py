@@ -8,6 +8,10 @@ times one training step (forward, loss, backward, Adam update) of two networks:
   logits. Target: LayerForge's step <= 2x PyTorch's.
 - **LSTM**: Embedding(5000, 32) -> LSTM(64) -> Dense(1, sigmoid), 100-token sequences,
   batch 32, Adam, binary cross-entropy. Target: <= 3x PyTorch's.
+- **MASKED**: the LSTM network with Embedding(mask_zero=True) on padded text: each
+  sequence has 10 to 100 tokens, then zeros up to 100 (post-padding, as the app's text
+  preparation makes them). PyTorch runs the same batches packed
+  (`pack_padded_sequence`), its way of skipping padding. Target: <= 3x PyTorch's.
 
 Per thread count, one child process builds the three contenders of each workload —
 LayerForge replaying its traced plan (`model.fit`, as the CLI and the app train),
@@ -37,6 +41,7 @@ import numpy as np
 WORKLOADS: dict[str, dict[str, Any]] = {
     "CNN": {"batch": 64, "target": 2.0},
     "LSTM": {"batch": 32, "target": 3.0, "vocab": 5000, "steps": 100},
+    "MASKED": {"batch": 32, "target": 3.0, "vocab": 5000, "steps": 100},
 }
 CONTENDERS = ("planned", "eager", "torch")
 
@@ -45,8 +50,11 @@ def make_data(name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(0)
     if name == "CNN":
         return rng.random((n, 28, 28, 1), dtype=np.float32), rng.integers(0, 10, n)
-    w = WORKLOADS["LSTM"]
+    w = WORKLOADS[name]
     x = rng.integers(1, w["vocab"], (n, w["steps"]))
+    if name == "MASKED":
+        lengths = rng.integers(10, w["steps"] + 1, n)
+        x[np.arange(w["steps"]) >= lengths[:, None]] = 0
     return x, rng.integers(0, 2, n).astype(np.float32)
 
 
@@ -72,7 +80,7 @@ def core_model(name: str, steps: int) -> tuple[Any, Any]:
     model = keras.Sequential(
         [
             keras.Input((steps,)),
-            L.Embedding(WORKLOADS["LSTM"]["vocab"], 32),
+            L.Embedding(WORKLOADS[name]["vocab"], 32, mask_zero=name == "MASKED"),
             L.LSTM(64),
             L.Dense(1, activation="sigmoid"),
         ]
@@ -125,7 +133,13 @@ def torch_epoch(name: str, x: np.ndarray, y: np.ndarray, batch: int) -> Any:
                 self.out = nn.Linear(64, 1)
 
             def forward(self, ids: Any) -> Any:
-                _, (h, _) = self.lstm(self.emb(ids))
+                seq = self.emb(ids)
+                if name == "MASKED":  # skip the padding: the state at each last token
+                    lengths = (ids != 0).sum(dim=1)
+                    seq = nn.utils.rnn.pack_padded_sequence(
+                        seq, lengths, batch_first=True, enforce_sorted=False
+                    )
+                _, (h, _) = self.lstm(seq)
                 return self.out(h[-1])
 
         net = Net()
@@ -179,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", default="1,2", help="comma-separated thread counts (1,2)")
     ap.add_argument("--rounds", type=int, default=7, help="interleaved epochs per contender")
     ap.add_argument("--steps", type=int, default=30, help="training steps per epoch")
-    ap.add_argument("--only", default="CNN,LSTM")
+    ap.add_argument("--only", default="CNN,LSTM,MASKED")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--child", metavar="THREADS", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
