@@ -14,9 +14,13 @@ PySide6 call releases the GIL, so a GUI thread painting against a
 Python-bound training thread would have to win the GIL back after each Qt
 call (up to `sys.getswitchinterval()`, 5 ms, each time) and one frame would
 cost tens of switch intervals. The thread also makes room for the window
-(`core.engine.threads`): it caps NumPy's BLAS at every core but one while it
-runs (spinning BLAS threads on every core left the window waiting for a CPU)
-and runs as a batch job for the scheduler (Linux `SCHED_BATCH`, a lower
+(`core.engine.threads`): it starts NumPy's BLAS at every core but one
+(spinning BLAS threads on every core left the window waiting for a CPU, and
+stalled when another program took a core) and lets a `BlasTuner`
+(`core.engine.blas_tuner`) move it to every core while short trial windows
+measure that faster, and back when they no longer do; the count changes only
+at a delivery, between two steps, and the count from before the run is back
+at its end. It runs as a batch job for the scheduler (Linux `SCHED_BATCH`, a lower
 QThread priority elsewhere), so that the GUI thread gets a core as soon as it
 wakes; and it sets the objects alive at the run's start aside from Python's
 collector for the run (`frozen_heap`: a full collection walked the app's
@@ -48,9 +52,12 @@ from typing import Any, Literal
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
+from core.engine.blas_tuner import BlasTuner
 from core.engine.threads import (
+    available_cores,
     blas_thread_limit,
     frozen_heap,
+    set_blas_threads,
     threads_beside_window,
     yield_to_interactive,
 )
@@ -70,6 +77,14 @@ STEP_BUDGET: float | None = None
 HANDOFF = 0.0001
 
 EventFactory = Callable[[], Iterator[Event]]
+TunerFactory = Callable[[], BlasTuner | None]
+
+
+def default_blas_tuner() -> BlasTuner | None:
+    """Every core but one for BLAS, every core while that measures faster (None on one core)."""
+    cap, cores = threads_beside_window(), available_cores()
+    return BlasTuner((cap, cores)) if cores > cap else None
+
 
 # Qt's raster engine hands large fills to a GUI thread pool and waits for it. With a
 # training thread busy on one of few cores, that hand-off costs more than it saves:
@@ -342,11 +357,13 @@ class TrainingWorker(QThread):
         budget: float | None = STEP_BUDGET,
         handoff: float = HANDOFF,
         blas_threads: int | None = -1,
+        blas_tuner: TunerFactory | None = default_blas_tuner,
         batch_scheduling: bool = True,
     ) -> None:
         """`budget`: seconds of steps between two GIL releases (None: never release);
-        `blas_threads`: BLAS threads while the run lasts (-1: every core but one, None:
-        as they are); `batch_scheduling`: run as a batch job for the OS scheduler."""
+        `blas_threads`: BLAS threads while the run lasts (-1: chosen by `blas_tuner()`,
+        called in the worker thread, or every core but one when it gives None; None: as
+        they are); `batch_scheduling`: run as a batch job for the OS scheduler."""
         super().__init__(parent)
         self._factory = factory
         self._on_delivery = on_delivery
@@ -356,6 +373,7 @@ class TrainingWorker(QThread):
         self._budget = budget if budget and budget > 0 else None
         self._handoff = max(float(handoff), 0.0)
         self._blas_threads = threads_beside_window() if blas_threads == -1 else blas_threads
+        self._blas_tuner = blas_tuner if blas_threads == -1 else None
         self._batch_scheduling = batch_scheduling
         self._acked = threading.Event()
         self._pending_epochs: list[EpochEnded] = []
@@ -369,6 +387,9 @@ class TrainingWorker(QThread):
         self.handoffs = 0
         self.scheduling = ""
         self.blas_cap: int | None = None
+        #: What chose the BLAS threads during the run (None: a fixed count); its `chosen`
+        #: is the count in force at the end and `summary()` tells the run's story.
+        self.blas_tuner: BlasTuner | None = None
         # queued to this object, which lives in the GUI thread: runs after the deliveries
         self._ack_receiver = _AckReceiver(self._acked)
         self._ackRequested.connect(self._ack_receiver.ack, Qt.ConnectionType.QueuedConnection)
@@ -457,6 +478,8 @@ class TrainingWorker(QThread):
             if not self._paused:
                 return True
         self._flush()
+        if self.blas_tuner is not None:
+            self.blas_tuner.pause()  # a paused run makes no batches: that window says nothing
         self.pausedChanged.emit(True)
         with self._cond:
             while self._paused and not self._stop:
@@ -509,8 +532,11 @@ class TrainingWorker(QThread):
             if self.scheduling == "unchanged":  # not Linux: the QThread priority instead
                 self.setPriority(QThread.Priority.LowPriority)
                 self.scheduling = "low priority"
-        with blas_thread_limit(self._blas_threads) as cap, frozen_heap():
+        tuner = self._blas_tuner() if self._blas_tuner is not None else None
+        start = tuner.safe if tuner is not None else self._blas_threads
+        with blas_thread_limit(start) as cap, frozen_heap():
             self.blas_cap = cap
+            self.blas_tuner = tuner if cap is not None else None  # uncontrollable: nothing to tune
             self._loop()
 
     def _loop(self) -> None:
@@ -531,6 +557,7 @@ class TrainingWorker(QThread):
         next_handoff = last_flush + budget
         last_epoch = 0
         gate = self._gate
+        tuner = self.blas_tuner
         started, cpu0 = last_flush, time.thread_time()
         try:
             if self._interrupt and not self._control(False):
@@ -554,6 +581,8 @@ class TrainingWorker(QThread):
                     self._flush()  # waits for the GUI's acknowledgement: a pause too
                     last_flush = now
                     next_handoff = clock() + budget
+                    if tuner is not None:  # between two steps: the only place BLAS changes
+                        tuner = self._tune_blas(tuner)
                 if gate is not None and gate.depth:
                     gate.wait_idle()  # while the GUI paints, let it have the GIL undisturbed
                     next_handoff = clock() + budget
@@ -581,6 +610,13 @@ class TrainingWorker(QThread):
                 self._close(generator)
             self.run_wall = clock() - started
             self.run_cpu = time.thread_time() - cpu0
+
+    def _tune_blas(self, tuner: BlasTuner) -> BlasTuner | None:
+        """Tell the tuner the batches so far; set the count it asks for. None once it is done."""
+        threads = tuner.update(self._delivered_batches)
+        if threads is not None:
+            set_blas_threads(threads)
+        return tuner if tuner.active else None
 
     @staticmethod
     def _close(generator: Iterator[Event]) -> None:

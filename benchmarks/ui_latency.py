@@ -213,6 +213,22 @@ def with_gui(case: Case, app: Any, budget: float | None) -> dict[str, float]:
         "w_other": float(max(wall - w_run - w_wait - gate_s - worker.ack_waited, 0.0) / wall),
         "handoffs_per_s": worker.handoffs / wall,
         "blas_cap": float(worker.blas_cap or 0),
+        **_blas_choice(worker),
+    }
+
+
+def _blas_choice(worker: Any) -> dict[str, Any]:
+    """The BLAS threads the worker's tuner chose at the end of the run, and its story."""
+    tuner = worker.blas_tuner
+    if tuner is None:
+        fixed = float(worker.blas_cap or 0)
+        return {"blas_threads": fixed, "blas_above_cap": 0.0, "blas_story": "BLAS threads fixed"}
+    measured = sum(tuner.seconds_at.values())
+    above = sum(s for c, s in tuner.seconds_at.items() if c > tuner.safe)
+    return {
+        "blas_threads": float(tuner.chosen),
+        "blas_above_cap": above / measured if measured else 0.0,
+        "blas_story": tuner.summary(),
     }
 
 
@@ -267,7 +283,10 @@ def measure(names: list[str], repeat: int, budget: float | None) -> dict[str, An
             gui["load"] = os.getloadavg()[0]
             runs.append(gui)
             print(f"  {out['platform']} {name}: {_run_line(gui)}", flush=True)
-        out["cases"][name] = {k: float(np.median([r[k] for r in runs])) for k in runs[0]}
+            print(f"    {gui['blas_story']}", flush=True)
+        numbers = [k for k, v in runs[0].items() if not isinstance(v, str)]
+        out["cases"][name] = {k: float(np.median([r[k] for r in runs])) for k in numbers}
+        out["cases"][name]["blas_choices"] = [r["blas_threads"] for r in runs]
         out["cases"][name]["runs"] = len(runs)
         out["cases"][name]["p99_range"] = [min(r["p99"] for r in runs), max(r["p99"] for r in runs)]
         out["cases"][name]["ratio_range"] = [
@@ -310,12 +329,12 @@ def table(results: dict[str, dict[str, Any] | str]) -> list[str]:
         "(range) | per CPU second | timer lateness p50 / p99 (range) / max (ms) | without "
         "CPU waits: p99 / max (ms) | frames/s, paint ms (CPU) | "
         "stop (ms) | worker wall: CPU / CPU wait / gate / ack / other | "
-        "GUI thread: CPU / CPU wait |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "GUI thread: CPU / CPU wait | BLAS threads chosen (time above the cap) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for plat, res in results.items():
         if isinstance(res, str):
-            lines.append(f"| {plat} | – | {res} | | | | | | | | | |")
+            lines.append(f"| {plat} | – | {res} | | | | | | | | | | |")
             continue
         for name, m in res["cases"].items():
             lo, hi = m["p99_range"]
@@ -329,7 +348,9 @@ def table(results: dict[str, dict[str, Any] | str]) -> list[str]:
                 f"{m['paint_ms']:.1f} ({m['paint_cpu_ms']:.1f}) | {m['stop_ms']:.0f} | "
                 f"{m['w_cpu']:.0%} / {m['w_cpu_wait']:.0%} / {m['w_gate']:.0%} / "
                 f"{m['w_ack']:.0%} / {m['w_other']:.0%} | {m['gui_cpu']:.0%} / "
-                f"{m['gui_cpu_wait']:.0%} |"
+                f"{m['gui_cpu_wait']:.0%} | "
+                f"{', '.join(f'{c:.0f}' for c in m['blas_choices'])} "
+                f"({m['blas_above_cap']:.0%}) |"
             )
     return lines
 

@@ -18,7 +18,7 @@ from typing import Any
 
 
 @cache
-def _controller() -> Any:
+def blas_controller() -> Any:
     """threadpoolctl's controller of the BLAS libraries NumPy loaded, or None."""
     try:
         from threadpoolctl import ThreadpoolController
@@ -33,7 +33,7 @@ def _controller() -> Any:
 @contextmanager
 def one_blas_thread() -> Iterator[None]:
     """Run the block with the BLAS thread pool limited to one thread (when controllable)."""
-    controller = _controller()
+    controller = blas_controller()
     if controller is None:
         yield
         return

@@ -27,11 +27,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from core.engine.blas import blas_controller
+
 __all__ = [
     "available_cores",
     "blas_thread_limit",
     "blas_threads",
     "frozen_heap",
+    "set_blas_threads",
     "threads_beside_window",
     "yield_to_interactive",
 ]
@@ -80,6 +83,22 @@ def blas_thread_limit(threads: int | None) -> Iterator[int | None]:
         return
     with threadpool_limits(limits=max(int(threads), 1), user_api="blas"):
         yield max(int(threads), 1)
+
+
+def set_blas_threads(threads: int) -> int | None:
+    """Set NumPy's BLAS to `threads` threads now; the count set, or None when not controllable.
+
+    Process-wide and not undone: call it between two steps inside a `blas_thread_limit`
+    block, which puts the count in force at its start back at its end. Cheap (the BLAS
+    libraries are looked up once per process), so a run may change its count often.
+    """
+    controller = blas_controller()
+    if controller is None:
+        return None
+    count = max(int(threads), 1)
+    for library in controller.select(user_api="blas").lib_controllers:
+        library.set_num_threads(count)
+    return count
 
 
 def yield_to_interactive() -> str:

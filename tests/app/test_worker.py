@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from app.worker import BatchChunk, TrainingWorker
-from core.engine.training import EpochEnded, TrainingFinished
+from core.engine.training import BatchEnded, EpochEnded, TrainingFinished
 from tests.app._fakes import counting_train
 
 
@@ -314,3 +314,58 @@ def test_time_budget_hands_the_gil_over_between_steps(qtbot, make_worker) -> Non
     with qtbot.waitSignal(plain.trainingFinished, timeout=10_000):
         plain.start()
     assert plain.handoffs == 0 and rec2.n_batches == 300
+
+
+def test_the_blas_threads_change_between_steps_and_are_restored(qtbot, make_worker) -> None:
+    """A tuner driven by a fake clock: steps take 10 ms at one BLAS thread and 5 ms at two.
+    The worker sets the count the tuner asks for between two steps, never inside one, and
+    the count from before the run is back at its end."""
+    from core.engine.blas_tuner import BlasTuner
+    from core.engine.threads import blas_threads
+
+    before = blas_threads()
+    clock = {"now": 0.0}
+    inside: list[tuple[int | None, int | None]] = []  # BLAS threads at a step's start, end
+
+    def events():
+        for batch in range(300):
+            start = blas_threads()
+            clock["now"] += 0.010 if start == 1 else 0.005
+            inside.append((start, blas_threads()))
+            yield BatchEnded(0, batch, 300, {"loss": 1.0}, batch + 1)
+        yield TrainingFinished("completed", 0, 299, {"loss": 1.0}, "done")
+
+    def tuner() -> BlasTuner:
+        return BlasTuner((1, 2), clock=lambda: clock["now"], window=0.1, min_step=0.001)
+
+    worker, rec = make_worker(events, blas_tuner=tuner, delivery_interval=0.0, ack_wait=0.0)
+    with qtbot.waitSignal(worker.trainingFinished, timeout=20_000):
+        worker.start()
+    assert worker.wait(5000)
+    assert rec.n_batches == 300
+    if before is None:  # threadpoolctl does not see NumPy's BLAS: nothing to tune
+        assert worker.blas_tuner is None
+        return
+    assert all(start == end for start, end in inside)  # never changed inside a step
+    counts = [start for start, _ in inside]
+    assert counts[0] == 1 and counts[-1] == 2 and worker.blas_tuner.chosen == 2
+    changes = sum(a != b for a, b in zip(counts, counts[1:], strict=False))
+    assert worker.blas_tuner.switches == changes
+    assert blas_threads() == before
+
+
+def test_a_fixed_blas_count_is_not_tuned(qtbot, make_worker) -> None:
+    from core.engine.threads import blas_threads
+
+    before = blas_threads()
+    called: list[bool] = []
+    worker, rec = make_worker(
+        lambda: counting_train(epochs=1, batches=5),
+        blas_threads=1,
+        blas_tuner=lambda: called.append(True),
+    )
+    with qtbot.waitSignal(worker.trainingFinished, timeout=10_000):
+        worker.start()
+    assert worker.wait(5000)
+    assert not called and worker.blas_tuner is None
+    assert worker.blas_cap == (1 if before is not None else None)

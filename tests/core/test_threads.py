@@ -12,6 +12,7 @@ from core.engine.threads import (
     available_cores,
     blas_thread_limit,
     blas_threads,
+    set_blas_threads,
     threads_beside_window,
     yield_to_interactive,
 )
@@ -69,3 +70,13 @@ def test_frozen_heap_sets_the_live_objects_aside_for_the_block() -> None:
         assert all(gc.is_tracked(m) for m in made)  # new objects are collected as usual
     assert gc.get_freeze_count() == 0
     assert any(x is old[0] for x in gc.get_objects())
+
+
+def test_set_blas_threads_holds_until_the_limit_block_ends() -> None:
+    before = blas_threads()
+    with blas_thread_limit(1):
+        changed = set_blas_threads(2)
+        if before is not None:  # threadpoolctl found NumPy's BLAS
+            assert changed == 2 and blas_threads() == 2
+            assert set_blas_threads(0) == 1 and blas_threads() == 1  # never zero threads
+    assert blas_threads() == before
