@@ -8,10 +8,12 @@ is told, at step boundaries, how many batches the run has made so far (`update`)
 cuts the run into short windows of `window` seconds, times a trial window at each
 candidate count (the safe one first: the cap that leaves a core free), keeps a larger
 count only when it beat the cap by `margin`, and measures again when the rate of the
-chosen count moves by more than `drift` for two windows in a row (a program started or
-ended) and every `recheck` seconds (doubling up to `recheck_max` while the answer stays
-the same, so a settled run pays for few trials). Steps shorter than `min_step` seconds
-end the tuning at once: their products are too small for BLAS to split across threads.
+chosen count moves by more than `drift` for two windows in a row in the direction that
+may change the answer (below the trial's rate above the cap: a program started; above
+it at the cap: one ended) and every `recheck` seconds (doubling up to `recheck_max`
+while the answer stays the same, so a settled run pays for few trials). Steps shorter
+than `min_step` seconds end the tuning at once: their products are too small for BLAS
+to split across threads.
 It only answers which count to set; the caller sets it between two steps. The clock is
 injectable so that tests can drive it with fake time. Qt-free.
 """
@@ -122,7 +124,7 @@ class BlasTuner:
         if self.state == "trial":
             self._rates[self.current] = rate
             return self._next_trial(now)
-        if self._reference is not None and abs(rate / self._reference - 1.0) > self.drift:
+        if self._reference is not None and self._drifted(rate / self._reference - 1.0):
             self._moved += 1
         else:
             self._moved = 0
@@ -133,6 +135,11 @@ class BlasTuner:
             self._plan = [c for c in self.candidates if c != self.current]
             return self._next_trial(now)
         return None
+
+    def _drifted(self, change: float) -> bool:
+        """A change of the rate that may change the answer: at the safe count a rise (the
+        machine got quieter), above it a fall (another program took a core)."""
+        return change > self.drift if self.current == self.safe else change < -self.drift
 
     def _next_trial(self, now: float) -> int | None:
         if self._plan:

@@ -121,3 +121,15 @@ def test_candidates_are_checked() -> None:
         BlasTuner(())
     single = BlasTuner((1, 1))
     assert single.candidates == (1,) and not single.active and single.update(10) is None
+
+
+def test_only_a_change_that_may_change_the_answer_starts_a_trial() -> None:
+    tuner, run = make(recheck=100.0, recheck_max=100.0)
+    run.steps(2.0, rates(t1=100, t2=80))
+    assert tuner.current == 1 and tuner.trials == 1
+    run.steps(5.0, rates(t1=40, t2=10))  # the cap got slower: more threads cannot help
+    assert tuner.trials == 1
+    run.steps(2.0, rates(t1=200, t2=300))  # the cap got faster: the machine got quieter
+    assert tuner.trials == 2 and tuner.current == 2
+    run.steps(5.0, rates(t1=400, t2=600))  # faster above the cap: nothing to measure
+    assert tuner.trials == 2
