@@ -4,18 +4,18 @@ Neither fixed count is right beside a window on a small machine: with every core
 BLAS a network of large matrix products trains fastest while the machine is quiet, and
 stalls as soon as another program takes a core (spinning BLAS threads wait for each
 other); with one core left free it never stalls but leaves speed unused. `BlasTuner`
-is told, at step boundaries, how many batches the run has made so far (`update`); it
-cuts the run into short windows of `window` seconds, times a trial window at each
-candidate count (the safe one first: the cap that leaves a core free), keeps a larger
-count only when it beat the cap by `margin`, and measures again when the rate of the
-chosen count moves by more than `drift` for two windows in a row in the direction that
-may change the answer (below the trial's rate above the cap: a program started; above
-it at the cap: one ended) and every `recheck` seconds (doubling up to `recheck_max`
-while the answer stays the same, so a settled run pays for few trials). Steps shorter
-than `min_step` seconds end the tuning at once: their products are too small for BLAS
-to split across threads.
-It only answers which count to set; the caller sets it between two steps. The clock is
-injectable so that tests can drive it with fake time. Qt-free.
+is told, at step boundaries, how many batches the run has made so far (`update`). From
+that first call on (the steps before it build plans) it cuts the run into windows of
+`window` seconds, times one window at each candidate count (the safe one first: the
+cap that leaves a core free), keeps a larger count only when it beat the cap by
+`margin`, and measures again every `recheck` seconds (doubling up to `recheck_max`
+while the answer stays the same, so a settled run pays for few trials) and when the
+rate of the chosen count moves by more than `drift` for two windows in a row in the
+direction that may change the answer (a fall above the cap: a program started; a rise
+at the cap: one ended). Steps shorter than `min_step` seconds end the tuning at once:
+their products are too small for BLAS to split across threads. It only answers which
+count to set; the caller sets it between two steps. The clock is injectable, so tests
+drive it with fake time. Qt-free.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ class BlasTuner:
         *,
         clock: Callable[[], float] = time.perf_counter,
         window: float = 0.2,
-        margin: float = 0.05,
+        margin: float = 0.03,
         drift: float = 0.25,
         recheck: float = 4.0,
         recheck_max: float = 32.0,
@@ -114,13 +114,11 @@ class BlasTuner:
         return self._window_ended(now, made / elapsed, elapsed / made if made > 0 else elapsed)
 
     def _window_ended(self, now: float, rate: float, step: float) -> int | None:
-        if self.state == "warm-up":  # the run's first window: plans built, caches cold
+        if self.state == "warm-up":  # the first window (from the first update on)
             if step < self.min_step:
                 self.state = f"off: steps of {step * 1e6:.0f} us are too short for BLAS threads"
                 return None
-            self.state = "holding"
-            self._next_check = now  # measure at the next window
-            return None
+            return self._begin_trial(now, rate)
         if self.state == "trial":
             self._rates[self.current] = rate
             return self._next_trial(now)
@@ -129,12 +127,15 @@ class BlasTuner:
         else:
             self._moved = 0
         if self._moved >= 2 or now >= self._next_check:
-            self.trials += 1
-            self.state = "trial"
-            self._rates = {self.current: rate}  # the window that just ended measured it
-            self._plan = [c for c in self.candidates if c != self.current]
-            return self._next_trial(now)
+            return self._begin_trial(now, rate)
         return None
+
+    def _begin_trial(self, now: float, rate: float) -> int | None:
+        self.trials += 1
+        self.state = "trial"
+        self._rates = {self.current: rate}  # the window that just ended measured it
+        self._plan = [c for c in self.candidates if c != self.current]
+        return self._next_trial(now)
 
     def _drifted(self, change: float) -> bool:
         """A change of the rate that may change the answer: at the safe count a rise (the
