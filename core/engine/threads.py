@@ -9,7 +9,14 @@ when any other program takes a core the product stalls for everyone (W2 trained 
 And a training thread that never sleeps competes with the window on equal terms
 when the window wakes. `blas_thread_limit(n)` caps the BLAS threads while a block
 runs (through threadpoolctl; the cap is process-wide and undone at the end);
-`threads_beside_window()` is the cap that leaves one core free; `yield_to_interactive()`
+`threads_beside_window()` is the cap that leaves one core free, where a run beside a
+window starts; `set_blas_threads(n)` changes the count inside such a block, between two
+steps. A fixed cap leaves speed unused on a quiet machine (W2 beside the plots: 345-350
+batches/s with one BLAS thread, 380-404 with the count chosen below), so the app's worker
+lets `core.engine.blas_tuner` choose by measurement: every core while trial windows
+measure that faster, the cap again 0.4 s after another program took a core, and
+the cap for good when steps are too short for OpenBLAS to split their products (the
+seed network). `yield_to_interactive()`
 marks the calling thread as a batch job (Linux `SCHED_BATCH`: the same share of the
 CPU, but a waking interactive thread goes first). And Python's collector: a full
 collection walks every object of the process (~100,000 in the app, 40-55 ms on the
