@@ -31,10 +31,39 @@ def schedstat(tid: int) -> tuple[float, float]:
     """(seconds on a CPU, seconds runnable but waiting for one) of thread `tid` so far."""
     try:
         with open(f"/proc/self/task/{tid}/schedstat") as fh:
-            run, wait = fh.read().split()[:2]
-        return int(run) / 1e9, int(wait) / 1e9
+            return _parse_schedstat(fh.read())
     except (OSError, ValueError):
         return float("nan"), float("nan")
+
+
+def _parse_schedstat(text: str | bytes) -> tuple[float, float]:
+    run, wait = text.split()[:2]
+    return int(run) / 1e9, int(wait) / 1e9
+
+
+class SchedstatReader:
+    """`schedstat` for one thread, many times a second: the file is opened once and read
+    with `os.pread` (~3 us a read instead of ~100-250 us for open, read and close, which the
+    10 ms probe would otherwise add to the GUI thread it measures)."""
+
+    def __init__(self, tid: int) -> None:
+        try:
+            self._fd: int | None = os.open(f"/proc/self/task/{tid}/schedstat", os.O_RDONLY)
+        except OSError:
+            self._fd = None
+
+    def read(self) -> tuple[float, float]:
+        if self._fd is None:
+            return float("nan"), float("nan")
+        try:
+            return _parse_schedstat(os.pread(self._fd, 128, 0))
+        except (OSError, ValueError):
+            return float("nan"), float("nan")
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def machine_line() -> str:
@@ -197,7 +226,7 @@ class TickProbe:
 
         from PySide6.QtCore import Qt, QTimer
 
-        self._tid = threading.get_native_id()
+        self._sched = SchedstatReader(threading.get_native_id())
         self.ticks: list[tuple[float, float, float]] = []  # (interval, on a CPU, CPU wait)
         self._last: tuple[float, tuple[float, float]] | None = None
         self.timer = QTimer()
@@ -206,7 +235,7 @@ class TickProbe:
         self.timer.timeout.connect(self._tick)
 
     def _tick(self) -> None:
-        now, sched = time.perf_counter(), schedstat(self._tid)
+        now, sched = time.perf_counter(), self._sched.read()
         if self._last is not None:
             t, s = self._last
             self.ticks.append((now - t, sched[0] - s[0], sched[1] - s[1]))
