@@ -95,6 +95,11 @@ class MetricPlot:
         self.follow = True
         self._x_range: tuple[float, float] | None = None
         self._y_range: tuple[float, float] | None = None
+        #: The epoch the run will end at, when known: the epoch axis grows no further than it.
+        self.x_end: float | None = None
+        #: Whether this plot sets the shared epoch axis (the first plot; the others are
+        #: linked to it, and one made later from less data must not narrow it).
+        self.drives_x = True
         plot_item.setTitle(name)
         plot_item.showGrid(x=True, y=True, alpha=0.25)
         plot_item.setLabel("bottom", "epoch")
@@ -173,9 +178,16 @@ class MetricPlot:
         yr = self.extent.y_range(self.log_y)
         if yr is None or not math.isfinite(self.extent.x_max):
             return
+        y_range = grown_range(self._y_range, *yr)
+        if not self.drives_x:  # linked to the first plot's epoch axis, which follows the data
+            if y_range != self._y_range:
+                self._y_range = y_range
+                self.plot.vb.setYRange(*y_range, padding=0)
+            return
         x_max = max(self.extent.x_max, 1e-9)
         x_range = grown_range(self._x_range, 0.0, x_max, keep_zero=True, headroom=X_HEADROOM)
-        y_range = grown_range(self._y_range, *yr)
+        if self.x_end is not None and x_max <= self.x_end < x_range[1]:
+            x_range = (x_range[0], self.x_end)  # the run's last epoch: the axis is complete
         if x_range == self._x_range and y_range == self._y_range:
             return
         self._x_range, self._y_range = x_range, y_range
@@ -255,6 +267,7 @@ class PlotsPanel(QWidget):
         self.setObjectName("PlotsPanel")
         self.plots: dict[str, MetricPlot] = {}
         self._log_y = False
+        self._x_end: float | None = None
         self.gate = gate
         self.redraws = 0
         self.graphics = _GatedGraphicsLayoutWidget(gate)
@@ -332,7 +345,9 @@ class PlotsPanel(QWidget):
                 item.setXLink(first.plot)
             item.setLogMode(y=self._log_y)
             plot = MetricPlot(name, item)
+            plot.drives_x = first is None
             plot.log_y = self._log_y
+            plot.x_end = self._x_end
             if not self.plots:
                 for series in SERIES:
                     self.legend.addItem(plot.curves[series], SERIES_LABELS[series])
@@ -425,12 +440,20 @@ class PlotsPanel(QWidget):
         self.redraw()
         self.readout.setText("")
 
+    def set_run_end(self, epochs: float | None) -> None:
+        """The epoch the coming run ends at (None: unknown). The epoch axis grows in steps
+        of half its span but never past it, so the last steps of a run, where a fast
+        network crosses hundreds of epochs a second, lay the axes out once, not each time."""
+        self._x_end = None if epochs is None or epochs <= 0 else float(epochs)
+        for plot in self.plots.values():
+            plot.x_end = self._x_end
+
     def reset(self) -> None:
         """Start over with only the loss plot: no data, and no chart left for a metric of
         another run or task."""
         for name in [n for n in self.plots if n != "loss"]:
             self._plot_grid.removeItem(self.plots.pop(name).plot)
-        self.plot_for("loss")
+        self.plot_for("loss")  # made first, with the panel: it leads the epoch axis
         self._arrange()
         self.clear()
 

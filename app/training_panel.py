@@ -517,9 +517,8 @@ class TrainingPanel(QWidget):
         done_run = (epoch - self._epoch_start) + (batch + 1) / batches
         run_len = max(total - self._epoch_start, 1)
         frac = min(max(done_run / run_len, 0.0), 1.0)
-        self.progress.setValue(int(frac * 1000))
         position = f"Epoch {epoch + 1}/{total} · batch {batch + 1}/{batches}"
-        self.progress.setFormat(f"{position} · {frac * 100:.0f} %")
+        _set_progress(self.progress, int(frac * 1000), f"{position} · {frac * 100:.0f} %")
         paused = " (paused)" if self.session.state == PAUSED else ""
         _set_text(self.position, position + paused)
         elapsed = time.perf_counter() - self._started_at
@@ -641,6 +640,24 @@ class TrainingPanel(QWidget):
     def details_text(self) -> str:
         """What the notice's tooltip adds to its text (empty when nothing)."""
         return self._error_details
+
+
+def _set_progress(bar: QProgressBar, value: int, text: str) -> None:
+    """Move a progress bar and its text, painted with the window's next frame.
+
+    `QProgressBar.setValue` repaints the bar at once whenever the value moves it (~3 ms of
+    the GUI thread each time in the app's window, a frame of its own); with updates held
+    for the two calls the bar is only marked for repainting, and Qt paints it together
+    with whatever else changed (the plots, the labels).
+    """
+    if bar.value() == value and bar.format() == text:
+        return
+    bar.setUpdatesEnabled(False)
+    try:
+        bar.setValue(value)
+        bar.setFormat(text)
+    finally:
+        bar.setUpdatesEnabled(True)  # schedules one ordinary paint
 
 
 def _set_text(label: QLabel, text: str) -> None:

@@ -224,6 +224,12 @@ def install(
 
     session.runStarted.connect(lambda fresh: plots.reset() if fresh else None)
 
+    def plan_axis(*_args: Any) -> None:
+        settings = session.model_settings
+        plots.set_run_end(settings.epochs if settings is not None else None)
+
+    session.runStarted.connect(plan_axis)
+
     def label_loss(*_args: Any) -> None:
         # the loss of a standardized regression target is not in the target's units
         pipeline = getattr(session.dataset, "pipeline", None)

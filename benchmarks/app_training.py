@@ -14,8 +14,9 @@ thread's CPU. Meanwhile the GUI thread sits in an event loop (`QEventLoop.exec`)
 own does, asleep until an event arrives (an earlier version polled `processEvents` every
 millisecond, and those 1,000 wake-ups a second cost the worker ~10 % of its rate). Unlike
 `benchmarks.ui_latency` (a worker and the plots alone) this is everything a person's run
-pays for, from the click to the run's end (the model is built, the Results page comes forward at the end). Each Qt
-platform runs in its own process: offscreen, and xcb on a private Xvfb.
+pays for, from the click to the run's end (the model is built, the Results page comes
+forward at the end). Each Qt platform runs in its own process: offscreen, and xcb on a
+private Xvfb.
 """
 
 from __future__ import annotations

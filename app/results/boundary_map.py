@@ -10,9 +10,10 @@ features)"; the compact map (beside the plots on the Training page) shows
 the same plane with one line saying which. Maps are drawn from
 `app.live_model.LiveModel`'s twin, never from the model being trained: a
 visible map redraws when the twin takes new weights (about ten times a
-second during a run, at most `MAX_HZ`), after a run and when a model is
-restored. A network with one input shows a curve and a sentence saying why;
-data with text inputs only shows the reason instead of a map. Every choice,
+second during a run, at most `MAX_HZ`, the compact map `COMPACT_MAX_HZ`),
+after a run and when a model is restored. A network with one input shows a
+curve and a sentence saying why; data with text inputs only shows the reason
+instead of a map. Every choice,
 caption and colour comes from `core.evaluation.boundary_map`; this module
 only draws.
 """
@@ -47,6 +48,10 @@ from core.evaluation.plots import PALETTE
 
 #: Most redraws a second (the twin takes weights about ten times a second).
 MAX_HZ = 10.0
+#: The same for the compact map beside the live plots: it shares the window with them
+#: during every run, and each redraw predicts its whole grid on the GUI thread (time the
+#: training thread waits for the GIL), so it follows the run a few times a second.
+COMPACT_MAX_HZ = 4.0
 NO_MODEL = "Press Train: the map shows what the network predicts, and moves as it learns."
 
 
@@ -285,11 +290,13 @@ class BoundaryMap(QWidget):
         )
 
     def schedule(self) -> None:
-        """Redraw soon: now, or when `1 / MAX_HZ` has passed since the last redraw."""
+        """Redraw soon: now, or when `1 / MAX_HZ` (`COMPACT_MAX_HZ`) has passed since the
+        last redraw."""
         self._stale = True
         if not self.isVisible():
             return
-        wait = self._last_draw + 1.0 / MAX_HZ - time.perf_counter()
+        hz = COMPACT_MAX_HZ if self.compact else MAX_HZ
+        wait = self._last_draw + 1.0 / hz - time.perf_counter()
         if wait <= 0:
             self.redraw()
         elif not self._timer.isActive():

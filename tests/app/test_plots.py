@@ -109,6 +109,39 @@ def test_ranges_follow_data_without_auto_range(qtbot) -> None:
     assert x0 <= 0.0 and x1 >= 5.01
 
 
+def test_the_epoch_axis_grows_no_further_than_the_runs_end(qtbot) -> None:
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.set_run_end(5)
+    panel.add_chunk(chunk(0, 100))  # epoch 1 of 5: the axis grows by half its span
+    panel.redraw()
+    loss = panel.plots["loss"]
+    (_, x1), _ = loss.plot.vb.viewRange()
+    assert 1.0 <= x1 < 5.0
+    panel.add_chunk(chunk(100, 300))  # epoch 4: half its span more would pass epoch 5
+    panel.redraw()
+    assert loss.plot.vb.viewRange()[0][1] == 5.0
+    panel.add_epoch(0, {"loss": 0.5, "precision": 0.7})  # a plot made later has the same end
+    assert panel.plots["precision"].x_end == 5.0
+    panel.add_chunk(chunk(400, 99))  # up to the end: no new range
+    panel.redraw()
+    assert loss.plot.vb.viewRange()[0][1] == 5.0
+    panel.add_chunk(chunk(499, 101))  # past it (the end was wrong): it grows as before
+    panel.redraw()
+    assert loss.plot.vb.viewRange()[0][1] >= 6.0
+    panel.set_run_end(None)
+    assert loss.x_end is None
+
+
+def test_the_loss_plot_leads_the_epoch_axis_from_the_start(qtbot) -> None:
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.add_epoch(0, {"accuracy": 0.7, "loss": 0.5})
+    assert panel.plots["loss"].drives_x and not panel.plots["accuracy"].drives_x
+    panel.reset()
+    assert list(panel.plots) == ["loss"] and panel.plots["loss"].drives_x
+
+
 def test_redraw_and_paint_hold_the_gui_gate(qtbot, monkeypatch) -> None:
     import pyqtgraph as pg
 

@@ -112,6 +112,11 @@ def test_open_bundled_csv_train_seed_plots_and_readouts(ui, tmp_path, qtbot) -> 
     assert "accuracy" in t.plots.plots
     x, _y = loss.curves["train"].getData()
     assert len(x) == 4
+    # the epoch axis ends where the run did (it grew no further than the planned 4 epochs)
+    (x0, x1), _ = loss.plot.vb.viewRange()
+    assert x0 <= 0.0 and x1 == 4.0
+    assert panel.progress.value() == 1000 and panel.progress.format().endswith("100 %")
+    assert panel.progress.format().startswith("Epoch 4/4")
     assert panel.epoch_metrics.text().startswith("Epoch 4:") and "val_loss" in (
         panel.epoch_metrics.text()
     )
