@@ -9,9 +9,11 @@ training value and the per-epoch validation value. Data arrives as
 buffers (capacity doubles, full data kept for CSV export and the hover
 read-out); the buffers, the thinning, the smoothing and the view ranges are
 the Qt-free `app.series`. A ~10 Hz timer calls `setData` only on plots that
-changed. Each frame must stay cheap because it competes with the training
-thread for the GIL: the batch curve is drawn from bucket means of at most
-~2,000 points (`ThinnedSeries`), the epoch curves from at most ~250 and
+changed; it ticks slower (down to 4 Hz) when the frames (redraw and paint) would
+take more than 5 % of the time in CPU seconds of the GUI thread
+(`app.pacing.FramePacer`). Each frame must stay cheap because it competes
+with the training thread for the GIL: the batch curve is drawn from bucket
+means of at most ~2,000 points (`ThinnedSeries`), the epoch curves from at most ~250 and
 without symbols past `SYMBOL_LIMIT` epochs, the axes (with their grid) paint
 from a pixmap cache, the view ranges are computed from running
 min/max and grow in steps (pyqtgraph's auto-range would rescan the data and
@@ -47,11 +49,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.pacing import FramePacer
 from app.series import X_HEADROOM, Extent, GrowingSeries, ThinnedSeries, ema, grown_range
 from app.worker import GUI_GATE, GuiGate
 
 #: Redraw period of the plots (ms): ~10 Hz is plenty for training curves.
 REDRAW_MS = 100
+#: The longest it gets when frames are costly (`app.pacing.FramePacer`).
+SLOWEST_REDRAW_MS = 250
 #: A plot gets at least this height (px) before the grid adds a column instead of a row.
 MIN_PLOT_HEIGHT = 230
 #: The plot shape the grid aims for: this many times as wide as tall.
@@ -320,9 +325,13 @@ class PlotsPanel(QWidget):
         layout.addWidget(self.graphics, 1)
         layout.addWidget(self.readout)
 
+        #: The frame rate follows the frames' cost (`app.pacing`): 10 Hz while a frame
+        #: (redraw and paint) takes at most 5 % of the time, slower (4 Hz at least) when more.
+        self.pacer = FramePacer(REDRAW_MS / 1000, SLOWEST_REDRAW_MS / 1000)
+        self._painted = 0.0  # the graphics' paint_cpu when the last frame was counted
         self._timer = QTimer(self)
         self._timer.setInterval(REDRAW_MS)
-        self._timer.timeout.connect(self.redraw)
+        self._timer.timeout.connect(self._frame)
         self._timer.start()
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.plot_for("loss")
@@ -472,15 +481,29 @@ class PlotsPanel(QWidget):
         self.redraw()
 
     # -- drawing ---------------------------------------------------------------------------
-    def redraw(self) -> None:
-        if not any(plot.dirty for plot in self.plots.values()):
+    def _frame(self) -> None:
+        """The timer's tick: redraw what changed, and pace the next tick by what the last
+        frames cost the GUI thread's CPU (this redraw plus the paints since the last counted
+        frame; not the wall time, which counts waits for the GIL while the worker runs)."""
+        t0 = time.thread_time()
+        if not self.redraw():
             return
+        painted = self.graphics.paint_cpu
+        self.pacer.add(time.thread_time() - t0 + painted - self._painted)
+        self._painted = painted
+        self._timer.setInterval(round(self.pacer.interval() * 1000))
+
+    def redraw(self) -> bool:
+        """Give the changed curves their new data; False when nothing had changed."""
+        if not any(plot.dirty for plot in self.plots.values()):
+            return False
         self.redraws += 1
         if self.gate is None:
             self._redraw_plots()
-            return
+            return True
         with self.gate.busy():
             self._redraw_plots()
+        return True
 
     def _redraw_plots(self) -> None:
         for plot in self.plots.values():
