@@ -612,10 +612,14 @@ class TrainingWorker(QThread):
             self.run_cpu = time.thread_time() - cpu0
 
     def _tune_blas(self, tuner: BlasTuner) -> BlasTuner | None:
-        """Tell the tuner the batches so far; set the count it asks for. None once it is done."""
-        threads = tuner.update(self._delivered_batches)
-        if threads is not None:
-            set_blas_threads(threads)
+        """Tell the tuner the batches so far and set the count it holds. None once it is done.
+
+        The count is set at every delivery, not only when it changes (~2 us): a limit block
+        of another thread (`one_blas_thread` around a recurrent prediction in the GUI
+        thread) that began before a change puts its older count back when it ends.
+        """
+        tuner.update(self._delivered_batches)
+        set_blas_threads(tuner.current)
         return tuner if tuner.active else None
 
     @staticmethod

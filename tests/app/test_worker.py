@@ -354,6 +354,39 @@ def test_the_blas_threads_change_between_steps_and_are_restored(qtbot, make_work
     assert blas_threads() == before
 
 
+def test_the_chosen_count_comes_back_after_another_limit_ends(qtbot, make_worker) -> None:
+    """Another thread's limit block that ends mid-run puts its older count back; the worker
+    sets the tuner's count again at the next delivery (between two steps)."""
+    from core.engine.blas_tuner import BlasTuner
+    from core.engine.threads import blas_threads, set_blas_threads
+
+    before = blas_threads()
+    clock = {"now": 0.0}
+    seen: list[int | None] = []
+
+    def events():
+        for batch in range(200):
+            seen.append(blas_threads())
+            clock["now"] += 0.010 if seen[-1] == 1 else 0.005
+            if batch == 150:
+                set_blas_threads(1)  # as a limit block of another thread ending here would
+            yield BatchEnded(0, batch, 200, {"loss": 1.0}, batch + 1)
+        yield TrainingFinished("completed", 0, 199, {"loss": 1.0}, "done")
+
+    def tuner() -> BlasTuner:
+        return BlasTuner((1, 2), clock=lambda: clock["now"], window=0.1, min_step=0.001)
+
+    worker, rec = make_worker(events, blas_tuner=tuner, delivery_interval=0.0, ack_wait=0.0)
+    with qtbot.waitSignal(worker.trainingFinished, timeout=20_000):
+        worker.start()
+    assert worker.wait(5000)
+    if before is None:  # threadpoolctl does not see NumPy's BLAS: nothing to tune
+        return
+    assert worker.blas_tuner.current == 2 and seen[150] == 2
+    assert seen[151] == 2 and seen[-1] == 2  # set again before the next step
+    assert blas_threads() == before
+
+
 def test_a_fixed_blas_count_is_not_tuned(qtbot, make_worker) -> None:
     from core.engine.threads import blas_threads
 
