@@ -316,24 +316,25 @@ def test_time_budget_hands_the_gil_over_between_steps(qtbot, make_worker) -> Non
     assert plain.handoffs == 0 and rec2.n_batches == 300
 
 
-def test_the_blas_threads_change_between_steps_and_are_restored(qtbot, make_worker) -> None:
-    """A tuner driven by a fake clock: steps take 10 ms at one BLAS thread and 5 ms at two.
-    The worker sets the count the tuner asks for between two steps, never inside one, and
-    the count from before the run is back at its end."""
+def run_tuned(qtbot, make_worker, batches: int, during=None):
+    """Run `batches` fake steps under a tuner driven by a fake clock: a step takes 10 ms at
+    one BLAS thread and 5 ms at two. `during(batch)` runs inside each step. Returns the
+    worker and the BLAS threads at each step's start and end."""
     from core.engine.blas_tuner import BlasTuner
     from core.engine.threads import blas_threads
 
-    before = blas_threads()
     clock = {"now": 0.0}
-    inside: list[tuple[int | None, int | None]] = []  # BLAS threads at a step's start, end
+    steps: list[tuple[int | None, int | None]] = []
 
     def events():
-        for batch in range(300):
+        for batch in range(batches):
             start = blas_threads()
             clock["now"] += 0.010 if start == 1 else 0.005
-            inside.append((start, blas_threads()))
-            yield BatchEnded(0, batch, 300, {"loss": 1.0}, batch + 1)
-        yield TrainingFinished("completed", 0, 299, {"loss": 1.0}, "done")
+            if during is not None:
+                during(batch)
+            steps.append((start, blas_threads()))
+            yield BatchEnded(0, batch, batches, {"loss": 1.0}, batch + 1)
+        yield TrainingFinished("completed", 0, batches - 1, {"loss": 1.0}, "done")
 
     def tuner() -> BlasTuner:
         return BlasTuner((1, 2), clock=lambda: clock["now"], window=0.1, min_step=0.001)
@@ -342,12 +343,22 @@ def test_the_blas_threads_change_between_steps_and_are_restored(qtbot, make_work
     with qtbot.waitSignal(worker.trainingFinished, timeout=20_000):
         worker.start()
     assert worker.wait(5000)
-    assert rec.n_batches == 300
+    assert rec.n_batches == batches
+    return worker, steps
+
+
+def test_the_blas_threads_change_between_steps_and_are_restored(qtbot, make_worker) -> None:
+    """The worker sets the count the tuner asks for between two steps, never inside one,
+    and the count from before the run is back at its end."""
+    from core.engine.threads import blas_threads
+
+    before = blas_threads()
+    worker, steps = run_tuned(qtbot, make_worker, 300)
     if before is None:  # threadpoolctl does not see NumPy's BLAS: nothing to tune
         assert worker.blas_tuner is None
         return
-    assert all(start == end for start, end in inside)  # never changed inside a step
-    counts = [start for start, _ in inside]
+    assert all(start == end for start, end in steps)  # never changed inside a step
+    counts = [start for start, _ in steps]
     assert counts[0] == 1 and counts[-1] == 2 and worker.blas_tuner.chosen == 2
     changes = sum(a != b for a, b in zip(counts, counts[1:], strict=False))
     assert worker.blas_tuner.switches == changes
@@ -357,33 +368,18 @@ def test_the_blas_threads_change_between_steps_and_are_restored(qtbot, make_work
 def test_the_chosen_count_comes_back_after_another_limit_ends(qtbot, make_worker) -> None:
     """Another thread's limit block that ends mid-run puts its older count back; the worker
     sets the tuner's count again at the next delivery (between two steps)."""
-    from core.engine.blas_tuner import BlasTuner
     from core.engine.threads import blas_threads, set_blas_threads
 
+    def other_limit_ends(batch: int) -> None:
+        if batch == 150:
+            set_blas_threads(1)  # as a limit block of another thread ending here would
+
     before = blas_threads()
-    clock = {"now": 0.0}
-    seen: list[int | None] = []
-
-    def events():
-        for batch in range(200):
-            seen.append(blas_threads())
-            clock["now"] += 0.010 if seen[-1] == 1 else 0.005
-            if batch == 150:
-                set_blas_threads(1)  # as a limit block of another thread ending here would
-            yield BatchEnded(0, batch, 200, {"loss": 1.0}, batch + 1)
-        yield TrainingFinished("completed", 0, 199, {"loss": 1.0}, "done")
-
-    def tuner() -> BlasTuner:
-        return BlasTuner((1, 2), clock=lambda: clock["now"], window=0.1, min_step=0.001)
-
-    worker, rec = make_worker(events, blas_tuner=tuner, delivery_interval=0.0, ack_wait=0.0)
-    with qtbot.waitSignal(worker.trainingFinished, timeout=20_000):
-        worker.start()
-    assert worker.wait(5000)
+    worker, steps = run_tuned(qtbot, make_worker, 200, other_limit_ends)
     if before is None:  # threadpoolctl does not see NumPy's BLAS: nothing to tune
         return
-    assert worker.blas_tuner.current == 2 and seen[150] == 2
-    assert seen[151] == 2 and seen[-1] == 2  # set again before the next step
+    assert worker.blas_tuner.current == 2 and steps[150] == (2, 1)
+    assert steps[151][0] == 2 and steps[-1] == (2, 2)  # set again before the next step
     assert blas_threads() == before
 
 
