@@ -20,7 +20,9 @@ time on a CPU and time runnable but waiting for one): for ticks later than
 16 ms, how much of the interval the GUI thread spent working (painting, slots)
 and waiting for a CPU; for the worker, its shares of wall time on a CPU,
 waiting for a CPU, paused for paints (gate), waiting for acknowledgements and
-otherwise asleep (GIL waits, BLAS helpers' work). Targets (issue 14): p99 <=
+otherwise asleep (GIL waits, BLAS helpers' work); and the BLAS threads the worker's
+`BlasTuner` chose (its story per run: the count, the seconds measured at each count,
+trials and switches). Targets (issue 14): p99 <=
 16 ms, max <= 50 ms, throughput >= 85 % of headless, on both platforms.
 The machine is shared: the load average (`uptime`) is printed before and after.
 """
