@@ -30,7 +30,7 @@ epoch ends for the recovery copy (`recovery_state`), `histograms` (a
 `core.evaluation.histograms.HistogramRecorder`, fed in the training thread)
 keeps copies of each layer's weight and gradient histograms per epoch (they
 are part of the trained state too), and `weight_tap` (`core.live.WeightTap`)
-copies the weights about ten times a second, between two steps, for the live
+copies the weights about five times a second, between two steps, for the live
 views (`app.live_model.LiveModel`) when one wants them.
 
 Every run that trained at least one epoch is recorded in the project when it

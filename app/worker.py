@@ -4,7 +4,7 @@ This is the thin adapter between the Qt-free trainer and the GUI: it iterates
 the generator in a worker thread, pauses by waiting between events, stops by
 closing the generator, steps by advancing to the next `BatchEnded` and
 pausing again (each Step request is counted, so N clicks run exactly N
-batches), coalesces batch events at the source into at most ~10
+batches), coalesces batch events at the source into at most ~5
 `BatchChunk` deliveries a second, turns an exception into an `errored` signal
 carrying the traceback text, calls an optional `on_delivery` hook in the
 worker thread before each delivery (between two steps, when the model is
@@ -19,7 +19,7 @@ cost tens of switch intervals. The thread also makes room for the window
 stalled when another program took a core) and lets a `BlasTuner`
 (`core.engine.blas_tuner`) move it to every core while short trial windows
 measure that faster, and back when they no longer do; the count changes only
-at a delivery, between two steps, and the count from before the run is back
+between two steps (every `TUNE_INTERVAL`), and the count from before the run is back
 at its end. It runs as a batch job for the scheduler (Linux `SCHED_BATCH`, a lower
 QThread priority elsewhere), so that the GUI thread gets a core as soon as it
 wakes; and it sets the objects alive at the run's start aside from Python's
@@ -63,9 +63,15 @@ from core.engine.threads import (
 )
 from core.engine.training import BatchEnded, EpochEnded, Event, TrainingFinished
 
-#: Minimum seconds between two batch deliveries (~10 per second: the plots redraw at
-#: 10 Hz and the read-outs at 5 Hz; each delivery costs the worker an acknowledgement).
-DELIVERY_INTERVAL = 0.1
+#: Minimum seconds between two batch deliveries (~5 per second: the read-outs show 5 a
+#: second and the plots and the compact map pace themselves to 4-5 Hz in a fast run;
+#: each delivery costs the worker an acknowledgement and the GUI thread its slots: at
+#: 10 a second the seed network trained at 83 % of headless beside the plots, at 5 a
+#: second at 87 %, `benchmarks.ui_latency`).
+DELIVERY_INTERVAL = 0.2
+#: Seconds between two reports to the BLAS tuner (half its trial window: a window ends
+#: close to its length whatever the delivery interval).
+TUNE_INTERVAL = 0.1
 #: Longest a worker waits for the GUI thread to run the slots of one delivery (seconds).
 ACK_WAIT = 0.01
 #: Longest a worker waits for a busy GUI thread before it carries on anyway (seconds).
@@ -358,16 +364,19 @@ class TrainingWorker(QThread):
         handoff: float = HANDOFF,
         blas_threads: int | None = -1,
         blas_tuner: TunerFactory | None = default_blas_tuner,
+        tune_interval: float = TUNE_INTERVAL,
         batch_scheduling: bool = True,
     ) -> None:
         """`budget`: seconds of steps between two GIL releases (None: never release);
         `blas_threads`: BLAS threads while the run lasts (-1: chosen by `blas_tuner()`,
         called in the worker thread, or every core but one when it gives None; None: as
-        they are); `batch_scheduling`: run as a batch job for the OS scheduler."""
+        they are), the tuner told the batches so far every `tune_interval` seconds;
+        `batch_scheduling`: run as a batch job for the OS scheduler."""
         super().__init__(parent)
         self._factory = factory
         self._on_delivery = on_delivery
         self._delivery_interval = delivery_interval
+        self._tune_interval = tune_interval
         self._gate = gate
         self._ack_wait = ack_wait
         self._budget = budget if budget and budget > 0 else None
@@ -558,6 +567,8 @@ class TrainingWorker(QThread):
         last_epoch = 0
         gate = self._gate
         tuner = self.blas_tuner
+        tune_interval = self._tune_interval
+        next_tune = last_flush + tune_interval
         started, cpu0 = last_flush, time.thread_time()
         try:
             if self._interrupt and not self._control(False):
@@ -581,8 +592,9 @@ class TrainingWorker(QThread):
                     self._flush()  # waits for the GUI's acknowledgement: a pause too
                     last_flush = now
                     next_handoff = clock() + budget
-                    if tuner is not None:  # between two steps: the only place BLAS changes
-                        tuner = self._tune_blas(tuner)
+                if tuner is not None and now >= next_tune:  # between two steps: the only
+                    tuner = self._tune_blas(tuner)  # place where the BLAS threads change
+                    next_tune = now + tune_interval
                 if gate is not None and gate.depth:
                     gate.wait_idle()  # while the GUI paints, let it have the GIL undisturbed
                     next_handoff = clock() + budget
@@ -614,11 +626,11 @@ class TrainingWorker(QThread):
     def _tune_blas(self, tuner: BlasTuner) -> BlasTuner | None:
         """Tell the tuner the batches so far and set the count it holds. None once it is done.
 
-        The count is set at every delivery, not only when it changes (~2 us): a limit block
+        The count is set at every tick, not only when it changes (~2 us): a limit block
         of another thread (`one_blas_thread` around a recurrent prediction in the GUI
         thread) that began before a change puts its older count back when it ends.
         """
-        tuner.update(self._delivered_batches)
+        tuner.update(self.batches_run)
         set_blas_threads(tuner.current)
         return tuner if tuner.active else None
 

@@ -2,7 +2,7 @@
 
 The training thread owns its model; no other thread may read it while it
 trains. `WeightTap.capture(model)` runs in the training thread between two
-optimizer steps (the worker calls it once per delivery, about ten times a
+optimizer steps (the worker calls it once per delivery, about five times a
 second) and keeps a read-only copy of the weights as the newest
 `WeightSnapshot`; another thread takes it with `latest()`. The copy is cheap
 for small networks; for a large one the tap measures each copy and spaces

@@ -9,7 +9,7 @@ inputs (the other inputs held at their median, which it says) or "PCA (all
 features)"; the compact map (beside the plots on the Training page) shows
 the same plane with one line saying which. Maps are drawn from
 `app.live_model.LiveModel`'s twin, never from the model being trained: a
-visible map redraws when the twin takes new weights (about ten times a
+visible map redraws when the twin takes new weights (about five times a
 second during a run, at most `MAX_HZ`, the compact map `COMPACT_MAX_HZ`),
 after a run and when a model is restored. A network with one input shows a
 curve and a sentence saying why; data with text inputs only shows the reason
@@ -46,7 +46,8 @@ from core.evaluation.boundary_map import (
 )
 from core.evaluation.plots import PALETTE
 
-#: Most redraws a second (the twin takes weights about ten times a second).
+#: Most redraws a second (the twin takes weights about five times a second during a
+#: run, and more often when a paused run is stepped).
 MAX_HZ = 10.0
 #: The same for the compact map beside the live plots: it shares the window with them
 #: during every run, and each redraw predicts its whole grid on the GUI thread (time the

@@ -339,7 +339,9 @@ def run_tuned(qtbot, make_worker, batches: int, during=None):
     def tuner() -> BlasTuner:
         return BlasTuner((1, 2), clock=lambda: clock["now"], window=0.1, min_step=0.001)
 
-    worker, rec = make_worker(events, blas_tuner=tuner, delivery_interval=0.0, ack_wait=0.0)
+    worker, rec = make_worker(
+        events, blas_tuner=tuner, tune_interval=0.0, delivery_interval=0.0, ack_wait=0.0
+    )
     with qtbot.waitSignal(worker.trainingFinished, timeout=20_000):
         worker.start()
     assert worker.wait(5000)
@@ -367,7 +369,7 @@ def test_the_blas_threads_change_between_steps_and_are_restored(qtbot, make_work
 
 def test_the_chosen_count_comes_back_after_another_limit_ends(qtbot, make_worker) -> None:
     """Another thread's limit block that ends mid-run puts its older count back; the worker
-    sets the tuner's count again at the next delivery (between two steps)."""
+    sets the tuner's count again at its next tick (between two steps)."""
     from core.engine.threads import blas_threads, set_blas_threads
 
     def other_limit_ends(batch: int) -> None:
