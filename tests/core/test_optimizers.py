@@ -205,3 +205,51 @@ def test_schedules_values_and_round_trip() -> None:
         assert again.get_config() == s.get_config()
     with pytest.raises(ConfigError, match="one more value"):
         schedules.PiecewiseConstantDecay([1], [1.0])
+
+
+DECAYING = {
+    "sgd_momentum": lambda: optimizers.SGD(0.01, momentum=0.9),
+    "sgd_nesterov": lambda: optimizers.SGD(0.01, momentum=0.5, nesterov=True),
+    "rmsprop_centered_momentum": lambda: optimizers.RMSprop(0.01, momentum=0.5, centered=True),
+    "adam": lambda: optimizers.Adam(0.01),
+    "adam_amsgrad": lambda: optimizers.Adam(0.01, amsgrad=True),
+    "adamw": lambda: optimizers.AdamW(0.01),
+}
+
+
+@pytest.mark.parametrize("name", list(DECAYING))
+def test_slots_of_zero_gradients_never_go_subnormal_and_nothing_else_changes(name: str) -> None:
+    tiny = np.finfo(np.float32).tiny
+    flushed, plain = DECAYING[name](), DECAYING[name]()
+    runs = []
+    for opt in (flushed, plain):
+        v = _var([0.5, -0.25, 1.0, -2.0, 0.125, 3.0])
+        opt.build([v])
+        runs.append(v)
+    assert flushed.flush_every > 0
+    plain.flush_every = 0  # the same update without the flush
+    steps = 3 * 18_411 if name.startswith("adam") else 1_500  # past v's (0.999) first flushes
+    went_subnormal = False  # without the flush (the case is real)
+    for step in range(steps):
+        for opt in (flushed, plain):
+            opt.zero_grad()
+            # units 0-1 always learn; units 2-5 learn for 5 steps, then their gradient is 0
+            opt.gradient_buffer[:2] = [0.3, -0.2]
+            if step < 5:
+                opt.gradient_buffer[2:] = [0.5, -1.0, 1e-3, 2.0]
+            opt.step()
+        went_subnormal = went_subnormal or any(
+            np.any((np.abs(x) < tiny) & (x != 0))
+            for x in (getattr(plain, a) for a in plain._SLOTS)
+            if x is not None
+        )
+    assert went_subnormal
+    for attr in flushed._SLOTS:
+        a, b = getattr(flushed, attr), getattr(plain, attr)
+        if a is None:
+            continue
+        assert not np.any((np.abs(a) < tiny) & (a != 0)), attr
+        keep = np.abs(b) >= flushed._flush_below
+        assert a[keep].tobytes() == b[keep].tobytes(), attr
+        assert np.all(a[~keep] == 0), attr
+    assert runs[0].data.tobytes() == runs[1].data.tobytes()

@@ -715,3 +715,31 @@ def test_good_weights_check_one_flat_buffer_and_restore_after_a_rebuild() -> Non
     m.optimizer.build(m.trainable_weights)  # a new buffer: restored weight by weight
     good.restore()
     _same_bits(m.get_weights(), saved)
+
+
+class _CountingSGD(optimizers.SGD):
+    """SGD that counts the slot values its flushes set to 0 (to show a run crossed one)."""
+
+    flushed = 0
+
+    def _flush_tiny_slots(self) -> None:
+        m = self._m
+        _CountingSGD.flushed += int(np.count_nonzero((m != 0) & (np.abs(m) < self._flush_below)))
+        super()._flush_tiny_slots()
+
+
+def test_flushing_tiny_slots_with_dead_units_stays_bit_identical() -> None:
+    # momentum 0.1 flushes every 8 steps; a large step kills most ReLU units, whose
+    # momentum then decays by 0.1 a step and is set to 0 below 1e-30
+    _CountingSGD.flushed = 0
+    planned, _ = _fit_both(
+        lambda: _seq(L.Dense(16, activation="relu")),
+        optimizer=lambda: _CountingSGD(2.0, momentum=0.1),
+        epochs=12,
+        batch_size=4,
+    )
+    assert planned.plan_info().mode == "planned"
+    assert planned.optimizer.flush_every == 8
+    assert _CountingSGD.flushed > 0
+    m = planned.optimizer._m
+    assert not np.any((np.abs(m) < np.finfo(np.float32).tiny) & (m != 0))
