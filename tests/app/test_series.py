@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+import pytest
 
 import app.series as series_mod
 from app.series import DISPLAY_POINTS, Extent, GrowingSeries, ThinnedSeries, ema, grown_range
@@ -32,6 +35,29 @@ def test_ema_continues_across_chunks_and_skips_nan() -> None:
     np.testing.assert_allclose(a, [1.0, 1.5])
     np.testing.assert_allclose(b, [1.5, 2.75])
     assert np.isnan(ema(np.array([np.nan]), None)[0])  # nothing to average yet
+
+
+def _ema_loop(values: np.ndarray, start: float | None, alpha: float) -> np.ndarray:
+    """The definition: one value at a time, NaNs repeat the average so far."""
+    out, acc = [], start
+    for v in values.tolist():
+        if math.isfinite(v):
+            acc = v if acc is None else acc + alpha * (v - acc)
+        out.append(float("nan") if acc is None else acc)
+    return np.array(out)
+
+
+@pytest.mark.parametrize("alpha", [0.05, 0.3, 0.5, 0.9, 0.999, 1.0])
+@pytest.mark.parametrize("start", [None, 2.5])
+def test_ema_closed_form_matches_the_loop_over_many_blocks(alpha: float, start) -> None:
+    rng = np.random.default_rng(7)
+    values = rng.normal(1.0, 0.5, 3000) * np.exp(-np.arange(3000) / 800)
+    values[rng.random(3000) < 0.1] = np.nan
+    values[:3] = np.nan  # the average starts late when there is no start
+    got = ema(values, start, alpha=alpha)
+    want = _ema_loop(values, start, alpha)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
 
 
 def test_thinned_series_keeps_bucket_means_and_the_newest_point() -> None:
