@@ -241,10 +241,19 @@ def test_weight_layouts_and_names_are_keras() -> None:
 
 # -------------------------------------------------------------------- learning
 def test_lstm_learns_to_remember_the_first_token() -> None:
+    """Only the first of 12 tokens decides the label: the LSTM must carry it to the end.
+
+    Adam at 0.01 learns this in ~10 epochs but can then swing away from it for a
+    while, and where it swings depends on the CPU's rounding (the earlier form of
+    this test, 20 epochs and the last weights, passed on one CPU and failed on
+    another). So it trains as a user would: gradients clipped, the weights with the
+    lowest validation loss kept, and the test rows never seen until the end (seeds
+    0-15 all scored >= 0.99 on the test rows this way).
+    """
     keras.utils.set_random_seed(2)
     rng = np.random.default_rng(2)
     x = rng.integers(1, 8, (512, 12))
-    y = (x[:, 0] > 4).astype(np.float32)  # only the first of 12 tokens decides
+    y = (x[:, 0] > 4).astype(np.float32)
     model = keras.Sequential(
         [
             keras.Input((12,)),
@@ -254,10 +263,21 @@ def test_lstm_learns_to_remember_the_first_token() -> None:
         ]
     )
     model.compile(
-        optimizer=keras.optimizers.Adam(0.01), loss="binary_crossentropy", metrics=["accuracy"]
+        optimizer=keras.optimizers.Adam(0.01, clipnorm=1.0),
+        loss="binary_crossentropy",
+        metrics=["accuracy"],
     )
-    model.fit(x[:400], y[:400], epochs=20, batch_size=32, verbose=0)
-    assert model.evaluate(x[400:], y[400:], verbose=0)[1] >= 0.95
+    best = keras.callbacks.EarlyStopping(monitor="val_loss", patience=8, restore_best_weights=True)
+    model.fit(
+        x[:320],
+        y[:320],
+        epochs=40,
+        batch_size=32,
+        verbose=0,
+        validation_data=(x[320:416], y[320:416]),
+        callbacks=[best],
+    )
+    assert model.evaluate(x[416:], y[416:], verbose=0)[1] >= 0.95
 
 
 # ---------------------------------------------------------------- real Keras
