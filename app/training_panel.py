@@ -472,6 +472,7 @@ class TrainingPanel(QWidget):
             cfg_epochs if fresh else self._epoch_start + int(self.more_epochs.value())
         )
         self.hide_notice()
+        self._reserve_readout(True)
         if fresh:
             self._last_epoch = None
             self.test_label.setText("")
@@ -559,7 +560,8 @@ class TrainingPanel(QWidget):
     def show_model(self) -> None:
         """Start over from the session's model: empty read-outs when it has none (New, Open,
         another CSV, reset weights), the restored model's numbers when it was restored."""
-        if self.session.is_running():
+        s = self.session
+        if s.is_running():
             return
         self._readout_timer.stop()
         self._readout_pending = False
@@ -568,11 +570,11 @@ class TrainingPanel(QWidget):
         self.hide_notice()
         for label in (self.timing, self.latest, self.epoch_metrics, self.test_label):
             label.setText("")
+        self._reserve_readout(s.model is not None)
         self.progress.setValue(0)
         self.progress.setFormat("")
         self.summary.setStyleSheet(SUMMARY_STYLE)
         self.summary.setToolTip("")
-        s = self.session
         if s.model is None:
             self.position.setText("Not started")
             self.summary.setText("")
@@ -622,6 +624,22 @@ class TrainingPanel(QWidget):
         self.summary.setStyleSheet(SUMMARY_STYLE + (ERROR_STYLE if error else ""))
         self.status_box.show()
 
+    def _reserve_readout(self, on: bool) -> None:
+        """Keep the read-out as tall as all its lines (on), or as its filled lines (off).
+
+        A run fills its lines one by one (the first numbers, the test score and the
+        outcome at the end); each line that appeared pushed the plots and the map below
+        it down, a relayout and a repaint of every axis on the thread the run waits for.
+        With the room kept from the start, the page is laid out once per run.
+        """
+        height = 0
+        if on:
+            layout = self.readout.layout()
+            lines = (self.position, self.latest, self.epoch_metrics, self.test_label, self.notice)
+            height = sum(_line_height(label) for label in lines)
+            height += layout.spacing() * (len(lines) - 1)
+        self.readout.setMinimumHeight(height)
+
     # ------------------------------------------------------------------ messages
     def show_notice(self, text: str, details: str, *, error: bool = True) -> None:
         """The run's outcome or failure in plain words; `details` (a traceback, say) only
@@ -640,6 +658,14 @@ class TrainingPanel(QWidget):
     def details_text(self) -> str:
         """What the notice's tooltip adds to its text (empty when nothing)."""
         return self._error_details
+
+
+def _line_height(label: QLabel) -> int:
+    """The height `label` takes for one line of text, as QLabel measures it."""
+    label.ensurePolished()  # the style sheet's font decides it
+    box = label.fontMetrics().boundingRect(0, 0, 10_000, 1_000, 0, "Ag")
+    margins = label.contentsMargins()
+    return box.height() + margins.top() + margins.bottom() + 2 * label.margin()
 
 
 def _set_progress(bar: QProgressBar, value: int, text: str) -> None:

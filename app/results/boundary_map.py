@@ -298,7 +298,15 @@ class BoundaryMap(QWidget):
             return
         hz = COMPACT_MAX_HZ if self.compact else MAX_HZ
         wait = self._last_draw + 1.0 / hz - time.perf_counter()
-        if wait <= 0:
+        if not self.live.available and wait <= 0:
+            # The model went away: Train drops the old one and loads the new run's first
+            # weights in the same click. Drawn at once, the "no model" text came and went
+            # within ~0.3 s (the map shrank and grew back, two relayouts of the page);
+            # after the click's other slots the twin is loaded again.
+            wait = 0.0
+            if not self._timer.isActive():
+                self._timer.start(0)
+        elif wait <= 0:
             self.redraw()
         elif not self._timer.isActive():
             self._timer.start(int(wait * 1000) + 1)

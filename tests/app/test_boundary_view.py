@@ -94,6 +94,41 @@ def test_map_moves_during_a_run_and_the_twin_ends_with_the_trained_weights(qtbot
     np.testing.assert_allclose(window.boundary.live.predict(x), session.model.predict(x, verbose=0))
 
 
+def test_train_again_keeps_the_map_without_a_no_model_flash(qtbot) -> None:
+    """Train drops the trained model and loads the new run's first weights in one click;
+    the compact map never shows its "no model" text in between (it came and went within
+    ~0.3 s, the map shrinking and growing back: two relayouts of the page)."""
+    from PySide6.QtCore import QEvent, QObject
+
+    window, session = _open_example(qtbot, "moons")
+    _click_tab(qtbot, window, "training")
+    _train(qtbot, window, 2)
+    compact = window.boundary.compact.map
+    qtbot.waitUntil(lambda: not compact.explanation.isVisible(), timeout=5000)
+    _click_tab(qtbot, window, "training")  # the Results page came forward at the end
+
+    class Shows(QObject):
+        seen = 0
+
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt override
+            if event.type() == QEvent.Type.Show:
+                self.seen += 1
+            return False
+
+    shows = Shows()
+    compact.explanation.installEventFilter(shows)
+    drawn: list[bool] = []
+    compact.redrawn.connect(lambda: drawn.append(session.is_running()))
+    panel = window.training.training_panel
+    panel.epochs.setValue(5000)
+    qtbot.wait(400)  # a person looks at the map first: its last redraw is long past
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: sum(drawn) >= 2, timeout=60_000)  # the new run's map, twice
+    with qtbot.waitSignal(session.runFinished, timeout=30_000):
+        qtbot.mouseClick(window.training.run_bar.button("stop"), Qt.MouseButton.LeftButton)
+    assert shows.seen == 0
+
+
 def test_pickers_move_the_axes_and_pca_maps_all_features(qtbot) -> None:
     window, session = _open_example(qtbot, "iris")
     _train(qtbot, window, 3)

@@ -126,6 +126,31 @@ def test_open_bundled_csv_train_seed_plots_and_readouts(ui, tmp_path, qtbot) -> 
     assert panel.save_button.isEnabled() == t.session.can_save_model()[0]
 
 
+def test_the_plots_keep_their_size_while_runs_fill_the_read_out(ui, tmp_path, qtbot) -> None:
+    """The read-out lines a run fills (its numbers, then the test score and the outcome)
+    appear in room kept at the run's start: the plots below them are laid out once, not
+    pushed down line by line (each time a relayout and a repaint of every axis)."""
+    window, controller, t = ui
+    ready(ui, tmp_path)
+    panel = t.training_panel
+    panel.epochs.setValue(40)
+    click_page(qtbot, window, "training")
+    plots = t.plots.panel
+    assert plots.isVisible() and plots.height() > 200
+    sizes: list[tuple[str, int]] = []
+    t.session.batches.connect(lambda _c: sizes.append(("batch", plots.height())))
+    t.session.runFinished.connect(lambda *_a: sizes.append(("end", plots.height())))
+    for _ in range(2):
+        with qtbot.waitSignal(t.session.runFinished, timeout=60_000):
+            qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+        QApplication.processEvents()  # the end's labels laid out
+        sizes.append(("after", plots.height()))
+    assert panel.test_label.text() and panel.notice.text() and panel.latest.text()
+    assert [kind for kind, _h in sizes].count("batch") >= 2
+    heights = {h for _kind, h in sizes}
+    assert len(heights) == 1, sizes
+
+
 def test_pause_resume_step_buttons(make_ui, tmp_path, qtbot) -> None:
     ui = make_ui(batches=200, delay=0.002)
     ready(ui, tmp_path)
