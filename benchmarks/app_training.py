@@ -5,9 +5,10 @@ opens the main window (`app.gui.build_window`) on the seed example with the Trai
 front (live plots, the compact decision-boundary map fed by the weight tap, the read-outs;
 the session's weight-histogram and snapshot callbacks run in the training thread) and
 presses Train for `--epochs` epochs (17 batches each), while a 10 ms QTimer measures the GUI
-thread's lateness (`benchmarks.qt_platforms.TickProbe`). Each repeat first trains the same
-network headless (`core.run.training_events`, same data and settings, no callbacks) and
-reports the window's batches per second as a share of that, from the click to the run's end
+thread's lateness (`benchmarks.qt_platforms.TickProbe`). Each repeat trains the same network
+headless (`core.run.training_events`, same data and settings, no callbacks) just before and
+just after the window's run, and reports the window's batches per second as a share of
+their mean (the table: the median over the repeats and their range), from the click to the run's end
 and while the worker ran (the first also pays for building the model and, at the end, the
 Results page), with the worker's own split (CPU, acknowledgements, paint gate) and the GUI
 thread's CPU. Meanwhile the GUI thread sits in an event loop (`QEventLoop.exec`) as the app's
@@ -114,9 +115,15 @@ def measure(epochs: int, repeat: int) -> dict[str, Any]:
     _headless(window)  # warm-up: the plan, allocations
     runs = []
     for _ in range(max(repeat, 1)):
-        base = _headless(window)
+        # Headless just before and just after the window's run: this shared machine's
+        # speed drifts by 10-25 % within seconds (the same headless run, back to back:
+        # 18,000-25,000 batches/s), so one side alone can flatter or wrong the window.
+        before = _headless(window)
         run = _in_window(app, window)
+        after = _headless(window)
+        base = (before + after) / 2
         run.update(base=base, ratio=run["rate"] / base, load=os.getloadavg()[0])
+        run["base_drift"] = abs(after - before) / base
         run["ratio_training"] = run["rate_training"] / base
         runs.append(run)
         print(
@@ -126,12 +133,16 @@ def measure(epochs: int, repeat: int) -> dict[str, Any]:
             f"{run['max']:.1f} ms (without CPU waits: p99 {run['p99_own']:.1f}, max "
             f"{run['max_own']:.1f}); worker CPU {run['w_cpu']:.0%}, ack {run['w_ack']:.0%}, "
             f"gate {run['w_gate']:.0%}; GUI thread CPU {run['gui_thread_cpu']:.0%}; launch and "
-            f"end {run['launch_and_end']:.0%} of the run; load {run['load']:.1f}",
+            f"end {run['launch_and_end']:.0%} of the run; headless before and after "
+            f"{before:,.0f} / {after:,.0f}; load {run['load']:.1f}",
             flush=True,
         )
     window.controller.mark_clean()
     window.close()
     med = {k: float(np.median([r[k] for r in runs])) for k in runs[0]}
+    for key in ("ratio", "ratio_training"):
+        med[f"{key}_min"] = min(r[key] for r in runs)
+        med[f"{key}_max"] = max(r[key] for r in runs)
     return {"platform": app.platformName(), "median": med, "runs": len(runs)}
 
 
@@ -146,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     extra = ["--epochs", str(args.epochs), "--repeat", str(args.repeat)]
     results = on_platforms("app_training", args.platform, extra)
     columns = "platform|headless batches/s|window batches/s|ratio (while the worker ran)"
+    columns += "|ratio range (while ran)"
     columns += "|lateness p50 / p99 / max (ms)"
     columns += "|without CPU waits p99 / max|worker CPU / ack / gate|GUI thread CPU|launch and end"
     print_table(
@@ -155,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{m['base']:,.0f}",
             f"{m['rate']:,.0f}",
             f"{m['ratio']:.0%} ({m['ratio_training']:.0%})",
+            f"{m['ratio_min']:.0%}-{m['ratio_max']:.0%} "
+            f"({m['ratio_training_min']:.0%}-{m['ratio_training_max']:.0%})",
             f"{m['p50']:.1f} / {m['p99']:.1f} / {m['max']:.1f}",
             f"{m['p99_own']:.1f} / {m['max_own']:.1f}",
             f"{m['w_cpu']:.0%} / {m['w_ack']:.0%} / {m['w_gate']:.0%}",
