@@ -222,7 +222,19 @@ def install(
         tip="Settings, the run and its live curves",
     )
 
-    session.runStarted.connect(lambda fresh: plots.reset() if fresh else None)
+    def metrics() -> tuple[str, ...]:
+        """The metrics the next run will log (their plots are emptied, not made again)."""
+        settings, dataset = session.settings(), session.dataset
+        return tuple(settings.resolved(dataset.task).metrics) if dataset is not None else ()
+
+    def start_plots(fresh: bool) -> None:
+        # A run logs its metrics under the names its settings give them ("mae",
+        # "accuracy"): their plots are there before its first delivery.
+        settings = session.model_settings
+        if fresh and settings is not None:
+            plots.reset(keep=settings.metrics, make=True)
+
+    session.runStarted.connect(start_plots)
 
     def plan_axis(*_args: Any) -> None:
         settings = session.model_settings
@@ -246,7 +258,7 @@ def install(
             plots.show_curves(session.batch_curves.arrays(), session.history)
             label_loss()
         elif plots.built:
-            plots.reset()
+            plots.reset(keep=metrics())
 
     session.modelChanged.connect(show_model_curves)
     session.batches.connect(lambda chunk: plots.add_chunk(chunk))

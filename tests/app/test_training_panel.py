@@ -151,6 +151,35 @@ def test_the_plots_keep_their_size_while_runs_fill_the_read_out(ui, tmp_path, qt
     assert len(heights) == 1, sizes
 
 
+def test_a_runs_metric_plots_are_made_at_its_start_and_kept_by_the_next(ui, tmp_path, qtbot):
+    """The plots of the run's metrics exist when it starts (made before its thread runs,
+    not at its first delivery, where making one stalled the window ~20-30 ms), and the
+    next run empties them instead of making them again; a metric no longer asked for
+    loses its plot."""
+    window, controller, t = ui
+    ready(ui, tmp_path)
+    panel = t.training_panel
+    panel.epochs.setValue(3)
+    at_start: list[dict[str, object]] = []
+    t.session.runStarted.connect(
+        lambda _fresh: at_start.append({n: p.plot for n, p in t.plots.plots.items()})
+    )
+    for _ in range(2):
+        with qtbot.waitSignal(t.session.runFinished, timeout=60_000):
+            qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    assert [sorted(names) for names in at_start] == [["accuracy", "loss"]] * 2
+    assert at_start[1]["accuracy"] is at_start[0]["accuracy"]  # emptied, not made again
+    assert t.plots.plots["accuracy"].points("train") == 3  # only the second run's epochs
+    # The person takes accuracy out of the metrics: the next run has no plot for it.
+    panel.metrics.selectAll()
+    qtbot.keyClicks(panel.metrics, "mse")
+    qtbot.keyClick(panel.metrics, Qt.Key.Key_Return)
+    assert controller.train_settings().metrics == ("mse",)
+    with qtbot.waitSignal(t.session.runFinished, timeout=60_000):
+        qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    assert sorted(at_start[2]) == ["loss", "mse"] and sorted(t.plots.plots) == ["loss", "mse"]
+
+
 def test_pause_resume_step_buttons(make_ui, tmp_path, qtbot) -> None:
     ui = make_ui(batches=200, delay=0.002)
     ready(ui, tmp_path)
