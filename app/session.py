@@ -217,6 +217,9 @@ class TrainingSession(QObject):
         self._config: DataConfig | None = None  # the same, with the target it used filled in
         self.model: Model | None = None
         self.model_settings: TrainSettings | None = None
+        #: True while Train drops the trained model for the run it starts at once
+        #: (`modelChanged` then `runStarted`): a view need not empty itself twice.
+        self.replacing_model = False
         self.epochs_done = 0
         self.history: dict[str, list[float]] = {}
         self.test_metrics: dict[str, float] = {}
@@ -893,7 +896,13 @@ class TrainingSession(QObject):
                 model = build_and_compile(
                     self.controller.graph, dataset, settings, self._analysis_for(dataset)
                 )
-                self._forget_model()  # a fresh run replaces the trained model
+                # a fresh run replaces the trained model; views that follow the model
+                # wait for `runStarted`, which comes at once (`replacing_model`)
+                self.replacing_model = True
+                try:
+                    self._forget_model()
+                finally:
+                    self.replacing_model = False
                 self.model = model
                 self.model_network = graph_to_dict(self.controller.graph, positions=False)
                 self._graph_changed = False

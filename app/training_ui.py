@@ -222,11 +222,6 @@ def install(
         tip="Settings, the run and its live curves",
     )
 
-    def metrics() -> tuple[str, ...]:
-        """The metrics the next run will log (their plots are emptied, not made again)."""
-        settings, dataset = session.settings(), session.dataset
-        return tuple(settings.resolved(dataset.task).metrics) if dataset is not None else ()
-
     def start_plots(fresh: bool) -> None:
         # A run logs its metrics under the names its settings give them ("mae",
         # "accuracy"): their plots are there before its first delivery.
@@ -252,13 +247,13 @@ def install(
 
     def show_model_curves() -> None:
         """The plots follow the model: empty when it is dropped, its curves when restored."""
-        if session.is_running():
+        if session.is_running() or session.replacing_model:  # `start_plots` follows
             return
         if session.model is not None:
             plots.show_curves(session.batch_curves.arrays(), session.history)
             label_loss()
         elif plots.built:
-            plots.reset(keep=metrics())
+            plots.reset()
 
     session.modelChanged.connect(show_model_curves)
     session.batches.connect(lambda chunk: plots.add_chunk(chunk))
