@@ -264,6 +264,7 @@ class TrainingPanel(QWidget):
         readout.addWidget(self.epoch_metrics)
         readout.addWidget(self.test_label)
         readout.addWidget(self.notice)
+        readout.addStretch(1)  # the room kept for lines not yet filled stays below them
 
         layout = QVBoxLayout(self)
         layout.addWidget(settings_box)
