@@ -303,7 +303,6 @@ class BoundaryMap(QWidget):
             # weights in the same click. Drawn at once, the "no model" text came and went
             # within ~0.3 s (the map shrank and grew back, two relayouts of the page);
             # after the click's other slots the twin is loaded again.
-            wait = 0.0
             if not self._timer.isActive():
                 self._timer.start(0)
         elif wait <= 0:
