@@ -457,25 +457,24 @@ class PlotsPanel(QWidget):
         for plot in self.plots.values():
             plot.x_end = self._x_end
 
-    def reset(self, keep: Iterable[str] = (), *, make: bool = False) -> None:
-        """Start over with no data: the loss plot, the plots named in `keep` (the coming
-        run's metrics; `make`: made now when missing) and no chart left for a metric of
-        another run or task.
+    def reset(self, metrics: Iterable[str] = ()) -> None:
+        """Start over with no data: the loss plot and one plot per name in `metrics` (the
+        coming run's), and no chart left for a metric of another run or task.
 
-        A kept plot is cleared, not made again: a new plot costs ~20 ms and its first
-        paint ~10 ms more, and made at a run's first delivery that was the longest the
-        window stalled during a run (74-120 ms with the rest of that delivery). A run's
-        own metrics are made when it starts, before its thread does."""
-        kept = {"loss", *keep}
-        gone = [n for n in self.plots if n not in kept]
+        A plot that is there already is emptied, not made again, and a missing one is made
+        now, before the run's thread starts: a new plot costs ~20 ms and its first paint
+        ~10 ms more, and made at a run's first delivery that was the longest the window
+        stalled during a run (74-120 ms with the rest of that delivery)."""
+        metrics = tuple(metrics)
+        wanted = {"loss", *metrics}
+        gone = [n for n in self.plots if n not in wanted]
         for name in gone:
             self._plot_grid.removeItem(self.plots.pop(name).plot)
         self.plot_for("loss")  # made first, with the panel: it leads the epoch axis
         if gone:
             self._arrange()
-        if make:
-            for name in keep:
-                self.plot_for(name)
+        for name in metrics:
+            self.plot_for(name)
         self.clear()
 
     def show_curves(self, batch_curves: Mapping[str, Any], history: Mapping[str, Any]) -> None:

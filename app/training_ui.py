@@ -227,7 +227,7 @@ def install(
         # "accuracy"): their plots are there before its first delivery.
         settings = session.model_settings
         if fresh and settings is not None:
-            plots.reset(keep=settings.metrics, make=True)
+            plots.reset(settings.metrics)
 
     session.runStarted.connect(start_plots)
 
