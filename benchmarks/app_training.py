@@ -8,8 +8,8 @@ presses Train for `--epochs` epochs (17 batches each), while a 10 ms QTimer meas
 thread's lateness (`benchmarks.qt_platforms.TickProbe`). Each repeat trains the same network
 headless (`core.run.training_events`, same data and settings, no callbacks) just before and
 just after the window's run, and reports the window's batches per second as a share of
-their mean (the table: the median over the repeats and their range), from the click to the run's end
-and while the worker ran (the first also pays for building the model and, at the end, the
+their mean (the table: the median over the repeats and their range), from the click to the
+run's end and while the worker ran (the first also pays for building the model and, at the end, the
 Results page), with the worker's own split (CPU, acknowledgements, paint gate) and the GUI
 thread's CPU. Meanwhile the GUI thread sits in an event loop (`QEventLoop.exec`) as the app's
 own does, asleep until an event arrives (an earlier version polled `processEvents` every
